@@ -1,0 +1,24 @@
+/**
+ * Identifiers and small value types shared by every wire contract.
+ *
+ * @module schemas/common
+ */
+import { z } from 'zod';
+
+/** Device ids and group names: no `+ # /`, no control characters, so they are safe to substitute into topics. */
+export const IDENTIFIER_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+export const DeviceId = z.string().regex(IDENTIFIER_PATTERN, 'must match [A-Za-z0-9._-]{1,128}');
+export const GroupName = z.string().regex(IDENTIFIER_PATTERN, 'must match [A-Za-z0-9._-]{1,128}');
+
+/** SHA-256 of a certificate's DER: 64 lowercase hex digits (colons and upper case are normalised away). */
+export const CertFingerprint = z
+  .string()
+  .transform((s) => s.replace(/:/g, '').toLowerCase())
+  .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 of the DER: 64 hex digits'));
+
+export const Qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+export type Qos = z.infer<typeof Qos>;
+
+/** Unix time in seconds, as JWT `exp` and EMQX `expire_at` use. */
+export const UnixSeconds = z.number().int().nonnegative();

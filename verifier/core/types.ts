@@ -1,0 +1,48 @@
+/**
+ * Types of the decision core that are not wire contracts.
+ *
+ * @module verifier/core/types
+ */
+import type { AclAction, AclSubject, Permission } from '../../schemas/index.js';
+export type { Change } from '../../schemas/index.js';
+
+/** A stored ACL rule. `topic` may hold `${clientid}`, `${username}` and `${device}` placeholders. */
+export interface AclRule {
+  id: number;
+  subject: AclSubject;
+  action: AclAction;
+  topic: string;
+  eq: boolean;
+  qos: Array<0 | 1 | 2> | null;
+  retain: boolean | null;
+  permission: Permission;
+  priority: number;
+}
+
+import type {
+  AuthenticateDecision,
+  AuthenticateRequest,
+  AuthorizeDecision,
+  AuthorizeRequest,
+} from '../../schemas/index.js';
+
+export interface AuthenticateOptions {
+  /**
+   * Accept `certSubject` (a subject DN handed over by a broker that verified the client certificate
+   * against the verifier's device CA) as proof of the certificate. Only adapter routes whose operator
+   * documented that trust set this; everywhere else a subject alone proves nothing.
+   */
+  trustCertSubject?: boolean;
+}
+
+/**
+ * The decision core's public face: used in-process by the bundled broker and over HTTP by the native
+ * endpoints and the broker adapters. Denies are values; faults (store gone) reject with a coded
+ * `VerifierError`, and every caller turns that into a deny or a 5xx, never an allow.
+ */
+export interface Decider {
+  authenticate(request: AuthenticateRequest, options?: AuthenticateOptions): Promise<AuthenticateDecision>;
+  authorize(request: AuthorizeRequest): Promise<AuthorizeDecision>;
+  /** Is the device behind this identity a superuser? Served from cache: go-auth asks before every ACL check. */
+  isSuperuser(identity: { deviceId?: string; username?: string; clientId?: string }): Promise<boolean>;
+}
