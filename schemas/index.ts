@@ -9,3 +9,4 @@ export * from './acl.js';
 export * from './decision.js';
 export * from './topic.js';
 export * from './acl-check.js';
+export * from './admin.js';
