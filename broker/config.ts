@@ -1,0 +1,139 @@
+/**
+ * The bundled broker's configuration: environment variables parsed once with zod into a typed
+ * `BrokerConfig`, failing fast with every bad variable named.
+ *
+ * Precedence, lowest to highest: built-in defaults < environment (`ARRA_*`) < the JSON file named by
+ * `ARRA_BROKER_CONFIG`. The file uses the camelCase keys of `BrokerConfig` (e.g. `{"mqttPort": 1884}`),
+ * so a deployment can pin values that a stray environment variable must not change.
+ *
+ * @module broker/config
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const Positive = z.coerce.number().int().positive();
+const Bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1')]);
+
+export const BrokerConfig = z
+  .object({
+    bind: z.string().min(1).default('127.0.0.1'),
+    mqttPort: Port.default(1883),
+    /** null = the TLS listener is off. */
+    tlsPort: Port.nullable().default(null),
+    tlsCert: z.string().min(1).nullable().default(null),
+    tlsKey: z.string().min(1).nullable().default(null),
+    /** CA file that signs device certificates; null = `$ARRA_DATA_DIR/device-ca.pem` (the verifier's device CA). */
+    tlsCa: z.string().min(1).nullable().default(null),
+    /** false accepts unverified client certificates, but then never passes their fingerprint on. */
+    tlsRejectUnauthorized: Bool.default(true),
+    /** null = the WebSocket listener is off. */
+    wsPort: Port.nullable().default(null),
+    authorizer: z.enum(['inprocess', 'http']).default('inprocess'),
+    verifierUrl: z.url().default('http://127.0.0.1:8080'),
+    /** Shared secret for the verifier's native endpoints; null = read `$ARRA_DATA_DIR/webhook-secret`. */
+    webhookSecret: z.string().min(1).nullable().default(null),
+    dataDir: z.string().min(1).default('./data'),
+    authorizerTimeoutMs: Positive.default(2000),
+    authorizerConnections: Positive.default(16),
+    maxConnections: Positive.default(100_000),
+    /** New connections per second and address (token bucket, burst = the same number). */
+    connectRate: Positive.default(50),
+    /** New connections per second over all addresses. */
+    connectRateGlobal: Positive.default(5000),
+    maxPacketSize: Positive.max(268_435_455).default(1_048_576),
+    /** null = no Prometheus endpoint. */
+    metricsPort: Port.nullable().default(null),
+    /** Seconds between `$SYS` publications; 0 = off. */
+    sysInterval: z.coerce.number().int().min(0).default(10),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+export type BrokerConfig = z.infer<typeof BrokerConfig>;
+
+/** Environment variable → config key. The lead's README table is generated from this list. */
+export const ENV_KEYS = {
+  ARRA_BIND: 'bind',
+  ARRA_MQTT_PORT: 'mqttPort',
+  ARRA_MQTT_TLS_PORT: 'tlsPort',
+  ARRA_TLS_CERT: 'tlsCert',
+  ARRA_TLS_KEY: 'tlsKey',
+  ARRA_TLS_CA: 'tlsCa',
+  ARRA_TLS_REJECT_UNAUTHORIZED: 'tlsRejectUnauthorized',
+  ARRA_WS_PORT: 'wsPort',
+  ARRA_AUTHORIZER: 'authorizer',
+  ARRA_VERIFIER_URL: 'verifierUrl',
+  ARRA_WEBHOOK_SECRET: 'webhookSecret',
+  ARRA_DATA_DIR: 'dataDir',
+  ARRA_AUTHORIZER_TIMEOUT_MS: 'authorizerTimeoutMs',
+  ARRA_AUTHORIZER_CONNECTIONS: 'authorizerConnections',
+  ARRA_MAX_CONNECTIONS: 'maxConnections',
+  ARRA_CONNECT_RATE: 'connectRate',
+  ARRA_CONNECT_RATE_GLOBAL: 'connectRateGlobal',
+  ARRA_MAX_PACKET_SIZE: 'maxPacketSize',
+  ARRA_BROKER_METRICS_PORT: 'metricsPort',
+  ARRA_SYS_INTERVAL: 'sysInterval',
+  LOG_LEVEL: 'logLevel',
+} as const satisfies Record<string, keyof BrokerConfig>;
+
+/** The configuration could not be parsed: the message lists every offending key. */
+export class BrokerConfigError extends Error {
+  static readonly code = 'ERR_BROKER_CONFIG';
+  readonly code = BrokerConfigError.code;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BrokerConfigError';
+  }
+}
+
+/** Empty variables count as unset, so `ARRA_WS_PORT=` in an env file keeps the listener off. */
+function readEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+function readFileLayer(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new BrokerConfigError(`ARRA_BROKER_CONFIG: cannot read JSON from ${path}`, { cause });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new BrokerConfigError(`ARRA_BROKER_CONFIG: ${path} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Parses defaults < env < `ARRA_BROKER_CONFIG` file into a `BrokerConfig`; throws `BrokerConfigError`. */
+export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  const merged = { ...readEnv(env), ...readFileLayer(env.ARRA_BROKER_CONFIG) };
+  const result = BrokerConfig.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new BrokerConfigError(`invalid broker configuration: ${problems.join('; ')}`, { cause: result.error });
+  }
+  return result.data;
+}
+
+/**
+ * The secret for the verifier's native endpoints: the configured value, else the file the verifier
+ * writes into the shared data directory. Missing both is a configuration error (fail closed).
+ */
+export function resolveWebhookSecret(config: Pick<BrokerConfig, 'webhookSecret' | 'dataDir'>): string {
+  if (config.webhookSecret) return config.webhookSecret;
+  const path = join(config.dataDir, 'webhook-secret');
+  try {
+    const secret = readFileSync(path, 'utf8').trim();
+    if (secret) return secret;
+  } catch (cause) {
+    throw new BrokerConfigError(`ARRA_WEBHOOK_SECRET is unset and ${path} cannot be read`, { cause });
+  }
+  throw new BrokerConfigError(`ARRA_WEBHOOK_SECRET is unset and ${path} is empty`);
+}

@@ -1,0 +1,18 @@
+/**
+ * The bundled broker's network listeners (TCP, TLS with client certificates, WebSocket) and the
+ * admission gate they share (connection cap, per-address and global connect rates).
+ *
+ * @module broker/listeners
+ */
+export { listenTcp } from './tcp.js';
+export { listenTls, verifiedFingerprint, type TlsListenOptions } from './tls.js';
+export { listenWs, WS_PATH, type WsListenOptions } from './ws.js';
+export { createGate, type Gate, type GateLimits, type RefusalReason } from './gate.js';
+export type {
+  ConnectionHandler,
+  ConnectionInfo,
+  Listener,
+  ListenerEvents,
+  ListenOptions,
+  Transport,
+} from './types.js';

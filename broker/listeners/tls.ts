@@ -1,0 +1,62 @@
+/**
+ * MQTT over TLS with client certificates (port 8883 by convention). The CA is the one that signs
+ * device certificates; the SHA-256 of a verified peer certificate is handed to the broker as
+ * `certFingerprint`, which the verifier looks up in the registry.
+ *
+ * @module broker/listeners/tls
+ */
+import { createServer, type TLSSocket } from 'node:tls';
+import { bind, createAdmission } from './admission.js';
+import type { Listener, ListenOptions } from './types.js';
+
+export interface TlsListenOptions extends ListenOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CA certificate(s) that sign client certificates (PEM). */
+  ca: string | Buffer;
+  /**
+   * true (default): the handshake fails without a certificate signed by `ca`. false lets clients in
+   * without one (to use a password or token instead); a certificate that did not verify is then ignored.
+   */
+  rejectUnauthorized?: boolean;
+  /** Milliseconds a client has to finish the handshake. */
+  handshakeTimeoutMs?: number;
+}
+
+/**
+ * The fingerprint of a certificate the handshake verified against our CA, else undefined: an
+ * unverified certificate proves nothing and must not reach the authorizer (fail closed).
+ */
+export function verifiedFingerprint(socket: TLSSocket): string | undefined {
+  if (!socket.authorized) return undefined;
+  const fingerprint = socket.getPeerX509Certificate()?.fingerprint256;
+  return fingerprint?.replace(/:/g, '').toLowerCase();
+}
+
+export async function listenTls(options: TlsListenOptions): Promise<Listener> {
+  const admission = createAdmission(options, 'tls');
+  const server = createServer({
+    cert: options.cert,
+    key: options.key,
+    ca: options.ca,
+    requestCert: true,
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+  });
+  // The gate runs on the raw socket, before the handshake: a connect flood must not cost RSA work.
+  server.on('connection', (socket) => admission.admit(socket));
+  server.on('tlsClientError', (err, socket) => {
+    options.logger.debug({ err, peer: socket.remoteAddress }, 'TLS handshake failed');
+  });
+  server.on('secureConnection', (socket) => {
+    socket.setNoDelay(true);
+    const certFingerprint = verifiedFingerprint(socket);
+    options.handler.handle(socket, {
+      peerAddress: socket.remoteAddress ?? 'unknown',
+      transport: 'tls',
+      ...(certFingerprint ? { certFingerprint } : {}),
+    });
+  });
+  const port = await bind(server, options.host, options.port);
+  return { transport: 'tls', port, close: () => admission.close(server) };
+}

@@ -1,0 +1,48 @@
+/**
+ * What a listener needs and gives: it hands each admitted byte stream to a `ConnectionHandler` (the
+ * broker's `handle`) together with what the transport learned about the peer.
+ *
+ * @module broker/listeners/types
+ */
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Gate, RefusalReason } from './gate.js';
+
+export type Transport = 'tcp' | 'tls' | 'ws';
+
+export interface ConnectionInfo {
+  peerAddress: string;
+  /** SHA-256 of a client certificate the TLS listener verified: 64 lowercase hex digits. */
+  certFingerprint?: string;
+  transport: Transport;
+}
+
+/** The broker side of a listener: `Broker.handle` from `broker/index.ts` has this shape. */
+export interface ConnectionHandler {
+  handle(stream: Duplex, info: ConnectionInfo): void;
+}
+
+export interface ListenerEvents {
+  /** Called once per admitted connection. */
+  onAccepted?(transport: Transport): void;
+  /** Called once per refused connection. */
+  onRefused?(transport: Transport, reason: RefusalReason): void;
+}
+
+export interface ListenOptions {
+  host: string;
+  /** 0 = an ephemeral port (tests). */
+  port: number;
+  handler: ConnectionHandler;
+  gate: Gate;
+  logger: Logger;
+  events?: ListenerEvents;
+}
+
+export interface Listener {
+  readonly transport: Transport;
+  /** The port actually bound. */
+  readonly port: number;
+  /** Stops accepting, destroys the connections still open, resolves when the server is closed. */
+  close(): Promise<void>;
+}
