@@ -1,0 +1,90 @@
+/**
+ * The broker's side of the verifier's change feed (`GET /v1/changes`, long poll): one request held
+ * open at a time, each answer turned into `Change` events. While the verifier is down the loop backs
+ * off (100 ms doubling to 5 s); when it answers again it first emits `{kind: 'all'}`, because changes
+ * made during the outage may be lost, so every connected session must be re-checked.
+ *
+ * @module broker/authorizers/change-feed
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { ChangesResponse } from '../../schemas/changes.js';
+import type { Change } from '../../schemas/index.js';
+
+export interface ChangeFeedOptions {
+  dispatcher: Dispatcher;
+  /** Path prefix of the verifier (from its URL), '' for the root. */
+  basePath: string;
+  secret: string;
+  emit: (change: Change) => void;
+  logger?: Logger;
+  /** How long the verifier may hold a poll open. */
+  waitMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface ChangeFeedLoop {
+  stop(): Promise<void>;
+}
+
+async function poll(options: ChangeFeedOptions, since: number | undefined, waitMs: number, signal: AbortSignal) {
+  const query = new URLSearchParams({ waitMs: String(waitMs) });
+  if (since !== undefined) query.set('since', String(since));
+  const response = await options.dispatcher.request({
+    method: 'GET',
+    path: `${options.basePath}/v1/changes?${query}`,
+    headers: { 'x-arra-secret': options.secret },
+    signal,
+    // The verifier answers within waitMs; beyond that (plus slack) the connection is dead.
+    headersTimeout: waitMs + 10_000,
+    bodyTimeout: 10_000,
+  });
+  if (response.statusCode !== 200) {
+    await response.body.dump();
+    throw new Error(`GET /v1/changes answered ${response.statusCode}`);
+  }
+  return ChangesResponse.parse(await response.body.json());
+}
+
+/** Starts the poll loop; `stop()` aborts the open request and resolves when the loop has ended. */
+export function startChangeFeed(options: ChangeFeedOptions): ChangeFeedLoop {
+  const waitMs = options.waitMs ?? 25_000;
+  const minBackoff = options.minBackoffMs ?? 100;
+  const maxBackoff = options.maxBackoffMs ?? 5_000;
+  const abort = new AbortController();
+
+  async function run(): Promise<void> {
+    let since: number | undefined;
+    let failures = 0;
+    while (!abort.signal.aborted) {
+      try {
+        // After an outage, ask without waiting: the re-check must not wait for the next change.
+        const answer = await poll(options, since, failures > 0 ? 0 : waitMs, abort.signal);
+        if (failures > 0) {
+          options.logger?.info({ failures }, 'change feed reconnected; re-checking every session');
+          options.emit({ kind: 'all' });
+        }
+        failures = 0;
+        since = answer.revision;
+        if (answer.changes === null) options.emit({ kind: 'all' });
+        else for (const change of answer.changes) options.emit(change);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        if (failures === 0) options.logger?.warn({ err }, 'change feed lost the verifier; retrying with backoff');
+        const delay = Math.min(maxBackoff, minBackoff * 2 ** Math.min(failures, 16));
+        failures += 1;
+        await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  const done = run();
+  return {
+    async stop() {
+      abort.abort();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The Authorizer for a broker that asks a verifier over HTTP: `POST /v1/authenticate` through a
+ * keep-alive undici Pool, and the `GET /v1/changes` long poll on a connection of its own so it never
+ * takes a slot from CONNECT decisions.
+ *
+ * Fail closed: only a 200 carrying a valid allow and a 403 carrying a valid deny are decisions.
+ * Every other status, a timeout, a refused connection or a body that does not parse rejects with
+ * `AuthorizerUnavailableError`, which the broker answers with "server unavailable".
+ *
+ * @module broker/authorizers/http
+ */
+import type { Logger } from 'pino';
+import { Client, Pool } from 'undici';
+import { AuthenticateDecision } from '../../schemas/index.js';
+import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
+import { startChangeFeed, type ChangeFeedLoop } from './change-feed.js';
+import { createChangeListeners } from './listeners.js';
+
+export interface HttpAuthorizerOptions {
+  /** Base URL of the verifier, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Sent as `X-Arra-Secret`; never logged. */
+  secret: string;
+  /** Deadline of one CONNECT decision, from request to parsed body. */
+  timeoutMs?: number;
+  /** Keep-alive connections in the pool. */
+  connections?: number;
+  logger?: Logger;
+  /** Long-poll options of the change feed; `false` turns the feed off. */
+  changeFeed?: false | { waitMs?: number; minBackoffMs?: number; maxBackoffMs?: number };
+}
+
+function unavailable(message: string, cause?: unknown): AuthorizerUnavailableError {
+  return new AuthorizerUnavailableError(message, cause === undefined ? undefined : { cause });
+}
+
+export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer {
+  const url = new URL(options.url);
+  const basePath = url.pathname.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const pool = new Pool(url.origin, { connections: options.connections ?? 16, keepAliveTimeout: 30_000 });
+  const listeners = createChangeListeners(options.logger);
+  const feedClient = options.changeFeed === false ? undefined : new Client(url.origin);
+  const feed: ChangeFeedLoop | undefined = feedClient
+    ? startChangeFeed({
+        dispatcher: feedClient,
+        basePath,
+        secret: options.secret,
+        emit: (change) => listeners.emit(change),
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.changeFeed || {}),
+      })
+    : undefined;
+
+  async function ask(body: string) {
+    try {
+      const response = await pool.request({
+        method: 'POST',
+        path: `${basePath}/v1/authenticate`,
+        headers: { 'content-type': 'application/json', 'x-arra-secret': options.secret },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (response.statusCode !== 200 && response.statusCode !== 403) {
+        await response.body.dump();
+        throw unavailable(`the verifier answered ${response.statusCode}`);
+      }
+      return { status: response.statusCode, json: (await response.body.json()) as unknown };
+    } catch (err) {
+      if (err instanceof AuthorizerUnavailableError) throw err;
+      throw unavailable(`the verifier could not be asked: ${(err as Error).name}`, err);
+    }
+  }
+
+  return {
+    async authenticate(request) {
+      const { status, json } = await ask(JSON.stringify(request));
+      const decision = AuthenticateDecision.safeParse(json);
+      if (!decision.success) throw unavailable('the verifier answered with an invalid decision body', decision.error);
+      // A 200 deny or a 403 allow is a confused verifier, not a decision.
+      if (decision.data.allow !== (status === 200)) throw unavailable(`the verifier answered ${status} with allow=${decision.data.allow}`);
+      return decision.data;
+    },
+    onChange: (listener) => listeners.add(listener),
+    async close() {
+      await feed?.stop();
+      listeners.clear();
+      await Promise.all([pool.close(), feedClient?.close()]);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The Authorizer for a broker running in the verifier's process: CONNECT decisions come straight
+ * from the decision core, registry changes straight from the store. A fault in the core (store gone,
+ * bug) becomes `AuthorizerUnavailableError`, which the broker answers with "server unavailable".
+ *
+ * @module broker/authorizers/in-process
+ */
+import type { Logger } from 'pino';
+import type { AuthenticateDecision, AuthenticateRequest, Change } from '../../schemas/index.js';
+import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
+import { createChangeListeners } from './listeners.js';
+
+/**
+ * The part of the verifier core's `Decider` the broker uses, declared here so the broker imports
+ * nothing from `verifier/` (only the composition root wires the two together).
+ */
+export interface ConnectDecider {
+  authenticate(request: AuthenticateRequest): Promise<AuthenticateDecision>;
+}
+
+/** `RegistryStore.onChange` of the verifier's store. */
+export type RegistryOnChange = (listener: (change: Change) => void) => () => void;
+
+export function createInProcessAuthorizer(
+  decider: ConnectDecider,
+  registryOnChange: RegistryOnChange,
+  logger?: Logger,
+): Authorizer {
+  const listeners = createChangeListeners(logger);
+  const unsubscribe = registryOnChange((change) => listeners.emit(change));
+  return {
+    async authenticate(request) {
+      try {
+        return await decider.authenticate(request);
+      } catch (cause) {
+        throw new AuthorizerUnavailableError('the verifier core could not decide', { cause });
+      }
+    },
+    onChange: (listener) => listeners.add(listener),
+    async close() {
+      unsubscribe();
+      listeners.clear();
+    },
+  };
+}
