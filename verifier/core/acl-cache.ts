@@ -1,0 +1,87 @@
+/**
+ * The authorize hot path's memory: what an identity resolved to (device, enabled, superuser, compiled
+ * ACL), in a bounded LRU keyed by (deviceId, clientId, username). Each entry is also indexed under every
+ * name it was looked up by, so a registry change for device `X` drops exactly the entries that resolved
+ * to `X` or could now resolve to `X` (a device created under a username that used to name nothing).
+ *
+ * @module verifier/core/acl-cache
+ */
+import type { CompiledAcl } from '../../schemas/index.js';
+
+export interface ResolvedIdentity {
+  /** null: anonymous. */
+  deviceId: string | null;
+  enabled: boolean;
+  superuser: boolean;
+  acl: CompiledAcl;
+}
+
+interface Slot {
+  /** undefined: the identity names no device (cached too, and dropped when such a device appears). */
+  identity: ResolvedIdentity | undefined;
+  names: string[];
+}
+
+export class AclCache {
+  private readonly slots = new Map<string, Slot>();
+  private readonly byName = new Map<string, Set<string>>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** The slot for `key` (moved to most recently used), or undefined on a miss. */
+  get(key: string): Slot | undefined {
+    const slot = this.slots.get(key);
+    if (!slot) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.slots.delete(key);
+    this.slots.set(key, slot);
+    return slot;
+  }
+
+  set(key: string, identity: ResolvedIdentity | undefined, names: string[]): void {
+    if (this.capacity <= 0) return;
+    this.remove(key);
+    this.slots.set(key, { identity, names });
+    for (const name of names) {
+      let keys = this.byName.get(name);
+      if (!keys) this.byName.set(name, (keys = new Set()));
+      keys.add(key);
+    }
+    for (const oldest of this.slots.keys()) {
+      if (this.slots.size <= this.capacity) break;
+      this.remove(oldest);
+    }
+  }
+
+  /** Drops every entry that resolved to, or was looked up by, this device id. Synchronous. */
+  invalidate(deviceId: string): void {
+    const keys = this.byName.get(deviceId);
+    if (!keys) return;
+    for (const key of [...keys]) this.remove(key);
+  }
+
+  clear(): void {
+    this.slots.clear();
+    this.byName.clear();
+  }
+
+  private remove(key: string): void {
+    const slot = this.slots.get(key);
+    if (!slot) return;
+    this.slots.delete(key);
+    for (const name of slot.names) {
+      const keys = this.byName.get(name);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byName.delete(name);
+    }
+  }
+}

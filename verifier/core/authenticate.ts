@@ -1,0 +1,191 @@
+/**
+ * CONNECT decisions, as a list of named steps over one context: each step either lets the next run or
+ * ends the decision with a deny. Credential resolution order: certificate fingerprint → certificate
+ * subject (only when trusted) → JWT (in the password, or in the username when there is no password:
+ * mosquitto-go-auth's JWT mode) → password → anonymous → `no_credentials`.
+ *
+ * Input rules (see `identifiers.ts`): control characters in the client id or username are an
+ * `invalid_request`; a username that must name a device (password, or alongside a certificate or
+ * token) must equal that device's id, so a device can never borrow another's name, and `${username}`
+ * in an ACL pattern is then always the device id (or nothing, when the username carried the token).
+ *
+ * @module verifier/core/authenticate
+ */
+import type { AuthenticateDecision, AuthenticateRequest, CompiledAcl, Deny, DenyReason } from '../../schemas/index.js';
+import { compileAcl } from './compile-acl.js';
+import { checkCertificateFingerprint, checkCertificateSubject } from './credentials/certificate.js';
+import { checkToken } from './credentials/jwt.js';
+import { refuse, type CredentialContext, type CredentialOutcome, type Identified } from './credentials/outcome.js';
+import { checkPassword } from './credentials/password.js';
+import type { DeciderDeps, Logger } from './deps.js';
+import { hasControlChars, isDeviceName, looksLikeJwt } from './identifiers.js';
+import type { Lockout, LockoutKeys } from './lockout.js';
+import type { DeviceRecord } from './ports.js';
+import type { AuthenticateOptions } from './types.js';
+
+/** Denies that count towards a lockout: the ones a guesser produces. */
+const COUNTED: ReadonlySet<DenyReason> = new Set(['bad_credentials', 'unknown_device', 'invalid_request']);
+
+export interface AuthenticateContext extends CredentialContext {
+  options: AuthenticateOptions;
+  logger: Logger;
+  lockout: Lockout;
+  sleep: (ms: number) => Promise<void>;
+  lockKeys: LockoutKeys;
+  /** Where the token came from, if a token was presented. */
+  tokenIn?: 'password' | 'username';
+  identified?: Identified;
+  device?: DeviceRecord;
+  acl?: CompiledAcl;
+}
+
+type Step = (ctx: AuthenticateContext) => Deny | undefined | Promise<Deny | undefined>;
+
+function deny(reason: DenyReason, message: string): Deny {
+  return { allow: false, reason, message };
+}
+
+function fromRefusal(outcome: CredentialOutcome & { ok: false }): Deny {
+  return deny(outcome.reason, outcome.message);
+}
+
+function rejectImpossibleInput(ctx: AuthenticateContext): Deny | undefined {
+  if (hasControlChars(ctx.request.clientId)) return deny('invalid_request', 'clientId contains control characters');
+  if (ctx.username !== undefined && hasControlChars(ctx.username)) return deny('invalid_request', 'username contains control characters');
+  return undefined;
+}
+
+async function checkLockout(ctx: AuthenticateContext): Promise<Deny | undefined> {
+  const verdict = ctx.lockout.check(ctx.lockKeys);
+  if (verdict.locked) return deny('locked_out', 'too many failed attempts');
+  if (verdict.delayMs > 0) await ctx.sleep(verdict.delayMs);
+  return undefined;
+}
+
+/** The token presented, if any, and where. A password that is not JWT-shaped is a password secret. */
+function presentedToken(ctx: AuthenticateContext): string | undefined {
+  const password = ctx.request.password || undefined;
+  if (password !== undefined && looksLikeJwt(password)) {
+    ctx.tokenIn = 'password';
+    return password;
+  }
+  if (password === undefined && ctx.username !== undefined && looksLikeJwt(ctx.username)) {
+    ctx.tokenIn = 'username';
+    return ctx.username;
+  }
+  return undefined;
+}
+
+async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOutcome | 'anonymous'> {
+  const { certFingerprint, certSubject, password } = ctx.request;
+  if (certFingerprint) return checkCertificateFingerprint(ctx, certFingerprint);
+  if (certSubject && ctx.options.trustCertSubject) return checkCertificateSubject(ctx, certSubject);
+  const token = presentedToken(ctx);
+  if (token !== undefined) return checkToken(ctx, token);
+  if (password) {
+    if (ctx.username === undefined) return refuse('bad_credentials', 'password without username');
+    return checkPassword(ctx, ctx.logger, ctx.username, password);
+  }
+  if (ctx.config.allowAnonymous && ctx.username === undefined) return 'anonymous';
+  return refuse('no_credentials', 'no credential presented');
+}
+
+async function findCredential(ctx: AuthenticateContext): Promise<Deny | undefined> {
+  const outcome = await resolveCredential(ctx);
+  if (outcome === 'anonymous') return undefined;
+  if (!outcome.ok) return fromRefusal(outcome);
+  ctx.identified = outcome;
+  return undefined;
+}
+
+/** A username beside a certificate or token must be the device it proves (not a second identity). */
+function checkUsername(ctx: AuthenticateContext): Deny | undefined {
+  const { identified, username } = ctx;
+  if (!identified || username === undefined || ctx.tokenIn === 'username') return undefined;
+  if (username !== identified.deviceId) return deny('bad_credentials', 'username names another device than the credential');
+  return undefined;
+}
+
+function checkDevice(ctx: AuthenticateContext): Deny | undefined {
+  if (!ctx.identified) return undefined; // anonymous
+  const device = ctx.registry.getDevice(ctx.identified.deviceId);
+  if (!device) return deny('unknown_device', 'credential of an unregistered device');
+  if (!device.enabled) return deny('disabled', device.disabledReason ?? 'device disabled');
+  ctx.device = device;
+  return undefined;
+}
+
+function bindClientId(ctx: AuthenticateContext): Deny | undefined {
+  const device = ctx.device;
+  if (device?.requireClientIdMatch && ctx.request.clientId !== device.id) {
+    return deny('clientid_mismatch', 'client id must equal the device id');
+  }
+  return undefined;
+}
+
+function compileConnectionAcl(ctx: AuthenticateContext): undefined {
+  const device = ctx.device ?? null;
+  const username = ctx.tokenIn === 'username' ? null : (ctx.username ?? null);
+  ctx.acl = compileAcl(
+    ctx.registry.rulesFor(device),
+    { clientId: ctx.request.clientId, username, deviceId: device?.id ?? null },
+    ctx.config.aclNoMatch,
+  );
+  return undefined;
+}
+
+const steps: Step[] = [rejectImpossibleInput, checkLockout, findCredential, checkUsername, checkDevice, bindClientId, compileConnectionAcl];
+
+function allowDecision(ctx: AuthenticateContext): AuthenticateDecision {
+  const { device, identified, acl } = ctx;
+  return {
+    allow: true,
+    deviceId: device?.id ?? null,
+    superuser: device?.superuser ?? false,
+    groups: device ? [...device.groups] : [],
+    credential: identified ? { ...identified.credential } : { kind: 'anonymous' },
+    expiresAt: identified?.expiresAt ?? null,
+    acl: acl!,
+  };
+}
+
+/** Runs the steps, then feeds the outcome to the lockout counters. */
+export async function runAuthenticate(ctx: AuthenticateContext): Promise<AuthenticateDecision> {
+  for (const step of steps) {
+    const denied = await step(ctx);
+    if (denied) {
+      if (COUNTED.has(denied.reason)) ctx.lockout.recordFailure(ctx.lockKeys);
+      return denied;
+    }
+  }
+  if (ctx.device) ctx.lockout.recordSuccess(ctx.device.id);
+  return allowDecision(ctx);
+}
+
+/** The lockout keys of a request: the device it claims to be (username, else client id) and its address. */
+export function lockKeysFor(request: AuthenticateRequest, username: string | undefined): LockoutKeys {
+  const claimed = [username, request.clientId].find((name) => name !== undefined && isDeviceName(name) && !looksLikeJwt(name));
+  return { device: claimed, address: request.peerAddress || undefined };
+}
+
+export function createAuthenticateContext(
+  deps: DeciderDeps & { lockout: Lockout; sleep: (ms: number) => Promise<void> },
+  request: AuthenticateRequest,
+  options: AuthenticateOptions,
+): AuthenticateContext {
+  const username = request.username || undefined;
+  return {
+    request,
+    username,
+    options,
+    registry: deps.registry,
+    keys: deps.keys,
+    externalKeys: deps.externalKeys,
+    clock: deps.clock,
+    config: deps.config,
+    logger: deps.logger,
+    lockout: deps.lockout,
+    sleep: deps.sleep,
+    lockKeys: lockKeysFor(request, username),
+  };
+}

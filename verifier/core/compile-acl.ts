@@ -1,0 +1,72 @@
+/**
+ * Turns the stored rules that apply to one connection into the compiled ACL the broker enforces
+ * (see `schemas/acl-check.ts` for how it is read). Placeholders `${clientid}`, `${username}` and
+ * `${device}` are substituted in pattern rules (`eq` rules are literal text and keep them).
+ *
+ * Fail closed on unsafe values: a value that is missing, empty, or contains `+ # /` (or control
+ * characters) would widen the pattern (`${clientid}` = `#`) or shift its levels, so
+ * - an allow rule using it is dropped;
+ * - a deny rule using it becomes a deny of every topic for that action (`#`, plus `$prefix/#` when
+ *   the pattern names a `$` topic, because `#` does not reach `$` topics [MQTT-4.7.2-1]).
+ *
+ * @module verifier/core/compile-acl
+ */
+import type { CompiledAcl, CompiledAclRule } from '../../schemas/index.js';
+import { isSafeSubstitution } from './identifiers.js';
+import type { AclRule } from './types.js';
+
+export interface SubstitutionValues {
+  clientId: string | null;
+  username: string | null;
+  deviceId: string | null;
+}
+
+const PLACEHOLDER = /\$\{(clientid|username|device)\}/g;
+const HAS_PLACEHOLDER = /\$\{(clientid|username|device)\}/;
+
+function valueFor(name: string, values: SubstitutionValues): string | null {
+  if (name === 'clientid') return values.clientId;
+  if (name === 'username') return values.username;
+  return values.deviceId;
+}
+
+/** The substituted pattern, or null when a placeholder's value is unsafe. */
+function substitute(pattern: string, values: SubstitutionValues): string | null {
+  let unsafe = false;
+  const topic = pattern.replace(PLACEHOLDER, (_, name: string) => {
+    const value = valueFor(name, values);
+    if (!isSafeSubstitution(value)) unsafe = true;
+    return value ?? '';
+  });
+  return unsafe ? null : topic;
+}
+
+function toCompiled(rule: AclRule, topic: string): CompiledAclRule {
+  const compiled: CompiledAclRule = { permission: rule.permission, action: rule.action, topic, eq: rule.eq };
+  if (rule.qos !== null) compiled.qos = [...rule.qos];
+  if (rule.retain !== null) compiled.retain = rule.retain;
+  return compiled;
+}
+
+/** The deny-everything rules that replace a deny rule whose placeholder could not be filled safely. */
+function denyEverything(rule: AclRule): CompiledAclRule[] {
+  const base = { permission: 'deny', action: rule.action, eq: false } as const;
+  const rules: CompiledAclRule[] = [{ ...base, topic: '#' }];
+  const firstLevel = rule.topic.split('/')[0]!;
+  // `${clientid}/...` also starts with `$`, but its first level is not a `$` topic prefix.
+  if (firstLevel.startsWith('$') && !HAS_PLACEHOLDER.test(firstLevel)) {
+    rules.push({ ...base, topic: `${firstLevel}/#` });
+  }
+  return rules;
+}
+
+function compileRule(rule: AclRule, values: SubstitutionValues): CompiledAclRule[] {
+  if (rule.eq) return [toCompiled(rule, rule.topic)];
+  const topic = substitute(rule.topic, values);
+  if (topic !== null) return [toCompiled(rule, topic)];
+  return rule.permission === 'deny' ? denyEverything(rule) : [];
+}
+
+export function compileAcl(rules: AclRule[], values: SubstitutionValues, noMatch: 'allow' | 'deny'): CompiledAcl {
+  return { rules: rules.flatMap((rule) => compileRule(rule, values)), noMatch };
+}

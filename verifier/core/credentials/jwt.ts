@@ -1,0 +1,152 @@
+/**
+ * Device tokens (JWT). Our own tokens: signature by `kid` from the key ring, algorithms pinned to
+ * EdDSA/ES256 (never `none`, never HS*: an HS256 token "signed" with our public key is refused by the
+ * pin), issuer, audience, exp/iat/nbf with tolerance at the injected clock, and the `jti` must be
+ * recorded for `sub` and not revoked. External issuers (EMQX-style JWKS): a group trusting the token's
+ * `iss` supplies the JWKS URL, audience and algorithms; `sub` must be a member of such a group.
+ *
+ * @module verifier/core/credentials/jwt
+ */
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { ExternalJwksError, ExternalKeyNotFoundError, KeyUnavailableError, VerifierError } from '../errors.js';
+import type { ExternalIssuer, GroupRecord } from '../ports.js';
+import { earliest, isPast, refuse, toUnixSeconds, type CredentialContext, type CredentialOutcome, type Refused } from './outcome.js';
+
+const OWN_ALGORITHMS = ['EdDSA', 'ES256'];
+/** Asymmetric algorithms only: a shared-secret or unsigned token from an external issuer is never accepted. */
+const EXTERNAL_ALGORITHMS = new Set(['EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
+
+/** jose's coded failures, as deny reasons. */
+function refusalFor(err: unknown): Refused {
+  if (err instanceof errors.JWTExpired) return refuse('expired', `token ${err.claim} check failed`);
+  if (err instanceof errors.JWTClaimValidationFailed && (err.claim === 'nbf' || err.claim === 'iat')) {
+    return refuse('not_yet_valid', `token ${err.claim} is in the future`);
+  }
+  if (err instanceof errors.JOSEError) return refuse('bad_credentials', `${err.code}: ${err.message}`);
+  return refuse('bad_credentials', 'token does not verify');
+}
+
+/** jose checks `iat` only with `maxTokenAge`; a token issued in the future is not valid yet. */
+function issuedInFuture(ctx: CredentialContext, payload: JWTPayload): boolean {
+  const now = ctx.clock.now() / 1000;
+  return typeof payload.iat === 'number' && payload.iat > now + ctx.config.clockToleranceSeconds;
+}
+
+function verifyOptions(ctx: CredentialContext) {
+  return { clockTolerance: ctx.config.clockToleranceSeconds, currentDate: new Date(ctx.clock.now()) };
+}
+
+async function checkOwnToken(ctx: CredentialContext, token: string, header: ProtectedHeaderParameters): Promise<CredentialOutcome> {
+  if (typeof header.kid !== 'string') return refuse('bad_credentials', 'token has no kid');
+  let key: ReturnType<typeof ctx.keys.verificationKey>;
+  try {
+    key = ctx.keys.verificationKey(header.kid);
+  } catch (err) {
+    throw new KeyUnavailableError('key ring failed', { cause: err });
+  }
+  if (!key) return refuse('bad_credentials', 'unknown kid');
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, key.key, {
+      ...verifyOptions(ctx),
+      algorithms: OWN_ALGORITHMS.filter((alg) => alg === key.alg),
+      issuer: ctx.config.issuer,
+      audience: ctx.config.audience,
+      requiredClaims: ['exp', 'sub', 'jti', 'iat'],
+    }));
+  } catch (err) {
+    return refusalFor(err);
+  }
+  if (issuedInFuture(ctx, payload)) return refuse('not_yet_valid', 'token iat is in the future');
+  const record = ctx.registry.getToken(payload.jti!);
+  if (!record || record.deviceId !== payload.sub) return refuse('bad_credentials', 'token not issued to this device');
+  if (record.revoked) return refuse('revoked', 'token revoked');
+  if (isPast(record.notAfter, ctx.clock.now())) return refuse('expired', 'token record expired');
+  return {
+    ok: true,
+    deviceId: payload.sub!,
+    credential: { kind: 'jwt', id: record.id },
+    expiresAt: earliest(payload.exp, toUnixSeconds(record.notAfter)),
+  };
+}
+
+/** The key for this token from the issuer's JWKS; "no such key" is a deny, an unreachable JWKS a fault. */
+async function externalKey(ctx: CredentialContext, issuer: ExternalIssuer, header: ProtectedHeaderParameters) {
+  if (!ctx.externalKeys) return refuse('bad_credentials', 'external issuer trusted but no key resolver configured');
+  try {
+    return await ctx.externalKeys.resolve(issuer, { kid: header.kid, alg: header.alg });
+  } catch (err) {
+    if (err instanceof ExternalKeyNotFoundError) return refuse('bad_credentials', 'no key for this kid in the issuer JWKS');
+    if (err instanceof VerifierError) throw err;
+    throw new ExternalJwksError(`JWKS of ${issuer.issuer} unavailable`, { cause: err });
+  }
+}
+
+async function checkWithIssuer(
+  ctx: CredentialContext,
+  token: string,
+  header: ProtectedHeaderParameters,
+  issuer: ExternalIssuer,
+  groups: string[],
+): Promise<CredentialOutcome> {
+  const algorithms = issuer.algorithms.filter((alg) => EXTERNAL_ALGORITHMS.has(alg));
+  if (!header.alg || !algorithms.includes(header.alg)) return refuse('bad_credentials', 'algorithm not allowed for this issuer');
+  const key = await externalKey(ctx, issuer, header);
+  if ('ok' in key) return key;
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, key, {
+      ...verifyOptions(ctx),
+      algorithms,
+      issuer: issuer.issuer,
+      ...(issuer.audience === null ? {} : { audience: issuer.audience }),
+      requiredClaims: ['exp', 'sub'],
+    }));
+  } catch (err) {
+    return refusalFor(err);
+  }
+  if (issuedInFuture(ctx, payload)) return refuse('not_yet_valid', 'token iat is in the future');
+  const device = ctx.registry.getDevice(payload.sub!);
+  if (!device) return refuse('unknown_device', 'external token for an unregistered device');
+  if (!device.groups.some((g) => groups.includes(g))) return refuse('bad_credentials', 'device is not in a group trusting this issuer');
+  const id = typeof payload.jti === 'string' ? { id: payload.jti } : {};
+  return { ok: true, deviceId: device.id, credential: { kind: 'jwt', ...id }, expiresAt: earliest(payload.exp) };
+}
+
+/** Groups sharing one issuer normally share its settings; each distinct setting is tried in turn. */
+function issuerSettings(groups: GroupRecord[]): Array<{ issuer: ExternalIssuer; groups: string[] }> {
+  const settings = new Map<string, { issuer: ExternalIssuer; groups: string[] }>();
+  for (const group of groups) {
+    if (!group.externalIssuer) continue;
+    const { jwksUrl, audience, algorithms } = group.externalIssuer;
+    const key = JSON.stringify([jwksUrl, audience, algorithms]);
+    const entry = settings.get(key) ?? { issuer: group.externalIssuer, groups: [] };
+    entry.groups.push(group.name);
+    settings.set(key, entry);
+  }
+  return [...settings.values()];
+}
+
+async function checkExternalToken(ctx: CredentialContext, token: string, header: ProtectedHeaderParameters, iss: string) {
+  const settings = issuerSettings(ctx.registry.getGroupsByIssuer(iss));
+  let outcome: CredentialOutcome = refuse('bad_credentials', 'token issuer not trusted');
+  for (const { issuer, groups } of settings) {
+    outcome = await checkWithIssuer(ctx, token, header, issuer, groups);
+    if (outcome.ok) return outcome;
+  }
+  return outcome;
+}
+
+export async function checkToken(ctx: CredentialContext, token: string): Promise<CredentialOutcome> {
+  let header: ProtectedHeaderParameters;
+  let iss: unknown;
+  try {
+    header = decodeProtectedHeader(token);
+    iss = decodeJwt(token).iss;
+  } catch {
+    return refuse('bad_credentials', 'malformed token');
+  }
+  if (typeof iss !== 'string') return refuse('bad_credentials', 'token has no iss');
+  if (iss === ctx.config.issuer) return checkOwnToken(ctx, token, header);
+  return checkExternalToken(ctx, token, header, iss);
+}

@@ -1,0 +1,57 @@
+/**
+ * What each credential check returns, and the context it reads. A check either identifies a device
+ * (not yet checked for existence or enabled: that is the next step) or denies with a reason.
+ *
+ * @module verifier/core/credentials/outcome
+ */
+import type { AuthenticateRequest, CredentialKind, DenyReason } from '../../../schemas/index.js';
+import type { DeciderConfig } from '../deps.js';
+import type { Clock, ExternalKeyResolver, KeyRing, RegistryStore } from '../ports.js';
+
+export interface Identified {
+  ok: true;
+  deviceId: string;
+  credential: { kind: Exclude<CredentialKind, 'anonymous'>; id?: string };
+  /** Unix seconds, earliest of the credential's limits; null = no expiry. */
+  expiresAt: number | null;
+}
+
+export interface Refused {
+  ok: false;
+  reason: DenyReason;
+  /** For logs: never contains the secret. */
+  message: string;
+}
+
+export type CredentialOutcome = Identified | Refused;
+
+export interface CredentialContext {
+  request: AuthenticateRequest;
+  /** The username, with `''` read as absent. */
+  username: string | undefined;
+  registry: RegistryStore;
+  keys: KeyRing;
+  externalKeys: ExternalKeyResolver | undefined;
+  clock: Clock;
+  config: DeciderConfig;
+}
+
+export function refuse(reason: DenyReason, message: string): Refused {
+  return { ok: false, reason, message };
+}
+
+/** Unix seconds from a registry time (ms), null kept. */
+export function toUnixSeconds(ms: number | null): number | null {
+  return ms === null ? null : Math.floor(ms / 1000);
+}
+
+/** The earliest of some optional unix times. */
+export function earliest(...times: Array<number | null | undefined>): number | null {
+  const known = times.filter((t): t is number => typeof t === 'number');
+  return known.length === 0 ? null : Math.min(...known);
+}
+
+/** Is a registry credential past its `notAfter` (ms) at `now` (ms)? */
+export function isPast(notAfter: number | null, now: number): boolean {
+  return notAfter !== null && notAfter <= now;
+}

@@ -1,0 +1,44 @@
+/**
+ * Password secrets: the username names the device, and the secret is checked against every password
+ * credential the device holds, all of them and in constant time each, so neither the number of
+ * credentials nor which one matched shows in the timing. A device that does not exist still costs one
+ * scrypt, so timing does not tell which device ids exist.
+ *
+ * @module verifier/core/credentials/password
+ */
+import { isDeviceName } from '../identifiers.js';
+import type { Logger } from '../deps.js';
+import { hashPassword, verifyPassword } from '../password.js';
+import type { PasswordCredential } from '../ports.js';
+import { isPast, refuse, toUnixSeconds, type CredentialContext, type CredentialOutcome } from './outcome.js';
+
+let dummyHash: Promise<string> | undefined;
+
+/** Matches the secret against one stored hash; a corrupt hash is logged and never matches (fail closed). */
+async function matches(secret: string, credential: PasswordCredential, logger: Logger): Promise<boolean> {
+  try {
+    return await verifyPassword(secret, credential.hash);
+  } catch (err) {
+    logger.error({ err, credentialId: credential.id, deviceId: credential.deviceId }, 'stored password hash unusable');
+    return false;
+  }
+}
+
+export async function checkPassword(ctx: CredentialContext, logger: Logger, username: string, secret: string): Promise<CredentialOutcome> {
+  if (!isDeviceName(username)) return refuse('invalid_request', 'username cannot name a device');
+  const credentials = ctx.registry.getDevice(username) ? ctx.registry.listPasswordCredentials(username) : undefined;
+  if (credentials === undefined || credentials.length === 0) {
+    await verifyPassword(secret, await (dummyHash ??= hashPassword('arra-mq timing equaliser')));
+  }
+  if (credentials === undefined) return refuse('unknown_device', 'no device with this username');
+  const results = await Promise.all(credentials.map((c) => matches(secret, c, logger)));
+  const matched = credentials.filter((_, i) => results[i]);
+  const now = ctx.clock.now();
+  const valid = matched.find((c) => !c.revoked && !isPast(c.notAfter, now));
+  if (valid) {
+    return { ok: true, deviceId: username, credential: { kind: 'password', id: valid.id }, expiresAt: toUnixSeconds(valid.notAfter) };
+  }
+  if (matched.some((c) => c.revoked)) return refuse('revoked', 'password credential revoked');
+  if (matched.length > 0) return refuse('expired', 'password credential expired');
+  return refuse('bad_credentials', credentials.length === 0 ? 'device has no password credential' : 'wrong password');
+}

@@ -1,0 +1,121 @@
+/**
+ * `createDecider`: wires the registry (guarded), caches, lockout and steps into the `Decider` the
+ * HTTP API, the adapters and the in-process broker call. Here live the cross-cutting duties: every
+ * authenticate decision is logged (info on allow, warn on deny, never a secret), denies of authorize
+ * are logged, every decision is reported to `onDecision`, faults are logged and rethrown as
+ * `VerifierError`s, and registry changes drop cached entries synchronously.
+ *
+ * @module verifier/core/decider
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change } from '../../schemas/index.js';
+import { AclCache } from './acl-cache.js';
+import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
+import { createIdentityResolver, decideAuthorize, hasUnsafeIdentity, type IdentityQuery } from './authorize.js';
+import type { DeciderDeps, DecisionEvent } from './deps.js';
+import { StoreUnavailableError, VerifierError } from './errors.js';
+import { guardRegistry } from './guarded-registry.js';
+import { Lockout } from './lockout.js';
+import type { AuthenticateOptions, Decider } from './types.js';
+
+export interface DeciderStats {
+  lockedDevices: number;
+  lockedAddresses: number;
+  cache: { size: number; hits: number; misses: number };
+}
+
+export interface ManagedDecider extends Decider {
+  stats(): DeciderStats;
+  /** Stops listening to registry changes and forgets every cached entry. */
+  close(): void;
+}
+
+export function createDecider(deps: DeciderDeps): ManagedDecider {
+  const { logger, config, onDecision } = deps;
+  const registry = guardRegistry(deps.registry);
+  const cache = new AclCache(config.cacheSize);
+  const lockout = new Lockout(config.lockout, deps.clock);
+  const sleep = deps.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
+  const resolver = createIdentityResolver(registry, config, cache);
+  const stopListening = deps.registry.onChange((change: Change) => {
+    if (change.kind === 'all') cache.clear();
+    else cache.invalidate(change.deviceId);
+  });
+
+  function report(event: DecisionEvent): void {
+    if (!onDecision) return;
+    try {
+      onDecision(event);
+    } catch (err) {
+      logger.error({ err }, 'onDecision listener threw');
+    }
+  }
+
+  /** Logs a fault and rethrows it as a VerifierError (never an allow, never swallowed). */
+  function fault(err: unknown, kind: DecisionEvent['kind'], context: object): never {
+    const wrapped = err instanceof VerifierError ? err : new StoreUnavailableError('decision failed', { cause: err });
+    logger.error({ err: wrapped, code: wrapped.code, kind, ...context }, `${kind} could not be decided`);
+    throw wrapped;
+  }
+
+  async function authenticate(request: AuthenticateRequest, options: AuthenticateOptions = {}): Promise<AuthenticateDecision> {
+    const started = performance.now();
+    const ctx = createAuthenticateContext({ ...deps, registry, lockout, sleep }, request, options);
+    const logContext = { clientId: request.clientId, peerAddress: request.peerAddress, protocol: request.protocol };
+    let decision: AuthenticateDecision;
+    try {
+      decision = await runAuthenticate(ctx);
+    } catch (err) {
+      fault(err, 'authenticate', logContext);
+    }
+    const durationMs = performance.now() - started;
+    if (decision.allow) {
+      logger.info({ ...logContext, deviceId: decision.deviceId, credential: decision.credential.kind, durationMs }, 'authenticate allowed');
+      report({ kind: 'authenticate', allow: true, durationMs });
+    } else {
+      const deviceId = ctx.identified?.deviceId ?? ctx.lockKeys.device;
+      const credential = ctx.identified?.credential.kind;
+      logger.warn({ ...logContext, deviceId, credential, reason: decision.reason, message: decision.message, durationMs }, 'authenticate denied');
+      report({ kind: 'authenticate', allow: false, reason: decision.reason, durationMs });
+    }
+    return decision;
+  }
+
+  async function authorize(request: AuthorizeRequest): Promise<AuthorizeDecision> {
+    const started = performance.now();
+    let decision: AuthorizeDecision;
+    try {
+      decision = decideAuthorize(resolver, request);
+    } catch (err) {
+      fault(err, 'authorize', { clientId: request.clientId, deviceId: request.deviceId });
+    }
+    const durationMs = performance.now() - started;
+    if (!decision.allow) {
+      const { clientId, deviceId, action, topic, qos, retain } = request;
+      logger.warn({ clientId, deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message }, 'authorize denied');
+    }
+    report(decision.allow ? { kind: 'authorize', allow: true, durationMs } : { kind: 'authorize', allow: false, reason: decision.reason, durationMs });
+    return decision;
+  }
+
+  async function isSuperuser(identity: IdentityQuery): Promise<boolean> {
+    if (hasUnsafeIdentity(identity)) return false;
+    try {
+      const resolved = resolver.resolve(identity);
+      return !!resolved && resolved.enabled && resolved.superuser;
+    } catch (err) {
+      fault(err, 'authorize', { clientId: identity.clientId, deviceId: identity.deviceId });
+    }
+  }
+
+  return {
+    authenticate,
+    authorize,
+    isSuperuser,
+    stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses } }),
+    close() {
+      stopListening();
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The verifier's pure decision core: the only entry other parts import. No HTTP, no SQL, no
+ * environment: stores, keys, clock, logger and sleep are injected (`DeciderDeps`).
+ *
+ * @example
+ * ```ts
+ * const decider = createDecider({ registry, keys, clock: Date, logger, config })
+ * const decision = await decider.authenticate({ clientId: 'dev-042', username: 'dev-042', password })
+ * if (decision.allow) broker.enforce(decision.acl)
+ * ```
+ *
+ * @module verifier/core
+ */
+export { createDecider, type DeciderStats, type ManagedDecider } from './decider.js';
+export type { DeciderConfig, DeciderDeps, DecisionEvent, LockoutConfig, Logger } from './deps.js';
+export { issueDeviceToken, type IssuedToken, type IssueTokenOptions } from './issue-token.js';
+export { generateSigningKey, type GeneratedSigningKey, type SigningAlg } from './signing-keys.js';
+export { hashPassword, verifyPassword } from './password.js';
+export { certFingerprint, fingerprintsEqual } from './x509.js';
+export { commonNameFromSubject, parseDn, subjectsEqual, type DnAttribute } from './dn.js';
+export { compileAcl, type SubstitutionValues } from './compile-acl.js';
+export {
+  ExternalJwksError,
+  ExternalKeyNotFoundError,
+  InvalidHashError,
+  KeyUnavailableError,
+  StoreUnavailableError,
+  VerifierError,
+  type VerifierErrorCode,
+} from './errors.js';
+export type * from './ports.js';
+export type * from './types.js';

@@ -1,0 +1,124 @@
+/**
+ * Brute-force protection. Failed authentications are counted per claimed device id and per peer
+ * address in a sliding window (`windowSeconds`):
+ * - after `slowAfter` failures each further attempt waits `baseDelayMs`, doubling per failure, capped
+ *   at `maxDelayMs` (the wait happens before the credential is checked);
+ * - after `lockAfter` failures attempts are refused with `locked_out` for `lockSeconds`, without
+ *   checking the credential at all.
+ * The two keys are tracked separately, so failures against one device never lock out another device,
+ * and an address lockout blocks only that address. A success clears the device's counter but not the
+ * address's (an attacker must not reset its address by logging in with its own device). Memory is
+ * bounded: each table keeps at most `maxTrackedKeys` keys and forgets the least recently failed first.
+ *
+ * @module verifier/core/lockout
+ */
+import type { LockoutConfig } from './deps.js';
+import type { Clock } from './ports.js';
+
+export interface LockoutKeys {
+  device?: string | undefined;
+  address?: string | undefined;
+}
+
+export interface LockoutVerdict {
+  locked: boolean;
+  /** How long to wait before checking the credential (0 = no wait). */
+  delayMs: number;
+}
+
+interface Entry {
+  /** Failure times (ms), oldest first, at most `lockAfter` kept. */
+  failures: number[];
+  lockedUntil: number;
+}
+
+/** One table of failure counters (one for device ids, one for addresses). */
+class FailureTable {
+  private readonly entries = new Map<string, Entry>();
+  constructor(
+    private readonly config: LockoutConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The entry with failures outside the window dropped; an expired lock is forgotten with its failures. */
+  private current(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.lockedUntil !== 0 && entry.lockedUntil <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    const horizon = now - this.config.windowSeconds * 1000;
+    while (entry.failures.length > 0 && entry.failures[0]! <= horizon) entry.failures.shift();
+    return entry;
+  }
+
+  verdict(key: string): LockoutVerdict {
+    const now = this.clock.now();
+    const entry = this.current(key, now);
+    if (!entry) return { locked: false, delayMs: 0 };
+    if (entry.lockedUntil > now) return { locked: true, delayMs: 0 };
+    const over = entry.failures.length - this.config.slowAfter;
+    if (over < 0) return { locked: false, delayMs: 0 };
+    return { locked: false, delayMs: Math.min(this.config.baseDelayMs * 2 ** over, this.config.maxDelayMs) };
+  }
+
+  fail(key: string): void {
+    const now = this.clock.now();
+    const entry = this.current(key, now) ?? { failures: [], lockedUntil: 0 };
+    entry.failures.push(now);
+    if (entry.failures.length > this.config.lockAfter) entry.failures.shift();
+    if (entry.failures.length >= this.config.lockAfter) entry.lockedUntil = now + this.config.lockSeconds * 1000;
+    // Re-insert so Map order is least recently failed first, then evict from the front.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.config.maxTrackedKeys) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  reset(key: string): void {
+    this.entries.delete(key);
+  }
+
+  lockedCount(): number {
+    const now = this.clock.now();
+    let count = 0;
+    for (const entry of this.entries.values()) if (entry.lockedUntil > now) count++;
+    return count;
+  }
+}
+
+export class Lockout {
+  private readonly devices: FailureTable;
+  private readonly addresses: FailureTable;
+
+  constructor(config: LockoutConfig, clock: Clock) {
+    this.devices = new FailureTable(config, clock);
+    this.addresses = new FailureTable(config, clock);
+  }
+
+  /** Locked when either key is locked; the delay is the larger of the two. */
+  check(keys: LockoutKeys): LockoutVerdict {
+    const device = keys.device === undefined ? undefined : this.devices.verdict(keys.device);
+    const address = keys.address === undefined ? undefined : this.addresses.verdict(keys.address);
+    return {
+      locked: !!device?.locked || !!address?.locked,
+      delayMs: Math.max(device?.delayMs ?? 0, address?.delayMs ?? 0),
+    };
+  }
+
+  recordFailure(keys: LockoutKeys): void {
+    if (keys.device !== undefined) this.devices.fail(keys.device);
+    if (keys.address !== undefined) this.addresses.fail(keys.address);
+  }
+
+  recordSuccess(deviceId: string): void {
+    this.devices.reset(deviceId);
+  }
+
+  stats(): { lockedDevices: number; lockedAddresses: number } {
+    return { lockedDevices: this.devices.lockedCount(), lockedAddresses: this.addresses.lockedCount() };
+  }
+}
