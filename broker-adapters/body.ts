@@ -1,0 +1,90 @@
+/**
+ * How adapter requests carry their parameters, for every broker dialect: form bodies, JSON bodies,
+ * query strings, and JSON bodies on GET (mosquitto-go-auth `http_method GET` sends them, and Fastify
+ * does not read bodies of GET requests, so a hook reads them here).
+ *
+ * @module broker-adapters/body
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadBody, BodyTooLarge, UnsupportedMediaType } from './errors.js';
+
+/**
+ * Largest body accepted. The biggest legitimate request is a NanoMQ JSON body with a 64 KiB password
+ * and a 64 KiB topic, JSON-escaped; anything larger is not a broker talking.
+ */
+export const BODY_LIMIT = 512 * 1024;
+
+/** Parameters as the broker sent them: names to strings (a repeated form key gives an array). */
+export type WireParams = Record<string, unknown>;
+
+/** Registers the form parser and the GET-body reader in one encapsulated adapter context. */
+export function registerBodyParsers(app: FastifyInstance): void {
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (_request, body, done) => done(null, decodeForm(body as string)),
+  );
+  app.addHook('preValidation', readGetBody);
+}
+
+/**
+ * Decodes `k=v&k=v` (`%XX` and `+`): NanoMQ encodes a space as `%20`, Go as `+`. A repeated key
+ * becomes an array so that the schema refuses it instead of one value silently winning.
+ */
+export function decodeForm(text: string): WireParams {
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [key, value] of new URLSearchParams(text)) {
+    const seen = out[key];
+    out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return out;
+}
+
+/** The parameters of a request: its body, or for a body-less GET its query string. */
+export function requestParams(request: FastifyRequest): unknown {
+  if (request.body !== undefined) return request.body;
+  return request.method === 'GET' ? request.query : undefined;
+}
+
+async function readGetBody(request: FastifyRequest): Promise<void> {
+  if (request.method !== 'GET' || !hasBody(request)) return;
+  const text = await readText(request);
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') request.body = parseJson(text);
+  else if (type === 'application/x-www-form-urlencoded' || type === '') request.body = decodeForm(text);
+  else throw new UnsupportedMediaType(`content-type ${type} is not sent by any supported broker`);
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function readText(request: FastifyRequest): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stream = request.raw;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (error: Error) => {
+      stream.removeAllListeners('data');
+      stream.resume();
+      reject(error);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) fail(new BodyTooLarge(`body larger than ${BODY_LIMIT} bytes`));
+      else chunks.push(chunk);
+    });
+    stream.on('aborted', () => fail(new BadBody('body cut short: the caller closed the connection')));
+    stream.on('error', (error) => fail(new BadBody('body could not be read', { cause: error })));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BadBody('body is not valid JSON', { cause: error });
+  }
+}

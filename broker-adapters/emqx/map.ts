@@ -1,0 +1,122 @@
+/**
+ * EMQX 5 HTTP authentication / authorization requests to decision-core requests, and the core's
+ * answers to EMQX's response bodies (pure). The wire contract is `/work/shared/contracts/emqx.md`.
+ * EMQX builds our request body from a template, so a placeholder it cannot fill (no username, no
+ * client certificate) arrives as an empty string: empty means absent here.
+ *
+ * @module broker-adapters/emqx/map
+ */
+import { z } from 'zod';
+import type { AuthenticateAllow, AuthenticateRequest, AuthorizeRequest, CompiledAcl } from '../../schemas/index.js';
+import type { AuthenticateOptions } from '../../verifier/core/types.js';
+import { emptyAsAbsent, lenientBool, lenientQos, parseParams, wireString } from '../fields.js';
+
+const blankAsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+export const AuthnParams = z.object({
+  clientid: wireString,
+  username: emptyAsAbsent,
+  /** Empty: the client sent no password (EMQX cannot tell us apart from an empty one). */
+  password: emptyAsAbsent,
+  peerhost: blankAsAbsent(z.string().max(128)),
+  cert_cn: blankAsAbsent(z.string().max(4096)),
+  cert_common_name: blankAsAbsent(z.string().max(4096)),
+  cert_subject: blankAsAbsent(z.string().max(4096)),
+});
+export type AuthnParams = z.infer<typeof AuthnParams>;
+
+export const AuthzParams = z.object({
+  clientid: wireString,
+  username: emptyAsAbsent,
+  peerhost: blankAsAbsent(z.string().max(128)),
+  action: z.enum(['publish', 'subscribe'], { message: 'must be "publish" or "subscribe"' }),
+  topic: wireString.min(1),
+  qos: blankAsAbsent(lenientQos),
+  retain: blankAsAbsent(lenientBool),
+});
+export type AuthzParams = z.infer<typeof AuthzParams>;
+
+export function parseAuthn(raw: unknown): AuthnParams {
+  return parseParams(AuthnParams, raw);
+}
+
+export function parseAuthz(raw: unknown): AuthzParams {
+  return parseParams(AuthzParams, raw);
+}
+
+export type AuthenticatePlan =
+  | { ask: true; request: AuthenticateRequest; options: AuthenticateOptions }
+  | { ask: false; message: string };
+
+/**
+ * The CONNECT check. The certificate subject counts only when the operator set `trustCertSubject`
+ * (listener with verify_peer, fail_if_no_peer_cert and our device CA); its CN then names the device
+ * when no username was given. Without that trust a certificate-only login is refused.
+ */
+export function toAuthenticate(p: AuthnParams, trustCertSubject: boolean): AuthenticatePlan {
+  const base: AuthenticateRequest = {
+    clientId: p.clientid,
+    ...(p.username !== undefined && { username: p.username }),
+    ...(p.password !== undefined && { password: p.password }),
+    ...(p.peerhost !== undefined && { peerAddress: p.peerhost }),
+  };
+  const commonName = p.cert_common_name ?? p.cert_cn;
+  if (p.cert_subject === undefined && commonName === undefined) return { ask: true, request: base, options: {} };
+  if (!trustCertSubject) {
+    if (p.password !== undefined) return { ask: true, request: base, options: {} };
+    return { ask: false, message: 'certificate-only login refused: trustCertSubject is off' };
+  }
+  if (p.cert_subject === undefined) return { ask: false, message: 'cert_subject is required to trust a certificate' };
+  return {
+    ask: true,
+    request: { ...base, username: p.username ?? commonName ?? p.clientid, certSubject: p.cert_subject },
+    options: { trustCertSubject: true },
+  };
+}
+
+export function toAuthorize(p: AuthzParams): AuthorizeRequest {
+  return {
+    clientId: p.clientid,
+    ...(p.username !== undefined && { username: p.username }),
+    action: p.action,
+    topic: p.topic,
+    ...(p.qos !== undefined && { qos: p.qos }),
+    ...(p.retain !== undefined && { retain: p.retain }),
+  };
+}
+
+/** One rule of EMQX's authn-time `acl` (5.8+), new format. */
+export interface EmqxAclRule {
+  permission: 'allow' | 'deny';
+  action: 'publish' | 'subscribe' | 'all';
+  topic: string;
+  qos?: Array<0 | 1 | 2>;
+  retain?: boolean;
+}
+
+/**
+ * The device's compiled ACL in EMQX's format, ending with a catch-all carrying our `noMatch`, so that
+ * EMQX never falls through to a later authorizer (the default file source ends with allow-all).
+ * `eq` rules get EMQX's `eq ` prefix. The catch-all `#` does not match `$`-topics in EMQX either
+ * [MQTT-4.7.2-1]: EMQX's own `no_match = deny` must cover those.
+ */
+export function toEmqxAcl(acl: CompiledAcl): EmqxAclRule[] {
+  const rules = acl.rules.map((rule): EmqxAclRule => ({
+    permission: rule.permission,
+    action: rule.action,
+    topic: rule.eq ? `eq ${rule.topic}` : rule.topic,
+    ...(rule.qos !== undefined && { qos: rule.qos }),
+    ...(rule.retain !== undefined && { retain: rule.retain }),
+  }));
+  return [...rules, { permission: acl.noMatch, action: 'all', topic: '#' }];
+}
+
+/** The authn answer for an allowed client. `expire_at` is omitted when the credential never expires. */
+export function toAuthnAllow(decision: AuthenticateAllow) {
+  return {
+    result: 'allow' as const,
+    is_superuser: decision.superuser,
+    ...(decision.expiresAt !== null && { expire_at: decision.expiresAt }),
+    acl: toEmqxAcl(decision.acl),
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * mosquitto-go-auth endpoints, for the HTTP backend and the JWT backend in remote mode. The response
+ * mode the operator configured is part of the URI, because go-auth cannot tell us and reads a 2xx
+ * differently per mode (status: any 2xx allows; json: `{"ok":true}`; text: exactly `ok`):
+ *
+ *   /go-auth[/jwt]/{user,superuser,acl}                 response_mode status (go-auth's default)
+ *   /go-auth[/jwt]/{status,json,text}/{user,superuser,acl}
+ *
+ * A deny is `403` with `{"ok":false,...}`, which denies in every mode; bad input is a `4xx`, also a
+ * deny; a core fault is `503`, which go-auth treats as an error (not cached, CONNECT dropped).
+ * Methods: POST, PUT, and GET with a JSON body (see `body.ts`).
+ *
+ * @module broker-adapters/mosquitto-go-auth/routes
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../schemas/index.js';
+import type { Decider } from '../../verifier/core/types.js';
+import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
+import { installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
+import {
+  RESPONSE_MODES,
+  aclActions,
+  bearerToken,
+  parseAcl,
+  parseJwtIdentity,
+  parseSuperuser,
+  parseUser,
+  toAuthorizeRequests,
+  tokenSubject,
+  type ResponseMode,
+} from './map.js';
+import { TokenDecisionCache } from './token-cache.js';
+
+export interface GoAuthRouteOptions {
+  decider: Decider;
+}
+
+type Handler = (request: FastifyRequest) => Promise<Verdict>;
+type Verdict = { allow: true } | { allow: false; reason: string; log?: Record<string, unknown> };
+
+const replies: DialectReplies = {
+  invalid: (reply, refusal) => reply.code(refusal.statusCode).send({ ok: false, error: `${refusal.code}: ${refusal.message}` }),
+  fault: (reply) => reply.code(503).send({ ok: false, error: 'ERR_CORE_UNAVAILABLE: cannot decide' }),
+};
+
+export async function goAuthRoutes(app: FastifyInstance, opts: GoAuthRouteOptions): Promise<void> {
+  registerBodyParsers(app);
+  installErrorHandler(app, 'go-auth', replies);
+  const backends = { '/go-auth': httpBackend(opts.decider), '/go-auth/jwt': jwtBackend(opts.decider) };
+  for (const [prefix, handlers] of Object.entries(backends)) {
+    for (const [check, handler] of Object.entries(handlers)) {
+      register(app, `${prefix}/${check}`, 'status', handler);
+      for (const mode of RESPONSE_MODES) register(app, `${prefix}/${mode}/${check}`, mode, handler);
+    }
+  }
+}
+
+function register(app: FastifyInstance, url: string, mode: ResponseMode, handler: Handler): void {
+  app.route({
+    method: ['GET', 'POST', 'PUT'],
+    url,
+    bodyLimit: BODY_LIMIT,
+    handler: async (request, reply) => {
+      const verdict = await handler(request);
+      if (verdict.allow) return allow(reply, mode);
+      request.log.info({ adapter: 'go-auth', url, reason: verdict.reason, ...verdict.log }, 'go-auth deny');
+      return reply.code(403).send({ ok: false, error: verdict.reason });
+    },
+  });
+}
+
+function allow(reply: FastifyReply, mode: ResponseMode): FastifyReply {
+  if (mode === 'text') return reply.code(200).type('text/plain').send('ok');
+  return reply.code(200).send({ ok: true, error: '' });
+}
+
+/** The HTTP backend: identities as go-auth sends them, decided by the core. */
+function httpBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Handler> {
+  return {
+    async user(request) {
+      const query = parseUser(requestParams(request));
+      const decision = await decider.authenticate(query);
+      return decision.allow ? decision : { allow: false, reason: decision.reason, log: logIdentity(query) };
+    },
+    async superuser(request) {
+      const { username } = parseSuperuser(requestParams(request));
+      // Asked before every acl check: the core serves this from cache, and a "no" is not logged.
+      return (await decider.isSuperuser({ username })) ? { allow: true } : { allow: false, reason: 'not_superuser' };
+    },
+    async acl(request) {
+      for (const query of toAuthorizeRequests(parseAcl(requestParams(request)))) {
+        const decision = await decider.authorize(query);
+        if (!decision.allow) {
+          return { allow: false, reason: decision.reason, log: { ...logIdentity(query), action: query.action, topic: query.topic } };
+        }
+      }
+      return { allow: true };
+    },
+  };
+}
+
+/**
+ * The JWT backend in remote mode: the bearer token is the credential on every request. The core
+ * verifies it (cached briefly, see `token-cache.ts`) and the ACL is the one it compiled for the
+ * token's device, evaluated with the shared `checkAcl`.
+ */
+function jwtBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Handler> {
+  const cache = new TokenDecisionCache(decider);
+  const decide = (request: FastifyRequest, clientId?: string) => {
+    const token = bearerToken(request.headers.authorization);
+    return cache.decide(token, clientId ?? tokenSubject(token));
+  };
+  return {
+    async user(request) {
+      const decision = await decide(request, parseJwtIdentity(requestParams(request)).clientId);
+      return decision.allow ? decision : { allow: false, reason: decision.reason };
+    },
+    async superuser(request) {
+      const decision = await decide(request, parseJwtIdentity(requestParams(request)).clientId);
+      if (!decision.allow) return { allow: false, reason: decision.reason };
+      return decision.superuser ? { allow: true } : { allow: false, reason: 'not_superuser' };
+    },
+    async acl(request) {
+      const params = parseAcl(requestParams(request));
+      const decision = await decide(request, params.clientid);
+      const log = { clientId: params.clientid, topic: params.topic, acc: params.acc };
+      if (!decision.allow) return { allow: false, reason: decision.reason, log };
+      if (decision.superuser) return { allow: true };
+      const valid = params.acc === 4 ? isValidTopicFilter(params.topic) : isValidTopicName(params.topic);
+      if (!valid) return { allow: false, reason: 'invalid_request', log };
+      const denied = aclActions(params.acc).find((action) => !checkAcl(decision.acl, { action, topic: params.topic }).allow);
+      return denied === undefined ? { allow: true } : { allow: false, reason: 'acl_denied', log: { ...log, action: denied } };
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Decisions about go-auth JWT-remote tokens, kept for a few seconds. go-auth asks user, superuser and
+ * acl for every message with the same bearer token; verifying it each time would put the core's
+ * token check on the path of every delivery. An entry lives `ttlMs` at most and never past the
+ * credential's own expiry, so a revoked token keeps working for at most `ttlMs`. Faults are not kept.
+ * Keys are SHA-256 digests: the cache holds no token.
+ *
+ * @module broker-adapters/mosquitto-go-auth/token-cache
+ */
+import { createHash } from 'node:crypto';
+import type { AuthenticateDecision } from '../../schemas/index.js';
+import type { Decider } from '../../verifier/core/types.js';
+
+export interface TokenCacheOptions {
+  ttlMs?: number;
+  maxEntries?: number;
+  now?: () => number;
+}
+
+export class TokenDecisionCache {
+  readonly #entries = new Map<string, { decision: AuthenticateDecision; until: number }>();
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+
+  constructor(
+    private readonly decider: Decider,
+    options: TokenCacheOptions = {},
+  ) {
+    this.#ttlMs = options.ttlMs ?? 10_000;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The core's decision on `token` presented by `clientId`, from cache when still fresh. */
+  async decide(token: string, clientId: string): Promise<AuthenticateDecision> {
+    const key = createHash('sha256').update(clientId).update('\0').update(token).digest('base64');
+    const now = this.#now();
+    const hit = this.#entries.get(key);
+    if (hit !== undefined && hit.until > now) return hit.decision;
+    const decision = await this.decider.authenticate({ clientId, password: token });
+    this.#store(key, decision, now);
+    return decision;
+  }
+
+  #store(key: string, decision: AuthenticateDecision, now: number): void {
+    const expiry = decision.allow && decision.expiresAt !== null ? decision.expiresAt * 1000 : Infinity;
+    this.#entries.delete(key);
+    // Map keeps insertion order: the first key is the oldest entry.
+    if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, { decision, until: Math.min(now + this.#ttlMs, expiry) });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * NanoMQ `auth_http` requests to decision-core requests, and nothing else (pure). The wire contract
+ * is `/work/shared/contracts/nanomq.md` (NanoMQ 0.25.5): every parameter is a string, a parameter
+ * NanoMQ cannot fill is omitted (never sent empty), `access` is "1" subscribe / "2" publish, and a
+ * SUBSCRIBE's filters arrive in one `topic`, joined with `,`.
+ *
+ * @module broker-adapters/nanomq/map
+ */
+import { z } from 'zod';
+import type { AuthenticateRequest, AuthorizeRequest, DenyReason } from '../../schemas/index.js';
+import type { AuthenticateOptions } from '../../verifier/core/types.js';
+import { InvalidField } from '../errors.js';
+import { parseParams, wireString } from '../fields.js';
+import { parseMbedtlsDn } from './dn.js';
+
+export const NanoParams = z.object({
+  clientid: wireString,
+  username: wireString.optional(),
+  password: wireString.optional(),
+  ipaddr: z.string().max(128).optional(),
+  /** The CONNECT protocol *name* (`MQTT` or `MQIsdp`), not the version. */
+  proto: z.string().max(16).optional(),
+  sockport: z.string().max(8).optional(),
+  /** `%C`: read but never used, it is wrong whenever CN is not the last RDN. */
+  cn: z.string().max(4096).optional(),
+  dn: z.string().max(4096).optional(),
+  access: z.enum(['1', '2'], { message: 'must be "1" (subscribe) or "2" (publish)' }).optional(),
+  topic: wireString.optional(),
+  mountpoint: wireString.optional(),
+});
+export type NanoParams = z.infer<typeof NanoParams>;
+
+/** Parses the request's parameters; an empty set is NanoMQ's "no headers configured" request. */
+export function parseNanoParams(raw: unknown): NanoParams {
+  if (raw !== null && typeof raw === 'object' && Object.keys(raw).length === 0) {
+    throw new InvalidField('clientid', 'no parameters at all: NanoMQ sends none when no header is configured, set headers.content-type');
+  }
+  return parseParams(NanoParams, raw);
+}
+
+export type AuthenticatePlan =
+  | { ask: true; request: AuthenticateRequest; options: AuthenticateOptions }
+  | { ask: false; reason: DenyReason; message: string };
+
+/**
+ * The CONNECT check. A client certificate (`dn`) counts only when the operator set
+ * `trustCertSubject` (documented listener: verify_peer, fail_if_no_peer_cert, our device CA); then the
+ * CN read from `dn` names the device when no username was given, and the core checks the subject
+ * against that device's certificate credential. Without that trust a certificate-only login is refused.
+ */
+export function toAuthenticate(p: NanoParams, trustCertSubject: boolean): AuthenticatePlan {
+  const base: AuthenticateRequest = {
+    clientId: p.clientid,
+    ...(p.username !== undefined && { username: p.username }),
+    ...(p.password !== undefined && { password: p.password }),
+    ...(p.ipaddr !== undefined && { peerAddress: p.ipaddr }),
+    ...(p.proto === 'MQIsdp' && { protocol: 'mqtt31' as const }),
+  };
+  if (p.dn === undefined) return { ask: true, request: base, options: {} };
+  if (!trustCertSubject) {
+    if (p.password !== undefined) return { ask: true, request: base, options: {} };
+    return { ask: false, reason: 'no_credentials', message: 'certificate-only login refused: trustCertSubject is off' };
+  }
+  const subject = parseMbedtlsDn(p.dn);
+  if (subject === null || subject.commonName === null) {
+    return { ask: false, reason: 'invalid_request', message: 'dn has no single CN' };
+  }
+  return {
+    ask: true,
+    request: { ...base, username: p.username ?? subject.commonName, certSubject: subject.rfc4514 },
+    options: { trustCertSubject: true },
+  };
+}
+
+/**
+ * The PUBLISH / SUBSCRIBE check: one core request per topic. A SUBSCRIBE packet's filters come
+ * comma-joined; NanoMQ answers the whole packet with one verdict, so the caller denies the lot as
+ * soon as one filter is denied. (A filter that itself holds `,` cannot be told apart: it is split.)
+ */
+export function toAuthorizeRequests(p: NanoParams): AuthorizeRequest[] {
+  if (p.access === undefined) throw new InvalidField('access', 'required on acl requests: configure access = "%A"');
+  if (p.topic === undefined || p.topic === '') throw new InvalidField('topic', 'required on acl requests: configure topic = "%t"');
+  const identity = { clientId: p.clientid, ...(p.username !== undefined && { username: p.username }) };
+  if (p.access === '2') return [{ ...identity, action: 'publish', topic: p.topic }];
+  return p.topic.split(',').map((filter) => {
+    if (filter === '') throw new InvalidField('topic', 'empty filter in the comma-joined list');
+    return { ...identity, action: 'subscribe' as const, topic: filter };
+  });
+}
+
+/** The identity a superuser check is about. */
+export function toIdentity(p: NanoParams): { clientId: string; username?: string } {
+  return { clientId: p.clientid, ...(p.username !== undefined && { username: p.username }) };
+}

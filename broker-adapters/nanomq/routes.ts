@@ -1,0 +1,78 @@
+/**
+ * NanoMQ `auth_http` endpoints: `/nanomq/auth` (CONNECT), `/nanomq/superuser` and `/nanomq/acl`
+ * (every PUBLISH and SUBSCRIBE, will messages, and the broker's own `$SYS/brokers/client_status/...`
+ * events), by POST (form or JSON) or GET (query string).
+ *
+ * NanoMQ allows on exactly `200` and denies on any other status, reading no body; we answer `403`
+ * with a JSON body to deny, `400` for bad input (also a deny) and `503` when the core fails.
+ * `$SYS/brokers/client_status/<clientid>` publishes go through the normal ACL: NanoMQ makes them with
+ * the client's own credentials, so they cannot be told apart from the client publishing there itself.
+ *
+ * @module broker-adapters/nanomq/routes
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Decider } from '../../verifier/core/types.js';
+import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
+import { installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
+import { parseNanoParams, toAuthenticate, toAuthorizeRequests, toIdentity } from './map.js';
+
+export interface NanomqRouteOptions {
+  decider: Decider;
+  trustCertSubject: boolean;
+}
+
+const replies: DialectReplies = {
+  invalid: (reply, refusal) =>
+    reply.code(refusal.statusCode).send({ result: 'deny', error: { code: refusal.code, message: refusal.message } }),
+  fault: (reply) => reply.code(503).send({ result: 'error', error: { code: 'ERR_CORE_UNAVAILABLE', message: 'cannot decide' } }),
+};
+
+export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOptions): Promise<void> {
+  registerBodyParsers(app);
+  installErrorHandler(app, 'nanomq', replies);
+  const route = (url: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) =>
+    app.route({ method: ['GET', 'POST'], url, bodyLimit: BODY_LIMIT, handler });
+
+  route('/nanomq/auth', async (request, reply) => {
+    const params = parseNanoParams(requestParams(request));
+    const plan = toAuthenticate(params, opts.trustCertSubject);
+    const identity = logIdentity(toIdentity(params));
+    if (!plan.ask) return deny(request, reply, 'auth', { ...identity, reason: plan.reason, detail: plan.message });
+    const decision = await opts.decider.authenticate(plan.request, plan.options);
+    if (decision.allow) return allow(reply);
+    return deny(request, reply, 'auth', { ...identity, reason: decision.reason, detail: decision.message });
+  });
+
+  route('/nanomq/superuser', async (request, reply) => {
+    const identity = toIdentity(parseNanoParams(requestParams(request)));
+    if (await opts.decider.isSuperuser(identity)) return allow(reply);
+    // Not an event worth a log line: NanoMQ asks this before every PUBLISH and SUBSCRIBE.
+    return reply.code(403).send({ result: 'deny', reason: 'not_superuser' });
+  });
+
+  route('/nanomq/acl', async (request, reply) => {
+    const params = parseNanoParams(requestParams(request));
+    for (const query of toAuthorizeRequests(params)) {
+      const decision = await opts.decider.authorize(query);
+      if (!decision.allow) {
+        return deny(request, reply, 'acl', {
+          ...logIdentity(query),
+          action: query.action,
+          topic: query.topic,
+          reason: decision.reason,
+        });
+      }
+    }
+    return allow(reply);
+  });
+}
+
+/** Exactly 200: NanoMQ reads 204 and every other status as a deny. */
+function allow(reply: FastifyReply): FastifyReply {
+  return reply.code(200).send({ result: 'allow' });
+}
+
+function deny(request: FastifyRequest, reply: FastifyReply, endpoint: string, fields: Record<string, unknown>): FastifyReply {
+  request.log.info({ adapter: 'nanomq', endpoint, ...fields }, 'nanomq deny');
+  return reply.code(403).send({ result: 'deny', reason: fields.reason });
+}

@@ -1,0 +1,91 @@
+/**
+ * What every dialect shares about answering: one error handler per adapter context that sorts a
+ * failure into "the caller is not our broker" (401/403), "the request is bad" (a deny in the broker's
+ * own terms) and "the decision core failed" (5xx), and log lines that carry the decision's reason
+ * but never a password, token or secret.
+ *
+ * @module broker-adapters/reply
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AdapterError, CallerSecretWrong, CallerUnknown } from './errors.js';
+
+export type DialectName = 'nanomq' | 'go-auth' | 'emqx';
+
+/** A refusal of a bad request, in the shape every dialect's `invalid` reply gets. */
+export interface Refusal {
+  statusCode: number;
+  code: string;
+  message: string;
+}
+
+export interface DialectReplies {
+  /** Bad input: must read as a deny to the broker (never an allow, never a 5xx). */
+  invalid(reply: FastifyReply, refusal: Refusal): FastifyReply;
+  /** The decision core threw: must read as "cannot decide" to the broker, which then fails closed. */
+  fault(reply: FastifyReply): FastifyReply;
+}
+
+/** Installs the context's error handler: the one place where an exception becomes an answer. */
+export function installErrorHandler(app: FastifyInstance, dialect: DialectName, replies: DialectReplies): void {
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    const refusal = asRefusal(error);
+    if (error instanceof CallerUnknown || error instanceof CallerSecretWrong) {
+      request.log.warn({ adapter: dialect, code: refusal!.code, reason: refusal!.message }, 'adapter caller refused');
+      return reply.code(refusal!.statusCode).send({ error: { code: refusal!.code, message: refusal!.message } });
+    }
+    if (refusal !== null) {
+      request.log.warn({ adapter: dialect, code: refusal.code, reason: refusal.message }, 'adapter request refused: bad input, answered as a deny');
+      return replies.invalid(reply, refusal);
+    }
+    request.log.error({ adapter: dialect, code: codeOf(error) }, 'adapter fault: the decision core failed, answered 5xx (never an allow)');
+    return replies.fault(reply);
+  });
+}
+
+/**
+ * Our own refusals and Fastify's 4xx (bad JSON, body too large, wrong media type, truncated body).
+ * Their messages are fixed texts; a raw SyntaxError is not passed through because V8 quotes the
+ * offending input in it, which may be a password.
+ */
+function asRefusal(error: FastifyError | Error): Refusal | null {
+  const statusCode = (error as FastifyError).statusCode;
+  if (error instanceof AdapterError && error.statusCode < 500) {
+    return { statusCode: error.statusCode, code: error.code, message: error.message };
+  }
+  const code = codeOf(error);
+  if (code.startsWith('FST_') && statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+    return { statusCode, code, message: error.message };
+  }
+  return null;
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'ERR_UNKNOWN';
+}
+
+/**
+ * Identity fields for a log line. A username that is a JWT (go-auth's JWT backend makes the token the
+ * username) is replaced, so a bearer credential never reaches the logs.
+ */
+export function logIdentity(fields: { clientId?: string; username?: string }): Record<string, string | undefined> {
+  const username = fields.username;
+  return {
+    clientId: fields.clientId,
+    username: username !== undefined && looksLikeJwt(username) ? '<jwt>' : username,
+  };
+}
+
+export function looksLikeJwt(value: string): boolean {
+  return /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/.test(value);
+}
+
+/**
+ * The request log serializer of the adapter contexts: method, path and caller, never the query
+ * string (NanoMQ GET puts the password there, go-auth may carry `?secret=`).
+ */
+export const adapterLogSerializers = {
+  req(request: FastifyRequest): string {
+    return `${request.method} ${request.url.split('?')[0]} from ${request.raw.socket?.remoteAddress ?? 'unknown'}`;
+  },
+};
