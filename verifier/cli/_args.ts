@@ -1,0 +1,80 @@
+/**
+ * Shared argument fragments and the typed wrapper around `node:util` `parseArgs`. Every command
+ * declares its options as data (`as const satisfies`), so help text and parsing come from one place.
+ *
+ * @module verifier/cli/_args
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './_errors.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & {
+  /** Shown in help after the flag, e.g. `ID`. Boolean flags have none. */
+  valueName?: string;
+  description: string;
+};
+export type OptionsSpec = Record<string, OptionSpec>;
+
+/** Options every command accepts, wherever they appear on the line. */
+export const globalOptions = {
+  url: { type: 'string', valueName: 'URL', description: 'verifier base URL (default $ARRA_URL or http://127.0.0.1:8080)' },
+  token: { type: 'string', valueName: 'T', description: 'admin token (default $ARRA_ADMIN_TOKEN or $ARRA_DATA_DIR/admin-token)' },
+  'token-file': { type: 'string', valueName: 'FILE', description: 'read the admin token from FILE' },
+  json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+} as const satisfies OptionsSpec;
+
+export const limitOption = {
+  limit: { type: 'string', valueName: 'N', description: 'print at most N entries' },
+} as const satisfies OptionsSpec;
+
+type Values<O extends OptionsSpec> = ReturnType<
+  typeof parseArgs<{ options: O & typeof globalOptions; allowPositionals: true; strict: true }>
+>['values'];
+
+export interface ParsedLine<O extends OptionsSpec> {
+  values: Values<O>;
+  positionals: string[];
+}
+
+/** Parses `args` strictly against the command's options plus the global ones; any mistake is a usage error. */
+export function parseLine<O extends OptionsSpec>(options: O, args: string[], usage: string): ParsedLine<O> {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...globalOptions, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Values<O>, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), usage);
+  }
+}
+
+/**
+ * Lets `--NAME` take an optional value: a bare `--NAME` (last, or followed by another option) becomes
+ * `--NAME=` so `parseArgs` sees an empty string, which the command reads as "generate one".
+ */
+export function optionalValue(args: string[], name: string): string[] {
+  return args.map((arg, i) => {
+    if (arg !== `--${name}`) return arg;
+    const next = args[i + 1];
+    return next === undefined || next.startsWith('-') ? `--${name}=` : arg;
+  });
+}
+
+/** A whole, positive number from a flag, or a usage error naming the flag. */
+export function positiveInt(value: string | undefined, flag: string, usage: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--${flag}: must be a positive whole number, got "${value}"`, usage);
+  }
+  return Number(value);
+}
+
+/** `true`/`false` from a flag, or a usage error naming the flag. */
+export function booleanWord(value: string | undefined, flag: string, usage: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new UsageError(`--${flag}: must be true or false, got "${value}"`, usage);
+}

@@ -1,0 +1,62 @@
+/**
+ * Where the verifier is and which admin token to present. Flags beat the environment, the
+ * environment beats files: `--token`, then `--token-file`, then `ARRA_ADMIN_TOKEN`, then
+ * `$ARRA_DATA_DIR/admin-token` (the file the verifier writes on first start). The token is read only
+ * when a command talks to the verifier, and it is never printed.
+ *
+ * @module verifier/cli/_config
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { UnauthorizedError, UsageError } from './_errors.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+const DEFAULT_DATA_DIR = './data';
+const TOKEN_FILE_NAME = 'admin-token';
+
+export interface ConnectionFlags {
+  url?: string | undefined;
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+}
+
+const BaseUrl = z.url({ protocol: /^https?$/ });
+
+/** `--url`, else `ARRA_URL`, else the default; must be an http(s) URL. */
+export function resolveBaseUrl(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string {
+  const raw = flags.url ?? env.ARRA_URL ?? DEFAULT_URL;
+  const parsed = BaseUrl.safeParse(raw);
+  if (!parsed.success) {
+    throw new UsageError(`--url / ARRA_URL: must be an http:// or https:// URL, got "${raw}"`);
+  }
+  return parsed.data.replace(/\/+$/, '');
+}
+
+/** The admin token from the first source that has one (see the module comment for the order). */
+export async function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Promise<string> {
+  if (flags.token !== undefined) return nonEmpty(flags.token, '--token');
+  if (flags.tokenFile !== undefined) return readTokenFile(flags.tokenFile, '--token-file', true);
+  if (env.ARRA_ADMIN_TOKEN !== undefined && env.ARRA_ADMIN_TOKEN !== '') return env.ARRA_ADMIN_TOKEN.trim();
+  const dataFile = join(env.ARRA_DATA_DIR ?? DEFAULT_DATA_DIR, TOKEN_FILE_NAME);
+  return readTokenFile(dataFile, 'ARRA_DATA_DIR', false);
+}
+
+function nonEmpty(token: string, source: string): string {
+  const trimmed = token.trim();
+  if (trimmed === '') throw new UsageError(`${source}: the admin token is empty`);
+  return trimmed;
+}
+
+async function readTokenFile(path: string, source: string, named: boolean): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (named) throw new UsageError(`${source}: cannot read ${path}: ${(error as Error).message}`);
+    throw new UnauthorizedError(
+      `no admin token: pass --token or --token-file, set ARRA_ADMIN_TOKEN, or point ARRA_DATA_DIR at the verifier's data directory (tried ${path})`,
+    );
+  }
+  return nonEmpty(text, `${source} (${path})`);
+}

@@ -1,0 +1,22 @@
+/**
+ * `arra-mq group list`: every group and the external issuer it trusts, if any.
+ *
+ * @module verifier/cli/commands/group-list
+ */
+import { Group } from '../../../schemas/admin.js';
+import { defineCommand } from '../_command.js';
+import { formatTable } from '../_output.js';
+import { listBody } from './_list-body.js';
+import { paths } from './_paths.js';
+import { groupColumns } from './_render.js';
+
+export default defineCommand({
+  usage: 'group list',
+  summary: 'List device groups.',
+  options: {},
+  positionals: [],
+  async run(ctx) {
+    const items = await (await ctx.client()).send('GET', paths.groups, listBody(Group));
+    ctx.out.result({ items }, () => formatTable(items, groupColumns));
+  },
+});

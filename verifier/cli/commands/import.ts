@@ -1,0 +1,68 @@
+/**
+ * `arra-mq import`: register many devices in one call. The file is streamed to the verifier as it
+ * is (CSV or JSON, told apart by extension), never loaded whole; the verifier validates every row
+ * and creates all or none. On a terminal, stderr shows the upload's progress.
+ *
+ * @module verifier/cli/commands/import
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { Transform } from 'node:stream';
+import { ImportResult } from '../../../schemas/admin.js';
+import { defineCommand } from '../_command.js';
+import { UsageError } from '../_errors.js';
+import { ProgressBar } from '../_progress.js';
+import { paths } from './_paths.js';
+
+const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv', '.json': 'application/json' };
+
+export default defineCommand({
+  usage: 'import FILE.csv|FILE.json',
+  summary: 'Register many devices from a CSV or JSON file, all or none.',
+  details: [
+    'CSV: a header line, then one device a line: id,groups,superuser,password,certFingerprint',
+    '     (groups separated by ";"; empty cells mean the default).',
+    'JSON: {"devices": [{"id": "...", "groups": [...], "password": "...", ...}]}',
+  ].join('\n'),
+  options: {},
+  positionals: ['FILE'],
+  async run(ctx) {
+    const [file] = ctx.positionals as [string];
+    const contentType = CONTENT_TYPES[extname(file).toLowerCase()];
+    if (!contentType) throw new UsageError(`FILE: must end in .csv or .json, got "${file}"`, ctx.usage);
+    const size = await stat(file).then(
+      (stats) => stats.size,
+      (error: Error) => {
+        throw new UsageError(`FILE: cannot read ${file}: ${error.message}`, ctx.usage);
+      },
+    );
+    const stderr = ctx.out.streams.stderr;
+    const bar = !ctx.out.json && stderr.isTTY ? new ProgressBar(stderr, size, `uploading ${basename(file)}`) : undefined;
+    const stream = createReadStream(file).pipe(
+      countBytes(
+        (bytes) => bar?.advance(bytes),
+        () => bar?.finish('processing on the verifier...'),
+      ),
+    );
+    const client = await ctx.client();
+    const result = await client
+      .send('POST', paths.import, ImportResult, { raw: { stream, contentType, length: size } })
+      .finally(() => bar?.finish());
+    ctx.out.result(result, () => `imported ${result.created} devices from ${file}`);
+  },
+});
+
+/** Passes bytes through unchanged, reporting how many went by and when the last one did. */
+function countBytes(onBytes: (bytes: number) => void, onEnd: () => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      onEnd();
+      callback();
+    },
+  });
+}

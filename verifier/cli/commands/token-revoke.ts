@@ -1,0 +1,20 @@
+/**
+ * `arra-mq token revoke`: the verifier refuses the token from now on, whatever its expiry.
+ *
+ * @module verifier/cli/commands/token-revoke
+ */
+import { z } from 'zod';
+import { defineCommand } from '../_command.js';
+import { paths } from './_paths.js';
+
+export default defineCommand({
+  usage: 'token revoke JTI',
+  summary: 'Revoke a JWT by its jti (shown by "token issue --json").',
+  options: {},
+  positionals: ['JTI'],
+  async run(ctx) {
+    const [jti] = ctx.positionals as [string];
+    await (await ctx.client()).send('POST', paths.tokenRevoke(jti), z.unknown());
+    ctx.out.result({ revoked: { jti } }, () => `revoked token ${jti}`);
+  },
+});

@@ -1,0 +1,97 @@
+/**
+ * The `arra-mq` entry point: resolve the command line, run one command, and turn whatever it throws
+ * into a message and an exit code. This is the only place that sets `process.exitCode`.
+ *
+ * @module verifier/cli/main
+ * @example
+ * ```sh
+ * arra-mq device add dev-042 --group sensors --password
+ * TOKEN=$(arra-mq token issue dev-042 --ttl 3600)
+ * ```
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseLine } from './_args.js';
+import { AdminClient } from './_client.js';
+import type { Command, CommandContext } from './_command.js';
+import { resolveBaseUrl, resolveToken } from './_config.js';
+import { CliError, UsageError } from './_errors.js';
+import { EXIT, type ExitCode } from './_exit-codes.js';
+import { commandHelp, PROGRAM } from './_help.js';
+import { Output, type Streams } from './_output.js';
+import { resolve } from './_resolve.js';
+import { packageVersion } from './_version.js';
+
+/** Runs one command line; resolves with its exit code and never throws. */
+export async function main(argv: string[], streams: Streams, env: NodeJS.ProcessEnv): Promise<ExitCode> {
+  // Known before parsing, so that even a usage error comes out as one JSON document.
+  const out = new Output(argv.includes('--json'), streams);
+  const clients: AdminClient[] = [];
+  try {
+    const resolution = await resolve(argv);
+    if (resolution.kind === 'help') streams.stdout.write(`${resolution.text}\n`);
+    else if (resolution.kind === 'version') streams.stdout.write(`${await packageVersion()}\n`);
+    else await resolution.command.run(contextFor(resolution.command, resolution.args, out, env, clients));
+    return EXIT.OK;
+  } catch (error) {
+    return report(error, out);
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+}
+
+function contextFor(
+  command: Command,
+  rawArgs: string[],
+  out: Output,
+  env: NodeJS.ProcessEnv,
+  clients: AdminClient[],
+): CommandContext<typeof command.options> {
+  const usage = commandHelp(command);
+  const { values, positionals } = parseLine(command.options, command.prepare?.(rawArgs) ?? rawArgs, usage);
+  checkPositionals(command, positionals, usage);
+  const flags = { url: values.url, token: values.token, tokenFile: values['token-file'] };
+  const baseUrl = resolveBaseUrl(flags, env);
+  return {
+    values,
+    positionals,
+    out,
+    usage,
+    async client() {
+      const client = new AdminClient(baseUrl, await resolveToken(flags, env));
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+function checkPositionals(command: Command, positionals: string[], usage: string): void {
+  const required = command.positionals.filter((name) => !name.endsWith('?'));
+  if (positionals.length < required.length) {
+    throw new UsageError(`missing ${required.slice(positionals.length).join(' ')}`, usage);
+  }
+  if (positionals.length > command.positionals.length) {
+    throw new UsageError(`unexpected argument "${positionals[command.positionals.length]}"`, usage);
+  }
+}
+
+/** One message on stderr (plus the usage for usage errors); in `--json` mode also the error document. */
+function report(error: unknown, out: Output): ExitCode {
+  if (!(error instanceof CliError)) {
+    out.streams.stderr.write(`${PROGRAM}: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    out.failure({ code: 'ERR_UNEXPECTED', message: String((error as Error)?.message ?? error) });
+    return EXIT.UNEXPECTED;
+  }
+  out.streams.stderr.write(`${PROGRAM}: ${error.message}\n`);
+  if (error instanceof UsageError && error.usage && !out.json) out.streams.stderr.write(`\n${error.usage}\n`);
+  const fields = 'fields' in error ? error.fields : undefined;
+  out.failure({ code: error.code, message: error.message, ...(fields ? { fields } : {}) });
+  return error.exitCode;
+}
+
+/** The process entry: `bin/arra-mq.js` calls this, and so does running this file directly. */
+export async function run(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2), process, process.env);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await run();
