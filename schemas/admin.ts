@@ -277,23 +277,34 @@ const QosList = z
   .max(3)
   .refine((q) => new Set(q).size === q.length, 'must not repeat a QoS');
 
+const RuleFields = {
+  subject: AclSubject,
+  action: AclAction,
+  topic: RuleTopic,
+  /** Match the topic as literal text (wildcards included) instead of as a filter. */
+  eq: z.boolean(),
+  /** null = any QoS. */
+  qos: QosList.nullable(),
+  /** null = either retain flag. */
+  retain: z.boolean().nullable(),
+  permission: Permission,
+  /** Lower runs first; ties are broken by rule id. */
+  priority: z.number().int().min(-1_000_000).max(1_000_000),
+};
+
 export const RuleCreate = z
   .object({
-    subject: AclSubject,
-    action: AclAction,
-    topic: RuleTopic,
-    /** Match the topic as literal text (wildcards included) instead of as a filter. */
-    eq: z.boolean().default(false),
-    qos: QosList.nullable().default(null),
-    retain: z.boolean().nullable().default(null),
-    permission: Permission,
-    /** Lower runs first; ties are broken by rule id. */
-    priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
+    ...RuleFields,
+    eq: RuleFields.eq.default(false),
+    qos: RuleFields.qos.default(null),
+    retain: RuleFields.retain.default(null),
+    priority: RuleFields.priority.default(0),
   })
   .strict();
 export type RuleCreate = z.input<typeof RuleCreate>;
 
-export const RulePatch = RuleCreate.partial().strict();
+/** Only the fields present change (no defaults here: a patch must not reset what it does not name). */
+export const RulePatch = z.object(RuleFields).partial().strict();
 export type RulePatch = z.input<typeof RulePatch>;
 
 export const Rule = z

@@ -1,0 +1,52 @@
+/**
+ * The verifier's device CA: a self-signed ECDSA P-256 CA that signs device client certificates, so a
+ * broker's TLS listener can be told "trust this CA" and the verifier can map the certificate to a device.
+ * This module creates and loads it; where the PEMs are kept is the store's business.
+ *
+ * @module verifier/ca/device-ca
+ */
+import { EC_P256, randomSerial, subtle, toPem, x509 } from './crypto-provider.js';
+
+const CA_NAME = 'CN=ARRA-MQ device CA';
+const CA_LIFETIME_DAYS = 3650;
+const DAY_MS = 86_400_000;
+
+/** What the store persists: the certificate and its PKCS#8 private key, both PEM. */
+export interface DeviceCaPems {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface DeviceCa {
+  certPem: string;
+  cert: x509.X509Certificate;
+  privateKey: CryptoKey;
+}
+
+export async function createDeviceCaPems(now = Date.now()): Promise<DeviceCaPems> {
+  const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: CA_NAME,
+    // Backdated a minute: a broker whose clock runs slightly behind must not see a not-yet-valid CA.
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + CA_LIFETIME_DAYS * DAY_MS),
+    keys,
+    signingAlgorithm: EC_P256,
+    extensions: [
+      // pathLen 0: this CA signs devices only, never another CA.
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  const keyPem = toPem(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+  return { certPem: cert.toString('pem'), keyPem };
+}
+
+export async function loadDeviceCa(pems: DeviceCaPems): Promise<DeviceCa> {
+  const cert = new x509.X509Certificate(pems.certPem);
+  const der = x509.PemConverter.decodeFirst(pems.keyPem);
+  const privateKey = await subtle.importKey('pkcs8', der, EC_P256, false, ['sign']);
+  return { certPem: pems.certPem, cert, privateKey };
+}

@@ -1,0 +1,60 @@
+/**
+ * Registry writes and the change events they cause. A write runs in one SQLite transaction and records
+ * the changes it makes; listeners hear about them only after COMMIT returned, so a cache that reloads
+ * on an event always sees the new state, and a rolled-back write announces nothing.
+ *
+ * @module verifier/store/changes
+ */
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Change } from '../core/types.js';
+
+export type ChangeListener = (change: Change) => void;
+
+/** What a write step gets: `changed` queues an event to emit after commit. */
+export interface WriteContext {
+  changed(change: Change): void;
+}
+
+export interface Writer {
+  /** Runs `fn` in one IMMEDIATE transaction (so concurrent writers queue rather than deadlock). */
+  write<T>(fn: (ctx: WriteContext) => T): T;
+  onChange(listener: ChangeListener): () => void;
+}
+
+export function createWriter(db: Database, logger?: Logger): Writer {
+  const listeners = new Set<ChangeListener>();
+
+  function emit(changes: Change[]): void {
+    for (const change of dedupe(changes)) {
+      for (const listener of listeners) {
+        try {
+          listener(change);
+        } catch (err) {
+          // A broken listener must not undo or hide a committed write from the other listeners.
+          logger?.error({ err, change }, 'registry change listener threw');
+        }
+      }
+    }
+  }
+
+  return {
+    write<T>(fn: (ctx: WriteContext) => T): T {
+      const pending: Change[] = [];
+      const result = db.transaction(() => fn({ changed: (c) => pending.push(c) })).immediate();
+      emit(pending);
+      return result;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** One `all` supersedes every device event; otherwise one event per device, in first-seen order. */
+function dedupe(changes: Change[]): Change[] {
+  if (changes.some((c) => c.kind === 'all')) return [{ kind: 'all' }];
+  const seen = new Set<string>();
+  return changes.filter((c) => c.kind === 'device' && !seen.has(c.deviceId) && seen.add(c.deviceId));
+}

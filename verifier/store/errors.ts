@@ -1,0 +1,64 @@
+/**
+ * The store's faults, each with a stable `code` the HTTP layer maps to a status (and the CLI to an exit
+ * code): `not_found` 404, `conflict` 409, `validation` 400. Anything else escaping the store is a bug or
+ * an unavailable database and must become a 5xx (or a deny), never an allow.
+ *
+ * @example
+ * ```ts
+ * try { store.createDevice(body) } catch (err) {
+ *   if (err instanceof StoreError) switch (err.code) { case 'conflict': ... }
+ * }
+ * ```
+ *
+ * @module verifier/store/errors
+ */
+import type { ZodError } from 'zod';
+
+export type StoreErrorCode = 'not_found' | 'conflict' | 'validation';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export abstract class StoreError extends Error {
+  abstract readonly code: StoreErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = this.constructor.name;
+  }
+}
+
+/** The named device, credential, token, group, rule or key does not exist. */
+export class NotFoundError extends StoreError {
+  static readonly code = 'not_found' as const;
+  readonly code = 'not_found' as const;
+}
+
+/** The write would duplicate something unique (id, fingerprint, jti) or break a stated invariant. */
+export class ConflictError extends StoreError {
+  static readonly code = 'conflict' as const;
+  readonly code = 'conflict' as const;
+}
+
+/** Input that no state of the registry could accept; `fields` names each offending field. */
+export class ValidationError extends StoreError {
+  static readonly code = 'validation' as const;
+  readonly code = 'validation' as const;
+  readonly fields: FieldError[];
+  constructor(message: string, fields: FieldError[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.fields = fields;
+  }
+
+  static fromZod(error: ZodError, prefix = ''): ValidationError {
+    const fields = error.issues.map((issue) => ({
+      path: [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.'),
+      message: issue.message,
+    }));
+    const first = fields[0];
+    return new ValidationError(first ? `${first.path || 'body'}: ${first.message}` : 'invalid input', fields, {
+      cause: error,
+    });
+  }
+}
