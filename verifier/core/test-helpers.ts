@@ -1,0 +1,219 @@
+/**
+ * Test support for the core's tests: an in-memory RegistryStore, a key ring, a settable clock and a
+ * logger that keeps its lines. The core is pure, so these stand in for the SQLite store (tested by its
+ * owner against a real file); everything cryptographic stays real (jose keys, scrypt).
+ *
+ * @module verifier/core/test-helpers
+ */
+import type { TestContext } from 'node:test';
+import { importJWK } from 'jose';
+import type { Change } from '../../schemas/index.js';
+import { createDecider, type ManagedDecider } from './decider.js';
+import type { DeciderConfig, DeciderDeps, Logger } from './deps.js';
+import type {
+  CertificateCredential,
+  Clock,
+  DeviceRecord,
+  ExternalKeyResolver,
+  GroupRecord,
+  KeyRing,
+  PasswordCredential,
+  RegistryStore,
+  TokenRecord,
+} from './ports.js';
+import { generateSigningKey, type GeneratedSigningKey } from './signing-keys.js';
+import type { AclRule } from './types.js';
+
+export class MemoryRegistry implements RegistryStore {
+  devices = new Map<string, DeviceRecord>();
+  groups = new Map<string, GroupRecord>();
+  passwords: PasswordCredential[] = [];
+  certificates: CertificateCredential[] = [];
+  tokens = new Map<string, TokenRecord>();
+  rules: AclRule[] = [];
+  /** Set to make every read throw, as a closed database would. */
+  broken = false;
+  reads = 0;
+  private listeners = new Set<(change: Change) => void>();
+
+  private read(): void {
+    this.reads++;
+    if (this.broken) throw new Error('SQLITE_CANTOPEN: unable to open database file');
+  }
+
+  addDevice(id: string, fields: Partial<DeviceRecord> = {}): DeviceRecord {
+    const device: DeviceRecord = {
+      id,
+      groups: [],
+      enabled: true,
+      disabledReason: null,
+      superuser: false,
+      requireClientIdMatch: true,
+      attributes: {},
+      ...fields,
+    };
+    this.devices.set(id, device);
+    return device;
+  }
+
+  addRule(rule: Partial<AclRule> & Pick<AclRule, 'topic'>): AclRule {
+    const full: AclRule = {
+      id: this.rules.length + 1,
+      subject: { kind: 'all' },
+      action: 'all',
+      eq: false,
+      qos: null,
+      retain: null,
+      permission: 'allow',
+      priority: 100,
+      ...rule,
+    };
+    this.rules.push(full);
+    return full;
+  }
+
+  emit(change: Change): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  getDevice(id: string) {
+    this.read();
+    return this.devices.get(id);
+  }
+  getGroup(name: string) {
+    this.read();
+    return this.groups.get(name);
+  }
+  getGroupsByIssuer(issuer: string) {
+    this.read();
+    return [...this.groups.values()].filter((g) => g.externalIssuer?.issuer === issuer);
+  }
+  listPasswordCredentials(deviceId: string) {
+    this.read();
+    return this.passwords.filter((p) => p.deviceId === deviceId);
+  }
+  listCertificates(deviceId: string) {
+    this.read();
+    return this.certificates.filter((c) => c.deviceId === deviceId);
+  }
+  findCertificate(fingerprint: string) {
+    this.read();
+    return this.certificates.find((c) => c.fingerprint === fingerprint);
+  }
+  getToken(jti: string) {
+    this.read();
+    return this.tokens.get(jti);
+  }
+  rulesFor(device: DeviceRecord | null) {
+    this.read();
+    const applies = (rule: AclRule) => {
+      const s = rule.subject;
+      if (device === null) return s.kind === 'anonymous';
+      return s.kind === 'all' || (s.kind === 'device' && s.id === device.id) || (s.kind === 'group' && device.groups.includes(s.name));
+    };
+    return this.rules.filter(applies).sort((a, b) => a.priority - b.priority || a.id - b.id);
+  }
+  onChange(listener: (change: Change) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export class TestClock implements Clock {
+  constructor(public ms = Date.UTC(2026, 0, 1)) {}
+  now() {
+    return this.ms;
+  }
+  advance(seconds: number) {
+    this.ms += seconds * 1000;
+  }
+}
+
+export interface TestKeys extends KeyRing {
+  generated: GeneratedSigningKey;
+}
+
+export async function createTestKeyRing(alg: 'EdDSA' | 'ES256' = 'EdDSA'): Promise<TestKeys> {
+  const generated = await generateSigningKey(alg);
+  const publicKey = (await importJWK(generated.publicJwk, alg)) as CryptoKey;
+  const privateKey = (await importJWK(generated.privateJwk, alg)) as CryptoKey;
+  return {
+    generated,
+    verificationKey: (kid) => (kid === generated.kid ? { alg, key: publicKey } : undefined),
+    activeSigningKey: () => ({ kid: generated.kid, alg, key: privateKey }),
+  };
+}
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  obj: object;
+  msg: string;
+}
+
+export class MemoryLogger implements Logger {
+  lines: LogLine[] = [];
+  info(obj: object, msg: string) {
+    this.lines.push({ level: 'info', obj, msg });
+  }
+  warn(obj: object, msg: string) {
+    this.lines.push({ level: 'warn', obj, msg });
+  }
+  error(obj: object, msg: string) {
+    this.lines.push({ level: 'error', obj, msg });
+  }
+  /** Every line as JSON text, for "never logs the secret" assertions. */
+  text(): string {
+    return this.lines.map((l) => JSON.stringify({ ...l.obj, msg: l.msg }, (_, v) => (v instanceof Error ? String(v) : v))).join('\n');
+  }
+}
+
+export const ISSUER = 'https://verifier.test';
+export const AUDIENCE = 'arra-mq';
+
+export function testConfig(overrides: Partial<DeciderConfig> = {}): DeciderConfig {
+  return {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    clockToleranceSeconds: 5,
+    aclNoMatch: 'deny',
+    allowAnonymous: false,
+    cacheSize: 100,
+    lockout: { windowSeconds: 60, slowAfter: 3, lockAfter: 5, lockSeconds: 300, baseDelayMs: 100, maxDelayMs: 1000, maxTrackedKeys: 1000 },
+    ...overrides,
+  };
+}
+
+export interface Harness {
+  registry: MemoryRegistry;
+  keys: TestKeys;
+  clock: TestClock;
+  logger: MemoryLogger;
+  sleeps: number[];
+  decider: ManagedDecider;
+}
+
+/** A decider over fresh in-memory ports; closed after the test. */
+export async function createHarness(
+  t: TestContext,
+  options: { config?: Partial<DeciderConfig>; externalKeys?: ExternalKeyResolver; keys?: TestKeys; onDecision?: DeciderDeps['onDecision'] } = {},
+): Promise<Harness> {
+  const registry = new MemoryRegistry();
+  const keys = options.keys ?? (await createTestKeyRing());
+  const clock = new TestClock();
+  const logger = new MemoryLogger();
+  const sleeps: number[] = [];
+  const decider = createDecider({
+    registry,
+    keys,
+    clock,
+    logger,
+    config: testConfig(options.config),
+    externalKeys: options.externalKeys,
+    onDecision: options.onDecision,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+  t.after(() => decider.close());
+  return { registry, keys, clock, logger, sleeps, decider };
+}
