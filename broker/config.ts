@@ -24,7 +24,7 @@ export const BrokerConfig = z
     tlsPort: Port.nullable().default(null),
     tlsCert: z.string().min(1).nullable().default(null),
     tlsKey: z.string().min(1).nullable().default(null),
-    /** CA file that signs device certificates; null = `$ARRA_DATA_DIR/device-ca.pem` (the verifier's device CA). */
+    /** CA file that signs device certificates; null = the verifier's device CA (in-process, or its `GET /v1/ca.pem`). */
     tlsCa: z.string().min(1).nullable().default(null),
     /** false accepts unverified client certificates, but then never passes their fingerprint on. */
     tlsRejectUnauthorized: Bool.default(true),
@@ -42,7 +42,7 @@ export const BrokerConfig = z
     connectRate: Positive.default(50),
     /** New connections per second over all addresses. */
     connectRateGlobal: Positive.default(5000),
-    maxPacketSize: Positive.max(268_435_455).default(1_048_576),
+    maxPacketSize: Positive.min(64).max(268_435_455).default(262_144),
     /** null = no Prometheus endpoint. */
     metricsPort: Port.nullable().default(null),
     /** Seconds between `$SYS` publications; 0 = off. */

@@ -1,0 +1,106 @@
+/**
+ * Prometheus metrics of the bundled broker, in a Registry of its own (so the verifier's metrics and
+ * ours never collide in one process): gauges and counters read from `broker.stats()` at scrape time,
+ * listener admissions and refusals by transport and reason, and prom-client's process metrics.
+ * `startMetricsServer` serves them on `GET /metrics`; single-process setups mount `registry` instead.
+ *
+ * @module broker/metrics
+ */
+import { createServer } from 'node:http';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BrokerStats } from './broker.js';
+import { bind } from './listeners/admission.js';
+import type { ListenerEvents, RefusalReason, Transport } from './listeners/index.js';
+
+export interface BrokerMetrics extends Required<ListenerEvents> {
+  registry: Registry;
+}
+
+type StatsSource = { stats(): BrokerStats };
+
+const GAUGES: Array<[keyof BrokerStats, string, string]> = [
+  ['clients', 'arra_broker_clients_connected', 'Clients past CONNECT.'],
+  ['connections', 'arra_broker_connections_open', 'Sockets handed to the broker, connected or not.'],
+  ['sessions', 'arra_broker_sessions', 'Sessions, connected or kept for their expiry.'],
+  ['subscriptions', 'arra_broker_subscriptions', 'Subscriptions in the topic tree.'],
+  ['retained', 'arra_broker_retained_messages', 'Retained messages stored.'],
+];
+
+const COUNTERS: Array<[keyof BrokerStats, string, string]> = [
+  ['messagesIn', 'arra_broker_messages_received_total', 'PUBLISH packets received from clients.'],
+  ['messagesOut', 'arra_broker_messages_sent_total', 'PUBLISH packets sent to clients.'],
+  ['bytesIn', 'arra_broker_bytes_received_total', 'Bytes received from clients.'],
+  ['bytesOut', 'arra_broker_bytes_sent_total', 'Bytes sent to clients.'],
+  ['droppedMessages', 'arra_broker_messages_dropped_total', 'Messages not delivered because a queue or limit was full.'],
+  ['refusedConnects', 'arra_broker_connects_refused_total', 'CONNECTs refused (credentials, ACL, authorizer down, protocol).'],
+];
+
+/** A counter mirroring a monotonic value of `stats()`: each scrape adds what grew since the last. */
+function mirrorCounter(registry: Registry, broker: StatsSource, key: keyof BrokerStats, name: string, help: string): void {
+  let last = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const value = broker.stats()[key];
+      if (value > last) this.inc(value - last);
+      last = value;
+    },
+  });
+}
+
+export function createBrokerMetrics(broker: StatsSource): BrokerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  for (const [key, name, help] of GAUGES) {
+    new Gauge({ name, help, registers: [registry], collect() { this.set(broker.stats()[key]); } });
+  }
+  for (const [key, name, help] of COUNTERS) mirrorCounter(registry, broker, key, name, help);
+  const accepted = new Counter({
+    name: 'arra_broker_connections_accepted_total',
+    help: 'Connections admitted by a listener.',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
+  const refused = new Counter({
+    name: 'arra_broker_connections_refused_total',
+    help: 'Connections refused by a listener before any MQTT (connection cap, connect rate).',
+    labelNames: ['transport', 'reason'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    onAccepted: (transport: Transport) => accepted.inc({ transport }),
+    onRefused: (transport: Transport, reason: RefusalReason) => refused.inc({ transport, reason }),
+  };
+}
+
+/** Serves `GET /metrics` from `registry` on its own port. */
+export async function startMetricsServer(options: { host: string; port: number; registry: Registry }): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'not_found', message: 'metrics are at GET /metrics' }));
+      return;
+    }
+    options.registry.metrics().then(
+      (body) => {
+        res.writeHead(200, { 'content-type': options.registry.contentType });
+        res.end(body);
+      },
+      () => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'metrics_failed' }));
+      },
+    );
+  });
+  const port = await bind(server, options.host, options.port);
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

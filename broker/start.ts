@@ -1,0 +1,117 @@
+/**
+ * Wires a running broker from its configuration: the protocol engine, the admission gate, the
+ * listeners (TCP always; TLS and WebSocket when their ports are set), `$SYS` statistics and the
+ * Prometheus endpoint. The authorizer is the caller's: it is passed in and closed by whoever made it.
+ *
+ * @module broker/start
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Authorizer } from './authorizer.js';
+import { createBroker, type Broker } from './broker.js';
+import type { BrokerConfig } from './config.js';
+import { BrokerConfigError } from './config.js';
+import { createGate, listenTcp, listenTls, listenWs, type Gate, type Listener, type ListenOptions } from './listeners/index.js';
+import { createBrokerMetrics, startMetricsServer, type BrokerMetrics } from './metrics.js';
+import { startSysPublisher } from './sys.js';
+
+/** Bytes a WebSocket message may add around one MQTT packet (fixed header + remaining length). */
+const WS_FRAME_OVERHEAD = 5;
+
+export interface StartBrokerOptions {
+  logger: Logger;
+  /** Shown in `$SYS/broker/version`. */
+  version?: string;
+  /** The verifier's device CA (PEM), used by the TLS listener when `tlsCa` names no file. */
+  deviceCaPem?: string;
+}
+
+export interface RunningBroker {
+  broker: Broker;
+  gate: Gate;
+  metrics: BrokerMetrics;
+  /** Ports actually bound (a configured 0 becomes the ephemeral port). */
+  ports: { mqtt: number; tls?: number; ws?: number; metrics?: number };
+  /** DISCONNECTs the clients (5.0: "server shutting down"), then closes listeners and endpoints. */
+  close(): Promise<void>;
+}
+
+function readPem(path: string, variable: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new BrokerConfigError(`${variable}: cannot read ${path}`, { cause });
+  }
+}
+
+function tlsMaterial(config: BrokerConfig, deviceCaPem: string | undefined) {
+  if (!config.tlsCert || !config.tlsKey) throw new BrokerConfigError('ARRA_MQTT_TLS_PORT is set: ARRA_TLS_CERT and ARRA_TLS_KEY are required');
+  const ca = config.tlsCa ? readPem(config.tlsCa, 'ARRA_TLS_CA') : deviceCaPem;
+  if (!ca) throw new BrokerConfigError('ARRA_MQTT_TLS_PORT is set: set ARRA_TLS_CA or give the verifier a device CA');
+  return { cert: readPem(config.tlsCert, 'ARRA_TLS_CERT'), key: readPem(config.tlsKey, 'ARRA_TLS_KEY'), ca };
+}
+
+async function openListeners(config: BrokerConfig, base: ListenOptions, deviceCaPem: string | undefined): Promise<Listener[]> {
+  const listeners: Listener[] = [];
+  try {
+    listeners.push(await listenTcp({ ...base, port: config.mqttPort }));
+    if (config.tlsPort !== null) {
+      const material = tlsMaterial(config, deviceCaPem);
+      listeners.push(await listenTls({ ...base, ...material, port: config.tlsPort, rejectUnauthorized: config.tlsRejectUnauthorized }));
+    }
+    if (config.wsPort !== null) {
+      listeners.push(await listenWs({ ...base, port: config.wsPort, maxPayload: config.maxPacketSize + WS_FRAME_OVERHEAD }));
+    }
+    return listeners;
+  } catch (err) {
+    // One port taken must not leave the others bound.
+    await Promise.all(listeners.map((l) => l.close()));
+    throw err;
+  }
+}
+
+export async function startBroker(config: BrokerConfig, authorizer: Authorizer, options: StartBrokerOptions): Promise<RunningBroker> {
+  const logger = options.logger;
+  const broker = createBroker({
+    authorizer,
+    logger,
+    limits: { maxPacketSize: config.maxPacketSize, authTimeoutMs: config.authorizerTimeoutMs + 500 },
+  });
+  const gate = createGate(config);
+  const metrics = createBrokerMetrics(broker);
+  const base: ListenOptions = { host: config.bind, port: 0, handler: broker, gate, logger, events: metrics };
+  let listeners: Listener[];
+  try {
+    listeners = await openListeners(config, base, options.deviceCaPem);
+  } catch (err) {
+    await broker.close();
+    throw err;
+  }
+  const metricsServer = config.metricsPort === null
+    ? undefined
+    : await startMetricsServer({ host: config.bind, port: config.metricsPort, registry: metrics.registry });
+  const sys = config.sysInterval > 0
+    ? startSysPublisher(broker, { intervalMs: config.sysInterval * 1000, version: options.version ?? 'dev' })
+    : undefined;
+
+  const port = (transport: Listener['transport']) => listeners.find((l) => l.transport === transport)?.port;
+  const ports = {
+    mqtt: port('tcp')!,
+    ...(port('tls') !== undefined ? { tls: port('tls') } : {}),
+    ...(port('ws') !== undefined ? { ws: port('ws') } : {}),
+    ...(metricsServer ? { metrics: metricsServer.port } : {}),
+  };
+  logger.info({ ports, bind: config.bind }, 'broker listening');
+
+  return {
+    broker,
+    gate,
+    metrics,
+    ports,
+    async close() {
+      sys?.stop();
+      await broker.close();
+      await Promise.all([...listeners.map((l) => l.close()), metricsServer?.close()]);
+    },
+  };
+}
