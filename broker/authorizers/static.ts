@@ -1,0 +1,69 @@
+/**
+ * A fixed-answer authorizer for tests and local development: allow with a given ACL, deny with a
+ * given reason, or be unavailable. Its decision can be replaced and a change announced, which is how
+ * tests drive the broker's recheck.
+ *
+ * @module broker/authorizers/static
+ */
+import type { AuthenticateAllow, AuthenticateDecision, AuthenticateRequest, Change, CompiledAcl, DenyReason } from '../../schemas/index.js';
+import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
+
+/** A decision, or a function of the request (tests that treat clients differently). */
+export type StaticDecision =
+  | AuthenticateDecision
+  | 'unavailable'
+  | ((request: AuthenticateRequest) => AuthenticateDecision | 'unavailable' | Promise<AuthenticateDecision | 'unavailable'>);
+
+export interface StaticAuthorizer extends Authorizer {
+  /** Answers future CONNECTs (and rechecks) with this instead. */
+  setDecision(decision: StaticDecision): void;
+  /** Tells listeners something changed, as a registry would. */
+  announce(change: Change): void;
+}
+
+/** An ACL allowing everything: local development only. */
+export const ALLOW_ALL_ACL: CompiledAcl = { rules: [], noMatch: 'allow' };
+
+/** An allow decision with the given ACL and overrides. */
+export function allow(acl: CompiledAcl = ALLOW_ALL_ACL, overrides: Partial<AuthenticateAllow> = {}): AuthenticateAllow {
+  return {
+    allow: true,
+    deviceId: null,
+    superuser: false,
+    groups: [],
+    credential: { kind: 'anonymous' },
+    expiresAt: null,
+    acl,
+    ...overrides,
+  };
+}
+
+/** A deny decision. */
+export function deny(reason: DenyReason): AuthenticateDecision {
+  return { allow: false, reason };
+}
+
+export function createStaticAuthorizer(initial: StaticDecision = allow()): StaticAuthorizer {
+  let decision = initial;
+  const listeners = new Set<(change: Change) => void>();
+  return {
+    async authenticate(request) {
+      const answer = typeof decision === 'function' ? await decision(request) : decision;
+      if (answer === 'unavailable') throw new AuthorizerUnavailableError('static authorizer set to unavailable');
+      return answer;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+    },
+    setDecision(next) {
+      decision = next;
+    },
+    announce(change) {
+      for (const listener of listeners) listener(change);
+    },
+  };
+}

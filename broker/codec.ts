@@ -1,0 +1,247 @@
+/**
+ * The one place where bytes become packets and packets become bytes (aedes `lib/write.js` role).
+ *
+ * Reading: a tiny framer cuts the stream into whole frames, checking the Remaining Length and our
+ * Maximum Packet Size before buffering anything big; each whole frame is then parsed by one of three
+ * shared mqtt-packet parsers (one per protocol version). Parsing is synchronous and a frame is always
+ * complete, so connections need no parser of their own, which keeps an idle connection small.
+ *
+ * Writing: every connection gets a `Writer` that collects frames and writes them with one
+ * `socket.write` per event-loop turn (or sooner once 64 KB are pending): a write per message costs
+ * more than the rest of the delivery path together.
+ *
+ * @module broker/codec
+ */
+import type { Duplex } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
+import mqttPacket from 'mqtt-packet';
+import type { Packet, IPublishPacket } from 'mqtt-packet';
+import { MalformedPacketError, PacketTooLargeError } from './errors.js';
+
+export type ProtocolVersion = 3 | 4 | 5;
+
+/** Largest Remaining Length the 4-byte variable integer can carry [MQTT-1.5.5]. */
+const MAX_REMAINING_LENGTH = 268_435_455;
+const BATCH_BYTES = 64 * 1024;
+
+/** Cuts a byte stream into whole MQTT frames. */
+export class Framer {
+  private pending: Buffer | null = null;
+
+  constructor(private readonly maxPacketSize: number) {}
+
+  /** Calls `onFrame` for each whole frame in `chunk` (plus what was pending); throws on a bad header. */
+  push(chunk: Buffer, onFrame: (frame: Buffer) => boolean): void {
+    let buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = null;
+    let offset = 0;
+    while (buf.length - offset >= 2) {
+      let remaining = 0;
+      let multiplier = 1;
+      let pos = offset + 1;
+      let complete = false;
+      for (let i = 0; i < 4 && pos < buf.length; i++) {
+        const byte = buf[pos++]!;
+        remaining += (byte & 0x7f) * multiplier;
+        multiplier *= 128;
+        if ((byte & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+        // A fourth byte with the continuation bit set is not a valid length [MQTT-1.5.5-1].
+        if (i === 3) throw new MalformedPacketError('remaining length longer than 4 bytes');
+      }
+      if (!complete) break;
+      const total = pos - offset + remaining;
+      if (remaining > MAX_REMAINING_LENGTH || total > this.maxPacketSize) {
+        throw new PacketTooLargeError(total, this.maxPacketSize); // [MQTT-3.1.2-24]
+      }
+      if (buf.length - offset < total) break;
+      const keepGoing = onFrame(buf.subarray(offset, offset + total));
+      offset += total;
+      if (!keepGoing) return;
+    }
+    if (offset < buf.length) {
+      // Copy the tail so a small leftover does not pin a large socket chunk in memory.
+      buf = buf.subarray(offset);
+      this.pending = Buffer.from(buf);
+    }
+  }
+}
+
+interface SharedParser {
+  parser: ReturnType<typeof mqttPacket.parser>;
+  packet: Packet | null;
+  error: Error | null;
+}
+
+const parsers = new Map<ProtocolVersion, SharedParser>();
+
+function parserFor(version: ProtocolVersion): SharedParser {
+  let shared = parsers.get(version);
+  if (shared === undefined) {
+    const state: SharedParser = { parser: mqttPacket.parser({ protocolVersion: version }), packet: null, error: null };
+    state.parser.on('packet', (packet: Packet) => (state.packet = packet));
+    state.parser.on('error', (error: Error) => (state.error = error));
+    parsers.set(version, state);
+    shared = state;
+  }
+  return shared;
+}
+
+/** Parses one whole frame. Before CONNECT the version is unknown: CONNECT carries its own. */
+export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
+  const shared = parserFor(version);
+  shared.packet = null;
+  shared.error = null;
+  shared.parser.parse(frame);
+  // Read back through casts: TS narrowed both to null above and cannot see the synchronous emit.
+  const packet = shared.packet as Packet | null;
+  const error = shared.error as Error | null;
+  shared.packet = null;
+  shared.error = null;
+  if (error !== null) throw new MalformedPacketError(error.message, { cause: error });
+  if (packet === null) throw new MalformedPacketError('incomplete packet');
+  return packet;
+}
+
+/**
+ * Is the topic of this PUBLISH frame well-formed UTF-8 [MQTT-1.5.3-1]? mqtt-packet decodes strings
+ * leniently (bad bytes become U+FFFD), so the raw bytes are checked here, where they still exist.
+ */
+export function publishTopicIsUtf8(frame: Buffer): boolean {
+  let pos = 1;
+  while (frame[pos]! & 0x80) pos++;
+  pos++;
+  const length = frame.readUInt16BE(pos);
+  return isUtf8(frame.subarray(pos + 2, pos + 2 + length));
+}
+
+/** Strings of other packets are checked after decoding: U+FFFD marks bytes that were not UTF-8. */
+export function hasInvalidUtf8(value: string | undefined): boolean {
+  return value !== undefined && (value.includes('\uFFFD') || value.includes('\u0000'));
+}
+
+/** Serialises a packet; throws when mqtt-packet refuses it (a broker bug, never client input). */
+export function encode(packet: Packet, version: ProtocolVersion): Buffer {
+  return mqttPacket.generate(packet, { protocolVersion: version });
+}
+
+/**
+ * Serialises a PUBLISH. Without properties this is a hand-written copy into one buffer (the hot path
+ * of every fan-out); with 5.0 properties it defers to mqtt-packet.
+ */
+export function encodePublish(packet: IPublishPacket, version: ProtocolVersion): Buffer {
+  if (version === 5 && packet.properties !== undefined) return encode(packet, version);
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  const topicLength = Buffer.byteLength(packet.topic);
+  const remaining = 2 + topicLength + (packet.qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + payload.length;
+  const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+  const out = Buffer.allocUnsafe(1 + lengthBytes + remaining);
+  out[0] = 0x30 | (packet.dup ? 0x08 : 0) | (packet.qos << 1) | (packet.retain ? 0x01 : 0);
+  let pos = 1;
+  let value = remaining;
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    out[pos++] = byte;
+  } while (value > 0);
+  out.writeUInt16BE(topicLength, pos);
+  pos += 2;
+  pos += out.write(packet.topic, pos, 'utf8');
+  if (packet.qos > 0) {
+    out.writeUInt16BE(packet.messageId ?? 0, pos);
+    pos += 2;
+  }
+  if (version === 5) out[pos++] = 0; // property length 0
+  payload.copy(out, pos);
+  return out;
+}
+
+/** Where the packet identifier of an encoded QoS 1/2 PUBLISH sits, so a template can be re-stamped. */
+export function publishPacketIdOffset(frame: Buffer): number {
+  let pos = 1;
+  while (frame[pos]! & 0x80) pos++;
+  pos++;
+  return pos + 2 + frame.readUInt16BE(pos);
+}
+
+/** Copies an encoded PUBLISH with another packet identifier and DUP flag. */
+export function restampPublish(template: Buffer, packetId: number, dup: boolean): Buffer {
+  const out = Buffer.from(template);
+  out[0] = dup ? out[0]! | 0x08 : out[0]! & ~0x08;
+  out.writeUInt16BE(packetId, publishPacketIdOffset(out));
+  return out;
+}
+
+const dirty: Writer[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  const writers = dirty.splice(0, dirty.length);
+  for (const writer of writers) writer.flush();
+}
+
+/** Batches a connection's outgoing frames into one write per event-loop turn. */
+export class Writer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private queued = false;
+
+  constructor(
+    private readonly stream: Duplex,
+    private readonly onWritten: (bytes: number) => void,
+  ) {}
+
+  /** Bytes not yet handed to the kernel: a slow consumer shows up here. */
+  get backlog(): number {
+    return this.size + this.stream.writableLength;
+  }
+
+  write(frame: Buffer): void {
+    if (this.stream.destroyed) return;
+    this.chunks.push(frame);
+    this.size += frame.length;
+    if (this.size >= BATCH_BYTES) {
+      this.flush();
+      return;
+    }
+    if (!this.queued) {
+      this.queued = true;
+      dirty.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushAll);
+      }
+    }
+  }
+
+  flush(): void {
+    this.queued = false;
+    if (this.size === 0) return;
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    this.onWritten(this.size);
+    this.chunks = [];
+    this.size = 0;
+    if (!this.stream.destroyed && this.stream.writable) this.stream.write(data);
+  }
+}
+
+/**
+ * The protocol name and level of a CONNECT frame, read before mqtt-packet parses it: the parser
+ * rejects unknown levels as malformed and reads 0x84 as "bridge mode 4", while the spec wants
+ * CONNACK 0x01 / 0x84 for an unsupported level [MQTT-3.1.2-2]. Null when it is not even that far
+ * well-formed.
+ */
+export function connectProtocol(frame: Buffer): { name: string; level: number } | null {
+  let pos = 1;
+  while (pos < frame.length && frame[pos]! & 0x80) pos++;
+  pos++;
+  if (pos + 2 > frame.length) return null;
+  const nameLength = frame.readUInt16BE(pos);
+  const levelAt = pos + 2 + nameLength;
+  if (levelAt >= frame.length) return null;
+  return { name: frame.toString('utf8', pos + 2, levelAt), level: frame[levelAt]! };
+}

@@ -1,0 +1,219 @@
+/**
+ * One client connection: the socket, its framer and writer, and the per-connection protocol state
+ * (version, keep alive, the CONNECT decision, topic aliases). Protocol logic lives in `handlers/`;
+ * this file moves bytes and knows how to end a connection properly.
+ *
+ * @module broker/connection
+ */
+import type { Duplex } from 'node:stream';
+import type { IPublishPacket, Packet } from 'mqtt-packet';
+import type { AuthenticateAllow, AuthenticateRequest } from '../schemas/index.js';
+import type { BrokerCore } from './broker.js';
+import { Framer, Writer, connectProtocol, encode, encodePublish, parseFrame, publishTopicIsUtf8, restampPublish } from './codec.js';
+import type { ProtocolVersion } from './codec.js';
+import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
+import { dispatch } from './handlers/index.js';
+import { CONNACK_V3, RC } from './reason-codes.js';
+import type { Message } from './routing/message.js';
+import type { Session } from './session/session.js';
+
+export interface ConnectionInfo {
+  peerAddress: string;
+  certFingerprint?: string;
+  transport: 'tcp' | 'tls' | 'ws';
+}
+
+export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed';
+
+/** The will as given in CONNECT; it becomes a `PendingWill` on the session when the connection dies. */
+export interface ConnectWill {
+  message: Message;
+  delaySeconds: number;
+  expirySeconds: number | undefined;
+}
+
+const CONNECT_TYPE = 1;
+const PUBLISH_TYPE = 3;
+/** Protocol name by level: 3 is MQTT 3.1 ('MQIsdp'), 4 is 3.1.1, 5 is 5.0 [MQTT-3.1.2-1]. */
+const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQIsdp', 4: 'MQTT', 5: 'MQTT' };
+
+export class Connection {
+  state: ConnectionState = 'new';
+  version: ProtocolVersion = 4;
+  clientId = '';
+  session: Session | null = null;
+  /** Keep alive in ms; 0 = off. */
+  keepAliveMs = 0;
+  lastSeen = Date.now();
+  readonly openedAt = this.lastSeen;
+  /** The allow decision of CONNECT (replaced by a recheck). */
+  auth: AuthenticateAllow | null = null;
+  /** The credentials of CONNECT, kept only while the connection lives, to re-authenticate on change. */
+  credentials: AuthenticateRequest | null = null;
+  /** When the credential stops being valid (ms since epoch), 0 = never. */
+  credentialExpiresAt = 0;
+  will: ConnectWill | null = null;
+  /** Client→server topic aliases [MQTT-3.3.2-12]. */
+  aliases: Map<number, string> | null = null;
+  /** The client's Maximum Packet Size; 0 = no limit [MQTT-3.1.2-24]. */
+  clientMaxPacketSize = 0;
+  clientReceiveMaximum = 65535;
+  /** Publish ACL verdicts by `qos|retain|topic`, dropped when the ACL changes. */
+  aclCache: Map<string, boolean> | null = null;
+  readonly writer: Writer;
+  private readonly framer: Framer;
+  private pending: Buffer[] | null = null;
+
+  constructor(
+    readonly core: BrokerCore,
+    readonly stream: Duplex,
+    readonly info: ConnectionInfo,
+  ) {
+    this.framer = new Framer(core.limits.maxPacketSize);
+    this.writer = new Writer(stream, (bytes) => (core.counters.bytesOut += bytes));
+    const socket = stream as Duplex & { setNoDelay?: (noDelay: boolean) => void };
+    if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', () => this.close());
+    stream.on('close', () => this.close());
+    stream.on('end', () => this.close());
+  }
+
+  /** Sends a non-PUBLISH packet. */
+  send(packet: Packet): void {
+    if (this.state === 'closed') return;
+    this.writer.write(encode(packet, this.version));
+  }
+
+  /**
+   * Sends a PUBLISH of a routed message. The encoded form is cached on the message per variant and
+   * re-stamped with the packet id, so a fan-out serialises once. Returns false when the client's
+   * Maximum Packet Size forbids it: the message is then dropped and counted [MQTT-3.1.2-25].
+   */
+  sendPublish(message: Message, qos: 0 | 1 | 2, retain: boolean, packetId: number, dup: boolean, subIds: number[] | undefined): boolean {
+    if (this.state === 'closed') return false;
+    const frame = this.publishFrame(message, qos, retain, packetId, dup, subIds);
+    if (this.clientMaxPacketSize > 0 && frame.length > this.clientMaxPacketSize) {
+      this.core.counters.droppedMessages++;
+      return false;
+    }
+    this.core.counters.messagesOut++;
+    this.writer.write(frame);
+    return true;
+  }
+
+  /**
+   * Ends the connection for a protocol reason: 5.0 clients past CONNECT get a DISCONNECT with the
+   * reason code first [MQTT-4.13.2-1]; 3.1.1 has no server DISCONNECT, so the socket just closes.
+   */
+  disconnect(reasonCode: number, why: string): void {
+    if (this.state === 'closed') return;
+    this.core.logger.info({ clientId: this.clientId, deviceId: this.auth?.deviceId ?? null, reasonCode, reason: why }, 'disconnecting client');
+    if (this.version === 5 && this.state === 'connected') this.send({ cmd: 'disconnect', reasonCode });
+    this.close();
+  }
+
+  /** Closes the socket (after flushing) and lets the broker run the session's end-of-connection rules once. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.pending = null;
+    this.writer.flush();
+    this.core.connectionClosed(this);
+    if (!this.stream.destroyed) {
+      this.stream.end();
+      setTimeout(() => this.stream.destroy(), 1000).unref();
+    }
+  }
+
+  /** CONNECT is being decided: hold frames that arrive meanwhile, in order. */
+  holdFrames(): void {
+    this.pending ??= [];
+  }
+
+  /** CONNECT was accepted: process the held frames. */
+  releaseFrames(): void {
+    const held = this.pending;
+    this.pending = null;
+    if (held === null) return;
+    for (const frame of held) if (!this.onFrame(frame)) return;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.core.counters.bytesIn += chunk.length;
+    this.lastSeen = Date.now();
+    try {
+      this.framer.push(chunk, (frame) => this.onFrame(frame));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private onFrame(frame: Buffer): boolean {
+    if (this.state === 'closed') return false;
+    if (this.pending !== null) {
+      this.pending.push(frame);
+      return true;
+    }
+    try {
+      const type = frame[0]! >> 4;
+      if (type === PUBLISH_TYPE && !publishTopicIsUtf8(frame)) {
+        throw new MalformedPacketError('topic is not valid UTF-8'); // [MQTT-1.5.3-1]
+      }
+      if (type === CONNECT_TYPE && this.state === 'new' && !this.acceptsProtocol(frame)) return false;
+      dispatch(this, parseFrame(frame, this.version));
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    return (this.state as ConnectionState) !== 'closed'; // a handler may have closed it
+  }
+
+  /** Turns a fault into the right disconnect: malformed 0x81, too large 0x95, protocol 0x82 or its own code. */
+  fail(error: unknown): void {
+    if (error instanceof ProtocolError) return this.disconnect(error.reasonCode, error.message);
+    if (error instanceof PacketTooLargeError) return this.disconnect(RC.packetTooLarge, error.message);
+    if (error instanceof MalformedPacketError) return this.disconnect(RC.malformedPacket, error.message);
+    this.core.logger.error({ clientId: this.clientId, err: error }, 'unexpected error handling a packet');
+    this.disconnect(RC.unspecifiedError, 'internal error');
+  }
+
+  /**
+   * An unknown protocol level is answered with CONNACK 0x01 in 3.1.1 framing (a client of an unknown
+   * version can only be expected to read the oldest form) and a close [MQTT-3.1.2-2]. An unknown
+   * protocol name just closes [MQTT-3.1.2-1].
+   */
+  private acceptsProtocol(frame: Buffer): boolean {
+    const protocol = connectProtocol(frame);
+    if (protocol === null) throw new MalformedPacketError('truncated CONNECT');
+    if (protocol.name !== 'MQTT' && protocol.name !== 'MQIsdp') throw new MalformedPacketError(`protocol name ${protocol.name}`);
+    if (PROTOCOL_NAMES[protocol.level] === protocol.name) return true;
+    this.core.counters.refusedConnects++;
+    this.core.logger.warn({ peer: this.info.peerAddress, level: protocol.level, reason: 'unsupported_protocol_version' }, 'connect refused');
+    this.send({ cmd: 'connack', sessionPresent: false, returnCode: CONNACK_V3.unacceptableProtocolVersion });
+    this.close();
+    return false;
+  }
+
+  private publishFrame(message: Message, qos: 0 | 1 | 2, retain: boolean, packetId: number, dup: boolean, subIds: number[] | undefined): Buffer {
+    const v = this.version;
+    const cacheable = message.expiresAt === undefined && subIds === undefined;
+    const key = `${v}${qos}${retain ? 1 : 0}`;
+    let template = cacheable ? message.encoded?.get(key) : undefined;
+    if (template === undefined) {
+      const packet: IPublishPacket = { cmd: 'publish', topic: message.topic, payload: message.payload, qos, retain, dup: false, messageId: qos > 0 ? 1 : undefined };
+      if (v === 5) {
+        const properties: NonNullable<IPublishPacket['properties']> = { ...message.properties };
+        if (message.expiresAt !== undefined) {
+          // The receiver gets the time left, not the original interval [MQTT-3.3.2-6].
+          properties.messageExpiryInterval = Math.max(1, Math.ceil((message.expiresAt - Date.now()) / 1000));
+        }
+        if (subIds !== undefined) properties.subscriptionIdentifier = subIds.length === 1 ? subIds[0]! : subIds; // [MQTT-3.3.4-3]
+        if (Object.keys(properties).length > 0) packet.properties = properties;
+      }
+      template = encodePublish(packet, v);
+      if (cacheable) (message.encoded ??= new Map()).set(key, template);
+    }
+    return qos > 0 ? restampPublish(template, packetId, dup) : template;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The broker's fault classes, each with a stable `code` (the jose habit): logs and tests key on the
+ * code, never on the message.
+ *
+ * @module broker/errors
+ */
+
+/** A frame that does not parse as MQTT, or breaks a wire-level rule. Answered with 0x81 (5.0) and a close. */
+export class MalformedPacketError extends Error {
+  static readonly code = 'ERR_MQTT_MALFORMED';
+  readonly code = MalformedPacketError.code;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MalformedPacketError';
+  }
+}
+
+/** A well-formed packet the protocol does not allow here. Answered with a 5.0 reason (default 0x82) and a close. */
+export class ProtocolError extends Error {
+  static readonly code = 'ERR_MQTT_PROTOCOL';
+  readonly code = ProtocolError.code;
+  constructor(
+    message: string,
+    /** The 5.0 DISCONNECT reason code to send. */
+    readonly reasonCode = 0x82,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** A packet bigger than our Maximum Packet Size [MQTT-3.1.2-24]. */
+export class PacketTooLargeError extends Error {
+  static readonly code = 'ERR_MQTT_PACKET_TOO_LARGE';
+  readonly code = PacketTooLargeError.code;
+  constructor(readonly size: number, readonly limit: number) {
+    super(`packet of ${size} bytes exceeds the limit of ${limit}`);
+    this.name = 'PacketTooLargeError';
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * CONNECT, as a list of named steps (aedes `connectActions`): validate the packet, ask the
+ * authorizer, take over a duplicate client id, open or resume the session, answer CONNACK, resume
+ * deliveries. A refusal ends the list with the CONNACK code `reason-codes.ts` picks, and a close.
+ *
+ * @module broker/handlers/connect
+ */
+import { randomUUID } from 'node:crypto';
+import type { IConnectPacket } from 'mqtt-packet';
+import { isValidTopicName } from '../../schemas/topic.js';
+import type { AuthenticateAllow, MqttProtocol } from '../../schemas/index.js';
+import { hasInvalidUtf8, type ProtocolVersion } from '../codec.js';
+import type { Connection } from '../connection.js';
+import { MalformedPacketError, ProtocolError } from '../errors.js';
+import { connackRefusal, type ConnectRefusal } from '../reason-codes.js';
+import { authenticate, isStale } from '../session/authenticate.js';
+import { endSession, wakeSession } from '../session/lifecycle.js';
+import { resume } from '../session/outbox.js';
+import { Session } from '../session/session.js';
+import { forwardedProperties } from '../routing/message.js';
+
+/** A CONNECT the broker answers with a refusal CONNACK. */
+export class ConnectRefusedError extends Error {
+  static readonly code = 'ERR_MQTT_CONNECT_REFUSED';
+  readonly code = ConnectRefusedError.code;
+  constructor(readonly refusal: ConnectRefusal, message: string) {
+    super(message);
+    this.name = 'ConnectRefusedError';
+  }
+}
+
+interface ConnectContext {
+  connection: Connection;
+  packet: IConnectPacket;
+  clientId: string;
+  assignedClientId: boolean;
+  auth?: AuthenticateAllow;
+  session?: Session;
+  sessionPresent: boolean;
+  connack: NonNullable<import('mqtt-packet').IConnackPacket['properties']>;
+}
+
+type Step = (ctx: ConnectContext) => void | Promise<void>;
+
+const connectSteps: Step[] = [
+  checkPacket,
+  checkClientId,
+  storeWill,
+  authorize,
+  setKeepAlive,
+  takeOver,
+  openSession,
+  applyClientLimits,
+  sendConnack,
+  resumeDelivery,
+];
+
+const PROTOCOL: Record<ProtocolVersion, MqttProtocol> = { 3: 'mqtt31', 4: 'mqtt311', 5: 'mqtt5' };
+
+export function handleConnect(connection: Connection, packet: IConnectPacket): void {
+  connection.version = (packet.protocolVersion ?? 4) as ProtocolVersion;
+  connection.state = 'connecting';
+  connection.holdFrames();
+  const ctx: ConnectContext = {
+    connection,
+    packet,
+    clientId: packet.clientId,
+    assignedClientId: false,
+    sessionPresent: false,
+    connack: {},
+  };
+  runSteps(ctx).catch((error: unknown) => refuseOrFail(connection, error));
+}
+
+async function runSteps(ctx: ConnectContext): Promise<void> {
+  for (const step of connectSteps) {
+    await step(ctx);
+    if (ctx.connection.state === 'closed') return; // the client went away while we waited
+  }
+  ctx.connection.releaseFrames();
+}
+
+function refuseOrFail(connection: Connection, error: unknown): void {
+  if (!(error instanceof ConnectRefusedError)) return connection.fail(error);
+  const core = connection.core;
+  core.counters.refusedConnects++;
+  core.logger.warn(
+    { clientId: connection.clientId || undefined, deviceId: null, peer: connection.info.peerAddress, reason: error.message },
+    'connect refused',
+  );
+  const code = connackRefusal(error.refusal, connection.version);
+  connection.send({ cmd: 'connack', sessionPresent: false, returnCode: code, reasonCode: code }); // [MQTT-3.2.2-4]
+  connection.close(); // [MQTT-3.2.2-5]
+}
+
+/** Flags and strings the parser leaves to us. */
+function checkPacket({ connection, packet }: ConnectContext): void {
+  // 3.1.1: a password requires a username [MQTT-3.1.2-22].
+  if (connection.version !== 5 && packet.password !== undefined && packet.username === undefined) {
+    throw new MalformedPacketError('password flag without username flag');
+  }
+  if (hasInvalidUtf8(packet.clientId) || hasInvalidUtf8(packet.username)) {
+    throw new MalformedPacketError('client id or username is not valid UTF-8'); // [MQTT-1.5.3-1]
+  }
+  // We offer no enhanced authentication method [MQTT-4.12.0-1].
+  if (packet.properties?.authenticationMethod !== undefined) {
+    throw new ConnectRefusedError({ kind: 'bad_auth_method' }, `unsupported authentication method ${packet.properties.authenticationMethod}`);
+  }
+  if (packet.properties?.receiveMaximum === 0) throw new ProtocolError('receive maximum 0');
+  if (packet.properties?.maximumPacketSize === 0) throw new ProtocolError('maximum packet size 0');
+}
+
+/**
+ * An empty client id: 3.1.1 allows it only with Clean Session, refusing with 0x02 otherwise
+ * [MQTT-3.1.3-8]; 5.0 assigns one and says so [MQTT-3.1.3-6] [MQTT-3.2.2-16].
+ */
+function checkClientId(ctx: ConnectContext): void {
+  if (ctx.clientId.length > 0) {
+    ctx.connection.clientId = ctx.clientId;
+    return;
+  }
+  if (ctx.connection.version !== 5 && !ctx.packet.clean) {
+    throw new ConnectRefusedError({ kind: 'client_id' }, 'empty client id with a persistent session');
+  }
+  ctx.clientId = `auto-${randomUUID()}`;
+  ctx.assignedClientId = true;
+  ctx.connection.clientId = ctx.clientId;
+  if (ctx.connection.version === 5) ctx.connack.assignedClientIdentifier = ctx.clientId;
+}
+
+/** The will must carry a valid topic name; it is kept with its delay and expiry for later. */
+function storeWill({ connection, packet, clientId }: ConnectContext): void {
+  const will = packet.will;
+  if (will === undefined) return;
+  if (hasInvalidUtf8(will.topic) || !isValidTopicName(will.topic)) throw new MalformedPacketError('invalid will topic');
+  const payload = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
+  connection.will = {
+    message: {
+      topic: will.topic,
+      payload,
+      qos: will.qos ?? 0,
+      retain: will.retain ?? false,
+      properties: forwardedProperties(will.properties),
+      origin: clientId,
+    },
+    delaySeconds: will.properties?.willDelayInterval ?? 0,
+    expirySeconds: will.properties?.messageExpiryInterval,
+  };
+}
+
+/** The authorizer decides; no answer in time is "server unavailable" (fail closed). */
+async function authorize(ctx: ConnectContext): Promise<void> {
+  const { connection, packet } = ctx;
+  const request = {
+    clientId: ctx.clientId,
+    username: packet.username,
+    password: packet.password?.toString('utf8'),
+    certFingerprint: connection.info.certFingerprint,
+    peerAddress: connection.info.peerAddress,
+    protocol: PROTOCOL[connection.version],
+  };
+  const outcome = await authenticate(connection.core, request);
+  if (outcome.allow === 'unavailable') {
+    throw new ConnectRefusedError({ kind: 'unavailable' }, `authorizer unavailable: ${String(outcome.error)}`);
+  }
+  if (!outcome.allow) throw new ConnectRefusedError({ kind: 'deny', reason: outcome.reason }, outcome.reason);
+  if (isStale(outcome, Date.now())) throw new ConnectRefusedError({ kind: 'deny', reason: 'expired' }, 'expired');
+  ctx.auth = outcome;
+  connection.auth = outcome;
+  connection.credentials = request;
+  connection.credentialExpiresAt = outcome.expiresAt === null ? 0 : outcome.expiresAt * 1000;
+}
+
+/** Keep alive: ours when configured (5.0 is told [MQTT-3.2.2-21]), else the client's within bounds. */
+function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
+  const { minKeepAlive, maxKeepAlive } = connection.core.limits;
+  const requested = packet.keepalive ?? 0;
+  let keepAlive = requested;
+  if (connection.version === 5) {
+    keepAlive = connection.core.serverKeepAlive ?? Math.min(Math.max(requested, minKeepAlive), maxKeepAlive);
+    if (keepAlive !== requested) connack.serverKeepAlive = keepAlive;
+  }
+  connection.keepAliveMs = keepAlive * 1000;
+}
+
+/** A second connection with the same client id replaces the first [MQTT-3.1.4-3] (5.0: DISCONNECT 0x8E). */
+function takeOver({ connection, clientId }: ConnectContext): void {
+  const existing = connection.core.sessions.get(clientId);
+  const previous = existing?.connection;
+  if (existing === undefined || previous == null) return;
+  existing.connection = null;
+  previous.disconnect(0x8e, 'session taken over');
+}
+
+/** Clean Start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.2.2-3]. */
+function openSession(ctx: ConnectContext): void {
+  const { connection, packet, clientId } = ctx;
+  const core = connection.core;
+  let session = core.sessions.get(clientId);
+  if (session !== undefined && packet.clean) {
+    endSession(core, session);
+    session = undefined;
+  }
+  ctx.sessionPresent = session !== undefined; // [MQTT-3.2.2-1] [MQTT-3.2.2-2]
+  if (session === undefined) {
+    session = new Session(clientId);
+    core.sessions.set(clientId, session);
+  } else {
+    wakeSession(core, session);
+  }
+  const max = core.limits.maxSessionExpiry;
+  if (connection.version === 5) {
+    const requested = packet.properties?.sessionExpiryInterval ?? 0;
+    session.expiryInterval = Math.min(requested, max);
+    if (requested > max) ctx.connack.sessionExpiryInterval = max;
+  } else {
+    session.expiryInterval = packet.clean ? 0 : max;
+  }
+  session.connection = connection;
+  connection.session = session;
+  ctx.session = session;
+}
+
+/** The client's own limits on what we send it (5.0). */
+function applyClientLimits({ connection, packet }: ConnectContext): void {
+  const props = packet.properties;
+  if (props === undefined) return;
+  if (props.receiveMaximum !== undefined) connection.clientReceiveMaximum = props.receiveMaximum;
+  if (props.maximumPacketSize !== undefined) connection.clientMaxPacketSize = props.maximumPacketSize;
+}
+
+function sendConnack(ctx: ConnectContext): void {
+  const { connection, connack } = ctx;
+  const limits = connection.core.limits;
+  connection.state = 'connected';
+  if (connection.version === 5) {
+    connack.receiveMaximum = limits.receiveMaximum;
+    connack.maximumPacketSize = limits.maxPacketSize;
+    if (limits.topicAliasMaximum > 0) connack.topicAliasMaximum = limits.topicAliasMaximum;
+  }
+  connection.send({
+    cmd: 'connack',
+    sessionPresent: ctx.sessionPresent,
+    returnCode: 0,
+    reasonCode: 0,
+    properties: connection.version === 5 ? connack : undefined,
+  });
+  connection.core.logger.info(
+    { clientId: ctx.clientId, deviceId: ctx.auth?.deviceId ?? null, peer: connection.info.peerAddress, protocol: connection.version },
+    'client connected',
+  );
+}
+
+/** Resend what was in flight, then what was queued while the client was away [MQTT-4.4.0-1]. */
+function resumeDelivery({ connection, session }: ConnectContext): void {
+  resume(connection.core, session!);
+}

@@ -1,0 +1,24 @@
+/**
+ * DISCONNECT from the client: a normal one discards the will [MQTT-3.1.2-10] [MQTT-3.14.4-3]; 5.0
+ * reason 0x04 asks for the will to be sent. 5.0 may also change the Session Expiry Interval, but not
+ * from zero to non-zero [MQTT-3.14.2-2].
+ *
+ * @module broker/handlers/disconnect
+ */
+import type { IDisconnectPacket } from 'mqtt-packet';
+import type { Connection } from '../connection.js';
+import { ProtocolError } from '../errors.js';
+import { RC } from '../reason-codes.js';
+
+export function handleDisconnect(connection: Connection, packet: IDisconnectPacket): void {
+  const session = connection.session!;
+  const requested = packet.properties?.sessionExpiryInterval;
+  if (requested !== undefined) {
+    if (session.expiryInterval === 0 && requested !== 0) {
+      throw new ProtocolError('session expiry set on DISCONNECT after CONNECT had 0');
+    }
+    session.expiryInterval = Math.min(requested, connection.core.limits.maxSessionExpiry);
+  }
+  if ((packet.reasonCode ?? RC.success) !== RC.disconnectWithWill) connection.will = null;
+  connection.close();
+}

@@ -1,0 +1,121 @@
+/**
+ * PUBLISH from a client, as named steps: resolve the topic alias, validate the topic, enforce our
+ * Receive Maximum, authorize against the CONNECT decision's ACL, route, acknowledge.
+ *
+ * @module broker/handlers/publish
+ */
+import type { IPublishPacket } from 'mqtt-packet';
+import { checkAcl } from '../../schemas/acl-check.js';
+import { isValidTopicName } from '../../schemas/topic.js';
+import type { Connection } from '../connection.js';
+import { ProtocolError } from '../errors.js';
+import { RC, publishDenied } from '../reason-codes.js';
+import { forwardedProperties, type Message } from '../routing/message.js';
+import { route } from '../routing/router.js';
+
+const ACL_CACHE_MAX = 256;
+
+export function handlePublish(connection: Connection, packet: IPublishPacket): void {
+  const topic = resolveTopic(connection, packet);
+  validateTopic(packet, topic);
+  if (isDuplicateQos2(connection, packet)) return acknowledge(connection, packet, RC.success);
+  enforceReceiveMaximum(connection, packet);
+  connection.core.counters.messagesIn++;
+  if (!authorize(connection, packet, topic)) return acknowledge(connection, packet, publishDenied(connection.version));
+  route(connection.core, toMessage(connection, packet, topic));
+  acknowledge(connection, packet, RC.success);
+}
+
+/** 5.0 topic aliases: a PUBLISH may set an alias, or use one with an empty topic [MQTT-3.3.2-12]. */
+function resolveTopic(connection: Connection, packet: IPublishPacket): string {
+  const alias = packet.properties?.topicAlias;
+  if (alias === undefined) {
+    if (packet.topic.length === 0) throw new ProtocolError('empty topic without a topic alias', RC.protocolError);
+    return packet.topic;
+  }
+  // 0 or above our Topic Alias Maximum is invalid [MQTT-3.3.2-8] [MQTT-3.3.2-9].
+  if (alias === 0 || alias > connection.core.limits.topicAliasMaximum) throw new ProtocolError(`topic alias ${alias} invalid`, RC.topicAliasInvalid);
+  if (packet.topic.length > 0) {
+    (connection.aliases ??= new Map()).set(alias, packet.topic);
+    return packet.topic;
+  }
+  const known = connection.aliases?.get(alias);
+  if (known === undefined) throw new ProtocolError(`topic alias ${alias} not set`, RC.protocolError);
+  return known;
+}
+
+/** A topic name has no wildcards [MQTT-3.3.2-2]; a Response Topic neither [MQTT-3.3.2-14]. */
+function validateTopic(packet: IPublishPacket, topic: string): void {
+  if (!isValidTopicName(topic)) throw new ProtocolError(`invalid topic name ${JSON.stringify(topic)}`, RC.topicNameInvalid);
+  const responseTopic = packet.properties?.responseTopic;
+  if (responseTopic !== undefined && !isValidTopicName(responseTopic)) throw new ProtocolError('invalid response topic', RC.protocolError);
+  if (packet.properties?.subscriptionIdentifier !== undefined) {
+    throw new ProtocolError('subscription identifier in a client PUBLISH', RC.protocolError); // [MQTT-3.3.4-6]
+  }
+}
+
+/** A resent QoS 2 PUBLISH whose id we hold is acknowledged again, not routed again [MQTT-4.3.3-9]. */
+function isDuplicateQos2(connection: Connection, packet: IPublishPacket): boolean {
+  return packet.qos === 2 && (connection.session!.incomingQos2?.has(packet.messageId!) ?? false);
+}
+
+/** More unacknowledged QoS 2 PUBLISHes than our Receive Maximum [MQTT-3.3.4-7]: DISCONNECT 0x93. */
+function enforceReceiveMaximum(connection: Connection, packet: IPublishPacket): void {
+  if (packet.qos !== 2) return;
+  const open = connection.session!.incomingQos2?.size ?? 0;
+  if (open >= connection.core.limits.receiveMaximum) throw new ProtocolError('receive maximum exceeded', RC.receiveMaximumExceeded);
+}
+
+/**
+ * Clients never publish to `$` topics (`$SYS` and friends belong to the broker); otherwise the
+ * CONNECT decision's ACL decides, with verdicts cached per connection for the hot path.
+ */
+function authorize(connection: Connection, packet: IPublishPacket, topic: string): boolean {
+  const auth = connection.auth!;
+  let allowed: boolean;
+  if (topic.startsWith('$')) allowed = false;
+  else if (auth.superuser) allowed = true;
+  else {
+    const key = `${packet.qos}${packet.retain ? 1 : 0}${topic}`;
+    const cache = (connection.aclCache ??= new Map());
+    const cached = cache.get(key);
+    if (cached !== undefined) allowed = cached;
+    else {
+      allowed = checkAcl(auth.acl, { action: 'publish', topic, qos: packet.qos, retain: packet.retain }).allow;
+      if (cache.size >= ACL_CACHE_MAX) cache.clear();
+      cache.set(key, allowed);
+    }
+  }
+  if (!allowed) {
+    connection.core.logger.warn(
+      { clientId: connection.clientId, deviceId: auth.deviceId, topic, qos: packet.qos, retain: packet.retain, reason: 'acl_denied' },
+      'publish refused',
+    );
+  }
+  return allowed;
+}
+
+function toMessage(connection: Connection, packet: IPublishPacket, topic: string): Message {
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  const expiry = packet.properties?.messageExpiryInterval;
+  return {
+    topic,
+    payload,
+    qos: packet.qos,
+    retain: packet.retain,
+    properties: forwardedProperties(packet.properties),
+    expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000,
+    origin: connection.clientId,
+  };
+}
+
+/** PUBACK for QoS 1 [MQTT-4.3.2-4], PUBREC for QoS 2 [MQTT-4.3.3-8]; QoS 0 gets nothing. */
+function acknowledge(connection: Connection, packet: IPublishPacket, reasonCode: number): void {
+  const messageId = packet.messageId!;
+  if (packet.qos === 1) connection.send({ cmd: 'puback', messageId, reasonCode });
+  else if (packet.qos === 2) {
+    // A refused QoS 2 message is not held: the exchange ends with the error PUBREC.
+    if (reasonCode < 0x80) (connection.session!.incomingQos2 ??= new Set()).add(messageId);
+    connection.send({ cmd: 'pubrec', messageId, reasonCode });
+  }
+}

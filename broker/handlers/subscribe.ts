@@ -1,0 +1,89 @@
+/**
+ * SUBSCRIBE: each filter on its own (validate, authorize against the ACL, store), one SUBACK code
+ * per filter in request order [MQTT-3.8.4-6], then the retained messages the new subscriptions ask
+ * for (Retain Handling [MQTT-3.3.1-9..11]).
+ *
+ * @module broker/handlers/subscribe
+ */
+import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
+import { checkAcl } from '../../schemas/acl-check.js';
+import { hasInvalidUtf8 } from '../codec.js';
+import type { Connection } from '../connection.js';
+import { MalformedPacketError, ProtocolError } from '../errors.js';
+import { subackDenied, subackInvalid } from '../reason-codes.js';
+import { parseFilter } from '../routing/share.js';
+import type { Subscription } from '../routing/topic-tree.js';
+import { deliver } from '../session/outbox.js';
+
+/** Largest Subscription Identifier (a variable byte integer). */
+const MAX_SUBSCRIPTION_ID = 268_435_455;
+
+export function handleSubscribe(connection: Connection, packet: ISubscribePacket): void {
+  const subId = subscriptionId(packet);
+  const granted: number[] = [];
+  const fresh: Array<{ sub: Subscription; isNew: boolean }> = [];
+  for (const request of packet.subscriptions) {
+    const outcome = subscribeOne(connection, request, subId);
+    granted.push(outcome.code);
+    if (outcome.sub !== undefined) fresh.push({ sub: outcome.sub, isNew: outcome.isNew });
+  }
+  connection.send({ cmd: 'suback', messageId: packet.messageId!, granted });
+  for (const { sub, isNew } of fresh) sendRetained(connection, sub, isNew);
+}
+
+/** One Subscription Identifier per SUBSCRIBE, 1..268435455, never 0. */
+function subscriptionId(packet: ISubscribePacket): number | undefined {
+  const id = packet.properties?.subscriptionIdentifier as number | number[] | undefined;
+  if (id === undefined) return undefined;
+  if (Array.isArray(id) || id < 1 || id > MAX_SUBSCRIPTION_ID) throw new ProtocolError('invalid subscription identifier');
+  return id;
+}
+
+function subscribeOne(
+  connection: Connection,
+  request: ISubscription,
+  id: number | undefined,
+): { code: number; sub?: Subscription; isNew: boolean } {
+  const session = connection.session!;
+  const auth = connection.auth!;
+  if (hasInvalidUtf8(request.topic)) throw new MalformedPacketError('topic filter is not valid UTF-8'); // [MQTT-1.5.3-1]
+  const parsed = parseFilter(request.topic);
+  if (parsed === null) return { code: subackInvalid(connection.version), isNew: false };
+  // No Local on a shared subscription is a protocol error [MQTT-3.8.3-4].
+  if (parsed.group !== undefined && request.nl === true) throw new ProtocolError('no local on a shared subscription');
+  const qos = Math.min(request.qos, 2) as 0 | 1 | 2;
+  if (!auth.superuser && !checkAcl(auth.acl, { action: 'subscribe', topic: parsed.filter, qos }).allow) {
+    connection.core.logger.warn(
+      { clientId: connection.clientId, deviceId: auth.deviceId, filter: request.topic, qos, reason: 'acl_denied' },
+      'subscribe refused',
+    );
+    return { code: subackDenied(connection.version), isNew: false };
+  }
+  const sub: Subscription = {
+    session,
+    filter: parsed.filter,
+    group: parsed.group,
+    qos,
+    nl: request.nl ?? false,
+    rap: connection.version === 5 ? (request.rap ?? false) : false,
+    rh: request.rh ?? 0,
+    id,
+  };
+  // Same filter again replaces the subscription [MQTT-3.8.4-3].
+  const isNew = connection.core.tree.add(sub);
+  (session.subscriptions ??= new Map()).set(request.topic, sub);
+  return { code: qos, sub, isNew };
+}
+
+/**
+ * Retained messages for a new subscription, with retain set [MQTT-3.3.1-6]: always for Retain
+ * Handling 0, only for a new subscription with 1, never with 2; never for shared ones (retained messages are not sent to share groups).
+ */
+function sendRetained(connection: Connection, sub: Subscription, isNew: boolean): void {
+  if (sub.group !== undefined || sub.rh === 2 || (sub.rh === 1 && !isNew)) return;
+  const core = connection.core;
+  for (const message of core.retained.matching(sub.filter, Date.now())) {
+    const qos = Math.min(message.qos, sub.qos) as 0 | 1 | 2;
+    deliver(core, sub.session, message, qos, true, sub.id === undefined ? undefined : [sub.id]);
+  }
+}

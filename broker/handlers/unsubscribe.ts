@@ -1,0 +1,26 @@
+/**
+ * UNSUBSCRIBE: remove each filter, answer UNSUBACK [MQTT-3.10.4-4]; 5.0 says per filter whether a
+ * subscription existed (0x00 or 0x11).
+ *
+ * @module broker/handlers/unsubscribe
+ */
+import type { IUnsubscribePacket } from 'mqtt-packet';
+import type { Connection } from '../connection.js';
+import { RC } from '../reason-codes.js';
+
+export function handleUnsubscribe(connection: Connection, packet: IUnsubscribePacket): void {
+  const session = connection.session!;
+  const granted: number[] = [];
+  for (const raw of packet.unsubscriptions) {
+    const sub = session.subscriptions?.get(raw);
+    if (sub === undefined) {
+      granted.push(RC.noSubscriptionExisted);
+      continue;
+    }
+    session.subscriptions!.delete(raw);
+    connection.core.tree.remove(sub.filter, sub.group, session.clientId);
+    granted.push(RC.success);
+  }
+  // 3.1.1 UNSUBACK has no payload; the encoder writes `granted` only for 5.0.
+  connection.send({ cmd: 'unsuback', messageId: packet.messageId!, granted });
+}

@@ -1,0 +1,107 @@
+/**
+ * Decisions × protocol version → wire codes, in one table, so no handler branches on the version
+ * to pick a code (mosquitto repeats that branch in every handler; we do it once here).
+ *
+ * | decision                  | 3.1.1              | 5.0  |
+ * |---------------------------|--------------------|------|
+ * | CONNECT bad credentials   | CONNACK 0x04       | 0x86 |
+ * | CONNECT other deny        | CONNACK 0x05       | 0x87 |
+ * | authorizer unavailable    | CONNACK 0x03       | 0x88 |
+ * | SUBSCRIBE filter denied   | SUBACK 0x80        | 0x87 |
+ * | PUBLISH denied            | see publishDenied  | 0x87 |
+ *
+ * @module broker/reason-codes
+ */
+import type { DenyReason } from '../schemas/index.js';
+
+/** MQTT 5.0 reason codes the broker sends (names as in the spec's table 2-6). */
+export const RC = {
+  success: 0x00,
+  grantedQos1: 0x01,
+  grantedQos2: 0x02,
+  disconnectWithWill: 0x04,
+  noMatchingSubscribers: 0x10,
+  noSubscriptionExisted: 0x11,
+  unspecifiedError: 0x80,
+  malformedPacket: 0x81,
+  protocolError: 0x82,
+  implementationSpecificError: 0x83,
+  unsupportedProtocolVersion: 0x84,
+  clientIdentifierNotValid: 0x85,
+  badUserNameOrPassword: 0x86,
+  notAuthorized: 0x87,
+  serverUnavailable: 0x88,
+  serverBusy: 0x89,
+  badAuthenticationMethod: 0x8c,
+  serverShuttingDown: 0x8b,
+  keepAliveTimeout: 0x8d,
+  sessionTakenOver: 0x8e,
+  topicFilterInvalid: 0x8f,
+  topicNameInvalid: 0x90,
+  packetIdentifierInUse: 0x91,
+  packetIdentifierNotFound: 0x92,
+  receiveMaximumExceeded: 0x93,
+  topicAliasInvalid: 0x94,
+  packetTooLarge: 0x95,
+  quotaExceeded: 0x97,
+  payloadFormatInvalid: 0x99,
+  qosNotSupported: 0x9b,
+  sharedSubscriptionsNotSupported: 0x9e,
+} as const;
+
+/** MQTT 3.1.1 CONNACK return codes (spec table 3.1). */
+export const CONNACK_V3 = {
+  accepted: 0x00,
+  unacceptableProtocolVersion: 0x01,
+  identifierRejected: 0x02,
+  serverUnavailable: 0x03,
+  badUserNameOrPassword: 0x04,
+  notAuthorized: 0x05,
+} as const;
+
+/** What ended a CONNECT before a session existed. */
+export type ConnectRefusal =
+  | { kind: 'deny'; reason: DenyReason }
+  | { kind: 'unavailable' }
+  | { kind: 'protocol_version' }
+  | { kind: 'client_id' }
+  | { kind: 'bad_auth_method' };
+
+/** The CONNACK code for a refusal, in the client's protocol version. */
+export function connackRefusal(refusal: ConnectRefusal, version: number): number {
+  const v5 = version === 5;
+  switch (refusal.kind) {
+    case 'deny':
+      if (refusal.reason === 'bad_credentials') return v5 ? RC.badUserNameOrPassword : CONNACK_V3.badUserNameOrPassword;
+      return v5 ? RC.notAuthorized : CONNACK_V3.notAuthorized;
+    case 'unavailable':
+      return v5 ? RC.serverUnavailable : CONNACK_V3.serverUnavailable;
+    case 'protocol_version':
+      return v5 ? RC.unsupportedProtocolVersion : CONNACK_V3.unacceptableProtocolVersion;
+    case 'client_id':
+      return v5 ? RC.clientIdentifierNotValid : CONNACK_V3.identifierRejected;
+    case 'bad_auth_method':
+      return v5 ? RC.badAuthenticationMethod : CONNACK_V3.notAuthorized;
+  }
+}
+
+/** SUBACK entry for a filter the ACL refused. */
+export function subackDenied(version: number): number {
+  return version === 5 ? RC.notAuthorized : 0x80;
+}
+
+/** SUBACK entry for a filter that is not a valid filter (3.1.1 has only the generic failure). */
+export function subackInvalid(version: number): number {
+  return version === 5 ? RC.topicFilterInvalid : 0x80;
+}
+
+/**
+ * PUBACK/PUBREC reason for a PUBLISH the ACL refused. 5.0 says "not authorized". 3.1.1 has no way to
+ * say no: like mosquitto (handle_publish.c, process_bad_message) we acknowledge QoS 1/2 normally but
+ * do not route the message, and drop QoS 0 silently, so a device cannot tell an allowed topic from a
+ * denied one and the connection stays up. aedes closes the connection instead; we prefer not to
+ * turn an ACL mistake into a reconnect storm.
+ */
+export function publishDenied(version: number): number {
+  return version === 5 ? RC.notAuthorized : RC.success;
+}

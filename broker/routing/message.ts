@@ -1,0 +1,48 @@
+/**
+ * A message as the broker routes it: immutable once routed, shared by every subscriber, with a small
+ * cache of its encoded forms so a fan-out serialises each variant once.
+ *
+ * @module broker/routing/message
+ */
+import type { IPublishPacket } from 'mqtt-packet';
+
+/** The 5.0 PUBLISH properties a broker forwards unchanged [MQTT-3.3.2-17..20, MQTT-3.3.2-4]. */
+export interface ForwardedProperties {
+  payloadFormatIndicator?: boolean;
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: Buffer;
+  userProperties?: NonNullable<IPublishPacket['properties']>['userProperties'];
+}
+
+export interface Message {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  readonly properties?: ForwardedProperties;
+  /** When the Message Expiry Interval runs out (ms since epoch); undefined = never. */
+  readonly expiresAt?: number;
+  /** Client id of the publisher, for No Local; undefined for the broker's own messages. */
+  readonly origin?: string;
+  /** Encoded variants keyed by version/QoS/retain, filled lazily by the connection that sends it. */
+  encoded?: Map<string, Buffer>;
+}
+
+/** Picks the forwardable properties out of a PUBLISH's property bag (drops alias, subscription ids...). */
+export function forwardedProperties(props: IPublishPacket['properties']): ForwardedProperties | undefined {
+  if (props === undefined) return undefined;
+  const out: ForwardedProperties = {};
+  let any = false;
+  if (props.payloadFormatIndicator !== undefined) (out.payloadFormatIndicator = props.payloadFormatIndicator), (any = true);
+  if (props.contentType !== undefined) (out.contentType = props.contentType), (any = true);
+  if (props.responseTopic !== undefined) (out.responseTopic = props.responseTopic), (any = true);
+  if (props.correlationData !== undefined) (out.correlationData = props.correlationData), (any = true);
+  if (props.userProperties !== undefined) (out.userProperties = props.userProperties), (any = true);
+  return any ? out : undefined;
+}
+
+/** Has the message outlived its Message Expiry Interval [MQTT-3.3.2-5]? */
+export function isExpired(message: Message, now: number): boolean {
+  return message.expiresAt !== undefined && message.expiresAt <= now;
+}

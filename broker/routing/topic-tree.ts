@@ -1,0 +1,158 @@
+/**
+ * The subscription index: a trie over topic levels, so matching a PUBLISH costs the depth of its
+ * topic, not the number of subscriptions. Shared subscriptions (`$share/group/filter`) hang off the
+ * node of their filter as groups, each delivering to one member at a time.
+ *
+ * @module broker/routing/topic-tree
+ */
+import type { Session } from '../session/session.js';
+
+export interface Subscription {
+  readonly session: Session;
+  /** The filter as matched (for `$share/g/f`, just `f`). */
+  readonly filter: string;
+  /** Share group name, for `$share/group/filter`. */
+  readonly group?: string;
+  qos: 0 | 1 | 2;
+  /** No Local [MQTT-3.8.3-3]. */
+  nl: boolean;
+  /** Retain As Published [MQTT-3.3.1-12]. */
+  rap: boolean;
+  /** Retain Handling 0/1/2 [MQTT-3.3.1-9..11]. */
+  rh: number;
+  /** Subscription Identifier [MQTT-3.8.2-1]. */
+  id?: number;
+}
+
+export interface ShareGroup {
+  members: Subscription[];
+  next: number;
+}
+
+interface Node {
+  children?: Map<string, Node>;
+  subs?: Map<string, Subscription>;
+  groups?: Map<string, ShareGroup>;
+}
+
+export class TopicTree {
+  private readonly root: Node = {};
+  private total = 0;
+
+  /** Number of subscriptions, shared members included. */
+  get size(): number {
+    return this.total;
+  }
+
+  /** Adds or replaces a client's subscription [MQTT-3.8.4-3]; returns whether it is new. */
+  add(sub: Subscription): boolean {
+    const node = this.nodeFor(sub.filter, true)!;
+    const clientId = sub.session.clientId;
+    if (sub.group === undefined) {
+      node.subs ??= new Map();
+      const existed = node.subs.has(clientId);
+      node.subs.set(clientId, sub);
+      if (!existed) this.total++;
+      return !existed;
+    }
+    node.groups ??= new Map();
+    let group = node.groups.get(sub.group);
+    if (group === undefined) node.groups.set(sub.group, (group = { members: [], next: 0 }));
+    const index = group.members.findIndex((m) => m.session.clientId === clientId);
+    if (index >= 0) {
+      group.members[index] = sub;
+      return false;
+    }
+    group.members.push(sub);
+    this.total++;
+    return true;
+  }
+
+  /** Removes a client's subscription; returns whether there was one. */
+  remove(filter: string, group: string | undefined, clientId: string): boolean {
+    const node = this.nodeFor(filter, false);
+    if (node === undefined) return false;
+    let removed = false;
+    if (group === undefined) {
+      removed = node.subs?.delete(clientId) ?? false;
+    } else {
+      const shared = node.groups?.get(group);
+      const index = shared?.members.findIndex((m) => m.session.clientId === clientId) ?? -1;
+      if (shared !== undefined && index >= 0) {
+        shared.members.splice(index, 1);
+        if (shared.members.length === 0) node.groups!.delete(group);
+        removed = true;
+      }
+    }
+    if (removed) {
+      this.total--;
+      this.prune(filter);
+    }
+    return removed;
+  }
+
+  /**
+   * Calls `onSub` for every plain subscription and `onGroup` for every share group matching the topic
+   * name. Wildcards at the first level do not match `$` topics [MQTT-4.7.2-1]; `a/#` matches `a`
+   * [MQTT-4.7.1-2].
+   */
+  match(topic: string, onSub: (sub: Subscription) => void, onGroup: (group: ShareGroup) => void): void {
+    const levels = topic.split('/');
+    const visit = (node: Node): void => {
+      if (node.subs !== undefined) for (const sub of node.subs.values()) onSub(sub);
+      if (node.groups !== undefined) for (const group of node.groups.values()) onGroup(group);
+    };
+    const walk = (node: Node, depth: number): void => {
+      const children = node.children;
+      if (depth === levels.length) {
+        visit(node);
+        const hash = children?.get('#');
+        if (hash !== undefined) visit(hash);
+        return;
+      }
+      if (children === undefined) return;
+      const wildcardsAllowed = depth > 0 || !topic.startsWith('$');
+      if (wildcardsAllowed) {
+        const hash = children.get('#');
+        if (hash !== undefined) visit(hash);
+        const plus = children.get('+');
+        if (plus !== undefined) walk(plus, depth + 1);
+      }
+      const exact = children.get(levels[depth]!);
+      if (exact !== undefined) walk(exact, depth + 1);
+    };
+    walk(this.root, 0);
+  }
+
+  private nodeFor(filter: string, create: boolean): Node | undefined {
+    let node = this.root;
+    for (const level of filter.split('/')) {
+      let child = node.children?.get(level);
+      if (child === undefined) {
+        if (!create) return undefined;
+        node.children ??= new Map();
+        node.children.set(level, (child = {}));
+      }
+      node = child;
+    }
+    return node;
+  }
+
+  /** Drops empty nodes along a filter's path so unsubscribed topics do not leak memory. */
+  private prune(filter: string): void {
+    const path: Array<[Node, string]> = [];
+    let node = this.root;
+    for (const level of filter.split('/')) {
+      const child = node.children?.get(level);
+      if (child === undefined) return;
+      path.push([node, level]);
+      node = child;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const [parent, level] = path[i]!;
+      const child = parent.children!.get(level)!;
+      if (child.subs?.size || child.groups?.size || child.children?.size) return;
+      parent.children!.delete(level);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * When connections end and sessions expire: wills (with their delay), session expiry, and the one
+ * timer wheel that enforces keep alive, CONNECT timeout and credential expiry for every connection.
+ * One interval for the whole broker keeps idle connections free of timers.
+ *
+ * @module broker/session/lifecycle
+ */
+import { checkAcl } from '../../schemas/acl-check.js';
+import type { BrokerCore } from '../broker.js';
+import type { Connection } from '../connection.js';
+import { RC } from '../reason-codes.js';
+import { route } from '../routing/router.js';
+import type { PendingWill, Session } from './session.js';
+
+/** Session Expiry Interval meaning "never" [MQTT-3.1.2-11]. */
+export const NEVER_EXPIRES = 0xffffffff;
+
+/** The end-of-connection rules: will, session expiry, bookkeeping. Runs once per connection. */
+export function endConnection(core: BrokerCore, connection: Connection): void {
+  core.connections.delete(connection);
+  const session = connection.session;
+  if (session === null) return;
+  const now = Date.now();
+  const will = connection.will === null ? null : pendingWill(connection, now);
+  if (session.connection !== connection) {
+    // Taken over: the new connection owns the session; an undelayed will still goes out [MQTT-3.1.4-3].
+    if (will !== null && will.publishAt <= now) publishWill(core, session.clientId, will);
+    return;
+  }
+  session.connection = null;
+  if (will !== null) {
+    if (will.publishAt <= now) publishWill(core, session.clientId, will);
+    else session.will = will;
+  }
+  if (session.expiryInterval === 0) return endSession(core, session); // [MQTT-3.1.2-6] [MQTT-3.1.2-23]
+  session.expiresAt = session.expiryInterval === NEVER_EXPIRES ? null : now + session.expiryInterval * 1000;
+  if (session.will !== null || session.expiresAt !== null) core.dormant.add(session);
+}
+
+/** A session being reused by a new connection: cancel its delayed will [MQTT-3.1.3-9] and its expiry. */
+export function wakeSession(core: BrokerCore, session: Session): void {
+  core.dormant.delete(session);
+  session.will = null;
+  session.expiresAt = null;
+}
+
+/** Ends a session: a pending will goes out first [MQTT-3.1.3-9], then its state is discarded. */
+export function endSession(core: BrokerCore, session: Session): void {
+  if (session.will !== null) publishWill(core, session.clientId, session.will);
+  session.will = null;
+  discardSession(core, session);
+}
+
+/** Forgets a session's state without side effects (Clean Start [MQTT-3.1.2-4]). */
+export function discardSession(core: BrokerCore, session: Session): void {
+  if (session.subscriptions !== null) {
+    for (const sub of session.subscriptions.values()) core.tree.remove(sub.filter, sub.group, session.clientId);
+  }
+  session.subscriptions = null;
+  session.queue = null;
+  session.outgoing = null;
+  session.incomingQos2 = null;
+  core.dormant.delete(session);
+  if (core.sessions.get(session.clientId) === session) core.sessions.delete(session.clientId);
+}
+
+/** One tick of the wheel: connection deadlines, then dormant sessions' wills and expiry. */
+export function tick(core: BrokerCore, now: number): void {
+  for (const connection of core.connections) checkDeadlines(core, connection, now);
+  for (const session of core.dormant) {
+    if (session.will !== null && session.will.publishAt <= now) {
+      publishWill(core, session.clientId, session.will);
+      session.will = null;
+    }
+    if (session.expiresAt !== null && session.expiresAt <= now) endSession(core, session);
+    else if (session.will === null && session.expiresAt === null) core.dormant.delete(session);
+  }
+}
+
+function checkDeadlines(core: BrokerCore, connection: Connection, now: number): void {
+  if (connection.state === 'new' && now - connection.openedAt > core.limits.connectTimeoutMs) {
+    return connection.disconnect(RC.protocolError, 'no CONNECT in time');
+  }
+  if (connection.state !== 'connected') return;
+  // One and a half keep alive periods without a packet [MQTT-3.1.2-24] (5.0: [MQTT-3.1.2-22]).
+  if (connection.keepAliveMs > 0 && now - connection.lastSeen > connection.keepAliveMs * 1.5) {
+    return connection.disconnect(RC.keepAliveTimeout, 'keep alive timeout');
+  }
+  if (connection.credentialExpiresAt > 0 && now >= connection.credentialExpiresAt) {
+    core.logger.warn({ clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, reason: 'expired' }, 'credential expired');
+    connection.disconnect(RC.notAuthorized, 'credential expired');
+  }
+}
+
+function pendingWill(connection: Connection, now: number): PendingWill {
+  const will = connection.will!;
+  return {
+    message: will.message,
+    expirySeconds: will.expirySeconds,
+    publishAt: now + will.delaySeconds * 1000,
+    superuser: connection.auth?.superuser ?? false,
+    acl: connection.auth?.acl ?? { rules: [], noMatch: 'deny' },
+    deviceId: connection.auth?.deviceId ?? null,
+  };
+}
+
+/** The will is a publish of its client, so the client's ACL decides it like any other. */
+function publishWill(core: BrokerCore, clientId: string, will: PendingWill): void {
+  const { topic, qos, retain } = will.message;
+  if (!will.superuser && !checkAcl(will.acl, { action: 'publish', topic, qos, retain }).allow) {
+    core.logger.warn({ clientId, deviceId: will.deviceId, topic, reason: 'acl_denied' }, 'will refused');
+    return;
+  }
+  core.counters.messagesIn++;
+  // The Message Expiry Interval of a will counts from when it is published, not from CONNECT.
+  const message = will.expirySeconds === undefined ? will.message : { ...will.message, expiresAt: Date.now() + will.expirySeconds * 1000 };
+  route(core, message);
+}

@@ -1,0 +1,92 @@
+/**
+ * Delivery to one session: QoS 0 straight to the socket, QoS 1/2 through the in-flight window
+ * (the smaller of our maxInflight and the client's Receive Maximum [MQTT-3.3.4-9]), the rest queued,
+ * bounded, oldest dropped first. Reconnecting resends what was in flight with DUP set [MQTT-4.4.0-1].
+ *
+ * @module broker/session/outbox
+ */
+import type { BrokerCore } from '../broker.js';
+import { isExpired, type Message } from '../routing/message.js';
+import type { Queued, Session } from './session.js';
+
+/** Hands one message to a session, online or not. */
+export function deliver(
+  core: BrokerCore,
+  session: Session,
+  message: Message,
+  qos: 0 | 1 | 2,
+  retain: boolean,
+  subIds: number[] | undefined,
+): void {
+  const connection = session.connection;
+  if (connection === null || connection.state !== 'connected') {
+    // QoS 0 is not kept for offline clients (optional in the spec); QoS 1/2 are [MQTT-3.1.2-5].
+    if (qos > 0) enqueue(core, session, { message, qos, retain, subIds });
+    return;
+  }
+  if (qos === 0) {
+    if (connection.writer.backlog > core.limits.maxWriteBufferBytes) {
+      core.counters.droppedMessages++; // a consumer that cannot keep up loses QoS 0, not our memory
+      return;
+    }
+    connection.sendPublish(message, 0, retain, 0, false, subIds);
+    return;
+  }
+  if (session.queue !== null && session.queue.length > 0) {
+    enqueue(core, session, { message, qos, retain, subIds }); // keep order behind what already waits
+    drain(core, session);
+    return;
+  }
+  if (!sendInflight(core, session, { message, qos, retain, subIds })) enqueue(core, session, { message, qos, retain, subIds });
+}
+
+/** Sends queued messages while the in-flight window has room. */
+export function drain(core: BrokerCore, session: Session): void {
+  const queue = session.queue;
+  const connection = session.connection;
+  if (queue === null || connection === null || connection.state !== 'connected') return;
+  while (queue.length > 0) {
+    const next = queue[0]!;
+    if (next.qos === 0) {
+      queue.shift();
+      if (!isExpired(next.message, Date.now())) connection.sendPublish(next.message, 0, next.retain, 0, false, next.subIds);
+      continue;
+    }
+    if (!sendInflight(core, session, next)) return;
+    queue.shift();
+  }
+}
+
+/** After a reconnect: resend unacknowledged PUBLISHes (DUP) and PUBRELs in order, then the queue. */
+export function resume(core: BrokerCore, session: Session): void {
+  const connection = session.connection!;
+  if (session.outgoing !== null) {
+    for (const [packetId, entry] of session.outgoing) {
+      if (entry.state === 'pubrel') connection.send({ cmd: 'pubrel', messageId: packetId });
+      else connection.sendPublish(entry.message, entry.qos, entry.retain, packetId, true, entry.subIds);
+    }
+  }
+  drain(core, session);
+}
+
+function sendInflight(core: BrokerCore, session: Session, item: Queued): boolean {
+  const connection = session.connection!;
+  const window = Math.min(core.limits.maxInflight, connection.clientReceiveMaximum);
+  if ((session.outgoing?.size ?? 0) >= window) return false;
+  if (isExpired(item.message, Date.now())) return true; // expired while waiting: consumed, not sent [MQTT-3.3.2-5]
+  const packetId = session.allocatePacketId();
+  if (packetId === 0) return false;
+  const qos = item.qos as 1 | 2;
+  if (!connection.sendPublish(item.message, qos, item.retain, packetId, false, item.subIds)) return true;
+  session.outgoing!.set(packetId, { message: item.message, qos, retain: item.retain, subIds: item.subIds, state: 'publish' });
+  return true;
+}
+
+function enqueue(core: BrokerCore, session: Session, item: Queued): void {
+  const queue = (session.queue ??= []);
+  if (queue.length >= core.limits.maxQueuedPerSession) {
+    queue.shift(); // drop-oldest: the newest state of a device is worth more than its history
+    core.counters.droppedMessages++;
+  }
+  queue.push(item);
+}

@@ -1,0 +1,73 @@
+/**
+ * A session: what outlives a network connection [MQTT-4.1.0-1]: subscriptions, QoS 1/2 messages in
+ * flight to the client, messages queued for it, and QoS 2 packet ids it has not released yet.
+ * Collections are allocated on first use, so an idle session costs a few hundred bytes.
+ *
+ * @module broker/session/session
+ */
+import type { CompiledAcl } from '../../schemas/index.js';
+import type { Connection } from '../connection.js';
+import type { Message } from '../routing/message.js';
+import type { Subscription } from '../routing/topic-tree.js';
+
+/** A QoS 1/2 message sent to the client and not yet fully acknowledged. */
+export interface Outgoing {
+  message: Message;
+  qos: 1 | 2;
+  retain: boolean;
+  subIds: number[] | undefined;
+  /** `publish`: waiting for PUBACK/PUBREC; `pubrel`: PUBREL sent, waiting for PUBCOMP. */
+  state: 'publish' | 'pubrel';
+}
+
+/** A delivery waiting for an in-flight slot or for the client to come back. */
+export interface Queued {
+  message: Message;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  subIds: number[] | undefined;
+}
+
+/** A will waiting for its delay [MQTT-3.1.3-9], with the authority it is checked against. */
+export interface PendingWill {
+  message: Message;
+  /** The will's Message Expiry Interval, seconds, counted from its publication. */
+  expirySeconds: number | undefined;
+  publishAt: number;
+  superuser: boolean;
+  acl: CompiledAcl;
+  deviceId: string | null;
+}
+
+export class Session {
+  connection: Connection | null = null;
+  /** Keyed by the filter as the client sent it (including `$share/group/`). */
+  subscriptions: Map<string, Subscription> | null = null;
+  outgoing: Map<number, Outgoing> | null = null;
+  queue: Queued[] | null = null;
+  /** QoS 2 packet ids received and acknowledged with PUBREC, not yet released [MQTT-4.3.3-9]. */
+  incomingQos2: Set<number> | null = null;
+  /** Session Expiry Interval, seconds; 0xFFFFFFFF = never. */
+  expiryInterval = 0;
+  /** While disconnected: when the session ends (ms since epoch); null = never. */
+  expiresAt: number | null = null;
+  will: PendingWill | null = null;
+  private nextPacketId = 1;
+
+  constructor(readonly clientId: string) {}
+
+  /** A packet id not in use by another in-flight message [MQTT-2.2.1-3], or 0 when all are taken. */
+  allocatePacketId(): number {
+    const outgoing = (this.outgoing ??= new Map());
+    if (outgoing.size >= 65535) return 0;
+    while (outgoing.has(this.nextPacketId)) this.nextPacketId = (this.nextPacketId % 65535) + 1;
+    const id = this.nextPacketId;
+    this.nextPacketId = (id % 65535) + 1;
+    return id;
+  }
+
+  /** Is there anything a reconnecting client must be told about (Session Present)? */
+  get subscriptionCount(): number {
+    return this.subscriptions?.size ?? 0;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Test harness: a real broker behind a real TCP server on 127.0.0.1:0, real mqtt.js clients, and a
+ * raw socket for hand-built packets. Everything registers its own teardown with `t.after`.
+ *
+ * @module broker/test/helpers
+ */
+import net from 'node:net';
+import type { TestContext } from 'node:test';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import { createBroker, type Broker, type BrokerOptions } from '../index.js';
+import { createStaticAuthorizer, type StaticAuthorizer, type StaticDecision } from '../authorizers/static.js';
+
+export interface Harness {
+  broker: Broker;
+  authorizer: StaticAuthorizer;
+  port: number;
+  url: string;
+}
+
+/** Fast timer wheel so keepalive and expiry tests finish quickly. */
+export const FAST_LIMITS = { tickMs: 50 } as const;
+
+export async function startBroker(
+  t: TestContext,
+  decision?: StaticDecision,
+  options: Partial<Omit<BrokerOptions, 'authorizer'>> = {},
+): Promise<Harness> {
+  const authorizer = createStaticAuthorizer(decision);
+  const broker = createBroker({ authorizer, ...options, limits: { ...FAST_LIMITS, ...options.limits } });
+  const server = net.createServer((socket) => broker.handle(socket, { peerAddress: socket.remoteAddress ?? '', transport: 'tcp' }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  t.after(async () => {
+    await broker.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { broker, authorizer, port, url: `mqtt://127.0.0.1:${port}` };
+}
+
+/** Connects an mqtt.js client (v5 unless told otherwise) and waits for CONNACK. */
+export async function connectClient(t: TestContext, h: Harness, options: IClientOptions = {}): Promise<MqttClient> {
+  const client = mqtt.connect(h.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  t.after(() => new Promise<void>((resolve) => client.end(true, {}, () => resolve())));
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+    client.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+  return client;
+}
+
+/** Resolves with the next message the client receives (or fails after `ms`). */
+export function nextMessage(client: MqttClient, ms = 2000): Promise<{ topic: string; payload: Buffer; packet: mqttPacket.IPublishPacket }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no message')), ms);
+    client.once('message', (topic, payload, packet) => {
+      clearTimeout(timer);
+      resolve({ topic, payload, packet });
+    });
+  });
+}
+
+/** Collects every message the client receives. */
+export function collect(client: MqttClient): Array<{ topic: string; payload: string; packet: mqttPacket.IPublishPacket }> {
+  const got: Array<{ topic: string; payload: string; packet: mqttPacket.IPublishPacket }> = [];
+  client.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), packet }));
+  return got;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A raw TCP client speaking hand-built packets, reading back parsed packets. */
+export interface RawClient {
+  socket: net.Socket;
+  packets: Packet[];
+  send(data: Buffer | Packet, version?: 4 | 5): void;
+  next(ms?: number): Promise<Packet>;
+  closed: Promise<void>;
+}
+
+export async function rawClient(t: TestContext, h: Harness, version: 4 | 5 = 4): Promise<RawClient> {
+  const socket = net.connect(h.port, '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  t.after(() => socket.destroy());
+  const parser = mqttPacket.parser({ protocolVersion: version });
+  const packets: Packet[] = [];
+  const waiters: Array<(p: Packet) => void> = [];
+  parser.on('packet', (p: Packet) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(p);
+    else packets.push(p);
+  });
+  socket.on('data', (chunk) => parser.parse(chunk));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    socket,
+    packets,
+    closed,
+    send(data, v = version) {
+      socket.write(Buffer.isBuffer(data) ? data : mqttPacket.generate(data, { protocolVersion: v }));
+    },
+    next(ms = 2000) {
+      const queued = packets.shift();
+      if (queued) return Promise.resolve(queued);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no packet')), ms);
+        waiters.push((p) => {
+          clearTimeout(timer);
+          resolve(p);
+        });
+      });
+    },
+  };
+}
+
+/** Waits for the socket to close, failing after `ms`. */
+export function closedWithin(raw: RawClient, ms = 2000): Promise<void> {
+  return Promise.race([raw.closed, sleep(ms).then(() => Promise.reject(new Error('socket stayed open')))]);
+}
