@@ -5,7 +5,7 @@
  * @module verifier/ca/read-certificate
  */
 import { X509Certificate } from 'node:crypto';
-import { certFingerprint } from '../core/x509.js';
+import { certFingerprint } from '../core/index.js';
 
 export interface CertificateFacts {
   fingerprint: string;

@@ -7,7 +7,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Change } from '../core/types.js';
+import type { Change } from '../core/index.js';
 
 export type ChangeListener = (change: Change) => void;
 

@@ -14,7 +14,7 @@ import {
   type CredentialCreated,
 } from '../../schemas/admin.js';
 import { readCertificate, type CertificateFacts } from '../ca/index.js';
-import { hashPassword } from '../core/password.js';
+import { hashPassword } from '../core/index.js';
 import type { StoreContext } from './context.js';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import { msOrNull, toCredentialView, type CredentialRow } from './rows.js';

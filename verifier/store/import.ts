@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ImportBody, type ImportResult } from '../../schemas/admin.js';
-import { hashPassword } from '../core/password.js';
+import { hashPassword } from '../core/index.js';
 import type { StoreContext } from './context.js';
 import { ConflictError } from './errors.js';
 import { createMembership } from './membership.js';

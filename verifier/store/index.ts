@@ -9,3 +9,11 @@ export { ConflictError, NotFoundError, StoreError, ValidationError, type FieldEr
 export { parseImportCsv } from './import-csv.js';
 export { DATABASE_FILE } from './db.js';
 export type { ChangeListener } from './changes.js';
+export type { DeviceOps } from './devices.js';
+export type { CredentialOps } from './credentials.js';
+export type { CertificateOps } from './certificates.js';
+export type { TokenOps } from './tokens.js';
+export type { GroupOps } from './groups.js';
+export type { RuleOps } from './rules.js';
+export type { ImportOps } from './import.js';
+export type { KeyOps } from './keys.js';

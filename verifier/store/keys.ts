@@ -10,8 +10,8 @@
  */
 import { importJWK, type JWK } from 'jose';
 import { KeyParams, KeyRotate, type SigningAlg, type SigningKeyInfo } from '../../schemas/admin.js';
-import type { KeyRing } from '../core/ports.js';
-import { generateSigningKey, type GeneratedSigningKey } from '../core/signing-keys.js';
+import type { KeyRing } from '../core/index.js';
+import { generateSigningKey, type GeneratedSigningKey } from '../core/index.js';
 import type { StoreContext } from './context.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { isoOrNull, iso } from './rows.js';

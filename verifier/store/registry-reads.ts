@@ -5,7 +5,7 @@
  * @module verifier/store/registry-reads
  */
 import type { Database } from 'better-sqlite3';
-import type { RegistryStore } from '../core/ports.js';
+import type { RegistryStore } from '../core/index.js';
 import {
   DEVICE_COLUMNS,
   toAclRule,

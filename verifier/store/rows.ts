@@ -12,8 +12,8 @@ import type {
   GroupRecord,
   PasswordCredential,
   TokenRecord,
-} from '../core/ports.js';
-import type { AclRule } from '../core/types.js';
+} from '../core/index.js';
+import type { AclRule } from '../core/index.js';
 
 export interface DeviceRow {
   id: string;

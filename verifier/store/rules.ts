@@ -7,7 +7,7 @@
  */
 import type { AclSubject } from '../../schemas/acl.js';
 import { RuleCreate, RuleListQuery, RulePatch, RuleParams, type Rule } from '../../schemas/admin.js';
-import type { Change } from '../core/types.js';
+import type { Change } from '../core/index.js';
 import type { StoreContext } from './context.js';
 import { NotFoundError } from './errors.js';
 import { toRuleView, type RuleRow } from './rows.js';

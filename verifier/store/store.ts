@@ -13,7 +13,7 @@
  * @module verifier/store/store
  */
 import type { Logger } from 'pino';
-import type { Clock, KeyRing, RegistryStore } from '../core/ports.js';
+import type { Clock, KeyRing, RegistryStore } from '../core/index.js';
 import { createCertificateOps, type CertificateOps } from './certificates.js';
 import { createWriter } from './changes.js';
 import type { StoreContext } from './context.js';

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { verifyPassword } from '../core/index.js';
+import { parseImportCsv } from './index.js';
+import { openTestStore } from './test/helpers.js';
+
+const devices = (n: number, prefix = 'dev-') =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}${String(i).padStart(5, '0')}`, groups: ['bulk'] }));
+
+test('importing 10,000 devices in one call writes them all quickly', async (t) => {
+  const store = await openTestStore(t);
+  const started = performance.now();
+  const result = await store.importDevices({ devices: devices(10_000) });
+  const elapsed = performance.now() - started;
+  assert.deepEqual(result, { created: 10_000 });
+  assert.ok(elapsed < 3000, `took ${Math.round(elapsed)} ms`);
+  assert.deepEqual(store.getDevice('dev-09999')?.groups, ['bulk']);
+  assert.equal(store.listDevices({ group: 'bulk', limit: 1000, cursor: 'dev-09500' }).items.length, 499);
+});
+
+test('a bad row at the end of 10,000 writes nothing', async (t) => {
+  const store = await openTestStore(t);
+  store.createDevice({ id: 'taken' });
+  // Valid syntax, so only the write can find it: the device id already exists.
+  await assert.rejects(store.importDevices({ devices: [...devices(10_000), { id: 'taken' }] }), (err: any) => {
+    return err.code === 'conflict' && err.message.includes('devices.10000.id');
+  });
+  assert.equal(store.getDevice('dev-00000'), undefined);
+  assert.deepEqual(store.listDevices().items.map((d) => d.id), ['taken']);
+  // An invalid row is refused by validation before anything else.
+  await assert.rejects(store.importDevices({ devices: [...devices(10), { id: 'bad/id' }] }), (err: any) => {
+    return err.code === 'validation' && err.fields[0].path === 'devices.10.id';
+  });
+});
+
+test('duplicate ids or fingerprints inside one import are a conflict', async (t) => {
+  const store = await openTestStore(t);
+  await assert.rejects(store.importDevices({ devices: [{ id: 'a' }, { id: 'a' }] }), { code: 'conflict' });
+  const fp = '12'.repeat(32);
+  await assert.rejects(store.importDevices({ devices: [{ id: 'a', certFingerprint: fp }, { id: 'b', certFingerprint: fp }] }), {
+    code: 'conflict',
+  });
+  assert.equal(store.listDevices().items.length, 0);
+});
+
+test('imported passwords and fingerprints become credentials', async (t) => {
+  const store = await openTestStore(t);
+  await store.importDevices({
+    devices: [
+      { id: 'a', password: 'secret-a-123', superuser: true },
+      { id: 'b', certFingerprint: '34'.repeat(32), attributes: { site: 'x' } },
+    ],
+  });
+  const [hash] = store.listPasswordCredentials('a');
+  assert.ok(await verifyPassword('secret-a-123', hash!.hash));
+  assert.equal(store.getDevice('a')?.superuser, true);
+  assert.equal(store.findCertificate('34'.repeat(32))?.deviceId, 'b');
+  assert.deepEqual(store.getDevice('b')?.attributes, { site: 'x' });
+});
+
+test('a CSV import reads groups, booleans, quoted passwords and fingerprints', async (t) => {
+  const csv = [
+    'id,groups,superuser,password,cert_fingerprint',
+    'a,g1;g2,true,"pass,with ""comma""",',
+    'b,,0,,' + 'AB:'.repeat(31) + 'AB',
+    '',
+  ].join('\r\n');
+  const body = parseImportCsv(csv);
+  assert.deepEqual(body.devices, [
+    { id: 'a', groups: ['g1', 'g2'], superuser: true, password: 'pass,with "comma"' },
+    { id: 'b', superuser: false, certFingerprint: 'AB:'.repeat(31) + 'AB' },
+  ]);
+  const store = await openTestStore(t);
+  assert.deepEqual(await store.importDevices(body), { created: 2 });
+  assert.equal(store.findCertificate('ab'.repeat(32))?.deviceId, 'b');
+});
+
+test('a malformed CSV is a validation error naming the line or column', () => {
+  const fails = (csv: string, path: string) =>
+    assert.throws(() => parseImportCsv(csv), (err: any) => err.code === 'validation' && err.fields[0].path === path, csv);
+  fails('', 'csv');
+  fails('id,color\na,red', 'csv.header.1');
+  fails('groups\ng', 'csv.header');
+  fails('id,superuser\na,yes', 'csv.line.2.superuser');
+  fails('id,groups\na\n', 'csv.line.2');
+  fails('id,password\na,"open', 'csv');
+});
