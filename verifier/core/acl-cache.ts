@@ -3,10 +3,12 @@
  * ACL), in a bounded LRU keyed by (deviceId, clientId, username). Each entry is also indexed under every
  * name it was looked up by, so a registry change for device `X` drops exactly the entries that resolved
  * to `X` or could now resolve to `X` (a device created under a username that used to name nothing).
+ * Each identity also remembers the verdicts of its ACL per (action, qos, retain, topic): a verdict
+ * depends on nothing else, and it goes when the identity goes.
  *
  * @module verifier/core/acl-cache
  */
-import type { CompiledAcl } from '../../schemas/index.js';
+import type { AclQuery, AclVerdict, CompiledAcl } from '../../schemas/index.js';
 
 export interface ResolvedIdentity {
   /** null: anonymous. */
@@ -14,6 +16,21 @@ export interface ResolvedIdentity {
   enabled: boolean;
   superuser: boolean;
   acl: CompiledAcl;
+  /** Verdicts already computed for this ACL, by `decisionKey`; see `rememberVerdict`. */
+  verdicts: Map<string, AclVerdict>;
+}
+
+/** Most verdicts remembered per identity: devices publish to a handful of topics, so this rarely fills. */
+const MAX_VERDICTS = 256;
+
+export function decisionKey(query: AclQuery): string {
+  return `${query.action === 'publish' ? 'p' : 's'}${query.qos ?? '-'}${query.retain === undefined ? '-' : +query.retain}${query.topic}`;
+}
+
+/** Remembers a verdict; a full table is emptied rather than tracked (topics with ids in them would churn it anyway). */
+export function rememberVerdict(identity: ResolvedIdentity, key: string, verdict: AclVerdict): void {
+  if (identity.verdicts.size >= MAX_VERDICTS) identity.verdicts.clear();
+  identity.verdicts.set(key, verdict);
 }
 
 interface Slot {

@@ -9,7 +9,7 @@
  */
 import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../schemas/index.js';
 import type { AuthorizeDecision, AuthorizeRequest, Deny, DenyReason } from '../../schemas/index.js';
-import type { AclCache, ResolvedIdentity } from './acl-cache.js';
+import { decisionKey, rememberVerdict, type AclCache, type ResolvedIdentity } from './acl-cache.js';
 import { compileAcl } from './compile-acl.js';
 import type { DeciderConfig } from './deps.js';
 import { hasControlChars, isDeviceName, looksLikeJwt } from './identifiers.js';
@@ -52,11 +52,11 @@ export function createIdentityResolver(registry: RegistryStore, config: DeciderC
     const device = findDevice(registry, query);
     if (device) {
       const acl = compileAcl(registry.rulesFor(device), { ...values, deviceId: device.id }, config.aclNoMatch);
-      return { deviceId: device.id, enabled: device.enabled, superuser: device.superuser, acl };
+      return { deviceId: device.id, enabled: device.enabled, superuser: device.superuser, acl, verdicts: new Map() };
     }
     if (query.deviceId === undefined && !query.username && config.allowAnonymous) {
       const acl = compileAcl(registry.rulesFor(null), { ...values, deviceId: null }, config.aclNoMatch);
-      return { deviceId: null, enabled: true, superuser: false, acl };
+      return { deviceId: null, enabled: true, superuser: false, acl, verdicts: new Map() };
     }
     return undefined;
   }
@@ -96,6 +96,8 @@ export function decideAuthorize(resolver: IdentityResolver, request: AuthorizeRe
   if (!identity) return deny('unknown_device', 'no device with this identity');
   if (!identity.enabled) return deny('disabled', 'device disabled');
   if (identity.superuser) return { allow: true, superuser: true };
-  const verdict = checkAcl(identity.acl, request);
+  const key = decisionKey(request);
+  let verdict = identity.verdicts.get(key);
+  if (!verdict) rememberVerdict(identity, key, (verdict = checkAcl(identity.acl, request)));
   return verdict.allow ? { allow: true, superuser: false } : deny('acl_denied', verdict.ruleIndex < 0 ? 'no rule matched' : `rule ${verdict.ruleIndex} denied`);
 }
