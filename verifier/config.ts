@@ -1,0 +1,180 @@
+/**
+ * The verifier's configuration: the environment, parsed once with zod into a typed `Config`. Every
+ * problem is reported at once (one line per variable), so an operator fixes a broken unit file in one
+ * pass instead of one restart per typo.
+ *
+ * The admin token never stays in memory as text: it is kept as a {@link Secret}, which holds only the
+ * SHA-256 and compares in constant time. The webhook secret stays text because the adapters' guard
+ * takes it so. When either is unset, the verifier generates it into a file under `ARRA_DATA_DIR`
+ * (see `verifier/http/secret-files.ts`).
+ *
+ * `CONFIG_TABLE` / {@link configMarkdownTable} list every variable for the README.
+ *
+ * @module verifier/config
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { createGuard } from '../broker-adapters/guard.js';
+
+/** A shared secret reduced to its SHA-256: it can be checked, never read back or logged. */
+export class Secret {
+  readonly #digest: Buffer;
+
+  constructor(value: string) {
+    this.#digest = sha256(value);
+  }
+
+  /**
+   * Constant-time check of a presented value. Both sides are hashed first, so neither the length nor
+   * the content of the secret leaks through timing.
+   */
+  matches(candidate: string | undefined): boolean {
+    if (candidate === undefined) return false;
+    return timingSafeEqual(this.#digest, sha256(candidate));
+  }
+
+  toJSON(): string {
+    return '[redacted]';
+  }
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const secretText = z.string().min(16, 'must be at least 16 characters');
+const cidrList = z.string().transform((text, ctx) => {
+  const cidrs = text.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    createGuard({ webhookSecret: '', webhookAllow: cidrs }); // the same parser the guard runs with
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+  return cidrs;
+});
+
+interface Variable {
+  schema: z.ZodType;
+  default: string | undefined;
+  description: string;
+}
+
+/** Every variable: its parser, its default (as the operator would write it) and one line of meaning. */
+const VARIABLES = {
+  ARRA_DATA_DIR: { schema: z.string().min(1), default: './data', description: 'Directory of the SQLite registry, signing keys, CA and generated secrets.' },
+  ARRA_HTTP_PORT: { schema: integer(0, 65535), default: '8080', description: 'TCP port of the HTTP API.' },
+  ARRA_BIND: { schema: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address'), default: '127.0.0.1', description: 'Address the HTTP API listens on.' },
+  ARRA_ADMIN_TOKEN: { schema: secretText.transform((v) => new Secret(v)).optional(), default: undefined, description: 'Bearer token of the admin API. Unset: generated on first start into `$ARRA_DATA_DIR/admin-token` (0600) and printed once to stderr.' },
+  ARRA_LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'pino log level (JSON on stdout).' },
+  ARRA_ISSUER: { schema: z.string().min(1), default: 'arra-mq', description: '`iss` of issued device tokens, required on presented ones.' },
+  ARRA_AUDIENCE: { schema: z.string().min(1), default: 'mqtt', description: '`aud` of issued device tokens, required on presented ones.' },
+  ARRA_TOKEN_TTL: { schema: integer(60, 10 * 365 * 86400), default: '86400', description: 'Default lifetime of issued device tokens, seconds.' },
+  ARRA_JWT_ALG: { schema: z.enum(['EdDSA', 'ES256']), default: 'EdDSA', description: 'Algorithm of the verifier\'s signing keys (EdDSA or ES256).' },
+  ARRA_CLOCK_TOLERANCE: { schema: integer(0, 600), default: '30', description: 'Clock skew accepted on token `exp`/`nbf`, seconds.' },
+  ARRA_ACL_NO_MATCH: { schema: z.enum(['allow', 'deny']), default: 'deny', description: 'What applies when no ACL rule matches.' },
+  ARRA_ALLOW_ANONYMOUS: { schema: flag, default: 'false', description: 'Let clients without credentials connect (they get the `anonymous` rules).' },
+  ARRA_CACHE_SIZE: { schema: integer(0, 10_000_000), default: '100000', description: 'Entries in the decision cache (0 disables it).' },
+  ARRA_LOCKOUT_SLOW_AFTER: { schema: integer(1, 1_000_000), default: '5', description: 'Failures within the window after which answers are slowed down.' },
+  ARRA_LOCKOUT_LOCK_AFTER: { schema: integer(1, 1_000_000), default: '20', description: 'Failures within the window after which a device/address is locked out.' },
+  ARRA_LOCKOUT_WINDOW: { schema: integer(1, 86400 * 7), default: '300', description: 'Window in which failures are counted, seconds.' },
+  ARRA_LOCKOUT_SECONDS: { schema: integer(1, 86400 * 7), default: '900', description: 'How long a lockout lasts, seconds.' },
+  ARRA_WEBHOOK_SECRET: { schema: secretText.optional(), default: undefined, description: 'Shared secret brokers send as `X-Arra-Secret`. Unset: generated into `$ARRA_DATA_DIR/webhook-secret` (0600).' },
+  ARRA_WEBHOOK_ALLOW: { schema: cidrList, default: '', description: 'Comma list of CIDRs that may call broker routes without the secret (empty: secret always required).' },
+  ARRA_TRUST_CERT_SUBJECT: { schema: flag, default: 'false', description: 'Accept a broker-verified certificate subject DN (NanoMQ `%d`, EMQX `${cert_subject}`) as proof.' },
+  ARRA_BODY_LIMIT: { schema: integer(1024, 100 * 1024 * 1024), default: '1048576', description: 'Largest request body, bytes (413 above).' },
+  ARRA_IMPORT_BODY_LIMIT: { schema: integer(1024, 1024 * 1024 * 1024), default: '20971520', description: 'Largest body of `POST /v1/admin/import`, bytes.' },
+} satisfies Record<string, Variable>;
+
+type Variables = typeof VARIABLES;
+type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export interface Config {
+  dataDir: string;
+  httpPort: number;
+  bind: string;
+  /** Absent until `resolveSecrets` reads or generates the token file. */
+  adminToken: Secret | undefined;
+  logLevel: Parsed['ARRA_LOG_LEVEL'];
+  issuer: string;
+  audience: string;
+  tokenTtlSeconds: number;
+  jwtAlg: Parsed['ARRA_JWT_ALG'];
+  clockToleranceSeconds: number;
+  aclNoMatch: 'allow' | 'deny';
+  allowAnonymous: boolean;
+  cacheSize: number;
+  lockout: { slowAfter: number; lockAfter: number; windowSeconds: number; lockSeconds: number };
+  /** Kept as text: the broker routes' guard (`broker-adapters/guard.ts`) digests it itself. */
+  webhookSecret: string | undefined;
+  webhookAllow: string[];
+  trustCertSubject: boolean;
+  bodyLimit: number;
+  importBodyLimit: number;
+}
+
+/** A Config whose secrets are known: what the app runs with. */
+export type VerifierConfig = Config & { adminToken: Secret; webhookSecret: string };
+
+/** The environment does not describe a valid configuration; `problems` lists every variable at fault. */
+export class ConfigError extends Error {
+  static readonly code = 'ERR_CONFIG_INVALID';
+  readonly code = ConfigError.code;
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (default `process.env`) into a Config; throws one ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, variable] of Object.entries(VARIABLES) as Array<[string, Variable]>) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const result = variable.schema.safeParse(raw ?? variable.default);
+    if (result.success) values[name] = result.data;
+    else problems.push(`${name}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return toConfig(values as Parsed);
+}
+
+function toConfig(v: Parsed): Config {
+  return {
+    dataDir: v.ARRA_DATA_DIR,
+    httpPort: v.ARRA_HTTP_PORT,
+    bind: v.ARRA_BIND,
+    adminToken: v.ARRA_ADMIN_TOKEN,
+    logLevel: v.ARRA_LOG_LEVEL,
+    issuer: v.ARRA_ISSUER,
+    audience: v.ARRA_AUDIENCE,
+    tokenTtlSeconds: v.ARRA_TOKEN_TTL,
+    jwtAlg: v.ARRA_JWT_ALG,
+    clockToleranceSeconds: v.ARRA_CLOCK_TOLERANCE,
+    aclNoMatch: v.ARRA_ACL_NO_MATCH,
+    allowAnonymous: v.ARRA_ALLOW_ANONYMOUS,
+    cacheSize: v.ARRA_CACHE_SIZE,
+    lockout: {
+      slowAfter: v.ARRA_LOCKOUT_SLOW_AFTER,
+      lockAfter: v.ARRA_LOCKOUT_LOCK_AFTER,
+      windowSeconds: v.ARRA_LOCKOUT_WINDOW,
+      lockSeconds: v.ARRA_LOCKOUT_SECONDS,
+    },
+    webhookSecret: v.ARRA_WEBHOOK_SECRET,
+    webhookAllow: v.ARRA_WEBHOOK_ALLOW,
+    trustCertSubject: v.ARRA_TRUST_CERT_SUBJECT,
+    bodyLimit: v.ARRA_BODY_LIMIT,
+    importBodyLimit: v.ARRA_IMPORT_BODY_LIMIT,
+  };
+}
+
+/** The README's configuration table: variable, default, meaning. */
+export function configMarkdownTable(): string {
+  const rows = Object.entries(VARIABLES as Record<string, Variable>).map(
+    ([name, v]) => `| \`${name}\` | ${v.default === undefined ? '(generated)' : v.default === '' ? '(empty)' : `\`${v.default}\``} | ${v.description} |`,
+  );
+  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
+}

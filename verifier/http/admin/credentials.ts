@@ -1,0 +1,49 @@
+/**
+ * Admin routes for a device's credentials: list, add (password or registered certificate), revoke, and
+ * issue a certificate from the verifier's device CA (the private key is in that response only).
+ *
+ * @module verifier/http/admin/credentials
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  CertificateIssue,
+  CertificateIssued,
+  Credential,
+  CredentialCreate,
+  CredentialCreated,
+  CredentialParams,
+  DeviceParams,
+} from '../../../schemas/admin.js';
+import type { Store } from '../../store/index.js';
+import { adminErrors, adminWriteErrors } from './responses.js';
+
+type CredentialStore = Pick<Store, 'listCredentials' | 'addCredential' | 'revokeCredential' | 'issueCertificate'>;
+
+const tags = ['credentials'];
+
+export const credentialRoutes: FastifyPluginAsyncZod<{ store: CredentialStore }> = async (app, { store }) => {
+  app.get(
+    '/devices/:id/credentials',
+    { schema: { tags, params: DeviceParams, response: { 200: z.array(Credential), ...adminErrors } } },
+    async (request) => store.listCredentials(request.params.id),
+  );
+
+  app.post(
+    '/devices/:id/credentials',
+    { schema: { tags, params: DeviceParams, body: CredentialCreate, response: { 201: CredentialCreated, ...adminWriteErrors } } },
+    async (request, reply) => reply.code(201).send(await store.addCredential(request.params.id, request.body)),
+  );
+
+  app.post(
+    '/devices/:id/credentials/:credentialId/revoke',
+    { schema: { tags, params: CredentialParams, response: { 200: Credential, ...adminErrors } } },
+    async (request) => store.revokeCredential(request.params.id, request.params.credentialId),
+  );
+
+  app.post(
+    '/devices/:id/certificates',
+    { schema: { tags, params: DeviceParams, body: CertificateIssue.prefault({}), response: { 201: CertificateIssued, ...adminWriteErrors } } },
+    async (request, reply) => reply.code(201).send(await store.issueCertificate(request.params.id, request.body)),
+  );
+};

@@ -1,0 +1,37 @@
+/**
+ * The admin API (`/v1/admin/...`), one encapsulated context: the bearer-token hook registered here
+ * guards every route below and nothing outside. Routes are grouped by resource, one file each; the
+ * route table and bodies are `schemas/admin.ts`.
+ *
+ * @module verifier/http/admin
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { VerifierConfig } from '../../config.js';
+import type { Clock } from '../../core/ports.js';
+import type { Store } from '../../store/index.js';
+import { bearerAuth } from './bearer-auth.js';
+import { credentialRoutes } from './credentials.js';
+import { deviceRoutes } from './devices.js';
+import { groupRoutes } from './groups.js';
+import { importRoutes } from './import.js';
+import { keyRoutes } from './keys.js';
+import { ruleRoutes } from './rules.js';
+import { tokenRoutes } from './tokens.js';
+
+export interface AdminDeps {
+  config: VerifierConfig;
+  store: Store;
+  /** Stamps issued tokens; tests pin it. */
+  clock: Clock;
+}
+
+export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config, store, clock }) => {
+  admin.addHook('onRequest', bearerAuth(config.adminToken));
+  await admin.register(deviceRoutes, { store });
+  await admin.register(credentialRoutes, { store });
+  await admin.register(tokenRoutes, { store, keys: store, clock, issuer: config.issuer, audience: config.audience });
+  await admin.register(groupRoutes, { store });
+  await admin.register(ruleRoutes, { store });
+  await admin.register(importRoutes, { store, bodyLimit: config.importBodyLimit });
+  await admin.register(keyRoutes, { store });
+};

@@ -1,0 +1,25 @@
+/**
+ * Admin routes for the verifier's signing keys: list, rotate (a new active key; the old one keeps
+ * verifying), retire (no longer accepted).
+ *
+ * @module verifier/http/admin/keys
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { KeyParams, KeyRotate, SigningKeyInfo } from '../../../schemas/admin.js';
+import type { KeyOps } from '../../store/keys.js';
+import { adminErrors, adminWriteErrors } from './responses.js';
+
+const tags = ['keys'];
+
+export const keyRoutes: FastifyPluginAsyncZod<{ store: Pick<KeyOps, 'listKeys' | 'rotateKey' | 'retireKey'> }> = async (app, { store }) => {
+  app.get('/keys', { schema: { tags, response: { 200: z.array(SigningKeyInfo), ...adminErrors } } }, async () => store.listKeys());
+
+  app.post('/keys/rotate', { schema: { tags, body: KeyRotate.prefault({}), response: { 201: SigningKeyInfo, ...adminWriteErrors } } }, async (request, reply) =>
+    reply.code(201).send(await store.rotateKey(request.body)),
+  );
+
+  app.post('/keys/:kid/retire', { schema: { tags, params: KeyParams, response: { 200: SigningKeyInfo, ...adminWriteErrors } } }, async (request) =>
+    store.retireKey(request.params.kid),
+  );
+};

@@ -1,0 +1,89 @@
+/**
+ * `buildApp(deps)`: the verifier's Fastify application, assembled but never listening (tests use
+ * `app.inject`, `startVerifier` listens). Contexts, in order:
+ *
+ * 1. shared: zod validator/serializer, the error table, metrics, the OpenAPI generator;
+ * 2. public: JWKS, health, metrics, CA, the OpenAPI document;
+ * 3. broker: the native decision endpoints and the change feed behind the adapters' caller guard
+ *    (shared secret or allow-listed address), then the broker adapters, which guard themselves alike;
+ * 4. admin (`/v1/admin`): behind the bearer token.
+ *
+ * @module verifier/http/app
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { registerAdapters } from '../../broker-adapters/index.js';
+import { createGuard } from '../../broker-adapters/guard.js';
+import type { VerifierConfig } from '../config.js';
+import type { Clock, Decider } from '../core/index.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/index.js';
+import { adminRoutes } from './admin/index.js';
+import { ChangeFeed } from './change-feed.js';
+import { installErrorHandling } from './errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { changeRoutes } from './routes/changes.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { publicRoutes } from './routes/public.js';
+
+export interface AppDeps {
+  config: VerifierConfig;
+  logger: Logger;
+  decider: Decider;
+  store: Store;
+  /** Stamps issued tokens; tests pin it. */
+  clock: Clock;
+  /** Default: a fresh registry. Pass the one whose `onDecision` the decider reports to. */
+  metrics?: Metrics;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, decider } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const feed = new ChangeFeed();
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    // Close idle keep-alive sockets on shutdown so close() does not wait for brokers to hang up.
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    trustProxy: false,
+  });
+  // The API speaks JSON (and CSV on the import route): a text/plain body is a 415, not a string the
+  // schema then refuses with a confusing 400.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  metrics.instrument(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ARRA-MQ verifier', version: '1' },
+      components: {
+        securitySchemes: {
+          adminToken: { type: 'http', scheme: 'bearer' },
+          brokerSecret: { type: 'apiKey', in: 'header', name: 'X-Arra-Secret' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const stopFeed = store.onChange((change) => feed.push(change));
+  // preClose, not onClose: held long polls must be answered before the server waits for open requests.
+  app.addHook('preClose', async () => {
+    stopFeed();
+    feed.close();
+  });
+
+  await app.register(publicRoutes, { store, metrics });
+  await app.register(async function brokerContext(broker) {
+    broker.addHook('onRequest', createGuard(config));
+    await broker.register(decisionRoutes, { decider, trustCertSubject: config.trustCertSubject });
+    await broker.register(changeRoutes, { feed });
+  });
+  await registerAdapters(app, { decider, config });
+  await app.register(adminRoutes, { config, store, clock: deps.clock, prefix: '/v1/admin' });
+  return app;
+}

@@ -1,0 +1,134 @@
+/**
+ * Every error the HTTP API answers with, in one place: a table from error `code` to HTTP status, and
+ * one handler that turns anything thrown into `{error: {code, message, fields?}}`. Bad input is always a
+ * 4xx naming the field; a 5xx body never carries the internal message (it goes to the log instead).
+ *
+ * @module verifier/http/errors
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { pathOnly } from '../logger.js';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Every error body of the API (the admin API narrows `code` to `AdminErrorCode`). */
+export const ApiErrorBody = z
+  .object({
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        fields: z.array(z.object({ path: z.string(), message: z.string() }).strict()).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type ErrorBody = z.infer<typeof ApiErrorBody>;
+
+/** A coded HTTP API error (jose style: stable `code`, human `message`). */
+export class HttpApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldError[],
+  ) {
+    super(message);
+    this.name = 'HttpApiError';
+  }
+}
+
+/** The verifier could not decide (store down, core fault): callers must treat it as a deny. */
+export class ServiceUnavailableError extends HttpApiError {
+  constructor(message = 'the verifier cannot decide right now; treat as deny') {
+    super('unavailable', message);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** Our codes and the store's (`not_found`, `conflict`, `validation`) → HTTP status. */
+const STATUS_BY_CODE: Record<string, number> = {
+  validation: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unavailable: 503,
+};
+
+/** Fastify's and the adapters' guard's client errors, renamed to ours so clients key on one vocabulary. */
+const RENAMED_CODES: Record<string, { code: string; message?: string; path?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'validation', message: 'body is not valid JSON', path: 'body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation', message: 'body is empty but content-type is application/json', path: 'body' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', message: 'body is larger than this route accepts' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation', message: 'content-length does not match the body', path: 'body' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', message: 'unsupported content-type' },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'unsupported_media_type', message: 'unsupported content-type' },
+  // The broker guard: brokers get one answer whether the secret was missing or wrong.
+  ERR_ADAPTER_CALLER_UNKNOWN: { code: 'unauthorized', message: 'not a known broker: send X-Arra-Secret' },
+  ERR_ADAPTER_CALLER_SECRET_WRONG: { code: 'unauthorized', message: 'not a known broker: send X-Arra-Secret' },
+};
+
+interface Classified {
+  status: number;
+  body: ErrorBody;
+}
+
+/** Maps anything thrown to a status and a public body. */
+export function classifyError(err: unknown): Classified {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const fields = err.validation.flatMap((issue) => toFieldErrors(err.validationContext, issue));
+    const message = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+    return { status: 400, body: { error: { code: 'validation', message, fields } } };
+  }
+  const e = err as Partial<FastifyError> & { fields?: unknown };
+  const renamed = typeof e.code === 'string' ? RENAMED_CODES[e.code] : undefined;
+  if (renamed) {
+    const message = renamed.message ?? 'bad request';
+    const fields = renamed.path ? [{ path: renamed.path, message }] : undefined;
+    return { status: STATUS_BY_CODE[renamed.code]!, body: { error: { code: renamed.code, message, ...(fields && { fields }) } } };
+  }
+  const status = typeof e.code === 'string' ? STATUS_BY_CODE[e.code] : undefined;
+  if (status !== undefined) {
+    const fields = Array.isArray(e.fields) ? (e.fields as FieldError[]) : undefined;
+    return { status, body: { error: { code: e.code!, message: e.message ?? e.code!, ...(fields && { fields }) } } };
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { status: e.statusCode, body: { error: { code: 'bad_request', message: e.message ?? 'bad request' } } };
+  }
+  return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+/** One entry per failing field; an unknown key is named itself, not its parent object. */
+function toFieldErrors(context: string | undefined, issue: ValidationIssue): FieldError[] {
+  const base = [context ?? 'body', ...issue.instancePath.split('/').filter(Boolean)].join('.');
+  const keys = issue.params['keys'];
+  if (issue.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
+    return keys.map((key) => ({ path: `${base}.${String(key)}`, message: 'unknown field' }));
+  }
+  return [{ path: base, message: issue.message ?? issue.keyword }];
+}
+
+/** Installs the one error handler and a JSON 404 for unknown routes. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = classifyError(err);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: body.error.code, status, reason: (err as Error).message }, 'request refused');
+    return reply.code(status).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${pathOnly(request.url)}` } }),
+  );
+}

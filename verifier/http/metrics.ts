@@ -1,0 +1,86 @@
+/**
+ * The verifier's Prometheus metrics, in a registry of its own per app (two apps in one test process
+ * must not share counters). The decision core reports each decision through its `onDecision` hook;
+ * lockouts and cache counts are read from the core when Prometheus scrapes.
+ *
+ * @module verifier/http/metrics
+ */
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeciderStats, DecisionEvent } from '../core/index.js';
+
+export interface Metrics {
+  registry: Registry;
+  /** Give this to `createDecider({ onDecision })`. */
+  onDecision(event: DecisionEvent): void;
+  /** Where lockout and cache numbers come from, once the decider exists (`decider.stats`). */
+  readStatsFrom(source: () => DeciderStats): void;
+  /** Times every HTTP request by route template (never the raw URL: ids would explode the label set). */
+  instrument(app: FastifyInstance): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'arra_verifier_' });
+  let stats: (() => DeciderStats) | undefined;
+
+  const decisions = new Counter({
+    name: 'arra_decisions_total',
+    help: 'Decisions by kind, result and deny reason',
+    labelNames: ['kind', 'result', 'reason'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'arra_decision_duration_seconds',
+    help: 'Time to decide, by kind',
+    labelNames: ['kind'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'arra_lockouts',
+    help: 'Device ids and peer addresses currently locked out',
+    labelNames: ['key'] as const,
+    registers: [registry],
+    collect() {
+      const now = stats?.();
+      this.set({ key: 'device' }, now?.lockedDevices ?? 0);
+      this.set({ key: 'address' }, now?.lockedAddresses ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'arra_acl_cache_lookups',
+    help: 'ACL cache lookups since start, by result (hit/miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const cache = stats?.().cache;
+      this.set({ result: 'hit' }, cache?.hits ?? 0);
+      this.set({ result: 'miss' }, cache?.misses ?? 0);
+    },
+  });
+  const http = new Histogram({
+    name: 'arra_http_request_duration_seconds',
+    help: 'HTTP request durations by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    onDecision(event) {
+      decisions.inc({ kind: event.kind, result: event.allow ? 'allow' : 'deny', reason: event.reason ?? '' });
+      latency.observe({ kind: event.kind }, event.durationMs / 1000);
+    },
+    readStatsFrom(source) {
+      stats = source;
+    },
+    instrument(app) {
+      app.addHook('onResponse', async (request, reply) => {
+        const route = request.routeOptions.url ?? 'unmatched';
+        http.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The native decision endpoints, for brokers: `POST /v1/authenticate` and `POST /v1/authorize` speak
+ * the decision contract of `schemas/decision.ts` as is. Allow → 200, deny → 403 with the deny value,
+ * no decision possible → 503 with an error body (never `allow`), which callers must treat as a deny.
+ *
+ * @module verifier/http/routes/decisions
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  AuthenticateAllow,
+  AuthenticateRequest,
+  AuthorizeAllow,
+  AuthorizeRequest,
+  Deny,
+} from '../../../schemas/index.js';
+import type { Decider } from '../../core/types.js';
+import { ApiErrorBody, ServiceUnavailableError } from '../errors.js';
+
+export interface DecisionRoutesOptions {
+  decider: Decider;
+  trustCertSubject: boolean;
+}
+
+export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = async (app, { decider, trustCertSubject }) => {
+  app.post(
+    '/v1/authenticate',
+    {
+      schema: {
+        summary: 'Decide a CONNECT',
+        tags: ['broker'],
+        body: AuthenticateRequest,
+        response: { 200: AuthenticateAllow, 403: Deny, 400: ApiErrorBody, 401: ApiErrorBody, 503: ApiErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const decision = await decideOrFail(request.log, 'authenticate', () =>
+        decider.authenticate(request.body, { trustCertSubject }),
+      );
+      return reply.code(decision.allow ? 200 : 403).send(decision);
+    },
+  );
+
+  app.post(
+    '/v1/authorize',
+    {
+      schema: {
+        summary: 'Decide a PUBLISH or SUBSCRIBE',
+        tags: ['broker'],
+        body: AuthorizeRequest,
+        response: { 200: AuthorizeAllow, 403: Deny, 400: ApiErrorBody, 401: ApiErrorBody, 503: ApiErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const decision = await decideOrFail(request.log, 'authorize', () => decider.authorize(request.body));
+      return reply.code(decision.allow ? 200 : 403).send(decision);
+    },
+  );
+};
+
+/** A fault is logged with its cause and becomes a 503: fail closed, and say why in the log. */
+async function decideOrFail<T>(log: FastifyBaseLogger, kind: string, decide: () => Promise<T>): Promise<T> {
+  try {
+    return await decide();
+  } catch (err) {
+    log.error({ err, kind }, 'no decision could be made; answering 503 (deny)');
+    throw new ServiceUnavailableError();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Routes anyone may call: the JWKS (public keys only), health, Prometheus metrics, the device CA
+ * certificate and the OpenAPI document. None of them reveals a secret or registry content.
+ *
+ * @module verifier/http/routes/public
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Store } from '../../store/index.js';
+import { ServiceUnavailableError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+
+type PublicStore = Pick<Store, 'publicJwks' | 'ping' | 'caCertificatePem'>;
+
+const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+const Health = z.object({ status: z.literal('ok') }).strict();
+
+export const publicRoutes: FastifyPluginAsyncZod<{ store: PublicStore; metrics: Metrics }> = async (app, { store, metrics }) => {
+  app.get('/.well-known/jwks.json', { schema: { tags: ['public'], response: { 200: Jwks } } }, async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=60');
+    return store.publicJwks();
+  });
+
+  app.get('/healthz', { schema: { tags: ['public'], response: { 200: Health } } }, async (request) => {
+    try {
+      store.ping();
+    } catch (err) {
+      request.log.error({ err }, 'health check: registry does not answer');
+      throw new ServiceUnavailableError('registry unavailable');
+    }
+    return { status: 'ok' as const };
+  });
+
+  app.get('/metrics', { schema: { tags: ['public'], hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.get('/v1/ca.pem', { schema: { tags: ['public'], hide: true } }, async (_request, reply) => {
+    return reply.type('application/x-pem-file').send(store.caCertificatePem());
+  });
+
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+};

@@ -1,0 +1,117 @@
+/**
+ * `startVerifier(config?)`: the composition root of the verifier service. Steps, in order: read the
+ * configuration and secrets, open the store, make sure the active signing key has the configured
+ * algorithm, build the decider and the app, listen. `close()` undoes them in reverse.
+ *
+ * @module verifier/http/server
+ */
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config, type VerifierConfig } from '../config.js';
+import { createDecider, type DeciderConfig, type ManagedDecider } from '../core/index.js';
+import { createLogger, type Logger } from '../logger.js';
+import { openStore, type Store } from '../store/index.js';
+import { buildApp } from './app.js';
+import { createMetrics } from './metrics.js';
+import { resolveSecrets } from './secret-files.js';
+
+export interface RunningVerifier extends Omit<AssembledVerifier, 'generatedAdminToken'> {
+  /** `http://host:port` the app listens on (the real port when `ARRA_HTTP_PORT=0`). */
+  url: string;
+}
+
+export interface StartOptions {
+  /** Default: the logger `ARRA_LOG_LEVEL` describes, writing JSON to stdout. */
+  logger?: Logger;
+  /** Where the first-start notice goes (default: process.stderr). */
+  stderr?: NodeJS.WritableStream;
+}
+
+/** Lockout tuning the environment does not expose: sane for every deployment we know of. */
+const LOCKOUT_TUNING = { baseDelayMs: 250, maxDelayMs: 5000, maxTrackedKeys: 100_000 };
+
+/** The verifier's parts, assembled and ready, not listening: what tests and `startVerifier` share. */
+export interface AssembledVerifier {
+  app: FastifyInstance;
+  store: Store;
+  decider: ManagedDecider;
+  config: VerifierConfig;
+  /** Set when this start generated the admin token (the caller shows it once). */
+  generatedAdminToken: { path: string; value: string } | undefined;
+  close(): Promise<void>;
+}
+
+export async function assembleVerifier(input: Config, logger?: Logger): Promise<AssembledVerifier> {
+  const { config, generatedAdminToken } = resolveSecrets(input);
+  const log = logger ?? createLogger({ level: config.logLevel });
+  const store = await openStore({ dataDir: config.dataDir, logger: log });
+  try {
+    await ensureSigningAlg(store, config, log);
+    const metrics = createMetrics();
+    const decider = createDecider({
+      registry: store,
+      keys: store,
+      clock: Date,
+      logger: log,
+      config: deciderConfig(config),
+      onDecision: metrics.onDecision,
+    });
+    metrics.readStatsFrom(() => decider.stats());
+    const app = await buildApp({ config, logger: log, decider, store, clock: Date, metrics });
+    return {
+      app,
+      store,
+      decider,
+      config,
+      generatedAdminToken,
+      async close() {
+        await app.close();
+        decider.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+/** Assembles the verifier and listens on `ARRA_BIND:ARRA_HTTP_PORT`; on first start, shows the admin token once. */
+export async function startVerifier(input: Config = loadConfig(), options: StartOptions = {}): Promise<RunningVerifier> {
+  const verifier = await assembleVerifier(input, options.logger);
+  const { app, config, generatedAdminToken } = verifier;
+  try {
+    const url = await app.listen({ host: config.bind, port: config.httpPort });
+    if (generatedAdminToken) {
+      // The one and only time the token is shown: it is not logged, and only its hash stays in memory.
+      (options.stderr ?? process.stderr).write(
+        `arra-mq verifier: first start, generated the admin token (also in ${generatedAdminToken.path}, mode 0600):\n${generatedAdminToken.value}\n`,
+      );
+      app.log.info({ path: generatedAdminToken.path }, 'admin token generated (printed once to stderr)');
+    }
+    const { generatedAdminToken: _shownOnce, ...running } = verifier;
+    return { ...running, url };
+  } catch (err) {
+    await verifier.close();
+    throw err;
+  }
+}
+
+function deciderConfig(config: VerifierConfig): DeciderConfig {
+  return {
+    issuer: config.issuer,
+    audience: config.audience,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    aclNoMatch: config.aclNoMatch,
+    allowAnonymous: config.allowAnonymous,
+    cacheSize: config.cacheSize,
+    lockout: { ...config.lockout, ...LOCKOUT_TUNING },
+  };
+}
+
+/** `ARRA_JWT_ALG` names the algorithm new tokens are signed with: rotate once when the active key differs. */
+async function ensureSigningAlg(store: Store, config: VerifierConfig, logger: Logger): Promise<void> {
+  const active = store.activeSigningKey();
+  if (active.alg === config.jwtAlg) return;
+  const rotated = await store.rotateKey({ alg: config.jwtAlg });
+  logger.info({ from: active.kid, to: rotated.kid, alg: rotated.alg }, 'rotated the signing key to ARRA_JWT_ALG');
+}

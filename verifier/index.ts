@@ -1,0 +1,22 @@
+/**
+ * The verifier's public face: start the whole service, or build its HTTP app around parts you own
+ * (tests, embedding), and read its configuration.
+ *
+ * @example
+ * ```ts
+ * import { startVerifier } from './verifier/index.js';
+ * const verifier = await startVerifier(loadConfig({ ARRA_DATA_DIR: '/var/lib/arra-mq' }));
+ * // ... later
+ * await verifier.close();
+ * ```
+ *
+ * @module verifier
+ */
+export { assembleVerifier, startVerifier, type AssembledVerifier, type RunningVerifier, type StartOptions } from './http/server.js';
+export { buildApp, type AppDeps } from './http/app.js';
+export { createMetrics, type Metrics } from './http/metrics.js';
+export { ChangeFeed } from './http/change-feed.js';
+export { HttpApiError, ServiceUnavailableError, type ErrorBody, type FieldError } from './http/errors.js';
+export { resolveSecrets, ADMIN_TOKEN_FILE, WEBHOOK_SECRET_FILE } from './http/secret-files.js';
+export { loadConfig, configMarkdownTable, ConfigError, Secret, type Config, type VerifierConfig } from './config.js';
+export { createLogger, type Logger, type LoggerOptions } from './logger.js';
