@@ -116,7 +116,11 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
   const merged = { ...readEnv(env), ...readFileLayer(env.ARRA_BROKER_CONFIG) };
   const result = BrokerConfig.safeParse(merged);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = result.error.issues.map((i) => {
+      const key = i.path.join('.') || '(root)';
+      const variable = Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0];
+      return `${key}${variable ? ` (${variable})` : ''}: ${i.message}`;
+    });
     throw new BrokerConfigError(`invalid broker configuration: ${problems.join('; ')}`, { cause: result.error });
   }
   return result.data;

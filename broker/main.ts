@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * The standalone broker process: configuration from the environment (and `ARRA_BROKER_CONFIG`), the
+ * HTTP authorizer to a verifier, listeners, and on SIGINT/SIGTERM a graceful close (MQTT 5 clients
+ * get DISCONNECT "server shutting down"). A configuration error is printed and exits 2 (usage),
+ * anything else at startup exits 1. The single-process `npm start` wires the in-process authorizer
+ * instead and does not use this file.
+ *
+ * @module broker/main
+ */
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { fetchDeviceCa } from './authorizers/device-ca.js';
+import { createHttpAuthorizer } from './authorizers/http.js';
+import { BrokerConfigError, loadBrokerConfig, resolveWebhookSecret } from './config.js';
+import { startBroker } from './start.js';
+
+const EXIT_USAGE = 2;
+
+/** package.json sits two levels up from both `broker/main.ts` and `dist/broker/main.js`. */
+function packageVersion(): string {
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'arra-mq' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'dev';
+}
+
+try {
+  const config = loadBrokerConfig();
+  if (process.env.ARRA_AUTHORIZER === 'inprocess') {
+    throw new BrokerConfigError('ARRA_AUTHORIZER=inprocess: the standalone broker asks a verifier over HTTP; use `npm start` for one process');
+  }
+  const logger = pino({ level: config.logLevel, redact: ['password', 'secret', '*.password', '*.secret', 'webhookSecret'] });
+  const deviceCaPem = config.tlsPort !== null && !config.tlsCa ? await fetchDeviceCa(config.verifierUrl) : undefined;
+  const authorizer = createHttpAuthorizer({
+    url: config.verifierUrl,
+    secret: resolveWebhookSecret(config),
+    timeoutMs: config.authorizerTimeoutMs,
+    connections: config.authorizerConnections,
+    logger,
+  });
+  const running = await startBroker(config, authorizer, { logger, version: packageVersion(), ...(deviceCaPem ? { deviceCaPem } : {}) });
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'broker shutting down');
+    running.close().then(() => authorizer.close()).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'broker did not close cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+} catch (err) {
+  if (err instanceof BrokerConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else {
+    process.stderr.write(`broker failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

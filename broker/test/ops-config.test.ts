@@ -1,0 +1,65 @@
+/**
+ * The broker configuration: defaults, environment, and the ARRA_BROKER_CONFIG file on top; every bad
+ * value is named with its variable; the webhook secret falls back to the verifier's file.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { BrokerConfigError, loadBrokerConfig, resolveWebhookSecret } from '../config.js';
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'arra-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('with no variables the broker listens on 127.0.0.1:1883 only', () => {
+  const config = loadBrokerConfig({});
+  assert.equal(config.bind, '127.0.0.1');
+  assert.equal(config.mqttPort, 1883);
+  assert.equal(config.tlsPort, null);
+  assert.equal(config.wsPort, null);
+  assert.equal(config.metricsPort, null);
+  assert.equal(config.verifierUrl, 'http://127.0.0.1:8080');
+});
+
+test('environment variables override defaults, and empty ones count as unset', () => {
+  const config = loadBrokerConfig({ ARRA_MQTT_PORT: '1884', ARRA_WS_PORT: '', ARRA_MQTT_TLS_PORT: '8883', ARRA_TLS_REJECT_UNAUTHORIZED: 'false', ARRA_CONNECT_RATE: '5' });
+  assert.equal(config.mqttPort, 1884);
+  assert.equal(config.wsPort, null);
+  assert.equal(config.tlsPort, 8883);
+  assert.equal(config.tlsRejectUnauthorized, false);
+  assert.equal(config.connectRate, 5);
+});
+
+test('the ARRA_BROKER_CONFIG file overrides the environment', (t) => {
+  const file = join(tempDir(t), 'broker.json');
+  writeFileSync(file, JSON.stringify({ mqttPort: 1999, maxConnections: 10 }));
+  const config = loadBrokerConfig({ ARRA_BROKER_CONFIG: file, ARRA_MQTT_PORT: '1884', ARRA_MAX_CONNECTIONS: '500' });
+  assert.equal(config.mqttPort, 1999);
+  assert.equal(config.maxConnections, 10);
+});
+
+test('bad values are refused with every offending variable named', (t) => {
+  assert.throws(() => loadBrokerConfig({ ARRA_MQTT_PORT: '70000', ARRA_AUTHORIZER: 'magic' }), (err: BrokerConfigError) => {
+    assert.equal(err.code, 'ERR_BROKER_CONFIG');
+    assert.match(err.message, /ARRA_MQTT_PORT/);
+    assert.match(err.message, /ARRA_AUTHORIZER/);
+    return true;
+  });
+  const file = join(tempDir(t), 'broker.json');
+  writeFileSync(file, JSON.stringify({ unknownKey: 1 }));
+  assert.throws(() => loadBrokerConfig({ ARRA_BROKER_CONFIG: file }), { code: 'ERR_BROKER_CONFIG' });
+  writeFileSync(file, '[1]');
+  assert.throws(() => loadBrokerConfig({ ARRA_BROKER_CONFIG: file }), { code: 'ERR_BROKER_CONFIG' });
+});
+
+test('the webhook secret comes from the variable, else from $ARRA_DATA_DIR/webhook-secret, else refuses', (t) => {
+  const dir = tempDir(t);
+  assert.equal(resolveWebhookSecret({ webhookSecret: 's3cret', dataDir: dir }), 's3cret');
+  assert.throws(() => resolveWebhookSecret({ webhookSecret: null, dataDir: dir }), { code: 'ERR_BROKER_CONFIG' });
+  writeFileSync(join(dir, 'webhook-secret'), 'from-file\n');
+  assert.equal(resolveWebhookSecret({ webhookSecret: null, dataDir: dir }), 'from-file');
+});
