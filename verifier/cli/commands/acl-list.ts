@@ -3,9 +3,9 @@
  *
  * @module verifier/cli/commands/acl-list
  */
+import { z } from 'zod';
 import { Rule } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';
-import { listBody } from './_list-body.js';
 import { paths } from './_paths.js';
 import { rulesTable, subjectText } from './_render.js';
 import { subjectFrom, subjectOptions } from './_subject.js';
@@ -17,7 +17,7 @@ export default defineCommand({
   positionals: [],
   async run(ctx) {
     const subject = subjectFrom(ctx.values, ctx.usage);
-    const items = await (await ctx.client()).send('GET', paths.rules, listBody(Rule), {
+    const items = await (await ctx.client()).send('GET', paths.rules, z.array(Rule), {
       query: { subject: subject && subjectText(subject) },
     });
     ctx.out.result({ items }, () => rulesTable(items));

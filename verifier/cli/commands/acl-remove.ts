@@ -16,7 +16,7 @@ export default defineCommand({
   async run(ctx) {
     const [id] = ctx.positionals as [string];
     if (!/^[1-9][0-9]*$/.test(id)) throw new UsageError(`ID: must be a rule id (a positive whole number), got "${id}"`, ctx.usage);
-    await (await ctx.client()).send('DELETE', paths.rule(id), z.unknown());
+    await (await ctx.client()).send('DELETE', paths.rule(id), z.undefined());
     ctx.out.result({ removed: { rule: Number(id) } }, () => `removed rule ${id}`);
   },
 });

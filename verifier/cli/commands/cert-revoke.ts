@@ -4,9 +4,10 @@
  *
  * @module verifier/cli/commands/cert-revoke
  */
-import { z } from 'zod';
+import { Credential } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';
 import { paths } from './_paths.js';
+import { credentialRecord } from './_render.js';
 
 export default defineCommand({
   usage: 'cert revoke DEVICE CREDENTIAL_ID',
@@ -15,7 +16,7 @@ export default defineCommand({
   positionals: ['DEVICE', 'CREDENTIAL_ID'],
   async run(ctx) {
     const [device, credentialId] = ctx.positionals as [string, string];
-    await (await ctx.client()).send('POST', paths.credentialRevoke(device, credentialId), z.unknown());
-    ctx.out.result({ revoked: { device, credential: credentialId } }, () => `revoked credential ${credentialId} of ${device}`);
+    const credential = await (await ctx.client()).send('POST', paths.credentialRevoke(device, credentialId), Credential);
+    ctx.out.result({ credential }, () => credentialRecord(credential));
   },
 });

@@ -3,10 +3,10 @@
  *
  * @module verifier/cli/commands/group-list
  */
+import { z } from 'zod';
 import { Group } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';
 import { formatTable } from '../_output.js';
-import { listBody } from './_list-body.js';
 import { paths } from './_paths.js';
 import { groupColumns } from './_render.js';
 
@@ -16,7 +16,7 @@ export default defineCommand({
   options: {},
   positionals: [],
   async run(ctx) {
-    const items = await (await ctx.client()).send('GET', paths.groups, listBody(Group));
+    const items = await (await ctx.client()).send('GET', paths.groups, z.array(Group));
     ctx.out.result({ items }, () => formatTable(items, groupColumns));
   },
 });

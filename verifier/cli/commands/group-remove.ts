@@ -14,7 +14,7 @@ export default defineCommand({
   positionals: ['NAME'],
   async run(ctx) {
     const [name] = ctx.positionals as [string];
-    await (await ctx.client()).send('DELETE', paths.group(name), z.unknown());
+    await (await ctx.client()).send('DELETE', paths.group(name), z.undefined());
     ctx.out.result({ removed: { group: name } }, () => `removed group ${name}`);
   },
 });

@@ -21,7 +21,7 @@ export default defineCommand({
   usage: 'import FILE.csv|FILE.json',
   summary: 'Register many devices from a CSV or JSON file, all or none.',
   details: [
-    'CSV: a header line, then one device a line: id,groups,superuser,password,certFingerprint',
+    'CSV: a header line, then one device a line: id,groups,superuser,password,cert_fingerprint',
     '     (groups separated by ";"; empty cells mean the default).',
     'JSON: {"devices": [{"id": "...", "groups": [...], "password": "...", ...}]}',
   ].join('\n'),

@@ -3,7 +3,7 @@
  *
  * @module verifier/cli/commands/token-revoke
  */
-import { z } from 'zod';
+import { Token } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';
 import { paths } from './_paths.js';
 
@@ -14,7 +14,7 @@ export default defineCommand({
   positionals: ['JTI'],
   async run(ctx) {
     const [jti] = ctx.positionals as [string];
-    await (await ctx.client()).send('POST', paths.tokenRevoke(jti), z.unknown());
-    ctx.out.result({ revoked: { jti } }, () => `revoked token ${jti}`);
+    const token = await (await ctx.client()).send('POST', paths.tokenRevoke(jti), Token);
+    ctx.out.result({ token }, () => `revoked token ${token.jti} of device ${token.deviceId}`);
   },
 });

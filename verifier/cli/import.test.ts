@@ -1,0 +1,58 @@
+/**
+ * `arra-mq import` as a child process: a 10,000-row CSV streamed in one call, the JSON form, and a
+ * rejected row named by its line.
+ *
+ * @module verifier/cli/import.test
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { EXIT } from './_exit-codes.js';
+import { runCli, runJson, startTestVerifier } from './test/helpers.js';
+
+test('import of a 10,000-row CSV creates every device, and device list pages through all of them', async (t) => {
+  const verifier = await startTestVerifier(t);
+  const rows = Array.from({ length: 10_000 }, (_, i) => `bulk-${String(i).padStart(5, '0')},fleet;eu,false`);
+  const file = join(verifier.dataDir, 'devices.csv');
+  await writeFile(file, ['id,groups,superuser', ...rows].join('\n'));
+
+  const imported = await runJson(verifier, ['import', file]);
+  assert.equal(imported.code, EXIT.OK, imported.stderr);
+  assert.deepEqual(imported.json, { created: 10_000 });
+
+  // More than one page (1000 a page): the CLI must follow nextCursor to the end.
+  const listed = await runJson(verifier, ['device', 'list', '--group', 'fleet']);
+  assert.equal(listed.json.items.length, 10_000);
+  assert.equal(listed.json.items.at(-1).id, 'bulk-09999');
+  const limited = await runJson(verifier, ['device', 'list', '--limit', '1500']);
+  assert.equal(limited.json.items.length, 1500);
+});
+
+test('import of a JSON file prints a final line in human mode', async (t) => {
+  const verifier = await startTestVerifier(t);
+  const file = join(verifier.dataDir, 'devices.json');
+  await writeFile(file, JSON.stringify({ devices: [{ id: 'j-1' }, { id: 'j-2', groups: ['g'], password: 'long-enough-secret' }] }));
+  const imported = await runCli(verifier, ['import', file]);
+  assert.equal(imported.code, EXIT.OK, imported.stderr);
+  assert.equal(imported.stdout, `imported 2 devices from ${file}\n`);
+  // Not a terminal: no progress bar on stderr.
+  assert.equal(imported.stderr, '');
+});
+
+test('import of a CSV with a bad row exits 7, names the row, and creates nothing', async (t) => {
+  const verifier = await startTestVerifier(t);
+  const file = join(verifier.dataDir, 'bad.csv');
+  await writeFile(file, 'id,superuser\nok-1,false\nok-2,maybe\n');
+  const imported = await runJson(verifier, ['import', file]);
+  assert.equal(imported.code, EXIT.REJECTED);
+  assert.match(imported.json.error.fields[0].path, /line\.3\.superuser/);
+  const listed = await runJson(verifier, ['device', 'list']);
+  assert.deepEqual(listed.json.items, []);
+});
+
+test('import of a file that is neither .csv nor .json is a usage error', async () => {
+  const result = await runCli(undefined, ['import', 'devices.txt']);
+  assert.equal(result.code, EXIT.USAGE);
+  assert.match(result.stderr, /must end in \.csv or \.json/);
+});
