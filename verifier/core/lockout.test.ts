@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Lockout } from './lockout.js';
+import { hashPassword } from './password.js';
+import { createHarness, TestClock } from './test-helpers.js';
+
+const config = { windowSeconds: 60, slowAfter: 2, lockAfter: 4, lockSeconds: 300, baseDelayMs: 100, maxDelayMs: 250, maxTrackedKeys: 3 };
+
+test('failures slow down further attempts, growing and capped, then lock the device', () => {
+  const lockout = new Lockout(config, new TestClock());
+  const keys = { device: 'dev-1' };
+  const delays: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    delays.push(lockout.check(keys).delayMs);
+    lockout.recordFailure(keys);
+  }
+  assert.deepEqual(delays, [0, 0, 100, 200]);
+  assert.deepEqual(lockout.check(keys), { locked: true, delayMs: 0 });
+  assert.deepEqual(lockout.stats(), { lockedDevices: 1, lockedAddresses: 0 });
+});
+
+test('the delay is capped at maxDelayMs', () => {
+  const lockout = new Lockout({ ...config, lockAfter: 10 }, new TestClock());
+  for (let i = 0; i < 6; i++) lockout.recordFailure({ device: 'd' });
+  assert.equal(lockout.check({ device: 'd' }).delayMs, 250);
+});
+
+test('failures leave the window, and a lock lifts after lockSeconds', () => {
+  const clock = new TestClock();
+  const lockout = new Lockout(config, clock);
+  lockout.recordFailure({ device: 'd' });
+  lockout.recordFailure({ device: 'd' });
+  clock.advance(61);
+  assert.equal(lockout.check({ device: 'd' }).delayMs, 0, 'old failures forgotten');
+  for (let i = 0; i < 4; i++) lockout.recordFailure({ device: 'd' });
+  clock.advance(299);
+  assert.equal(lockout.check({ device: 'd' }).locked, true);
+  clock.advance(1);
+  assert.deepEqual(lockout.check({ device: 'd' }), { locked: false, delayMs: 0 });
+  assert.equal(lockout.stats().lockedDevices, 0);
+});
+
+test('tracked keys are bounded: the least recently failed is forgotten', () => {
+  const lockout = new Lockout(config, new TestClock());
+  for (const device of ['a', 'b', 'c', 'd']) for (let i = 0; i < 4; i++) lockout.recordFailure({ device });
+  assert.equal(lockout.stats().lockedDevices, 3);
+  assert.equal(lockout.check({ device: 'a' }).locked, false);
+  assert.equal(lockout.check({ device: 'd' }).locked, true);
+});
+
+test('authenticate: a guessed password locks that device, not another device, and success resets it', async (t) => {
+  const h = await createHarness(t, { config: { lockout: { ...config, maxTrackedKeys: 100 } } });
+  for (const id of ['dev-1', 'dev-2']) {
+    h.registry.addDevice(id);
+    h.registry.passwords.push({ kind: 'password', id: `pw-${id}`, deviceId: id, hash: await hashPassword(`${id}-secret`), notAfter: null, revoked: false });
+  }
+  const attempt = (id: string, password: string, peerAddress?: string) => h.decider.authenticate({ clientId: id, username: id, password, peerAddress });
+
+  assert.equal((await attempt('dev-1', 'guess')).allow, false);
+  assert.equal((await attempt('dev-1', 'dev-1-secret')).allow, true, 'a success before the lock resets the count');
+  for (let i = 0; i < 4; i++) await attempt('dev-1', `guess-${i}`);
+  assert.deepEqual(h.sleeps, [100, 200]);
+  const locked = await attempt('dev-1', 'dev-1-secret');
+  assert.deepEqual(!locked.allow && locked.reason, 'locked_out', 'refused without checking the (right) password');
+  assert.equal((await attempt('dev-2', 'dev-2-secret')).allow, true, 'another device is unaffected');
+  assert.equal(h.decider.stats().lockedDevices, 1);
+  h.clock.advance(300);
+  assert.equal((await attempt('dev-1', 'dev-1-secret')).allow, true, 'recovers after lockSeconds');
+});
+
+test('authenticate: failures from one address lock that address only', async (t) => {
+  const h = await createHarness(t, { config: { lockout: { ...config, maxTrackedKeys: 100 } } });
+  h.registry.addDevice('dev-1');
+  h.registry.certificates.push({ kind: 'x509', id: 'c', deviceId: 'dev-1', fingerprint: 'a'.repeat(64), subject: null, notAfter: null, revoked: false });
+  for (let i = 0; i < 4; i++) await h.decider.authenticate({ clientId: `probe-${i}/x`, certFingerprint: 'f'.repeat(64), peerAddress: '10.0.0.66' });
+  const fromAttacker = await h.decider.authenticate({ clientId: 'dev-1', certFingerprint: 'a'.repeat(64), peerAddress: '10.0.0.66' });
+  assert.deepEqual(!fromAttacker.allow && fromAttacker.reason, 'locked_out');
+  assert.equal((await h.decider.authenticate({ clientId: 'dev-1', certFingerprint: 'a'.repeat(64), peerAddress: '10.0.0.7' })).allow, true);
+  assert.deepEqual(h.decider.stats(), { lockedDevices: 0, lockedAddresses: 1, cache: { size: 0, hits: 0, misses: 0 } });
+});
