@@ -50,28 +50,25 @@ export type AuthenticatePlan =
 
 /**
  * The CONNECT check. The certificate subject counts only when the operator set `trustCertSubject`
- * (listener with verify_peer, fail_if_no_peer_cert and our device CA); its CN then names the device
- * when no username was given. Without that trust a certificate-only login is refused.
+ * (listener with verify_peer, fail_if_no_peer_cert and our device CA); the core reads the CN from it,
+ * names the device by it and checks the subject against the device's certificate credential. Without
+ * that trust a certificate-only login is refused. `cert_cn` / `cert_common_name` are accepted for
+ * templates that send them but never trusted on their own: a CN is only as good as its full subject.
  */
 export function toAuthenticate(p: AuthnParams, trustCertSubject: boolean): AuthenticatePlan {
-  const base: AuthenticateRequest = {
+  const request: AuthenticateRequest = {
     clientId: p.clientid,
     ...(p.username !== undefined && { username: p.username }),
     ...(p.password !== undefined && { password: p.password }),
     ...(p.peerhost !== undefined && { peerAddress: p.peerhost }),
   };
-  const commonName = p.cert_common_name ?? p.cert_cn;
-  if (p.cert_subject === undefined && commonName === undefined) return { ask: true, request: base, options: {} };
-  if (!trustCertSubject) {
-    if (p.password !== undefined) return { ask: true, request: base, options: {} };
-    return { ask: false, message: 'certificate-only login refused: trustCertSubject is off' };
+  const certificate = p.cert_subject ?? p.cert_common_name ?? p.cert_cn;
+  if (certificate === undefined) return { ask: true, request, options: {} };
+  if (trustCertSubject && p.cert_subject !== undefined) {
+    return { ask: true, request: { ...request, certSubject: p.cert_subject }, options: { trustCertSubject: true } };
   }
-  if (p.cert_subject === undefined) return { ask: false, message: 'cert_subject is required to trust a certificate' };
-  return {
-    ask: true,
-    request: { ...base, username: p.username ?? commonName ?? p.clientid, certSubject: p.cert_subject },
-    options: { trustCertSubject: true },
-  };
+  if (p.password !== undefined) return { ask: true, request, options: {} };
+  return { ask: false, message: trustCertSubject ? 'cert_subject is required to trust a certificate' : 'certificate-only login refused: trustCertSubject is off' };
 }
 
 export function toAuthorize(p: AuthzParams): AuthorizeRequest {

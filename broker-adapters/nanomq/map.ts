@@ -8,10 +8,10 @@
  */
 import { z } from 'zod';
 import type { AuthenticateRequest, AuthorizeRequest, DenyReason } from '../../schemas/index.js';
+import { commonNameFromSubject } from '../../verifier/core/index.js';
 import type { AuthenticateOptions } from '../../verifier/core/types.js';
 import { InvalidField } from '../errors.js';
 import { parseParams, wireString } from '../fields.js';
-import { parseMbedtlsDn } from './dn.js';
 
 export const NanoParams = z.object({
   clientid: wireString,
@@ -43,32 +43,44 @@ export type AuthenticatePlan =
   | { ask: false; reason: DenyReason; message: string };
 
 /**
- * The CONNECT check. A client certificate (`dn`) counts only when the operator set
- * `trustCertSubject` (documented listener: verify_peer, fail_if_no_peer_cert, our device CA); then the
- * CN read from `dn` names the device when no username was given, and the core checks the subject
- * against that device's certificate credential. Without that trust a certificate-only login is refused.
+ * The CONNECT check. A client certificate (`dn`, the subject NanoMQ verified) counts only when the
+ * operator set `trustCertSubject` (documented listener: verify_peer, fail_if_no_peer_cert, our device
+ * CA); the core then reads the CN from that subject itself, names the device by it and checks the
+ * subject against the device's certificate credential. `cn` (`%C`) is never used: NanoMQ fills it with
+ * everything after `CN=` to the end of the DN. Without that trust a certificate-only login is refused.
  */
 export function toAuthenticate(p: NanoParams, trustCertSubject: boolean): AuthenticatePlan {
-  const base: AuthenticateRequest = {
+  const request: AuthenticateRequest = {
     clientId: p.clientid,
     ...(p.username !== undefined && { username: p.username }),
     ...(p.password !== undefined && { password: p.password }),
     ...(p.ipaddr !== undefined && { peerAddress: p.ipaddr }),
     ...(p.proto === 'MQIsdp' && { protocol: 'mqtt31' as const }),
   };
-  if (p.dn === undefined) return { ask: true, request: base, options: {} };
-  if (!trustCertSubject) {
-    if (p.password !== undefined) return { ask: true, request: base, options: {} };
-    return { ask: false, reason: 'no_credentials', message: 'certificate-only login refused: trustCertSubject is off' };
-  }
-  const subject = parseMbedtlsDn(p.dn);
-  if (subject === null || subject.commonName === null) {
-    return { ask: false, reason: 'invalid_request', message: 'dn has no single CN' };
-  }
+  if (p.dn === undefined) return { ask: true, request, options: {} };
+  if (trustCertSubject) return { ask: true, request: { ...request, certSubject: p.dn }, options: { trustCertSubject: true } };
+  if (p.password !== undefined) return { ask: true, request, options: {} };
+  return { ask: false, reason: 'no_credentials', message: 'certificate-only login refused: trustCertSubject is off' };
+}
+
+/** Who a superuser or acl request is about. */
+export interface NanoIdentity {
+  clientId: string;
+  username?: string;
+  deviceId?: string;
+}
+
+/**
+ * The identity of a superuser / acl request. NanoMQ repeats the verified certificate subject on every
+ * request; when that subject is trusted, its CN names the device, because a certificate-only client's
+ * client id and (absent) username name nothing. The core's DN parser reads the CN, never `%C`.
+ */
+export function toIdentity(p: NanoParams, trustCertSubject: boolean): NanoIdentity {
+  const deviceId = trustCertSubject && p.dn !== undefined ? commonNameFromSubject(p.dn) : undefined;
   return {
-    ask: true,
-    request: { ...base, username: p.username ?? subject.commonName, certSubject: subject.rfc4514 },
-    options: { trustCertSubject: true },
+    clientId: p.clientid,
+    ...(p.username !== undefined && { username: p.username }),
+    ...(deviceId !== undefined && { deviceId }),
   };
 }
 
@@ -77,18 +89,13 @@ export function toAuthenticate(p: NanoParams, trustCertSubject: boolean): Authen
  * comma-joined; NanoMQ answers the whole packet with one verdict, so the caller denies the lot as
  * soon as one filter is denied. (A filter that itself holds `,` cannot be told apart: it is split.)
  */
-export function toAuthorizeRequests(p: NanoParams): AuthorizeRequest[] {
+export function toAuthorizeRequests(p: NanoParams, trustCertSubject: boolean): AuthorizeRequest[] {
   if (p.access === undefined) throw new InvalidField('access', 'required on acl requests: configure access = "%A"');
   if (p.topic === undefined || p.topic === '') throw new InvalidField('topic', 'required on acl requests: configure topic = "%t"');
-  const identity = { clientId: p.clientid, ...(p.username !== undefined && { username: p.username }) };
+  const identity = toIdentity(p, trustCertSubject);
   if (p.access === '2') return [{ ...identity, action: 'publish', topic: p.topic }];
   return p.topic.split(',').map((filter) => {
     if (filter === '') throw new InvalidField('topic', 'empty filter in the comma-joined list');
     return { ...identity, action: 'subscribe' as const, topic: filter };
   });
-}
-
-/** The identity a superuser check is about. */
-export function toIdentity(p: NanoParams): { clientId: string; username?: string } {
-  return { clientId: p.clientid, ...(p.username !== undefined && { username: p.username }) };
 }

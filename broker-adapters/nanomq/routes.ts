@@ -36,7 +36,7 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
   route('/nanomq/auth', async (request, reply) => {
     const params = parseNanoParams(requestParams(request));
     const plan = toAuthenticate(params, opts.trustCertSubject);
-    const identity = logIdentity(toIdentity(params));
+    const identity = logIdentity(toIdentity(params, opts.trustCertSubject));
     if (!plan.ask) return deny(request, reply, 'auth', { ...identity, reason: plan.reason, detail: plan.message });
     const decision = await opts.decider.authenticate(plan.request, plan.options);
     if (decision.allow) return allow(reply);
@@ -44,7 +44,7 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
   });
 
   route('/nanomq/superuser', async (request, reply) => {
-    const identity = toIdentity(parseNanoParams(requestParams(request)));
+    const identity = toIdentity(parseNanoParams(requestParams(request)), opts.trustCertSubject);
     if (await opts.decider.isSuperuser(identity)) return allow(reply);
     // Not an event worth a log line: NanoMQ asks this before every PUBLISH and SUBSCRIBE.
     return reply.code(403).send({ result: 'deny', reason: 'not_superuser' });
@@ -52,7 +52,7 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
 
   route('/nanomq/acl', async (request, reply) => {
     const params = parseNanoParams(requestParams(request));
-    for (const query of toAuthorizeRequests(params)) {
+    for (const query of toAuthorizeRequests(params, opts.trustCertSubject)) {
       const decision = await opts.decider.authorize(query);
       if (!decision.allow) {
         return deny(request, reply, 'acl', {
