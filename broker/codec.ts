@@ -100,7 +100,11 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
   const error = shared.error as Error | null;
   shared.packet = null;
   shared.error = null;
-  if (error !== null) throw new MalformedPacketError(error.message, { cause: error });
+  if (error !== null) {
+    // mqtt-packet keeps a stale read position after an error; a fresh parser is cheaper than doubt.
+    parsers.delete(version);
+    throw new MalformedPacketError(error.message, { cause: error });
+  }
   if (packet === null) throw new MalformedPacketError('incomplete packet');
   return packet;
 }

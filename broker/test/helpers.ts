@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import type { TestContext } from 'node:test';
+import pino from 'pino';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { createBroker, type Broker, type BrokerOptions } from '../index.js';
@@ -27,7 +28,9 @@ export async function startBroker(
   options: Partial<Omit<BrokerOptions, 'authorizer'>> = {},
 ): Promise<Harness> {
   const authorizer = createStaticAuthorizer(decision);
-  const broker = createBroker({ authorizer, ...options, limits: { ...FAST_LIMITS, ...options.limits } });
+  // BROKER_TEST_LOG=debug shows the broker's log lines on stderr while debugging a test.
+  const logger = process.env.BROKER_TEST_LOG ? pino({ level: process.env.BROKER_TEST_LOG }, pino.destination(2)) : undefined;
+  const broker = createBroker({ authorizer, logger, ...options, limits: { ...FAST_LIMITS, ...options.limits } });
   const server = net.createServer((socket) => broker.handle(socket, { peerAddress: socket.remoteAddress ?? '', transport: 'tcp' }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import type { IConnackPacket, IDisconnectPacket } from 'mqtt-packet';
+import { allow, deny } from '../authorizers/static.js';
+import type { AuthenticateRequest } from '../../schemas/index.js';
+import { connectClient, rawClient, startBroker, closedWithin, type Harness } from './helpers.js';
+
+/** Connects and resolves with the CONNACK reason code (0 = accepted). */
+function connackCode(t: import('node:test').TestContext, h: Harness, version: 4 | 5, options: mqtt.IClientOptions = {}): Promise<number> {
+  const client = mqtt.connect(h.url, { protocolVersion: version, reconnectPeriod: 0, clientId: 'dev-1', ...options });
+  t.after(() => client.end(true));
+  return new Promise((resolve) => {
+    client.once('connect', (ack) => resolve(ack.reasonCode ?? ack.returnCode ?? 0));
+    client.once('error', (err) => resolve((err as { code?: number }).code ?? -1));
+  });
+}
+
+for (const [name, decision, v4, v5] of [
+  ['bad credentials', deny('bad_credentials'), 0x04, 0x86],
+  ['a revoked device', deny('revoked'), 0x05, 0x87],
+  ['an unavailable authorizer', 'unavailable', 0x03, 0x88],
+] as const) {
+  test(`CONNECT with ${name} is refused with 3.1.1 code ${v4} and 5.0 code 0x${v5.toString(16)}`, async (t) => {
+    const h = await startBroker(t, decision);
+    assert.equal(await connackCode(t, h, 4), v4);
+    assert.equal(await connackCode(t, h, 5), v5);
+    assert.equal(h.broker.stats().refusedConnects, 2);
+  });
+}
+
+test('an authorizer that does not answer in time is treated as unavailable', async (t) => {
+  const h = await startBroker(t, () => new Promise(() => {}), { limits: { authTimeoutMs: 100 } });
+  assert.equal(await connackCode(t, h, 5), 0x88);
+});
+
+test('the authorizer gets client id, username, the password as UTF-8, peer address and protocol', async (t) => {
+  const seen: AuthenticateRequest[] = [];
+  const h = await startBroker(t, (request) => (seen.push(request), allow()));
+  assert.equal(await connackCode(t, h, 4, { username: 'u', password: 'pä55' }), 0);
+  assert.deepEqual(seen[0], { clientId: 'dev-1', username: 'u', password: 'pä55', certFingerprint: undefined, peerAddress: '127.0.0.1', protocol: 'mqtt311' });
+});
+
+test('an allow whose credential already expired is refused as not authorized', async (t) => {
+  const h = await startBroker(t, allow(undefined, { expiresAt: Math.floor(Date.now() / 1000) - 10 }));
+  assert.equal(await connackCode(t, h, 5), 0x87);
+});
+
+test('3.1.1 refuses an empty client id with a persistent session (0x02)', async (t) => {
+  const h = await startBroker(t);
+  const raw = await rawClient(t, h, 4);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: '', clean: false, keepalive: 30 });
+  assert.equal(((await raw.next()) as IConnackPacket).returnCode, 0x02);
+  await closedWithin(raw);
+});
+
+test('5.0 assigns a client id when the client sends none', async (t) => {
+  const h = await startBroker(t);
+  const raw = await rawClient(t, h, 5);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: '', clean: true, keepalive: 30 });
+  const ack = (await raw.next()) as IConnackPacket;
+  assert.equal(ack.reasonCode, 0);
+  assert.match(ack.properties?.assignedClientIdentifier ?? '', /^auto-/);
+  assert.equal(ack.properties?.topicAliasMaximum, 32);
+});
+
+test('a duplicate client id takes the session over and the old 5.0 connection gets DISCONNECT 0x8E', async (t) => {
+  const h = await startBroker(t);
+  const first = await rawClient(t, h, 5);
+  first.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'same', clean: true, keepalive: 30 });
+  await first.next();
+  await connectClient(t, h, { clientId: 'same' });
+  const disconnect = (await first.next()) as IDisconnectPacket;
+  assert.equal(disconnect.cmd, 'disconnect');
+  assert.equal(disconnect.reasonCode, 0x8e);
+  await closedWithin(first);
+});
+
+test('a CONNECT naming an authentication method is refused with 0x8C', async (t) => {
+  const h = await startBroker(t);
+  assert.equal(await connackCode(t, h, 5, { properties: { authenticationMethod: 'SCRAM-SHA-1' } }), 0x8c);
+});
+
+test('the server keep alive overrides a 5.0 client keep alive and is announced in CONNACK', async (t) => {
+  const h = await startBroker(t, undefined, { serverKeepAlive: 20 });
+  const raw = await rawClient(t, h, 5);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'k', clean: true, keepalive: 300 });
+  const ack = (await raw.next()) as IConnackPacket;
+  assert.equal(ack.properties?.serverKeepAlive, 20);
+});
+
+test('PINGREQ is answered with PINGRESP', async (t) => {
+  const h = await startBroker(t);
+  const raw = await rawClient(t, h, 4);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'p', clean: true, keepalive: 30 });
+  await raw.next();
+  raw.send({ cmd: 'pingreq' });
+  assert.equal((await raw.next()).cmd, 'pingresp');
+});
