@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import type { IConnackPacket, IDisconnectPacket } from 'mqtt-packet';
+import mqttPacket, { type IConnackPacket, type IDisconnectPacket } from 'mqtt-packet';
 import { allow, deny } from '../authorizers/static.js';
 import type { AuthenticateRequest } from '../../schemas/index.js';
 import { connectClient, rawClient, startBroker, closedWithin, type Harness } from './helpers.js';
@@ -49,7 +49,9 @@ test('an allow whose credential already expired is refused as not authorized', a
 test('3.1.1 refuses an empty client id with a persistent session (0x02)', async (t) => {
   const h = await startBroker(t);
   const raw = await rawClient(t, h, 4);
-  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: '', clean: false, keepalive: 30 });
+  const frame = Buffer.from(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: '', clean: true, keepalive: 30 }));
+  frame[9] = 0x00; // clear Clean Session (mqtt-packet refuses to build this packet)
+  raw.send(frame);
   assert.equal(((await raw.next()) as IConnackPacket).returnCode, 0x02);
   await closedWithin(raw);
 });
