@@ -4,6 +4,7 @@
  *
  * @module broker/test/helpers
  */
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import pino from 'pino';
@@ -120,4 +121,28 @@ export async function rawClient(t: TestContext, h: Harness, version: 4 | 5 = 4):
 /** Waits for the socket to close, failing after `ms`. */
 export function closedWithin(raw: RawClient, ms = 2000): Promise<void> {
   return Promise.race([raw.closed, sleep(ms).then(() => Promise.reject(new Error('socket stayed open')))]);
+}
+
+/** A raw client past CONNACK. */
+export async function rawConnect(t: TestContext, h: Harness, version: 4 | 5 = 4, clientId = 'raw', extra: Partial<mqttPacket.IConnectPacket> = {}): Promise<RawClient> {
+  const raw = await rawClient(t, h, version);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clientId, clean: true, keepalive: 30, ...extra });
+  const ack = await raw.next();
+  if (ack.cmd !== 'connack') throw new Error(`expected CONNACK, got ${ack.cmd}`);
+  return raw;
+}
+
+/** Subscribes through a raw client and returns the SUBACK codes. */
+export async function rawSubscribe(raw: RawClient, filters: Record<string, number>, messageId = 1): Promise<number[]> {
+  raw.send({ cmd: 'subscribe', messageId, subscriptions: Object.entries(filters).map(([topic, qos]) => ({ topic, qos: qos as 0 | 1 | 2 })) });
+  const ack = await raw.next();
+  if (ack.cmd !== 'suback') throw new Error(`expected SUBACK, got ${ack.cmd}`);
+  return ack.granted as number[];
+}
+
+/** Runs a command line client without blocking the broker in this process. */
+export function run(command: string, args: string[], timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(command, args, { timeout: timeoutMs }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
 }
