@@ -1,0 +1,133 @@
+#!/bin/bash
+# Build the ARRA-MQ release tarball that setup.sh pushes into the container and install.sh unpacks.
+#
+# Works on a staging copy of the working tree (git's tracked and untracked-but-not-ignored files), never
+# in the tree itself, so a bundle never picks up a stale dist/ and never races other builds of the tree:
+#   1. compile TypeScript with the repo's own dev dependencies (run `npm ci` in the repo first), and
+#      copy the run-time assets tsc does not emit (*.sql migrations) next to the emitted JavaScript;
+#   2. install production dependencies only: `npm ci --omit=dev` from package-lock.json in the staging
+#      copy, then drop node-gyp's leftovers (objects, static libs, C sources) to halve the size.
+# Step 2 compiles better-sqlite3 (about a minute on 2 cores when no prebuilt binary can be downloaded),
+# so its result is cached per package-lock.json and Node ABI in $ARRA_BUNDLE_CACHE
+# (default ~/.cache/arra-mq-bundle); a changed lockfile or Node ABI gets a fresh install.
+#
+# Native modules are compiled for the Node.js running this script. Every Node 20.x has the same
+# module ABI (NODE_MODULE_VERSION 115), so a bundle built with any Node 20 runs on Debian 13's nodejs
+# 20.19; the ABI is recorded in RELEASE and install.sh refuses a Node whose ABI differs.
+#
+# Usage: bundle.sh [--out DIR]   (default DIR: <repo>/.tmp/bundle)   -> prints the tarball's path.
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(cd "$script_dir/.." && pwd)
+out_dir="$repo_dir/.tmp/bundle"
+
+log() { printf 'bundle.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit "${1:-0}"; }
+
+parse_args() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --out) out_dir=${2:?--out needs a directory}; shift 2 ;;
+      -h|--help) usage 0 ;;
+      *) echo "bundle.sh: unknown argument: $1" >&2; usage 2 ;;
+    esac
+  done
+}
+
+copy_sources() {
+  # Deleted-but-tracked files are still listed by git; skip them instead of failing the copy.
+  git -C "$repo_dir" ls-files -z --cached --others --exclude-standard \
+    | (cd "$repo_dir" && while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done) \
+    | tar -C "$repo_dir" --null -T - -cf - \
+    | tar -C "$staging/src" -xf -
+}
+
+build_app() {
+  [ -x "$repo_dir/node_modules/.bin/tsc" ] || die "no TypeScript in $repo_dir/node_modules: run 'npm ci' there first"
+  ln -s "$repo_dir/node_modules" "$staging/src/node_modules"
+  (cd "$staging/src" && node_modules/.bin/tsc -p tsconfig.build.json >&2) || die "TypeScript build failed (see above)"
+  rm "$staging/src/node_modules"
+  copy_runtime_assets
+}
+
+# tsc emits only JavaScript; files the compiled code reads beside itself at run time (the store's
+# SQL migrations, see verifier/store/migrations.ts) are copied to the same place under dist/.
+copy_runtime_assets() {
+  (cd "$staging/src" && find schemas verifier broker broker-adapters -name '*.sql' -type f -print0 2>/dev/null |
+    xargs -0 -r cp --parents -t dist/)
+}
+
+production_deps() {
+  local cache_dir=${ARRA_BUNDLE_CACHE:-$HOME/.cache/arra-mq-bundle} key cached
+  key=$(cat "$repo_dir/package-lock.json" <(node -p 'process.versions.modules + process.platform + process.arch') | sha256sum | cut -c1-16)
+  cached="$cache_dir/node_modules-$key.tar"
+  if [ ! -s "$cached" ]; then
+    log "installing production dependencies (npm ci --omit=dev)"
+    mkdir -p "$staging/deps" "$cache_dir"
+    cp "$repo_dir/package.json" "$repo_dir/package-lock.json" "$staging/deps/"
+    (cd "$staging/deps" && npm ci --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error >&2)
+    strip_native_leftovers "$staging/deps/node_modules"
+    tar -C "$staging/deps" -cf "$cached.part" node_modules
+    mv "$cached.part" "$cached"
+  fi
+  tar -C "$staging/release" -xf "$cached"
+}
+
+# node-gyp keeps its objects and static libraries next to the .node file it built, and better-sqlite3
+# ships the SQLite amalgamation it compiled from; none of it is loaded at run time.
+strip_native_leftovers() {
+  find "$1" -path '*/build/Release/*' \( -name 'obj*' -o -name '*.a' -o -name '.deps' -o -name 'test_extension.node' \) -prune -exec rm -rf {} +
+  find "$1" -maxdepth 4 -path '*/build/*' \( -name deps -o -name '*.mk' -o -name Makefile \) -prune -exec rm -rf {} +
+  rm -rf "$1/better-sqlite3/deps" "$1/better-sqlite3/src"
+}
+
+assemble_release() {
+  local src=$staging/src rel=$staging/release
+  mkdir -p "$rel/lxc"
+  cp -a "$src/dist" "$src/package.json" "$src/package-lock.json" "$rel/"
+  [ -d "$src/bin" ] && cp -a "$src/bin" "$rel/"
+  cp -a "$src/lxc/install.sh" "$src/lxc/units" "$src/lxc/env.example" "$rel/lxc/"
+  # Broker configs for the optional NanoMQ / Mosquitto front ends (install.sh --with-nanomq/--with-mosquitto).
+  (cd "$src" && find broker-adapters -name '*.conf' -type f -print0 2>/dev/null | xargs -0 -r cp --parents -t "$rel/")
+}
+
+# A content hash, not a git hash: the same sources give the same release directory, so re-running
+# setup.sh with unchanged code is recognised as a no-op update inside the container.
+content_hash() {
+  (cd "$1" && find . -type f ! -name RELEASE -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+}
+
+write_release_file() {
+  local rel=$staging/release version hash
+  version=$(node -p 'require(process.argv[1]).version' "$rel/package.json")
+  hash=$(content_hash "$rel")
+  cat >"$rel/RELEASE" <<RELEASE
+ARRA_VERSION=$version
+ARRA_HASH=$hash
+NODE_ABI=$(node -p process.versions.modules)
+BUILT_WITH_NODE=$(node -v)
+RELEASE
+  printf '%s-%s' "$version" "$hash"
+}
+
+main() {
+  parse_args "$@"
+  staging=$(mktemp -d "${TMPDIR:-/tmp}/arra-mq-bundle.XXXXXX")
+  trap 'rm -rf "$staging"' EXIT
+  mkdir -p "$staging/src" "$staging/release" "$out_dir"
+  copy_sources
+  build_app
+  assemble_release
+  production_deps
+  local name tarball
+  name=$(write_release_file)
+  tarball="$out_dir/arra-mq-$name.tar.gz"
+  tar -C "$staging/release" --owner=0 --group=0 --numeric-owner -czf "$tarball.part" .
+  mv "$tarball.part" "$tarball"
+  printf '%s\n' "$tarball"
+}
+
+main "$@"

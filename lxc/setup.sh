@@ -1,0 +1,180 @@
+#!/bin/bash
+# Create (or update in place) the ARRA-MQ container on a Proxmox VE, plain LXC or Incus host, push a
+# release bundle into it and run install.sh inside. Never prompts.
+#
+# Usage: setup.sh [options]            (each option also reads the environment variable shown)
+#   --backend pct|lxc|incus   ARRA_BACKEND     default: auto (pct, then incus, then lxc-create)
+#   --ctid N                  ARRA_CTID        default: 110
+#   --template T              ARRA_TEMPLATE    pct: newest local debian-13-standard; incus: images:debian/13
+#   --storage S               ARRA_STORAGE     pct rootfs storage, default: local-lvm
+#   --disk GB                 ARRA_DISK        default: 8
+#   --cores N                 ARRA_CORES       default: 2
+#   --memory MB               ARRA_MEMORY      default: 1024
+#   --bridge BR               ARRA_BRIDGE      default: vmbr0 (pct), lxcbr0 (lxc)
+#   --ip CIDR|dhcp            ARRA_IP          default: dhcp
+#   --gateway IP              ARRA_GATEWAY     with a static --ip
+#   --hostname NAME           ARRA_HOSTNAME    default: arra-mq
+#   --bundle FILE             ARRA_BUNDLE      default: build one now with lxc/bundle.sh
+#   --http-port N             ARRA_HTTP_PORT   verifier port on first install, default: 8080
+#   --mqtt-port N             ARRA_MQTT_PORT   broker port on first install, default: 1883
+#   --bind ADDR               ARRA_BIND        listen address on first install, default: 127.0.0.1
+#   --with-nanomq, --with-mosquitto            also write that broker's config (see install.sh)
+#   --recreate                destroy CT N first, even one this script did not create
+#   --dry-run                 print what would be done, change nothing
+#
+# A container this script created carries the tag/marker "arra-mq"; such a container is updated in
+# place (data in /var/lib/arra-mq, config in /etc/arra-mq and secrets are kept). Any other container
+# with the same id is left alone unless --recreate is given.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly script_dir
+readonly MARKER=arra-mq
+# Inside the container: where the bundle lands before install.sh copies it into /opt/arra-mq/releases.
+readonly CT_STAGING=/root/arra-mq-deploy
+# Commands inside run with a clean environment: lxc-attach and pct exec would pass the host's in.
+readonly CT_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8)
+
+backend=${ARRA_BACKEND:-auto}
+ctid=${ARRA_CTID:-110}
+template=${ARRA_TEMPLATE:-}
+storage=${ARRA_STORAGE:-local-lvm}
+disk=${ARRA_DISK:-8}
+cores=${ARRA_CORES:-2}
+memory=${ARRA_MEMORY:-1024}
+bridge=${ARRA_BRIDGE:-}
+ip=${ARRA_IP:-dhcp}
+gateway=${ARRA_GATEWAY:-}
+ct_hostname=${ARRA_HOSTNAME:-arra-mq}
+bundle=${ARRA_BUNDLE:-}
+http_port=${ARRA_HTTP_PORT:-8080}
+mqtt_port=${ARRA_MQTT_PORT:-1883}
+bind_addr=${ARRA_BIND:-127.0.0.1}
+install_flags=()
+recreate=false
+dry_run=false
+
+log() { printf 'setup.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Every command that changes something goes through run (also in the backends), so --dry-run shows
+# exactly those commands and runs none of them.
+run() {
+  if $dry_run; then printf 'would run:'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
+}
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+
+parse_args() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --backend) backend=${2:?}; shift 2 ;;
+      --ctid) ctid=${2:?}; shift 2 ;;
+      --template) template=${2:?}; shift 2 ;;
+      --storage) storage=${2:?}; shift 2 ;;
+      --disk) disk=${2:?}; shift 2 ;;
+      --cores) cores=${2:?}; shift 2 ;;
+      --memory) memory=${2:?}; shift 2 ;;
+      --bridge) bridge=${2:?}; shift 2 ;;
+      --ip) ip=${2:?}; shift 2 ;;
+      --gateway) gateway=${2:?}; shift 2 ;;
+      --hostname) ct_hostname=${2:?}; shift 2 ;;
+      --bundle) bundle=${2:?}; shift 2 ;;
+      --http-port) http_port=${2:?}; shift 2 ;;
+      --mqtt-port) mqtt_port=${2:?}; shift 2 ;;
+      --bind) bind_addr=${2:?}; shift 2 ;;
+      --with-nanomq|--with-mosquitto) install_flags+=("$1"); shift ;;
+      --recreate) recreate=true; shift ;;
+      --dry-run) dry_run=true; shift ;;
+      -h|--help) usage 0 ;;
+      *) log "unknown argument: $1"; usage 2 >&2 ;;
+    esac
+  done
+  [[ $ctid =~ ^[1-9][0-9]*$ ]] || die "--ctid must be a positive number, got '$ctid'"
+  local n
+  for n in "$cores" "$memory" "$disk" "$http_port" "$mqtt_port"; do
+    [[ $n =~ ^[0-9]+$ ]] || die "--cores/--memory/--disk/--http-port/--mqtt-port must be numbers, got '$n'"
+  done
+}
+
+choose_backend() {
+  if [ "$backend" = auto ]; then
+    if command -v pct >/dev/null 2>&1; then backend=pct
+    elif command -v incus >/dev/null 2>&1; then backend=incus
+    elif command -v lxc-create >/dev/null 2>&1; then backend=lxc
+    else die "no container manager found (pct, incus or lxc-create); pick one with --backend"
+    fi
+  fi
+  case $backend in pct|lxc|incus) ;; *) die "--backend must be pct, lxc or incus, got '$backend'" ;; esac
+  # All three backends define the same functions; shellcheck follows the pct one.
+  # shellcheck source=lib/backend-pct.sh
+  . "$script_dir/lib/backend-$backend.sh"
+  log "backend: $backend, container: $(backend_name)"
+}
+
+ensure_bundle() {
+  if [ -n "$bundle" ]; then
+    [ -f "$bundle" ] || die "--bundle $bundle: no such file"
+  elif $dry_run; then
+    bundle="<bundle built by $script_dir/bundle.sh>"
+    log "would build a bundle with $script_dir/bundle.sh"
+  else
+    command -v node >/dev/null 2>&1 ||
+      die "no --bundle given and no node here to build one: run lxc/bundle.sh on a build machine, then pass --bundle FILE"
+    log "building the bundle (lxc/bundle.sh)"
+    bundle=$("$script_dir/bundle.sh")
+  fi
+}
+
+# Creates the container unless an own one exists; refuses to touch somebody else's.
+ensure_container() {
+  if backend_exists; then
+    if $recreate; then
+      log "--recreate: destroying $(backend_name)"
+      backend_is_running && backend_stop
+      backend_destroy
+    elif backend_is_ours; then
+      log "$(backend_name) exists and is ours (marker '$MARKER'): updating in place, data and config are kept"
+      return 0
+    else
+      die "container $(backend_name) exists but was not created by this script (no '$MARKER' tag/marker). Choose another --ctid, or pass --recreate to DESTROY it and start over."
+    fi
+  fi
+  log "creating $(backend_name)"
+  backend_create
+}
+
+ensure_running() {
+  if $dry_run || ! backend_is_running; then backend_start; fi
+  $dry_run && return 0
+  # systemd inside must be up before install.sh can enable units; 'degraded' is normal in containers.
+  # Right after start even its bus is missing (systemctl fails), so poll instead of `--wait`.
+  local state deadline=$((SECONDS + 90))
+  until state=$(backend_exec systemctl is-system-running 2>/dev/null); [[ $state =~ ^(running|degraded)$ ]]; do
+    [ "$SECONDS" -lt "$deadline" ] || die "systemd in $(backend_name) did not come up in 90s (state: '${state:-none}')"
+    sleep 1
+  done
+}
+
+push_and_install() {
+  backend_exec rm -rf "$CT_STAGING"
+  backend_exec mkdir -p "$CT_STAGING/unpacked"
+  backend_push "$bundle" "$CT_STAGING/bundle.tar.gz"
+  backend_exec tar -xzf "$CT_STAGING/bundle.tar.gz" -C "$CT_STAGING/unpacked"
+  backend_exec env "ARRA_HTTP_PORT=$http_port" "ARRA_MQTT_PORT=$mqtt_port" "ARRA_BIND=$bind_addr" \
+    bash "$CT_STAGING/unpacked/lxc/install.sh" --from "$CT_STAGING/unpacked" "${install_flags[@]}"
+  backend_exec rm -rf "$CT_STAGING"
+}
+
+main() {
+  parse_args "$@"
+  choose_backend
+  ensure_bundle
+  ensure_container
+  ensure_running
+  push_and_install
+  log "done: $(backend_name) runs ARRA-MQ (admin token: /var/lib/arra-mq/admin-token inside the container)"
+}
+
+main "$@"
