@@ -5,11 +5,11 @@
  * @module verifier/cli/errors.test
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT } from './_exit-codes.js';
-import { ADMIN_TOKEN, closedPort, runCli, runJson, startTestVerifier } from './test/helpers.js';
+import { closedPort, runCli, runJson, startTestVerifier } from './test/helpers.js';
 
 test('unknown options, verbs and missing arguments exit 2 with the usage on stderr', async () => {
   const unknownOption = await runCli(undefined, ['device', 'add', 'd1', '--bogus']);
@@ -69,12 +69,18 @@ test('a wrong admin token exits 6, and the token never appears in the output', a
   assert.match(none.stderr, /no admin token/);
 });
 
-test('the token is found in --token-file and in $ARRA_DATA_DIR/admin-token', async (t) => {
-  const verifier = await startTestVerifier(t);
-  const file = join(verifier.dataDir, 'admin-token');
-  await writeFile(file, `${ADMIN_TOKEN}\n`, { mode: 0o600 });
-  const fromFlag = await runCli(undefined, ['device', 'list', '--url', verifier.url, '--token-file', file]);
-  assert.equal(fromFlag.code, EXIT.OK, fromFlag.stderr);
-  const fromDataDir = await runCli(undefined, ['device', 'list'], { env: { ARRA_URL: verifier.url, ARRA_DATA_DIR: verifier.dataDir } });
+test('the token is read from --token-file, and from the file the verifier generated in $ARRA_DATA_DIR', async (t) => {
+  const verifier = await startTestVerifier(t, { generateToken: true });
+  const generated = join(verifier.dataDir, 'admin-token');
+  const env = { ARRA_URL: verifier.url, ARRA_DATA_DIR: verifier.dataDir };
+  const fromDataDir = await runCli(undefined, ['device', 'add', 'gen-1'], { env });
   assert.equal(fromDataDir.code, EXIT.OK, fromDataDir.stderr);
+
+  const copy = join(verifier.dataDir, 'copy-of-token');
+  await writeFile(copy, await readFile(generated), { mode: 0o600 });
+  const fromFlag = await runCli(undefined, ['device', 'show', 'gen-1', '--url', verifier.url, '--token-file', copy]);
+  assert.equal(fromFlag.code, EXIT.OK, fromFlag.stderr);
+  // An explicit --token wins over the file, so a wrong one is refused.
+  const flagWins = await runCli(undefined, ['device', 'show', 'gen-1', '--token', 'not-the-token'], { env });
+  assert.equal(flagWins.code, EXIT.UNAUTHORIZED);
 });

@@ -10,13 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
 import type { TestContext } from 'node:test';
-import Fastify from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { loadConfig, Secret } from '../../config.js';
-import { adminRoutes } from '../../http/admin/index.js';
-import { installErrorHandling } from '../../http/errors.js';
-import { openStore } from '../../store/index.js';
+import { loadConfig, startVerifier } from '../../index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'verifier/cli/main.ts');
@@ -29,23 +25,31 @@ export interface TestVerifier {
   dataDir: string;
 }
 
-/** A verifier with a fresh registry, closed (and its directory removed) when the test ends. */
-export async function startTestVerifier(t: TestContext): Promise<TestVerifier> {
+export interface VerifierOptions {
+  /** Leave ARRA_ADMIN_TOKEN unset, so the verifier generates `$ARRA_DATA_DIR/admin-token` itself. */
+  generateToken?: boolean;
+}
+
+/**
+ * The real verifier (`startVerifier`) on 127.0.0.1, ephemeral port, with a fresh SQLite registry in a
+ * temp directory; closed (and the directory removed) when the test ends.
+ */
+export async function startTestVerifier(t: TestContext, options: VerifierOptions = {}): Promise<TestVerifier> {
   const dataDir = await mkdtemp(join(tmpdir(), 'arra-cli-'));
-  const config = { ...loadConfig({ ARRA_DATA_DIR: dataDir, ARRA_LOG_LEVEL: 'silent' }), adminToken: new Secret(ADMIN_TOKEN), webhookSecret: 'x'.repeat(32) };
-  const store = await openStore({ dataDir });
-  const app = Fastify({ bodyLimit: config.bodyLimit, forceCloseConnections: true });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
-  await app.register(adminRoutes, { config, store, clock: Date, prefix: '/v1/admin' });
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const env = {
+    ARRA_DATA_DIR: dataDir,
+    ARRA_HTTP_PORT: '0',
+    ARRA_BIND: '127.0.0.1',
+    ARRA_LOG_LEVEL: 'silent',
+    ...(!options.generateToken && { ARRA_ADMIN_TOKEN: ADMIN_TOKEN }),
+  };
+  // The first-start notice prints the generated token: keep it out of the test output.
+  const verifier = await startVerifier(loadConfig(env), { stderr: new PassThrough().resume() });
   t.after(async () => {
-    await app.close();
-    store.close();
+    await verifier.close();
     await rm(dataDir, { recursive: true, force: true });
   });
-  return { url: address, dataDir };
+  return { url: verifier.url, dataDir };
 }
 
 export interface CliResult {
