@@ -11,6 +11,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
 import { migrate } from './migrations.js';
 
 export const DATABASE_FILE = 'registry.sqlite';
@@ -29,7 +30,7 @@ export function resolveDatabasePath(location: DatabaseLocation): string {
   throw new Error('openStore needs dataDir or path');
 }
 
-export function openDatabase(location: DatabaseLocation): Database.Database {
+export function openDatabase(location: DatabaseLocation, logger?: Logger): Database.Database {
   const path = resolveDatabasePath(location);
   createPrivateFile(path);
   const db = new Database(path, { fileMustExist: true });
@@ -38,7 +39,8 @@ export function openDatabase(location: DatabaseLocation): Database.Database {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    migrate(db);
+    const applied = migrate(db);
+    if (applied.length > 0) logger?.info({ path, applied }, 'registry schema migrated');
     return db;
   } catch (err) {
     db.close();

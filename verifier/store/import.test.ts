@@ -27,6 +27,13 @@ test('a bad row at the end of 10,000 writes nothing', async (t) => {
   });
   assert.equal(store.getDevice('dev-00000'), undefined);
   assert.deepEqual(store.listDevices().items.map((d) => d.id), ['taken']);
+  // Registered while the import hashes its passwords: only the transaction can see it, at its last row.
+  const racing = store.importDevices({ devices: [{ id: 'first', password: 'long enough' }, ...devices(10_000), { id: 'late' }] });
+  store.createDevice({ id: 'late' });
+  await assert.rejects(racing, (err: any) => err.code === 'conflict' && err.message.includes('devices.10001.id'));
+  assert.equal(store.getDevice('first'), undefined);
+  assert.equal(store.getDevice('dev-09999'), undefined);
+  assert.equal(store.listDevices().items.length, 2);
   // An invalid row is refused by validation before anything else.
   await assert.rejects(store.importDevices({ devices: [...devices(10), { id: 'bad/id' }] }), (err: any) => {
     return err.code === 'validation' && err.fields[0].path === 'devices.10.id';

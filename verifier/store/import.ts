@@ -30,31 +30,57 @@ export function createImportOps({ db, writer, now }: StoreContext): ImportOps {
   const insertCertificate = db.prepare(`INSERT INTO credentials (id, device_id, kind, fingerprint, created_at)
     VALUES (?, ?, 'x509', ?, ?)`);
 
+  function rejectRegistered(d: Parsed[number], i: number): void {
+    if (deviceExists.get(d.id)) throw new ConflictError(`devices.${i}.id: device ${d.id} already exists`);
+    if (d.certFingerprint !== undefined && fingerprintTaken.get(d.certFingerprint)) {
+      throw new ConflictError(`devices.${i}.certFingerprint: certificate ${d.certFingerprint} is already registered`);
+    }
+  }
+
   return {
     async importDevices(input) {
       const { devices } = parseInput(ImportBody, input);
       rejectDuplicates(devices);
-      const hashes = await Promise.all(devices.map((d) => (d.password === undefined ? null : hashPassword(d.password))));
+      // Checked before the (slow) hashing so a conflict fails fast, and again row by row inside the
+      // transaction, for anything registered meanwhile: a failing row rolls back every row before it.
+      devices.forEach(rejectRegistered);
+      const hashes = await hashAll(devices.map((d) => d.password));
       return writer.write((tx) => {
         const at = now();
         devices.forEach((d, i) => {
-          if (deviceExists.get(d.id)) throw new ConflictError(`devices.${i}.id: device ${d.id} already exists`);
+          rejectRegistered(d, i);
           insertDevice.run(d.id, Number(d.superuser), JSON.stringify(d.attributes), at, at);
           membership.set(d.id, d.groups, at);
           const hash = hashes[i];
           if (hash) insertPassword.run(randomUUID(), d.id, hash, at);
-          if (d.certFingerprint !== undefined) {
-            if (fingerprintTaken.get(d.certFingerprint)) {
-              throw new ConflictError(`devices.${i}.certFingerprint: certificate ${d.certFingerprint} is already registered`);
-            }
-            insertCertificate.run(randomUUID(), d.id, d.certFingerprint, at);
-          }
+          if (d.certFingerprint !== undefined) insertCertificate.run(randomUUID(), d.id, d.certFingerprint, at);
         });
         tx.changed({ kind: 'all' });
         return { created: devices.length };
       });
     },
   };
+}
+
+/**
+ * scrypt runs on libuv's thread pool (4 threads), which device logins share: hashing a whole import at
+ * once would queue every login behind it. Two at a time leaves the other threads to authentication.
+ * Each hash costs tens of milliseconds by design, so passwords, not inserts, bound a large import.
+ */
+const HASH_CONCURRENCY = 2;
+
+async function hashAll(passwords: Array<string | undefined>): Promise<Array<string | null>> {
+  const hashes: Array<string | null> = passwords.map(() => null);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < passwords.length) {
+      const i = next++;
+      const password = passwords[i];
+      if (password !== undefined) hashes[i] = await hashPassword(password);
+    }
+  }
+  await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
+  return hashes;
 }
 
 /** Duplicates inside the batch are refused before anything is hashed or written. */

@@ -5,7 +5,7 @@
  *
  * @module verifier/store/migrations
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from 'better-sqlite3';
 
@@ -20,6 +20,9 @@ export interface Migration {
 }
 
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  if (!existsSync(dir)) {
+    throw new Error(`migrations directory ${dir} is missing: copy verifier/store/migrations/*.sql next to the built store`);
+  }
   const migrations = readdirSync(dir)
     .map((name) => ({ name, match: FILE_PATTERN.exec(name) }))
     .filter((f) => f.match !== null)

@@ -52,7 +52,7 @@ export interface Store
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const path = resolveDatabasePath(options);
-  const db = openDatabase(options);
+  const db = openDatabase(options, options.logger);
   try {
     const clock = options.clock ?? Date;
     const ctx: StoreContext = { db, writer: createWriter(db, options.logger), now: () => clock.now(), logger: options.logger };
