@@ -32,6 +32,8 @@ export interface AuthenticateContext extends CredentialContext {
   lockout: Lockout;
   sleep: (ms: number) => Promise<void>;
   lockKeys: LockoutKeys;
+  /** Set when the lockout let this attempt through: it must be ended exactly once. */
+  lockoutBegun?: boolean;
   /** Where the token came from, if a token was presented. */
   tokenIn?: 'password' | 'username';
   identified?: Identified;
@@ -56,8 +58,9 @@ function rejectImpossibleInput(ctx: AuthenticateContext): Deny | undefined {
 }
 
 async function checkLockout(ctx: AuthenticateContext): Promise<Deny | undefined> {
-  const verdict = ctx.lockout.check(ctx.lockKeys);
+  const verdict = ctx.lockout.begin(ctx.lockKeys);
   if (verdict.locked) return deny('locked_out', 'too many failed attempts');
+  ctx.lockoutBegun = true;
   if (verdict.delayMs > 0) await ctx.sleep(verdict.delayMs);
   return undefined;
 }
@@ -151,15 +154,19 @@ function allowDecision(ctx: AuthenticateContext): AuthenticateDecision {
 
 /** Runs the steps, then feeds the outcome to the lockout counters. */
 export async function runAuthenticate(ctx: AuthenticateContext): Promise<AuthenticateDecision> {
-  for (const step of steps) {
-    const denied = await step(ctx);
-    if (denied) {
-      if (COUNTED.has(denied.reason)) ctx.lockout.recordFailure(ctx.lockKeys);
-      return denied;
+  try {
+    for (const step of steps) {
+      const denied = await step(ctx);
+      if (denied) {
+        if (COUNTED.has(denied.reason)) ctx.lockout.recordFailure(ctx.lockKeys);
+        return denied;
+      }
     }
+    if (ctx.device) ctx.lockout.recordSuccess(ctx.device.id);
+    return allowDecision(ctx);
+  } finally {
+    if (ctx.lockoutBegun) ctx.lockout.end(ctx.lockKeys);
   }
-  if (ctx.device) ctx.lockout.recordSuccess(ctx.device.id);
-  return allowDecision(ctx);
 }
 
 /** The lockout keys of a request: the device it claims to be (username, else client id) and its address. */

@@ -13,7 +13,7 @@ import { AclCache } from './acl-cache.js';
 import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
 import { createIdentityResolver, decideAuthorize, hasUnsafeIdentity, type IdentityQuery } from './authorize.js';
 import type { DeciderDeps, DecisionEvent } from './deps.js';
-import { StoreUnavailableError, VerifierError } from './errors.js';
+import { InternalError, VerifierError } from './errors.js';
 import { guardRegistry } from './guarded-registry.js';
 import { Lockout } from './lockout.js';
 import type { AuthenticateOptions, Decider } from './types.js';
@@ -53,7 +53,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
 
   /** Logs a fault and rethrows it as a VerifierError (never an allow, never swallowed). */
   function fault(err: unknown, kind: DecisionEvent['kind'], context: object): never {
-    const wrapped = err instanceof VerifierError ? err : new StoreUnavailableError('decision failed', { cause: err });
+    const wrapped = err instanceof VerifierError ? err : new InternalError('decision failed', { cause: err });
     logger.error({ err: wrapped, code: wrapped.code, kind, ...context }, `${kind} could not be decided`);
     throw wrapped;
   }

@@ -18,7 +18,8 @@ export type VerifierErrorCode =
   | 'ERR_KEY_UNAVAILABLE'
   | 'ERR_EXTERNAL_JWKS'
   | 'ERR_EXTERNAL_KEY_NOT_FOUND'
-  | 'ERR_INVALID_HASH';
+  | 'ERR_INVALID_HASH'
+  | 'ERR_INTERNAL';
 
 export class VerifierError extends Error {
   static readonly code: VerifierErrorCode | 'ERR_VERIFIER' = 'ERR_VERIFIER';
@@ -57,4 +58,10 @@ export class ExternalKeyNotFoundError extends VerifierError {
 export class InvalidHashError extends VerifierError {
   static override readonly code = 'ERR_INVALID_HASH';
   override readonly code = InvalidHashError.code;
+}
+
+/** Anything else that stopped a decision (a bug): reported as a fault, so it still fails closed. */
+export class InternalError extends VerifierError {
+  static override readonly code = 'ERR_INTERNAL';
+  override readonly code = InternalError.code;
 }

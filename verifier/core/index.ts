@@ -22,6 +22,7 @@ export { compileAcl, type SubstitutionValues } from './compile-acl.js';
 export {
   ExternalJwksError,
   ExternalKeyNotFoundError,
+  InternalError,
   InvalidHashError,
   KeyUnavailableError,
   StoreUnavailableError,

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Lockout } from './lockout.js';
+import { Lockout, type LockoutKeys } from './lockout.js';
 import { hashPassword } from './password.js';
 import { createHarness, TestClock } from './test-helpers.js';
+
+/** One attempt's view of the lockout, settled at once. */
+function probe(lockout: Lockout, keys: LockoutKeys) {
+  const verdict = lockout.begin(keys);
+  if (!verdict.locked) lockout.end(keys);
+  return verdict;
+}
 
 const config = { windowSeconds: 60, slowAfter: 2, lockAfter: 4, lockSeconds: 300, baseDelayMs: 100, maxDelayMs: 250, maxTrackedKeys: 3 };
 
@@ -11,18 +18,28 @@ test('failures slow down further attempts, growing and capped, then lock the dev
   const keys = { device: 'dev-1' };
   const delays: number[] = [];
   for (let i = 0; i < 4; i++) {
-    delays.push(lockout.check(keys).delayMs);
+    delays.push(probe(lockout, keys).delayMs);
     lockout.recordFailure(keys);
   }
   assert.deepEqual(delays, [0, 0, 100, 200]);
-  assert.deepEqual(lockout.check(keys), { locked: true, delayMs: 0 });
+  assert.deepEqual(probe(lockout, keys), { locked: true, delayMs: 0 });
   assert.deepEqual(lockout.stats(), { lockedDevices: 1, lockedAddresses: 0 });
+});
+
+test('attempts in flight count as failures, so a burst cannot pass the lock before the first one fails', () => {
+  const lockout = new Lockout(config, new TestClock());
+  const keys = { address: '10.0.0.66' };
+  const burst = Array.from({ length: 6 }, () => lockout.begin(keys));
+  assert.deepEqual(burst.map((v) => v.locked), [false, false, false, false, true, true]);
+  assert.deepEqual(burst.map((v) => v.delayMs), [0, 0, 100, 200, 0, 0]);
+  for (let i = 0; i < 4; i++) lockout.end(keys);
+  assert.deepEqual(probe(lockout, keys), { locked: false, delayMs: 0 }, 'settled attempts that did not fail are forgotten');
 });
 
 test('the delay is capped at maxDelayMs', () => {
   const lockout = new Lockout({ ...config, lockAfter: 10 }, new TestClock());
   for (let i = 0; i < 6; i++) lockout.recordFailure({ device: 'd' });
-  assert.equal(lockout.check({ device: 'd' }).delayMs, 250);
+  assert.equal(probe(lockout, { device: 'd' }).delayMs, 250);
 });
 
 test('failures leave the window, and a lock lifts after lockSeconds', () => {
@@ -31,12 +48,12 @@ test('failures leave the window, and a lock lifts after lockSeconds', () => {
   lockout.recordFailure({ device: 'd' });
   lockout.recordFailure({ device: 'd' });
   clock.advance(61);
-  assert.equal(lockout.check({ device: 'd' }).delayMs, 0, 'old failures forgotten');
+  assert.equal(probe(lockout, { device: 'd' }).delayMs, 0, 'old failures forgotten');
   for (let i = 0; i < 4; i++) lockout.recordFailure({ device: 'd' });
   clock.advance(299);
-  assert.equal(lockout.check({ device: 'd' }).locked, true);
+  assert.equal(probe(lockout, { device: 'd' }).locked, true);
   clock.advance(1);
-  assert.deepEqual(lockout.check({ device: 'd' }), { locked: false, delayMs: 0 });
+  assert.deepEqual(probe(lockout, { device: 'd' }), { locked: false, delayMs: 0 });
   assert.equal(lockout.stats().lockedDevices, 0);
 });
 
@@ -44,8 +61,8 @@ test('tracked keys are bounded: the least recently failed is forgotten', () => {
   const lockout = new Lockout(config, new TestClock());
   for (const device of ['a', 'b', 'c', 'd']) for (let i = 0; i < 4; i++) lockout.recordFailure({ device });
   assert.equal(lockout.stats().lockedDevices, 3);
-  assert.equal(lockout.check({ device: 'a' }).locked, false);
-  assert.equal(lockout.check({ device: 'd' }).locked, true);
+  assert.equal(probe(lockout, { device: 'a' }).locked, false);
+  assert.equal(probe(lockout, { device: 'd' }).locked, true);
 });
 
 test('authenticate: a guessed password locks that device, not another device, and success resets it', async (t) => {
@@ -64,6 +81,9 @@ test('authenticate: a guessed password locks that device, not another device, an
   assert.deepEqual(!locked.allow && locked.reason, 'locked_out', 'refused without checking the (right) password');
   assert.equal((await attempt('dev-2', 'dev-2-secret')).allow, true, 'another device is unaffected');
   assert.equal(h.decider.stats().lockedDevices, 1);
+  h.clock.advance(300);
+  const burst = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((guess) => attempt('dev-1', guess)));
+  assert.deepEqual(burst.map((d) => !d.allow && d.reason), ['bad_credentials', 'bad_credentials', 'bad_credentials', 'bad_credentials', 'locked_out', 'locked_out']);
   h.clock.advance(300);
   assert.equal((await attempt('dev-1', 'dev-1-secret')).allow, true, 'recovers after lockSeconds');
 });

@@ -10,6 +10,9 @@
  * address's (an attacker must not reset its address by logging in with its own device). Memory is
  * bounded: each table keeps at most `maxTrackedKeys` keys and forgets the least recently failed first.
  *
+ * Attempts still being checked count as failures until they settle (`begin` … `end`): a guesser
+ * firing many attempts at once must not slip them all past the counter before the first one fails.
+ *
  * @module verifier/core/lockout
  */
 import type { LockoutConfig } from './deps.js';
@@ -35,6 +38,8 @@ interface Entry {
 /** One table of failure counters (one for device ids, one for addresses). */
 class FailureTable {
   private readonly entries = new Map<string, Entry>();
+  /** Attempts in flight per key; a key is present only while it has some. */
+  private readonly pending = new Map<string, number>();
   constructor(
     private readonly config: LockoutConfig,
     private readonly clock: Clock,
@@ -56,11 +61,19 @@ class FailureTable {
   verdict(key: string): LockoutVerdict {
     const now = this.clock.now();
     const entry = this.current(key, now);
-    if (!entry) return { locked: false, delayMs: 0 };
-    if (entry.lockedUntil > now) return { locked: true, delayMs: 0 };
-    const over = entry.failures.length - this.config.slowAfter;
+    if (entry && entry.lockedUntil > now) return { locked: true, delayMs: 0 };
+    const count = (entry?.failures.length ?? 0) + (this.pending.get(key) ?? 0);
+    if (count >= this.config.lockAfter) return { locked: true, delayMs: 0 };
+    const over = count - this.config.slowAfter;
     if (over < 0) return { locked: false, delayMs: 0 };
     return { locked: false, delayMs: Math.min(this.config.baseDelayMs * 2 ** over, this.config.maxDelayMs) };
+  }
+
+  /** Counts an attempt in flight (`step` +1 when it starts, -1 when it settles). */
+  track(key: string, step: 1 | -1): void {
+    const count = (this.pending.get(key) ?? 0) + step;
+    if (count > 0) this.pending.set(key, count);
+    else this.pending.delete(key);
   }
 
   fail(key: string): void {
@@ -99,14 +112,29 @@ export class Lockout {
     this.addresses = new FailureTable(config, clock);
   }
 
-  /** Locked when either key is locked; the delay is the larger of the two. */
-  check(keys: LockoutKeys): LockoutVerdict {
+  /**
+   * Starts an attempt: locked when either key is locked; the delay is the larger of the two. Unless
+   * locked, the attempt counts as in flight until `end(keys)`, which the caller must call once.
+   */
+  begin(keys: LockoutKeys): LockoutVerdict {
     const device = keys.device === undefined ? undefined : this.devices.verdict(keys.device);
     const address = keys.address === undefined ? undefined : this.addresses.verdict(keys.address);
-    return {
+    const verdict = {
       locked: !!device?.locked || !!address?.locked,
       delayMs: Math.max(device?.delayMs ?? 0, address?.delayMs ?? 0),
     };
+    if (!verdict.locked) this.track(keys, 1);
+    return verdict;
+  }
+
+  /** Ends an attempt `begin` let through (after its failure or success was recorded). */
+  end(keys: LockoutKeys): void {
+    this.track(keys, -1);
+  }
+
+  private track(keys: LockoutKeys, step: 1 | -1): void {
+    if (keys.device !== undefined) this.devices.track(keys.device, step);
+    if (keys.address !== undefined) this.addresses.track(keys.address, step);
   }
 
   recordFailure(keys: LockoutKeys): void {
