@@ -10,7 +10,7 @@ import { AdapterConfigError, registerAdapters } from './index.js';
 import type { Decider } from '../verifier/core/types.js';
 import { LONG_PASSWORD, provisionCaptureDevices } from './test/fixtures.js';
 import { call } from './test/http.js';
-import { startVerifier } from './test/verifier.js';
+import { TEST_SECRET, startAdapterApp, startVerifier } from './test/verifier.js';
 
 const CHECKS = [
   ['POST', '/nanomq/auth', 'clientid=bob&username=bob&password=x'],
@@ -41,13 +41,13 @@ test('the secret in the header, the secret in the query string, or an allow-list
   const guarded = await startVerifier(t, { provision: provisionCaptureDevices });
   const user = { clientid: 'bob', username: 'bob', password: LONG_PASSWORD };
   assert.equal((await call(guarded.port, 'POST', '/go-auth/json/user', { body: user })).status, 200);
-  assert.equal((await call(guarded.port, 'POST', '/go-auth/json/user?secret=test-secret', { body: user, secret: null })).status, 200);
+  assert.equal((await call(guarded.port, 'POST', `/go-auth/json/user?secret=${TEST_SECRET}`, { body: user, secret: null })).status, 200);
   const listed = await startVerifier(t, { provision: provisionCaptureDevices, config: { webhookSecret: '', webhookAllow: ['10.0.0.0/8', '127.0.0.1'] } });
   assert.equal((await call(listed.port, 'POST', '/go-auth/json/user', { body: user, secret: null })).status, 200);
 });
 
 test('an empty configured secret never matches an empty presented one', async (t) => {
-  const { port } = await startVerifier(t, { config: { webhookSecret: '' } });
+  const { port } = await startAdapterApp(t, { config: { webhookSecret: '' } });
   assert.equal((await call(port, 'POST', '/nanomq/auth', { body: 'clientid=a', secret: '' })).status, 403);
 });
 
@@ -56,14 +56,14 @@ test('no log line carries the shared secret, a password or a token', async (t) =
   const token = await verifier.issueToken('bob');
   await call(verifier.port, 'GET', `/nanomq/auth?clientid=bob&username=bob&password=${encodeURIComponent(LONG_PASSWORD)}`);
   await call(verifier.port, 'GET', '/nanomq/auth?clientid=bob&username=bob&password=wrong-password-1');
-  await call(verifier.port, 'POST', '/go-auth/user?secret=test-secret', { body: { clientid: 'bob', username: 'bob', password: 'wrong-password-2' }, secret: null });
+  await call(verifier.port, 'POST', `/go-auth/user?secret=${TEST_SECRET}`, { body: { clientid: 'bob', username: 'bob', password: 'wrong-password-2' }, secret: null });
   await call(verifier.port, 'POST', '/go-auth/user?secret=bad-secret-3', { body: '{}', secret: null });
   await call(verifier.port, 'POST', '/go-auth/jwt/user', { body: 'null', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
   await call(verifier.port, 'POST', '/go-auth/user', { body: { clientid: 'bob', username: token, password: 'x' } });
   await call(verifier.port, 'POST', '/emqx/authn', { body: '{"clientid":"bob","password":"p4ssw0rd-in-bad-json', headers: { 'content-type': 'application/json' } });
   const text = JSON.stringify(verifier.logs);
   assert.ok(verifier.logs.length > 0);
-  for (const secret of ['test-secret', LONG_PASSWORD, encodeURIComponent(LONG_PASSWORD), 'wrong-password-1', 'wrong-password-2', 'bad-secret-3', token, 'p4ssw0rd']) {
+  for (const secret of [TEST_SECRET, LONG_PASSWORD, encodeURIComponent(LONG_PASSWORD), 'wrong-password-1', 'wrong-password-2', 'bad-secret-3', token, 'p4ssw0rd']) {
     assert.ok(!text.includes(secret), `logs contain ${secret}`);
   }
 });

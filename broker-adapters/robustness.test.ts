@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { Decider } from '../verifier/core/types.js';
 import { LONG_PASSWORD, provisionCaptureDevices } from './test/fixtures.js';
 import { call } from './test/http.js';
-import { startVerifier } from './test/verifier.js';
+import { TEST_SECRET, startAdapterApp, startVerifier } from './test/verifier.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -24,7 +24,7 @@ test('malformed, wrong-type, oversize and unsupported bodies are denies naming t
     ['/nanomq/acl', '[1,2]', JSON_TYPE, 400, 'ERR_ADAPTER_INVALID_FIELD'],
     ['/nanomq/auth', huge, JSON_TYPE, 413, 'FST_ERR_CTP_BODY_TOO_LARGE'],
     ['/nanomq/auth', 'clientid=bob', { 'content-type': 'application/xml' }, 415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE'],
-    ['/nanomq/auth', 'clientid=bob', { 'content-type': 'text/plain' }, 400, 'ERR_ADAPTER_INVALID_FIELD'],
+    ['/nanomq/auth', 'clientid=bob', { 'content-type': 'text/plain' }, 415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE'],
     ['/go-auth/json/acl', { acc: 9, clientid: 'bob', topic: 'a', username: 'bob' }, {}, 400, 'ERR_ADAPTER_INVALID_FIELD'],
     ['/go-auth/json/user', 'null', JSON_TYPE, 400, 'ERR_ADAPTER_INVALID_FIELD'],
     ['/go-auth/text/user', huge, JSON_TYPE, 413, 'FST_ERR_CTP_BODY_TOO_LARGE'],
@@ -55,7 +55,7 @@ test('a body cut short by the caller is never an allow and leaves the verifier s
   const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
   const body = JSON.stringify({ clientid: 'bob', username: 'bob', password: LONG_PASSWORD });
   for (const method of ['POST', 'GET']) {
-    const request = `${method} /go-auth/status/user HTTP/1.1\r\nHost: x\r\nx-arra-secret: test-secret\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 20}\r\n\r\n${body}`;
+    const request = `${method} /go-auth/status/user HTTP/1.1\r\nHost: x\r\nx-arra-secret: ${TEST_SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 20}\r\n\r\n${body}`;
     const answer = await rawExchange(port, request, 300);
     assert.doesNotMatch(answer, /^HTTP\/1\.1 2/, method);
   }
@@ -95,7 +95,7 @@ test('a decision core that throws gets a 5xx from every dialect, never an allow'
     authorize: () => Promise.reject(new Error('store gone')),
     isSuperuser: () => Promise.reject(new Error('store gone')),
   };
-  const { port } = await startVerifier(t, { decider: () => failing });
+  const { port } = await startAdapterApp(t, { decider: () => failing });
   const requests: Array<[string, string | object]> = [
     ['/nanomq/auth', 'clientid=bob&username=bob&password=x'],
     ['/nanomq/superuser', 'clientid=bob&username=bob'],
@@ -116,7 +116,7 @@ test('a decision core that throws gets a 5xx from every dialect, never an allow'
 });
 
 function getWithBody(path: string, body: string): string {
-  return `GET ${path} HTTP/1.1\r\nHost: x\r\nx-arra-secret: test-secret\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return `GET ${path} HTTP/1.1\r\nHost: x\r\nx-arra-secret: ${TEST_SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** Sends raw bytes; returns whatever came back when the server closed or `quietMs` passed without data. */

@@ -3,6 +3,8 @@
  *
  * @module broker-adapters/test/http
  */
+import { TEST_SECRET } from './verifier.js';
+
 export interface Reply {
   status: number;
   body: string;
@@ -15,7 +17,7 @@ export async function call(
   path: string,
   options: { body?: string | object; headers?: Record<string, string>; secret?: string | null } = {},
 ): Promise<Reply> {
-  const { body, secret = 'test-secret' } = options;
+  const { body, secret = TEST_SECRET } = options;
   const headers: Record<string, string> = { ...(secret !== null && { 'x-arra-secret': secret }), ...options.headers };
   let payload: string | undefined;
   if (typeof body === 'object') {
