@@ -34,12 +34,19 @@ export interface AuthenticateContext extends CredentialContext {
   lockKeys: LockoutKeys;
   /** Set when the lockout let this attempt through: it must be ended exactly once. */
   lockoutBegun?: boolean;
-  /** Where the token came from, if a token was presented. */
-  tokenIn?: 'password' | 'username';
+  presented: Presented;
   identified?: Identified;
   device?: DeviceRecord;
   acl?: CompiledAcl;
 }
+
+/** The credential a request presents, decided from its shape before anything is checked. */
+export type Presented =
+  | { kind: 'certificate'; fingerprint: string }
+  | { kind: 'subject'; subject: string }
+  | { kind: 'token'; token: string; carrier: 'password' | 'username' }
+  | { kind: 'password'; secret: string }
+  | { kind: 'none' };
 
 type Step = (ctx: AuthenticateContext) => Deny | undefined | Promise<Deny | undefined>;
 
@@ -65,32 +72,22 @@ async function checkLockout(ctx: AuthenticateContext): Promise<Deny | undefined>
   return undefined;
 }
 
-/** The token presented, if any, and where. A password that is not JWT-shaped is a password secret. */
-function presentedToken(ctx: AuthenticateContext): string | undefined {
-  const password = ctx.request.password || undefined;
-  if (password !== undefined && looksLikeJwt(password)) {
-    ctx.tokenIn = 'password';
-    return password;
-  }
-  if (password === undefined && ctx.username !== undefined && looksLikeJwt(ctx.username)) {
-    ctx.tokenIn = 'username';
-    return ctx.username;
-  }
-  return undefined;
-}
-
 async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOutcome | 'anonymous'> {
-  const { certFingerprint, certSubject, password } = ctx.request;
-  if (certFingerprint) return checkCertificateFingerprint(ctx, certFingerprint);
-  if (certSubject && ctx.options.trustCertSubject) return checkCertificateSubject(ctx, certSubject);
-  const token = presentedToken(ctx);
-  if (token !== undefined) return checkToken(ctx, token);
-  if (password) {
-    if (ctx.username === undefined) return refuse('bad_credentials', 'password without username');
-    return checkPassword(ctx, ctx.logger, ctx.username, password);
+  const presented = ctx.presented;
+  switch (presented.kind) {
+    case 'certificate':
+      return checkCertificateFingerprint(ctx, presented.fingerprint);
+    case 'subject':
+      return checkCertificateSubject(ctx, presented.subject);
+    case 'token':
+      return checkToken(ctx, presented.token);
+    case 'password':
+      if (ctx.username === undefined) return refuse('bad_credentials', 'password without username');
+      return checkPassword(ctx, ctx.logger, ctx.username, presented.secret);
+    case 'none':
+      if (ctx.config.allowAnonymous && ctx.username === undefined) return 'anonymous';
+      return refuse('no_credentials', 'no credential presented');
   }
-  if (ctx.config.allowAnonymous && ctx.username === undefined) return 'anonymous';
-  return refuse('no_credentials', 'no credential presented');
 }
 
 async function findCredential(ctx: AuthenticateContext): Promise<Deny | undefined> {
@@ -104,7 +101,7 @@ async function findCredential(ctx: AuthenticateContext): Promise<Deny | undefine
 /** A username beside a certificate or token must be the device it proves (not a second identity). */
 function checkUsername(ctx: AuthenticateContext): Deny | undefined {
   const { identified, username } = ctx;
-  if (!identified || username === undefined || ctx.tokenIn === 'username') return undefined;
+  if (!identified || username === undefined || isTokenInUsername(ctx.presented)) return undefined;
   if (username !== identified.deviceId) return deny('bad_credentials', 'username names another device than the credential');
   return undefined;
 }
@@ -128,7 +125,7 @@ function bindClientId(ctx: AuthenticateContext): Deny | undefined {
 
 function compileConnectionAcl(ctx: AuthenticateContext): undefined {
   const device = ctx.device ?? null;
-  const username = ctx.tokenIn === 'username' ? null : (ctx.username ?? null);
+  const username = isTokenInUsername(ctx.presented) ? null : (ctx.username ?? null);
   ctx.acl = compileAcl(
     ctx.registry.rulesFor(device),
     { clientId: ctx.request.clientId, username, deviceId: device?.id ?? null },
@@ -169,10 +166,32 @@ export async function runAuthenticate(ctx: AuthenticateContext): Promise<Authent
   }
 }
 
-/** The lockout keys of a request: the device it claims to be (username, else client id) and its address. */
-export function lockKeysFor(request: AuthenticateRequest, username: string | undefined): LockoutKeys {
-  const claimed = [username, request.clientId].find((name) => name !== undefined && isDeviceName(name) && !looksLikeJwt(name));
-  return { device: claimed, address: request.peerAddress || undefined };
+/**
+ * What the request presents, in resolution order. A password that is not JWT-shaped is a password
+ * secret; a JWT-shaped username with no password is mosquitto-go-auth's JWT mode.
+ */
+export function presentedCredential(request: AuthenticateRequest, username: string | undefined, options: AuthenticateOptions): Presented {
+  const password = request.password || undefined;
+  if (request.certFingerprint) return { kind: 'certificate', fingerprint: request.certFingerprint };
+  if (request.certSubject && options.trustCertSubject) return { kind: 'subject', subject: request.certSubject };
+  if (password !== undefined && looksLikeJwt(password)) return { kind: 'token', token: password, carrier: 'password' };
+  if (password === undefined && username !== undefined && looksLikeJwt(username)) return { kind: 'token', token: username, carrier: 'username' };
+  if (password !== undefined) return { kind: 'password', secret: password };
+  return { kind: 'none' };
+}
+
+function isTokenInUsername(presented: Presented): boolean {
+  return presented.kind === 'token' && presented.carrier === 'username';
+}
+
+/**
+ * The lockout keys of a request. The device key is the username of a password attempt: a password is
+ * the only secret that can be guessed, and counting certificate or token failures per claimed device
+ * would only let anyone lock a device out by naming it. Every attempt counts for its address.
+ */
+export function lockKeysFor(request: AuthenticateRequest, username: string | undefined, presented: Presented): LockoutKeys {
+  const device = presented.kind === 'password' && username !== undefined && isDeviceName(username) ? username : undefined;
+  return { device, address: request.peerAddress || undefined };
 }
 
 export function createAuthenticateContext(
@@ -181,6 +200,7 @@ export function createAuthenticateContext(
   options: AuthenticateOptions,
 ): AuthenticateContext {
   const username = request.username || undefined;
+  const presented = presentedCredential(request, username, options);
   return {
     request,
     username,
@@ -193,6 +213,7 @@ export function createAuthenticateContext(
     logger: deps.logger,
     lockout: deps.lockout,
     sleep: deps.sleep,
-    lockKeys: lockKeysFor(request, username),
+    presented,
+    lockKeys: lockKeysFor(request, username, presented),
   };
 }

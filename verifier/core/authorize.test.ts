@@ -145,11 +145,14 @@ test('a cached authorize takes well under 10 µs', async (t) => {
   for (let i = 0; i < 10; i++) h.registry.addRule({ topic: `sensors/${i}/+`, priority: i });
   const request: AuthorizeRequest = { deviceId: 'dev-1', clientId: 'dev-1', action: 'publish', topic: 'sensors/9/temp', qos: 1 };
   await h.decider.authorize(request);
-  const rounds = 20_000;
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < rounds; i++) await h.decider.authorize(request);
-  const perCallUs = Number(process.hrtime.bigint() - started) / rounds / 1000;
-  t.diagnostic(`cached authorize: ${perCallUs.toFixed(2)} µs`);
-  // The budget is 10 µs on a quiet machine; this one is shared, so allow headroom against flakes.
-  assert.ok(perCallUs < 50, `${perCallUs} µs per call`);
+  // The best of several batches: a shared machine's load spikes only ever make a batch slower.
+  const batches = Array.from({ length: 8 }, () => 0);
+  for (let b = 0; b < batches.length; b++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < 5000; i++) await h.decider.authorize(request);
+    batches[b] = Number(process.hrtime.bigint() - started) / 5000 / 1000;
+  }
+  const perCallUs = Math.min(...batches);
+  t.diagnostic(`cached authorize: ${perCallUs.toFixed(2)} µs (best batch)`);
+  assert.ok(perCallUs < 10, `${perCallUs} µs per call`);
 });

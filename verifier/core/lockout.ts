@@ -1,6 +1,7 @@
 /**
- * Brute-force protection. Failed authentications are counted per claimed device id and per peer
- * address in a sliding window (`windowSeconds`):
+ * Brute-force protection. Failed authentications are counted per device id (the username of password
+ * attempts, see `lockKeysFor` in `authenticate.ts`) and per peer address in a sliding window
+ * (`windowSeconds`):
  * - after `slowAfter` failures each further attempt waits `baseDelayMs`, doubling per failure, capped
  *   at `maxDelayMs` (the wait happens before the credential is checked);
  * - after `lockAfter` failures attempts are refused with `locked_out` for `lockSeconds`, without
