@@ -170,7 +170,7 @@ export async function runAuthenticate(ctx: AuthenticateContext): Promise<Authent
  * What the request presents, in resolution order. A password that is not JWT-shaped is a password
  * secret; a JWT-shaped username with no password is mosquitto-go-auth's JWT mode.
  */
-export function presentedCredential(request: AuthenticateRequest, username: string | undefined, options: AuthenticateOptions): Presented {
+function presentedCredential(request: AuthenticateRequest, username: string | undefined, options: AuthenticateOptions): Presented {
   const password = request.password || undefined;
   if (request.certFingerprint) return { kind: 'certificate', fingerprint: request.certFingerprint };
   if (request.certSubject && options.trustCertSubject) return { kind: 'subject', subject: request.certSubject };
@@ -189,7 +189,7 @@ function isTokenInUsername(presented: Presented): boolean {
  * the only secret that can be guessed, and counting certificate or token failures per claimed device
  * would only let anyone lock a device out by naming it. Every attempt counts for its address.
  */
-export function lockKeysFor(request: AuthenticateRequest, username: string | undefined, presented: Presented): LockoutKeys {
+function lockKeysFor(request: AuthenticateRequest, username: string | undefined, presented: Presented): LockoutKeys {
   const device = presented.kind === 'password' && username !== undefined && isDeviceName(username) ? username : undefined;
   return { device, address: request.peerAddress || undefined };
 }

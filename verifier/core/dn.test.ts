@@ -13,6 +13,8 @@ const commonNames: Array<[string, string | undefined]> = [
   ['commonName=dev-042', 'dev-042'],
   ['2.5.4.3=dev-042', 'dev-042'],
   ['CN=dev-042, O=Acme Devices, OU=fleet', 'dev-042'], // text after the CN is never part of it
+  ['CN=dev-043, O=CN-not-last', 'dev-043'], // NanoMQ %d of the captured %C bug (`cn=dev-043, O=CN-not-last`)
+  ['/CN=dev-043/O=CN-not-last', 'dev-043'],
   ['O=Acme', undefined],
   ['CN=a,CN=b', undefined], // two CNs: which one names the device depends on the spelling
   ['CN=', undefined],
