@@ -27,6 +27,16 @@ test('a subscription is allowed only when a rule covers the whole filter [MQTT-4
   assert.equal(await ask(h, { action: 'publish', topic: 'sensors/kitchen/temp' }), 'acl_denied', 'a subscribe rule does not allow publish');
 });
 
+test('a shared subscription is judged by its filter [MQTT-4.8.2-1] [MQTT-4.8.2-2]', async (t) => {
+  const h = await harness(t);
+  h.registry.addRule({ topic: 'sensors/#', action: 'subscribe' });
+  assert.equal(await ask(h, { action: 'subscribe', topic: '$share/workers/sensors/+/temp' }), 'allow');
+  assert.equal(await ask(h, { action: 'subscribe', topic: '$share/workers/other/#' }), 'acl_denied');
+  for (const topic of ['$share/workers', '$share//sensors/#', '$share/wo+rkers/sensors/#', '$share/workers/sensors/#/x']) {
+    assert.equal(await ask(h, { action: 'subscribe', topic }), 'invalid_request', topic);
+  }
+});
+
 test('the first matching rule wins, in priority order', async (t) => {
   const h = await harness(t);
   h.registry.addRule({ topic: 'sensors/#', priority: 20 });
