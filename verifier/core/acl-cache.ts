@@ -20,8 +20,11 @@ export interface ResolvedIdentity {
   verdicts: Map<string, AclVerdict>;
 }
 
-/** Most verdicts remembered per identity: devices publish to a handful of topics, so this rarely fills. */
-const MAX_VERDICTS = 256;
+/**
+ * Most verdicts remembered per identity. Devices use a handful of topics, so this rarely fills; kept
+ * small because it multiplies with `cacheSize` (100k identities × 32 verdicts stays in the tens of MB).
+ */
+const MAX_VERDICTS = 32;
 
 export function decisionKey(query: AclQuery): string {
   return `${query.action === 'publish' ? 'p' : 's'}${query.qos ?? '-'}${query.retain === undefined ? '-' : +query.retain}${query.topic}`;

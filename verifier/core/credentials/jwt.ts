@@ -3,7 +3,8 @@
  * EdDSA/ES256 (never `none`, never HS*: an HS256 token "signed" with our public key is refused by the
  * pin), issuer, audience, exp/iat/nbf with tolerance at the injected clock, and the `jti` must be
  * recorded for `sub` and not revoked. External issuers (EMQX-style JWKS): a group trusting the token's
- * `iss` supplies the JWKS URL, audience and algorithms; `sub` must be a member of such a group.
+ * `iss` supplies the JWKS URL, audience (checked when the group sets one) and algorithms (asymmetric
+ * ones only); `sub` must be a registered device in such a group; no `jti` record is needed.
  *
  * @module verifier/core/credentials/jwt
  */
