@@ -5,11 +5,20 @@
  * @module verifier/cli/import.test
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT } from './_exit-codes.js';
-import { runCli, runJson, startTestVerifier } from './test/helpers.js';
+import { ADMIN_TOKEN, ROOT, runCli, runJson, startTestVerifier } from './test/helpers.js';
+
+/** Async on purpose: the verifier answers from this same process, so its event loop must keep running. */
+function runProcess(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { env, cwd: ROOT, timeout: 120_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+  });
+}
 
 test('import of a 10,000-row CSV creates every device, and device list pages through all of them', async (t) => {
   const verifier = await startTestVerifier(t);
@@ -38,6 +47,23 @@ test('import of a JSON file prints a final line in human mode', async (t) => {
   assert.equal(imported.stdout, `imported 2 devices from ${file}\n`);
   // Not a terminal: no progress bar on stderr.
   assert.equal(imported.stderr, '');
+});
+
+test('on a terminal, import shows upload progress on stderr and ends with one final line', async (t) => {
+  if (!existsSync('/usr/bin/script')) return t.skip('util-linux script(1) is needed to give the CLI a terminal');
+  const verifier = await startTestVerifier(t);
+  const file = join(verifier.dataDir, 'tty.csv');
+  await writeFile(file, ['id', ...Array.from({ length: 20_000 }, (_, i) => `tty-${i}`)].join('\n'));
+  // script(1) runs the CLI on a pseudo-terminal, so stderr.isTTY is true as for a person at a shell.
+  const command = `${process.execPath} --import tsx verifier/cli/main.ts import ${file}`;
+  const result = await runProcess('/usr/bin/script', ['-qec', command, '/dev/null'], {
+    ...process.env,
+    ARRA_URL: verifier.url,
+    ARRA_ADMIN_TOKEN: ADMIN_TOKEN,
+  });
+  assert.match(result, /\ruploading tty\.csv \[#+-*\] +\d+% /);
+  assert.match(result, /100% [\d.]+\/[\d.]+ MB/);
+  assert.match(result, /\r\x1b\[2Kimported 20000 devices from .*tty\.csv\r?\n$/);
 });
 
 test('import of a CSV with a bad row exits 7, names the row, and creates nothing', async (t) => {

@@ -91,6 +91,10 @@ function report(error: unknown, out: Output): ExitCode {
 
 /** The process entry: `bin/arra-mq.js` calls this, and so does running this file directly. */
 export async function run(): Promise<void> {
+  // `arra-mq device list | head` closes the pipe early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   process.exitCode = await main(process.argv.slice(2), process, process.env);
 }
 

@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { loadConfig, startVerifier } from '../../index.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'verifier/cli/main.ts');
 export const BIN = join(ROOT, 'bin/arra-mq.js');
 
