@@ -2,8 +2,8 @@
  * PUBLISH / SUBSCRIBE decisions, the hot path. The identity (deviceId, else a device named by the
  * username, else by the client id; anonymous when allowed and no username was given) is resolved once
  * and cached with its compiled ACL (`acl-cache.ts`), which also remembers its verdicts: a repeated
- * decision is a topic check and two map lookups, a new one adds `checkAcl` from schemas. Allows are not logged here (metrics see them through `onDecision`);
- * denies are.
+ * decision is a topic check and two map lookups, a new one adds `checkAcl` from schemas. Allows are
+ * not logged here (the hot path; metrics see them through `onDecision`); denies are.
  *
  * @module verifier/core/authorize
  */
