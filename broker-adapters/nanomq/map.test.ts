@@ -1,0 +1,36 @@
+/**
+ * NanoMQ request mapping: parameters as NanoMQ names them become core requests, and the certificate
+ * subject counts only when trusted.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InvalidField } from '../errors.js';
+import { parseNanoParams, toAuthenticate, toAuthorizeRequests, toIdentity } from './map.js';
+
+const dn = 'C=DE, O=Acme Devices, OU=fleet, CN=dev-042';
+
+test('a SUBSCRIBE with several filters becomes one subscribe question per filter', () => {
+  const p = parseNanoParams({ clientid: 'c', username: 'bob', access: '1', topic: 'a/+/c,d/#' });
+  assert.deepEqual(toAuthorizeRequests(p, false), [
+    { clientId: 'c', username: 'bob', action: 'subscribe', topic: 'a/+/c' },
+    { clientId: 'c', username: 'bob', action: 'subscribe', topic: 'd/#' },
+  ]);
+  assert.throws(() => toAuthorizeRequests(parseNanoParams({ clientid: 'c', access: '1', topic: 'a,,b' }), false), InvalidField);
+  assert.throws(() => toAuthorizeRequests(parseNanoParams({ clientid: 'c', access: '2' }), false), { field: 'topic' });
+});
+
+test('the certificate subject names the device only when trusted, and %C is never read', () => {
+  const p = parseNanoParams({ clientid: 'c', cn: 'evil, O=x', dn, access: '2', topic: 't' });
+  assert.deepEqual(toIdentity(p, true), { clientId: 'c', deviceId: 'dev-042' });
+  assert.deepEqual(toIdentity(p, false), { clientId: 'c' });
+  const trusted = toAuthenticate(p, true);
+  assert.ok(trusted.ask && trusted.request.certSubject === dn && trusted.options.trustCertSubject);
+  assert.deepEqual(toAuthenticate(p, false), { ask: false, reason: 'no_credentials', message: 'certificate-only login refused: trustCertSubject is off' });
+});
+
+test('MQTT 3.1 is recognised by its protocol name and the no-parameters request is refused', () => {
+  const plan = toAuthenticate(parseNanoParams({ clientid: 'c', username: 'u', password: 'p', proto: 'MQIsdp' }), false);
+  assert.ok(plan.ask && plan.request.protocol === 'mqtt31');
+  assert.throws(() => parseNanoParams({}), { code: 'ERR_ADAPTER_INVALID_FIELD', field: 'clientid' });
+  assert.throws(() => parseNanoParams({ clientid: 'c', access: '3' }), { field: 'access' });
+});
