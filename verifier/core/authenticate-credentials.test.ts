@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
+import { AuthenticateDecision, type AuthenticateRequest } from '../../schemas/index.js';
 import { hashPassword } from './password.js';
 import { createHarness, type Harness } from './test-helpers.js';
 
@@ -151,4 +151,16 @@ test('every decision is reported for metrics with kind, allow, reason and durati
     { kind: 'authenticate', allow: true, durationMs: 'number' },
     { kind: 'authenticate', allow: false, reason: 'bad_credentials', durationMs: 'number' },
   ]);
+});
+
+test('allow and deny decisions match the wire contract exactly (the strict zod schema)', async (t) => {
+  const h = await harness(t, { config: { allowAnonymous: true } });
+  h.registry.addRule({ topic: 'devices/${device}/#', qos: [0, 1], retain: false });
+  h.registry.addRule({ subject: { kind: 'anonymous' }, topic: 'public/#', eq: true, permission: 'deny' });
+  const decisions = [
+    await authenticate(h, { certFingerprint: FP_1 }),
+    await authenticate(h, { clientId: 'guest' }),
+    await authenticate(h, { certFingerprint: 'c'.repeat(64) }),
+  ];
+  for (const decision of decisions) assert.deepEqual(AuthenticateDecision.parse(decision), decision);
 });
