@@ -59,7 +59,7 @@ export class Framer {
       if (buf.length - offset < total) break;
       const keepGoing = onFrame(buf.subarray(offset, offset + total));
       offset += total;
-      if (!keepGoing) return;
+      if (!keepGoing) break; // closed or throttled: the rest waits in `pending`
     }
     if (offset < buf.length) {
       // Copy the tail so a small leftover does not pin a large socket chunk in memory.
@@ -110,15 +110,45 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
 }
 
 /**
- * Is the topic of this PUBLISH frame well-formed UTF-8 [MQTT-1.5.3-1]? mqtt-packet decodes strings
- * leniently (bad bytes become U+FFFD), so the raw bytes are checked here, where they still exist.
+ * Parses a PUBLISH frame by hand: the hot path of the broker, where mqtt-packet's general parser
+ * (buffer list copies, debug calls) costs more than routing. A 5.0 PUBLISH with properties goes to
+ * mqtt-packet. The topic's raw bytes are checked for UTF-8 here [MQTT-1.5.3-1], since decoding
+ * replaces bad bytes silently.
  */
-export function publishTopicIsUtf8(frame: Buffer): boolean {
+export function parsePublish(frame: Buffer, version: ProtocolVersion): IPublishPacket {
+  const first = frame[0]!;
+  const qos = (first >> 1) & 0x03;
+  if (qos === 3) throw new MalformedPacketError('PUBLISH with QoS 3'); // [MQTT-3.3.1-4]
   let pos = 1;
   while (frame[pos]! & 0x80) pos++;
   pos++;
-  const length = frame.readUInt16BE(pos);
-  return isUtf8(frame.subarray(pos + 2, pos + 2 + length));
+  if (pos + 2 > frame.length) throw new MalformedPacketError('PUBLISH too short');
+  const topicEnd = pos + 2 + frame.readUInt16BE(pos);
+  if (topicEnd > frame.length) throw new MalformedPacketError('PUBLISH topic longer than the packet');
+  const topicBytes = frame.subarray(pos + 2, topicEnd);
+  if (!isUtf8(topicBytes)) throw new MalformedPacketError('topic is not valid UTF-8');
+  pos = topicEnd;
+  let messageId: number | undefined;
+  if (qos > 0) {
+    if (pos + 2 > frame.length) throw new MalformedPacketError('PUBLISH without packet identifier');
+    messageId = frame.readUInt16BE(pos);
+    if (messageId === 0) throw new MalformedPacketError('packet identifier 0'); // [MQTT-2.2.1-3]
+    pos += 2;
+  }
+  if (version === 5) {
+    if (pos >= frame.length) throw new MalformedPacketError('PUBLISH without property length');
+    if (frame[pos] !== 0) return parseFrame(frame, version) as IPublishPacket;
+    pos++;
+  }
+  return {
+    cmd: 'publish',
+    topic: topicBytes.toString('utf8'),
+    payload: frame.subarray(pos),
+    qos: qos as 0 | 1 | 2,
+    retain: (first & 0x01) !== 0,
+    dup: (first & 0x08) !== 0,
+    messageId,
+  };
 }
 
 /** Strings of other packets are checked after decoding: U+FFFD marks bytes that were not UTF-8. */
@@ -126,8 +156,17 @@ export function hasInvalidUtf8(value: string | undefined): boolean {
   return value !== undefined && (value.includes('\uFFFD') || value.includes('\u0000'));
 }
 
+const ACK_TYPES: Partial<Record<Packet['cmd'], number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
+
 /** Serialises a packet; throws when mqtt-packet refuses it (a broker bug, never client input). */
 export function encode(packet: Packet, version: ProtocolVersion): Buffer {
+  const ackType = ACK_TYPES[packet.cmd];
+  // Plain acknowledgements are 4 fixed bytes; they are as frequent as QoS 1/2 messages.
+  const ack = packet as { reasonCode?: number; properties?: object };
+  if (ackType !== undefined && (version < 5 || !ack.reasonCode) && ack.properties === undefined) {
+    const id = packet.messageId!;
+    return Buffer.from([ackType, 2, id >> 8, id & 0xff]);
+  }
   return mqttPacket.generate(packet, { protocolVersion: version });
 }
 

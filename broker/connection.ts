@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
 import type { AuthenticateAllow, AuthenticateRequest } from '../schemas/index.js';
 import type { BrokerCore } from './broker.js';
-import { Framer, Writer, connectProtocol, encode, encodePublish, parseFrame, publishTopicIsUtf8, restampPublish } from './codec.js';
+import { Framer, Writer, connectProtocol, encode, encodePublish, parseFrame, parsePublish, restampPublish } from './codec.js';
 import type { ProtocolVersion } from './codec.js';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 import { dispatch } from './handlers/index.js';
@@ -60,6 +60,8 @@ export class Connection {
   clientReceiveMaximum = 65535;
   /** Publish ACL verdicts by `qos|retain|topic`, dropped when the ACL changes. */
   aclCache: Map<string, boolean> | null = null;
+  /** Reading paused because a subscriber this client publishes to cannot keep up. */
+  throttled = false;
   readonly writer: Writer;
   private readonly framer: Framer;
   private pending: Buffer[] | null = null;
@@ -126,6 +128,22 @@ export class Connection {
     }
   }
 
+  /** Stops reading this client (flow control for QoS 1/2 towards a slow subscriber). */
+  pauseReading(): void {
+    if (this.throttled || this.state === 'closed') return;
+    this.throttled = true;
+    this.stream.pause();
+  }
+
+  /** Reads again, starting with the frames that were already buffered. */
+  resumeReading(): void {
+    if (!this.throttled || this.state === 'closed') return;
+    this.throttled = false;
+    this.lastSeen = Date.now(); // the pause was ours; it must not count against its keep alive
+    this.stream.resume();
+    this.onData(Buffer.alloc(0));
+  }
+
   /** CONNECT is being decided: hold frames that arrive meanwhile, in order. */
   holdFrames(): void {
     this.pending ??= [];
@@ -157,16 +175,13 @@ export class Connection {
     }
     try {
       const type = frame[0]! >> 4;
-      if (type === PUBLISH_TYPE && !publishTopicIsUtf8(frame)) {
-        throw new MalformedPacketError('topic is not valid UTF-8'); // [MQTT-1.5.3-1]
-      }
       if (type === CONNECT_TYPE && this.state === 'new' && !this.acceptsProtocol(frame)) return false;
-      dispatch(this, parseFrame(frame, this.version));
+      dispatch(this, type === PUBLISH_TYPE ? parsePublish(frame, this.version) : parseFrame(frame, this.version));
     } catch (error) {
       this.fail(error);
       return false;
     }
-    return (this.state as ConnectionState) !== 'closed'; // a handler may have closed it
+    return (this.state as ConnectionState) !== 'closed' && !this.throttled; // a handler may have closed or throttled it
   }
 
   /** Turns a fault into the right disconnect: malformed 0x81, too large 0x95, protocol 0x82 or its own code. */

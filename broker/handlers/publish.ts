@@ -96,7 +96,9 @@ function authorize(connection: Connection, packet: IPublishPacket, topic: string
 }
 
 function toMessage(connection: Connection, packet: IPublishPacket, topic: string): Message {
-  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  // A copy: the parsed payload is a view into the socket's read chunk, which a retained or queued
+  // message would otherwise keep alive whole.
+  const payload = Buffer.from(packet.payload);
   const expiry = packet.properties?.messageExpiryInterval;
   return {
     topic,

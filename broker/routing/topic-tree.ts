@@ -97,31 +97,34 @@ export class TopicTree {
    * [MQTT-4.7.1-2].
    */
   match(topic: string, onSub: (sub: Subscription) => void, onGroup: (group: ShareGroup) => void): void {
-    const levels = topic.split('/');
-    const visit = (node: Node): void => {
-      if (node.subs !== undefined) for (const sub of node.subs.values()) onSub(sub);
-      if (node.groups !== undefined) for (const group of node.groups.values()) onGroup(group);
-    };
-    const walk = (node: Node, depth: number): void => {
-      const children = node.children;
-      if (depth === levels.length) {
-        visit(node);
-        const hash = children?.get('#');
-        if (hash !== undefined) visit(hash);
-        return;
-      }
-      if (children === undefined) return;
-      const wildcardsAllowed = depth > 0 || !topic.startsWith('$');
-      if (wildcardsAllowed) {
-        const hash = children.get('#');
-        if (hash !== undefined) visit(hash);
-        const plus = children.get('+');
-        if (plus !== undefined) walk(plus, depth + 1);
-      }
-      const exact = children.get(levels[depth]!);
-      if (exact !== undefined) walk(exact, depth + 1);
-    };
-    walk(this.root, 0);
+    this.walk(this.root, topic.split('/'), 0, topic.startsWith('$'), onSub, onGroup);
+  }
+
+  /** Recursive descent; a method rather than a closure so a PUBLISH allocates no functions. */
+  private walk(
+    node: Node,
+    levels: string[],
+    depth: number,
+    dollar: boolean,
+    onSub: (sub: Subscription) => void,
+    onGroup: (group: ShareGroup) => void,
+  ): void {
+    const children = node.children;
+    if (depth === levels.length) {
+      visit(node, onSub, onGroup);
+      const hash = children?.get('#');
+      if (hash !== undefined) visit(hash, onSub, onGroup);
+      return;
+    }
+    if (children === undefined) return;
+    if (depth > 0 || !dollar) {
+      const hash = children.get('#');
+      if (hash !== undefined) visit(hash, onSub, onGroup);
+      const plus = children.get('+');
+      if (plus !== undefined) this.walk(plus, levels, depth + 1, dollar, onSub, onGroup);
+    }
+    const exact = children.get(levels[depth]!);
+    if (exact !== undefined) this.walk(exact, levels, depth + 1, dollar, onSub, onGroup);
   }
 
   private nodeFor(filter: string, create: boolean): Node | undefined {
@@ -155,4 +158,9 @@ export class TopicTree {
       parent.children!.delete(level);
     }
   }
+}
+
+function visit(node: Node, onSub: (sub: Subscription) => void, onGroup: (group: ShareGroup) => void): void {
+  if (node.subs !== undefined) for (const sub of node.subs.values()) onSub(sub);
+  if (node.groups !== undefined) for (const group of node.groups.values()) onGroup(group);
 }

@@ -10,6 +10,7 @@ import type { BrokerCore } from '../broker.js';
 import type { Connection } from '../connection.js';
 import { RC } from '../reason-codes.js';
 import { route } from '../routing/router.js';
+import { releasePublishers } from './outbox.js';
 import type { PendingWill, Session } from './session.js';
 
 /** Session Expiry Interval meaning "never" [MQTT-3.1.2-11]. */
@@ -28,6 +29,7 @@ export function endConnection(core: BrokerCore, connection: Connection): void {
     return;
   }
   session.connection = null;
+  releasePublishers(session);
   if (will !== null) {
     if (will.publishAt <= now) publishWill(core, session.clientId, will);
     else session.will = will;
@@ -83,7 +85,7 @@ function checkDeadlines(core: BrokerCore, connection: Connection, now: number): 
   }
   if (connection.state !== 'connected') return;
   // One and a half keep alive periods without a packet [MQTT-3.1.2-24] (5.0: [MQTT-3.1.2-22]).
-  if (connection.keepAliveMs > 0 && now - connection.lastSeen > connection.keepAliveMs * 1.5) {
+  if (connection.keepAliveMs > 0 && !connection.throttled && now - connection.lastSeen > connection.keepAliveMs * 1.5) {
     return connection.disconnect(RC.keepAliveTimeout, 'keep alive timeout');
   }
   if (connection.credentialExpiresAt > 0 && now >= connection.credentialExpiresAt) {

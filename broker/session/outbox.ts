@@ -52,9 +52,18 @@ export function drain(core: BrokerCore, session: Session): void {
       if (!isExpired(next.message, Date.now())) connection.sendPublish(next.message, 0, next.retain, 0, false, next.subIds);
       continue;
     }
-    if (!sendInflight(core, session, next)) return;
+    if (!sendInflight(core, session, next)) break;
     queue.shift();
   }
+  if (session.blocked !== null && queue.length <= core.limits.maxQueuedPerSession / 4) releasePublishers(session);
+}
+
+/** Lets the publishers paused for this session read again. */
+export function releasePublishers(session: Session): void {
+  const blocked = session.blocked;
+  if (blocked === null) return;
+  session.blocked = null;
+  for (const connection of blocked) connection.resumeReading();
 }
 
 /** After a reconnect: resend unacknowledged PUBLISHes (DUP) and PUBRELs in order, then the queue. */
@@ -84,9 +93,23 @@ function sendInflight(core: BrokerCore, session: Session, item: Queued): boolean
 
 function enqueue(core: BrokerCore, session: Session, item: Queued): void {
   const queue = (session.queue ??= []);
+  if (session.connection !== null && queue.length >= core.limits.maxQueuedPerSession / 2) throttle(core, session, item.message);
   if (queue.length >= core.limits.maxQueuedPerSession) {
     queue.shift(); // drop-oldest: the newest state of a device is worth more than its history
     core.counters.droppedMessages++;
   }
   queue.push(item);
+}
+
+/**
+ * Flow control: an online subscriber whose queue is half full pauses the publisher feeding it, so
+ * QoS 1/2 traffic slows to the subscriber's pace instead of being dropped. Offline sessions never
+ * pause anyone: a device being away must not stall the others.
+ */
+function throttle(core: BrokerCore, session: Session, message: Message): void {
+  if (message.origin === undefined) return;
+  const publisher = core.sessions.get(message.origin)?.connection;
+  if (publisher == null || publisher === session.connection || publisher.state !== 'connected') return;
+  (session.blocked ??= new Set()).add(publisher);
+  publisher.pauseReading();
 }

@@ -52,6 +52,8 @@ export class Session {
   /** While disconnected: when the session ends (ms since epoch); null = never. */
   expiresAt: number | null = null;
   will: PendingWill | null = null;
+  /** Publishers paused because this session's queue is full; resumed when it drains. */
+  blocked: Set<Connection> | null = null;
   private nextPacketId = 1;
 
   constructor(readonly clientId: string) {}

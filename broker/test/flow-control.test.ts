@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
+import { rawConnect, rawSubscribe, sleep, startBroker } from './helpers.js';
+
+test('a slow QoS 1 subscriber pauses its publisher instead of losing messages', async (t) => {
+  const h = await startBroker(t, undefined, { limits: { maxInflight: 2, maxQueuedPerSession: 8 } });
+  const sub = await rawConnect(t, h, 4, 'slow');
+  await rawSubscribe(sub, { f: 1 });
+  const pub = await rawConnect(t, h, 4, 'fast');
+  const frames = Array.from({ length: 40 }, (_, i) =>
+    mqttPacket.generate({ cmd: 'publish', topic: 'f', payload: Buffer.from(String(i)), qos: 1, messageId: i + 1, retain: false, dup: false }),
+  );
+  pub.send(Buffer.concat(frames));
+  await sleep(200);
+  const pubacksWhileStalled = pub.packets.length;
+  assert.ok(pubacksWhileStalled < 40, `publisher was not paused (${pubacksWhileStalled} PUBACKs)`);
+  const received: string[] = [];
+  while (received.length < 40) {
+    const p = (await sub.next()) as IPublishPacket;
+    received.push(p.payload.toString());
+    sub.send({ cmd: 'puback', messageId: p.messageId });
+  }
+  assert.deepEqual(received, frames.map((_, i) => String(i)));
+  assert.equal(h.broker.stats().droppedMessages, 0);
+});
+
+test('a QoS 0 subscriber whose socket backs up loses QoS 0 messages, counted, and the broker stays responsive', async (t) => {
+  const h = await startBroker(t, undefined, { limits: { maxWriteBufferBytes: 16 * 1024 } });
+  const sub = await rawConnect(t, h, 4, 'stuck');
+  await rawSubscribe(sub, { flood: 0 });
+  sub.socket.pause(); // stop reading: the kernel buffers fill, then our write buffer
+  const pub = await rawConnect(t, h, 4, 'pub');
+  const frame = mqttPacket.generate({ cmd: 'publish', topic: 'flood', payload: Buffer.alloc(1024), qos: 0, retain: false, dup: false });
+  for (let i = 0; i < 20; i++) {
+    pub.send(Buffer.concat(Array.from({ length: 200 }, () => frame)));
+    await sleep(10);
+  }
+  await sleep(200);
+  assert.ok(h.broker.stats().droppedMessages > 0);
+  pub.send({ cmd: 'pingreq' });
+  assert.equal((await pub.next()).cmd, 'pingresp');
+});
