@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
+import pino from 'pino';
 import { AdapterConfigError, registerAdapters } from './index.js';
 import type { Decider } from '../verifier/core/types.js';
 import { LONG_PASSWORD, provisionCaptureDevices } from './test/fixtures.js';
@@ -66,6 +67,18 @@ test('no log line carries the shared secret, a password or a token', async (t) =
   for (const secret of [TEST_SECRET, LONG_PASSWORD, encodeURIComponent(LONG_PASSWORD), 'wrong-password-1', 'wrong-password-2', 'bad-secret-3', token, 'p4ssw0rd']) {
     assert.ok(!text.includes(secret), `logs contain ${secret}`);
   }
+});
+
+test('adapter log lines go to the logger passed in the options', async (t) => {
+  const lines: string[] = [];
+  const app = Fastify();
+  t.after(() => app.close());
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const decider = {} as Decider;
+  await app.register(registerAdapters, { decider, logger, config: { webhookSecret: 'a-long-enough-secret', webhookAllow: [], trustCertSubject: false } });
+  const reply = await app.inject({ method: 'POST', url: '/nanomq/auth', payload: 'clientid=c' });
+  assert.equal(reply.statusCode, 401);
+  assert.ok(lines.some((line) => line.includes('adapter caller refused')));
 });
 
 test('a webhookAllow entry that is not an address or CIDR stops the verifier at startup', async () => {

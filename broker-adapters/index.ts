@@ -38,7 +38,7 @@ export interface AdapterOptions {
 
 export { AdapterError, InvalidField, CallerUnknown, CallerSecretWrong, AdapterConfigError } from './errors.js';
 export type { AdapterErrorCode } from './errors.js';
-export { SECRET_HEADER } from './guard.js';
+export { createGuard, SECRET_HEADER, SECRET_QUERY, type GuardConfig } from './guard.js';
 
 /** Registers every dialect. Throws `AdapterConfigError` when `webhookAllow` holds something that is not a CIDR. */
 export async function registerAdapters(app: FastifyInstance, opts: AdapterOptions): Promise<void> {
