@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AuthenticateDecision, type AuthenticateRequest } from '../../schemas/index.js';
 import { hashPassword } from './password.js';
-import { createHarness, type Harness } from './test-helpers.js';
+import { createHarness, type Harness } from './test/helpers.js';
 
 const FP_1 = 'a'.repeat(64);
 const FP_2 = 'b'.repeat(64);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Lockout, type LockoutKeys } from './lockout.js';
 import { hashPassword } from './password.js';
-import { createHarness, TestClock } from './test-helpers.js';
+import { createHarness, TestClock } from './test/helpers.js';
 
 /** One attempt's view of the lockout, settled at once. */
 function probe(lockout: Lockout, keys: LockoutKeys) {

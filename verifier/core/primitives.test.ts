@@ -7,7 +7,7 @@ import { InvalidHashError, KeyUnavailableError, VerifierError } from './errors.j
 import { issueDeviceToken } from './issue-token.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { generateSigningKey } from './signing-keys.js';
-import { createTestKeyRing, TestClock } from './test-helpers.js';
+import { createTestKeyRing, TestClock } from './test/helpers.js';
 import { certFingerprint, fingerprintsEqual } from './x509.js';
 
 test('hashPassword salts scrypt and verifyPassword accepts only the same secret', async () => {

@@ -3,13 +3,13 @@
  * logger that keeps its lines. The core is pure, so these stand in for the SQLite store (tested by its
  * owner against a real file); everything cryptographic stays real (jose keys, scrypt).
  *
- * @module verifier/core/test-helpers
+ * @module verifier/core/test/helpers
  */
 import type { TestContext } from 'node:test';
 import { importJWK } from 'jose';
-import type { Change } from '../../schemas/index.js';
-import { createDecider, type ManagedDecider } from './decider.js';
-import type { DeciderConfig, DeciderDeps, Logger } from './deps.js';
+import type { Change } from '../../../schemas/index.js';
+import { createDecider, type ManagedDecider } from '../decider.js';
+import type { DeciderConfig, DeciderDeps, Logger } from '../deps.js';
 import type {
   CertificateCredential,
   Clock,
@@ -20,9 +20,9 @@ import type {
   PasswordCredential,
   RegistryStore,
   TokenRecord,
-} from './ports.js';
-import { generateSigningKey, type GeneratedSigningKey } from './signing-keys.js';
-import type { AclRule } from './types.js';
+} from '../ports.js';
+import { generateSigningKey, type GeneratedSigningKey } from '../signing-keys.js';
+import type { AclRule } from '../types.js';
 
 export class MemoryRegistry implements RegistryStore {
   devices = new Map<string, DeviceRecord>();
