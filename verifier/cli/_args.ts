@@ -17,7 +17,7 @@ export type OptionsSpec = Record<string, OptionSpec>;
 /** Options every command accepts, wherever they appear on the line. */
 export const globalOptions = {
   url: { type: 'string', valueName: 'URL', description: 'verifier base URL (default $ARRA_URL or http://127.0.0.1:8080)' },
-  token: { type: 'string', valueName: 'T', description: 'admin token (default $ARRA_ADMIN_TOKEN or $ARRA_DATA_DIR/admin-token)' },
+  token: { type: 'string', valueName: 'T', description: 'admin token; visible in the process list, prefer --token-file (default $ARRA_ADMIN_TOKEN, then $ARRA_DATA_DIR/admin-token)' },
   'token-file': { type: 'string', valueName: 'FILE', description: 'read the admin token from FILE' },
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
   help: { type: 'boolean', short: 'h', description: 'show help' },

@@ -81,6 +81,14 @@ test('device add --password without a value prints the generated password once; 
   assert.equal(typeof generated.json.secret, 'string');
   assert.equal(generated.json.credential.kind, 'password');
 
+  const human = await runCli(verifier, ['device', 'add', 'pw-h', '--group', 'g1', '--password']);
+  assert.equal(human.code, EXIT.OK, human.stderr);
+  // One record, keys aligned: the password line lines up with the device's own lines.
+  const valueColumn = (key: string) => new RegExp(`^${key} +`, 'm').exec(human.stdout)?.[0].length;
+  assert.equal(valueColumn('password'), valueColumn('id'));
+  assert.match(human.stdout, /^groups +g1$/m);
+  assert.match(human.stderr, /shown only this once/);
+
   const given = await runCli(verifier, ['device', 'add', 'pw-2', '--password', 'correct-horse-battery']);
   assert.equal(given.code, EXIT.OK, given.stderr);
   assert.doesNotMatch(given.stdout + given.stderr, /correct-horse-battery/);

@@ -8,9 +8,11 @@ import type { AclSubject } from '../../../schemas/acl.js';
 import type { Credential, Device, Group, Rule, SigningKeyInfo } from '../../../schemas/admin.js';
 import { formatRecord, formatTable, list, when, yesNo, type Column } from '../_output.js';
 
-export function deviceRecord(device: Device): string {
+type Pairs = Array<readonly [string, string | undefined]>;
+
+export function devicePairs(device: Device): Pairs {
   const attributes = Object.entries(device.attributes).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return formatRecord([
+  return [
     ['id', device.id],
     ['enabled', device.enabled ? 'yes' : `no${device.disabledReason ? ` (${device.disabledReason})` : ''}`],
     ['groups', list(device.groups)],
@@ -19,7 +21,11 @@ export function deviceRecord(device: Device): string {
     ['attributes', list(attributes)],
     ['created', when(device.createdAt)],
     ['updated', when(device.updatedAt)],
-  ]);
+  ];
+}
+
+export function deviceRecord(device: Device): string {
+  return formatRecord(devicePairs(device));
 }
 
 export const deviceColumns: ReadonlyArray<Column<Device>> = [
@@ -38,8 +44,8 @@ export const credentialColumns: ReadonlyArray<Column<Credential>> = [
   { header: 'fingerprint', value: (c) => c.fingerprint ?? '-' },
 ];
 
-export function credentialRecord(credential: Credential): string {
-  return formatRecord([
+export function credentialPairs(credential: Credential): Pairs {
+  return [
     ['credential', credential.id],
     ['device', credential.deviceId],
     ['kind', credential.kind],
@@ -47,7 +53,11 @@ export function credentialRecord(credential: Credential): string {
     ['not after', when(credential.notAfter)],
     ['fingerprint', credential.fingerprint],
     ['subject', credential.subject ?? undefined],
-  ]);
+  ];
+}
+
+export function credentialRecord(credential: Credential): string {
+  return formatRecord(credentialPairs(credential));
 }
 
 export function subjectText(subject: AclSubject): string {

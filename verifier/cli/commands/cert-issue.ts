@@ -14,7 +14,7 @@ import { defineCommand } from '../_command.js';
 import { ConflictError } from '../_errors.js';
 import { formatRecord } from '../_output.js';
 import { paths } from './_paths.js';
-import { credentialRecord } from './_render.js';
+import { credentialPairs } from './_render.js';
 
 export default defineCommand({
   usage: 'cert issue DEVICE [--out DIR] [--days N]',
@@ -41,7 +41,7 @@ export default defineCommand({
     // The CA certificate is public and the same for every device: overwriting it is fine.
     await writeFile(files.ca, issued.caPem);
     ctx.out.result({ credential: issued.credential, files }, () =>
-      [credentialRecord(issued.credential), formatRecord([['key file', files.key], ['cert file', files.cert], ['ca file', files.ca]])].join('\n'),
+      formatRecord([...credentialPairs(issued.credential), ['key file', files.key], ['cert file', files.cert], ['ca file', files.ca]]),
     );
   },
 });

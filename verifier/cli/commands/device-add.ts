@@ -10,7 +10,7 @@ import { defineCommand } from '../_command.js';
 import { CliError, UsageError } from '../_errors.js';
 import { formatRecord } from '../_output.js';
 import { paths } from './_paths.js';
-import { deviceRecord } from './_render.js';
+import { devicePairs, deviceRecord } from './_render.js';
 
 export default defineCommand({
   usage: 'device add ID [--group G]... [--superuser] [--no-clientid-match] [--password [SECRET]] [--attr k=v]...',
@@ -52,7 +52,7 @@ export default defineCommand({
       });
     if (created.secret !== undefined) ctx.out.note('The generated password is shown only this once.');
     ctx.out.result({ device, credential: created.credential, ...(created.secret !== undefined && { secret: created.secret }) }, () =>
-      [deviceRecord(device), formatRecord([['credential', created.credential.id], ['password', created.secret]])].join('\n'),
+      formatRecord([...devicePairs(device), ['credential', created.credential.id], ['password', created.secret]]),
     );
   },
 });
