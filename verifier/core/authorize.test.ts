@@ -150,19 +150,13 @@ test('a registry that throws makes authorize reject with ERR_STORE_UNAVAILABLE',
   await assert.rejects(h.decider.isSuperuser({ clientId: 'dev-1' }), { code: 'ERR_STORE_UNAVAILABLE' });
 });
 
-test('a cached authorize takes well under 10 µs', async (t) => {
+test('a repeated authorize is answered from the cache without reading the registry', async (t) => {
   const h = await harness(t);
   for (let i = 0; i < 10; i++) h.registry.addRule({ topic: `sensors/${i}/+`, priority: i });
   const request: AuthorizeRequest = { deviceId: 'dev-1', clientId: 'dev-1', action: 'publish', topic: 'sensors/9/temp', qos: 1 };
-  await h.decider.authorize(request);
-  // The best of several batches: a shared machine's load spikes only ever make a batch slower.
-  const batches = Array.from({ length: 8 }, () => 0);
-  for (let b = 0; b < batches.length; b++) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < 5000; i++) await h.decider.authorize(request);
-    batches[b] = Number(process.hrtime.bigint() - started) / 5000 / 1000;
-  }
-  const perCallUs = Math.min(...batches);
-  t.diagnostic(`cached authorize: ${perCallUs.toFixed(2)} µs (best batch)`);
-  assert.ok(perCallUs < 10, `${perCallUs} µs per call`);
+  assert.equal((await h.decider.authorize(request)).allow, true);
+  // Speed is measured in `npm run bench:verifier`; here we prove the path: a broken registry is not touched.
+  h.registry.broken = true;
+  for (let i = 0; i < 100; i++) assert.equal((await h.decider.authorize(request)).allow, true);
+  assert.ok(h.decider.stats().cache.hits >= 100);
 });
