@@ -147,6 +147,7 @@ export class Connection {
   /** CONNECT is being decided: hold frames that arrive meanwhile, in order. */
   holdFrames(): void {
     this.pending ??= [];
+    this.stream.pause(); // bounds what a client can pile up before it is authenticated
   }
 
   /** CONNECT was accepted: process the held frames. */
@@ -154,6 +155,7 @@ export class Connection {
     const held = this.pending;
     this.pending = null;
     if (held === null) return;
+    if (!this.throttled) this.stream.resume();
     for (const frame of held) if (!this.onFrame(frame)) return;
   }
 

@@ -29,6 +29,11 @@ export interface BrokerLimits {
   maxRetained: number;
   /** QoS 0 messages are dropped for a client whose socket has this many bytes unsent. */
   maxWriteBufferBytes: number;
+  /**
+   * Longest a slow subscriber may hold its publishers paused, ms; after that it loses messages
+   * (drop-oldest) instead, so one stuck device cannot stall the others for long.
+   */
+  maxThrottleMs: number;
   /** Timer wheel tick: keepalive, credential expiry, will delay and session expiry are checked this often, ms. */
   tickMs: number;
 }
@@ -46,6 +51,7 @@ export const defaultLimits: Readonly<BrokerLimits> = Object.freeze({
   authTimeoutMs: 5_000,
   maxRetained: 100_000,
   maxWriteBufferBytes: 4 * 1024 * 1024,
+  maxThrottleMs: 5_000,
   tickMs: 1000,
 });
 

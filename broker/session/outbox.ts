@@ -55,7 +55,10 @@ export function drain(core: BrokerCore, session: Session): void {
     if (!sendInflight(core, session, next)) break;
     queue.shift();
   }
-  if (session.blocked !== null && queue.length <= core.limits.maxQueuedPerSession / 4) releasePublishers(session);
+  if (session.throttledSince !== 0 && queue.length <= core.limits.maxQueuedPerSession / 4) {
+    session.throttledSince = 0;
+    releasePublishers(session);
+  }
 }
 
 /** Lets the publishers paused for this session read again. */
@@ -104,10 +107,14 @@ function enqueue(core: BrokerCore, session: Session, item: Queued): void {
 /**
  * Flow control: an online subscriber whose queue is half full pauses the publisher feeding it, so
  * QoS 1/2 traffic slows to the subscriber's pace instead of being dropped. Offline sessions never
- * pause anyone: a device being away must not stall the others.
+ * pause anyone: a device being away must not stall the others, and nor may one that stays stuck
+ * past `maxThrottleMs` (the tick releases its publishers; it then loses messages, oldest first).
  */
 function throttle(core: BrokerCore, session: Session, message: Message): void {
   if (message.origin === undefined) return;
+  const now = Date.now();
+  if (session.throttledSince === 0) session.throttledSince = now;
+  else if (now - session.throttledSince > core.limits.maxThrottleMs) return; // too slow for too long: drop instead
   const publisher = core.sessions.get(message.origin)?.connection;
   if (publisher == null || publisher === session.connection || publisher.state !== 'connected') return;
   (session.blocked ??= new Set()).add(publisher);

@@ -54,6 +54,8 @@ export class Session {
   will: PendingWill | null = null;
   /** Publishers paused because this session's queue is full; resumed when it drains. */
   blocked: Set<Connection> | null = null;
+  /** When this session first paused a publisher since its queue was last drained (ms), 0 = not. */
+  throttledSince = 0;
   private nextPacketId = 1;
 
   constructor(readonly clientId: string) {}

@@ -99,3 +99,31 @@ test('PINGREQ is answered with PINGRESP', async (t) => {
   raw.send({ cmd: 'pingreq' });
   assert.equal((await raw.next()).cmd, 'pingresp');
 });
+
+test('packets sent right behind CONNECT wait for the decision and are then processed in order', async (t) => {
+  const h = await startBroker(t, () => new Promise((resolve) => setTimeout(() => resolve(allow()), 100)));
+  const raw = await rawClient(t, h, 4);
+  raw.send(
+    Buffer.concat([
+      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'eager', clean: true, keepalive: 30 }),
+      mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'e', qos: 0 }] }),
+      mqttPacket.generate({ cmd: 'publish', topic: 'e', payload: Buffer.from('self'), qos: 0, retain: false, dup: false }),
+    ]),
+  );
+  assert.deepEqual([(await raw.next()).cmd, (await raw.next()).cmd, (await raw.next()).cmd], ['connack', 'suback', 'publish']);
+});
+
+test('closing the broker sends 5.0 clients DISCONNECT 0x8B and closes every connection', async (t) => {
+  const h = await startBroker(t);
+  const v5 = await rawClient(t, h, 5);
+  v5.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'five', clean: true, keepalive: 30 });
+  await v5.next();
+  const v4 = await rawClient(t, h, 4);
+  v4.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'four', clean: true, keepalive: 30 });
+  await v4.next();
+  await h.broker.close();
+  assert.equal(((await v5.next()) as IDisconnectPacket).reasonCode, 0x8b);
+  await closedWithin(v5);
+  await closedWithin(v4);
+  assert.equal(h.broker.stats().connections, 0);
+});

@@ -41,3 +41,20 @@ test('a QoS 0 subscriber whose socket backs up loses QoS 0 messages, counted, an
   pub.send({ cmd: 'pingreq' });
   assert.equal((await pub.next()).cmd, 'pingresp');
 });
+
+test('a subscriber stuck longer than maxThrottleMs stops pausing its publisher and loses the oldest messages instead', async (t) => {
+  const h = await startBroker(t, undefined, { limits: { maxInflight: 1, maxQueuedPerSession: 4, maxThrottleMs: 200 } });
+  const sub = await rawConnect(t, h, 4, 'stuck');
+  await rawSubscribe(sub, { s: 1 });
+  const pub = await rawConnect(t, h, 4, 'pub');
+  const frames = Array.from({ length: 20 }, (_, i) =>
+    mqttPacket.generate({ cmd: 'publish', topic: 's', payload: Buffer.from(String(i)), qos: 1, messageId: i + 1, retain: false, dup: false }),
+  );
+  pub.send(Buffer.concat(frames));
+  await sleep(600);
+  pub.send({ cmd: 'pingreq' });
+  let last = await pub.next();
+  while (last.cmd === 'puback') last = await pub.next();
+  assert.equal(last.cmd, 'pingresp');
+  assert.ok(h.broker.stats().droppedMessages > 0);
+});
