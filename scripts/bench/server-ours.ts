@@ -1,0 +1,45 @@
+/**
+ * Our broker as a benchmark target, started the way `broker/main.ts` starts it (`startBroker`) with
+ * the in-process authorizer around a decider that does a constant-time password check: the same work
+ * as Aedes's hook, so the numbers compare brokers (the verifier's own decision cost is what
+ * `bench:verifier` measures). Connection limits are lifted so they do not cap the load. Prints `ready`.
+ *
+ * @module scripts/bench/server-ours
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { pino } from 'pino';
+import type { AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
+import { createInProcessAuthorizer } from '../../broker/authorizers/in-process.js';
+import { BrokerConfig } from '../../broker/config.js';
+import { startBroker } from '../../broker/start.js';
+import { BENCH_PASSWORD, BENCH_USER } from './client.js';
+
+const port = Number(process.argv[2]);
+const expected = Buffer.from(BENCH_PASSWORD);
+
+async function authenticate(request: AuthenticateRequest): Promise<AuthenticateDecision> {
+  const given = Buffer.from(request.password ?? '');
+  const ok = request.username === BENCH_USER && given.length === expected.length && timingSafeEqual(given, expected);
+  if (!ok) return { allow: false, reason: 'bad_credentials' };
+  return {
+    allow: true,
+    deviceId: null,
+    superuser: false,
+    groups: [],
+    credential: { kind: 'password' },
+    expiresAt: null,
+    acl: { rules: [], noMatch: 'allow' },
+  };
+}
+
+const config = BrokerConfig.parse({
+  mqttPort: port,
+  sysInterval: 0,
+  maxConnections: 1_000_000,
+  connectRate: 1_000_000,
+  connectRateGlobal: 1_000_000,
+});
+const authorizer = createInProcessAuthorizer({ authenticate }, () => () => {});
+const running = await startBroker(config, authorizer, { logger: pino({ level: 'silent' }) });
+process.stdout.write('ready\n');
+process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));

@@ -1,0 +1,122 @@
+/**
+ * The brokers under test, each started as its own process pinned to CPU 0 (`taskset`, when there are
+ * two cores) on a free port: ours and Aedes through their server scripts, Mosquitto from Debian with
+ * a generated configuration and password file.
+ *
+ * @module scripts/bench/targets
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_PASSWORD, BENCH_USER } from './client.js';
+
+export type TargetName = 'ours' | 'mosquitto' | 'aedes';
+
+export interface Target {
+  name: TargetName;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export const MOSQUITTO = '/usr/sbin/mosquitto';
+export const canPin = existsSync('/usr/bin/taskset') && availableParallelism() >= 2;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Pins the load generator (this process) to CPU 1, away from the broker on CPU 0. */
+export function pinSelf(): void {
+  if (canPin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+}
+
+function spawnPinned(command: string, args: string[]): ChildProcess {
+  return canPin
+    ? spawn('taskset', ['-c', '0', command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** Resolves once the process prints `ready` (or, for Mosquitto, once its port accepts). */
+function waitReady(child: ChildProcess, port: number, viaStdout: boolean, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker on ${port} not ready in ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`broker exited with ${code} before it was ready`)));
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (viaStdout) {
+      child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && done());
+      return;
+    }
+    const probe = () => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        done();
+      });
+      socket.once('error', () => setTimeout(probe, 50));
+    };
+    probe();
+  });
+}
+
+function stopper(child: ChildProcess, cleanup: () => void = () => {}): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        cleanup();
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+}
+
+async function startNodeTarget(name: 'ours' | 'aedes'): Promise<Target> {
+  const port = await freePort();
+  const script = fileURLToPath(new URL(`./server-${name}.ts`, import.meta.url));
+  const child = spawnPinned(process.execPath, ['--import', 'tsx', script, String(port)]);
+  await waitReady(child, port, true);
+  return { name, port, pid: child.pid!, stop: stopper(child) };
+}
+
+async function startMosquitto(): Promise<Target> {
+  if (!existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} is missing: apt-get install mosquitto`);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'arra-bench-mosq-'));
+  // Started as root, Mosquitto drops to user `mosquitto`, which must still read its files (a
+  // throwaway password of a benchmark, nothing to protect).
+  chmodSync(dir, 0o755);
+  const passwd = join(dir, 'passwd');
+  execFileSync('mosquitto_passwd', ['-b', '-c', passwd, BENCH_USER, BENCH_PASSWORD], { stdio: 'ignore' });
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous false',
+    `password_file ${passwd}`,
+    'set_tcp_nodelay true',
+    'persistence false',
+    'sys_interval 0',
+    'log_dest none',
+    '',
+  ].join('\n'));
+  const child = spawnPinned(MOSQUITTO, ['-c', conf]);
+  await waitReady(child, port, false);
+  return { name: 'mosquitto', port, pid: child.pid!, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
+}
+
+export function startTarget(name: TargetName): Promise<Target> {
+  return name === 'mosquitto' ? startMosquitto() : startNodeTarget(name);
+}
