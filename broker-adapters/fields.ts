@@ -12,9 +12,9 @@ export const wireString = z.string().max(65535);
 
 /**
  * A parameter that is present or absent. Brokers that build the body from a template (EMQX) send an
- * empty string for a placeholder they cannot fill; those routes use `emptyAsAbsent`.
+ * empty string for a placeholder they cannot fill: those fields read `''` as absent.
  */
-export const emptyAsAbsent = wireString.optional().transform((v) => (v === '' ? undefined : v));
+export const blankAsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /** QoS as a template substitution: `1`, `"1"`; anything else is refused. */
 export const lenientQos = z

@@ -9,15 +9,13 @@
 import { z } from 'zod';
 import type { AuthenticateAllow, AuthenticateRequest, AuthorizeRequest, CompiledAcl } from '../../schemas/index.js';
 import type { AuthenticateOptions } from '../../verifier/core/types.js';
-import { emptyAsAbsent, lenientBool, lenientQos, parseParams, wireString } from '../fields.js';
-
-const blankAsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+import { blankAsAbsent, lenientBool, lenientQos, parseParams, wireString } from '../fields.js';
 
 export const AuthnParams = z.object({
   clientid: wireString,
-  username: emptyAsAbsent,
+  username: blankAsAbsent(wireString),
   /** Empty: the client sent no password (EMQX cannot tell us apart from an empty one). */
-  password: emptyAsAbsent,
+  password: blankAsAbsent(wireString),
   peerhost: blankAsAbsent(z.string().max(128)),
   cert_cn: blankAsAbsent(z.string().max(4096)),
   cert_common_name: blankAsAbsent(z.string().max(4096)),
@@ -27,7 +25,7 @@ export type AuthnParams = z.infer<typeof AuthnParams>;
 
 export const AuthzParams = z.object({
   clientid: wireString,
-  username: emptyAsAbsent,
+  username: blankAsAbsent(wireString),
   peerhost: blankAsAbsent(z.string().max(128)),
   action: z.enum(['publish', 'subscribe'], { message: 'must be "publish" or "subscribe"' }),
   topic: wireString.min(1),

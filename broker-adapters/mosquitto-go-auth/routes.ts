@@ -126,6 +126,7 @@ function jwtBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Hand
       const log = { clientId: params.clientid, topic: params.topic, acc: params.acc };
       if (!decision.allow) return { allow: false, reason: decision.reason, log };
       if (decision.superuser) return { allow: true };
+      // A subscription is a filter [MQTT-4.7.1-2] [MQTT-4.7.1-3]; a publish or delivery topic has no wildcards [MQTT-3.3.2-2].
       const valid = params.acc === 4 ? isValidTopicFilter(params.topic) : isValidTopicName(params.topic);
       if (!valid) return { allow: false, reason: 'invalid_request', log };
       const denied = aclActions(params.acc).find((action) => !checkAcl(decision.acl, { action, topic: params.topic }).allow);
