@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the verifier and the bundled broker in ONE process, the broker asking the verifier's
+ * decision core in-process (no HTTP hop, registry changes reach connected clients at once). The
+ * embedded SQLite database, keys and the admin token live under `ARRA_DATA_DIR` (./data).
+ * Ctrl-C (SIGINT) or SIGTERM closes the broker first (MQTT 5 clients get "server shutting down"),
+ * then the verifier. For two supervised processes (the LXC deployment), run `dist/verifier/main.js`
+ * and `dist/broker/main.js` instead.
+ *
+ * @module scripts/start
+ */
+import { createInProcessAuthorizer } from '../broker/authorizers/in-process.js';
+import { BrokerConfigError, loadBrokerConfig } from '../broker/config.js';
+import { startBroker } from '../broker/start.js';
+import { ConfigError, createLogger, loadConfig, startVerifier } from '../verifier/index.js';
+import { packageVersion } from './package-version.js';
+
+const EXIT_USAGE = 2;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const brokerConfig = loadBrokerConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const verifier = await startVerifier(config, { logger });
+  const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger);
+  let broker;
+  try {
+    broker = await startBroker(brokerConfig, authorizer, {
+      logger,
+      version: packageVersion(),
+      deviceCaPem: verifier.store.caCertificatePem(),
+    });
+  } catch (err) {
+    await authorizer.close();
+    await verifier.close();
+    throw err;
+  }
+  const running = broker;
+  process.stderr.write(nextSteps(verifier.url, running.ports, config.dataDir));
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'arra-mq shutting down');
+    running
+      .close()
+      .then(() => authorizer.close())
+      .then(() => verifier.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'arra-mq did not close cleanly');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+function nextSteps(url: string, ports: { mqtt: number; tls?: number; ws?: number; metrics?: number }, dataDir: string): string {
+  const lines = [
+    '',
+    `arra-mq is running: verifier ${url}, MQTT on port ${ports.mqtt}` +
+      (ports.tls ? `, MQTT/TLS on ${ports.tls}` : '') +
+      (ports.ws ? `, MQTT/WebSocket on ${ports.ws} (/mqtt)` : ''),
+    `Admin token: ${dataDir}/admin-token (or ARRA_ADMIN_TOKEN). Next:`,
+    `  npx arra-mq device add dev-1 --password`,
+    `  npx arra-mq acl add --device dev-1 --action all --topic 'devices/\${device}/#' --allow`,
+    `  mosquitto_pub -p ${ports.mqtt} -i dev-1 -u dev-1 -P <password> -t devices/dev-1/hello -m hi`,
+    'Ctrl-C stops both.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof BrokerConfigError) {
+    process.stderr.write(`arra-mq: ${err.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`arra-mq: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
