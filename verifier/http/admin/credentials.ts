@@ -16,7 +16,7 @@ import {
   DeviceParams,
 } from '../../../schemas/admin.js';
 import type { Store } from '../../store/index.js';
-import { adminErrors, adminWriteErrors } from './responses.js';
+import { adminErrors, adminWriteErrors, optionalBody } from './responses.js';
 
 type CredentialStore = Pick<Store, 'listCredentials' | 'addCredential' | 'revokeCredential' | 'issueCertificate'>;
 
@@ -43,7 +43,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ store: CredentialStore }>
 
   app.post(
     '/devices/:id/certificates',
-    { schema: { tags, params: DeviceParams, body: CertificateIssue.prefault({}), response: { 201: CertificateIssued, ...adminWriteErrors } } },
+    { schema: { tags, params: DeviceParams, body: optionalBody(CertificateIssue), response: { 201: CertificateIssued, ...adminWriteErrors } } },
     async (request, reply) => reply.code(201).send(await store.issueCertificate(request.params.id, request.body)),
   );
 };

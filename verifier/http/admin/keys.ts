@@ -8,14 +8,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KeyParams, KeyRotate, SigningKeyInfo } from '../../../schemas/admin.js';
 import type { KeyOps } from '../../store/keys.js';
-import { adminErrors, adminWriteErrors } from './responses.js';
+import { adminErrors, adminWriteErrors, optionalBody } from './responses.js';
 
 const tags = ['keys'];
 
 export const keyRoutes: FastifyPluginAsyncZod<{ store: Pick<KeyOps, 'listKeys' | 'rotateKey' | 'retireKey'> }> = async (app, { store }) => {
   app.get('/keys', { schema: { tags, response: { 200: z.array(SigningKeyInfo), ...adminErrors } } }, async () => store.listKeys());
 
-  app.post('/keys/rotate', { schema: { tags, body: KeyRotate.prefault({}), response: { 201: SigningKeyInfo, ...adminWriteErrors } } }, async (request, reply) =>
+  app.post('/keys/rotate', { schema: { tags, body: optionalBody(KeyRotate), response: { 201: SigningKeyInfo, ...adminWriteErrors } } }, async (request, reply) =>
     reply.code(201).send(await store.rotateKey(request.body)),
   );
 

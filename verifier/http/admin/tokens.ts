@@ -11,7 +11,7 @@ import { DeviceParams, Token, TokenIssue, TokenIssued, TokenParams } from '../..
 import { issueDeviceToken } from '../../core/index.js';
 import type { Clock, KeyRing } from '../../core/ports.js';
 import type { Store } from '../../store/index.js';
-import { adminErrors, adminWriteErrors } from './responses.js';
+import { adminErrors, adminWriteErrors, optionalBody } from './responses.js';
 
 export interface TokenRoutesOptions {
   store: Pick<Store, 'recordToken' | 'listTokens' | 'revokeToken' | 'getDeviceDetail'>;
@@ -26,7 +26,7 @@ const tags = ['tokens'];
 export const tokenRoutes: FastifyPluginAsyncZod<TokenRoutesOptions> = async (app, { store, keys, clock, issuer, audience }) => {
   app.post(
     '/devices/:id/tokens',
-    { schema: { tags, params: DeviceParams, body: TokenIssue.prefault({}), response: { 201: TokenIssued, ...adminWriteErrors } } },
+    { schema: { tags, params: DeviceParams, body: optionalBody(TokenIssue), response: { 201: TokenIssued, ...adminWriteErrors } } },
     async (request, reply) => {
       const deviceId = request.params.id;
       store.getDeviceDetail(deviceId); // 404 before signing a token nobody could use
