@@ -74,7 +74,7 @@ export const ENV_KEYS = {
   ARRA_MAX_PACKET_SIZE: 'maxPacketSize',
   ARRA_BROKER_METRICS_PORT: 'metricsPort',
   ARRA_SYS_INTERVAL: 'sysInterval',
-  LOG_LEVEL: 'logLevel',
+  ARRA_LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof BrokerConfig>;
 
 /** The configuration could not be parsed: the message lists every offending key. */

@@ -1,0 +1,124 @@
+/**
+ * The broker with the real verifier (`verifier/index.ts`, a real SQLite file), both ways it can be
+ * wired: over HTTP (`startVerifier` on 127.0.0.1, the HTTP authorizer, the change feed) and in one
+ * process (the in-process authorizer around the verifier's decider and store). Passwords and
+ * certificates decide CONNECT, a device disabled in the registry is disconnected within a second, and
+ * a verifier that goes away is "server unavailable" until it is back.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { test, type TestContext } from 'node:test';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { assembleVerifier, loadConfig, startVerifier } from '../../verifier/index.js';
+import { createHttpAuthorizer } from '../authorizers/http.js';
+import { createInProcessAuthorizer } from '../authorizers/in-process.js';
+import { createTestPki, writePkiFiles } from './ops-pki.js';
+import { silent } from './listeners-helpers.js';
+import { runBroker } from './ops-helpers.js';
+
+const SECRET = 'real-verifier-webhook-secret-0123';
+const pki = await createTestPki();
+
+function verifierConfig(t: TestContext, port = '0') {
+  const dir = mkdtempSync(join(tmpdir(), 'arra-real-verifier-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return loadConfig({
+    ARRA_DATA_DIR: dir, ARRA_HTTP_PORT: port, ARRA_LOG_LEVEL: 'silent',
+    ARRA_WEBHOOK_SECRET: SECRET, ARRA_ADMIN_TOKEN: 'admin-token-for-tests-0123456789',
+  });
+}
+
+const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
+
+/** Provisions dev-1 (password) and dev-tls-1 (the test PKI's device certificate). */
+async function provision(store: Awaited<ReturnType<typeof assembleVerifier>>['store']): Promise<string> {
+  store.createDevice({ id: 'dev-1' });
+  const created = await store.addCredential('dev-1', { kind: 'password' });
+  store.createDevice({ id: 'dev-tls-1' });
+  await store.addCredential('dev-tls-1', { kind: 'x509', fingerprint: pki.device.fingerprint });
+  return created.secret!;
+}
+
+function connectCode(t: TestContext, url: string, options: IClientOptions): Promise<{ code: number; client: MqttClient }> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 4000, protocolVersion: 5, ...options });
+  t.after(() => client.end(true));
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve({ code: 0, client }));
+    client.once('error', (err) => {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'number') resolve({ code, client });
+      else reject(err);
+    });
+  });
+}
+
+function closedWithin(client: MqttClient, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    client.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+test('over HTTP: the real verifier decides passwords, and disabling a device disconnects it within a second', async (t) => {
+  const verifier = await startVerifier(verifierConfig(t), quiet);
+  t.after(() => verifier.close());
+  const password = await provision(verifier.store);
+  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 1000, logger: silent });
+  t.after(() => authorizer.close());
+  const broker = await runBroker(t, authorizer);
+  const url = `mqtt://127.0.0.1:${broker.ports.mqtt}`;
+
+  assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password: 'wrong-password' })).code, 0x86);
+  const { code, client } = await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password });
+  assert.equal(code, 0);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the change feed's poll is open
+  const closed = closedWithin(client, 1000);
+  verifier.store.patchDevice('dev-1', { enabled: false, disabledReason: 'stolen' });
+  assert.equal(await closed, true, 'disconnected within 1 s of being disabled');
+  assert.notEqual((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password })).code, 0, 'a disabled device cannot come back');
+});
+
+test('over HTTP: a stopped verifier is "server unavailable" and the broker recovers when it is back', async (t) => {
+  const config = verifierConfig(t);
+  let verifier = await startVerifier(config, quiet);
+  const password = await provision(verifier.store);
+  const port = new URL(verifier.url).port;
+  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 500, logger: silent, changeFeed: { minBackoffMs: 20, maxBackoffMs: 200 } });
+  t.after(() => authorizer.close());
+  const broker = await runBroker(t, authorizer);
+  const url = `mqtt://127.0.0.1:${broker.ports.mqtt}`;
+  await verifier.close();
+  assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password })).code, 0x88);
+  assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password, protocolVersion: 4 })).code, 3);
+  verifier = await startVerifier({ ...config, httpPort: Number(port) }, quiet);
+  t.after(() => verifier.close());
+  assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password })).code, 0);
+});
+
+test('in one process: the in-process authorizer decides passwords and TLS certificates with the real core and store, and a disable disconnects at once', async (t) => {
+  const verifier = await assembleVerifier(verifierConfig(t), silent);
+  t.after(() => verifier.close());
+  const password = await provision(verifier.store);
+  const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), silent);
+  t.after(() => authorizer.close());
+  const files = writePkiFiles(pki);
+  t.after(files.cleanup);
+  const running = await runBroker(t, authorizer, { tlsPort: 0, tlsCert: files.path('server.crt'), tlsKey: files.path('server.key') }, { deviceCaPem: pki.ca.certPem });
+  const tls = await connectCode(t, `mqtts://127.0.0.1:${running.ports.tls}`, {
+    clientId: 'dev-tls-1', ca: pki.ca.certPem, cert: pki.device.certPem, key: pki.device.keyPem,
+  });
+  assert.equal(tls.code, 0, 'the certificate alone authenticates dev-tls-1');
+  const url = `mqtt://127.0.0.1:${running.ports.mqtt}`;
+  assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password: 'nope-nope' })).code, 0x86);
+  const { code, client } = await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password });
+  assert.equal(code, 0);
+  const closed = closedWithin(client, 1000);
+  verifier.store.patchDevice('dev-1', { enabled: false });
+  assert.equal(await closed, true);
+});
