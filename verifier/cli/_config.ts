@@ -30,6 +30,11 @@ export function resolveBaseUrl(flags: ConnectionFlags, env: NodeJS.ProcessEnv): 
   if (!parsed.success) {
     throw new UsageError(`--url / ARRA_URL: must be an http:// or https:// URL, got "${raw}"`);
   }
+  const url = new URL(parsed.data);
+  // The URL is printed in messages; credentials in it would leak there. The token has its own flag.
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError('--url / ARRA_URL: must not contain credentials; pass the admin token with --token-file');
+  }
   return parsed.data.replace(/\/+$/, '');
 }
 

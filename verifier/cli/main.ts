@@ -98,4 +98,13 @@ export async function run(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2), process, process.env);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await run();
+/** True when node was started on this file (`tsx verifier/cli/main.ts`), not when it is imported. */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) await run();

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { CertificateIssued } from '../../../schemas/admin.js';
 import { positiveInt } from '../_args.js';
 import { defineCommand } from '../_command.js';
-import { ConflictError } from '../_errors.js';
+import { ConflictError, UnexpectedError, UsageError } from '../_errors.js';
 import { formatRecord } from '../_output.js';
 import { paths } from './_paths.js';
 import { credentialPairs } from './_render.js';
@@ -31,20 +31,36 @@ export default defineCommand({
     const dir = resolve(ctx.values.out ?? '.');
     const files = { key: join(dir, `${device}.key.pem`), cert: join(dir, `${device}.cert.pem`), ca: join(dir, 'ca.pem') };
     // Checked before issuing: a key the verifier handed out but we could not write would be lost.
+    await prepareDirectory(dir, ctx.usage);
     await refuseExisting([files.key, files.cert]);
     const issued = await (await ctx.client()).send('POST', paths.certificates(device), CertificateIssued, {
       json: days === undefined ? {} : { days },
     });
-    await mkdir(dir, { recursive: true });
-    await writeFile(files.key, issued.keyPem, { mode: 0o600, flag: 'wx' });
-    await writeFile(files.cert, issued.certPem, { flag: 'wx' });
-    // The CA certificate is public and the same for every device: overwriting it is fine.
-    await writeFile(files.ca, issued.caPem);
+    try {
+      await writeFile(files.key, issued.keyPem, { mode: 0o600, flag: 'wx' });
+      await writeFile(files.cert, issued.certPem, { flag: 'wx' });
+      // The CA certificate is public and the same for every device: overwriting it is fine.
+      await writeFile(files.ca, issued.caPem);
+    } catch (error) {
+      throw new UnexpectedError(
+        `the certificate was issued (credential ${issued.credential.id}) but writing it to ${dir} failed: ${(error as Error).message}; ` +
+          `revoke it with "arra-mq cert revoke ${device} ${issued.credential.id}" and issue again`,
+      );
+    }
     ctx.out.result({ credential: issued.credential, files }, () =>
       formatRecord([...credentialPairs(issued.credential), ['key file', files.key], ['cert file', files.cert], ['ca file', files.ca]]),
     );
   },
 });
+
+async function prepareDirectory(dir: string, usage: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--out: cannot write to ${dir}: ${(error as Error).message}`, usage);
+  }
+}
 
 async function refuseExisting(files: string[]): Promise<void> {
   for (const file of files) {
