@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, configMarkdownTable, loadConfig, Secret } from './config.js';
+
+test('an empty environment gives the documented defaults', () => {
+  const config = loadConfig({});
+  assert.equal(config.dataDir, './data');
+  assert.equal(config.httpPort, 8080);
+  assert.equal(config.bind, '127.0.0.1');
+  assert.equal(config.tokenTtlSeconds, 86400);
+  assert.equal(config.jwtAlg, 'EdDSA');
+  assert.equal(config.aclNoMatch, 'deny');
+  assert.equal(config.allowAnonymous, false);
+  assert.deepEqual(config.webhookAllow, []);
+  assert.equal(config.adminToken, undefined);
+  assert.equal(config.webhookSecret, undefined);
+});
+
+test('every invalid variable is reported at once, by name', () => {
+  assert.throws(
+    () => loadConfig({ ARRA_HTTP_PORT: '70000', ARRA_JWT_ALG: 'HS256', ARRA_WEBHOOK_ALLOW: '10.0.0.0/8, nonsense', ARRA_ADMIN_TOKEN: 'short' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.code, 'ERR_CONFIG_INVALID');
+      assert.deepEqual(err.problems.map((p) => p.split(':')[0]).sort(), ['ARRA_ADMIN_TOKEN', 'ARRA_HTTP_PORT', 'ARRA_JWT_ALG', 'ARRA_WEBHOOK_ALLOW']);
+      return true;
+    },
+  );
+});
+
+test('the admin token is kept only as a digest that compares and never serialises', () => {
+  const config = loadConfig({ ARRA_ADMIN_TOKEN: 'a-very-secret-admin-token', ARRA_WEBHOOK_ALLOW: '127.0.0.1/32,::1' });
+  assert.ok(config.adminToken instanceof Secret);
+  assert.equal(config.adminToken.matches('a-very-secret-admin-token'), true);
+  assert.equal(config.adminToken.matches('a-very-secret-admin-tokeN'), false);
+  assert.equal(config.adminToken.matches(undefined), false);
+  assert.doesNotMatch(JSON.stringify(config), /a-very-secret/);
+  assert.deepEqual(config.webhookAllow, ['127.0.0.1/32', '::1']);
+});
+
+test('the markdown table lists every variable with its default', () => {
+  const table = configMarkdownTable();
+  for (const name of ['ARRA_DATA_DIR', 'ARRA_ADMIN_TOKEN', 'ARRA_LOCKOUT_SECONDS', 'ARRA_WEBHOOK_ALLOW', 'ARRA_BODY_LIMIT']) {
+    assert.match(table, new RegExp(`\\| \`${name}\` \\|`));
+  }
+});
