@@ -6,13 +6,10 @@
  * shared mqtt-packet parsers (one per protocol version). Parsing is synchronous and a frame is always
  * complete, so connections need no parser of their own, which keeps an idle connection small.
  *
- * Writing: every connection gets a `Writer` that collects frames and writes them with one
- * `socket.write` per event-loop turn (or sooner once 64 KB are pending): a write per message costs
- * more than the rest of the delivery path together.
+ * Writing: packets are serialised here; `writer.ts` batches them onto the socket.
  *
  * @module broker/codec
  */
-import type { Duplex } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
 import type { Packet, IPublishPacket } from 'mqtt-packet';
@@ -22,7 +19,6 @@ export type ProtocolVersion = 3 | 4 | 5;
 
 /** Largest Remaining Length the 4-byte variable integer can carry [MQTT-1.5.5]. */
 const MAX_REMAINING_LENGTH = 268_435_455;
-const BATCH_BYTES = 64 * 1024;
 
 /** Cuts a byte stream into whole MQTT frames. */
 export class Framer {
@@ -216,60 +212,6 @@ export function restampPublish(template: Buffer, packetId: number, dup: boolean)
   out[0] = dup ? out[0]! | 0x08 : out[0]! & ~0x08;
   out.writeUInt16BE(packetId, publishPacketIdOffset(out));
   return out;
-}
-
-const dirty: Writer[] = [];
-let flushScheduled = false;
-
-function flushAll(): void {
-  flushScheduled = false;
-  const writers = dirty.splice(0, dirty.length);
-  for (const writer of writers) writer.flush();
-}
-
-/** Batches a connection's outgoing frames into one write per event-loop turn. */
-export class Writer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private queued = false;
-
-  constructor(
-    private readonly stream: Duplex,
-    private readonly onWritten: (bytes: number) => void,
-  ) {}
-
-  /** Bytes not yet handed to the kernel: a slow consumer shows up here. */
-  get backlog(): number {
-    return this.size + this.stream.writableLength;
-  }
-
-  write(frame: Buffer): void {
-    if (this.stream.destroyed) return;
-    this.chunks.push(frame);
-    this.size += frame.length;
-    if (this.size >= BATCH_BYTES) {
-      this.flush();
-      return;
-    }
-    if (!this.queued) {
-      this.queued = true;
-      dirty.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushAll);
-      }
-    }
-  }
-
-  flush(): void {
-    this.queued = false;
-    if (this.size === 0) return;
-    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-    this.onWritten(this.size);
-    this.chunks = [];
-    this.size = 0;
-    if (!this.stream.destroyed && this.stream.writable) this.stream.write(data);
-  }
 }
 
 /**

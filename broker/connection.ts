@@ -6,16 +6,17 @@
  * @module broker/connection
  */
 import type { Duplex } from 'node:stream';
-import type { IPublishPacket, Packet } from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
 import type { AuthenticateAllow, AuthenticateRequest } from '../schemas/index.js';
 import type { BrokerCore } from './broker.js';
-import { Framer, Writer, connectProtocol, encode, encodePublish, parseFrame, parsePublish, restampPublish } from './codec.js';
-import type { ProtocolVersion } from './codec.js';
+import { Framer, connectProtocol, encode, parseFrame, parsePublish, type ProtocolVersion } from './codec.js';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 import { dispatch } from './handlers/index.js';
+import { publishFrame, type OutgoingAliases } from './outgoing.js';
 import { CONNACK_V3, RC } from './reason-codes.js';
 import type { Message } from './routing/message.js';
 import type { Session } from './session/session.js';
+import { Writer } from './writer.js';
 
 export interface ConnectionInfo {
   peerAddress: string;
@@ -58,6 +59,8 @@ export class Connection {
   /** The client's Maximum Packet Size; 0 = no limit [MQTT-3.1.2-24]. */
   clientMaxPacketSize = 0;
   clientReceiveMaximum = 65535;
+  /** Server→client topic aliases, when the client allows them (5.0). */
+  outgoingAliases: OutgoingAliases | null = null;
   /** Publish ACL verdicts by `qos|retain|topic`, dropped when the ACL changes. */
   aclCache: Map<string, boolean> | null = null;
   /** Reading paused because a subscriber this client publishes to cannot keep up. */
@@ -94,8 +97,9 @@ export class Connection {
    */
   sendPublish(message: Message, qos: 0 | 1 | 2, retain: boolean, packetId: number, dup: boolean, subIds: number[] | undefined): boolean {
     if (this.state === 'closed') return false;
-    const frame = this.publishFrame(message, qos, retain, packetId, dup, subIds);
+    const frame = publishFrame(this.version, { message, qos, retain, packetId, dup, subIds }, this.outgoingAliases);
     if (this.clientMaxPacketSize > 0 && frame.length > this.clientMaxPacketSize) {
+      this.outgoingAliases?.undoLast();
       this.core.counters.droppedMessages++;
       return false;
     }
@@ -212,25 +216,4 @@ export class Connection {
     return false;
   }
 
-  private publishFrame(message: Message, qos: 0 | 1 | 2, retain: boolean, packetId: number, dup: boolean, subIds: number[] | undefined): Buffer {
-    const v = this.version;
-    const cacheable = message.expiresAt === undefined && subIds === undefined;
-    const key = `${v}${qos}${retain ? 1 : 0}`;
-    let template = cacheable ? message.encoded?.get(key) : undefined;
-    if (template === undefined) {
-      const packet: IPublishPacket = { cmd: 'publish', topic: message.topic, payload: message.payload, qos, retain, dup: false, messageId: qos > 0 ? 1 : undefined };
-      if (v === 5) {
-        const properties: NonNullable<IPublishPacket['properties']> = { ...message.properties };
-        if (message.expiresAt !== undefined) {
-          // The receiver gets the time left, not the original interval [MQTT-3.3.2-6].
-          properties.messageExpiryInterval = Math.max(1, Math.ceil((message.expiresAt - Date.now()) / 1000));
-        }
-        if (subIds !== undefined) properties.subscriptionIdentifier = subIds.length === 1 ? subIds[0]! : subIds; // [MQTT-3.3.4-3]
-        if (Object.keys(properties).length > 0) packet.properties = properties;
-      }
-      template = encodePublish(packet, v);
-      if (cacheable) (message.encoded ??= new Map()).set(key, template);
-    }
-    return qos > 0 ? restampPublish(template, packetId, dup) : template;
-  }
 }

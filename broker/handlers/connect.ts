@@ -6,11 +6,12 @@
  * @module broker/handlers/connect
  */
 import { randomUUID } from 'node:crypto';
-import type { IConnectPacket } from 'mqtt-packet';
+import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { isValidTopicName } from '../../schemas/topic.js';
 import type { AuthenticateAllow, MqttProtocol } from '../../schemas/index.js';
 import { hasInvalidUtf8, type ProtocolVersion } from '../codec.js';
 import type { Connection } from '../connection.js';
+import { OutgoingAliases } from '../outgoing.js';
 import { MalformedPacketError, ProtocolError } from '../errors.js';
 import { connackRefusal, type ConnectRefusal } from '../reason-codes.js';
 import { authenticate, isStale } from '../session/authenticate.js';
@@ -37,7 +38,7 @@ interface ConnectContext {
   auth?: AuthenticateAllow;
   session?: Session;
   sessionPresent: boolean;
-  connack: NonNullable<import('mqtt-packet').IConnackPacket['properties']>;
+  connack: NonNullable<IConnackPacket['properties']>;
 }
 
 type Step = (ctx: ConnectContext) => void | Promise<void>;
@@ -227,6 +228,7 @@ function applyClientLimits({ connection, packet }: ConnectContext): void {
   if (props === undefined) return;
   if (props.receiveMaximum !== undefined) connection.clientReceiveMaximum = props.receiveMaximum;
   if (props.maximumPacketSize !== undefined) connection.clientMaxPacketSize = props.maximumPacketSize;
+  if (props.topicAliasMaximum) connection.outgoingAliases = new OutgoingAliases(props.topicAliasMaximum);
 }
 
 function sendConnack(ctx: ConnectContext): void {

@@ -1,6 +1,6 @@
 /**
  * DISCONNECT from the client: a normal one discards the will [MQTT-3.1.2-10] [MQTT-3.14.4-3]; 5.0
- * reason 0x04 asks for the will to be sent. 5.0 may also change the Session Expiry Interval, but not
+ * reason 0x04 (or an error reason) has it sent. 5.0 may also change the Session Expiry Interval, but not
  * from zero to non-zero [MQTT-3.14.2-2].
  *
  * @module broker/handlers/disconnect
@@ -19,6 +19,7 @@ export function handleDisconnect(connection: Connection, packet: IDisconnectPack
     }
     session.expiryInterval = Math.min(requested, connection.core.limits.maxSessionExpiry);
   }
-  if ((packet.reasonCode ?? RC.success) !== RC.disconnectWithWill) connection.will = null;
+  // Only a Success DISCONNECT discards the will [MQTT-3.14.4-3]: 0x04 and error codes keep it.
+  if ((packet.reasonCode ?? RC.success) === RC.success) connection.will = null;
   connection.close();
 }

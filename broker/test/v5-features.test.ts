@@ -89,3 +89,28 @@ test('a 3.1.1 subscriber gets messages from a 5.0 publisher without properties',
   pub.publish('mix', 'p', { properties: { userProperties: { k: 'v' }, contentType: 'text/plain' } });
   assert.equal((await got).payload.toString(), 'p');
 });
+
+test('a client that allows topic aliases gets the topic once, then only the alias', async (t) => {
+  const h = await startBroker(t);
+  const raw = await rawConnect(t, h, 5, 'aliased', { properties: { topicAliasMaximum: 4 } });
+  await rawSubscribe(raw, { 'plant/line-7/temperature': 0, short: 0 });
+  const pub = await connectClient(t, h, { clientId: 'pub' });
+  pub.publish('plant/line-7/temperature', '1');
+  pub.publish('plant/line-7/temperature', '2');
+  pub.publish('short', '3');
+  const [a, b, c] = [(await raw.next()) as IPublishPacket, (await raw.next()) as IPublishPacket, (await raw.next()) as IPublishPacket];
+  assert.deepEqual([a.topic, a.properties?.topicAlias], ['plant/line-7/temperature', 1]);
+  assert.deepEqual([b.topic, b.properties?.topicAlias, b.payload.toString()], ['', 1, '2']);
+  assert.deepEqual([c.topic, c.properties?.topicAlias], ['short', undefined]);
+});
+
+test('mqtt.js resolves the aliases the broker sends', async (t) => {
+  const h = await startBroker(t);
+  const sub = await connectClient(t, h, { clientId: 'sub', properties: { topicAliasMaximum: 4 } });
+  await sub.subscribeAsync('plant/#');
+  const got = collect(sub);
+  const pub = await connectClient(t, h, { clientId: 'pub' });
+  for (let i = 0; i < 3; i++) pub.publish('plant/line-7/temperature', String(i));
+  await sleep(100);
+  assert.deepEqual(got.map((m) => [m.topic, m.payload]), [0, 1, 2].map((i) => ['plant/line-7/temperature', String(i)]));
+});

@@ -1,0 +1,65 @@
+/**
+ * The batched writer: every connection collects its outgoing frames and writes them with one
+ * `socket.write` per event-loop turn (or sooner once 64 KB are pending). A write per message costs
+ * more than the rest of the delivery path together (measured: ~87k msg/s one write each, ~157k
+ * batched per turn).
+ *
+ * @module broker/writer
+ */
+import type { Duplex } from 'node:stream';
+
+const BATCH_BYTES = 64 * 1024;
+
+const dirty: Writer[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  const writers = dirty.splice(0, dirty.length);
+  for (const writer of writers) writer.flush();
+}
+
+/** Batches a connection's outgoing frames into one write per event-loop turn. */
+export class Writer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private queued = false;
+
+  constructor(
+    private readonly stream: Duplex,
+    private readonly onWritten: (bytes: number) => void,
+  ) {}
+
+  /** Bytes not yet handed to the kernel: a slow consumer shows up here. */
+  get backlog(): number {
+    return this.size + this.stream.writableLength;
+  }
+
+  write(frame: Buffer): void {
+    if (this.stream.destroyed) return;
+    this.chunks.push(frame);
+    this.size += frame.length;
+    if (this.size >= BATCH_BYTES) {
+      this.flush();
+      return;
+    }
+    if (!this.queued) {
+      this.queued = true;
+      dirty.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushAll);
+      }
+    }
+  }
+
+  flush(): void {
+    this.queued = false;
+    if (this.size === 0) return;
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    this.onWritten(this.size);
+    this.chunks = [];
+    this.size = 0;
+    if (!this.stream.destroyed && this.stream.writable) this.stream.write(data);
+  }
+}
