@@ -6,9 +6,9 @@
 #   1. compile TypeScript with the repo's own dev dependencies (run `npm ci` in the repo first), and
 #      copy the run-time assets tsc does not emit (*.sql migrations) next to the emitted JavaScript;
 #   2. install production dependencies only: `npm ci --omit=dev` from package-lock.json in the staging
-#      copy, then drop node-gyp's leftovers (objects, static libs, C sources) to halve the size.
-# Step 2 compiles better-sqlite3 (about a minute on 2 cores when no prebuilt binary can be downloaded),
-# so its result is cached per package-lock.json and Node ABI in $ARRA_BUNDLE_CACHE
+#      copy, native addons taken from the repo's node_modules when the versions match (else compiled),
+#      then drop node-gyp's leftovers (objects, static libs, C sources) to halve the size.
+# Step 2's result is cached per package-lock.json and Node ABI in $ARRA_BUNDLE_CACHE
 # (default ~/.cache/arra-mq-bundle); a changed lockfile or Node ABI gets a fresh install.
 #
 # Native modules are compiled for the Node.js running this script. Every Node 20.x has the same
@@ -68,12 +68,33 @@ production_deps() {
     log "installing production dependencies (npm ci --omit=dev)"
     mkdir -p "$staging/deps" "$cache_dir"
     cp "$repo_dir/package.json" "$repo_dir/package-lock.json" "$staging/deps/"
-    (cd "$staging/deps" && npm ci --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error >&2)
+    (cd "$staging/deps" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error >&2)
+    provide_native_builds "$staging/deps"
     strip_native_leftovers "$staging/deps/node_modules"
     tar -C "$staging/deps" -cf "$cached.part" node_modules
     mv "$cached.part" "$cached"
   fi
   tar -C "$staging/release" -xf "$cached"
+}
+
+# Native addons (better-sqlite3 is the only one): the repo's own `npm ci` already compiled them for this
+# very Node, so a binary of the same package version is copied instead of compiled again (about a
+# minute on 2 cores); anything else is built by `npm rebuild`, which runs the package's install script.
+provide_native_builds() {
+  local deps=$1 gyp pkg name have want
+  while IFS= read -r gyp; do
+    pkg=${gyp%/binding.gyp}
+    name=${pkg#"$deps/node_modules/"}
+    want=$(node -p 'require(process.argv[1]).version' "$pkg/package.json")
+    have=$(node -p 'require(process.argv[1]).version' "$repo_dir/node_modules/$name/package.json" 2>/dev/null || true)
+    if [ "$have" = "$want" ] && compgen -G "$repo_dir/node_modules/$name/build/Release/*.node" >/dev/null; then
+      mkdir -p "$pkg/build/Release"
+      cp "$repo_dir/node_modules/$name/build/Release/"*.node "$pkg/build/Release/"
+    else
+      log "compiling $name $want"
+      (cd "$deps" && npm rebuild "$name" --no-audit --no-fund --loglevel=error >&2)
+    fi
+  done < <(find "$deps/node_modules" -mindepth 2 -maxdepth 3 -name binding.gyp)
 }
 
 # node-gyp keeps its objects and static libraries next to the .node file it built, and better-sqlite3
@@ -130,4 +151,5 @@ main() {
   printf '%s\n' "$tarball"
 }
 
-main "$@"
+# On one line, so bash never reads past it: an edit to this file while it runs cannot break the run.
+main "$@"; exit

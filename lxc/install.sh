@@ -5,7 +5,7 @@
 # Usage: install.sh [--from DIR] [--with-nanomq] [--with-mosquitto]
 #   --from DIR        an unpacked bundle from lxc/bundle.sh (default: the folder above this script)
 #   --with-nanomq     also write /etc/arra-mq/adapters/nanomq.conf pointing at this verifier
-#   --with-mosquitto  also write /etc/arra-mq/adapters/mosquitto.conf pointing at this verifier
+#   --with-mosquitto  also write /etc/arra-mq/adapters/mosquitto.conf (mosquitto-go-auth) likewise
 # Read only when /etc/arra-mq/env is first created: ARRA_HTTP_PORT, ARRA_MQTT_PORT, ARRA_BIND.
 #
 # Layout: /opt/arra-mq/releases/<version>-<hash> (read-only code), /opt/arra-mq/current -> the live one,
@@ -148,26 +148,33 @@ install_units() {
   systemctl enable --quiet "${UNITS[@]}"
 }
 
-# Renders a broker-adapters config with this verifier's URL and webhook secret. The file holds the
-# secret, so it is 0640 root:arra-mq and its content is never printed.
+# Renders a broker-adapters config for a NanoMQ or mosquitto-go-auth in this container: this verifier's
+# address and webhook secret replace the shipped defaults (127.0.0.1:8080, CHANGE-ME). go-auth cannot
+# send headers, so its secret-in-URI form is switched on. The file holds the secret: 0640 root:arra-mq,
+# and its content is never printed.
 install_adapter_config() {
-  local name=$1 src url secret
+  local name=$1 src url hostport secret out
   case $name in
     nanomq) src=$from_dir/broker-adapters/nanomq/nanomq.conf ;;
-    mosquitto) src=$from_dir/broker-adapters/mosquitto-go-auth/mosquitto.conf ;;
+    mosquitto) src=$from_dir/broker-adapters/mosquitto-go-auth/go-auth.conf ;;
   esac
   [ -f "$src" ] || die "--with-$name: the bundle has no ${src#"$from_dir"/}"
   url=$(sed -n 's/^ARRA_VERIFIER_URL=//p' "$ETC_DIR/env")
+  hostport=${url#http://}
   secret=$(cat "$DATA_DIR/webhook-secret")
+  out="$ETC_DIR/adapters/$name.conf"
   install -d -m 0750 -o root -g "$APP_USER" "$ETC_DIR/adapters"
-  # Both the documented placeholders and the defaults the shipped configs use are replaced.
-  sed -e "s|http://127.0.0.1:8080|$url|g" -e "s|@ARRA_VERIFIER_URL@|$url|g" \
-      -e "s|@ARRA_WEBHOOK_SECRET@|$secret|g" -e "s|CHANGE_ME_WEBHOOK_SECRET|$secret|g" \
-      "$src" >"$ETC_DIR/adapters/$name.conf.part"
-  chmod 0640 "$ETC_DIR/adapters/$name.conf.part"
-  chgrp "$APP_USER" "$ETC_DIR/adapters/$name.conf.part"
-  mv "$ETC_DIR/adapters/$name.conf.part" "$ETC_DIR/adapters/$name.conf"
-  log "wrote $ETC_DIR/adapters/$name.conf (verifier $url)"
+  (umask 027 && sed -E \
+    -e "s|http://127\.0\.0\.1:8080|$url|g" \
+    -e "s|^auth_opt_http_host .*|auth_opt_http_host ${hostport%:*}|" \
+    -e "s|^auth_opt_http_port .*|auth_opt_http_port ${hostport##*:}|" \
+    -e '/^auth_opt_http_(getuser|superuser|aclcheck)_uri [^?]*$/d' \
+    -e 's|^# (auth_opt_http_[a-z]+_uri .*\?secret=)|\1|' \
+    -e "/^[[:space:]]*#/!s|CHANGE-ME|$secret|g" \
+    "$src" >"$out.part")
+  chgrp "$APP_USER" "$out.part"
+  mv "$out.part" "$out"
+  log "wrote $out (verifier $url); include it in the $name configuration"
 }
 
 start_services() {

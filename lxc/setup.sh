@@ -64,7 +64,7 @@ run() {
   if $dry_run; then printf 'would run:'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
 }
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,/^set -euo/{/^# shellcheck/d; s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; exit "${1:-0}"; }
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -174,7 +174,9 @@ main() {
   ensure_container
   ensure_running
   push_and_install
+  if $dry_run; then log "dry run: nothing was changed"; return 0; fi
   log "done: $(backend_name) runs ARRA-MQ (admin token: /var/lib/arra-mq/admin-token inside the container)"
 }
 
-main "$@"
+# On one line, so bash never reads past it: an edit to this file while it runs cannot break the run.
+main "$@"; exit

@@ -1,0 +1,85 @@
+/**
+ * Host-side helpers for the LXC tests: run a command with a time limit, find free TCP ports, and tell
+ * which process (and which container) listens on a port.
+ *
+ * @module lxc/test/host
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a command to completion; never throws for a non-zero exit (the caller asserts on `code`). */
+export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { env: opts.env ?? process.env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && !stderr ? String(err.message) : '') });
+      },
+    );
+  });
+}
+
+/** Like {@link run}, but a non-zero exit is an error whose message carries the command's output. */
+export async function runOk(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  const result = await run(cmd, args, opts);
+  if (result.code !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** A port no one on this host listens on right now (the kernel's pick, then checked with `ss`). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port !== 0 && (await listenerPid(port)) === undefined) return port;
+  }
+}
+
+/** The pid of the process listening on a TCP port of this host (any address), if any. */
+export async function listenerPid(port: number): Promise<number | undefined> {
+  const out = await runOk('ss', ['-Hltnp', `sport = :${port}`]);
+  if (out.trim() === '') return undefined;
+  const pid = /pid=(\d+)/.exec(out);
+  // A listener without a visible pid still occupies the port: report it as pid 0 rather than free.
+  return pid ? Number(pid[1]) : 0;
+}
+
+/** The cgroup paths of a host process: a container's processes live under `lxc.payload.<name>`. */
+export function cgroupOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+}
+
+/** Why LXC tests cannot run on this host, or undefined when they can. */
+export async function lxcUnavailableReason(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'needs root (creates an LXC container); run as root, e.g. in CI';
+  for (const tool of ['lxc-start', 'lxc-attach', 'lxc-destroy', 'debootstrap', 'zstd', 'mosquitto_pub', 'mosquitto_sub', 'ss']) {
+    if ((await run('sh', ['-c', `command -v ${tool}`])).code !== 0) {
+      return `${tool} is not installed (apt-get install lxc debootstrap zstd mosquitto-clients iproute2)`;
+    }
+  }
+  return undefined;
+}
