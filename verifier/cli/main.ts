@@ -52,14 +52,19 @@ function contextFor(
   checkPositionals(command, positionals, usage);
   const flags = { url: values.url, token: values.token, tokenFile: values['token-file'] };
   const baseUrl = resolveBaseUrl(flags, env);
+  let client: Promise<AdminClient> | undefined;
   return {
     values,
     positionals,
     out,
     usage,
-    async client() {
-      const client = new AdminClient(baseUrl, await resolveToken(flags, env));
-      clients.push(client);
+    client() {
+      // One client (one keep-alive connection pool) per run, however many requests the command makes.
+      client ??= resolveToken(flags, env).then((token) => {
+        const created = new AdminClient(baseUrl, token);
+        clients.push(created);
+        return created;
+      });
       return client;
     },
   };
