@@ -50,7 +50,7 @@ export class Framer {
       if (!complete) break;
       const total = pos - offset + remaining;
       if (remaining > MAX_REMAINING_LENGTH || total > this.maxPacketSize) {
-        throw new PacketTooLargeError(total, this.maxPacketSize); // [MQTT-3.1.2-24]
+        throw new PacketTooLargeError(total, this.maxPacketSize); // 5.0 answers with DISCONNECT 0x95
       }
       if (buf.length - offset < total) break;
       const keepGoing = onFrame(buf.subarray(offset, offset + total));

@@ -29,7 +29,7 @@ export class ProtocolError extends Error {
   }
 }
 
-/** A packet bigger than our Maximum Packet Size [MQTT-3.1.2-24]. */
+/** A packet bigger than the Maximum Packet Size we announce in CONNACK (5.0: DISCONNECT 0x95). */
 export class PacketTooLargeError extends Error {
   static readonly code = 'ERR_MQTT_PACKET_TOO_LARGE';
   readonly code = PacketTooLargeError.code;

@@ -127,3 +127,22 @@ test('closing the broker sends 5.0 clients DISCONNECT 0x8B and closes every conn
   await closedWithin(v4);
   assert.equal(h.broker.stats().connections, 0);
 });
+
+test('an MQTT 3.1 (MQIsdp) client connects and is authenticated as mqtt31', async (t) => {
+  const seen: AuthenticateRequest[] = [];
+  const h = await startBroker(t, (request) => (seen.push(request), allow()));
+  const client = await connectClient(t, h, { clientId: 'old-timer', protocolVersion: 3, protocolId: 'MQIsdp' });
+  await client.subscribeAsync('x');
+  assert.equal(seen[0]?.protocol, 'mqtt31');
+});
+
+test('a 5.0 DISCONNECT may not turn a session expiry of 0 into a persistent session (0x82)', async (t) => {
+  const h = await startBroker(t);
+  const raw = await rawClient(t, h, 5);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'e', clean: true, keepalive: 30 });
+  await raw.next();
+  raw.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 60 } });
+  assert.equal(((await raw.next()) as IDisconnectPacket).reasonCode, 0x82);
+  await closedWithin(raw);
+  assert.equal(h.broker.stats().sessions, 0);
+});
