@@ -7,13 +7,13 @@
 import type { AclSubject } from '../../schemas/acl.js';
 import type { Credential, Device, Group, Rule, Token } from '../../schemas/admin.js';
 import type {
+  AclRule,
   CertificateCredential,
   DeviceRecord,
   GroupRecord,
   PasswordCredential,
   TokenRecord,
 } from '../core/index.js';
-import type { AclRule } from '../core/index.js';
 
 export interface DeviceRow {
   id: string;
