@@ -36,8 +36,6 @@ async function main(): Promise<void> {
     throw err;
   }
   const running = broker;
-  process.stderr.write(nextSteps(verifier.url, running.ports, config.dataDir));
-
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -57,6 +55,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Printed last: whoever reads it (a person, a supervisor, a test) may signal at once.
+  process.stderr.write(nextSteps(verifier.url, running.ports, config.dataDir));
 }
 
 function nextSteps(url: string, ports: { mqtt: number; tls?: number; ws?: number; metrics?: number }, dataDir: string): string {
