@@ -23,10 +23,6 @@ export const globalOptions = {
   help: { type: 'boolean', short: 'h', description: 'show help' },
 } as const satisfies OptionsSpec;
 
-export const limitOption = {
-  limit: { type: 'string', valueName: 'N', description: 'print at most N entries' },
-} as const satisfies OptionsSpec;
-
 type Values<O extends OptionsSpec> = ReturnType<
   typeof parseArgs<{ options: O & typeof globalOptions; allowPositionals: true; strict: true }>
 >['values'];

@@ -1,7 +1,7 @@
 /**
  * Everything the CLI prints goes through here. With `--json` stdout carries exactly one JSON document
  * (the result, or `{ "error": ... }`) and nothing else; in human mode stdout carries aligned tables
- * or a bare value (so `$(arra-mq token issue d1)` works). Notes and warnings always go to stderr.
+ * or a bare value (so `$(arra-mq token issue d1)` works). Notes and errors always go to stderr.
  *
  * @module verifier/cli/_output
  */
@@ -47,11 +47,6 @@ export class Output {
   /** A message for the person at the terminal: stderr, never stdout, and not in `--json` mode. */
   note(message: string): void {
     if (!this.json) this.streams.stderr.write(`${message}\n`);
-  }
-
-  /** A warning: stderr in both modes, since it matters even to scripts. */
-  warn(message: string): void {
-    this.streams.stderr.write(`warning: ${message}\n`);
   }
 }
 

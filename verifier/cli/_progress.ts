@@ -34,7 +34,7 @@ export class ProgressBar {
   }
 }
 
-export function renderBar(label: string, done: number, total: number): string {
+function renderBar(label: string, done: number, total: number): string {
   const ratio = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(ratio * BAR_WIDTH);
   const percent = String(Math.floor(ratio * 100)).padStart(3);

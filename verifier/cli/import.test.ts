@@ -77,6 +77,15 @@ test('import of a CSV with a bad row exits 7, names the row, and creates nothing
   assert.deepEqual(listed.json.items, []);
 });
 
+test('an import larger than the verifier accepts exits 7 with the reason, not as unreachable', async (t) => {
+  const verifier = await startTestVerifier(t, { env: { ARRA_IMPORT_BODY_LIMIT: '4096' } });
+  const file = join(verifier.dataDir, 'big.csv');
+  await writeFile(file, ['id', ...Array.from({ length: 2_000 }, (_, i) => `big-${i}`)].join('\n'));
+  const imported = await runJson(verifier, ['import', file]);
+  assert.equal(imported.code, EXIT.REJECTED, imported.stderr);
+  assert.match(imported.json.error.message, /larger than this route accepts/);
+});
+
 test('import of a file that is neither .csv nor .json is a usage error', async () => {
   const result = await runCli(undefined, ['import', 'devices.txt']);
   assert.equal(result.code, EXIT.USAGE);

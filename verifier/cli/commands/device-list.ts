@@ -5,7 +5,7 @@
  * @module verifier/cli/commands/device-list
  */
 import { DevicePage, type Device } from '../../../schemas/admin.js';
-import { limitOption, positiveInt } from '../_args.js';
+import { positiveInt } from '../_args.js';
 import { defineCommand } from '../_command.js';
 import { formatTable } from '../_output.js';
 import { paths } from './_paths.js';
@@ -20,7 +20,7 @@ export default defineCommand({
   options: {
     group: { type: 'string', valueName: 'G', description: 'only members of group G' },
     prefix: { type: 'string', valueName: 'P', description: 'only ids that start with P' },
-    ...limitOption,
+    limit: { type: 'string', valueName: 'N', description: 'print at most N devices' },
   },
   positionals: [],
   async run(ctx) {

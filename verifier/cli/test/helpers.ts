@@ -28,6 +28,8 @@ export interface TestVerifier {
 export interface VerifierOptions {
   /** Leave ARRA_ADMIN_TOKEN unset, so the verifier generates `$ARRA_DATA_DIR/admin-token` itself. */
   generateToken?: boolean;
+  /** More verifier environment, e.g. a small ARRA_IMPORT_BODY_LIMIT. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function startTestVerifier(t: TestContext, options: VerifierOptions
     ARRA_BIND: '127.0.0.1',
     ARRA_LOG_LEVEL: 'silent',
     ...(!options.generateToken && { ARRA_ADMIN_TOKEN: ADMIN_TOKEN }),
+    ...options.env,
   };
   // The first-start notice prints the generated token: keep it out of the test output.
   const verifier = await startVerifier(loadConfig(env), { stderr: new PassThrough().resume() });
