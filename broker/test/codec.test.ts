@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
+import { Framer, encode, encodePublish, parsePublish, restampPublish } from '../codec.js';
+import { MalformedPacketError, PacketTooLargeError } from '../errors.js';
+
+const publishes: IPublishPacket[] = [
+  { cmd: 'publish', topic: 'a/b', payload: Buffer.from('hello'), qos: 0, retain: false, dup: false },
+  { cmd: 'publish', topic: 'ünï/cödé', payload: Buffer.alloc(300, 7), qos: 1, messageId: 513, retain: true, dup: true },
+  { cmd: 'publish', topic: 'x', payload: Buffer.alloc(20_000, 1), qos: 2, messageId: 65535, retain: false, dup: false },
+];
+
+test('the framer yields the same frames whether bytes arrive whole or one at a time', () => {
+  const frames = publishes.map((p) => mqttPacket.generate(p));
+  const stream = Buffer.concat(frames);
+  for (const chunkSize of [stream.length, 1, 7]) {
+    const framer = new Framer(1 << 20);
+    const out: Buffer[] = [];
+    for (let i = 0; i < stream.length; i += chunkSize) framer.push(stream.subarray(i, i + chunkSize), (f) => (out.push(Buffer.from(f)), true));
+    assert.deepEqual(out, frames, `chunk size ${chunkSize}`);
+  }
+});
+
+test('the framer refuses a frame above the maximum packet size before buffering it', () => {
+  const framer = new Framer(100);
+  assert.throws(() => framer.push(Buffer.from([0x30, 0xe8, 0x07]), () => true), PacketTooLargeError);
+});
+
+test('the framer refuses a remaining length of more than four bytes', () => {
+  assert.throws(() => new Framer(1 << 20).push(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01]), () => true), MalformedPacketError);
+});
+
+test('the framer keeps unread frames when the consumer stops, and hands them over on the next push', () => {
+  const framer = new Framer(1 << 20);
+  const both = Buffer.concat([mqttPacket.generate(publishes[0]!), mqttPacket.generate(publishes[1]!)]);
+  const seen: number[] = [];
+  framer.push(both, (f) => (seen.push(f.length), false));
+  framer.push(Buffer.alloc(0), (f) => (seen.push(f.length), true));
+  assert.equal(seen.length, 2);
+});
+
+for (const version of [4, 5] as const) {
+  test(`PUBLISH encoding and parsing by hand agree with mqtt-packet (protocol ${version})`, () => {
+    for (const packet of publishes) {
+      const ours = encodePublish(packet, version);
+      assert.deepEqual(ours, mqttPacket.generate(packet, { protocolVersion: version }));
+      const parsed = parsePublish(ours, version);
+      assert.deepEqual(
+        [parsed.topic, Buffer.from(parsed.payload), parsed.qos, parsed.retain, parsed.dup, parsed.messageId],
+        [packet.topic, packet.payload, packet.qos, packet.retain, packet.dup, packet.messageId],
+      );
+    }
+  });
+}
+
+test('a 5.0 PUBLISH with properties is parsed with its properties', () => {
+  const frame = mqttPacket.generate({ ...publishes[1]!, properties: { contentType: 'text/plain', topicAlias: 2 } }, { protocolVersion: 5 });
+  const parsed = parsePublish(frame, 5);
+  assert.equal(parsed.properties?.contentType, 'text/plain');
+  assert.equal(parsed.properties?.topicAlias, 2);
+});
+
+test('PUBLISH parsing rejects QoS 3, packet id 0 and a topic longer than the packet', () => {
+  assert.throws(() => parsePublish(Buffer.from([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01]), 4), MalformedPacketError);
+  assert.throws(() => parsePublish(Buffer.from([0x32, 0x05, 0x00, 0x01, 0x61, 0x00, 0x00]), 4), MalformedPacketError);
+  assert.throws(() => parsePublish(Buffer.from([0x30, 0x03, 0x00, 0x09, 0x61]), 4), MalformedPacketError);
+});
+
+test('re-stamping a QoS 1 template changes only the packet id and DUP flag', () => {
+  const template = encodePublish({ ...publishes[1]!, dup: false, messageId: 1 }, 5);
+  const stamped = restampPublish(template, 4242, true);
+  const parsed = mqttPacket.parser({ protocolVersion: 5 });
+  let out: IPublishPacket | undefined;
+  parsed.on('packet', (p: IPublishPacket) => (out = p));
+  parsed.parse(stamped);
+  assert.equal(out?.messageId, 4242);
+  assert.equal(out?.dup, true);
+  assert.equal(template.readUInt8(0) & 0x08, 0);
+});
+
+test('plain acknowledgements are 4 bytes, the short form 5.0 allows for reason code 0 [MQTT-3.4.2-1]', () => {
+  for (const cmd of ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const) {
+    for (const version of [4, 5] as const) {
+      const expected = mqttPacket.generate({ cmd, messageId: 300, reasonCode: 0 }, { protocolVersion: version });
+      assert.deepEqual(encode({ cmd, messageId: 300 }, version), expected);
+    }
+  }
+  assert.deepEqual(encode({ cmd: 'puback', messageId: 1, reasonCode: 0x87 }, 5), mqttPacket.generate({ cmd: 'puback', messageId: 1, reasonCode: 0x87 }, { protocolVersion: 5 }));
+});

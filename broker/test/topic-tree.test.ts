@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TopicTree, type Subscription } from '../routing/topic-tree.js';
+import { Session } from '../session/session.js';
+
+function sub(clientId: string, filter: string, group?: string): Subscription {
+  return { session: new Session(clientId), filter, group, qos: 0, nl: false, rap: false, rh: 0 };
+}
+
+function matches(tree: TopicTree, topic: string): string[] {
+  const out: string[] = [];
+  tree.match(topic, (s) => out.push(`${s.session.clientId}:${s.filter}`), (g) => out.push(`group:${g.members.length}`));
+  return out.sort();
+}
+
+test('filters match by level with + and #, and a/# also matches a [MQTT-4.7.1-2]', () => {
+  const tree = new TopicTree();
+  for (const [id, filter] of [['1', 'a/b'], ['2', 'a/+'], ['3', 'a/#'], ['4', '#'], ['5', '+/+'], ['6', 'a/b/c']] as const) tree.add(sub(id, filter));
+  assert.deepEqual(matches(tree, 'a/b'), ['1:a/b', '2:a/+', '3:a/#', '4:#', '5:+/+']);
+  assert.deepEqual(matches(tree, 'a'), ['3:a/#', '4:#']);
+  assert.deepEqual(matches(tree, 'a/b/c'), ['3:a/#', '4:#', '6:a/b/c']);
+  assert.deepEqual(matches(tree, 'b//'), ['4:#']);
+});
+
+test('wildcards at the first level do not match $ topics [MQTT-4.7.2-1]', () => {
+  const tree = new TopicTree();
+  tree.add(sub('1', '#'));
+  tree.add(sub('2', '+/x'));
+  tree.add(sub('3', '$SYS/#'));
+  assert.deepEqual(matches(tree, '$SYS/x'), ['3:$SYS/#']);
+});
+
+test('adding the same filter twice replaces it, and removing prunes empty nodes', () => {
+  const tree = new TopicTree();
+  const s = new Session('c');
+  assert.equal(tree.add({ session: s, filter: 'a/b', qos: 0, nl: false, rap: false, rh: 0 }), true);
+  assert.equal(tree.add({ session: s, filter: 'a/b', qos: 1, nl: false, rap: false, rh: 0 }), false);
+  assert.equal(tree.size, 1);
+  assert.equal(tree.remove('a/b', undefined, 'c'), true);
+  assert.equal(tree.remove('a/b', undefined, 'c'), false);
+  assert.equal(tree.size, 0);
+  assert.deepEqual(matches(tree, 'a/b'), []);
+});
+
+test('share group members are grouped per filter and removed one by one', () => {
+  const tree = new TopicTree();
+  tree.add(sub('1', 'jobs/#', 'g'));
+  tree.add(sub('2', 'jobs/#', 'g'));
+  tree.add(sub('3', 'jobs/#', 'h'));
+  assert.deepEqual(matches(tree, 'jobs/1'), ['group:1', 'group:2']);
+  tree.remove('jobs/#', 'g', '1');
+  assert.deepEqual(matches(tree, 'jobs/1'), ['group:1', 'group:1']);
+  assert.equal(tree.size, 2);
+});
