@@ -8,7 +8,6 @@ import { CertificateIssue, DeviceParams, type CertificateIssued } from '../../sc
 import { createDeviceCaPems, issueDeviceCertificate, loadDeviceCa, type DeviceCa, type DeviceCaPems } from '../ca/index.js';
 import type { StoreContext } from './context.js';
 import type { CredentialOps } from './credentials.js';
-import { NotFoundError } from './errors.js';
 import { parseInput } from './validate.js';
 
 export interface CertificateOps {
@@ -18,15 +17,14 @@ export interface CertificateOps {
 }
 
 export async function createCertificateOps(ctx: StoreContext, credentials: CredentialOps): Promise<CertificateOps> {
-  const { db, now } = ctx;
-  const deviceExists = db.prepare('SELECT 1 FROM devices WHERE id = ?').pluck();
+  const { now, lookups } = ctx;
   const ca = await loadOrCreateCa(ctx);
   return {
     caCertificatePem: () => ca.certPem,
     async issueCertificate(deviceId, input = {}) {
       const { id } = parseInput(DeviceParams, { id: deviceId });
       const { days, keyAlg } = parseInput(CertificateIssue, input);
-      if (!deviceExists.get(id)) throw new NotFoundError(`device ${id} not found`);
+      lookups.requireDevice(id);
       const issued = await issueDeviceCertificate(ca, id, days, keyAlg, now());
       const { fingerprint, subject, notAfter } = issued;
       const credential = credentials.registerCertificate(id, { fingerprint, subject, notAfter });

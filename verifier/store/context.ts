@@ -7,6 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Writer } from './changes.js';
+import type { Lookups } from './lookups.js';
 
 export interface StoreContext {
   db: Database;
@@ -14,4 +15,5 @@ export interface StoreContext {
   /** Unix milliseconds; injected so tests can pin time. */
   now(): number;
   logger?: Logger;
+  lookups: Lookups;
 }

@@ -29,11 +29,19 @@ export interface CredentialOps {
   revokeCredential(deviceId: string, credentialId: string): Credential;
 }
 
+interface NewCredential {
+  kind: 'password' | 'x509';
+  hash?: string;
+  fingerprint?: string;
+  subject?: string | null;
+  notAfter: number | null;
+}
+
 /** 24 random bytes: 192 bits, 32 base64url characters, easy to paste into a device config. */
 const GENERATED_SECRET_BYTES = 24;
 
-export function createCredentialOps({ db, writer, now }: StoreContext): CredentialOps {
-  const deviceExists = db.prepare('SELECT 1 FROM devices WHERE id = ?').pluck();
+export function createCredentialOps({ db, writer, now, lookups }: StoreContext): CredentialOps {
+  const { requireDevice } = lookups;
   const listAll = db.prepare('SELECT * FROM credentials WHERE device_id = ? ORDER BY created_at, id');
   const select = db.prepare('SELECT * FROM credentials WHERE id = ? AND device_id = ?');
   const fingerprintTaken = db.prepare('SELECT device_id FROM credentials WHERE fingerprint = ?').pluck();
@@ -41,18 +49,6 @@ export function createCredentialOps({ db, writer, now }: StoreContext): Credenti
     (id, device_id, kind, password_hash, fingerprint, subject, not_after, created_at)
     VALUES (@id, @deviceId, @kind, @hash, @fingerprint, @subject, @notAfter, @now)`);
   const revoke = db.prepare('UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
-
-  function requireDevice(deviceId: string): void {
-    if (!deviceExists.get(deviceId)) throw new NotFoundError(`device ${deviceId} not found`);
-  }
-
-  interface NewCredential {
-    kind: 'password' | 'x509';
-    hash?: string;
-    fingerprint?: string;
-    subject?: string | null;
-    notAfter: number | null;
-  }
 
   function insertCredential(deviceId: string, c: NewCredential): Credential {
     return writer.write((tx) => {

@@ -31,10 +31,10 @@ export interface DeviceOps {
 /** Above every character a device id may hold, so `prefix || PREFIX_END` bounds a prefix range scan. */
 const PREFIX_END = '\u007f';
 
-export function createDeviceOps({ db, writer, now }: StoreContext): DeviceOps {
-  const membership = createMembership(db);
+export function createDeviceOps(ctx: StoreContext): DeviceOps {
+  const { db, writer, now } = ctx;
+  const membership = createMembership(ctx);
   const select = db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
-  const exists = db.prepare('SELECT 1 FROM devices WHERE id = ?').pluck();
   const insert = db.prepare(`INSERT INTO devices
     (id, superuser, require_client_id_match, enabled, disabled_reason, attributes, created_at, updated_at)
     VALUES (@id, @superuser, @requireClientIdMatch, @enabled, @disabledReason, @attributes, @now, @now)`);
@@ -59,7 +59,7 @@ export function createDeviceOps({ db, writer, now }: StoreContext): DeviceOps {
     createDevice(input) {
       const device = parseInput(DeviceCreate, input);
       return writer.write((tx) => {
-        if (exists.get(device.id)) throw new ConflictError(`device ${device.id} already exists`);
+        if (ctx.lookups.deviceExists(device.id)) throw new ConflictError(`device ${device.id} already exists`);
         const at = now();
         insert.run({ ...bools(device), id: device.id, disabledReason: device.disabledReason, attributes: JSON.stringify(device.attributes), now: at });
         membership.set(device.id, device.groups, at);

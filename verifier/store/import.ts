@@ -19,9 +19,9 @@ export interface ImportOps {
 
 type Parsed = ReturnType<typeof ImportBody.parse>['devices'];
 
-export function createImportOps({ db, writer, now }: StoreContext): ImportOps {
-  const membership = createMembership(db);
-  const deviceExists = db.prepare('SELECT 1 FROM devices WHERE id = ?').pluck();
+export function createImportOps(ctx: StoreContext): ImportOps {
+  const { db, writer, now, lookups } = ctx;
+  const membership = createMembership(ctx);
   const fingerprintTaken = db.prepare('SELECT 1 FROM credentials WHERE fingerprint = ?').pluck();
   const insertDevice = db.prepare(`INSERT INTO devices (id, superuser, attributes, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?)`);
@@ -31,7 +31,7 @@ export function createImportOps({ db, writer, now }: StoreContext): ImportOps {
     VALUES (?, ?, 'x509', ?, ?)`);
 
   function rejectRegistered(d: Parsed[number], i: number): void {
-    if (deviceExists.get(d.id)) throw new ConflictError(`devices.${i}.id: device ${d.id} already exists`);
+    if (lookups.deviceExists(d.id)) throw new ConflictError(`devices.${i}.id: device ${d.id} already exists`);
     if (d.certFingerprint !== undefined && fingerprintTaken.get(d.certFingerprint)) {
       throw new ConflictError(`devices.${i}.certFingerprint: certificate ${d.certFingerprint} is already registered`);
     }

@@ -24,12 +24,10 @@ export interface RuleOps {
 
 type RuleValues = ReturnType<typeof RuleCreate.parse>;
 
-export function createRuleOps({ db, writer, now }: StoreContext): RuleOps {
+export function createRuleOps({ db, writer, now, lookups }: StoreContext): RuleOps {
   const select = db.prepare('SELECT * FROM acl_rules WHERE id = ?');
   const list = db.prepare(`SELECT * FROM acl_rules WHERE @kind IS NULL OR (subject_kind = @kind
     AND (@kind NOT IN ('device', 'group') OR device_id = @name OR group_name = @name)) ORDER BY priority, id`);
-  const deviceExists = db.prepare('SELECT 1 FROM devices WHERE id = ?').pluck();
-  const ensureGroup = db.prepare('INSERT INTO groups (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING');
   const insert = db.prepare(`INSERT INTO acl_rules
     (subject_kind, device_id, group_name, action, topic, eq, qos, retain, permission, priority, created_at)
     VALUES (@kind, @deviceId, @groupName, @action, @topic, @eq, @qos, @retain, @permission, @priority, @now)`);
@@ -47,10 +45,8 @@ export function createRuleOps({ db, writer, now }: StoreContext): RuleOps {
   /** Checks the subject can hold rules and turns a rule into its column values. */
   function columns(rule: RuleValues, at: number) {
     const { subject } = rule;
-    if (subject.kind === 'device' && !deviceExists.get(subject.id)) {
-      throw new NotFoundError(`device ${subject.id} not found`);
-    }
-    if (subject.kind === 'group') ensureGroup.run(subject.name, at);
+    if (subject.kind === 'device') lookups.requireDevice(subject.id);
+    if (subject.kind === 'group') lookups.ensureGroup(subject.name, at);
     return {
       kind: subject.kind,
       deviceId: subject.kind === 'device' ? subject.id : null,

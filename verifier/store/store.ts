@@ -23,6 +23,7 @@ import { createDeviceOps, type DeviceOps } from './devices.js';
 import { createGroupOps, type GroupOps } from './groups.js';
 import { createImportOps, type ImportOps } from './import.js';
 import { createKeyOps, type KeyOps } from './keys.js';
+import { createLookups } from './lookups.js';
 import { createRegistryReads } from './registry-reads.js';
 import { createRuleOps, type RuleOps } from './rules.js';
 import { createTokenOps, type TokenOps } from './tokens.js';
@@ -55,9 +56,16 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const db = openDatabase(options, options.logger);
   try {
     const clock = options.clock ?? Date;
-    const ctx: StoreContext = { db, writer: createWriter(db, options.logger), now: () => clock.now(), logger: options.logger };
+    const ctx: StoreContext = {
+      db,
+      writer: createWriter(db, options.logger),
+      now: () => clock.now(),
+      logger: options.logger,
+      lookups: createLookups(db),
+    };
     const credentials = createCredentialOps(ctx);
-    const [keys, certificates] = [await createKeyOps(ctx), await createCertificateOps(ctx, credentials)];
+    const keys = await createKeyOps(ctx);
+    const certificates = await createCertificateOps(ctx, credentials);
     const pingStatement = db.prepare('SELECT 1').pluck();
     options.logger?.info({ path }, 'registry store open');
     return {

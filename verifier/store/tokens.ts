@@ -18,16 +18,12 @@ export interface TokenOps {
   revokeToken(jti: string): Token;
 }
 
-export function createTokenOps({ db, writer, now }: StoreContext): TokenOps {
-  const deviceExists = db.prepare('SELECT 1 FROM devices WHERE id = ?').pluck();
+export function createTokenOps({ db, writer, now, lookups }: StoreContext): TokenOps {
+  const { requireDevice } = lookups;
   const select = db.prepare('SELECT * FROM tokens WHERE jti = ?');
   const byDevice = db.prepare('SELECT * FROM tokens WHERE device_id = ? ORDER BY created_at, jti');
   const insert = db.prepare('INSERT INTO tokens (jti, device_id, expires_at, created_at) VALUES (?, ?, ?, ?)');
   const revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL');
-
-  function requireDevice(deviceId: string): void {
-    if (!deviceExists.get(deviceId)) throw new NotFoundError(`device ${deviceId} not found`);
-  }
 
   return {
     recordToken(deviceId, token) {
