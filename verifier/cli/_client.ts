@@ -66,7 +66,9 @@ export class AdminClient {
   /** Sends one request; resolves with the body parsed by `schema`, or throws a `CliError`. */
   async send<S extends z.ZodType>(method: Method, path: string, schema: S, options: SendOptions = {}): Promise<z.output<S>> {
     const response = await this.#dispatch(method, path, options);
-    const text = await response.body.text();
+    const text = await response.body.text().catch((error: unknown) => {
+      throw new UnreachableError(`lost the connection to the verifier at ${this.baseUrl} while reading its answer`, { cause: error });
+    });
     if (response.statusCode >= 200 && response.statusCode < 300) return parseSuccess(schema, text, method, path);
     throw errorFor(response.statusCode, text);
   }
