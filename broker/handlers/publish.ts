@@ -4,6 +4,7 @@
  *
  * @module broker/handlers/publish
  */
+import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
 import { checkAcl } from '../../schemas/acl-check.js';
 import { isValidTopicName } from '../../schemas/topic.js';
@@ -22,6 +23,7 @@ export function handlePublish(connection: Connection, packet: IPublishPacket): v
   enforceReceiveMaximum(connection, packet);
   connection.core.counters.messagesIn++;
   if (!authorize(connection, packet, topic)) return acknowledge(connection, packet, publishDenied(connection.version));
+  if (!payloadMatchesFormat(packet)) return acknowledge(connection, packet, RC.payloadFormatInvalid);
   route(connection.core, toMessage(connection, packet, topic));
   acknowledge(connection, packet, RC.success);
 }
@@ -93,6 +95,14 @@ function authorize(connection: Connection, packet: IPublishPacket, topic: string
     );
   }
   return allowed;
+}
+
+/**
+ * A 5.0 payload marked as UTF-8 text must be UTF-8 [MQTT-3.3.2-4]; we check, since subscribers trust
+ * the flag. A bad one is answered with 0x99 (QoS 1/2) or dropped (QoS 0), not routed.
+ */
+function payloadMatchesFormat(packet: IPublishPacket): boolean {
+  return packet.properties?.payloadFormatIndicator !== true || isUtf8(packet.payload as Buffer);
 }
 
 function toMessage(connection: Connection, packet: IPublishPacket, topic: string): Message {

@@ -12,11 +12,16 @@ import type { Connection } from '../connection.js';
 import { RC } from '../reason-codes.js';
 import { authenticate, isStale } from './authenticate.js';
 
+const RECHECK_CONCURRENCY = 32;
+
 export async function recheck(core: BrokerCore, change: Change): Promise<void> {
   const affected = [...core.connections].filter(
     (c) => c.state === 'connected' && c.credentials !== null && (change.kind === 'all' || c.auth?.deviceId === change.deviceId),
   );
-  await Promise.all(affected.map((connection) => recheckOne(core, connection)));
+  // Bounded fan-out: a `kind: 'all'` change must not fire thousands of requests at the verifier at once.
+  for (let i = 0; i < affected.length; i += RECHECK_CONCURRENCY) {
+    await Promise.all(affected.slice(i, i + RECHECK_CONCURRENCY).map((connection) => recheckOne(core, connection)));
+  }
 }
 
 async function recheckOne(core: BrokerCore, connection: Connection): Promise<void> {

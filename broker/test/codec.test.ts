@@ -71,7 +71,7 @@ test('re-stamping a QoS 1 template changes only the packet id and DUP flag', () 
   const stamped = restampPublish(template, 4242, true);
   const parsed = mqttPacket.parser({ protocolVersion: 5 });
   let out: IPublishPacket | undefined;
-  parsed.on('packet', (p: IPublishPacket) => (out = p));
+  parsed.on('packet', (p) => (out = p as IPublishPacket));
   parsed.parse(stamped);
   assert.equal(out?.messageId, 4242);
   assert.equal(out?.dup, true);

@@ -114,3 +114,15 @@ test('mqtt.js resolves the aliases the broker sends', async (t) => {
   await sleep(100);
   assert.deepEqual(got.map((m) => [m.topic, m.payload]), [0, 1, 2].map((i) => ['plant/line-7/temperature', String(i)]));
 });
+
+test('a payload marked as UTF-8 that is not gets PUBACK 0x99 and is not routed', async (t) => {
+  const h = await startBroker(t);
+  const sub = await connectClient(t, h, { clientId: 'sub' });
+  await sub.subscribeAsync('fmt');
+  const got = collect(sub);
+  const raw = await rawConnect(t, h, 5, 'pub');
+  raw.send({ cmd: 'publish', topic: 'fmt', payload: Buffer.from([0xc3, 0x28]), qos: 1, messageId: 1, retain: false, dup: false, properties: { payloadFormatIndicator: true } });
+  assert.equal(((await raw.next()) as { reasonCode?: number }).reasonCode, 0x99);
+  await sleep(50);
+  assert.equal(got.length, 0);
+});
