@@ -10,6 +10,8 @@ import type { ListenOptions, Transport } from './types.js';
 export interface Admission {
   /** Runs the gate on a new raw socket; returns false (socket already destroyed) when refused. */
   admit(socket: Socket): boolean;
+  /** Also ends this socket on close (a TLS socket wraps an admitted raw socket). */
+  track(socket: Socket): void;
   /** Stops the server accepting, destroys every admitted socket still open, waits for the close. */
   close(server: Server): Promise<void>;
 }
@@ -23,7 +25,12 @@ function guardErrors(socket: Socket, options: ListenOptions, transport: Transpor
 
 export function createAdmission(options: ListenOptions, transport: Transport): Admission {
   const sockets = new Set<Socket>();
+  function track(socket: Socket) {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  }
   return {
+    track,
     admit(socket) {
       guardErrors(socket, options, transport);
       const peer = socket.remoteAddress ?? 'unknown';
@@ -34,11 +41,8 @@ export function createAdmission(options: ListenOptions, transport: Transport): A
         options.logger.debug({ transport, peer, reason: verdict.reason }, 'connection refused');
         return false;
       }
-      sockets.add(socket);
-      socket.once('close', () => {
-        sockets.delete(socket);
-        verdict.release();
-      });
+      track(socket);
+      socket.once('close', () => verdict.release());
       options.events?.onAccepted?.(transport);
       return true;
     },

@@ -49,6 +49,7 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
     options.logger.debug({ err, peer: socket.remoteAddress }, 'TLS handshake failed');
   });
   server.on('secureConnection', (socket) => {
+    admission.track(socket);
     socket.setNoDelay(true);
     const certFingerprint = verifiedFingerprint(socket);
     options.handler.handle(socket, {

@@ -15,7 +15,7 @@ import { idleMemory } from './idle-memory.js';
 import { latency } from './latency.js';
 import { renderSection, writeSection, type Metric } from './report.js';
 import { fanIn } from './throughput.js';
-import { canPin, pinSelf, startTarget, type TargetName } from './targets.js';
+import { canPin, pinSelf, startTarget, type Target, type TargetName } from './targets.js';
 
 const quick = process.env.ARRA_BENCH_QUICK === '1';
 const SIZES = quick
@@ -30,41 +30,45 @@ type Results = Partial<Record<Scenario, Partial<Record<TargetName, number>>>>;
  * One measurement on a freshly started broker, so no scenario sees another's backlog, and a broker
  * that crashes under one load (Aedes does under QoS 0 fan-in) still gets measured on the others.
  */
-async function onFreshTarget(name: TargetName, run: (port: number, pid: number) => Promise<Partial<Record<Scenario, number>>>) {
+type Run = (target: Target) => Promise<Partial<Record<Scenario, number>>>;
+
+async function onFreshTarget(name: TargetName, run: Run) {
   const target = await startTarget(name);
   try {
-    return await run(target.port, target.pid);
+    return await run(target);
   } finally {
     await target.stop();
   }
 }
 
-const SCENARIOS: Array<{ name: string; run: (port: number, pid: number) => Promise<Partial<Record<Scenario, number>>> }> = [
+const SCENARIOS: Array<{ name: string; run: Run }> = [
   {
     name: 'qos0 fan-in',
-    run: async (port) => {
+    run: async ({ port }) => {
       const r = await fanIn(port, { qos: 0, perPublisher: SIZES.qos0, timeLimitMs: 15_000 });
       return { qos0: r.msgsPerSec, qos0Loss: r.sent ? (1 - r.received / r.sent) * 100 : 0 };
     },
   },
   {
     name: 'qos1 fan-in',
-    run: async (port) => ({ qos1: (await fanIn(port, { qos: 1, perPublisher: SIZES.qos1, window: 100, timeLimitMs: 15_000 })).msgsPerSec }),
+    run: async ({ port }) => ({ qos1: (await fanIn(port, { qos: 1, perPublisher: SIZES.qos1, window: 100, timeLimitMs: 15_000 })).msgsPerSec }),
   },
   {
     name: 'latency',
-    run: async (port) => {
+    run: async ({ port }) => {
       const r = await latency(port, { rate: SIZES.rate, durationMs: SIZES.latencyMs });
       return { p50: r.p50Ms, p99: r.p99Ms };
     },
   },
   {
     name: 'connect rate',
-    run: async (port) => ({ connects: (await connectRate(port, { concurrency: 32, durationMs: SIZES.connectMs, maxTotal: SIZES.connectMax })).perSec }),
+    run: async ({ port }) => ({ connects: (await connectRate(port, { concurrency: 32, durationMs: SIZES.connectMs, maxTotal: SIZES.connectMax })).perSec }),
   },
   {
     name: 'idle memory',
-    run: async (port, pid) => ({ idleBytes: (await idleMemory(port, pid, { count: SIZES.idle })).bytesPerConnection }),
+    run: async ({ port, pid, collectGarbage }) => ({
+      idleBytes: (await idleMemory(port, pid, { count: SIZES.idle, collectGarbage })).bytesPerConnection,
+    }),
   },
 ];
 
@@ -106,7 +110,7 @@ async function main(): Promise<void> {
       '(ours: in-process authorizer with a constant-time password check; Mosquitto: password_file; Aedes: authenticate hook).',
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
     `Latency: QoS 0, ${SIZES.rate} msg/s for ${SIZES.latencyMs / 1000} s, first 0.5 s discarded. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
-    `Idle memory: RSS delta of the broker process for ${SIZES.idle} connected idle clients (keepalive 600 s).`,
+    `Idle memory: RSS delta of the broker process for ${SIZES.idle} connected idle clients (keepalive 600 s), read after a full GC in the Node brokers.`,
     'Each scenario runs on a freshly started broker, scenario by scenario with the brokers in turn.',
     ...(failed.length ? [`Failed (n/a in the table): ${failed.join('; ')}.`] : []),
     'The machine is shared with other work: treat single runs as indicative and compare ratios rather than absolute figures.',

@@ -21,8 +21,13 @@ export function rssKb(pid: number): number {
   return Number(match[1]);
 }
 
-export async function idleMemory(port: number, pid: number, options: { count: number; batch?: number }): Promise<IdleMemoryResult> {
+export async function idleMemory(
+  port: number,
+  pid: number,
+  options: { count: number; batch?: number; collectGarbage?: () => Promise<void> },
+): Promise<IdleMemoryResult> {
   await sleep(1000);
+  await options.collectGarbage?.();
   const rssBeforeKb = rssKb(pid);
   const clients: RawClient[] = [];
   const batch = options.batch ?? 50;
@@ -32,6 +37,7 @@ export async function idleMemory(port: number, pid: number, options: { count: nu
       clients.push(...(await Promise.all(Array.from({ length: n }, (_, j) => rawClient(port, `bench-idle-${i + j}`, 600)))));
     }
     await sleep(2000);
+    await options.collectGarbage?.();
     const rssAfterKb = rssKb(pid);
     return {
       connections: clients.length,

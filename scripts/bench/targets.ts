@@ -19,6 +19,8 @@ export interface Target {
   name: TargetName;
   port: number;
   pid: number;
+  /** Asks a Node broker for a full garbage collection before RSS is read (a no-op for Mosquitto). */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -87,9 +89,18 @@ function stopper(child: ChildProcess, cleanup: () => void = () => {}): () => Pro
 async function startNodeTarget(name: 'ours' | 'aedes'): Promise<Target> {
   const port = await freePort();
   const script = fileURLToPath(new URL(`./server-${name}.ts`, import.meta.url));
-  const child = spawnPinned(process.execPath, ['--import', 'tsx', script, String(port)]);
+  const child = spawnPinned(process.execPath, ['--expose-gc', '--import', 'tsx', script, String(port)]);
   await waitReady(child, port, true);
-  return { name, port, pid: child.pid!, stop: stopper(child) };
+  return {
+    name,
+    port,
+    pid: child.pid!,
+    collectGarbage: async () => {
+      child.kill('SIGUSR2');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    },
+    stop: stopper(child),
+  };
 }
 
 async function startMosquitto(): Promise<Target> {
@@ -114,7 +125,13 @@ async function startMosquitto(): Promise<Target> {
   ].join('\n'));
   const child = spawnPinned(MOSQUITTO, ['-c', conf]);
   await waitReady(child, port, false);
-  return { name: 'mosquitto', port, pid: child.pid!, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
+  return {
+    name: 'mosquitto',
+    port,
+    pid: child.pid!,
+    collectGarbage: async () => {},
+    stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
+  };
 }
 
 export function startTarget(name: TargetName): Promise<Target> {
