@@ -47,7 +47,13 @@ parse_args() {
 ensure_node() {
   if ! command -v node >/dev/null 2>&1; then
     log "installing nodejs from Debian"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # Right after the container boots its network may still be coming up (DHCP): retry a few times.
+    local try
+    for try in 1 2 3 4 5; do
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq && break
+      [ "$try" -lt 5 ] || die "apt-get update failed 5 times: no network or no Debian mirror reachable"
+      sleep 5
+    done
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
   fi
   local want have

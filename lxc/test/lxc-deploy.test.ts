@@ -27,6 +27,8 @@ const UNITS = ['arra-mq-verifier.service', 'arra-mq-broker.service'];
 
 interface Deployment {
   env: NodeJS.ProcessEnv;
+  work: string;
+  bundle: string;
   lxcPath: string;
   httpPort: number;
   mqttPort: number;
@@ -62,6 +64,8 @@ async function prepareHost(t: TestContext): Promise<Deployment> {
   let mqttPort = await freePort();
   while (mqttPort === httpPort) mqttPort = await freePort();
   return {
+    work,
+    bundle,
     lxcPath,
     httpPort,
     mqttPort,
@@ -87,6 +91,17 @@ function inContainer(d: Deployment, ...cmd: string[]) {
 
 async function mainPids(d: Deployment): Promise<string> {
   return inContainer(d, 'systemctl', 'show', '--property=MainPID', ...UNITS);
+}
+
+/** The same bundle under another release hash, as the next build of changed sources would be. */
+async function nextBundle(d: Deployment, hash: string): Promise<string> {
+  const dir = join(d.work, 'next-bundle');
+  mkdirSync(dir);
+  await runOk('tar', ['-xzf', d.bundle, '-C', dir]);
+  await runOk('sed', ['-i', `s/^ARRA_HASH=.*/ARRA_HASH=${hash}/`, join(dir, 'RELEASE')]);
+  const tarball = join(d.work, `arra-mq-next-${hash}.tar.gz`);
+  await runOk('tar', ['-C', dir, '-czf', tarball, '.']);
+  return tarball;
 }
 
 async function cli(d: Deployment, token: string, ...args: string[]) {
@@ -184,5 +199,20 @@ test('lxc/setup.sh deploys ARRA-MQ into CT 110 and updates it in place', { skip,
     const shown = await cli(d, token, 'device', 'show', 'd1');
     assert.equal(shown.code, 0, shown.stderr);
     assert.equal(JSON.parse(shown.stdout).id, 'd1');
+  });
+
+  await t.test('a new bundle installs beside the old release, restarts both services and keeps the device', async () => {
+    const oldRelease = (await inContainer(d, 'readlink', '/opt/arra-mq/current')).trim();
+    const pidsBefore = await mainPids(d);
+    const update = await setup(d, '--bundle', await nextBundle(d, 'feedfacecafe'));
+    assert.equal(update.code, 0, `setup.sh update failed\n${update.stdout}\n${update.stderr}`);
+    assert.match(update.stderr, /installing release \S+-feedfacecafe/);
+    assert.match(update.stderr, /restarting/);
+    assert.match(await inContainer(d, 'readlink', '/opt/arra-mq/current'), /^releases\/\S+-feedfacecafe$/m);
+    await inContainer(d, 'test', '-d', `/opt/arra-mq/${oldRelease}`);
+    assert.notEqual(await mainPids(d), pidsBefore, 'both services run the new release');
+    const token = (await inContainer(d, 'cat', '/var/lib/arra-mq/admin-token')).trim();
+    const shown = await cli(d, token, 'device', 'show', 'd1');
+    assert.equal(shown.code, 0, shown.stderr);
   });
 });
