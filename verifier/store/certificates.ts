@@ -35,14 +35,16 @@ export async function createCertificateOps(ctx: StoreContext, credentials: Crede
 }
 
 /** First start creates the CA; a concurrent first start that stored one already wins. */
-async function loadOrCreateCa({ db, writer, now }: StoreContext): Promise<DeviceCa> {
+async function loadOrCreateCa({ db, writer, now, logger }: StoreContext): Promise<DeviceCa> {
   const read = db.prepare('SELECT cert_pem AS certPem, key_pem AS keyPem FROM device_ca WHERE id = 1');
   let pems = read.get() as DeviceCaPems | undefined;
   if (!pems) {
     const created = await createDeviceCaPems(now());
     writer.write(() => {
-      db.prepare('INSERT INTO device_ca (id, cert_pem, key_pem, created_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+      const inserted = db
+        .prepare('INSERT INTO device_ca (id, cert_pem, key_pem, created_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
         .run(created.certPem, created.keyPem, now());
+      if (inserted.changes > 0) logger?.info('first start: device CA created');
     });
     pems = read.get() as DeviceCaPems;
   }

@@ -45,7 +45,7 @@ interface KeyCache {
 
 const DEFAULT_ALG: SigningAlg = 'EdDSA';
 
-export async function createKeyOps({ db, writer, now }: StoreContext): Promise<KeyOps> {
+export async function createKeyOps({ db, writer, now, logger }: StoreContext): Promise<KeyOps> {
   const live = db.prepare(`SELECT * FROM signing_keys WHERE status != 'retired' ORDER BY created_at, kid`);
   const all = db.prepare('SELECT * FROM signing_keys ORDER BY created_at, kid');
   const select = db.prepare('SELECT * FROM signing_keys WHERE kid = ?');
@@ -86,7 +86,9 @@ export async function createKeyOps({ db, writer, now }: StoreContext): Promise<K
   if (!hasActive.get()) {
     const first = await generateSigningKey(DEFAULT_ALG);
     writer.write(() => {
-      if (!hasActive.get()) insertActive(first);
+      if (hasActive.get()) return;
+      insertActive(first);
+      logger?.info({ kid: first.kid, alg: first.alg }, 'first start: token signing key generated');
     });
   }
   await reloadKeys();
@@ -113,6 +115,7 @@ export async function createKeyOps({ db, writer, now }: StoreContext): Promise<K
         insertActive(key);
       });
       await reloadKeys();
+      logger?.info({ kid: key.kid, alg: key.alg }, 'signing key rotated');
       return info(key.kid);
     },
     retireKey(kid) {
@@ -127,6 +130,7 @@ export async function createKeyOps({ db, writer, now }: StoreContext): Promise<K
           cache.verifying.delete(params.kid);
           cache.jwks = cache.jwks.filter((jwk) => jwk.kid !== params.kid);
           tx.changed({ kind: 'all' });
+          logger?.info({ kid: params.kid }, 'signing key retired');
         }
         return info(params.kid);
       });
