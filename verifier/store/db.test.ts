@@ -29,7 +29,7 @@ test('migrate applies only pending versions and refuses a database newer than th
   assert.throws(() => migrate(db, migrations), /newer than this verifier/);
 });
 
-test('the data directory is 0700 and the database and its WAL are 0600', async (t) => {
+test('the data directory is 0700 and the database, its WAL and shared-memory file are 0600', async (t) => {
   const dataDir = join(tempDir(t), 'data');
   const store = await openStore({ dataDir });
   t.after(() => store.close());
@@ -37,6 +37,7 @@ test('the data directory is 0700 and the database and its WAL are 0600', async (
   assert.equal(statSync(dataDir).mode & 0o777, 0o700);
   assert.equal(statSync(store.path).mode & 0o777, 0o600);
   assert.equal(statSync(`${store.path}-wal`).mode & 0o777, 0o600);
+  assert.equal(statSync(`${store.path}-shm`).mode & 0o777, 0o600);
 });
 
 test('the database runs in WAL mode with full sync, foreign keys and a busy timeout', (t) => {
