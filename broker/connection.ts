@@ -13,7 +13,7 @@ import { Framer, connectProtocol, encode, parseFrame, parsePublish, type Protoco
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 import { dispatch } from './handlers/index.js';
 import { publishFrame, type OutgoingAliases } from './outgoing.js';
-import { CONNACK_V3, RC } from './reason-codes.js';
+import { RC, connackRefusal } from './reason-codes.js';
 import type { Message } from './routing/message.js';
 import type { Session } from './session/session.js';
 import { Writer } from './writer.js';
@@ -211,7 +211,7 @@ export class Connection {
     if (PROTOCOL_NAMES[protocol.level] === protocol.name) return true;
     this.core.counters.refusedConnects++;
     this.core.logger.warn({ peer: this.info.peerAddress, level: protocol.level, reason: 'unsupported_protocol_version' }, 'connect refused');
-    this.send({ cmd: 'connack', sessionPresent: false, returnCode: CONNACK_V3.unacceptableProtocolVersion });
+    this.send({ cmd: 'connack', sessionPresent: false, returnCode: connackRefusal({ kind: 'protocol_version' }, 4) });
     this.close();
     return false;
   }

@@ -13,7 +13,7 @@ import { hasInvalidUtf8, type ProtocolVersion } from '../codec.js';
 import type { Connection } from '../connection.js';
 import { OutgoingAliases } from '../outgoing.js';
 import { MalformedPacketError, ProtocolError } from '../errors.js';
-import { connackRefusal, type ConnectRefusal } from '../reason-codes.js';
+import { RC, connackRefusal, type ConnectRefusal } from '../reason-codes.js';
 import { authenticate, isStale } from '../session/authenticate.js';
 import { endSession, wakeSession } from '../session/lifecycle.js';
 import { resume } from '../session/outbox.js';
@@ -190,7 +190,7 @@ function takeOver({ connection, clientId }: ConnectContext): void {
   const previous = existing?.connection;
   if (existing === undefined || previous == null) return;
   existing.connection = null;
-  previous.disconnect(0x8e, 'session taken over');
+  previous.disconnect(RC.sessionTakenOver, 'session taken over');
 }
 
 /** Clean Start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.2.2-3]. */

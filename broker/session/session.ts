@@ -69,9 +69,4 @@ export class Session {
     this.nextPacketId = (id % 65535) + 1;
     return id;
   }
-
-  /** Is there anything a reconnecting client must be told about (Session Present)? */
-  get subscriptionCount(): number {
-    return this.subscriptions?.size ?? 0;
-  }
 }
