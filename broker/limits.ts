@@ -12,6 +12,8 @@ export interface BrokerLimits {
   maxInflight: number;
   /** Our Receive Maximum: unacknowledged QoS 2 PUBLISHes a client may have open towards us. */
   receiveMaximum: number;
+  /** Subscriptions one session may hold; more are refused in SUBACK (5.0: 0x97 quota exceeded). */
+  maxSubscriptionsPerSession: number;
   /** Messages kept per session while offline or beyond the in-flight window; oldest dropped first. */
   maxQueuedPerSession: number;
   /** Client→server topic aliases we accept (Topic Alias Maximum in CONNACK); 0 disables. */
@@ -43,6 +45,7 @@ export const defaultLimits: Readonly<BrokerLimits> = Object.freeze({
   maxInflight: 64,
   receiveMaximum: 64,
   maxQueuedPerSession: 1000,
+  maxSubscriptionsPerSession: 1000,
   topicAliasMaximum: 32,
   maxSessionExpiry: 24 * 3600,
   minKeepAlive: 0,

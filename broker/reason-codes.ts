@@ -36,6 +36,7 @@ export const RC = {
   receiveMaximumExceeded: 0x93,
   topicAliasInvalid: 0x94,
   packetTooLarge: 0x95,
+  quotaExceeded: 0x97,
   payloadFormatInvalid: 0x99,
 } as const;
 
@@ -83,6 +84,11 @@ export function subackDenied(version: number): number {
 /** SUBACK entry for a filter that is not a valid filter (3.1.1 has only the generic failure). */
 export function subackInvalid(version: number): number {
   return version === 5 ? RC.topicFilterInvalid : 0x80;
+}
+
+/** SUBACK entry for a filter beyond the session's subscription quota. */
+export function subackQuotaExceeded(version: number): number {
+  return version === 5 ? RC.quotaExceeded : 0x80;
 }
 
 /**

@@ -10,7 +10,7 @@ import { checkAcl } from '../../schemas/acl-check.js';
 import { hasInvalidUtf8 } from '../codec.js';
 import type { Connection } from '../connection.js';
 import { MalformedPacketError, ProtocolError } from '../errors.js';
-import { subackDenied, subackInvalid } from '../reason-codes.js';
+import { subackDenied, subackInvalid, subackQuotaExceeded } from '../reason-codes.js';
 import { parseFilter } from '../routing/share.js';
 import type { Subscription } from '../routing/topic-tree.js';
 import { deliver } from '../session/outbox.js';
@@ -52,6 +52,11 @@ function subscribeOne(
   // No Local on a shared subscription is a protocol error [MQTT-3.8.3-4].
   if (parsed.group !== undefined && request.nl === true) throw new ProtocolError('no local on a shared subscription');
   const qos = Math.min(request.qos, 2) as 0 | 1 | 2;
+  const subscriptions = session.subscriptions;
+  if (!subscriptions?.has(request.topic) && (subscriptions?.size ?? 0) >= connection.core.limits.maxSubscriptionsPerSession) {
+    connection.core.logger.warn({ clientId: connection.clientId, deviceId: auth.deviceId, filter: request.topic, reason: 'quota_exceeded' }, 'subscribe refused');
+    return { code: subackQuotaExceeded(connection.version), isNew: false };
+  }
   if (!auth.superuser && !checkAcl(auth.acl, { action: 'subscribe', topic: parsed.filter, qos }).allow) {
     connection.core.logger.warn(
       { clientId: connection.clientId, deviceId: auth.deviceId, filter: request.topic, qos, reason: 'acl_denied' },

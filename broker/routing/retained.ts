@@ -29,6 +29,14 @@ export class RetainedStore {
 
   /** Retained messages whose topic the filter matches, dropping the expired ones on the way. */
   matching(filter: string, now: number): Message[] {
+    if (!filter.includes('+') && !filter.includes('#')) {
+      // A filter without wildcards names one topic: no scan.
+      const message = this.messages.get(filter);
+      if (message === undefined) return [];
+      if (!isExpired(message, now)) return [message];
+      this.messages.delete(filter);
+      return [];
+    }
     const out: Message[] = [];
     for (const [topic, message] of this.messages) {
       if (isExpired(message, now)) {

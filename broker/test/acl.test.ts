@@ -102,3 +102,10 @@ test('an invalid filter gets SUBACK 0x8F on 5.0', async (t) => {
   const raw = await rawConnect(t, h, 5, 'x');
   assert.deepEqual(await rawSubscribe(raw, { '$share/g+/a': 0, 'a/#/b': 0, ok: 0 }), [0x8f, 0x8f, 0]);
 });
+
+test('subscriptions beyond the per-session quota are refused with 0x97 on 5.0, replacing one still works', async (t) => {
+  const h = await startBroker(t, undefined, { limits: { maxSubscriptionsPerSession: 2 } });
+  const raw = await rawConnect(t, h, 5, 'greedy');
+  assert.deepEqual(await rawSubscribe(raw, { a: 0, b: 0, c: 0 }), [0, 0, 0x97]);
+  assert.deepEqual(await rawSubscribe(raw, { a: 1 }, 2), [1]);
+});

@@ -72,3 +72,17 @@ test('mosquitto_pub publishes at QoS 0, 1 and 2 to an mqtt.js subscriber', async
   await sleep(100);
   assert.deepEqual(got.map((m) => m.payload), ['q0', 'q1', 'q2']);
 });
+
+test('an expired retained message is not sent to an exact-topic subscriber', async (t) => {
+  const h = await startBroker(t);
+  h.broker.publish('exact/t', Buffer.from('x'), { retain: true });
+  const pub = await connectClient(t, h, { clientId: 'pub' });
+  await pub.publishAsync('exact/old', 'o', { qos: 1, retain: true, properties: { messageExpiryInterval: 1 } });
+  await sleep(1100);
+  const sub = await connectClient(t, h, { clientId: 'sub' });
+  const got = collect(sub);
+  await sub.subscribeAsync(['exact/t', 'exact/old', 'exact/none']);
+  await sleep(100);
+  assert.deepEqual(got.map((m) => m.topic), ['exact/t']);
+  assert.equal(h.broker.stats().retained, 1);
+});
