@@ -16,33 +16,43 @@ export interface Admission {
   close(server: Server): Promise<void>;
 }
 
-/** A socket reset mid-handshake is routine on the internet; it must never reach `uncaughtException`. */
-function guardErrors(socket: Socket, options: ListenOptions, transport: Transport): void {
-  socket.on('error', (err) => {
-    options.logger.debug({ err, transport, peer: socket.remoteAddress }, 'socket error');
-  });
-}
-
+/**
+ * The per-socket handlers are shared functions (`this` is the socket), not closures: an idle
+ * connection should cost the broker as few bytes as possible.
+ */
 export function createAdmission(options: ListenOptions, transport: Transport): Admission {
   const sockets = new Set<Socket>();
-  function track(socket: Socket) {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const { gate, logger } = options;
+
+  // A socket reset mid-handshake is routine on the internet; it must never reach `uncaughtException`.
+  function onError(this: Socket, err: Error) {
+    logger.debug({ err, transport, peer: this.remoteAddress }, 'socket error');
   }
+  function forget(this: Socket) {
+    sockets.delete(this);
+  }
+  function forgetAndRelease(this: Socket) {
+    sockets.delete(this);
+    gate.release();
+  }
+
   return {
-    track,
+    track(socket) {
+      sockets.add(socket);
+      socket.on('close', forget);
+    },
     admit(socket) {
-      guardErrors(socket, options, transport);
+      socket.on('error', onError);
       const peer = socket.remoteAddress ?? 'unknown';
-      const verdict = options.gate.admit(peer);
-      if (!verdict.admitted) {
+      const refusal = gate.admit(peer);
+      if (refusal) {
         socket.destroy();
-        options.events?.onRefused?.(transport, verdict.reason);
-        options.logger.debug({ transport, peer, reason: verdict.reason }, 'connection refused');
+        options.events?.onRefused?.(transport, refusal);
+        logger.debug({ transport, peer, reason: refusal }, 'connection refused');
         return false;
       }
-      track(socket);
-      socket.once('close', () => verdict.release());
+      sockets.add(socket);
+      socket.on('close', forgetAndRelease);
       options.events?.onAccepted?.(transport);
       return true;
     },

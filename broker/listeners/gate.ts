@@ -18,8 +18,12 @@ export interface GateLimits {
 }
 
 export interface Gate {
-  /** Admits the connection (returning its release function) or names why it is refused. */
-  admit(peerAddress: string): { admitted: true; release: () => void } | { admitted: false; reason: RefusalReason };
+  /**
+   * Admits a connection (null) or names why it is refused. Every admission must be paired with one
+   * `release()` when the connection closes.
+   */
+  admit(peerAddress: string): RefusalReason | null;
+  release(): void;
   /** Currently admitted connections. */
   readonly open: number;
   readonly refused: Readonly<Record<RefusalReason, number>>;
@@ -31,9 +35,9 @@ export function createGate(limits: GateLimits, now: () => number = Date.now): Ga
   const refused: Record<RefusalReason, number> = { max_connections: 0, rate_address: 0, rate_global: 0 };
   let open = 0;
 
-  function refuse(reason: RefusalReason) {
+  function refuse(reason: RefusalReason): RefusalReason {
     refused[reason] += 1;
-    return { admitted: false as const, reason };
+    return reason;
   }
 
   return {
@@ -43,15 +47,10 @@ export function createGate(limits: GateLimits, now: () => number = Date.now): Ga
       if (!perAddress.take(peerAddress)) return refuse('rate_address');
       if (!global.take()) return refuse('rate_global');
       open += 1;
-      let released = false;
-      return {
-        admitted: true,
-        release() {
-          if (released) return;
-          released = true;
-          open -= 1;
-        },
-      };
+      return null;
+    },
+    release() {
+      if (open > 0) open -= 1;
     },
     get open() {
       return open;

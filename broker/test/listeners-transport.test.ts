@@ -120,7 +120,7 @@ test('closing the TLS listener ends its open connections promptly', async (t) =>
   const handler = recordingHandler(t);
   const listener = await tls(handler);
   const client = await connect(t, `mqtts://127.0.0.1:${listener.port}`, { ca: pki.ca.certPem, cert: pki.device.certPem, key: pki.device.keyPem });
-  const closed = new Promise((resolve) => client.once('close', resolve));
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   const started = Date.now();
   await listener.close();
   await closed;
