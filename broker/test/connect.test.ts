@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
+import pino from 'pino';
 import mqttPacket, { type IConnackPacket, type IDisconnectPacket } from 'mqtt-packet';
 import { allow, deny } from '../authorizers/static.js';
 import type { AuthenticateRequest } from '../../schemas/index.js';
@@ -145,4 +146,20 @@ test('a 5.0 DISCONNECT may not turn a session expiry of 0 into a persistent sess
   assert.equal(((await raw.next()) as IDisconnectPacket).reasonCode, 0x82);
   await closedWithin(raw);
   assert.equal(h.broker.stats().sessions, 0);
+});
+
+test('refusals are logged with client id and reason, and no log line carries the password', async (t) => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+  const h = await startBroker(t, (req) => (req.password === 'right-pw' ? allow(undefined, { deviceId: 'dev-9' }) : deny('bad_credentials')), { logger });
+  assert.equal(await connackCode(t, h, 5, { clientId: 'dev-9', username: 'u', password: 'wrong-pw' }), 0x86);
+  assert.equal(await connackCode(t, h, 4, { clientId: 'dev-9', username: 'u', password: 'right-pw' }), 0);
+  h.authorizer.setDecision(deny('revoked'));
+  await h.broker.recheck({ kind: 'device', deviceId: 'dev-9' });
+  const all = lines.join('\n');
+  assert.ok(!all.includes('wrong-pw') && !all.includes('right-pw'), 'a password reached the log');
+  const refusal = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'connect refused');
+  assert.equal(refusal?.clientId, 'dev-9');
+  assert.equal(refusal?.reason, 'bad_credentials');
+  assert.ok(lines.some((l) => l.includes('"reason":"revoked"') && l.includes('"deviceId":"dev-9"')));
 });
