@@ -7,6 +7,7 @@
  * @module broker-adapters/reply
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { looksLikeJwt } from '../verifier/core/index.js';
 import { AdapterError, CallerSecretWrong, CallerUnknown } from './errors.js';
 
 export type DialectName = 'nanomq' | 'go-auth' | 'emqx';
@@ -74,10 +75,6 @@ export function logIdentity(fields: { clientId?: string; username?: string }): R
     clientId: fields.clientId,
     username: username !== undefined && looksLikeJwt(username) ? '<jwt>' : username,
   };
-}
-
-export function looksLikeJwt(value: string): boolean {
-  return /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/.test(value);
 }
 
 /**
