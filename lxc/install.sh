@@ -19,6 +19,8 @@ readonly DATA_DIR=/var/lib/arra-mq
 readonly UNITS=(arra-mq-verifier.service arra-mq-broker.service)
 readonly KEEP_RELEASES=3
 readonly HEALTH_TIMEOUT_S=60
+# The units run this one: Debian's package, whatever else may be on PATH.
+readonly NODE=/usr/bin/node
 
 from_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 adapters=()
@@ -45,7 +47,7 @@ parse_args() {
 # Debian's nodejs only: Debian's npm would pull in hundreds of packages, and the bundle already carries
 # its production node_modules.
 ensure_node() {
-  if ! command -v node >/dev/null 2>&1; then
+  if [ ! -x "$NODE" ]; then
     log "installing nodejs from Debian"
     # Right after the container boots its network may still be coming up (DHCP): retry a few times.
     local try
@@ -58,9 +60,9 @@ ensure_node() {
   fi
   local want have
   want=$(sed -n 's/^NODE_ABI=//p' "$from_dir/RELEASE")
-  have=$(node -p process.versions.modules)
+  have=$("$NODE" -p process.versions.modules)
   # better-sqlite3 is a native module: a different ABI would fail at the first require, so stop here.
-  [ "$want" = "$have" ] || die "bundle needs Node ABI $want (Node 20.x), this node $(node -v) has ABI $have"
+  [ "$want" = "$have" ] || die "bundle needs Node ABI $want (Node 20.x), $NODE $("$NODE" -v) has ABI $have"
 }
 
 ensure_user() {
@@ -136,7 +138,7 @@ ensure_secret() {
   local path="$DATA_DIR/$1"
   [ -s "$path" ] && return 0
   log "generating $path"
-  (umask 077 && node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url") + "\n")' >"$path.part")
+  (umask 077 && "$NODE" -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url") + "\n")' >"$path.part")
   chown "$APP_USER:$APP_USER" "$path.part"
   mv "$path.part" "$path"
 }
@@ -197,7 +199,7 @@ wait_for_health() {
   local url
   url="http://$(loopback_for "$(sed -n 's/^ARRA_BIND=//p' "$ETC_DIR/env")"):$(sed -n 's/^ARRA_HTTP_PORT=//p' "$ETC_DIR/env")/healthz"
   # curl is not in a minimal Debian; Node is, and its fetch is enough for one GET.
-  if ! node -e '
+  if ! "$NODE" -e '
     const [url, seconds] = process.argv.slice(1);
     const deadline = Date.now() + Number(seconds) * 1000;
     (async () => {
