@@ -4,11 +4,14 @@
  * in each run's params mode, method and response mode, and checks the status and, where go-auth reads
  * it, the body. Changed bytes: the path (the run's response mode goes into our URI, as operators
  * configure it) and `<JWT>`, which the capture redacted and which becomes a token the verifier issued.
+ * The devices hold the captured clients' own passwords (`test/fixtures.ts`), so every captured `user`
+ * check with the registered pair is an allow, and every login the capture's server accepted with that
+ * pair must be accepted here too.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readGoAuthCapture, type CapturedRequest } from '../test/captures.js';
-import { provisionCaptureDevices } from '../test/fixtures.js';
+import { acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from '../test/fixtures.js';
 import { sendRaw, type RawResponse } from '../test/raw-http.js';
 import { startVerifier } from '../test/verifier.js';
 
@@ -20,13 +23,16 @@ const ALLOWED = new Set([
   'admin 2 dev/3/temp',
 ]);
 
+/** Captured logins with a registered pair that the capture's own server accepted (all of them accepted here too). */
+const LOGINS_ALLOWED = 54;
+
 function params(request: CapturedRequest): Record<string, unknown> {
   const body = Buffer.from(request.body, 'latin1').toString('utf8');
   if (body === 'null' || body === '') return {};
   return body.startsWith('{') ? (JSON.parse(body) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(body));
 }
 
-/** Capture passwords are too short to register, so only token logins pass `user`. */
+/** What the fixtures' registry decides; the JWT runs' token is one the verifier issued to bob. */
 function expectedAllow(request: CapturedRequest, withToken: boolean): boolean {
   const p = params(request);
   const check = request.path.split('/').pop();
@@ -35,9 +41,23 @@ function expectedAllow(request: CapturedRequest, withToken: boolean): boolean {
     if (!withToken) return false;
     return check === 'superuser' ? false : check === 'user' || String(p.topic).startsWith('dev/');
   }
-  if (check === 'user') return false;
+  if (check === 'user') return acceptsPasswordLogin(String(p.clientid), p.username as string | undefined, p.password as string | undefined);
   if (check === 'superuser') return p.username === 'admin';
   return ALLOWED.has(`${String(p.username)} ${String(p.acc)} ${String(p.topic)}`);
+}
+
+/** Did the capture's own server let this request through, as go-auth reads the run's response mode? */
+function capturedAllow(request: CapturedRequest, mode: string): boolean {
+  const { status, body = '' } = request.captured!;
+  if (status !== 200) return false;
+  if (mode === 'json') return (JSON.parse(body) as { ok: unknown }).ok === true;
+  return mode === 'text' ? body === 'ok' : true;
+}
+
+/** A captured `user` check carrying a device's registered capture password. */
+function isRegisteredLogin(request: CapturedRequest): boolean {
+  const p = params(request);
+  return request.path === '/mqtt/user' && isCapturePassword(p.username as string | undefined, p.password as string | undefined);
 }
 
 function assertAnswer(response: RawResponse, allow: boolean, mode: string, where: string): void {
@@ -55,6 +75,7 @@ test('every captured go-auth request gets the answer its response mode reads as 
   const verifier = await startVerifier(t, { provision: provisionCaptureDevices, config: { webhookAllow: ['127.0.0.1/32'] } });
   const token = await verifier.issueToken('bob');
   let replayed = 0;
+  let capturedLoginsAllowed = 0;
   for (const run of readGoAuthCapture()) {
     const mode = run.options.http_response_mode ?? run.options.jwt_response_mode ?? 'status';
     for (const request of run.requests) {
@@ -67,9 +88,15 @@ test('every captured go-auth request gets the answer its response mode reads as 
         })
         .replace('Bearer <JWT>', `Bearer ${token}`);
       const response = await sendRaw(verifier.port, Buffer.from(raw, 'latin1'));
-      assertAnswer(response, expectedAllow(request, withToken), mode, `${request.where}: ${request.method} ${request.path} ${request.body}`);
+      const where = `${request.where}: ${request.method} ${request.path} ${request.body}`;
+      assertAnswer(response, expectedAllow(request, withToken), mode, where);
+      if (isRegisteredLogin(request) && capturedAllow(request, mode)) {
+        assert.equal(response.status, 200, `the capture's server accepted this registered login: ${where}`);
+        capturedLoginsAllowed++;
+      }
       replayed++;
     }
   }
   assert.equal(replayed, 241);
+  assert.equal(capturedLoginsAllowed, LOGINS_ALLOWED);
 });
