@@ -8,34 +8,23 @@
  *
  * @module broker/main
  */
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { fetchDeviceCa } from './authorizers/device-ca.js';
 import { createHttpAuthorizer } from './authorizers/http.js';
 import { BrokerConfigError, loadBrokerConfig, resolveWebhookSecret } from './config.js';
 import { startBroker } from './start.js';
+import { packageVersion } from '../scripts/package-version.js';
+// The composition root may use the verifier's redaction list: one definition of what is secret.
+import { REDACT_PATHS } from '../verifier/logger.js';
 
 const EXIT_USAGE = 2;
-
-/** package.json sits two levels up from both `broker/main.ts` and `dist/broker/main.js`. */
-function packageVersion(): string {
-  for (const path of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'arra-mq' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return 'dev';
-}
 
 try {
   const config = loadBrokerConfig();
   if (process.env.ARRA_AUTHORIZER === 'inprocess') {
     throw new BrokerConfigError('ARRA_AUTHORIZER=inprocess: the standalone broker asks a verifier over HTTP; use `npm start` for one process');
   }
-  const logger = pino({ level: config.logLevel, redact: ['password', 'secret', '*.password', '*.secret', 'webhookSecret'] });
+  const logger = pino({ level: config.logLevel, base: { service: 'arra-broker' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
   const deviceCaPem = config.tlsPort !== null && !config.tlsCa ? await fetchDeviceCa(config.verifierUrl) : undefined;
   const authorizer = createHttpAuthorizer({
     url: config.verifierUrl,
