@@ -11,7 +11,7 @@
  * @module verifier/http/app
  */
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAdapters } from '../../broker-adapters/index.js';
 import { createGuard } from '../../broker-adapters/guard.js';
@@ -49,6 +49,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: true,
     return503OnClosing: true,
     trustProxy: false,
+    // Access logs for the admin API only (an audit trail). Broker traffic is thousands of requests a
+    // second: the core logs every CONNECT decision and every deny itself, and refusals and faults are
+    // logged by the error handler, so a request line per decision would only double the volume.
+    logController: new LogController({ disableRequestLogging: (request: { url?: string }) => !request.url?.startsWith('/v1/admin') }),
   });
   // The API speaks JSON (and CSV on the import route): a text/plain body is a 415, not a string the
   // schema then refuses with a confusing 400.

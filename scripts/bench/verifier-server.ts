@@ -1,0 +1,54 @@
+/**
+ * The server side of `npm run bench:verifier`, run as its own process: the real verifier (SQLite in
+ * a temp dir, info logging to /dev/null-like sink) and a do-nothing Fastify route, in the same process
+ * with the same Fastify and logger setup, so their rates compare like for like. Provisions one device
+ * (token, an allow rule) and the password devices, prints one JSON line with the URLs and credentials, and runs until
+ * its stdin closes.
+ *
+ * @module scripts/bench/verifier-server
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { assembleVerifier, createLogger, loadConfig } from '../../verifier/index.js';
+import { DEVICE, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevice } from './verifier-fixture.js';
+
+const ADMIN = 'bench-admin-token-0123456789abcdef';
+
+/** Logs are produced and serialised as in production, then dropped: disk speed is not what we measure. */
+const sink = () => createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+const dataDir = mkdtempSync(join(tmpdir(), 'arra-bench-'));
+const verifier = await assembleVerifier(
+  loadConfig({ ARRA_DATA_DIR: dataDir, ARRA_ADMIN_TOKEN: ADMIN, ARRA_WEBHOOK_SECRET: SECRET }),
+  sink(),
+);
+const admin = (method: 'POST', url: string, payload: object) =>
+  verifier.app.inject({ method, url: `/v1/admin${url}`, headers: { authorization: `Bearer ${ADMIN}` }, payload });
+await admin('POST', '/devices', { id: DEVICE });
+for (let i = 0; i < PASSWORD_DEVICES; i++) {
+  await admin('POST', '/devices', { id: passwordDevice(i) });
+  await admin('POST', `/devices/${passwordDevice(i)}/credentials`, { kind: 'password', secret: PASSWORD });
+}
+await admin('POST', '/rules', { subject: { kind: 'device', id: DEVICE }, action: 'all', topic: 'bench/${clientid}/#', permission: 'allow' });
+const { token } = (await admin('POST', `/devices/${DEVICE}/tokens`, { ttlSeconds: 3600 })).json() as { token: string };
+
+const noop = Fastify({
+  loggerInstance: sink() as FastifyBaseLogger,
+  logController: new LogController({ disableRequestLogging: true }),
+  forceCloseConnections: true,
+});
+noop.post('/noop', async () => ({ allow: true, superuser: false }));
+
+const verifierUrl = await verifier.app.listen({ host: '127.0.0.1', port: 0 });
+const noopUrl = await noop.listen({ host: '127.0.0.1', port: 0 });
+process.stdout.write(`${JSON.stringify({ verifierUrl, noopUrl, token })}\n`);
+
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  await Promise.all([verifier.close(), noop.close()]);
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+});

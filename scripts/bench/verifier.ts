@@ -1,0 +1,193 @@
+/**
+ * `npm run bench:verifier`: the verifier's HTTP decision rate against a do-nothing Fastify route
+ * served by the same process with the same setup (`verifier-server.ts`, pinned to CPU 0 when
+ * `taskset` exists; this generator takes CPU 1). Every case uses the same undici keep-alive pool at a
+ * fixed concurrency, bounded by a request count and by time. Writes the `bench:verifier` section of
+ * `BENCHMARKS.md`; other sections are left alone.
+ *
+ * Steps: start the server process → warm up and measure each case → render and write the section.
+ *
+ * @module scripts/bench/verifier
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release } from 'node:os';
+import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
+import { DEVICE, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevice } from './verifier-fixture.js';
+
+const CONCURRENCY = PASSWORD_DEVICES;
+const DURATION_MS = 5000;
+const WARMUP_MS = 1000;
+const MAX_REQUESTS = 1_000_000;
+/** Interleaved rounds of the do-nothing route and cached authorize; the median of each is reported. */
+const ROUNDS = 3;
+const START = '<!-- bench:verifier -->';
+const END = '<!-- /bench:verifier -->';
+
+interface Call {
+  path: string;
+  body: string;
+  contentType?: string;
+  /** The status a correct answer has: anything else counts as an error. */
+  status: number;
+}
+
+interface Case {
+  name: string;
+  /** One iteration of worker `w`: its calls run in sequence (go-auth asks superuser, then acl). */
+  calls: (w: number) => Call[];
+  target: 'verifier' | 'noop';
+}
+
+interface Result {
+  name: string;
+  rate: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  iterations: number;
+}
+
+const json = (path: string, body: object, status: number): Call => ({ path, body: JSON.stringify(body), contentType: 'application/json', status });
+const form = (path: string, body: Record<string, string>, status: number): Call => ({
+  path,
+  body: new URLSearchParams(body).toString(),
+  contentType: 'application/x-www-form-urlencoded',
+  status,
+});
+
+function cases(token: string): Case[] {
+  const topic = `bench/${DEVICE}/temp`;
+  const authorize = json('/v1/authorize', { deviceId: DEVICE, clientId: DEVICE, action: 'publish', topic }, 200);
+  const noop = [json('/noop', { deviceId: DEVICE, clientId: DEVICE, action: 'publish', topic }, 200)];
+  const jwt = [json('/v1/authenticate', { clientId: DEVICE, username: DEVICE, password: token }, 200)];
+  const password = (w: number) => [json('/v1/authenticate', { clientId: passwordDevice(w), username: passwordDevice(w), password: PASSWORD }, 200)];
+  const goAuth = [json('/go-auth/superuser', { username: DEVICE }, 403), json('/go-auth/acl', { username: DEVICE, clientid: DEVICE, topic, acc: 2 }, 200)];
+  const nanomq = [form('/nanomq/acl', { clientid: DEVICE, username: DEVICE, access: '2', topic }, 200)];
+  return [
+    { name: 'do-nothing route', target: 'noop', calls: () => noop },
+    { name: 'authorize (cached)', target: 'verifier', calls: () => [authorize] },
+    { name: 'authenticate (JWT)', target: 'verifier', calls: () => jwt },
+    { name: 'authenticate (password, scrypt)', target: 'verifier', calls: password },
+    { name: 'go-auth superuser + acl pair', target: 'verifier', calls: () => goAuth },
+    { name: 'NanoMQ acl', target: 'verifier', calls: () => nanomq },
+  ];
+}
+
+async function measure(c: Case): Promise<Result> {
+  const result = await run(pools[c.target], c, DURATION_MS);
+  process.stderr.write(`${c.name}: ${Math.round(result.rate)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors}\n`);
+  return result;
+}
+
+function median(results: Result[]): Result {
+  return [...results].sort((a, b) => a.rate - b.rate)[Math.floor(results.length / 2)]!;
+}
+
+async function run(pool: Pool, c: Case, durationMs: number): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let issued = 0;
+  const deadline = performance.now() + durationMs;
+  const started = performance.now();
+  async function worker(_: unknown, w: number): Promise<void> {
+    const calls = c.calls(w);
+    while (performance.now() < deadline && issued < MAX_REQUESTS) {
+      issued++;
+      const t0 = performance.now();
+      for (const call of calls) {
+        const headers: Record<string, string> = { 'x-arra-secret': SECRET };
+        if (call.contentType) headers['content-type'] = call.contentType;
+        const res = await pool.request({ method: 'POST', path: call.path, headers, body: call.body });
+        await res.body.dump();
+        if (res.statusCode !== call.status) errors++;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { name: c.name, rate: latencies.length / elapsed, p50: pick(0.5), p99: pick(0.99), errors, iterations: latencies.length };
+}
+
+async function startServer(): Promise<{ urls: { verifier: string; noop: string }; token: string; stop(): void }> {
+  const pin = hasTaskset();
+  if (pin) spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  const command = [process.execPath, '--import', 'tsx', 'scripts/bench/verifier-server.ts'];
+  const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '0', ...command] : command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const ready = JSON.parse(first) as { verifierUrl: string; noopUrl: string; token: string };
+  return { urls: { verifier: ready.verifierUrl, noop: ready.noopUrl }, token: ready.token, stop: () => child.stdin!.end() };
+}
+
+function hasTaskset(): boolean {
+  return platform() === 'linux' && cpus().length >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+function render(results: Result[], pinned: boolean): string {
+  const noop = results.find((r) => r.name === 'do-nothing route')!;
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${Math.round(r.rate).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.rate / noop.rate).toFixed(2)}x | ${r.errors} |`,
+  );
+  const authorize = results.find((r) => r.name === 'authorize (cached)')!;
+  return [
+    START,
+    '## Verifier HTTP decisions vs a do-nothing Fastify route (`npm run bench:verifier`)',
+    '',
+    '| case | req/s (higher is better) | p50 ms | p99 ms | ratio to do-nothing | errors |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `- Goal: cached authorize >= 0.80x the do-nothing route; measured ${(authorize.rate / noop.rate).toFixed(2)}x.`,
+    `- Run ${new Date().toISOString()} on ${platform()} ${release()}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${pinned ? 'server pinned to CPU 0, load generator to CPU 1 (taskset)' : 'no CPU pinning'}.`,
+    `- Both routes are served by one process with the same Fastify and pino setup (info level, lines serialised then dropped); the verifier uses a real SQLite registry in a temp dir.`,
+    `- Load: undici Pool, ${CONCURRENCY} keep-alive connections, ${CONCURRENCY} requests in flight, ${WARMUP_MS / 1000} s warm-up then ${DURATION_MS / 1000} s (or ${MAX_REQUESTS.toLocaleString('en-US')} iterations) per case; a pair counts as one iteration and its latency is both calls.`,
+    `- The do-nothing route and cached authorize run ${ROUNDS} interleaved rounds each; the table shows each one's median round.`,
+    '- Password authentication is scrypt (N=16384) per attempt by design: its rate is the hash rate, not HTTP overhead.',
+    '- The machine is shared with other work: compare ratios rather than absolute figures.',
+    END,
+  ].join('\n');
+}
+
+function writeSection(path: string, section: string): void {
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next =
+    start !== -1 && end > start ? current.slice(0, start) + section + current.slice(end + END.length) : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+}
+
+const server = await startServer();
+const pools = {
+  verifier: new Pool(server.urls.verifier, { connections: CONCURRENCY, pipelining: 1 }),
+  noop: new Pool(server.urls.noop, { connections: CONCURRENCY, pipelining: 1 }),
+};
+const results: Result[] = [];
+try {
+  const all = cases(server.token);
+  for (const c of all) await run(pools[c.target], c, WARMUP_MS);
+  // The headline ratio compares two cases on a shared machine: interleave them and keep each one's
+  // median round, so a burst of someone else's load does not land on one side only.
+  const [noop, authorize, ...rest] = all;
+  const rounds: Result[][] = [[], []];
+  for (let round = 0; round < ROUNDS; round++) {
+    rounds[0]!.push(await measure(noop!));
+    rounds[1]!.push(await measure(authorize!));
+  }
+  results.push(...rounds.map(median));
+  for (const c of rest) results.push(await measure(c));
+} finally {
+  await Promise.all([pools.verifier.close(), pools.noop.close()]);
+  server.stop();
+}
+const section = render(results, hasTaskset());
+writeSection('BENCHMARKS.md', section);
+process.stdout.write(`${section}\n`);
