@@ -45,3 +45,11 @@ test('the admin token is not accepted as the broker secret, nor the broker secre
   const asBroker = await v.admin({ method: 'POST', url: '/v1/authorize', payload: { clientId: 'a', action: 'publish', topic: 't' } });
   assert.equal(asBroker.statusCode, 401);
 });
+
+test('an unknown admin path is a 401 without the token and a 404 with it, so it reveals no route table', async (t) => {
+  const v = await startTestVerifier(t);
+  assert.equal((await v.app.inject({ url: '/v1/admin/secret-route' })).statusCode, 401);
+  const known = await v.admin({ url: '/v1/admin/secret-route' });
+  assert.equal(known.statusCode, 404);
+  assert.equal(known.json().error.code, 'not_found');
+});

@@ -8,6 +8,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { VerifierConfig } from '../../config.js';
 import type { Clock } from '../../core/ports.js';
+import { pathOnly } from '../../logger.js';
 import type { Store } from '../../store/index.js';
 import { bearerAuth } from './bearer-auth.js';
 import { credentialRoutes } from './credentials.js';
@@ -27,6 +28,10 @@ export interface AdminDeps {
 
 export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config, store, clock }) => {
   admin.addHook('onRequest', bearerAuth(config.adminToken));
+  // Unknown admin paths go through the bearer check too: without a token, nobody learns which exist.
+  admin.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no admin route ${request.method} ${pathOnly(request.url)}` } }),
+  );
   await admin.register(deviceRoutes, { store });
   await admin.register(credentialRoutes, { store });
   await admin.register(tokenRoutes, { store, keys: store, clock, issuer: config.issuer, audience: config.audience });
