@@ -7,6 +7,8 @@
 #   --with-nanomq     also write /etc/arra-mq/adapters/nanomq.conf pointing at this verifier
 #   --with-mosquitto  also write /etc/arra-mq/adapters/mosquitto.conf (mosquitto-go-auth) likewise
 # Read only when /etc/arra-mq/env is first created: ARRA_HTTP_PORT, ARRA_MQTT_PORT, ARRA_BIND.
+# ARRA_HEALTH_TIMEOUT: seconds to wait for /healthz (default 60). A new release that does not answer
+# in time is rolled back: `current` points at the previous release again and both services restart.
 #
 # Layout: /opt/arra-mq/releases/<version>-<hash> (read-only code), /opt/arra-mq/current -> the live one,
 # /etc/arra-mq/env (config, kept), /var/lib/arra-mq (data and secrets, kept), units arra-mq-{verifier,broker}.
@@ -18,7 +20,7 @@ readonly ETC_DIR=/etc/arra-mq
 readonly DATA_DIR=/var/lib/arra-mq
 readonly UNITS=(arra-mq-verifier.service arra-mq-broker.service)
 readonly KEEP_RELEASES=3
-readonly HEALTH_TIMEOUT_S=60
+health_timeout_s=${ARRA_HEALTH_TIMEOUT:-60}
 # The units run this one: Debian's package, whatever else may be on PATH.
 readonly NODE=/usr/bin/node
 
@@ -26,6 +28,8 @@ from_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 adapters=()
 # Set by the steps below; any of them means the running services are stale and must restart.
 restart_needed=false
+# The release `current` pointed at before this run switched it (empty: no switch); the rollback target.
+previous_release=
 
 log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -89,12 +93,18 @@ install_release() {
     mv "$target.part" "$target"
   fi
   if [ "$(readlink "$OPT_DIR/current" 2>/dev/null)" != "releases/$name" ]; then
-    ln -sfn "releases/$name" "$OPT_DIR/current.new"
-    mv -T "$OPT_DIR/current.new" "$OPT_DIR/current"
+    previous_release=$(readlink "$OPT_DIR/current" 2>/dev/null || true)
+    point_current_at "releases/$name"
     restart_needed=true
     log "current release is now $name"
   fi
   ln -sfn "$OPT_DIR/current/bin/arra-mq.js" /usr/local/bin/arra-mq
+}
+
+# Atomic: a service (re)starting meanwhile sees either the old or the new release, never neither.
+point_current_at() {
+  ln -sfn "$1" "$OPT_DIR/current.new"
+  mv -T "$OPT_DIR/current.new" "$OPT_DIR/current"
 }
 
 # Keeps the newest releases for a quick rollback (re-point `current`, restart); never the live one.
@@ -195,11 +205,15 @@ start_services() {
   fi
 }
 
-wait_for_health() {
-  local url
-  url="http://$(loopback_for "$(sed -n 's/^ARRA_BIND=//p' "$ETC_DIR/env")"):$(sed -n 's/^ARRA_HTTP_PORT=//p' "$ETC_DIR/env")/healthz"
-  # curl is not in a minimal Debian; Node is, and its fetch is enough for one GET.
-  if ! "$NODE" -e '
+health_url() {
+  local env="$ETC_DIR/env"
+  printf 'http://%s:%s/healthz' "$(loopback_for "$(sed -n 's/^ARRA_BIND=//p' "$env")")" "$(sed -n 's/^ARRA_HTTP_PORT=//p' "$env")"
+}
+
+# Polls /healthz until it answers 2xx or the timeout passes. curl is not in a minimal Debian; Node
+# is, and its fetch is enough for one GET.
+healthy_within() {
+  "$NODE" -e '
     const [url, seconds] = process.argv.slice(1);
     const deadline = Date.now() + Number(seconds) * 1000;
     (async () => {
@@ -208,11 +222,20 @@ wait_for_health() {
         if (Date.now() > deadline) process.exit(1);
         await new Promise((r) => setTimeout(r, 500));
       }
-    })();' "$url" "$HEALTH_TIMEOUT_S"; then
-    systemctl --no-pager --lines=20 status "${UNITS[@]}" >&2 || true
-    die "$url did not answer within ${HEALTH_TIMEOUT_S}s"
-  fi
-  systemctl is-active --quiet "${UNITS[@]}" || die "a unit is not active: $(systemctl is-active "${UNITS[@]}" | tr '\n' ' ')"
+    })();' "$(health_url)" "$1"
+}
+
+wait_for_health() {
+  if healthy_within "$health_timeout_s" && systemctl is-active --quiet "${UNITS[@]}"; then return 0; fi
+  systemctl --no-pager --lines=20 status "${UNITS[@]}" >&2 || true
+  local failed
+  failed=$(readlink "$OPT_DIR/current")
+  [ -n "$previous_release" ] || die "$(health_url) did not answer within ${health_timeout_s}s (units: $(systemctl is-active "${UNITS[@]}" | tr '\n' ' '))"
+  log "${failed#releases/} did not answer $(health_url) within ${health_timeout_s}s: rolling back to ${previous_release#releases/}"
+  point_current_at "$previous_release"
+  systemctl restart "${UNITS[@]}"
+  healthy_within "$health_timeout_s" || die "the rollback to ${previous_release#releases/} does not answer either"
+  die "release ${failed#releases/} failed its health check; rolled back to ${previous_release#releases/}, which is running (the failed release stays in $OPT_DIR/releases for inspection)"
 }
 
 print_summary() {

@@ -18,6 +18,8 @@
 #   --http-port N             ARRA_HTTP_PORT   verifier port on first install, default: 8080
 #   --mqtt-port N             ARRA_MQTT_PORT   broker port on first install, default: 1883
 #   --bind ADDR               ARRA_BIND        listen address on first install, default: 127.0.0.1
+#   --health-timeout S        ARRA_HEALTH_TIMEOUT  wait for /healthz, default: 60; on timeout a new
+#                                              release is rolled back to the previous one
 #   --with-nanomq, --with-mosquitto            also write that broker's config (see install.sh)
 #   --recreate                destroy CT N first, even one this script did not create
 #   --dry-run                 print what would be done, change nothing
@@ -51,6 +53,7 @@ bundle=${ARRA_BUNDLE:-}
 http_port=${ARRA_HTTP_PORT:-8080}
 mqtt_port=${ARRA_MQTT_PORT:-1883}
 bind_addr=${ARRA_BIND:-127.0.0.1}
+health_timeout=${ARRA_HEALTH_TIMEOUT:-60}
 install_flags=()
 recreate=false
 dry_run=false
@@ -84,6 +87,7 @@ parse_args() {
       --http-port) http_port=${2:?}; shift 2 ;;
       --mqtt-port) mqtt_port=${2:?}; shift 2 ;;
       --bind) bind_addr=${2:?}; shift 2 ;;
+      --health-timeout) health_timeout=${2:?}; shift 2 ;;
       --with-nanomq|--with-mosquitto) install_flags+=("$1"); shift ;;
       --recreate) recreate=true; shift ;;
       --dry-run) dry_run=true; shift ;;
@@ -93,8 +97,8 @@ parse_args() {
   done
   [[ $ctid =~ ^[1-9][0-9]*$ ]] || die "--ctid must be a positive number, got '$ctid'"
   local n
-  for n in "$cores" "$memory" "$disk" "$http_port" "$mqtt_port"; do
-    [[ $n =~ ^[0-9]+$ ]] || die "--cores/--memory/--disk/--http-port/--mqtt-port must be numbers, got '$n'"
+  for n in "$cores" "$memory" "$disk" "$http_port" "$mqtt_port" "$health_timeout"; do
+    [[ $n =~ ^[0-9]+$ ]] || die "--cores/--memory/--disk/--http-port/--mqtt-port/--health-timeout must be numbers, got '$n'"
   done
 }
 
@@ -163,6 +167,7 @@ push_and_install() {
   backend_push "$bundle" "$CT_STAGING/bundle.tar.gz"
   backend_exec tar -xzf "$CT_STAGING/bundle.tar.gz" -C "$CT_STAGING/unpacked"
   backend_exec env "ARRA_HTTP_PORT=$http_port" "ARRA_MQTT_PORT=$mqtt_port" "ARRA_BIND=$bind_addr" \
+    "ARRA_HEALTH_TIMEOUT=$health_timeout" \
     bash "$CT_STAGING/unpacked/lxc/install.sh" --from "$CT_STAGING/unpacked" "${install_flags[@]}"
   backend_exec rm -rf "$CT_STAGING"
 }

@@ -13,7 +13,7 @@
  * @module lxc/test/lxc-deploy.test
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -93,12 +93,16 @@ async function mainPids(d: Deployment): Promise<string> {
   return inContainer(d, 'systemctl', 'show', '--property=MainPID', ...UNITS);
 }
 
-/** The same bundle under another release hash, as the next build of changed sources would be. */
-async function nextBundle(d: Deployment, hash: string): Promise<string> {
-  const dir = join(d.work, 'next-bundle');
+/**
+ * The same bundle under another release hash, as the next build of changed sources would be;
+ * `broken` makes its verifier exit at once, as a release with a start-up bug would.
+ */
+async function nextBundle(d: Deployment, hash: string, broken = false): Promise<string> {
+  const dir = join(d.work, `bundle-${hash}`);
   mkdirSync(dir);
   await runOk('tar', ['-xzf', d.bundle, '-C', dir]);
   await runOk('sed', ['-i', `s/^ARRA_HASH=.*/ARRA_HASH=${hash}/`, join(dir, 'RELEASE')]);
+  if (broken) writeFileSync(join(dir, 'dist', 'verifier', 'main.js'), 'process.exit(3);\n');
   const tarball = join(d.work, `arra-mq-next-${hash}.tar.gz`);
   await runOk('tar', ['-C', dir, '-czf', tarball, '.']);
   return tarball;
@@ -214,5 +218,16 @@ test('lxc/setup.sh deploys ARRA-MQ into CT 110 and updates it in place', { skip,
     const token = (await inContainer(d, 'cat', '/var/lib/arra-mq/admin-token')).trim();
     const shown = await cli(d, token, 'device', 'show', 'd1');
     assert.equal(shown.code, 0, shown.stderr);
+  });
+
+  await t.test('a new release that fails its health check is rolled back and the old one serves again', async () => {
+    const broken = await nextBundle(d, 'badbadbadbad', true);
+    const update = await setup(d, '--bundle', broken, '--health-timeout', '8');
+    assert.notEqual(update.code, 0, 'setup.sh reports the failed update');
+    assert.match(update.stderr, /rolled back to \S+-feedfacecafe, which is running/);
+    assert.match(await inContainer(d, 'readlink', '/opt/arra-mq/current'), /^releases\/\S+-feedfacecafe$/m);
+    assert.equal((await fetch(`http://127.0.0.1:${d.httpPort}/healthz`)).status, 200);
+    const token = (await inContainer(d, 'cat', '/var/lib/arra-mq/admin-token')).trim();
+    assert.equal((await cli(d, token, 'device', 'show', 'd1')).code, 0, 'the device survived the failed update');
   });
 });
