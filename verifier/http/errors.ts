@@ -61,7 +61,7 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 /** Fastify's and the adapters' guard's client errors, renamed to ours so clients key on one vocabulary. */
-const RENAMED_CODES: Record<string, { code: string; message?: string; path?: string }> = {
+const RENAMED_CODES: Record<string, { code: string; message: string; path?: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'validation', message: 'body is not valid JSON', path: 'body' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation', message: 'body is empty but content-type is application/json', path: 'body' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', message: 'body is larger than this route accepts' },
@@ -88,9 +88,8 @@ export function classifyError(err: unknown): Classified {
   const e = err as Partial<FastifyError> & { fields?: unknown };
   const renamed = typeof e.code === 'string' ? RENAMED_CODES[e.code] : undefined;
   if (renamed) {
-    const message = renamed.message ?? 'bad request';
-    const fields = renamed.path ? [{ path: renamed.path, message }] : undefined;
-    return { status: STATUS_BY_CODE[renamed.code]!, body: { error: { code: renamed.code, message, ...(fields && { fields }) } } };
+    const { code, message, path } = renamed;
+    return { status: STATUS_BY_CODE[code]!, body: { error: { code, message, ...(path && { fields: [{ path, message }] }) } } };
   }
   const status = typeof e.code === 'string' ? STATUS_BY_CODE[e.code] : undefined;
   if (status !== undefined) {

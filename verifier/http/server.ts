@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config, type VerifierConfig } from '../config.js';
 import { createDecider, type DeciderConfig, type ManagedDecider } from '../core/index.js';
+import { createExternalKeyResolver } from '../external-jwks.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { buildApp } from './app.js';
@@ -28,6 +29,8 @@ export interface StartOptions {
 
 /** Lockout tuning the environment does not expose: sane for every deployment we know of. */
 const LOCKOUT_TUNING = { baseDelayMs: 250, maxDelayMs: 5000, maxTrackedKeys: 100_000 };
+/** External issuers' JWKS: a CONNECT waits at most this long for a fetch; keys are kept 5 min. */
+const EXTERNAL_JWKS = { fetchTimeoutMs: 2000, cacheSeconds: 300, cooldownSeconds: 30 };
 
 /** The verifier's parts, assembled and ready, not listening: what tests and `startVerifier` share. */
 export interface AssembledVerifier {
@@ -50,6 +53,7 @@ export async function assembleVerifier(input: Config, logger?: Logger): Promise<
     const decider = createDecider({
       registry: store,
       keys: store,
+      externalKeys: createExternalKeyResolver({ ...EXTERNAL_JWKS, logger: log }),
       clock: Date,
       logger: log,
       config: deciderConfig(config),
