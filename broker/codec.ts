@@ -17,6 +17,10 @@ import { MalformedPacketError, PacketTooLargeError } from './errors.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
+// mqtt-packet otherwise builds a cache of 65,536 two-byte Buffers (about 6 MB of heap) on its first
+// generate. Our hot packets are encoded by hand below, so the rare ones can afford the allocation.
+mqttPacket.writeToStream.cacheNumbers = false;
+
 /** Largest Remaining Length the 4-byte variable integer can carry [MQTT-1.5.5]. */
 const MAX_REMAINING_LENGTH = 268_435_455;
 

@@ -38,6 +38,18 @@ const PUBLISH_TYPE = 3;
 /** Protocol name by level: 3 is MQTT 3.1 ('MQIsdp'), 4 is 3.1.1, 5 is 5.0 [MQTT-3.1.2-1]. */
 const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQIsdp', 4: 'MQTT', 5: 'MQTT' };
 
+/** The stream carries its connection, so four shared listeners replace four closures per socket. */
+const CONNECTION = Symbol('arra.connection');
+type OwnedStream = Duplex & { [CONNECTION]: Connection };
+
+function onStreamData(this: OwnedStream, chunk: Buffer): void {
+  this[CONNECTION].onData(chunk);
+}
+
+function onStreamEnd(this: OwnedStream): void {
+  this[CONNECTION].close();
+}
+
 export class Connection {
   state: ConnectionState = 'new';
   version: ProtocolVersion = 4;
@@ -75,13 +87,14 @@ export class Connection {
     readonly info: ConnectionInfo,
   ) {
     this.framer = new Framer(core.limits.maxPacketSize);
-    this.writer = new Writer(stream, (bytes) => (core.counters.bytesOut += bytes));
+    this.writer = new Writer(stream, core.counters);
     const socket = stream as Duplex & { setNoDelay?: (noDelay: boolean) => void };
     if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('error', () => this.close());
-    stream.on('close', () => this.close());
-    stream.on('end', () => this.close());
+    (stream as OwnedStream)[CONNECTION] = this;
+    stream.on('data', onStreamData);
+    stream.on('error', onStreamEnd);
+    stream.on('close', onStreamEnd);
+    stream.on('end', onStreamEnd);
   }
 
   /** Sends a non-PUBLISH packet. */
@@ -163,7 +176,8 @@ export class Connection {
     for (const frame of held) if (!this.onFrame(frame)) return;
   }
 
-  private onData(chunk: Buffer): void {
+  /** @internal the stream's 'data' listener */
+  onData(chunk: Buffer): void {
     this.core.counters.bytesIn += chunk.length;
     this.lastSeen = Date.now();
     try {

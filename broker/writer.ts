@@ -21,13 +21,14 @@ function flushAll(): void {
 
 /** Batches a connection's outgoing frames into one write per event-loop turn. */
 export class Writer {
-  private chunks: Buffer[] = [];
+  private chunks: Buffer[] | null = null; // allocated per batch: idle connections hold none
   private size = 0;
   private queued = false;
 
   constructor(
     private readonly stream: Duplex,
-    private readonly onWritten: (bytes: number) => void,
+    /** Where written bytes are counted (the broker's counters, shared by every writer). */
+    private readonly counters: { bytesOut: number },
   ) {}
 
   /** Bytes not yet handed to the kernel: a slow consumer shows up here. */
@@ -37,7 +38,7 @@ export class Writer {
 
   write(frame: Buffer): void {
     if (this.stream.destroyed) return;
-    this.chunks.push(frame);
+    (this.chunks ??= []).push(frame);
     this.size += frame.length;
     if (this.size >= BATCH_BYTES) {
       this.flush();
@@ -55,10 +56,10 @@ export class Writer {
 
   flush(): void {
     this.queued = false;
-    if (this.size === 0) return;
+    if (this.chunks === null) return;
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-    this.onWritten(this.size);
-    this.chunks = [];
+    this.counters.bytesOut += this.size;
+    this.chunks = null;
     this.size = 0;
     if (!this.stream.destroyed && this.stream.writable) this.stream.write(data);
   }

@@ -75,7 +75,8 @@ export function handleConnect(connection: Connection, packet: IConnectPacket): v
 
 async function runSteps(ctx: ConnectContext): Promise<void> {
   for (const step of connectSteps) {
-    await step(ctx);
+    const pending = step(ctx);
+    if (pending !== undefined) await pending; // only the authorizer is asynchronous: no promise per step
     if (ctx.connection.state === 'closed') return; // the client went away while we waited
   }
   ctx.connection.releaseFrames();
