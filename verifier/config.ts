@@ -71,7 +71,7 @@ const VARIABLES = {
   ARRA_LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'pino log level (JSON on stdout).' },
   ARRA_ISSUER: { schema: z.string().min(1), default: 'arra-mq', description: '`iss` of issued device tokens, required on presented ones.' },
   ARRA_AUDIENCE: { schema: z.string().min(1), default: 'mqtt', description: '`aud` of issued device tokens, required on presented ones.' },
-  ARRA_TOKEN_TTL: { schema: integer(60, 10 * 365 * 86400), default: '86400', description: 'Default lifetime of issued device tokens, seconds.' },
+  ARRA_TOKEN_TTL: { schema: integer(60, 366 * 86400), default: '86400', description: 'Lifetime of issued device tokens when the request names none, seconds (at most 366 days).' },
   ARRA_JWT_ALG: { schema: z.enum(['EdDSA', 'ES256']), default: 'EdDSA', description: 'Algorithm of the verifier\'s signing keys (EdDSA or ES256).' },
   ARRA_CLOCK_TOLERANCE: { schema: integer(0, 600), default: '30', description: 'Clock skew accepted on token `exp`/`nbf`, seconds.' },
   ARRA_ACL_NO_MATCH: { schema: z.enum(['allow', 'deny']), default: 'deny', description: 'What applies when no ACL rule matches.' },

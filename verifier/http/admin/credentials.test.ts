@@ -27,6 +27,19 @@ test('an issued token verifies against the public JWKS, authenticates, and stops
   assert.equal(after.json().reason, 'revoked');
 });
 
+test('a token issued without a ttl lives ARRA_TOKEN_TTL seconds; a ttl out of bounds is a 400', async (t) => {
+  const v = await startTestVerifier(t, { ARRA_TOKEN_TTL: '7200' });
+  await v.admin({ method: 'POST', url: '/v1/admin/devices', payload: { id: 'dev-1' } });
+  const before = Date.now();
+  const res = await v.admin({ method: 'POST', url: '/v1/admin/devices/dev-1/tokens' });
+  assert.equal(res.statusCode, 201, res.body);
+  const lifetime = Date.parse(res.json().expiresAt) - before;
+  assert.ok(lifetime > 7_190_000 && lifetime <= 7_201_000, `lifetime ${lifetime} ms`);
+  const short = await v.admin({ method: 'POST', url: '/v1/admin/devices/dev-1/tokens', payload: { ttlSeconds: 5 } });
+  assert.equal(short.statusCode, 400);
+  assert.deepEqual(short.json().error.fields.map((f: { path: string }) => f.path), ['body.ttlSeconds']);
+});
+
 test('a token for an unknown device is a 404 and nothing is signed', async (t) => {
   const v = await startTestVerifier(t);
   const res = await v.admin({ method: 'POST', url: '/v1/admin/devices/ghost/tokens' });

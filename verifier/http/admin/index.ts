@@ -34,7 +34,14 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config
   );
   await admin.register(deviceRoutes, { store });
   await admin.register(credentialRoutes, { store });
-  await admin.register(tokenRoutes, { store, keys: store, clock, issuer: config.issuer, audience: config.audience });
+  await admin.register(tokenRoutes, {
+    store,
+    keys: store,
+    clock,
+    issuer: config.issuer,
+    audience: config.audience,
+    defaultTtlSeconds: config.tokenTtlSeconds,
+  });
   await admin.register(groupRoutes, { store });
   await admin.register(ruleRoutes, { store });
   await admin.register(importRoutes, { store, bodyLimit: config.importBodyLimit });

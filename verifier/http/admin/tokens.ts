@@ -19,18 +19,23 @@ export interface TokenRoutesOptions {
   clock: Clock;
   issuer: string;
   audience: string;
+  /** `ARRA_TOKEN_TTL`: the lifetime when the request does not name one. */
+  defaultTtlSeconds: number;
 }
 
 const tags = ['tokens'];
 
-export const tokenRoutes: FastifyPluginAsyncZod<TokenRoutesOptions> = async (app, { store, keys, clock, issuer, audience }) => {
+/** `TokenIssue` with its bounds, but an absent `ttlSeconds` left absent so the operator's default applies. */
+const TokenIssueBody = z.object({ ttlSeconds: TokenIssue.shape.ttlSeconds.removeDefault().optional() }).strict();
+
+export const tokenRoutes: FastifyPluginAsyncZod<TokenRoutesOptions> = async (app, { store, keys, clock, issuer, audience, defaultTtlSeconds }) => {
   app.post(
     '/devices/:id/tokens',
-    { schema: { tags, params: DeviceParams, body: optionalBody(TokenIssue), response: { 201: TokenIssued, ...adminWriteErrors } } },
+    { schema: { tags, params: DeviceParams, body: optionalBody(TokenIssueBody), response: { 201: TokenIssued, ...adminWriteErrors } } },
     async (request, reply) => {
       const deviceId = request.params.id;
       store.getDeviceDetail(deviceId); // 404 before signing a token nobody could use
-      const issued = await issueDeviceToken(keys, clock, { deviceId, issuer, audience, ttlSeconds: request.body.ttlSeconds });
+      const issued = await issueDeviceToken(keys, clock, { deviceId, issuer, audience, ttlSeconds: request.body.ttlSeconds ?? defaultTtlSeconds });
       store.recordToken(deviceId, { jti: issued.jti, expiresAt: issued.expiresAt });
       return reply.code(201).send({ token: issued.token, jti: issued.jti, expiresAt: new Date(issued.expiresAt * 1000).toISOString() });
     },
