@@ -23,8 +23,12 @@ function pickSubprotocol(request: IncomingMessage): string | undefined {
   return SUBPROTOCOLS.find((p) => offered.includes(p));
 }
 
-function refuseUpgrade(socket: Duplex, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** Answers a refused upgrade with a JSON error naming what was wrong, then closes. */
+function refuseUpgrade(socket: Duplex, status: string, error: string, message: string): void {
+  const body = JSON.stringify({ error, message });
+  socket.end(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /** [MQTT-6.0.0-1] A text (non-binary) frame closes the connection before any of it is parsed. */
@@ -56,9 +60,11 @@ export async function listenWs(options: WsListenOptions): Promise<Listener> {
   });
   server.on('upgrade', (request, socket, head) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
-    if (path !== WS_PATH) return refuseUpgrade(socket, '404 Not Found');
+    if (path !== WS_PATH) return refuseUpgrade(socket, '404 Not Found', 'not_found', `MQTT over WebSocket is at ${WS_PATH}`);
     // [MQTT-6.0.0-3] a client that does not offer the MQTT subprotocol is not an MQTT client.
-    if (!pickSubprotocol(request)) return refuseUpgrade(socket, '400 Bad Request');
+    if (!pickSubprotocol(request)) {
+      return refuseUpgrade(socket, '400 Bad Request', 'bad_subprotocol', `offer the WebSocket subprotocol ${SUBPROTOCOLS.join(' or ')}`);
+    }
     wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', (err) => options.logger.debug({ err }, 'websocket error'));
       options.handler.handle(toMqttStream(ws), {

@@ -93,14 +93,22 @@ test('the WebSocket listener refuses other paths and clients that do not offer t
   const handler = recordingHandler(t);
   const listener = closing(t, await listenWs({ ...base(handler), maxPayload: 1024 }));
   const { WebSocket } = await import('ws');
-  const status = (url: string, protocols?: string[]) =>
-    new Promise<number>((resolve) => {
+  const refusal = (url: string, protocols?: string[]) =>
+    new Promise<{ status: number; body: { error?: string; message?: string } }>((resolve) => {
       const ws = new WebSocket(url, protocols);
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      ws.on('error', () => resolve(-1));
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) }));
+      });
+      ws.on('error', () => resolve({ status: -1, body: {} }));
     });
-  assert.equal(await status(`ws://127.0.0.1:${listener.port}/other`, ['mqtt']), 404);
-  assert.equal(await status(`ws://127.0.0.1:${listener.port}/mqtt`, ['chat']), 400);
+  const wrongPath = await refusal(`ws://127.0.0.1:${listener.port}/other`, ['mqtt']);
+  assert.equal(wrongPath.status, 404);
+  assert.match(wrongPath.body.message ?? '', /\/mqtt/);
+  const wrongProtocol = await refusal(`ws://127.0.0.1:${listener.port}/mqtt`, ['chat']);
+  assert.equal(wrongProtocol.status, 400);
+  assert.equal(wrongProtocol.body.error, 'bad_subprotocol');
   assert.deepEqual(handler.seen, []);
 });
 

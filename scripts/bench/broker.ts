@@ -22,6 +22,14 @@ const SIZES = quick
   ? { qos0: 2_000, qos1: 1_000, rate: 1000, latencyMs: 1500, connectMs: 1000, connectMax: 300, idle: 100 }
   : { qos0: 150_000, qos1: 25_000, rate: 5000, latencyMs: 5000, connectMs: 4000, connectMax: 15_000, idle: 2000 };
 const TARGETS: TargetName[] = ['ours', 'mosquitto', 'aedes'];
+/** Whole passes over every scenario and broker; the table shows each cell's median. */
+const ROUNDS = quick ? 1 : Number(process.env.ARRA_BENCH_ROUNDS ?? 3);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 type Scenario = 'qos0' | 'qos0Loss' | 'qos1' | 'p50' | 'p99' | 'connects' | 'idleBytes';
 type Results = Partial<Record<Scenario, Partial<Record<TargetName, number>>>>;
@@ -87,21 +95,27 @@ function metricsOf(results: Results): Metric[] {
 
 async function main(): Promise<void> {
   pinSelf();
-  const results: Results = {};
   const failed: string[] = [];
   const targets = (process.env.ARRA_BENCH_TARGETS?.split(',') as TargetName[] | undefined) ?? TARGETS;
   // Scenario by scenario, the brokers one after another: load from the shared machine hits all alike.
-  for (const scenario of SCENARIOS) {
-    for (const name of targets) {
-      try {
-        const measured = await onFreshTarget(name, scenario.run);
-        console.error(name, scenario.name, measured);
-        for (const [key, value] of Object.entries(measured)) (results[key as Scenario] ??= {})[name] = value;
-      } catch (err) {
-        failed.push(`${name} ${scenario.name}: ${(err as Error).message}`);
-        console.error(name, scenario.name, 'failed:', err);
+  const samples: Partial<Record<Scenario, Partial<Record<TargetName, number[]>>>> = {};
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const scenario of SCENARIOS) {
+      for (const name of targets) {
+        try {
+          const measured = await onFreshTarget(name, scenario.run);
+          console.error(`round ${round}`, name, scenario.name, measured);
+          for (const [key, value] of Object.entries(measured)) ((samples[key as Scenario] ??= {})[name] ??= []).push(value);
+        } catch (err) {
+          failed.push(`${name} ${scenario.name} (round ${round}): ${(err as Error).message}`);
+          console.error(name, scenario.name, 'failed:', err);
+        }
       }
     }
+  }
+  const results: Results = {};
+  for (const [key, byTarget] of Object.entries(samples)) {
+    for (const [name, values] of Object.entries(byTarget)) (results[key as Scenario] ??= {})[name as TargetName] = median(values);
   }
   const notes = [
     `Run ${new Date().toISOString()} on ${platform()} ${release()}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ` +
@@ -111,7 +125,7 @@ async function main(): Promise<void> {
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
     `Latency: QoS 0, ${SIZES.rate} msg/s for ${SIZES.latencyMs / 1000} s, first 0.5 s discarded. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
     `Idle memory: RSS delta of the broker process for ${SIZES.idle} connected idle clients (keepalive 600 s), read after a full GC in the Node brokers.`,
-    'Each scenario runs on a freshly started broker, scenario by scenario with the brokers in turn.',
+    `Each scenario runs on a freshly started broker, the brokers in turn; ${ROUNDS} round(s) of everything, each cell is the median.`,
     ...(failed.length ? [`Failed (n/a in the table): ${failed.join('; ')}.`] : []),
     'The machine is shared with other work: treat single runs as indicative and compare ratios rather than absolute figures.',
     ...(quick ? ['ARRA_BENCH_QUICK=1: tiny sizes, a harness smoke test, not a measurement.'] : []),
