@@ -20,6 +20,14 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/**
+ * This process's environment without any `ARRA_*` variable, so settings of the machine running the
+ * tests (a CI's ARRA_BIND, ARRA_CTID, ...) cannot leak into the scripts under test.
+ */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ARRA_')));
+}
+
 /** Runs a command to completion; never throws for a non-zero exit (the caller asserts on `code`). */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve) => {

@@ -17,7 +17,7 @@ import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { cgroupOf, freePort, listenerPid, lxcUnavailableReason, run, runOk } from './host.js';
+import { cgroupOf, cleanEnv, freePort, listenerPid, lxcUnavailableReason, run, runOk } from './host.js';
 
 const LXC_DIR = resolve(import.meta.dirname, '..');
 const REPO_DIR = resolve(LXC_DIR, '..');
@@ -70,7 +70,7 @@ async function prepareHost(t: TestContext): Promise<Deployment> {
     httpPort,
     mqttPort,
     env: {
-      ...process.env,
+      ...cleanEnv(),
       PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
       FAKE_PCT_LXCPATH: lxcPath,
       ARRA_TEMPLATE: rootfs,

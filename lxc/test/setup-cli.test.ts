@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { run, runOk } from './host.js';
+import { cleanEnv, run, runOk } from './host.js';
 
 const LXC_DIR = resolve(import.meta.dirname, '..');
 const TEMPLATE = 'local:vztmpl/debian-13-standard_13.1-2_amd64.tar.zst';
@@ -26,7 +26,7 @@ function sandbox(t: TestContext) {
   symlinkSync(join(LXC_DIR, 'test', 'fake-pct'), join(bin, 'pct'));
   const bundle = join(work, 'arra-mq-0.0.0-test.tar.gz');
   writeFileSync(bundle, '');
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, FAKE_PCT_LXCPATH: lxcPath };
+  const env = { ...cleanEnv(), PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, FAKE_PCT_LXCPATH: lxcPath };
   return { work, lxcPath, bundle, env };
 }
 
