@@ -8,6 +8,7 @@
 import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import type { Change } from '../schemas/index.js';
+import { isValidTopicName } from '../schemas/topic.js';
 import type { Authorizer } from './authorizer.js';
 import { Connection, type ConnectionInfo } from './connection.js';
 import { resolveLimits, type BrokerLimits } from './limits.js';
@@ -99,7 +100,13 @@ export class BrokerCore {
 /** Creates a broker. It listens on nothing: listeners hand it connections through `handle`. */
 export function createBroker(options: BrokerOptions): Broker {
   const core = new BrokerCore(options);
-  const timer = setInterval(() => tick(core, Date.now()), core.limits.tickMs);
+  const timer = setInterval(() => {
+    try {
+      tick(core, Date.now());
+    } catch (err) {
+      core.logger.error({ err }, 'timer wheel tick failed'); // a bug must not take the broker down
+    }
+  }, core.limits.tickMs);
   timer.unref();
   const stopListening = core.authorizer.onChange((change) => {
     recheck(core, change).catch((err: unknown) => core.logger.error({ err }, 'recheck failed'));
@@ -114,6 +121,7 @@ export function createBroker(options: BrokerOptions): Broker {
       core.connections.add(new Connection(core, stream, info));
     },
     publish(topic, payload, publishOptions = {}) {
+      if (!isValidTopicName(topic)) throw new TypeError(`invalid topic name ${JSON.stringify(topic)}`);
       route(core, { topic, payload, qos: publishOptions.qos ?? 0, retain: publishOptions.retain ?? false });
     },
     stats() {

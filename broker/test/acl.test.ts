@@ -109,3 +109,8 @@ test('subscriptions beyond the per-session quota are refused with 0x97 on 5.0, r
   assert.deepEqual(await rawSubscribe(raw, { a: 0, b: 0, c: 0 }), [0, 0, 0x97]);
   assert.deepEqual(await rawSubscribe(raw, { a: 1 }, 2), [1]);
 });
+
+test('broker.publish refuses a topic name with wildcards', async (t) => {
+  const h = await startBroker(t);
+  assert.throws(() => h.broker.publish('$SYS/#', Buffer.from('x')), TypeError);
+});
