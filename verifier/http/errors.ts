@@ -73,6 +73,13 @@ const RENAMED_CODES: Record<string, { code: string; message: string; path?: stri
   ERR_ADAPTER_CALLER_SECRET_WRONG: { code: 'unauthorized', message: 'not a known broker: send X-Arra-Secret' },
 };
 
+/**
+ * SQLite result codes (better-sqlite3's `SqliteError.code`) that mean the storage cannot take the
+ * write now — disk full, read-only, locked, I/O error — not that the request is wrong: a 503 the
+ * caller may retry, never a 500.
+ */
+const STORAGE_FAULT = /^SQLITE_(FULL|READONLY|BUSY|LOCKED|IOERR|CANTOPEN)/;
+
 interface Classified {
   status: number;
   body: ErrorBody;
@@ -95,6 +102,9 @@ export function classifyError(err: unknown): Classified {
   if (status !== undefined) {
     const fields = Array.isArray(e.fields) ? (e.fields as FieldError[]) : undefined;
     return { status, body: { error: { code: e.code!, message: e.message ?? e.code!, ...(fields && { fields }) } } };
+  }
+  if (typeof e.code === 'string' && STORAGE_FAULT.test(e.code)) {
+    return { status: 503, body: { error: { code: 'unavailable', message: 'the registry cannot be written right now (disk full, read-only or locked); retry later' } } };
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return { status: e.statusCode, body: { error: { code: 'bad_request', message: e.message ?? 'bad request' } } };
