@@ -30,6 +30,10 @@ export const BrokerConfig = z
     tlsRejectUnauthorized: Bool.default(true),
     /** null = the WebSocket listener is off. */
     wsPort: Port.nullable().default(null),
+    /**
+     * Where CONNECT decisions come from when the broker shares a process with the verifier (`npm
+     * start`): `inprocess` (default) or `http`. The standalone `broker/main.ts` always uses `http`.
+     */
     authorizer: z.enum(['inprocess', 'http']).default('inprocess'),
     verifierUrl: z.url().default('http://127.0.0.1:8080'),
     /** Shared secret for the verifier's native endpoints; null = read `$ARRA_DATA_DIR/webhook-secret`. */
