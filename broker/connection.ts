@@ -138,7 +138,12 @@ export class Connection {
     this.state = 'closed';
     this.pending = null;
     this.writer.flush();
-    this.core.connectionClosed(this);
+    try {
+      this.core.connectionClosed(this);
+    } catch (err) {
+      // Runs from socket events: a bug in the will or session rules must not crash the process.
+      this.core.logger.error({ clientId: this.clientId, err }, 'end-of-connection handling failed');
+    }
     if (!this.stream.destroyed) {
       this.stream.end();
       setTimeout(() => this.stream.destroy(), 1000).unref();

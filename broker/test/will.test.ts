@@ -70,3 +70,14 @@ test('a will with retain set becomes the retained message', async (t) => {
   assert.equal(msg.payload.toString(), 'gone');
   assert.equal(msg.packet.retain, true);
 });
+
+test('a session taken over by a new connection publishes the old connection will', async (t) => {
+  const h = await startBroker(t);
+  const watcher = await connectClient(t, h, { clientId: 'w' });
+  await watcher.subscribeAsync('wills/#');
+  const old = await rawConnect(t, h, 4, 'twin', { will });
+  const got = nextMessage(watcher);
+  await rawConnect(t, h, 4, 'twin');
+  assert.equal((await got).payload.toString(), 'gone');
+  await old.closed;
+});
