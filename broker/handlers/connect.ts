@@ -34,7 +34,6 @@ interface ConnectContext {
   connection: Connection;
   packet: IConnectPacket;
   clientId: string;
-  assignedClientId: boolean;
   auth?: AuthenticateAllow;
   session?: Session;
   sessionPresent: boolean;
@@ -66,7 +65,6 @@ export function handleConnect(connection: Connection, packet: IConnectPacket): v
     connection,
     packet,
     clientId: packet.clientId,
-    assignedClientId: false,
     sessionPresent: false,
     connack: {},
   };
@@ -83,6 +81,13 @@ async function runSteps(ctx: ConnectContext): Promise<void> {
 }
 
 function refuseOrFail(connection: Connection, error: unknown): void {
+  if (connection.version === 5 && (error instanceof ProtocolError || error instanceof MalformedPacketError)) {
+    // 5.0 can say why a CONNECT was unacceptable: CONNACK with the reason, then close [MQTT-3.2.2-7].
+    const reasonCode = error instanceof ProtocolError ? error.reasonCode : RC.malformedPacket;
+    connection.core.logger.info({ peer: connection.info.peerAddress, reasonCode, reason: error.message }, 'connect rejected');
+    connection.send({ cmd: 'connack', sessionPresent: false, reasonCode });
+    return connection.close();
+  }
   if (!(error instanceof ConnectRefusedError)) return connection.fail(error);
   const core = connection.core;
   core.counters.refusedConnects++;
@@ -125,7 +130,6 @@ function checkClientId(ctx: ConnectContext): void {
     throw new ConnectRefusedError({ kind: 'client_id' }, 'empty client id with a persistent session');
   }
   ctx.clientId = `auto-${randomUUID()}`;
-  ctx.assignedClientId = true;
   ctx.connection.clientId = ctx.clientId;
   if (ctx.connection.version === 5) ctx.connack.assignedClientIdentifier = ctx.clientId;
 }

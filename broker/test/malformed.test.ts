@@ -141,3 +141,13 @@ test('SUBSCRIBE with reserved header flags closes the connection [MQTT-3.8.1-1]'
   raw.send(Buffer.from([0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00]));
   await closedWithin(raw);
 });
+
+test('a 5.0 CONNECT with Receive Maximum 0 gets CONNACK 0x82 and a close', async (t) => {
+  const h = await startBroker(t);
+  const raw = await rawClient(t, h, 5);
+  const frame = Buffer.from(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'rm0', clean: true, keepalive: 30, properties: { receiveMaximum: 1 } }, { protocolVersion: 5 }));
+  frame[frame.indexOf(0x21) + 2] = 0; // property 0x21 Receive Maximum: 1 → 0 (mqtt-packet will not build 0)
+  raw.send(frame);
+  assert.equal(((await raw.next()) as IConnackPacket).reasonCode, 0x82);
+  await closedWithin(raw);
+});
