@@ -158,14 +158,29 @@ export function hasInvalidUtf8(value: string | undefined): boolean {
 
 const ACK_TYPES: Partial<Record<Packet['cmd'], number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
 
-/** Serialises a packet; throws when mqtt-packet refuses it (a broker bug, never client input). */
+const PINGRESP = Buffer.from([0xd0, 0x00]);
+
+/**
+ * Serialises a packet; throws when mqtt-packet refuses it (a broker bug, never client input).
+ * The fixed-layout packets every connection sends (acks, PINGRESP, and 3.1.1 CONNACK/SUBACK/UNSUBACK)
+ * are written by hand: mqtt-packet allocates an EventEmitter per call, garbage that shows up as
+ * memory per connection.
+ */
 export function encode(packet: Packet, version: ProtocolVersion): Buffer {
   const ackType = ACK_TYPES[packet.cmd];
-  // Plain acknowledgements are 4 fixed bytes; they are as frequent as QoS 1/2 messages.
   const ack = packet as { reasonCode?: number; properties?: object };
   if (ackType !== undefined && (version < 5 || !ack.reasonCode) && ack.properties === undefined) {
     const id = packet.messageId!;
     return Buffer.from([ackType, 2, id >> 8, id & 0xff]);
+  }
+  if (packet.cmd === 'pingresp') return PINGRESP;
+  if (version < 5) {
+    if (packet.cmd === 'connack') return Buffer.from([0x20, 2, packet.sessionPresent ? 1 : 0, packet.returnCode ?? 0]);
+    if (packet.cmd === 'unsuback') return Buffer.from([0xb0, 2, packet.messageId! >> 8, packet.messageId! & 0xff]);
+    if (packet.cmd === 'suback' && packet.granted.length < 126) {
+      const id = packet.messageId!;
+      return Buffer.from([0x90, 2 + packet.granted.length, id >> 8, id & 0xff, ...(packet.granted as number[])]);
+    }
   }
   return mqttPacket.generate(packet, { protocolVersion: version });
 }

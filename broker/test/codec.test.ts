@@ -87,3 +87,17 @@ test('plain acknowledgements are 4 bytes, the short form 5.0 allows for reason c
   }
   assert.deepEqual(encode({ cmd: 'puback', messageId: 1, reasonCode: 0x87 }, 5), mqttPacket.generate({ cmd: 'puback', messageId: 1, reasonCode: 0x87 }, { protocolVersion: 5 }));
 });
+
+test('hand-encoded PINGRESP and 3.1.1 CONNACK, SUBACK and UNSUBACK match mqtt-packet byte for byte', () => {
+  const packets = [
+    { cmd: 'pingresp' },
+    { cmd: 'connack', sessionPresent: true, returnCode: 0 },
+    { cmd: 'connack', sessionPresent: false, returnCode: 5 },
+    { cmd: 'suback', messageId: 777, granted: [0, 1, 2, 0x80] },
+    { cmd: 'unsuback', messageId: 65535 },
+  ] as const;
+  for (const packet of packets) {
+    assert.deepEqual(encode(packet as never, 4), mqttPacket.generate(packet as never, { protocolVersion: 4 }), packet.cmd);
+  }
+  assert.deepEqual(encode({ cmd: 'pingresp' }, 5), mqttPacket.generate({ cmd: 'pingresp' }, { protocolVersion: 5 }));
+});
