@@ -59,6 +59,7 @@ export function createMetrics(): Metrics {
       this.set({ result: 'miss' }, cache?.misses ?? 0);
     },
   });
+  const decisionChildren = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<'kind'> }>();
   const http = new Histogram({
     name: 'arra_http_request_duration_seconds',
     help: 'HTTP request durations by method, route and status',
@@ -70,8 +71,18 @@ export function createMetrics(): Metrics {
   return {
     registry,
     onDecision(event) {
-      decisions.inc({ kind: event.kind, result: event.allow ? 'allow' : 'deny', reason: event.reason ?? '' });
-      latency.observe({ kind: event.kind }, event.durationMs / 1000);
+      const result = event.allow ? 'allow' : 'deny';
+      const reason = event.reason ?? '';
+      // Label children are looked up once per combination: hashing label objects on every decision
+      // was as costly as the cached decision itself.
+      const key = `${event.kind}|${result}|${reason}`;
+      let child = decisionChildren.get(key);
+      if (!child) {
+        child = { count: decisions.labels(event.kind, result, reason), latency: latency.labels(event.kind) };
+        decisionChildren.set(key, child);
+      }
+      child.count.inc();
+      child.latency.observe(event.durationMs / 1000);
     },
     readStatsFrom(source) {
       stats = source;
