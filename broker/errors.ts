@@ -4,6 +4,7 @@
  *
  * @module broker/errors
  */
+import type { ConnectRefusal } from './reason-codes.js';
 
 /** A frame that does not parse as MQTT, or breaks a wire-level rule. Answered with 0x81 (5.0) and a close. */
 export class MalformedPacketError extends Error {
@@ -36,5 +37,15 @@ export class PacketTooLargeError extends Error {
   constructor(readonly size: number, readonly limit: number) {
     super(`packet of ${size} bytes exceeds the limit of ${limit}`);
     this.name = 'PacketTooLargeError';
+  }
+}
+
+/** A CONNECT the broker answers with a refusal CONNACK (the code comes from `reason-codes.ts`). */
+export class ConnectRefusedError extends Error {
+  static readonly code = 'ERR_MQTT_CONNECT_REFUSED';
+  readonly code = ConnectRefusedError.code;
+  constructor(readonly refusal: ConnectRefusal, message: string) {
+    super(message);
+    this.name = 'ConnectRefusedError';
   }
 }

@@ -8,5 +8,5 @@ export { createBroker, type Broker, type BrokerOptions, type BrokerStats, type B
 export { defaultLimits, resolveLimits, type BrokerLimits } from './limits.js';
 export type { ConnectionInfo } from './connection.js';
 export { AuthorizerUnavailableError, type Authorizer } from './authorizer.js';
-export { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
+export { ConnectRefusedError, MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 export { ALLOW_ALL_ACL, allow, createStaticAuthorizer, deny, type StaticAuthorizer, type StaticDecision } from './authorizers/static.js';

@@ -12,23 +12,13 @@ import type { AuthenticateAllow, MqttProtocol } from '../../schemas/index.js';
 import { hasInvalidUtf8, type ProtocolVersion } from '../codec.js';
 import type { Connection } from '../connection.js';
 import { OutgoingAliases } from '../outgoing.js';
-import { MalformedPacketError, ProtocolError } from '../errors.js';
-import { RC, connackRefusal, type ConnectRefusal } from '../reason-codes.js';
+import { ConnectRefusedError, MalformedPacketError, ProtocolError } from '../errors.js';
+import { RC, connackRefusal } from '../reason-codes.js';
 import { authenticate, isStale } from '../session/authenticate.js';
 import { endSession, wakeSession } from '../session/lifecycle.js';
 import { resume } from '../session/outbox.js';
 import { Session } from '../session/session.js';
 import { forwardedProperties } from '../routing/message.js';
-
-/** A CONNECT the broker answers with a refusal CONNACK. */
-export class ConnectRefusedError extends Error {
-  static readonly code = 'ERR_MQTT_CONNECT_REFUSED';
-  readonly code = ConnectRefusedError.code;
-  constructor(readonly refusal: ConnectRefusal, message: string) {
-    super(message);
-    this.name = 'ConnectRefusedError';
-  }
-}
 
 interface ConnectContext {
   connection: Connection;
