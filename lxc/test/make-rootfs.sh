@@ -15,7 +15,7 @@ cache_dir=${1:?usage: make-rootfs.sh CACHE_DIR}
 tarball="$cache_dir/debian-$SUITE-minbase-$(printf '%s' "$INCLUDE" | sha256sum | cut -c1-8).tar.zst"
 
 build_tarball() {
-  local work
+  # Global, not local: the EXIT trap runs after this function has returned.
   work=$(mktemp -d "$cache_dir/.build.XXXXXX")
   trap 'rm -rf "$work"' EXIT
   debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$work/rootfs" "$MIRROR" >&2
