@@ -83,6 +83,8 @@ export class BrokerCore {
   readonly retained: RetainedStore;
   readonly counters = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, droppedMessages: 0, refusedConnects: 0 };
   closing = false;
+  /** Counts registry changes, so a CONNECT decided across one can ask again (see handlers/connect.ts). */
+  changeEpoch = 0;
 
   constructor(options: BrokerOptions) {
     this.limits = resolveLimits(options.limits);

@@ -155,7 +155,11 @@ async function authorize(ctx: ConnectContext): Promise<void> {
     peerAddress: connection.info.peerAddress,
     protocol: PROTOCOL[connection.version],
   };
-  const outcome = await authenticate(connection.core, request);
+  const epoch = connection.core.changeEpoch;
+  let outcome = await authenticate(connection.core, request);
+  // A registry change while we waited may have been missed by the recheck (this connection was not
+  // connected yet): ask once more, so a revocation racing a CONNECT still wins.
+  if (connection.core.changeEpoch !== epoch) outcome = await authenticate(connection.core, request);
   if (outcome.allow === 'unavailable') {
     throw new ConnectRefusedError({ kind: 'unavailable' }, `authorizer unavailable: ${String(outcome.error)}`);
   }

@@ -15,6 +15,7 @@ import { authenticate, isStale } from './authenticate.js';
 const RECHECK_CONCURRENCY = 32;
 
 export async function recheck(core: BrokerCore, change: Change): Promise<void> {
+  core.changeEpoch++;
   const affected = [...core.connections].filter(
     (c) => c.state === 'connected' && c.credentials !== null && (change.kind === 'all' || c.auth?.deviceId === change.deviceId),
   );

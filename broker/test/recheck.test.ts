@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IDisconnectPacket } from 'mqtt-packet';
+import type { IConnackPacket, IDisconnectPacket } from 'mqtt-packet';
 import type { CompiledAcl } from '../../schemas/index.js';
 import { allow, deny } from '../authorizers/static.js';
-import { closedWithin, collect, connectClient, rawConnect, rawSubscribe, sleep, startBroker } from './helpers.js';
+import { closedWithin, collect, connectClient, rawClient, rawConnect, rawSubscribe, sleep, startBroker } from './helpers.js';
 
 const wide: CompiledAcl = { rules: [{ permission: 'allow', action: 'all', topic: '#', eq: false }], noMatch: 'deny' };
 const narrow: CompiledAcl = { rules: [{ permission: 'allow', action: 'all', topic: 'keep/#', eq: false }], noMatch: 'deny' };
@@ -63,4 +63,19 @@ test('a recheck the authorizer cannot answer disconnects (fail closed)', async (
   h.authorizer.setDecision('unavailable');
   await h.broker.recheck({ kind: 'device', deviceId: 'd' });
   assert.equal(((await raw.next()) as IDisconnectPacket).reasonCode, 0x87);
+});
+
+test('a revocation announced while a CONNECT is being decided still refuses it', async (t) => {
+  let calls = 0;
+  const h = await startBroker(t, async () => {
+    calls++;
+    if (calls > 1) return deny('revoked');
+    await sleep(100);
+    return allow(wide, { deviceId: 'd' });
+  });
+  const raw = await rawClient(t, h, 5);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'd', clean: true, keepalive: 30 });
+  await sleep(20);
+  h.authorizer.announce({ kind: 'device', deviceId: 'd' });
+  assert.equal(((await raw.next()) as IConnackPacket).reasonCode, 0x87);
 });
