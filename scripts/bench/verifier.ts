@@ -43,6 +43,8 @@ interface Case {
 interface Result {
   name: string;
   rate: number;
+  /** Server CPU time (user + system) per iteration, µs: steadier than req/s on a shared machine. */
+  cpuUs: number;
   p50: number;
   p99: number;
   errors: number;
@@ -76,9 +78,23 @@ function cases(token: string): Case[] {
 }
 
 async function measure(c: Case): Promise<Result> {
+  const cpuBefore = serverCpuMs();
   const result = await run(pools[c.target], c, DURATION_MS);
-  process.stderr.write(`${c.name}: ${Math.round(result.rate)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors}\n`);
+  result.cpuUs = ((serverCpuMs() - cpuBefore) * 1000) / result.iterations;
+  process.stderr.write(
+    `${c.name}: ${Math.round(result.rate)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.cpuUs.toFixed(1)} us CPU, errors ${result.errors}\n`,
+  );
   return result;
+}
+
+/** The server process's CPU time so far (ms), from /proc (clock ticks of 10 ms); NaN off Linux. */
+function serverCpuMs(): number {
+  try {
+    const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 function median(results: Result[]): Result {
@@ -110,10 +126,10 @@ async function run(pool: Pool, c: Case, durationMs: number): Promise<Result> {
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { name: c.name, rate: latencies.length / elapsed, p50: pick(0.5), p99: pick(0.99), errors, iterations: latencies.length };
+  return { name: c.name, rate: latencies.length / elapsed, cpuUs: NaN, p50: pick(0.5), p99: pick(0.99), errors, iterations: latencies.length };
 }
 
-async function startServer(): Promise<{ urls: { verifier: string; noop: string }; token: string; stop(): void }> {
+async function startServer(): Promise<{ urls: { verifier: string; noop: string }; token: string; pid: number; stop(): void }> {
   const pin = hasTaskset();
   if (pin) spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const command = [process.execPath, '--import', 'tsx', 'scripts/bench/verifier-server.ts'];
@@ -123,7 +139,8 @@ async function startServer(): Promise<{ urls: { verifier: string; noop: string }
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
   const ready = JSON.parse(first) as { verifierUrl: string; noopUrl: string; token: string };
-  return { urls: { verifier: ready.verifierUrl, noop: ready.noopUrl }, token: ready.token, stop: () => child.stdin!.end() };
+  // taskset execs node in place, so the child's pid is the server's either way.
+  return { urls: { verifier: ready.verifierUrl, noop: ready.noopUrl }, token: ready.token, pid: child.pid!, stop: () => child.stdin!.end() };
 }
 
 function hasTaskset(): boolean {
@@ -134,18 +151,18 @@ function render(results: Result[], pinned: boolean): string {
   const noop = results.find((r) => r.name === 'do-nothing route')!;
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${Math.round(r.rate).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.rate / noop.rate).toFixed(2)}x | ${r.errors} |`,
+      `| ${r.name} | ${Math.round(r.rate).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.rate / noop.rate).toFixed(2)}x | ${r.cpuUs.toFixed(1)} | ${(noop.cpuUs / r.cpuUs).toFixed(2)}x | ${r.errors} |`,
   );
   const authorize = results.find((r) => r.name === 'authorize (cached)')!;
   return [
     START,
     '## Verifier HTTP decisions vs a do-nothing Fastify route (`npm run bench:verifier`)',
     '',
-    '| case | req/s (higher is better) | p50 ms | p99 ms | ratio to do-nothing | errors |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| case | req/s (higher is better) | p50 ms | p99 ms | req/s ratio to do-nothing | server CPU µs per iteration (lower is better) | CPU ratio (do-nothing / case) | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    `- Goal: cached authorize >= 0.80x the do-nothing route; measured ${(authorize.rate / noop.rate).toFixed(2)}x.`,
+    `- Goal: cached authorize >= 0.80x the do-nothing route's rate; measured ${(authorize.rate / noop.rate).toFixed(2)}x by req/s and ${(noop.cpuUs / authorize.cpuUs).toFixed(2)}x by server CPU per request (the CPU figure does not depend on what else the machine runs).`,
     `- Run ${new Date().toISOString()} on ${platform()} ${release()}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${pinned ? 'server pinned to CPU 0, load generator to CPU 1 (taskset)' : 'no CPU pinning'}.`,
     `- Both routes are served by one process with the same Fastify and pino setup (info level, lines serialised then dropped); the verifier uses a real SQLite registry in a temp dir.`,
     `- Load: undici Pool, ${CONCURRENCY} keep-alive connections, ${CONCURRENCY} requests in flight, ${WARMUP_MS / 1000} s warm-up then ${DURATION_MS / 1000} s (or ${MAX_REQUESTS.toLocaleString('en-US')} iterations) per case; a pair counts as one iteration and its latency is both calls.`,
