@@ -21,7 +21,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 import { adminRoutes } from './admin/index.js';
 import { ChangeFeed } from './change-feed.js';
-import { installErrorHandling } from './errors.js';
+import { answerError, installErrorHandling } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { changeRoutes } from './routes/changes.js';
 import { decisionRoutes } from './routes/decisions.js';
@@ -49,6 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: true,
     return503OnClosing: true,
     trustProxy: false,
+    frameworkErrors: answerError,
     // Access logs for the admin API only (an audit trail). Broker traffic is thousands of requests a
     // second: the core logs every CONNECT decision and every deny itself, and refusals and faults are
     // logged by the error handler, so a request line per decision would only double the volume.

@@ -129,14 +129,21 @@ function toFieldErrors(context: string | undefined, issue: ValidationIssue): Fie
   return [{ path: base, message: issue.message ?? issue.keyword }];
 }
 
+/**
+ * Answers any error with the table: 5xx logged with the error, 4xx logged as a refusal with its
+ * reason. It is both the app's error handler and its `frameworkErrors` option (errors Fastify raises
+ * before a route runs, such as a URL that does not decode), so every answer has the coded shape.
+ */
+export function answerError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = classifyError(err);
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ code: body.error.code, status, reason: (err as Error).message }, 'request refused');
+  return reply.code(status).type('application/json').send(body);
+}
+
 /** Installs the one error handler and a JSON 404 for unknown routes. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = classifyError(err);
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ code: body.error.code, status, reason: (err as Error).message }, 'request refused');
-    return reply.code(status).type('application/json').send(body);
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${pathOnly(request.url)}` } }),
   );
