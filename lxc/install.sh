@@ -125,7 +125,10 @@ set_env_key() {
 
 ensure_config() {
   install -d -m 0755 "$ETC_DIR"
-  [ -f "$ETC_DIR/env" ] && return 0
+  if [ -f "$ETC_DIR/env" ]; then
+    warn_if_ignored ARRA_HTTP_PORT ARRA_MQTT_PORT ARRA_BIND
+    return 0
+  fi
   log "writing $ETC_DIR/env"
   local http_port=${ARRA_HTTP_PORT:-8080}
   install -m 0640 -o root -g "$APP_USER" "$from_dir/lxc/env.example" "$ETC_DIR/env.part"
@@ -135,6 +138,17 @@ ensure_config() {
   set_env_key "$ETC_DIR/env.part" ARRA_VERIFIER_URL "http://$(loopback_for "${ARRA_BIND:-127.0.0.1}"):$http_port"
   mv "$ETC_DIR/env.part" "$ETC_DIR/env"
   restart_needed=true
+}
+
+# The config is kept on updates, so a port or address passed now would silently not apply: say so.
+warn_if_ignored() {
+  local key given kept
+  for key in "$@"; do
+    given=${!key:-}
+    kept=$(sed -n "s/^$key=//p" "$ETC_DIR/env")
+    [ -z "$given" ] || [ "$given" = "$kept" ] ||
+      log "keeping $key=$kept from $ETC_DIR/env (given: $given); edit that file to change it"
+  done
 }
 
 # The address to reach a listener bound to $1 from inside the container.

@@ -50,9 +50,10 @@ ip=${ARRA_IP:-dhcp}
 gateway=${ARRA_GATEWAY:-}
 ct_hostname=${ARRA_HOSTNAME:-arra-mq}
 bundle=${ARRA_BUNDLE:-}
-http_port=${ARRA_HTTP_PORT:-8080}
-mqtt_port=${ARRA_MQTT_PORT:-1883}
-bind_addr=${ARRA_BIND:-127.0.0.1}
+# Empty = not given: install.sh then uses its defaults (8080, 1883, 127.0.0.1) on a first install.
+http_port=${ARRA_HTTP_PORT:-}
+mqtt_port=${ARRA_MQTT_PORT:-}
+bind_addr=${ARRA_BIND:-}
 health_timeout=${ARRA_HEALTH_TIMEOUT:-60}
 install_flags=()
 recreate=false
@@ -97,7 +98,7 @@ parse_args() {
   done
   [[ $ctid =~ ^[1-9][0-9]*$ ]] || die "--ctid must be a positive number, got '$ctid'"
   local n
-  for n in "$cores" "$memory" "$disk" "$http_port" "$mqtt_port" "$health_timeout"; do
+  for n in "$cores" "$memory" "$disk" "${http_port:-0}" "${mqtt_port:-0}" "$health_timeout"; do
     [[ $n =~ ^[0-9]+$ ]] || die "--cores/--memory/--disk/--http-port/--mqtt-port/--health-timeout must be numbers, got '$n'"
   done
 }
@@ -166,8 +167,11 @@ push_and_install() {
   backend_exec mkdir -p "$CT_STAGING/unpacked"
   backend_push "$bundle" "$CT_STAGING/bundle.tar.gz"
   backend_exec tar -xzf "$CT_STAGING/bundle.tar.gz" -C "$CT_STAGING/unpacked"
-  backend_exec env "ARRA_HTTP_PORT=$http_port" "ARRA_MQTT_PORT=$mqtt_port" "ARRA_BIND=$bind_addr" \
-    "ARRA_HEALTH_TIMEOUT=$health_timeout" \
+  local settings=("ARRA_HEALTH_TIMEOUT=$health_timeout")
+  [ -n "$http_port" ] && settings+=("ARRA_HTTP_PORT=$http_port")
+  [ -n "$mqtt_port" ] && settings+=("ARRA_MQTT_PORT=$mqtt_port")
+  [ -n "$bind_addr" ] && settings+=("ARRA_BIND=$bind_addr")
+  backend_exec env "${settings[@]}" \
     bash "$CT_STAGING/unpacked/lxc/install.sh" --from "$CT_STAGING/unpacked" "${install_flags[@]}"
   backend_exec rm -rf "$CT_STAGING"
 }
