@@ -1,6 +1,7 @@
 /**
- * Shared pieces of the admin route schemas. The error responses every admin route declares, so the OpenAPI document lists them and the
- * serializer checks them: 400 names the fields, 401 is the bearer gate, 404/409 come from the store.
+ * Shared pieces of the admin route schemas: the error responses every admin route declares (so the
+ * OpenAPI document lists them and the serializer checks them: 400 names the fields, 401 is the bearer
+ * gate, 404/409 come from the store) and bodies that may be left out.
  *
  * @module verifier/http/admin/responses
  */
