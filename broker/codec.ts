@@ -13,7 +13,7 @@
 import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
 import type { Packet, IPublishPacket } from 'mqtt-packet';
-import { MalformedPacketError, PacketTooLargeError } from './errors.js';
+import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
@@ -106,7 +106,23 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
     throw new MalformedPacketError(error.message, { cause: error });
   }
   if (packet === null) throw new MalformedPacketError('incomplete packet');
+  rejectRepeatedProperties(packet);
   return packet;
+}
+
+/**
+ * mqtt-packet turns a property that occurs twice into an array instead of failing. Only User Property
+ * may repeat in what a client sends; any other twice is a Protocol Error (MQTT 5.0 §2.2.2.2, "It is a
+ * Protocol Error to include the ... more than once" in each property's definition).
+ */
+function rejectRepeatedProperties(packet: Packet): void {
+  const lists = [(packet as { properties?: object }).properties, (packet as { will?: { properties?: object } }).will?.properties];
+  for (const properties of lists) {
+    if (properties === undefined) continue;
+    for (const [name, value] of Object.entries(properties)) {
+      if (name !== 'userProperties' && Array.isArray(value)) throw new ProtocolError(`property ${name} repeated`);
+    }
+  }
 }
 
 /**
