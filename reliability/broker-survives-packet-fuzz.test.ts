@@ -93,11 +93,12 @@ test('the broker survives 50 sockets of fuzzed packets, closes offenders, and ke
   const mustClose = { tried: 0, closed: 0, notClosed: [] as string[] };
   for (const [name, make] of Object.entries(MUST_CLOSE)) {
     for (const version of [4, 5] as const) {
-      const rand = prng(seed + mustClose.tried);
+      const frame = make(prng(seed + mustClose.tried), version);
+      if (frame === undefined) continue;
       const socket = await quietSocket(port);
       socket.write(connectFrame(version, `mc-${mustClose.tried}`));
       await sleep(30);
-      socket.write(make(rand, version));
+      socket.write(frame);
       mustClose.tried++;
       if (await closedWithin(socket, 3000)) mustClose.closed++;
       else mustClose.notClosed.push(`${name} (v${version})`);
