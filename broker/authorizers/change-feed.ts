@@ -1,8 +1,9 @@
 /**
  * The broker's side of the verifier's change feed (`GET /v1/changes`, long poll): one request held
  * open at a time, each answer turned into `Change` events. While the verifier is down the loop backs
- * off (100 ms doubling to 5 s); when it answers again it first emits `{kind: 'all'}`, because changes
- * made during the outage may be lost, so every connected session must be re-checked.
+ * off (100 ms doubling to 5 s). Its first answer, at start and after every outage, is followed by
+ * `{kind: 'all'}`: changes made while the feed had no revision may be lost, so every connected
+ * session must be re-checked.
  *
  * @module broker/authorizers/change-feed
  */
@@ -58,14 +59,18 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeedLoop {
   async function run(): Promise<void> {
     let since: number | undefined;
     let failures = 0;
+    // Until the feed has a revision, changes can slip by unseen (a client may connect before the first
+    // poll reaches the verifier), so the first answer, like one after an outage, re-checks everyone.
+    let unsynced = true;
     while (!abort.signal.aborted) {
       try {
-        // After an outage, ask without waiting: the re-check must not wait for the next change.
-        const answer = await poll(options, since, failures > 0 ? 0 : waitMs, abort.signal);
-        if (failures > 0) {
-          options.logger?.info({ failures }, 'change feed reconnected; re-checking every session');
+        // Unsynced, ask without waiting: the re-check must not wait for the next change.
+        const answer = await poll(options, since, unsynced ? 0 : waitMs, abort.signal);
+        if (unsynced) {
+          if (failures > 0) options.logger?.info({ failures }, 'change feed reconnected; re-checking every session');
           options.emit({ kind: 'all' });
         }
+        unsynced = false;
         failures = 0;
         since = answer.revision;
         if (answer.changes === null) options.emit({ kind: 'all' });
@@ -75,6 +80,7 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeedLoop {
         if (failures === 0) options.logger?.warn({ err }, 'change feed lost the verifier; retrying with backoff');
         const delay = Math.min(maxBackoff, minBackoff * 2 ** Math.min(failures, 16));
         failures += 1;
+        unsynced = true;
         await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
       }
     }

@@ -83,19 +83,30 @@ test('the change feed delivers a change within a second of it happening on the v
   const stub = await startStubVerifier(t);
   const a = authorizer(t, stub.url, { changeFeed: { waitMs: 5000 } });
   const seen = collect(a);
-  await new Promise((resolve) => setTimeout(resolve, 100)); // the first poll is open
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the long poll is open
   const at = Date.now();
   stub.change({ kind: 'device', deviceId: 'dev-7' });
+  const device = () => seen.find((s) => s.change.kind === 'device');
+  assert.ok(await until(() => device() !== undefined, 1000));
+  assert.deepEqual(device()?.change, { kind: 'device', deviceId: 'dev-7' });
+  assert.ok(device()!.at - at < 1000);
+});
+
+test('the first answer of the feed asks for a full re-check: changes before it may have been missed', async (t) => {
+  const stub = await startStubVerifier(t);
+  const a = authorizer(t, stub.url, { changeFeed: { waitMs: 5000 } });
+  const seen = collect(a);
   assert.ok(await until(() => seen.length > 0, 1000));
-  assert.deepEqual(seen[0]?.change, { kind: 'device', deviceId: 'dev-7' });
-  assert.ok(seen[0]!.at - at < 1000);
+  assert.deepEqual(seen.map((s) => s.change), [{ kind: 'all' }]);
 });
 
 test('changes: null from the verifier becomes a change of kind all', async (t) => {
   const stub = await startStubVerifier(t);
   const a = authorizer(t, stub.url, { changeFeed: { waitMs: 5000 } });
   const seen = collect(a);
+  assert.ok(await until(() => seen.length > 0, 1000)); // the start's re-check
   await new Promise((resolve) => setTimeout(resolve, 100));
+  seen.length = 0;
   stub.forget();
   assert.ok(await until(() => seen.length > 0, 1000));
   assert.deepEqual(seen.map((s) => s.change), [{ kind: 'all' }]);
@@ -105,7 +116,8 @@ test('after a verifier outage the feed reconnects and asks for a full re-check',
   const stub = await startStubVerifier(t);
   const a = authorizer(t, stub.url, { changeFeed: { waitMs: 5000, minBackoffMs: 20, maxBackoffMs: 100 } });
   const seen = collect(a);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(await until(() => seen.length > 0, 1000)); // the start's re-check
+  seen.length = 0;
   await stub.stop();
   await new Promise((resolve) => setTimeout(resolve, 200));
   await stub.start();
