@@ -65,7 +65,7 @@ function rejectImpossibleInput(ctx: AuthenticateContext): Deny | undefined {
 }
 
 async function checkLockout(ctx: AuthenticateContext): Promise<Deny | undefined> {
-  const verdict = ctx.lockout.begin(ctx.lockKeys);
+  const verdict = await ctx.lockout.begin(ctx.lockKeys);
   if (verdict.locked) return deny('locked_out', 'too many failed attempts');
   ctx.lockoutBegun = true;
   if (verdict.delayMs > 0) await ctx.sleep(verdict.delayMs);

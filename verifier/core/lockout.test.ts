@@ -5,64 +5,85 @@ import { hashPassword } from './password.js';
 import { createHarness, TestClock } from './test/helpers.js';
 
 /** One attempt's view of the lockout, settled at once. */
-function probe(lockout: Lockout, keys: LockoutKeys) {
-  const verdict = lockout.begin(keys);
+async function probe(lockout: Lockout, keys: LockoutKeys) {
+  const verdict = await lockout.begin(keys);
   if (!verdict.locked) lockout.end(keys);
   return verdict;
 }
 
 const config = { windowSeconds: 60, slowAfter: 2, lockAfter: 4, lockSeconds: 300, baseDelayMs: 100, maxDelayMs: 250, maxTrackedKeys: 3 };
 
-test('failures slow down further attempts, growing and capped, then lock the device', () => {
+test('failures slow down further attempts, growing and capped, then lock the device', async () => {
   const lockout = new Lockout(config, new TestClock());
   const keys = { device: 'dev-1' };
   const delays: number[] = [];
   for (let i = 0; i < 4; i++) {
-    delays.push(probe(lockout, keys).delayMs);
+    delays.push((await probe(lockout, keys)).delayMs);
     lockout.recordFailure(keys);
   }
   assert.deepEqual(delays, [0, 0, 100, 200]);
-  assert.deepEqual(probe(lockout, keys), { locked: true, delayMs: 0 });
+  assert.deepEqual(await probe(lockout, keys), { locked: true, delayMs: 0 });
   assert.deepEqual(lockout.stats(), { lockedDevices: 1, lockedAddresses: 0 });
 });
 
-test('attempts in flight count as failures, so a burst cannot pass the lock before the first one fails', () => {
+test('attempts in flight use up the budget, so a burst waits instead of passing the lock before the first one fails', async () => {
   const lockout = new Lockout(config, new TestClock());
   const keys = { address: '10.0.0.66' };
-  const burst = Array.from({ length: 6 }, () => lockout.begin(keys));
-  assert.deepEqual(burst.map((v) => v.locked), [false, false, false, false, true, true]);
-  assert.deepEqual(burst.map((v) => v.delayMs), [0, 0, 100, 200, 0, 0]);
-  for (let i = 0; i < 4; i++) lockout.end(keys);
-  assert.deepEqual(probe(lockout, keys), { locked: false, delayMs: 0 }, 'settled attempts that did not fail are forgotten');
+  const first = await Promise.all(Array.from({ length: 4 }, () => lockout.begin(keys)));
+  assert.deepEqual(first.map((v) => v.locked), [false, false, false, false]);
+  assert.deepEqual(first.map((v) => v.delayMs), [0, 0, 100, 200]);
+  let settled = 0;
+  const waiting = Array.from({ length: 2 }, () => lockout.begin(keys).finally(() => settled++));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settled, 0, 'the fifth and sixth attempt wait while four are in flight');
+  for (let i = 0; i < 4; i++) {
+    lockout.recordFailure(keys);
+    lockout.end(keys);
+  }
+  assert.deepEqual((await Promise.all(waiting)).map((v) => v.locked), [true, true], 'four failures lock the rest');
 });
 
-test('the delay is capped at maxDelayMs', () => {
+test('a burst of correct attempts from one address queues and gets through', async () => {
+  const lockout = new Lockout(config, new TestClock());
+  const keys = { address: '192.0.2.1' };
+  const attempts = Array.from({ length: 40 }, async () => {
+    const verdict = await lockout.begin(keys);
+    if (!verdict.locked) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      lockout.end(keys);
+    }
+    return verdict.locked;
+  });
+  assert.deepEqual(await Promise.all(attempts), Array.from({ length: 40 }, () => false));
+});
+
+test('the delay is capped at maxDelayMs', async () => {
   const lockout = new Lockout({ ...config, lockAfter: 10 }, new TestClock());
   for (let i = 0; i < 6; i++) lockout.recordFailure({ device: 'd' });
-  assert.equal(probe(lockout, { device: 'd' }).delayMs, 250);
+  assert.equal((await probe(lockout, { device: 'd' })).delayMs, 250);
 });
 
-test('failures leave the window, and a lock lifts after lockSeconds', () => {
+test('failures leave the window, and a lock lifts after lockSeconds', async () => {
   const clock = new TestClock();
   const lockout = new Lockout(config, clock);
   lockout.recordFailure({ device: 'd' });
   lockout.recordFailure({ device: 'd' });
   clock.advance(61);
-  assert.equal(probe(lockout, { device: 'd' }).delayMs, 0, 'old failures forgotten');
+  assert.equal((await probe(lockout, { device: 'd' })).delayMs, 0, 'old failures forgotten');
   for (let i = 0; i < 4; i++) lockout.recordFailure({ device: 'd' });
   clock.advance(299);
-  assert.equal(probe(lockout, { device: 'd' }).locked, true);
+  assert.equal((await probe(lockout, { device: 'd' })).locked, true);
   clock.advance(1);
-  assert.deepEqual(probe(lockout, { device: 'd' }), { locked: false, delayMs: 0 });
+  assert.deepEqual(await probe(lockout, { device: 'd' }), { locked: false, delayMs: 0 });
   assert.equal(lockout.stats().lockedDevices, 0);
 });
 
-test('tracked keys are bounded: the least recently failed is forgotten', () => {
+test('tracked keys are bounded: the least recently failed is forgotten', async () => {
   const lockout = new Lockout(config, new TestClock());
   for (const device of ['a', 'b', 'c', 'd']) for (let i = 0; i < 4; i++) lockout.recordFailure({ device });
   assert.equal(lockout.stats().lockedDevices, 3);
-  assert.equal(probe(lockout, { device: 'a' }).locked, false);
-  assert.equal(probe(lockout, { device: 'd' }).locked, true);
+  assert.equal((await probe(lockout, { device: 'a' })).locked, false);
+  assert.equal((await probe(lockout, { device: 'd' })).locked, true);
 });
 
 test('authenticate: a guessed password locks that device, not another device, and success resets it', async (t) => {
@@ -86,6 +107,14 @@ test('authenticate: a guessed password locks that device, not another device, an
   assert.deepEqual(burst.map((d) => !d.allow && d.reason), ['bad_credentials', 'bad_credentials', 'bad_credentials', 'bad_credentials', 'locked_out', 'locked_out']);
   h.clock.advance(300);
   assert.equal((await attempt('dev-1', 'dev-1-secret')).allow, true, 'recovers after lockSeconds');
+});
+
+test('authenticate: many correct logins at once for one device and one address all get in', async (t) => {
+  const h = await createHarness(t, { config: { lockout: { ...config, maxTrackedKeys: 100 } } });
+  const device = h.registry.addDevice('dev-1');
+  h.registry.passwords.push({ kind: 'password', id: 'p', deviceId: device.id, hash: await hashPassword('dev-1-secret'), notAfter: null, revoked: false });
+  const logins = Array.from({ length: 20 }, () => h.decider.authenticate({ clientId: 'dev-1', username: 'dev-1', password: 'dev-1-secret', peerAddress: '192.0.2.1' }));
+  assert.deepEqual((await Promise.all(logins)).map((d) => d.allow), Array.from({ length: 20 }, () => true));
 });
 
 test('authenticate: failures from one address lock that address only', async (t) => {

@@ -11,8 +11,12 @@
  * address's (an attacker must not reset its address by logging in with its own device). Memory is
  * bounded: each table keeps at most `maxTrackedKeys` keys and forgets the least recently failed first.
  *
- * Attempts still being checked count as failures until they settle (`begin` … `end`): a guesser
- * firing many attempts at once must not slip them all past the counter before the first one fails.
+ * Attempts still being checked count against the budget until they settle (`begin` … `end`): a key
+ * with `f` recorded failures has at most `lockAfter - f` attempts in flight, and further attempts WAIT
+ * for one to settle instead of being refused. So a guesser firing many attempts at once cannot slip
+ * them past the counter before the first one fails, while a fleet reconnecting at once from one
+ * address (a NAT, a gateway) queues for a moment and gets in. Waiting is bounded in time
+ * (`MAX_WAIT_MS`) and in numbers (`MAX_WAITERS_PER_KEY`); past either the attempt is refused.
  *
  * @module verifier/core/lockout
  */
@@ -30,6 +34,11 @@ export interface LockoutVerdict {
   delayMs: number;
 }
 
+/** Longest an attempt waits for an in-flight one of the same key to settle. */
+const MAX_WAIT_MS = 10_000;
+/** Attempts that may wait on one key; more are refused at once (memory stays bounded). */
+const MAX_WAITERS_PER_KEY = 10_000;
+
 interface Entry {
   /** Failure times (ms), oldest first, at most `lockAfter` kept. */
   failures: number[];
@@ -41,6 +50,8 @@ class FailureTable {
   private readonly entries = new Map<string, Entry>();
   /** Attempts in flight per key; a key is present only while it has some. */
   private readonly pending = new Map<string, number>();
+  /** Wake-ups of attempts waiting for an in-flight one of the key to settle. */
+  private readonly waiters = new Map<string, Array<() => void>>();
   constructor(
     private readonly config: LockoutConfig,
     private readonly clock: Clock,
@@ -59,22 +70,50 @@ class FailureTable {
     return entry;
   }
 
-  verdict(key: string): LockoutVerdict {
+  /** The verdict of the recorded failures, and whether one more attempt fits in the in-flight budget. */
+  verdict(key: string): LockoutVerdict & { full: boolean } {
     const now = this.clock.now();
     const entry = this.current(key, now);
-    if (entry && entry.lockedUntil > now) return { locked: true, delayMs: 0 };
-    const count = (entry?.failures.length ?? 0) + (this.pending.get(key) ?? 0);
-    if (count >= this.config.lockAfter) return { locked: true, delayMs: 0 };
-    const over = count - this.config.slowAfter;
-    if (over < 0) return { locked: false, delayMs: 0 };
-    return { locked: false, delayMs: Math.min(this.config.baseDelayMs * 2 ** over, this.config.maxDelayMs) };
+    if (entry && entry.lockedUntil > now) return { locked: true, delayMs: 0, full: false };
+    const failures = entry?.failures.length ?? 0;
+    if (failures >= this.config.lockAfter) return { locked: true, delayMs: 0, full: false };
+    const inFlight = this.pending.get(key) ?? 0;
+    const full = failures + inFlight >= this.config.lockAfter;
+    const over = failures + inFlight - this.config.slowAfter;
+    if (over < 0) return { locked: false, delayMs: 0, full };
+    return { locked: false, delayMs: Math.min(this.config.baseDelayMs * 2 ** over, this.config.maxDelayMs), full };
   }
 
-  /** Counts an attempt in flight (`step` +1 when it starts, -1 when it settles). */
+  /** Counts an attempt in flight (`step` +1 when it starts, -1 when it settles and wakes the waiters). */
   track(key: string, step: 1 | -1): void {
     const count = (this.pending.get(key) ?? 0) + step;
     if (count > 0) this.pending.set(key, count);
     else this.pending.delete(key);
+    if (step === -1) this.wake(key);
+  }
+
+  /** Resolves when an in-flight attempt of `key` settles; false when there are too many waiters already. */
+  waitForSettle(key: string, timeoutMs: number): Promise<boolean> | false {
+    const queue = this.waiters.get(key) ?? [];
+    if (queue.length >= MAX_WAITERS_PER_KEY) return false;
+    this.waiters.set(key, queue);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(), timeoutMs);
+      const settle = () => {
+        clearTimeout(timer);
+        const list = this.waiters.get(key);
+        const at = list?.indexOf(settle) ?? -1;
+        if (list && at >= 0) list.splice(at, 1);
+        if (list?.length === 0) this.waiters.delete(key);
+        resolve(true);
+      };
+      queue.push(settle);
+    });
+  }
+
+  private wake(key: string): void {
+    // Everyone re-checks: the one that fits takes the slot, the others wait again.
+    for (const settle of [...(this.waiters.get(key) ?? [])]) settle();
   }
 
   fail(key: string): void {
@@ -114,18 +153,27 @@ export class Lockout {
   }
 
   /**
-   * Starts an attempt: locked when either key is locked; the delay is the larger of the two. Unless
-   * locked, the attempt counts as in flight until `end(keys)`, which the caller must call once.
+   * Starts an attempt: locked when either key is locked; the delay is the larger of the two. When a
+   * key's in-flight budget is used up, waits (bounded) for an attempt to settle and decides again.
+   * Unless locked, the attempt counts as in flight until `end(keys)`, which the caller must call once.
    */
-  begin(keys: LockoutKeys): LockoutVerdict {
-    const device = keys.device === undefined ? undefined : this.devices.verdict(keys.device);
-    const address = keys.address === undefined ? undefined : this.addresses.verdict(keys.address);
-    const verdict = {
-      locked: !!device?.locked || !!address?.locked,
-      delayMs: Math.max(device?.delayMs ?? 0, address?.delayMs ?? 0),
-    };
-    if (!verdict.locked) this.track(keys, 1);
-    return verdict;
+  async begin(keys: LockoutKeys): Promise<LockoutVerdict> {
+    // Waiting is real time whatever clock judges the failure window.
+    const deadline = Date.now() + MAX_WAIT_MS;
+    for (;;) {
+      const device = keys.device === undefined ? undefined : this.devices.verdict(keys.device);
+      const address = keys.address === undefined ? undefined : this.addresses.verdict(keys.address);
+      if (device?.locked || address?.locked) return { locked: true, delayMs: 0 };
+      const busy = device?.full ? this.devices.waitForSettle(keys.device!, deadline - Date.now())
+        : address?.full ? this.addresses.waitForSettle(keys.address!, deadline - Date.now())
+        : undefined;
+      if (busy === undefined) {
+        this.track(keys, 1);
+        return { locked: false, delayMs: Math.max(device?.delayMs ?? 0, address?.delayMs ?? 0) };
+      }
+      if (busy === false || Date.now() >= deadline) return { locked: true, delayMs: 0 };
+      await busy;
+    }
   }
 
   /** Ends an attempt `begin` let through (after its failure or success was recorded). */
