@@ -7,13 +7,11 @@ import { openTestStore } from './test/helpers.js';
 const devices = (n: number, prefix = 'dev-') =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}${String(i).padStart(5, '0')}`, groups: ['bulk'] }));
 
-test('importing 10,000 devices in one call writes them all quickly', async (t) => {
+test('importing 10,000 devices in one call writes them all', async (t) => {
   const store = await openTestStore(t);
-  const started = performance.now();
+  // How fast is measured in bench:verifier, not here.
   const result = await store.importDevices({ devices: devices(10_000) });
-  const elapsed = performance.now() - started;
   assert.deepEqual(result, { created: 10_000 });
-  assert.ok(elapsed < 3000, `took ${Math.round(elapsed)} ms`);
   assert.deepEqual(store.getDevice('dev-09999')?.groups, ['bulk']);
   assert.equal(store.listDevices({ group: 'bulk', limit: 1000, cursor: 'dev-09500' }).items.length, 499);
 });
