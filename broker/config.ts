@@ -81,6 +81,40 @@ export const ENV_KEYS = {
   ARRA_LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof BrokerConfig>;
 
+/** One line of meaning per variable, for the README's configuration table (`scripts/config-table.ts`). */
+const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
+  ARRA_BIND: 'Address the broker listeners (and the HTTP API) bind to.',
+  ARRA_MQTT_PORT: 'MQTT over TCP.',
+  ARRA_MQTT_TLS_PORT: 'MQTT over TLS with client certificates (unset: off). Needs `ARRA_TLS_CERT` and `ARRA_TLS_KEY`.',
+  ARRA_TLS_CERT: "PEM file of the broker's TLS server certificate.",
+  ARRA_TLS_KEY: "PEM file of the broker's TLS server key.",
+  ARRA_TLS_CA: "PEM file of the CA that signs device certificates (unset: the verifier's device CA).",
+  ARRA_TLS_REJECT_UNAUTHORIZED: 'Refuse client certificates the CA did not sign (false: let them in, but never as a credential).',
+  ARRA_WS_PORT: 'MQTT over WebSocket, path `/mqtt` (unset: off).',
+  ARRA_AUTHORIZER: '`inprocess` (npm start) or `http` (standalone `dist/broker/main.js`, always http).',
+  ARRA_VERIFIER_URL: 'Verifier the standalone broker asks over HTTP.',
+  ARRA_WEBHOOK_SECRET: 'Shared secret brokers send as `X-Arra-Secret`. Unset: the verifier generates it into `$ARRA_DATA_DIR/webhook-secret` (0600), where the broker reads it.',
+  ARRA_DATA_DIR: 'Directory of the SQLite registry, signing keys, CA and generated secrets.',
+  ARRA_AUTHORIZER_TIMEOUT_MS: 'How long the broker waits for a CONNECT decision before failing closed (0x88 / 0x03).',
+  ARRA_AUTHORIZER_CONNECTIONS: 'Keep-alive HTTP connections from the broker to the verifier.',
+  ARRA_MAX_CONNECTIONS: 'Connections the broker holds at most; more are closed at once.',
+  ARRA_CONNECT_RATE: 'New connections per second and address (token bucket).',
+  ARRA_CONNECT_RATE_GLOBAL: 'New connections per second over all addresses.',
+  ARRA_MAX_PACKET_SIZE: 'Largest MQTT packet accepted and sent, bytes.',
+  ARRA_BROKER_METRICS_PORT: 'Prometheus `/metrics` of the broker (unset: off).',
+  ARRA_SYS_INTERVAL: 'Seconds between `$SYS/broker/...` statistics (0: off).',
+  ARRA_LOG_LEVEL: 'pino log level (JSON on stdout).',
+};
+
+/** The broker's variables with their defaults, for the README's configuration table. */
+export function brokerConfigRows(): Array<{ name: string; default: string; description: string }> {
+  const defaults = BrokerConfig.parse({}) as Record<string, unknown>;
+  return Object.entries(ENV_KEYS).map(([name, key]) => {
+    const value = defaults[key];
+    return { name, default: value === null ? '(unset)' : String(value), description: ENV_DESCRIPTIONS[name as keyof typeof ENV_KEYS] };
+  });
+}
+
 /** The configuration could not be parsed: the message lists every offending key. */
 export class BrokerConfigError extends Error {
   static readonly code = 'ERR_BROKER_CONFIG';

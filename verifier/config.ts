@@ -66,7 +66,7 @@ interface Variable {
 const VARIABLES = {
   ARRA_DATA_DIR: { schema: z.string().min(1), default: './data', description: 'Directory of the SQLite registry, signing keys, CA and generated secrets.' },
   ARRA_HTTP_PORT: { schema: integer(0, 65535), default: '8080', description: 'TCP port of the HTTP API.' },
-  ARRA_BIND: { schema: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address'), default: '127.0.0.1', description: 'Address the HTTP API listens on.' },
+  ARRA_BIND: { schema: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address'), default: '127.0.0.1', description: 'Address the HTTP API (and, in one process, the broker listeners) bind to.' },
   ARRA_ADMIN_TOKEN: { schema: secretText.transform((v) => new Secret(v)).optional(), default: undefined, description: 'Bearer token of the admin API. Unset: generated on first start into `$ARRA_DATA_DIR/admin-token` (0600) and printed once to stderr.' },
   ARRA_LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'pino log level (JSON on stdout).' },
   ARRA_ISSUER: { schema: z.string().min(1), default: 'arra-mq', description: '`iss` of issued device tokens, required on presented ones.' },
@@ -172,9 +172,16 @@ function toConfig(v: Parsed): Config {
 }
 
 /** The README's configuration table: variable, default, meaning. */
+/** Every variable with its default and meaning, for the README's configuration table. */
+export function verifierConfigRows(): Array<{ name: string; default: string; description: string }> {
+  return Object.entries(VARIABLES as Record<string, Variable>).map(([name, v]) => ({
+    name,
+    default: v.default === undefined ? '(generated)' : v.default === '' ? '(empty)' : v.default,
+    description: v.description,
+  }));
+}
+
 export function configMarkdownTable(): string {
-  const rows = Object.entries(VARIABLES as Record<string, Variable>).map(
-    ([name, v]) => `| \`${name}\` | ${v.default === undefined ? '(generated)' : v.default === '' ? '(empty)' : `\`${v.default}\``} | ${v.description} |`,
-  );
+  const rows = verifierConfigRows().map((r) => `| \`${r.name}\` | ${r.default.startsWith('(') ? r.default : `\`${r.default}\``} | ${r.description} |`);
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
 }
