@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   ];
   const section = renderSection(metricsOf(results), notes);
   const path = process.env.ARRA_BENCH_OUT ?? fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
-  writeSection(path, section);
+  writeSection(path, 'broker', section);
   console.log(section);
 }
 

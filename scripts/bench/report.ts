@@ -1,14 +1,19 @@
 /**
- * Turns the benchmark results into the `BENCHMARKS.md` section between `<!-- bench:broker -->` and
- * `<!-- /bench:broker -->` (other sections belong to other benchmarks and are left as they are).
+ * `BENCHMARKS.md` sections: each benchmark owns the text between `<!-- bench:NAME -->` and
+ * `<!-- /bench:NAME -->` and replaces only that (`writeSection`, used by `bench:broker` and
+ * `bench:verifier`); `renderSection` turns the broker benchmark's results into its table.
  *
  * @module scripts/bench/report
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { TargetName } from './targets.js';
 
-export const START = '<!-- bench:broker -->';
-export const END = '<!-- /bench:broker -->';
+/** The comment lines that delimit a benchmark's section. */
+export function sectionMarkers(name: string): { start: string; end: string } {
+  return { start: `<!-- bench:${name} -->`, end: `<!-- /bench:${name} -->` };
+}
+
+const BROKER = sectionMarkers('broker');
 
 export interface Metric {
   label: string;
@@ -36,7 +41,7 @@ export function renderSection(metrics: Metric[], notes: string[]): string {
     return `| ${m.label} (${m.unit}, ${m.better} is better) | ${fmt(v.ours)} | ${fmt(v.mosquitto)} | ${fmt(v.aedes)} | ${ratio(v.ours, v.mosquitto)} | ${ratio(v.ours, v.aedes)} | ${m.goal ?? ''} |`;
   });
   return [
-    START,
+    BROKER.start,
     '## Bundled broker vs Mosquitto and Aedes (`npm run bench:broker`)',
     '',
     '| metric | ours | mosquitto | aedes | ours/mosquitto | ours/aedes | goal |',
@@ -44,16 +49,21 @@ export function renderSection(metrics: Metric[], notes: string[]): string {
     ...rows,
     '',
     ...notes.map((n) => `- ${n}`),
-    END,
+    BROKER.end,
   ].join('\n');
 }
 
-export function writeSection(path: string, section: string): void {
+/**
+ * Replaces section `name` of the file at `path` with `section` (which carries its own markers), or
+ * appends it when the file has none yet; the other sections are left exactly as they are.
+ */
+export function writeSection(path: string, name: string, section: string): void {
+  const { start: startMarker, end: endMarker } = sectionMarkers(name);
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
+  const start = current.indexOf(startMarker);
+  const end = current.indexOf(endMarker);
   const next = start !== -1 && end > start
-    ? current.slice(0, start) + section + current.slice(end + END.length)
+    ? current.slice(0, start) + section + current.slice(end + endMarker.length)
     : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, next);
 }

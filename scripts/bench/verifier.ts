@@ -10,10 +10,11 @@
  * @module scripts/bench/verifier
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
+import { sectionMarkers, writeSection } from './report.js';
 import { DEVICE, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevice } from './verifier-fixture.js';
 
 const CONCURRENCY = PASSWORD_DEVICES;
@@ -22,8 +23,8 @@ const WARMUP_MS = 1000;
 const MAX_REQUESTS = 1_000_000;
 /** Interleaved rounds of the do-nothing route and cached authorize; the median of each is reported. */
 const ROUNDS = 3;
-const START = '<!-- bench:verifier -->';
-const END = '<!-- /bench:verifier -->';
+const SECTION = 'verifier';
+const { start: START, end: END } = sectionMarkers(SECTION);
 
 interface Call {
   path: string;
@@ -173,15 +174,6 @@ function render(results: Result[], pinned: boolean): string {
   ].join('\n');
 }
 
-function writeSection(path: string, section: string): void {
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const next =
-    start !== -1 && end > start ? current.slice(0, start) + section + current.slice(end + END.length) : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, next);
-}
-
 const server = await startServer();
 const pools = {
   verifier: new Pool(server.urls.verifier, { connections: CONCURRENCY, pipelining: 1 }),
@@ -206,5 +198,5 @@ try {
   server.stop();
 }
 const section = render(results, hasTaskset());
-writeSection('BENCHMARKS.md', section);
+writeSection('BENCHMARKS.md', SECTION, section);
 process.stdout.write(`${section}\n`);
