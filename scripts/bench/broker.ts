@@ -4,7 +4,9 @@
  * and two cores exist). Measures QoS 0 and QoS 1 fan-in (4 publishers → 1 wildcard subscriber, 64 B),
  * end-to-end latency at a fixed rate, CONNECT/CONNACK per second with authentication on, and RSS per
  * idle connection; writes the table with ratios into BENCHMARKS.md. Every loop is bounded by count
- * and time. `ARRA_BENCH_QUICK=1` runs tiny sizes (a smoke test of the harness, not a measurement).
+ * and time. `ARRA_BENCH_QUICK=1` runs tiny sizes (a smoke test of the harness, not a measurement);
+ * `ARRA_BENCH_TARGETS`, `ARRA_BENCH_SCENARIOS` (names, comma-separated), `ARRA_BENCH_ROUNDS` and
+ * `ARRA_BENCH_OUT` narrow a run while tuning.
  *
  * @module scripts/bench/broker
  */
@@ -49,7 +51,8 @@ async function onFreshTarget(name: TargetName, run: Run) {
   }
 }
 
-const SCENARIOS: Array<{ name: string; run: Run }> = [
+/** `alsoOnFloor`: the scenario is also measured on the bare `net` server (a floor, not a broker). */
+const SCENARIOS: Array<{ name: string; run: Run; alsoOnFloor?: boolean }> = [
   {
     name: 'qos0 fan-in',
     run: async ({ port }) => {
@@ -74,11 +77,22 @@ const SCENARIOS: Array<{ name: string; run: Run }> = [
   },
   {
     name: 'idle memory',
+    alsoOnFloor: true,
     run: async ({ port, pid, collectGarbage }) => ({
       idleBytes: (await idleMemory(port, pid, { count: SIZES.idle, collectGarbage })).bytesPerConnection,
     }),
   },
 ];
+
+/** What each broker holds per idle connection beyond what the bare Node socket server holds. */
+function aboveFloor(idle: Partial<Record<TargetName, number>>): Partial<Record<TargetName, number>> {
+  const floor = idle.net;
+  if (floor === undefined) return {};
+  return {
+    ...(idle.ours !== undefined ? { ours: idle.ours - floor } : {}),
+    ...(idle.aedes !== undefined ? { aedes: idle.aedes - floor } : {}),
+  };
+}
 
 function metricsOf(results: Results): Metric[] {
   const v = (s: Scenario) => results[s] ?? {};
@@ -90,18 +104,26 @@ function metricsOf(results: Results): Metric[] {
     { label: `latency p99 at ${SIZES.rate} msg/s`, unit: 'ms', better: 'lower', goal: "<= Mosquitto's", values: v('p99') },
     { label: 'CONNECT/CONNACK with auth', unit: 'conn/s', better: 'higher', values: v('connects') },
     { label: 'memory per idle connection', unit: 'bytes RSS', better: 'lower', goal: '< 3 KB', values: v('idleBytes') },
+    { label: 'idle memory above a bare Node `net` socket', unit: 'bytes RSS', better: 'lower', values: aboveFloor(v('idleBytes')) },
   ];
+}
+
+function fmtBytes(value: number | undefined): string {
+  return value === undefined ? 'n/a (not measured)' : `${Math.round(value).toLocaleString('en-US')} bytes RSS`;
 }
 
 async function main(): Promise<void> {
   pinSelf();
   const failed: string[] = [];
   const targets = (process.env.ARRA_BENCH_TARGETS?.split(',') as TargetName[] | undefined) ?? TARGETS;
+  // While tuning one thing, e.g. ARRA_BENCH_SCENARIOS=latency (the section then shows only that).
+  const only = process.env.ARRA_BENCH_SCENARIOS?.split(',');
+  const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
   // Scenario by scenario, the brokers one after another: load from the shared machine hits all alike.
   const samples: Partial<Record<Scenario, Partial<Record<TargetName, number[]>>>> = {};
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const scenario of SCENARIOS) {
-      for (const name of targets) {
+    for (const scenario of scenarios) {
+      for (const name of scenario.alsoOnFloor ? [...targets, 'net' as const] : targets) {
         try {
           const measured = await onFreshTarget(name, scenario.run);
           console.error(`round ${round}`, name, scenario.name, measured);
@@ -125,7 +147,9 @@ async function main(): Promise<void> {
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
     `Latency: QoS 0, ${SIZES.rate} msg/s for ${SIZES.latencyMs / 1000} s, first 0.5 s discarded. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
     `Idle memory: RSS delta of the broker process for ${SIZES.idle} connected idle clients (keepalive 600 s), read after a full GC in the Node brokers. ` +
-      'Thousands of connections amortise the one-off growth of the V8 heap; for scale, a bare Node `net` socket costs about 1 KB of heap and 3.8 KB of RSS here.',
+      'Thousands of connections amortise the one-off growth of the V8 heap. ' +
+      `Floor: a bare Node \`net\` server (\`server-net.ts\`: answers CONNACK, keeps the socket, nothing else) measured the same way holds ${fmtBytes(results.idleBytes?.net)} per connection; ` +
+      'the last row is each Node broker minus that floor (Mosquitto, in C, has no such floor).',
     `Each scenario runs on a freshly started broker, the brokers in turn; ${ROUNDS} round(s) of everything, each cell is the median.`,
     ...(failed.length ? [`Failed (n/a in the table): ${failed.join('; ')}.`] : []),
     'The machine is shared with other work: treat single runs as indicative and compare ratios rather than absolute figures.',

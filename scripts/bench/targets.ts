@@ -1,7 +1,7 @@
 /**
  * The brokers under test, each started as its own process pinned to CPU 0 (`taskset`, when there are
- * two cores) on a free port: ours and Aedes through their server scripts, Mosquitto from Debian with
- * a generated configuration and password file.
+ * two cores) on a free port: ours, Aedes and the bare `net` floor through their server scripts,
+ * Mosquitto from Debian with a generated configuration and password file.
  *
  * @module scripts/bench/targets
  */
@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_PASSWORD, BENCH_USER } from './client.js';
 
-export type TargetName = 'ours' | 'mosquitto' | 'aedes';
+/** `net` is no broker: the bare Node socket server measured as the floor of idle memory. */
+export type TargetName = 'ours' | 'mosquitto' | 'aedes' | 'net';
 
 export interface Target {
   name: TargetName;
@@ -86,7 +87,7 @@ function stopper(child: ChildProcess, cleanup: () => void = () => {}): () => Pro
     });
 }
 
-async function startNodeTarget(name: 'ours' | 'aedes'): Promise<Target> {
+async function startNodeTarget(name: 'ours' | 'aedes' | 'net'): Promise<Target> {
   const port = await freePort();
   const script = fileURLToPath(new URL(`./server-${name}.ts`, import.meta.url));
   const child = spawnPinned(process.execPath, ['--expose-gc', '--import', 'tsx', script, String(port)]);
