@@ -26,8 +26,8 @@ test('forged, stale, misdirected and revoked tokens and certificates are denied 
   const fpA = fingerprint('a');
   const fpB = fingerprint('b');
   const fpRevoked = fingerprint('revoked');
-  v.store.registerCertificate('dev-b', { fingerprint: fpB, subject: 'CN=dev-b', notAfter: null });
-  const revokedCert = v.store.registerCertificate('dev-a', { fingerprint: fpRevoked, subject: 'CN=dev-a', notAfter: null });
+  v.store.registerCertificate('dev-b', { fingerprint: fpB, subject: 'CN=dev-b', notAfter: Date.now() + 86_400_000 });
+  const revokedCert = v.store.registerCertificate('dev-a', { fingerprint: fpRevoked, subject: 'CN=dev-a', notAfter: Date.now() + 86_400_000 });
   v.store.revokeCredential('dev-a', revokedCert.id);
 
   const signing = v.store.activeSigningKey();
@@ -41,7 +41,7 @@ test('forged, stale, misdirected and revoked tokens and certificates are denied 
   v.store.revokeToken(revoked.jti);
   // The attacker's HMAC secret: the verifier's own public key, as published in the JWKS.
   const publicJwk = v.store.publicJwks().keys.find((k) => k.kid === signing.kid)!;
-  const spki = createPublicKey({ key: publicJwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  const spki = createPublicKey({ key: publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
   const otherKey = generateKeyPairSync('ed25519').privateKey;
 
   const payload = { iss: issuer, aud: audience, sub: 'dev-a', iat: now, exp: now + 600, jti: good.jti };
