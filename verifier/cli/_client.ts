@@ -21,7 +21,7 @@ import {
 } from './_errors.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
-/** Long enough for a large import the verifier processes before it answers. */
+/** Long enough for any admin call but an import (which passes its own). */
 const RESPONSE_TIMEOUT_MS = 300_000;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -37,6 +37,8 @@ export interface SendOptions {
   query?: Query;
   json?: unknown;
   raw?: RawBody;
+  /** How long to wait for the answer (default `RESPONSE_TIMEOUT_MS`). */
+  timeoutMs?: number;
 }
 
 /**
@@ -98,8 +100,8 @@ export class AdminClient {
         headers,
         body,
         dispatcher: this.#agent,
-        headersTimeout: RESPONSE_TIMEOUT_MS,
-        bodyTimeout: RESPONSE_TIMEOUT_MS,
+        headersTimeout: options.timeoutMs ?? RESPONSE_TIMEOUT_MS,
+        bodyTimeout: options.timeoutMs ?? RESPONSE_TIMEOUT_MS,
       });
     } catch (error) {
       // Anything before a response arrived (refused, reset, DNS, timeout) means we could not talk to it.

@@ -15,6 +15,12 @@ import { UsageError } from '../_errors.js';
 import { ProgressBar } from '../_progress.js';
 import { paths } from './_paths.js';
 
+/**
+ * The verifier answers an import after its one transaction; every password in it costs a deliberate
+ * scrypt hash first (~25 ms of a core each), so 10,000 password devices take minutes on a small host.
+ */
+const IMPORT_TIMEOUT_MS = 60 * 60 * 1000;
+
 const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv', '.json': 'application/json' };
 
 export default defineCommand({
@@ -47,7 +53,7 @@ export default defineCommand({
     );
     const client = await ctx.client();
     const result = await client
-      .send('POST', paths.import, ImportResult, { raw: { stream, contentType, length: size } })
+      .send('POST', paths.import, ImportResult, { raw: { stream, contentType, length: size }, timeoutMs: IMPORT_TIMEOUT_MS })
       .finally(() => bar?.finish());
     ctx.out.result(result, () => `imported ${result.created} devices from ${file}`);
   },
