@@ -84,6 +84,21 @@ test('a password authenticates against any live password credential of the devic
   assert.ok(!h.logger.text().includes('secret'), 'no password in any log line');
 });
 
+test('a remembered right password still obeys revocation, and a changed password forgets the old one', async (t) => {
+  const h = await harness(t);
+  const credential = { kind: 'password' as const, id: 'pw-1', deviceId: 'dev-1', hash: await hashPassword('right-secret'), notAfter: null, revoked: false };
+  h.registry.passwords.push(credential);
+  assert.equal((await authenticate(h, { username: 'dev-1', password: 'right-secret' })).allow, true);
+  assert.equal((await authenticate(h, { username: 'dev-1', password: 'right-secret' })).allow, true, 'recognised again');
+  assert.equal(reasonOf(await authenticate(h, { username: 'dev-1', password: 'wrong-secret' })), 'bad_credentials');
+  credential.revoked = true;
+  assert.equal(reasonOf(await authenticate(h, { username: 'dev-1', password: 'right-secret' })), 'revoked');
+  credential.revoked = false;
+  credential.hash = await hashPassword('another-secret');
+  assert.equal(reasonOf(await authenticate(h, { username: 'dev-1', password: 'right-secret' })), 'bad_credentials');
+  assert.equal((await authenticate(h, { username: 'dev-1', password: 'another-secret' })).allow, true);
+});
+
 test('password denials: wrong, revoked, expired, unknown device, unusable username, no username', async (t) => {
   const h = await harness(t);
   h.registry.passwords.push(

@@ -2,7 +2,8 @@
  * Password secrets: the username names the device, and the secret is checked against every password
  * credential the device holds, all of them and in constant time each, so neither the number of
  * credentials nor which one matched shows in the timing. A device that does not exist still costs one
- * scrypt, so timing does not tell which device ids exist.
+ * scrypt, so timing does not tell which device ids exist. A secret that verified before against the
+ * same stored hash is recognised without a new scrypt (`verified-secrets.ts`).
  *
  * @module verifier/core/credentials/password
  */
@@ -11,13 +12,18 @@ import type { Logger } from '../deps.js';
 import { hashPassword, verifyPassword } from '../password.js';
 import type { PasswordCredential } from '../ports.js';
 import { isPast, refuse, toUnixSeconds, type CredentialContext, type CredentialOutcome } from './outcome.js';
+import { VerifiedSecrets } from './verified-secrets.js';
 
 let dummyHash: Promise<string> | undefined;
+const verified = new VerifiedSecrets();
 
 /** Matches the secret against one stored hash; a corrupt hash is logged and never matches (fail closed). */
 async function matches(secret: string, credential: PasswordCredential, logger: Logger): Promise<boolean> {
+  if (verified.has(credential.hash, secret)) return true;
   try {
-    return await verifyPassword(secret, credential.hash);
+    const ok = await verifyPassword(secret, credential.hash);
+    if (ok) verified.remember(credential.hash, secret);
+    return ok;
   } catch (err) {
     logger.error({ err, credentialId: credential.id, deviceId: credential.deviceId }, 'stored password hash unusable');
     return false;
