@@ -146,8 +146,8 @@ async function main(): Promise<void> {
       '(ours: in-process authorizer with a constant-time password check; Mosquitto: password_file; Aedes: authenticate hook).',
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
     `Latency: QoS 0, ${SIZES.rate} msg/s for ${SIZES.latencyMs / 1000} s, first 0.5 s discarded. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
-    `Idle memory: RSS delta of the broker process for ${SIZES.idle} connected idle clients (keepalive 600 s), read after a full GC in the Node brokers. ` +
-      'Thousands of connections amortise the one-off growth of the V8 heap. ' +
+    `Idle memory: RSS delta of the broker process for ${SIZES.idle} connected idle clients (keepalive 600 s); both readings after 6 s without traffic and two full GCs in the Node processes ` +
+      '(V8 gives back the young generation it grew during the connect burst only after a quiet spell, and not always: see the sentence under the table). ' +
       `Floor: a bare Node \`net\` server (\`server-net.ts\`: answers CONNACK, keeps the socket, nothing else) measured the same way holds ${fmtBytes(results.idleBytes?.net)} per connection; ` +
       'the last row is each Node broker minus that floor (Mosquitto, in C, has no such floor).',
     `Each scenario runs on a freshly started broker, the brokers in turn; ${ROUNDS} round(s) of everything, each cell is the median.`,
