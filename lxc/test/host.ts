@@ -81,12 +81,38 @@ export function cgroupOf(pid: number): string {
   return readFileSync(`/proc/${pid}/cgroup`, 'utf8');
 }
 
+/**
+ * The fields of a host process's /proc/PID/status (`Uid`, `NoNewPrivs`, `Seccomp`, `CapBnd`, ...):
+ * what the kernel enforces on it, so a unit's sandbox can be checked from outside its container.
+ */
+export function procStatus(pid: number): Map<string, string> {
+  const fields = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .map((line) => /^([^:]+):\s*(.*)$/.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => [m[1]!, m[2]!] as const);
+  return new Map(fields);
+}
+
+/**
+ * The options of the mount a host process sees at a mount point (relative to its root, so a
+ * container's `/` is its rootfs); the top one when several are stacked there.
+ */
+export function mountOptionsOf(pid: number, mountPoint: string): string[] | undefined {
+  const line = readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+    .split('\n')
+    .filter((l) => l.split(' ')[4] === mountPoint)
+    .at(-1);
+  return line?.split(' ')[5]?.split(',');
+}
+
 /** Why LXC tests cannot run on this host, or undefined when they can. */
 export async function lxcUnavailableReason(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root (creates an LXC container); run as root, e.g. in CI';
-  for (const tool of ['lxc-start', 'lxc-attach', 'lxc-destroy', 'debootstrap', 'zstd', 'mosquitto_pub', 'mosquitto_sub', 'ss']) {
+  const tools = ['lxc-start', 'lxc-attach', 'lxc-destroy', 'lxc-usernsexec', 'newuidmap', 'debootstrap', 'zstd', 'mosquitto_pub', 'mosquitto_sub', 'ss'];
+  for (const tool of tools) {
     if ((await run('sh', ['-c', `command -v ${tool}`])).code !== 0) {
-      return `${tool} is not installed (apt-get install lxc debootstrap zstd mosquitto-clients iproute2)`;
+      return `${tool} is not installed (apt-get install lxc uidmap debootstrap zstd mosquitto-clients iproute2)`;
     }
   }
   return undefined;

@@ -1,123 +1,88 @@
 /**
  * The real deployment test: the unmodified `lxc/setup.sh` creates CT 110 from a Debian 13 (trixie)
  * rootfs through a fake `pct` backed by lxc-* (see `fake-pct`), installs the bundle built by
- * `lxc/bundle.sh`, and the host then checks the result over 127.0.0.1: units active, `/healthz`
- * served from inside the container, a CLI-provisioned device publishing through the broker, and a
- * re-run that changes nothing and keeps the data. The container shares the host's network, so the
- * test picks ports that are free on the host and passes them to setup.sh.
+ * `lxc/bundle.sh`, and the host then checks the result over 127.0.0.1: units active with their
+ * sandbox in force, `/healthz` served from inside the container, a CLI-provisioned device publishing
+ * through the broker, a re-run that changes nothing and keeps the data, an update and a rollback.
+ * The container shares the host's network, so the test picks ports that are free on the host.
  *
- * Needs root and Debian's lxc, debootstrap, zstd, mosquitto-clients; otherwise it is skipped and says
- * why. The rootfs tarball is cached in $ARRA_TEST_CACHE (default /var/cache/arra-mq-test), as are
- * the bundle's production dependencies; $ARRA_TEST_BUNDLE uses a prebuilt bundle instead of building.
+ * The CT is unprivileged, as setup.sh asks and Proxmox makes it (ids shifted by 100000): a first,
+ * quick test checks that the fake `pct` builds it so. For that the file lists the range for root in
+ * /etc/subuid and /etc/subgid while it runs, and removes exactly those lines afterwards.
+ *
+ * Needs root and Debian's lxc, uidmap, debootstrap, zstd, mosquitto-clients; otherwise it is
+ * skipped and says why. The rootfs tarball is cached in $ARRA_TEST_CACHE (default
+ * /var/cache/arra-mq-test), as are the bundle's production dependencies; $ARRA_TEST_BUNDLE uses a
+ * prebuilt bundle instead of building.
  *
  * @module lxc/test/lxc-deploy.test
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { cgroupOf, cleanEnv, freePort, listenerPid, lxcUnavailableReason, run, runOk } from './host.js';
-
-const LXC_DIR = resolve(import.meta.dirname, '..');
-const REPO_DIR = resolve(LXC_DIR, '..');
-const CACHE_DIR = process.env.ARRA_TEST_CACHE ?? '/var/cache/arra-mq-test';
-const CTID = '110';
-const UNITS = ['arra-mq-verifier.service', 'arra-mq-broker.service'];
-
-interface Deployment {
-  env: NodeJS.ProcessEnv;
-  work: string;
-  bundle: string;
-  lxcPath: string;
-  httpPort: number;
-  mqttPort: number;
-}
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { cli, CTID, inContainer, listeners, LXC_DIR, mainPids, mqttAuth, nextBundle, prepareHost, setup, UNITS } from './deployment.js';
+import { cgroupOf, listenerPid, lxcUnavailableReason, mountOptionsOf, procStatus, run, runOk } from './host.js';
+import { grantRootSubordinateIds, USERNS_BASE, USERNS_SIZE } from './subids.js';
 
 const skip = await lxcUnavailableReason();
 if (skip) console.log(`# lxc-deploy.test.ts skipped: ${skip}`);
 
-/** Temporary lxcpath with a fake `pct` on PATH; the container and folder go away after the test. */
-async function prepareHost(t: TestContext): Promise<Deployment> {
-  const work = mkdtempSync(join(tmpdir(), 'arra-lxc-test-'));
+// Unprivileged CTs need root's subordinate ids; granted once for this file's tests (which run one
+// after the other) and revoked after them, also when one fails.
+let revokeSubids = (): void => {};
+before(() => {
+  if (!skip) revokeSubids = grantRootSubordinateIds();
+});
+after(() => revokeSubids());
+
+/** A path's owner as the host sees it, `uid:gid`. */
+function owner(path: string): string {
+  const st = statSync(path);
+  return `${st.uid}:${st.gid}`;
+}
+
+test('the fake pct maps --unprivileged 1 the way Proxmox does and keeps --unprivileged 0 privileged', { skip }, async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'arra-fake-pct-'));
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  chmodSync(work, 0o711);
+  // A tiny template: a root-owned /etc, a file of uid/gid 1000 and a device node.
+  const tree = join(work, 'tree');
+  mkdirSync(join(tree, 'etc'), { recursive: true });
+  mkdirSync(join(tree, 'dev'));
+  writeFileSync(join(tree, 'etc', 'user-file'), 'x');
+  await runOk('chown', ['1000:1000', join(tree, 'etc', 'user-file')]);
+  await runOk('mknod', [join(tree, 'dev', 'null'), 'c', '1', '3']);
+  const template = join(work, 'template.tar.gz');
+  await runOk('tar', ['--numeric-owner', '-C', tree, '-czf', template, '.']);
   const lxcPath = join(work, 'lxc');
-  const bin = join(work, 'bin');
   mkdirSync(lxcPath);
-  mkdirSync(bin);
-  symlinkSync(join(LXC_DIR, 'test', 'fake-pct'), join(bin, 'pct'));
-  t.after(async () => {
-    await run('lxc-stop', ['-P', lxcPath, '-n', CTID, '-k'], { timeoutMs: 30_000 });
-    await run('lxc-destroy', ['-P', lxcPath, '-n', CTID], { timeoutMs: 30_000 });
-    rmSync(work, { recursive: true, force: true });
-  });
+  const env = { ...process.env, FAKE_PCT_LXCPATH: lxcPath };
+  const pct = join(LXC_DIR, 'test', 'fake-pct');
 
-  const rootfs = (await runOk(join(LXC_DIR, 'test', 'make-rootfs.sh'), [CACHE_DIR], { timeoutMs: 240_000 })).trim();
-  const bundle =
-    process.env.ARRA_TEST_BUNDLE ??
-    (
-      await runOk(join(LXC_DIR, 'bundle.sh'), ['--out', join(work, 'bundle')], {
-        env: { ...process.env, ARRA_BUNDLE_CACHE: join(CACHE_DIR, 'bundle') },
-        timeoutMs: 240_000,
-      })
-    ).trim();
-  const httpPort = await freePort();
-  let mqttPort = await freePort();
-  while (mqttPort === httpPort) mqttPort = await freePort();
-  return {
-    work,
-    bundle,
-    lxcPath,
-    httpPort,
-    mqttPort,
-    env: {
-      ...cleanEnv(),
-      PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-      FAKE_PCT_LXCPATH: lxcPath,
-      ARRA_TEMPLATE: rootfs,
-      ARRA_BUNDLE: bundle,
-      ARRA_HTTP_PORT: String(httpPort),
-      ARRA_MQTT_PORT: String(mqttPort),
-    },
-  };
-}
+  await runOk(pct, ['create', '201', template, '--hostname', 'u', '--unprivileged', '1'], { env });
+  const uRoot = join(lxcPath, '201', 'rootfs');
+  assert.equal(owner(uRoot), '100000:100000', 'the rootfs belongs to the CT root');
+  assert.equal(owner(join(uRoot, 'etc')), '100000:100000');
+  assert.equal(owner(join(uRoot, 'etc', 'user-file')), '101000:101000', 'every id is shifted by 100000');
+  assert.equal(owner(join(uRoot, 'etc', 'hostname')), '100000:100000', 'the hostname file is the CT root\'s');
+  assert.equal(existsSync(join(uRoot, 'dev', 'null')), false, 'device nodes are left to LXC');
+  const uConfig = readFileSync(join(lxcPath, '201', 'config'), 'utf8');
+  assert.match(uConfig, new RegExp(`^lxc\\.idmap = u 0 ${USERNS_BASE} ${USERNS_SIZE}$`, 'm'));
+  assert.match(uConfig, new RegExp(`^lxc\\.idmap = g 0 ${USERNS_BASE} ${USERNS_SIZE}$`, 'm'));
+  assert.match(uConfig, /^lxc\.include = \/usr\/share\/lxc\/config\/userns\.conf$/m);
 
-function setup(d: Deployment, ...args: string[]) {
-  return run('bash', [join(LXC_DIR, 'setup.sh'), ...args], { env: d.env, timeoutMs: 180_000 });
-}
+  await runOk(pct, ['create', '202', template, '--hostname', 'p', '--unprivileged', '0'], { env });
+  const pRoot = join(lxcPath, '202', 'rootfs');
+  assert.equal(owner(join(pRoot, 'etc')), '0:0', 'a privileged CT keeps the ids');
+  assert.equal(owner(join(pRoot, 'etc', 'user-file')), '1000:1000');
+  assert.ok(statSync(join(pRoot, 'dev', 'null')).isCharacterDevice());
+  assert.doesNotMatch(readFileSync(join(lxcPath, '202', 'config'), 'utf8'), /lxc\.idmap|userns/);
 
-function inContainer(d: Deployment, ...cmd: string[]) {
-  return runOk('pct', ['exec', CTID, '--', ...cmd], { env: d.env });
-}
-
-async function mainPids(d: Deployment): Promise<string> {
-  return inContainer(d, 'systemctl', 'show', '--property=MainPID', ...UNITS);
-}
-
-/**
- * The same bundle under another release hash, as the next build of changed sources would be;
- * `broken` makes its verifier exit at once, as a release with a start-up bug would.
- */
-async function nextBundle(d: Deployment, hash: string, broken = false): Promise<string> {
-  const dir = join(d.work, `bundle-${hash}`);
-  mkdirSync(dir);
-  await runOk('tar', ['-xzf', d.bundle, '-C', dir]);
-  await runOk('sed', ['-i', `s/^ARRA_HASH=.*/ARRA_HASH=${hash}/`, join(dir, 'RELEASE')]);
-  if (broken) writeFileSync(join(dir, 'dist', 'verifier', 'main.js'), 'process.exit(3);\n');
-  const tarball = join(d.work, `arra-mq-next-${hash}.tar.gz`);
-  await runOk('tar', ['-C', dir, '-czf', tarball, '.']);
-  return tarball;
-}
-
-async function cli(d: Deployment, token: string, ...args: string[]) {
-  const url = `http://127.0.0.1:${d.httpPort}`;
-  return run(process.execPath, [join(REPO_DIR, 'bin', 'arra-mq.js'), '--url', url, '--token', token, ...args, '--json'], {
-    cwd: REPO_DIR,
-  });
-}
-
-function mqttAuth(d: Deployment, device: string, password: string): string[] {
-  return ['-h', '127.0.0.1', '-p', String(d.mqttPort), '-V', '5', '-i', device, '-u', device, '-P', password];
-}
+  for (const id of ['201', '202']) await runOk(pct, ['destroy', id], { env });
+  assert.equal((await run(pct, ['config', '201'], { env })).code, 255, 'destroyed CTs are gone');
+});
 
 test('lxc/setup.sh deploys ARRA-MQ into CT 110 and updates it in place', { skip, timeout: 300_000 }, async (t) => {
   const d = await prepareHost(t);
@@ -132,6 +97,12 @@ test('lxc/setup.sh deploys ARRA-MQ into CT 110 and updates it in place', { skip,
     assert.match(config, /^tags: arra-mq$/m);
     assert.match(config, /^unprivileged: 1$/m);
     assert.match(config, /^features: nesting=1$/m);
+  });
+
+  await t.test('the container is really unprivileged: its root is host uid/gid 100000', async () => {
+    const idMap = new RegExp(`^\\s*0\\s+${USERNS_BASE}\\s+${USERNS_SIZE}\\s*$`);
+    assert.match(await inContainer(d, 'cat', '/proc/self/uid_map'), idMap);
+    assert.match(await inContainer(d, 'cat', '/proc/self/gid_map'), idMap);
   });
 
   await t.test('both units are active and pass systemd-analyze verify inside the container', async () => {
@@ -155,10 +126,22 @@ test('lxc/setup.sh deploys ARRA-MQ into CT 110 and updates it in place', { skip,
   await t.test('/healthz answers on 127.0.0.1 from a listener inside the container', async () => {
     const res = await fetch(`http://127.0.0.1:${d.httpPort}/healthz`);
     assert.equal(res.status, 200);
-    for (const [port, unit] of [[d.httpPort, UNITS[0]], [d.mqttPort, UNITS[1]]] as const) {
-      const pid = await listenerPid(port);
-      assert.ok(pid, `something listens on ${port}`);
+    for (const { unit, pid } of await listeners(d)) {
       assert.match(cgroupOf(pid), new RegExp(`lxc\\.payload\\.${CTID}/system\\.slice/${unit}`));
+      // User arra-mq inside, so on the host an id of the CT's range other than its root's.
+      const uid = Number(procStatus(pid).get('Uid')?.split(/\s+/)[0]);
+      assert.ok(uid > USERNS_BASE && uid < USERNS_BASE + USERNS_SIZE, `${unit} runs as host uid ${uid}, inside the CT's range`);
+    }
+  });
+
+  await t.test("the units' sandbox is in force in the unprivileged CT, as the kernel sees it", async () => {
+    for (const { unit, pid } of await listeners(d)) {
+      const status = procStatus(pid);
+      assert.equal(status.get('NoNewPrivs'), '1', `${unit}: NoNewPrivileges`);
+      assert.equal(status.get('Seccomp'), '2', `${unit}: SystemCallFilter (seccomp filter mode)`);
+      assert.equal(status.get('CapBnd'), '0000000000000000', `${unit}: empty CapabilityBoundingSet`);
+      assert.ok(mountOptionsOf(pid, '/')?.includes('ro'), `${unit}: ProtectSystem=strict makes / read-only`);
+      assert.ok(mountOptionsOf(pid, '/var/lib/arra-mq')?.includes('rw'), `${unit}: its StateDirectory stays writable`);
     }
   });
 
