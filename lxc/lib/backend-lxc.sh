@@ -28,7 +28,11 @@ backend_create() {
 lxc.include = /usr/share/lxc/config/nesting.conf
 lxc.cgroup2.memory.max = ${memory}M
 CONF
-  printf '%s\n' "$ct_hostname" >"$(lxc-config lxc.lxcpath)/$(backend_name)/rootfs/etc/hostname"
+  local etc
+  etc="$(lxc-config lxc.lxcpath)/$(backend_name)/rootfs/etc"
+  printf '%s\n' "$ct_hostname" >"$etc/hostname"
+  # With an idmap (unprivileged) the rootfs is shifted: a root-owned file would be nobody's inside.
+  chown --reference="$etc" "$etc/hostname"
 }
 
 backend_start() { run lxc-start -n "$(backend_name)"; }
