@@ -15,7 +15,7 @@ import { cleanEnv, freePort, listenerPid, run, runOk } from './host.js';
 export const LXC_DIR = resolve(import.meta.dirname, '..');
 const REPO_DIR = resolve(LXC_DIR, '..');
 /** Where the rootfs tarball and the bundle's production dependencies are cached between runs. */
-export const CACHE_DIR = process.env.ARRA_TEST_CACHE ?? '/var/cache/arra-mq-test';
+const CACHE_DIR = process.env.ARRA_TEST_CACHE ?? '/var/cache/arra-mq-test';
 export const CTID = '110';
 export const UNITS = ['arra-mq-verifier.service', 'arra-mq-broker.service'] as const;
 
