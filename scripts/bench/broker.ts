@@ -13,6 +13,7 @@
 import { cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connectRate } from './connect-rate.js';
+import { missedGoals, youngGenerationNote, type GoalInputs } from './goals.js';
 import { idleMemory } from './idle-memory.js';
 import { latency } from './latency.js';
 import { renderSection, writeSection, type Metric } from './report.js';
@@ -51,10 +52,14 @@ async function onFreshTarget(name: TargetName, run: Run) {
   }
 }
 
-/** `alsoOnFloor`: the scenario is also measured on the bare `net` server (a floor, not a broker). */
-const SCENARIOS: Array<{ name: string; run: Run; alsoOnFloor?: boolean }> = [
+/**
+ * `extra`: targets measured beside the brokers for that scenario only: the bare `net` server (a
+ * floor, not a broker) and our broker with a capped young generation (a deployment option).
+ */
+const SCENARIOS: Array<{ name: string; run: Run; extra?: TargetName[] }> = [
   {
     name: 'qos0 fan-in',
+    extra: ['ours-young4'],
     run: async ({ port }) => {
       const r = await fanIn(port, { qos: 0, perPublisher: SIZES.qos0, timeLimitMs: 15_000 });
       return { qos0: r.msgsPerSec, qos0Loss: r.sent ? (1 - r.received / r.sent) * 100 : 0 };
@@ -62,10 +67,12 @@ const SCENARIOS: Array<{ name: string; run: Run; alsoOnFloor?: boolean }> = [
   },
   {
     name: 'qos1 fan-in',
+    extra: ['ours-young4'],
     run: async ({ port }) => ({ qos1: (await fanIn(port, { qos: 1, perPublisher: SIZES.qos1, window: 100, timeLimitMs: 15_000 })).msgsPerSec }),
   },
   {
     name: 'latency',
+    extra: ['ours-young4'],
     run: async ({ port }) => {
       const r = await latency(port, { rate: SIZES.rate, durationMs: SIZES.latencyMs });
       return { p50: r.p50Ms, p99: r.p99Ms };
@@ -77,7 +84,7 @@ const SCENARIOS: Array<{ name: string; run: Run; alsoOnFloor?: boolean }> = [
   },
   {
     name: 'idle memory',
-    alsoOnFloor: true,
+    extra: ['net', 'ours-young4'],
     run: async ({ port, pid, collectGarbage }) => ({
       idleBytes: (await idleMemory(port, pid, { count: SIZES.idle, collectGarbage })).bytesPerConnection,
     }),
@@ -123,7 +130,7 @@ async function main(): Promise<void> {
   const samples: Partial<Record<Scenario, Partial<Record<TargetName, number[]>>>> = {};
   for (let round = 1; round <= ROUNDS; round++) {
     for (const scenario of scenarios) {
-      for (const name of scenario.alsoOnFloor ? [...targets, 'net' as const] : targets) {
+      for (const name of [...targets, ...(scenario.extra ?? [])]) {
         try {
           const measured = await onFreshTarget(name, scenario.run);
           console.error(`round ${round}`, name, scenario.name, measured);
@@ -139,7 +146,16 @@ async function main(): Promise<void> {
   for (const [key, byTarget] of Object.entries(samples)) {
     for (const [name, values] of Object.entries(byTarget)) (results[key as Scenario] ??= {})[name as TargetName] = median(values);
   }
+  const goalInputs: GoalInputs = {
+    qos0: results.qos0 ?? {},
+    qos1: results.qos1 ?? {},
+    p99: results.p99 ?? {},
+    idleBytes: results.idleBytes ?? {},
+    p99Rounds: samples.p99 ?? {},
+  };
+  const young = youngGenerationNote(goalInputs);
   const notes = [
+    ...missedGoals(goalInputs),
     `Run ${new Date().toISOString()} on ${platform()} ${release()}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ` +
       (canPin ? 'broker pinned to CPU 0, load generator to CPU 1 (taskset).' : 'not pinned (no taskset or one core).'),
     'Load generator: raw TCP sockets with TCP_NODELAY, pre-generated mqtt-packet frames; MQTT 3.1.1; every client authenticates with username/password ' +
@@ -147,9 +163,10 @@ async function main(): Promise<void> {
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
     `Latency: QoS 0, ${SIZES.rate} msg/s for ${SIZES.latencyMs / 1000} s, first 0.5 s discarded. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
     `Idle memory: RSS delta of the broker process for ${SIZES.idle} connected idle clients (keepalive 600 s); both readings after 6 s without traffic and two full GCs in the Node processes ` +
-      '(V8 gives back the young generation it grew during the connect burst only after a quiet spell, and not always: see the sentence under the table). ' +
+      '(V8 gives back the young generation it grew during the connect burst only after a quiet spell, if at all). ' +
       `Floor: a bare Node \`net\` server (\`server-net.ts\`: answers CONNACK, keeps the socket, nothing else) measured the same way holds ${fmtBytes(results.idleBytes?.net)} per connection; ` +
       'the last row is each Node broker minus that floor (Mosquitto, in C, has no such floor).',
+    ...(young ? [young] : []),
     `Each scenario runs on a freshly started broker, the brokers in turn; ${ROUNDS} round(s) of everything, each cell is the median.`,
     ...(failed.length ? [`Failed (n/a in the table): ${failed.join('; ')}.`] : []),
     'The machine is shared with other work: treat single runs as indicative and compare ratios rather than absolute figures.',

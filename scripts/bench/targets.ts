@@ -1,6 +1,7 @@
 /**
  * The brokers under test, each started as its own process pinned to CPU 0 (`taskset`, when there are
- * two cores) on a free port: ours, Aedes and the bare `net` floor through their server scripts,
+ * two cores) on a free port: ours (also with a capped young generation), Aedes and the bare `net`
+ * floor through their server scripts,
  * Mosquitto from Debian with a generated configuration and password file.
  *
  * @module scripts/bench/targets
@@ -13,8 +14,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_PASSWORD, BENCH_USER } from './client.js';
 
-/** `net` is no broker: the bare Node socket server measured as the floor of idle memory. */
-export type TargetName = 'ours' | 'mosquitto' | 'aedes' | 'net';
+/**
+ * `net` is no broker: the bare Node socket server measured as the floor of idle memory.
+ * `ours-young4` is our broker under `node --max-semi-space-size=4`: V8's young generation capped at
+ * 4 MB per semi-space (Node 20's default cap is 16 MB), a deployment option measured beside the default.
+ */
+export type TargetName = 'ours' | 'mosquitto' | 'aedes' | 'net' | 'ours-young4';
+
+type NodeTargetName = Exclude<TargetName, 'mosquitto'>;
+
+/** The server script and extra Node flags of each Node target. */
+const NODE_TARGETS: Record<NodeTargetName, { script: string; flags: string[] }> = {
+  ours: { script: 'server-ours.ts', flags: [] },
+  'ours-young4': { script: 'server-ours.ts', flags: ['--max-semi-space-size=4'] },
+  aedes: { script: 'server-aedes.ts', flags: [] },
+  net: { script: 'server-net.ts', flags: [] },
+};
 
 export interface Target {
   name: TargetName;
@@ -87,10 +102,11 @@ function stopper(child: ChildProcess, cleanup: () => void = () => {}): () => Pro
     });
 }
 
-async function startNodeTarget(name: 'ours' | 'aedes' | 'net'): Promise<Target> {
+async function startNodeTarget(name: NodeTargetName): Promise<Target> {
   const port = await freePort();
-  const script = fileURLToPath(new URL(`./server-${name}.ts`, import.meta.url));
-  const child = spawnPinned(process.execPath, ['--expose-gc', '--import', 'tsx', script, String(port)]);
+  const { script: file, flags } = NODE_TARGETS[name];
+  const script = fileURLToPath(new URL(`./${file}`, import.meta.url));
+  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', script, String(port)]);
   await waitReady(child, port, true);
   return {
     name,
