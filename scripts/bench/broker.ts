@@ -152,6 +152,7 @@ async function main(): Promise<void> {
     p99: results.p99 ?? {},
     idleBytes: results.idleBytes ?? {},
     p99Rounds: samples.p99 ?? {},
+    idleRounds: samples.idleBytes ?? {},
   };
   const young = youngGenerationNote(goalInputs);
   const notes = [

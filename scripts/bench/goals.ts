@@ -16,6 +16,8 @@ export interface GoalInputs {
   idleBytes: Values;
   /** Every round's p99 per target, to tell a real gap from the shared machine's spread. */
   p99Rounds: Partial<Record<TargetName, number[]>>;
+  /** Every round's idle bytes per target: V8 returns its young generation in some rounds only. */
+  idleRounds: Partial<Record<TargetName, number[]>>;
 }
 
 const IDLE_GOAL_BYTES = 3 * 1024;
@@ -23,6 +25,11 @@ const IDLE_GOAL_BYTES = 3 * 1024;
 function range(values: number[] | undefined): string {
   if (!values?.length) return 'n/a';
   return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} ms`;
+}
+
+function bytesRange(values: number[] | undefined): string {
+  if (!values?.length) return 'n/a';
+  return `${bytes(Math.min(...values))}–${bytes(Math.max(...values))}`;
 }
 
 function bytes(value: number | undefined): string {
@@ -46,17 +53,21 @@ export function missedGoals(m: GoalInputs): string[] {
       `Goal missed, latency p99 <= Mosquitto's: ${p99.toFixed(2)} vs ${p99Mosq.toFixed(2)} ms (median of rounds; per round ours ${range(m.p99Rounds.ours)}, ` +
         `Mosquitto ${range(m.p99Rounds.mosquitto)}). Why: at this rate our broker is over 90% idle (CPU profile), so its tail is pauses, not work: ` +
         'V8 young-generation scavenges (0.3–1 ms, about one every 0.7 s at this rate, measured with --trace-gc) and, on this shared machine, ' +
-        'CPU 0 shared with V8\'s own GC/compiler threads and other tenants; Mosquitto, in C, has neither a collector nor helper threads.',
+        'CPU 0 shared with V8\'s own GC/compiler threads and other tenants; Mosquitto, in C, has neither a collector nor helper threads.' +
+        (m.p99['ours-young4'] !== undefined && m.p99['ours-young4'] > p99
+          ? ` The same broker with a 4x smaller young generation (\`ours-young4\`, so more frequent scavenges) has p99 ${m.p99['ours-young4'].toFixed(2)} ms, which ties the tail to collection pauses.`
+          : ''),
     );
   }
   const idle = m.idleBytes.ours;
   if (idle !== undefined && idle >= IDLE_GOAL_BYTES) {
     missed.push(
-      `Goal missed, memory per idle connection < 3 KB: ${bytes(idle)} (bare Node socket: ${bytes(m.idleBytes.net)}). Why: every connection's objects ` +
+      `Goal missed, memory per idle connection < 3 KB: ${bytes(idle)} (per round ${bytesRange(m.idleRounds.ours)}; bare Node socket: ${bytes(m.idleBytes.net)}). ` +
+        "Why: every connection's objects " +
         '(connection, session, the CONNECT decision and credentials kept for recheck, writer, framer: old space grew ~2.0 KB per connection vs ~0.8 KB ' +
         'for the bare socket server, V8 heap statistics at 8000 connections) survive young-generation collections while thousands of clients connect, ' +
-        'so V8 grows its young generation to its cap and keeps it (29 MB of empty new space vs 11 MB for the bare socket server); ' +
-        `capping it with \`node --max-semi-space-size=4\` gives ${bytes(m.idleBytes['ours-young4'])} per idle connection (row \`ours-young4\` below).`,
+        'so V8 grows its young generation to its cap and, in most rounds, keeps it (29 MB of empty new space vs 11 MB for the bare socket server); ' +
+        `capping it with \`node --max-semi-space-size=4\` gives ${bytes(m.idleBytes['ours-young4'])} per idle connection (note \`ours-young4\` below).`,
     );
   }
   return missed;
