@@ -1,0 +1,18 @@
+/**
+ * The TypeScript sources of a part, tests and `test/` helpers left out: what the repository checks
+ * (boundaries, the configuration table) read.
+ *
+ * @module scripts/source-files
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      if (name !== 'test' && name !== 'node_modules') sourceFiles(path, out);
+    } else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
