@@ -10,10 +10,15 @@
  *
  * @module broker-adapters/test/captures
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const CONTRACTS_DIR = '/work/shared/contracts';
+/** `shared/contracts/` beside the checkout (as CI lays it out), or `ARRA_CONTRACTS_DIR`. */
+export const CONTRACTS_DIR =
+  process.env.ARRA_CONTRACTS_DIR ??
+  [fileURLToPath(new URL('../../../shared/contracts', import.meta.url)), '/work/shared/contracts'].find((dir) => existsSync(dir)) ??
+  fileURLToPath(new URL('../../../shared/contracts', import.meta.url));
 
 export interface CapturedRequest {
   /** Capture file and scenario, for failure messages. */
