@@ -141,8 +141,10 @@ export function parsePublish(frame: Buffer, version: ProtocolVersion): IPublishP
   if (pos + 2 > frame.length) throw new MalformedPacketError('PUBLISH too short');
   const topicEnd = pos + 2 + frame.readUInt16BE(pos);
   if (topicEnd > frame.length) throw new MalformedPacketError('PUBLISH topic longer than the packet');
-  const topicBytes = frame.subarray(pos + 2, topicEnd);
-  if (!isUtf8(topicBytes)) throw new MalformedPacketError('topic is not valid UTF-8');
+  const topic = frame.toString('utf8', pos + 2, topicEnd);
+  // Decoding turns every invalid sequence into U+FFFD, so only a topic containing one needs the
+  // byte-level check: the common case allocates no view of the topic bytes.
+  if (topic.includes('\uFFFD') && !isUtf8(frame.subarray(pos + 2, topicEnd))) throw new MalformedPacketError('topic is not valid UTF-8');
   pos = topicEnd;
   let messageId: number | undefined;
   if (qos > 0) {
@@ -158,7 +160,7 @@ export function parsePublish(frame: Buffer, version: ProtocolVersion): IPublishP
   }
   return {
     cmd: 'publish',
-    topic: topicBytes.toString('utf8'),
+    topic,
     payload: frame.subarray(pos),
     qos: qos as 0 | 1 | 2,
     retain: (first & 0x01) !== 0,

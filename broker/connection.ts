@@ -73,8 +73,8 @@ export class Connection {
   clientReceiveMaximum = 65535;
   /** Server→client topic aliases, when the client allows them (5.0). */
   outgoingAliases: OutgoingAliases | null = null;
-  /** Publish ACL verdicts by `qos|retain|topic`, dropped when the ACL changes. */
-  aclCache: Map<string, boolean> | null = null;
+  /** Publish ACL verdicts by topic (bits per QoS/retain, see `handlers/publish`), dropped when the ACL changes. */
+  aclCache: Map<string, number> | null = null;
   /** Reading paused because a subscriber this client publishes to cannot keep up. */
   throttled = false;
   readonly writer: Writer;

@@ -56,13 +56,24 @@ export function publishFrame(version: ProtocolVersion, out: OutgoingPublish, ali
   const { message, qos, retain } = out;
   const alias = version === 5 && aliases !== null ? aliases.aliasFor(message.topic) : undefined;
   const cacheable = message.expiresAt === undefined && out.subIds === undefined && alias === undefined;
-  const key = `${version}${qos}${retain ? 1 : 0}`;
-  let template = cacheable ? message.encoded?.get(key) : undefined;
+  const variant = (version - 3) * 6 + qos * 2 + (retain ? 1 : 0);
+  let template = cacheable ? cachedFrame(message, variant) : undefined;
   if (template === undefined) {
     template = encodePublish(buildPacket(version, out, alias), version);
-    if (cacheable) (message.encoded ??= new Map()).set(key, template);
+    if (cacheable) cacheFrame(message, variant, template);
   }
   return qos > 0 ? restampPublish(template, out.packetId, out.dup) : template;
+}
+
+function cachedFrame(message: Message, variant: number): Buffer | undefined {
+  return message.encodedVariant === variant ? message.encodedFrame : message.otherVariants?.[variant];
+}
+
+function cacheFrame(message: Message, variant: number, frame: Buffer): void {
+  if (message.encodedFrame === undefined) {
+    message.encodedVariant = variant;
+    message.encodedFrame = frame;
+  } else (message.otherVariants ??= [])[variant] = frame;
 }
 
 function buildPacket(version: ProtocolVersion, out: OutgoingPublish, alias: { alias: number; known: boolean } | undefined): IPublishPacket {

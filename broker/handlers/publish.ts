@@ -78,14 +78,16 @@ function authorize(connection: Connection, packet: IPublishPacket, topic: string
   if (topic.startsWith('$')) allowed = false;
   else if (auth.superuser) allowed = true;
   else {
-    const key = `${packet.qos}${packet.retain ? 1 : 0}${topic}`;
+    // Per topic, two bits per (QoS, retain) pair: known, allowed. Keyed by the topic itself, so a
+    // cache hit builds no key string.
+    const known = 1 << ((packet.qos * 2 + (packet.retain ? 1 : 0)) * 2);
     const cache = (connection.aclCache ??= new Map());
-    const cached = cache.get(key);
-    if (cached !== undefined) allowed = cached;
+    const bits = cache.get(topic) ?? 0;
+    if ((bits & known) !== 0) allowed = (bits & (known << 1)) !== 0;
     else {
       allowed = checkAcl(auth.acl, { action: 'publish', topic, qos: packet.qos, retain: packet.retain }).allow;
-      if (cache.size >= ACL_CACHE_MAX) cache.clear();
-      cache.set(key, allowed);
+      if (bits === 0 && cache.size >= ACL_CACHE_MAX) cache.clear();
+      cache.set(topic, bits | known | (allowed ? known << 1 : 0));
     }
   }
   if (!allowed) {
@@ -106,9 +108,11 @@ function payloadMatchesFormat(packet: IPublishPacket): boolean {
 }
 
 function toMessage(connection: Connection, packet: IPublishPacket, topic: string): Message {
-  // A copy: the parsed payload is a view into the socket's read chunk, which a retained or queued
-  // message would otherwise keep alive whole.
-  const payload = Buffer.from(packet.payload);
+  // The parsed payload is a view into the socket's read chunk, which a retained or queued message
+  // would keep alive whole: those get a copy. A QoS 0 message that is not retained is never kept
+  // (every delivery of it is QoS 0, written or dropped before route() returns), so it skips the copy.
+  const view = packet.payload as Buffer;
+  const payload = packet.qos > 0 || packet.retain ? Buffer.from(view) : view;
   const expiry = packet.properties?.messageExpiryInterval;
   return {
     topic,

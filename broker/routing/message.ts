@@ -25,8 +25,14 @@ export interface Message {
   readonly expiresAt?: number;
   /** Client id of the publisher, for No Local; undefined for the broker's own messages. */
   readonly origin?: string;
-  /** Encoded variants keyed by version/QoS/retain, filled lazily by the connection that sends it. */
-  encoded?: Map<string, Buffer>;
+  /**
+   * The encoded forms, filled lazily by the connections that send it (see `broker/outgoing`): the
+   * first variant (version/QoS/retain) in plain fields, since a fan-out usually needs just one, and
+   * any others by variant number, so caching costs no collection per message.
+   */
+  encodedVariant?: number;
+  encodedFrame?: Buffer;
+  otherVariants?: Array<Buffer | undefined>;
 }
 
 /** Picks the forwardable properties out of a PUBLISH's property bag (drops alias, subscription ids...). */

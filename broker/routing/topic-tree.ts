@@ -29,6 +29,12 @@ export interface ShareGroup {
   next: number;
 }
 
+/** What a topic matched: plain subscriptions and share groups, in tree order. */
+export interface Matched {
+  subs: Subscription[];
+  groups: ShareGroup[];
+}
+
 interface Node {
   children?: Map<string, Node>;
   subs?: Map<string, Subscription>;
@@ -92,39 +98,33 @@ export class TopicTree {
   }
 
   /**
-   * Calls `onSub` for every plain subscription and `onGroup` for every share group matching the topic
-   * name. Wildcards at the first level do not match `$` topics [MQTT-4.7.2-1]; `a/#` matches `a`
-   * [MQTT-4.7.1-2].
+   * Appends every plain subscription and every share group matching the topic name to `into`.
+   * Wildcards at the first level do not match `$` topics [MQTT-4.7.2-1]; `a/#` matches `a`
+   * [MQTT-4.7.1-2]. Filling the caller's arrays (reused across messages) rather than calling back
+   * keeps a PUBLISH from allocating closures.
    */
-  match(topic: string, onSub: (sub: Subscription) => void, onGroup: (group: ShareGroup) => void): void {
-    this.walk(this.root, topic.split('/'), 0, topic.startsWith('$'), onSub, onGroup);
+  collect(topic: string, into: Matched): void {
+    this.walk(this.root, topic.split('/'), 0, topic.startsWith('$'), into);
   }
 
-  /** Recursive descent; a method rather than a closure so a PUBLISH allocates no functions. */
-  private walk(
-    node: Node,
-    levels: string[],
-    depth: number,
-    dollar: boolean,
-    onSub: (sub: Subscription) => void,
-    onGroup: (group: ShareGroup) => void,
-  ): void {
+  /** Recursive descent over the topic's levels. */
+  private walk(node: Node, levels: string[], depth: number, dollar: boolean, into: Matched): void {
     const children = node.children;
     if (depth === levels.length) {
-      visit(node, onSub, onGroup);
+      visit(node, into);
       const hash = children?.get('#');
-      if (hash !== undefined) visit(hash, onSub, onGroup);
+      if (hash !== undefined) visit(hash, into);
       return;
     }
     if (children === undefined) return;
     if (depth > 0 || !dollar) {
       const hash = children.get('#');
-      if (hash !== undefined) visit(hash, onSub, onGroup);
+      if (hash !== undefined) visit(hash, into);
       const plus = children.get('+');
-      if (plus !== undefined) this.walk(plus, levels, depth + 1, dollar, onSub, onGroup);
+      if (plus !== undefined) this.walk(plus, levels, depth + 1, dollar, into);
     }
     const exact = children.get(levels[depth]!);
-    if (exact !== undefined) this.walk(exact, levels, depth + 1, dollar, onSub, onGroup);
+    if (exact !== undefined) this.walk(exact, levels, depth + 1, dollar, into);
   }
 
   private nodeFor(filter: string, create: boolean): Node | undefined {
@@ -160,7 +160,7 @@ export class TopicTree {
   }
 }
 
-function visit(node: Node, onSub: (sub: Subscription) => void, onGroup: (group: ShareGroup) => void): void {
-  if (node.subs !== undefined) for (const sub of node.subs.values()) onSub(sub);
-  if (node.groups !== undefined) for (const group of node.groups.values()) onGroup(group);
+function visit(node: Node, into: Matched): void {
+  if (node.subs !== undefined) for (const sub of node.subs.values()) into.subs.push(sub);
+  if (node.groups !== undefined) for (const group of node.groups.values()) into.groups.push(group);
 }

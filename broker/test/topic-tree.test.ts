@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TopicTree, type Subscription } from '../routing/topic-tree.js';
+import { TopicTree, type Matched, type Subscription } from '../routing/topic-tree.js';
 import { Session } from '../session/session.js';
 
 function sub(clientId: string, filter: string, group?: string): Subscription {
@@ -8,9 +8,9 @@ function sub(clientId: string, filter: string, group?: string): Subscription {
 }
 
 function matches(tree: TopicTree, topic: string): string[] {
-  const out: string[] = [];
-  tree.match(topic, (s) => out.push(`${s.session.clientId}:${s.filter}`), (g) => out.push(`group:${g.members.length}`));
-  return out.sort();
+  const found: Matched = { subs: [], groups: [] };
+  tree.collect(topic, found);
+  return [...found.subs.map((s) => `${s.session.clientId}:${s.filter}`), ...found.groups.map((g) => `group:${g.members.length}`)].sort();
 }
 
 test('filters match by level with + and #, and a/# also matches a [MQTT-4.7.1-2]', () => {
