@@ -7,7 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
-import type { AuthenticateAllow, AuthenticateRequest } from '../schemas/index.js';
+import type { AuthenticateAllow, AuthenticateRequest, MqttProtocol } from '../schemas/index.js';
 import type { BrokerCore } from './broker.js';
 import { Framer, connectProtocol, encode, parseFrame, parsePublish, type ProtocolVersion } from './codec.js';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
@@ -37,6 +37,8 @@ const CONNECT_TYPE = 1;
 const PUBLISH_TYPE = 3;
 /** Protocol name by level: 3 is MQTT 3.1 ('MQIsdp'), 4 is 3.1.1, 5 is 5.0 [MQTT-3.1.2-1]. */
 const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQIsdp', 4: 'MQTT', 5: 'MQTT' };
+/** The protocol as the authorizer's request names it. */
+const PROTOCOLS: Record<ProtocolVersion, MqttProtocol> = { 3: 'mqtt31', 4: 'mqtt311', 5: 'mqtt5' };
 
 /** The stream carries its connection, so four shared listeners replace four closures per socket. */
 const CONNECTION = Symbol('arra.connection');
@@ -57,12 +59,20 @@ export class Connection {
   session: Session | null = null;
   /** Keep alive in ms; 0 = off. */
   keepAliveMs = 0;
+  /**
+   * Ms since epoch: until CONNECT arrives, when the socket opened (the CONNECT deadline counts from
+   * it); then when the client last sent anything (keep alive). One field for both, since every
+   * timestamp field holds a boxed double: idle connections are what we have most of.
+   */
   lastSeen = Date.now();
-  readonly openedAt = this.lastSeen;
   /** The allow decision of CONNECT (replaced by a recheck). */
   auth: AuthenticateAllow | null = null;
-  /** The credentials of CONNECT, kept only while the connection lives, to re-authenticate on change. */
-  credentials: AuthenticateRequest | null = null;
+  /**
+   * The secrets of CONNECT, kept only while the connection lives, to re-authenticate on change; the
+   * rest of the request is rebuilt from the connection (`authenticateRequest`) rather than stored.
+   */
+  username: string | undefined = undefined;
+  password: string | undefined = undefined;
   /** When the credential stops being valid (ms since epoch), 0 = never. */
   credentialExpiresAt = 0;
   will: ConnectWill | null = null;
@@ -95,6 +105,18 @@ export class Connection {
     stream.on('error', onStreamEnd);
     stream.on('close', onStreamEnd);
     stream.on('end', onStreamEnd);
+  }
+
+  /** What the authorizer is asked, at CONNECT and at every recheck. */
+  authenticateRequest(): AuthenticateRequest {
+    return {
+      clientId: this.clientId,
+      username: this.username,
+      password: this.password,
+      certFingerprint: this.info.certFingerprint,
+      peerAddress: this.info.peerAddress,
+      protocol: PROTOCOLS[this.version],
+    };
   }
 
   /** Sends a non-PUBLISH packet. */
@@ -184,7 +206,7 @@ export class Connection {
   /** @internal the stream's 'data' listener */
   onData(chunk: Buffer): void {
     this.core.counters.bytesIn += chunk.length;
-    this.lastSeen = Date.now();
+    if (this.state !== 'new') this.lastSeen = Date.now(); // before CONNECT it is the open time
     try {
       this.framer.push(chunk, (frame) => this.onFrame(frame));
     } catch (error) {

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { isValidTopicName } from '../../schemas/topic.js';
-import type { AuthenticateAllow, MqttProtocol } from '../../schemas/index.js';
+import type { AuthenticateAllow } from '../../schemas/index.js';
 import { hasInvalidUtf8, type ProtocolVersion } from '../codec.js';
 import type { Connection } from '../connection.js';
 import { OutgoingAliases } from '../outgoing.js';
@@ -44,8 +44,6 @@ const connectSteps: Step[] = [
   sendConnack,
   resumeDelivery,
 ];
-
-const PROTOCOL: Record<ProtocolVersion, MqttProtocol> = { 3: 'mqtt31', 4: 'mqtt311', 5: 'mqtt5' };
 
 export function handleConnect(connection: Connection, packet: IConnectPacket): void {
   connection.version = (packet.protocolVersion ?? 4) as ProtocolVersion;
@@ -147,14 +145,9 @@ function storeWill({ connection, packet, clientId }: ConnectContext): void {
 /** The authorizer decides; no answer in time is "server unavailable" (fail closed). */
 async function authorize(ctx: ConnectContext): Promise<void> {
   const { connection, packet } = ctx;
-  const request = {
-    clientId: ctx.clientId,
-    username: packet.username,
-    password: packet.password?.toString('utf8'),
-    certFingerprint: connection.info.certFingerprint,
-    peerAddress: connection.info.peerAddress,
-    protocol: PROTOCOL[connection.version],
-  };
+  connection.username = packet.username;
+  connection.password = packet.password?.toString('utf8');
+  const request = connection.authenticateRequest();
   const epoch = connection.core.changeEpoch;
   let outcome = await authenticate(connection.core, request);
   // A registry change while we waited may have been missed by the recheck (this connection was not
@@ -167,7 +160,6 @@ async function authorize(ctx: ConnectContext): Promise<void> {
   if (isStale(outcome, Date.now())) throw new ConnectRefusedError({ kind: 'deny', reason: 'expired' }, 'expired');
   ctx.auth = outcome;
   connection.auth = outcome;
-  connection.credentials = request;
   connection.credentialExpiresAt = outcome.expiresAt === null ? 0 : outcome.expiresAt * 1000;
 }
 

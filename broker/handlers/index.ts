@@ -16,12 +16,12 @@ import { handleSubscribe } from './subscribe.js';
 import { handleUnsubscribe } from './unsubscribe.js';
 
 export function dispatch(connection: Connection, packet: Packet): void {
+  connection.lastSeen = Date.now();
   if (connection.state === 'new') {
     // The first packet must be CONNECT [MQTT-3.1.0-1].
     if (packet.cmd !== 'connect') throw new ProtocolError(`${packet.cmd} before CONNECT`);
     return handleConnect(connection, packet);
   }
-  connection.lastSeen = Date.now();
   switch (packet.cmd) {
     case 'publish':
       return handlePublish(connection, packet);

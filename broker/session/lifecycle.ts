@@ -82,7 +82,7 @@ export function tick(core: BrokerCore, now: number): void {
 function checkDeadlines(core: BrokerCore, connection: Connection, now: number): void {
   const session = connection.session;
   if (session?.blocked != null && now - session.throttledSince > core.limits.maxThrottleMs) releasePublishers(session);
-  if (connection.state === 'new' && now - connection.openedAt > core.limits.connectTimeoutMs) {
+  if (connection.state === 'new' && now - connection.lastSeen > core.limits.connectTimeoutMs) {
     return connection.disconnect(RC.protocolError, 'no CONNECT in time');
   }
   if (connection.state !== 'connected') return;
