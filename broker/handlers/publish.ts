@@ -122,6 +122,11 @@ function toMessage(connection: Connection, packet: IPublishPacket, topic: string
     properties: forwardedProperties(packet.properties),
     expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000,
     origin: connection.clientId,
+    // Declared up front so caching the encoded frame later fills in-object slots instead of
+    // growing the message's property store (see `broker/outgoing`).
+    encodedVariant: undefined,
+    encodedFrame: undefined,
+    otherVariants: undefined,
   };
 }
 

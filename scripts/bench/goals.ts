@@ -52,7 +52,7 @@ export function missedGoals(m: GoalInputs): string[] {
     missed.push(
       `Goal missed, latency p99 <= Mosquitto's: ${p99.toFixed(2)} vs ${p99Mosq.toFixed(2)} ms (median of rounds; per round ours ${range(m.p99Rounds.ours)}, ` +
         `Mosquitto ${range(m.p99Rounds.mosquitto)}). Why: at this rate our broker is over 90% idle (CPU profile), so its tail is pauses, not work: ` +
-        'V8 young-generation scavenges (0.3–1 ms, about one every 0.7 s at this rate, measured with --trace-gc) and, on this shared machine, ' +
+        'V8 young-generation scavenges (0.3–1 ms, about one every 0.7 s at this rate before routing was cut from ~2.2 KB to ~1.3 KB of heap allocated per message, measured with --trace-gc) and, on this shared machine, ' +
         'CPU 0 shared with V8\'s own GC/compiler threads and other tenants; Mosquitto, in C, has neither a collector nor helper threads.' +
         (m.p99['ours-young4'] !== undefined && m.p99['ours-young4'] > p99
           ? ` The same broker with a 4x smaller young generation (\`ours-young4\`, so more frequent scavenges) has p99 ${m.p99['ours-young4'].toFixed(2)} ms, which ties the tail to collection pauses.`
@@ -64,8 +64,8 @@ export function missedGoals(m: GoalInputs): string[] {
     missed.push(
       `Goal missed, memory per idle connection < 3 KB: ${bytes(idle)} (per round ${bytesRange(m.idleRounds.ours)}; bare Node socket: ${bytes(m.idleBytes.net)}). ` +
         "Why: every connection's objects " +
-        '(connection, session, the CONNECT decision and credentials kept for recheck, writer, framer: old space grew ~2.0 KB per connection vs ~0.8 KB ' +
-        'for the bare socket server, V8 heap statistics at 8000 connections) survive young-generation collections while thousands of clients connect, ' +
+        "(Node's socket, connection, session, the CONNECT decision, writer, framer: ~2.3 KB of live heap per connection, socket included, in a heap-snapshot diff at 2000 connections; " +
+        'old space grew ~0.8 KB per connection for the bare socket server) survive young-generation collections while thousands of clients connect, ' +
         'so V8 grows its young generation to its cap and, in most rounds, keeps it (29 MB of empty new space vs 11 MB for the bare socket server); ' +
         `capping it with \`node --max-semi-space-size=4\` gives ${bytes(m.idleBytes['ours-young4'])} per idle connection (note \`ours-young4\` below).`,
     );
