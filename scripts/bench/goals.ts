@@ -82,7 +82,7 @@ export function youngGenerationNote(m: GoalInputs): string | undefined {
   };
   if (m.idleBytes['ours-young4'] === undefined && m.qos0['ours-young4'] === undefined) return undefined;
   return (
-    'Deployment option `ours-young4`, the same broker under `node --max-semi-space-size=4` (not the default): ' +
+    '`ours-young4`, the same broker under `node --max-semi-space-size=4`, as `npm start` and the LXC broker unit run it: ' +
     `${v(m.idleBytes)} bytes RSS per idle connection, QoS 0 fan-in ${v(m.qos0)} msg/s, QoS 1 fan-in ${v(m.qos1)} msg/s, latency p99 ${v(m.p99, 2)} ms.`
   );
 }
