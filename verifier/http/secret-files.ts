@@ -41,7 +41,10 @@ function readOrCreate(path: string): { path: string; value: string; created: boo
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const value = randomBytes(32).toString('base64url');
+  // A fixed prefix: base64url may start with '-', and a secret that looks like an option breaks
+  // `arra-mq --token "$T"` (and any shell script passing it) one start in 32. It also makes a
+  // leaked secret easy to recognise and grep for.
+  const value = `arra_${randomBytes(32).toString('base64url')}`;
   // 'wx' refuses to overwrite: two processes starting at once cannot hand out different tokens.
   writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
   return { path, value, created: true };

@@ -21,6 +21,9 @@ test('first start generates 0600 secret files and prints the admin token once; a
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   assert.equal(statSync(join(dataDir, 'admin-token')).mode & 0o777, 0o600);
   assert.equal(statSync(join(dataDir, 'webhook-secret')).mode & 0o777, 0o600);
+  // Never option-shaped: `arra-mq --token "$T"` must work whatever the random bytes were.
+  assert.match(token, /^arra_[A-Za-z0-9_-]{43}$/);
+  assert.match(readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim(), /^arra_[A-Za-z0-9_-]{43}$/);
   assert.match(String(stderr1.read()), new RegExp(token));
   const keys = await request(`${first.url}/v1/admin/keys`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(keys.statusCode, 200);
