@@ -109,27 +109,17 @@ export function toDeviceView(row: DeviceRow): Device {
   };
 }
 
+/** The fields every stored credential hands the decision core, whatever its kind. */
+function credentialBase(row: CredentialRow) {
+  return { id: row.id, deviceId: row.device_id, notAfter: row.not_after, revoked: row.revoked_at !== null };
+}
+
 export function toPasswordCredential(row: CredentialRow): PasswordCredential {
-  return {
-    kind: 'password',
-    id: row.id,
-    deviceId: row.device_id,
-    notAfter: row.not_after,
-    revoked: row.revoked_at !== null,
-    hash: row.password_hash!,
-  };
+  return { kind: 'password', ...credentialBase(row), hash: row.password_hash! };
 }
 
 export function toCertificateCredential(row: CredentialRow): CertificateCredential {
-  return {
-    kind: 'x509',
-    id: row.id,
-    deviceId: row.device_id,
-    notAfter: row.not_after,
-    revoked: row.revoked_at !== null,
-    fingerprint: row.fingerprint!,
-    subject: row.subject,
-  };
+  return { kind: 'x509', ...credentialBase(row), fingerprint: row.fingerprint!, subject: row.subject };
 }
 
 export function toCredentialView(row: CredentialRow): Credential {
