@@ -53,8 +53,9 @@ export async function registerAdapters(app: FastifyInstance, opts: AdapterOption
       async (scope) => {
         if (opts.logger) {
           const logger = opts.logger;
-          scope.addHook('onRequest', async (request) => {
+          scope.addHook('onRequest', (request, _reply, done) => {
             request.log = logger.child({ reqId: request.id });
+            done();
           });
         }
         scope.addHook('onRequest', guard);
