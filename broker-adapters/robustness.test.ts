@@ -92,8 +92,12 @@ test('the right credentials are allowed by every dialect (the allow path the sho
 test('a decision core that throws gets a 5xx from every dialect, never an allow', async (t) => {
   const failing: Decider = {
     authenticate: () => Promise.reject(new Error('store gone')),
-    authorize: () => Promise.reject(new Error('store gone')),
-    isSuperuser: () => Promise.reject(new Error('store gone')),
+    authorize: () => {
+      throw new Error('store gone');
+    },
+    isSuperuser: () => {
+      throw new Error('store gone');
+    },
   };
   const { port } = await startAdapterApp(t, { decider: () => failing });
   const requests: Array<[string, string | object]> = [

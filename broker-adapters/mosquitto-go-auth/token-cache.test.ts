@@ -15,8 +15,12 @@ function countingDecider(decide: (request: AuthenticateRequest) => AuthenticateD
       calls.push(request);
       return decide(request);
     },
-    authorize: () => Promise.reject(new Error('not used')),
-    isSuperuser: () => Promise.reject(new Error('not used')),
+    authorize: () => {
+      throw new Error('not used');
+    },
+    isSuperuser: () => {
+      throw new Error('not used');
+    },
   };
   return { decider, calls };
 }

@@ -81,7 +81,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     return decision;
   }
 
-  async function authorize(request: AuthorizeRequest): Promise<AuthorizeDecision> {
+  function authorize(request: AuthorizeRequest): AuthorizeDecision {
     const started = performance.now();
     let decision: AuthorizeDecision;
     try {
@@ -98,7 +98,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     return decision;
   }
 
-  async function isSuperuser(identity: IdentityQuery): Promise<boolean> {
+  function isSuperuser(identity: IdentityQuery): boolean {
     if (hasUnsafeIdentity(identity)) return false;
     try {
       const resolved = resolver.resolve(identity);

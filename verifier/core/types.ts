@@ -37,12 +37,16 @@ export interface AuthenticateOptions {
 
 /**
  * The decision core's public face: used in-process by the bundled broker and over HTTP by the native
- * endpoints and the broker adapters. Denies are values; faults (store gone) reject with a coded
+ * endpoints and the broker adapters. Denies are values; faults (store gone) reject or throw a coded
  * `VerifierError`, and every caller turns that into a deny or a 5xx, never an allow.
+ *
+ * `authorize` and `isSuperuser` are synchronous: they read the in-memory cache and, on a miss, the
+ * synchronous registry, and they are the hot path of every broker (a promise per call is measurable
+ * at the rates brokers ask). `authenticate` awaits signatures, password hashes and JWKS fetches.
  */
 export interface Decider {
   authenticate(request: AuthenticateRequest, options?: AuthenticateOptions): Promise<AuthenticateDecision>;
-  authorize(request: AuthorizeRequest): Promise<AuthorizeDecision>;
+  authorize(request: AuthorizeRequest): AuthorizeDecision;
   /** Is the device behind this identity a superuser? Served from cache: go-auth asks before every ACL check. */
-  isSuperuser(identity: { deviceId?: string; username?: string; clientId?: string }): Promise<boolean>;
+  isSuperuser(identity: { deviceId?: string; username?: string; clientId?: string }): boolean;
 }
