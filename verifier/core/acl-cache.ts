@@ -1,6 +1,8 @@
 /**
  * The authorize hot path's memory: what an identity resolved to (device, enabled, superuser, compiled
- * ACL), in a bounded LRU keyed by (deviceId, clientId, username). Each entry is also indexed under every
+ * ACL), bounded and keyed by (deviceId, clientId, username). Eviction is second-chance (CLOCK), an
+ * approximation of LRU: a hit only marks its slot, so the hot path is one map lookup instead of a
+ * delete and a re-insert per request; the eviction walk gives marked slots one more round. Each entry is also indexed under every
  * name it was looked up by, so a registry change for device `X` drops exactly the entries that resolved
  * to `X` or could now resolve to `X` (a device created under a username that used to name nothing).
  * Each identity also remembers the verdicts of its ACL per (action, qos, retain, topic): a verdict
@@ -40,6 +42,8 @@ interface Slot {
   /** undefined: the identity names no device (cached too, and dropped when such a device appears). */
   identity: ResolvedIdentity | undefined;
   names: string[];
+  /** Hit since the eviction walk last passed it. */
+  recent: boolean;
 }
 
 export class AclCache {
@@ -54,7 +58,7 @@ export class AclCache {
     return this.slots.size;
   }
 
-  /** The slot for `key` (moved to most recently used), or undefined on a miss. */
+  /** The slot for `key` (marked as recently used), or undefined on a miss. */
   get(key: string): Slot | undefined {
     const slot = this.slots.get(key);
     if (!slot) {
@@ -62,23 +66,36 @@ export class AclCache {
       return undefined;
     }
     this.hits++;
-    this.slots.delete(key);
-    this.slots.set(key, slot);
+    slot.recent = true;
     return slot;
   }
 
   set(key: string, identity: ResolvedIdentity | undefined, names: string[]): void {
     if (this.capacity <= 0) return;
     this.remove(key);
-    this.slots.set(key, { identity, names });
+    this.makeRoom();
+    this.slots.set(key, { identity, names, recent: false });
     for (const name of names) {
       let keys = this.byName.get(name);
       if (!keys) this.byName.set(name, (keys = new Set()));
       keys.add(key);
     }
-    for (const oldest of this.slots.keys()) {
-      if (this.slots.size <= this.capacity) break;
-      this.remove(oldest);
+  }
+
+  /**
+   * Frees one place before an insert (so the newcomer is never its own victim). Oldest first; a marked
+   * slot loses its mark and goes to the back. Ends: every slot is moved at most once.
+   */
+  private makeRoom(): void {
+    while (this.slots.size >= this.capacity) {
+      const [oldest, slot] = this.slots.entries().next().value as [string, Slot];
+      if (!slot.recent) {
+        this.remove(oldest);
+        continue;
+      }
+      slot.recent = false;
+      this.slots.delete(oldest);
+      this.slots.set(oldest, slot);
     }
   }
 

@@ -1,0 +1,58 @@
+/**
+ * The identity cache's bound and eviction order (second chance): a slot hit since the last eviction
+ * walk survives one more round, a slot never hit goes first, and the size never exceeds the capacity.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AclCache, type ResolvedIdentity } from './acl-cache.js';
+
+const identity = (deviceId: string): ResolvedIdentity => ({
+  deviceId,
+  enabled: true,
+  superuser: false,
+  acl: { rules: [], noMatch: 'deny' },
+  verdicts: new Map(),
+});
+
+function filled(capacity: number, keys: string[]): AclCache {
+  const cache = new AclCache(capacity);
+  for (const key of keys) cache.set(key, identity(key), [key]);
+  return cache;
+}
+
+test('a new entry evicts the oldest entry that was not hit since it was stored', () => {
+  const cache = filled(3, ['a', 'b', 'c']);
+  assert.ok(cache.get('a'));
+  cache.set('d', identity('d'), ['d']);
+  assert.equal(cache.size, 3);
+  assert.ok(cache.get('a'), 'a was hit, so it had a second chance');
+  assert.equal(cache.get('b'), undefined, 'b was the oldest without a hit');
+  assert.ok(cache.get('c'));
+  assert.ok(cache.get('d'));
+});
+
+test('when every entry was hit, each loses its mark once and the oldest then goes', () => {
+  const cache = filled(3, ['a', 'b', 'c']);
+  for (const key of ['a', 'b', 'c']) cache.get(key);
+  cache.set('d', identity('d'), ['d']);
+  assert.equal(cache.size, 3);
+  assert.equal(cache.get('a'), undefined);
+  assert.deepEqual(['b', 'c', 'd'].map((k) => !!cache.get(k)), [true, true, true]);
+});
+
+test('an evicted entry is gone from the name index too: invalidating its name touches nothing else', () => {
+  const cache = filled(2, ['a', 'b']);
+  cache.set('c', identity('c'), ['c']);
+  cache.invalidate('a');
+  assert.equal(cache.size, 2);
+  cache.invalidate('b');
+  assert.equal(cache.size, 1);
+  assert.ok(cache.get('c'));
+});
+
+test('hits and misses are counted', () => {
+  const cache = filled(2, ['a']);
+  cache.get('a');
+  cache.get('zz');
+  assert.deepEqual({ hits: cache.hits, misses: cache.misses }, { hits: 1, misses: 1 });
+});
