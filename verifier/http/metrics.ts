@@ -6,8 +6,9 @@
  * @module verifier/http/metrics
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeciderStats, DecisionEvent } from '../core/index.js';
+import { SeriesCounter, SeriesHistogram } from './series-metrics.js';
 
 export interface Metrics {
   registry: Registry;
@@ -24,18 +25,20 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'arra_verifier_' });
   let stats: (() => DeciderStats) | undefined;
 
-  const decisions = new Counter({
+  // The per-request metrics are series metrics (`series-metrics.ts`): a label set is a map lookup,
+  // not a hash of a label object on every request.
+  const decisions = new SeriesCounter({
     name: 'arra_decisions_total',
     help: 'Decisions by kind, result and deny reason',
     labelNames: ['kind', 'result', 'reason'] as const,
-    registers: [registry],
+    registry,
   });
-  const latency = new Histogram({
+  const latency = new SeriesHistogram({
     name: 'arra_decision_duration_seconds',
     help: 'Time to decide, by kind',
     labelNames: ['kind'] as const,
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
-    registers: [registry],
+    registry,
   });
   new Gauge({
     name: 'arra_lockouts',
@@ -59,30 +62,20 @@ export function createMetrics(): Metrics {
       this.set({ result: 'miss' }, cache?.misses ?? 0);
     },
   });
-  const decisionChildren = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<'kind'> }>();
-  const http = new Histogram({
+  const http = new SeriesHistogram({
     name: 'arra_http_request_duration_seconds',
     help: 'HTTP request durations by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
-    registers: [registry],
+    registry,
   });
 
   return {
     registry,
     onDecision(event) {
       const result = event.allow ? 'allow' : 'deny';
-      const reason = event.reason ?? '';
-      // Label children are looked up once per combination: hashing label objects on every decision
-      // was as costly as the cached decision itself.
-      const key = `${event.kind}|${result}|${reason}`;
-      let child = decisionChildren.get(key);
-      if (!child) {
-        child = { count: decisions.labels(event.kind, result, reason), latency: latency.labels(event.kind) };
-        decisionChildren.set(key, child);
-      }
-      child.count.inc();
-      child.latency.observe(event.durationMs / 1000);
+      decisions.series(event.kind, result, event.reason ?? '').inc();
+      latency.series(event.kind).observe(event.durationMs / 1000);
     },
     readStatsFrom(source) {
       stats = source;
@@ -92,7 +85,7 @@ export function createMetrics(): Metrics {
       // request is measurable at the rates brokers ask.
       app.addHook('onResponse', (request, reply, done) => {
         const route = request.routeOptions.url ?? 'unmatched';
-        http.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+        http.series(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
         done();
       });
     },
