@@ -21,6 +21,8 @@ export type ProtocolVersion = 3 | 4 | 5;
 // generate. Our hot packets are encoded by hand below, so the rare ones can afford the allocation.
 mqttPacket.writeToStream.cacheNumbers = false;
 
+const CONNECT_PACKET_TYPE = 1;
+
 /** Largest Remaining Length the 4-byte variable integer can carry [MQTT-1.5.5]. */
 const MAX_REMAINING_LENGTH = 268_435_455;
 
@@ -75,15 +77,22 @@ interface SharedParser {
   error: Error | null;
 }
 
-const parsers = new Map<ProtocolVersion, SharedParser>();
+/**
+ * CONNECT frames get a parser of their own: mqtt-packet's parser adopts the settings of every CONNECT
+ * it reads (protocol version included), so a shared 3.1.1 parser that read a 5.0 CONNECT would parse
+ * the next 3.1.1 client's SUBSCRIBE as 5.0. A CONNECT is read by its own protocol level either way.
+ */
+type ParserKey = ProtocolVersion | 'connect';
 
-function parserFor(version: ProtocolVersion): SharedParser {
-  let shared = parsers.get(version);
+const parsers = new Map<ParserKey, SharedParser>();
+
+function parserFor(key: ParserKey): SharedParser {
+  let shared = parsers.get(key);
   if (shared === undefined) {
-    const state: SharedParser = { parser: mqttPacket.parser({ protocolVersion: version }), packet: null, error: null };
+    const state: SharedParser = { parser: mqttPacket.parser({ protocolVersion: key === 'connect' ? 4 : key }), packet: null, error: null };
     state.parser.on('packet', (packet: Packet) => (state.packet = packet));
     state.parser.on('error', (error: Error) => (state.error = error));
-    parsers.set(version, state);
+    parsers.set(key, state);
     shared = state;
   }
   return shared;
@@ -91,7 +100,8 @@ function parserFor(version: ProtocolVersion): SharedParser {
 
 /** Parses one whole frame. Before CONNECT the version is unknown: CONNECT carries its own. */
 export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
-  const shared = parserFor(version);
+  const key: ParserKey = frame[0]! >> 4 === CONNECT_PACKET_TYPE ? 'connect' : version;
+  const shared = parserFor(key);
   shared.packet = null;
   shared.error = null;
   shared.parser.parse(frame);
@@ -102,7 +112,7 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
   shared.error = null;
   if (error !== null) {
     // mqtt-packet keeps a stale read position after an error; a fresh parser is cheaper than doubt.
-    parsers.delete(version);
+    parsers.delete(key);
     throw new MalformedPacketError(error.message, { cause: error });
   }
   if (packet === null) throw new MalformedPacketError('incomplete packet');

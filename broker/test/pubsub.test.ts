@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collect, connectClient, nextMessage, sleep, startBroker } from './helpers.js';
+import { collect, connectClient, nextMessage, rawConnect, rawSubscribe, sleep, startBroker } from './helpers.js';
 
 test('a 5.0 subscriber receives a QoS 0 message from a 3.1.1 publisher through a wildcard', async (t) => {
   const h = await startBroker(t);
@@ -103,4 +103,18 @@ test('stats count clients, subscriptions and messages', async (t) => {
   assert.equal(stats.messagesIn, 1);
   assert.equal(stats.messagesOut, 1);
   assert.ok(stats.bytesIn > 0 && stats.bytesOut > 0);
+});
+
+test('a 3.1.1 client that connected before a 5.0 client still subscribes, unsubscribes and completes QoS 2 afterwards', async (t) => {
+  const h = await startBroker(t);
+  const old = await rawConnect(t, h, 4, 'old');
+  await rawConnect(t, h, 5, 'new');
+  assert.deepEqual(await rawSubscribe(old, { 'mixed/#': 2 }), [2]);
+  old.send({ cmd: 'publish', topic: 'mixed/a', payload: Buffer.from('x'), qos: 2, retain: false, dup: false, messageId: 7 });
+  const received = [await old.next(), await old.next()].map((p) => p.cmd).sort();
+  assert.deepEqual(received, ['publish', 'pubrec']);
+  old.send({ cmd: 'pubrel', messageId: 7 });
+  assert.equal((await old.next()).cmd, 'pubcomp');
+  old.send({ cmd: 'unsubscribe', messageId: 8, unsubscriptions: ['mixed/#'] });
+  assert.equal((await old.next()).cmd, 'unsuback');
 });
