@@ -135,13 +135,22 @@ function rejectRepeatedProperties(packet: Packet): void {
   }
 }
 
+/** A PUBLISH as parsed from a client, with the received bytes when they can be forwarded as they are. */
+export interface ParsedPublish extends IPublishPacket {
+  /**
+   * The frame itself, when it is exactly what a subscriber of the same protocol version gets at
+   * QoS 0: QoS 0, no DUP, no RETAIN, and (5.0) no properties. Absent otherwise.
+   */
+  forwardable?: Buffer | undefined;
+}
+
 /**
  * Parses a PUBLISH frame by hand: the hot path of the broker, where mqtt-packet's general parser
  * (buffer list copies, debug calls) costs more than routing. A 5.0 PUBLISH with properties goes to
  * mqtt-packet. The topic's raw bytes are checked for UTF-8 here [MQTT-1.5.3-1], since decoding
  * replaces bad bytes silently.
  */
-export function parsePublish(frame: Buffer, version: ProtocolVersion): IPublishPacket {
+export function parsePublish(frame: Buffer, version: ProtocolVersion): ParsedPublish {
   const first = frame[0]!;
   const qos = (first >> 1) & 0x03;
   if (qos === 3) throw new MalformedPacketError('PUBLISH with QoS 3'); // [MQTT-3.3.1-4]
@@ -176,6 +185,7 @@ export function parsePublish(frame: Buffer, version: ProtocolVersion): IPublishP
     retain: (first & 0x01) !== 0,
     dup: (first & 0x08) !== 0,
     messageId,
+    forwardable: first === 0x30 ? frame : undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Building the PUBLISH frames a connection sends: from the message's cached encoding when the frame
- * is the same for every subscriber (re-stamped with the packet id for QoS 1/2), or per delivery when
+ * is the same for every subscriber (for a QoS 0 message, the publisher's own frame: see
+ * `ParsedPublish.forwardable`) (re-stamped with the packet id for QoS 1/2), or per delivery when
  * it carries per-client parts (time left of a Message Expiry Interval, Subscription Identifiers, a
  * topic alias).
  *
@@ -52,11 +53,16 @@ export interface OutgoingPublish {
   subIds: number[] | undefined;
 }
 
+/** The number of an encoded form of a message: one per (protocol version, QoS, retain flag). */
+export function publishVariant(version: ProtocolVersion, qos: 0 | 1 | 2, retain: boolean): number {
+  return (version - 3) * 6 + qos * 2 + (retain ? 1 : 0);
+}
+
 export function publishFrame(version: ProtocolVersion, out: OutgoingPublish, aliases: OutgoingAliases | null): Buffer {
   const { message, qos, retain } = out;
   const alias = version === 5 && aliases !== null ? aliases.aliasFor(message.topic) : undefined;
   const cacheable = message.expiresAt === undefined && out.subIds === undefined && alias === undefined;
-  const variant = (version - 3) * 6 + qos * 2 + (retain ? 1 : 0);
+  const variant = publishVariant(version, qos, retain);
   let template = cacheable ? cachedFrame(message, variant) : undefined;
   if (template === undefined) {
     template = encodePublish(buildPacket(version, out, alias), version);

@@ -6,6 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
+import type { ParsedPublish } from '../codec.js';
 import { checkAcl } from '../../schemas/acl-check.js';
 import { isValidTopicName } from '../../schemas/topic.js';
 import type { Connection } from '../connection.js';
@@ -13,10 +14,11 @@ import { ProtocolError } from '../errors.js';
 import { RC, publishDenied } from '../reason-codes.js';
 import { forwardedProperties, type Message } from '../routing/message.js';
 import { route } from '../routing/router.js';
+import { publishVariant } from '../outgoing.js';
 
 const ACL_CACHE_MAX = 256;
 
-export function handlePublish(connection: Connection, packet: IPublishPacket): void {
+export function handlePublish(connection: Connection, packet: ParsedPublish): void {
   const topic = resolveTopic(connection, packet);
   validateTopic(packet, topic);
   if (isDuplicateQos2(connection, packet)) return acknowledge(connection, packet, RC.success);
@@ -107,7 +109,7 @@ function payloadMatchesFormat(packet: IPublishPacket): boolean {
   return packet.properties?.payloadFormatIndicator !== true || isUtf8(packet.payload as Buffer);
 }
 
-function toMessage(connection: Connection, packet: IPublishPacket, topic: string): Message {
+function toMessage(connection: Connection, packet: ParsedPublish, topic: string): Message {
   // The parsed payload is a view into the socket's read chunk, which a retained or queued message
   // would keep alive whole: those get a copy. A QoS 0 message that is not retained is never kept
   // (every delivery of it is QoS 0, written or dropped before route() returns), so it skips the copy.
@@ -122,10 +124,11 @@ function toMessage(connection: Connection, packet: IPublishPacket, topic: string
     properties: forwardedProperties(packet.properties),
     expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000,
     origin: connection.clientId,
-    // Declared up front so caching the encoded frame later fills in-object slots instead of
+    // The received frame is the encoding a same-version QoS 0 subscriber gets: forwarded unchanged.
+    // Declared up front either way, so caching an encoding later fills in-object slots instead of
     // growing the message's property store (see `broker/outgoing`).
-    encodedVariant: undefined,
-    encodedFrame: undefined,
+    encodedVariant: packet.forwardable === undefined ? undefined : publishVariant(connection.version, 0, false),
+    encodedFrame: packet.forwardable,
     otherVariants: undefined,
   };
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collect, connectClient, nextMessage, rawConnect, rawSubscribe, sleep, startBroker } from './helpers.js';
+import mqttPacket from 'mqtt-packet';
+import { collect, connectClient, nextMessage, rawConnect, rawSubscribe, sleep, startBroker, type RawClient } from './helpers.js';
 
 test('a 5.0 subscriber receives a QoS 0 message from a 3.1.1 publisher through a wildcard', async (t) => {
   const h = await startBroker(t);
@@ -103,6 +104,33 @@ test('stats count clients, subscriptions and messages', async (t) => {
   assert.equal(stats.messagesIn, 1);
   assert.equal(stats.messagesOut, 1);
   assert.ok(stats.bytesIn > 0 && stats.bytesOut > 0);
+});
+
+test('a QoS 0 PUBLISH goes out byte for byte to subscribers of its version, re-encoded for the other version, retain cleared', async (t) => {
+  const h = await startBroker(t);
+  const bytesOf = (raw: RawClient) => {
+    const chunks: Buffer[] = [];
+    raw.socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    return () => Buffer.concat(chunks);
+  };
+  const sub4 = await rawConnect(t, h, 4, 'sub4');
+  const sub5 = await rawConnect(t, h, 5, 'sub5');
+  await rawSubscribe(sub4, { 'fw/#': 0 });
+  await rawSubscribe(sub5, { 'fw/#': 0 });
+  const [got4, got5] = [bytesOf(sub4), bytesOf(sub5)];
+  const pub4 = await rawConnect(t, h, 4, 'pub4');
+  const pub5 = await rawConnect(t, h, 5, 'pub5');
+  const publish = (topic: string, retain: boolean, version: 4 | 5) =>
+    mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from(`${topic} v${version}`), qos: 0, retain, dup: false }, { protocolVersion: version });
+
+  pub4.send(publish('fw/a', false, 4));
+  pub5.send(publish('fw/b', false, 5));
+  pub4.send(publish('fw/r', true, 4));
+  await sleep(150);
+  const live = (topic: string, from: 4 | 5, to: 4 | 5) =>
+    mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from(`${topic} v${from}`), qos: 0, retain: false, dup: false }, { protocolVersion: to });
+  assert.deepEqual(got4(), Buffer.concat([live('fw/a', 4, 4), live('fw/b', 5, 4), live('fw/r', 4, 4)]));
+  assert.deepEqual(got5(), Buffer.concat([live('fw/a', 4, 5), live('fw/b', 5, 5), live('fw/r', 4, 5)]));
 });
 
 test('a 3.1.1 client that connected before a 5.0 client still subscribes, unsubscribes and completes QoS 2 afterwards', async (t) => {
