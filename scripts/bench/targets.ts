@@ -1,13 +1,13 @@
 /**
  * The brokers under test, each started as its own process pinned to CPU 0 (`taskset`, when there are
- * two cores) on a free port: ours (also with a capped young generation), Aedes and the bare `net`
- * floor through their server scripts,
+ * two cores) on a free port: ours (as shipped, and under Node's default flags), Aedes and the bare
+ * `net` floor through their server scripts,
  * Mosquitto from Debian with a generated configuration and password file.
  *
  * @module scripts/bench/targets
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,18 +15,29 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_PASSWORD, BENCH_USER } from './client.js';
 
 /**
- * `net` is no broker: the bare Node socket server measured as the floor of idle memory.
- * `ours-young4` is our broker under `node --max-semi-space-size=4`: V8's young generation capped at
- * 4 MB per semi-space (Node 20's default cap is 16 MB), a deployment option measured beside the default.
+ * `ours` is our broker with the Node flags it ships with (`shippedNodeFlags`), so the table shows
+ * what `npm start` and the LXC unit run. `ours-node-defaults` is the same broker under Node's default
+ * flags, measured beside it to show what the flags buy. `net` is no broker: the bare Node socket
+ * server measured as the floor of idle memory.
  */
-export type TargetName = 'ours' | 'mosquitto' | 'aedes' | 'net' | 'ours-young4';
+export type TargetName = 'ours' | 'mosquitto' | 'aedes' | 'net' | 'ours-node-defaults';
 
 type NodeTargetName = Exclude<TargetName, 'mosquitto'>;
 
+/**
+ * The Node flags of `npm start` (package.json): every `--` option between `node` and the script.
+ * The LXC broker unit carries the same ones (checked by `targets.test.ts`).
+ */
+export function shippedNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
+}
+
 /** The server script and extra Node flags of each Node target. */
 const NODE_TARGETS: Record<NodeTargetName, { script: string; flags: string[] }> = {
-  ours: { script: 'server-ours.ts', flags: [] },
-  'ours-young4': { script: 'server-ours.ts', flags: ['--max-semi-space-size=4'] },
+  ours: { script: 'server-ours.ts', flags: shippedNodeFlags() },
+  'ours-node-defaults': { script: 'server-ours.ts', flags: [] },
   aedes: { script: 'server-aedes.ts', flags: [] },
   net: { script: 'server-net.ts', flags: [] },
 };
