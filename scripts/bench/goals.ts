@@ -51,11 +51,11 @@ export function missedGoals(m: GoalInputs): string[] {
   if (p99 !== undefined && p99Mosq !== undefined && p99 > p99Mosq) {
     missed.push(
       `Goal missed, latency p99 <= Mosquitto's: ${p99.toFixed(2)} vs ${p99Mosq.toFixed(2)} ms (median of runs; per run ours ${range(m.p99Rounds.ours)}, ` +
-        `Mosquitto ${range(m.p99Rounds.mosquitto)}). Why: on this shared virtual machine the 99th percentile is set by stalls of the machine, not by ` +
-        'either broker: in per-message timelines the slowest 1% came in bursts of 5 to 115 consecutive messages delayed 0.6–8 ms together, in ' +
-        "Mosquitto's runs as in ours, so how many stalls land in a 5 s run decides the row. What is ours: the median is 10–20 µs slower " +
-        "(Node's event loop and stream machinery around each socket read, p50 row), and V8 scavenges (~0.8 KB of young garbage per routed " +
-        'message, sampling heap profiler; about one short pause a second at this rate) add pauses Mosquitto, in C, does not have.',
+        `Mosquitto ${range(m.p99Rounds.mosquitto)}). Why, as far as measured: the tail comes in bursts (the slowest 1% of a per-message timeline are runs of 5 to 115 ` +
+        "consecutive messages delayed 0.6–8 ms together) and this virtual machine stalls: single runs have a maximum of 4–27 ms, Mosquitto's too; it runs DAMON " +
+        'proactive reclaim (kdamond, paddr, pageout). Our process is hit harder: at this rate it takes ~200 minor page faults a second (Mosquitto ~4) and ' +
+        'a young-generation scavenge (~0.55 ms) about every 0.2–0.6 s (--trace-gc; ~0.8 KB of young garbage per routed message), and its median is 10–20 µs slower ' +
+        "(Node's event loop and stream machinery around each socket read). A fixed young generation (--min-semi-space-size) did not change the tail beyond the machine's spread.",
     );
   }
   const idle = m.idleBytes.ours;
