@@ -1,7 +1,7 @@
 /**
  * Building the PUBLISH frames a connection sends: from the message's cached encoding when the frame
- * is the same for every subscriber (for a QoS 0 message, the publisher's own frame: see
- * `ParsedPublish.forwardable`) (re-stamped with the packet id for QoS 1/2), or per delivery when
+ * is the same for every subscriber (re-stamped with the packet id for QoS 1/2; for a plain QoS 0
+ * message, the publisher's own frame, see `ParsedPublish.forwardable`), or per delivery when
  * it carries per-client parts (time left of a Message Expiry Interval, Subscription Identifiers, a
  * topic alias).
  *

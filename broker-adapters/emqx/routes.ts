@@ -49,7 +49,7 @@ export async function emqxRoutes(app: FastifyInstance, opts: EmqxRouteOptions): 
     bodyLimit: BODY_LIMIT,
     handler: async (request, reply) => {
       const query = toAuthorize(parseAuthz(requestParams(request)));
-      const decision = await opts.decider.authorize(query);
+      const decision = opts.decider.authorize(query);
       if (decision.allow) return reply.code(200).send({ result: 'allow' });
       return deny(request, reply, 'authz', { ...logIdentity(query), action: query.action, topic: query.topic, reason: decision.reason });
     },

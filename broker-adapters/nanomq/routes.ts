@@ -45,7 +45,7 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
 
   route('/nanomq/superuser', async (request, reply) => {
     const identity = toIdentity(parseNanoParams(requestParams(request)), opts.trustCertSubject);
-    if (await opts.decider.isSuperuser(identity)) return allow(reply);
+    if (opts.decider.isSuperuser(identity)) return allow(reply);
     // Not an event worth a log line: NanoMQ asks this before every PUBLISH and SUBSCRIBE.
     return reply.code(403).send({ result: 'deny', reason: 'not_superuser' });
   });
@@ -53,7 +53,7 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
   route('/nanomq/acl', async (request, reply) => {
     const params = parseNanoParams(requestParams(request));
     for (const query of toAuthorizeRequests(params, opts.trustCertSubject)) {
-      const decision = await opts.decider.authorize(query);
+      const decision = opts.decider.authorize(query);
       if (!decision.allow) {
         return deny(request, reply, 'acl', {
           ...logIdentity(query),
