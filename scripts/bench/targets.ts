@@ -1,8 +1,10 @@
 /**
  * The brokers under test, each started as its own process pinned to CPU 0 (`taskset`, when there are
  * two cores) on a free port: ours (as shipped, and under Node's default flags), Aedes and the bare
- * `net` floor through their server scripts,
- * Mosquitto from Debian with a generated configuration and password file.
+ * `net` floor through their server scripts, compiled to JavaScript first and run by plain Node the way
+ * `npm start` runs the broker (a TypeScript loader would add a thread of its own, with its own garbage
+ * collections, on the broker's core); Mosquitto from Debian with a generated configuration and
+ * password file.
  *
  * @module scripts/bench/targets
  */
@@ -10,6 +12,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_PASSWORD, BENCH_USER } from './client.js';
@@ -113,11 +116,22 @@ function stopper(child: ChildProcess, cleanup: () => void = () => {}): () => Pro
     });
 }
 
+let serversBuilt = false;
+
+/** Compiles the server scripts (`tsconfig.bench.json`, into `.bench-build/`) once per benchmark run. */
+function buildServers(): void {
+  if (serversBuilt) return;
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('../../tsconfig.bench.json', import.meta.url))], { stdio: 'inherit' });
+  serversBuilt = true;
+}
+
 async function startNodeTarget(name: NodeTargetName): Promise<Target> {
+  buildServers();
   const port = await freePort();
   const { script: file, flags } = NODE_TARGETS[name];
-  const script = fileURLToPath(new URL(`./${file}`, import.meta.url));
-  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', script, String(port)]);
+  const script = fileURLToPath(new URL(`../../.bench-build/scripts/bench/${file.replace(/\.ts$/, '.js')}`, import.meta.url));
+  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', script, String(port)]);
   await waitReady(child, port, true);
   return {
     name,
