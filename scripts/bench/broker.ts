@@ -34,7 +34,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-type Scenario = 'qos0' | 'qos0Loss' | 'qos1' | 'p50' | 'p99' | 'p99Warmup' | 'connects' | 'idleBytes';
+type Scenario = 'qos0' | 'qos0Loss' | 'qos1' | 'p50' | 'p99' | 'p99Warmup' | 'connects' | 'idleBytes' | 'idleAverage';
 type Results = Partial<Record<Scenario, Partial<Record<TargetName, number>>>>;
 
 /**
@@ -84,9 +84,10 @@ const SCENARIOS: Array<{ name: string; run: Run; extra?: TargetName[]; repeat?: 
   {
     name: 'idle memory',
     extra: ['net', 'ours-node-defaults'],
-    run: async ({ port, pid, collectGarbage }) => ({
-      idleBytes: (await idleMemory(port, pid, { count: SIZES.idle, collectGarbage })).bytesPerConnection,
-    }),
+    run: async ({ port, pid, collectGarbage }) => {
+      const r = await idleMemory(port, pid, { count: SIZES.idle, collectGarbage });
+      return { idleBytes: r.bytesPerConnection, idleAverage: r.averageBytesPerConnection };
+    },
   },
 ];
 
@@ -110,8 +111,9 @@ function metricsOf(results: Results): Metric[] {
     { label: `latency p99 at ${SIZES.rate} msg/s, steady state`, unit: 'ms', better: 'lower', goal: "<= Mosquitto's", values: v('p99') },
     { label: `latency p99 at ${SIZES.rate} msg/s, first ${SIZES.latencyWarmupMs / 1000} s after start`, unit: 'ms', better: 'lower', values: v('p99Warmup') },
     { label: 'CONNECT/CONNACK with auth', unit: 'conn/s', better: 'higher', values: v('connects') },
-    { label: 'memory per idle connection', unit: 'bytes RSS', better: 'lower', goal: '< 3 KB', values: v('idleBytes') },
+    { label: `memory per idle connection, added from ${SIZES.idle / 2} to ${SIZES.idle}`, unit: 'bytes RSS', better: 'lower', goal: '< 3 KB', values: v('idleBytes') },
     { label: 'idle memory above a bare Node `net` socket', unit: 'bytes RSS', better: 'lower', values: aboveFloor(v('idleBytes')) },
+    { label: `memory per idle connection, averaged from 0 to ${SIZES.idle} (fixed costs included)`, unit: 'bytes RSS', better: 'lower', values: v('idleAverage') },
   ];
 }
 
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
     qos1: results.qos1 ?? {},
     p99: results.p99 ?? {},
     idleBytes: results.idleBytes ?? {},
+    idleAverage: results.idleAverage ?? {},
     p99Warmup: results.p99Warmup ?? {},
     p99Rounds: samples.p99 ?? {},
     idleRounds: samples.idleBytes ?? {},
@@ -170,10 +173,11 @@ async function main(): Promise<void> {
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
     `Latency: QoS 0, ${SIZES.rate} msg/s from a freshly started broker; the first ${SIZES.latencyWarmupMs / 1000} s (less the first 0.5 s) are the "first seconds after start" row, ` +
       `the ${SIZES.latencyMs / 1000} s after them the steady state; ${quick ? 1 : 2} runs per round. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
-    `Idle memory: RSS delta of the broker process for ${SIZES.idle} connected idle clients (keepalive 600 s); both readings after 6 s without traffic and two full GCs in the Node processes ` +
-      '(V8 gives back the young generation it grew during the connect burst only after a quiet spell, if at all). ' +
+    `Idle memory: RSS of the broker process with no clients, ${SIZES.idle / 2} and ${SIZES.idle} connected idle clients (keepalive 600 s), each reading after 6 s without traffic and two full GCs in the Node processes ` +
+      '(V8 gives back the young generation it grew during a connect burst only after a quiet spell, if at all). Per connection is the slope over the second half, what one more ' +
+      'connection costs; the average from zero also carries what the first burst grows once and keeps (chiefly V8\'s young generation). ' +
       `Floor: a bare Node \`net\` server (\`server-net.ts\`: answers CONNACK, keeps the socket, nothing else) measured the same way holds ${fmtBytes(results.idleBytes?.net)} per connection; ` +
-      'the last row is each Node broker minus that floor (Mosquitto, in C, has no such floor).',
+      'the "above" row is each Node broker minus that floor (Mosquitto, in C, has no such floor).',
     ...(defaults ? [defaults] : []),
     `Each scenario runs on a freshly started broker, the brokers in turn; ${ROUNDS} round(s) of everything, each cell is the median.`,
     ...(failed.length ? [`Failed (n/a in the table): ${failed.join('; ')}.`] : []),
