@@ -22,7 +22,8 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'arra_verifier_' });
+  // Event-loop delay sampled once a second, not prom-client's every 10 ms: an idle verifier stays asleep.
+  collectDefaultMetrics({ register: registry, prefix: 'arra_verifier_', eventLoopMonitoringPrecision: 1000 });
   let stats: (() => DeciderStats) | undefined;
 
   // The per-request metrics are series metrics (`series-metrics.ts`): a label set is a map lookup,
