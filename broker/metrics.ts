@@ -55,7 +55,7 @@ function mirrorCounter(registry: Registry, broker: StatsSource, key: keyof Broke
  * times a second (strace: `epoll_pwait` timing out every 10 ms) for a statistic read once per scrape.
  * One sample a second still catches a blocked loop, and idle stays idle.
  */
-export const EVENT_LOOP_SAMPLE_MS = 1000;
+const EVENT_LOOP_SAMPLE_MS = 1000;
 
 export function createBrokerMetrics(broker: StatsSource): BrokerMetrics {
   const registry = new Registry();

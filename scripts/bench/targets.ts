@@ -37,12 +37,12 @@ export function shippedNodeFlags(): string[] {
   return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
 }
 
-/** The server script and extra Node flags of each Node target. */
+/** The server script (its name without extension) and extra Node flags of each Node target. */
 const NODE_TARGETS: Record<NodeTargetName, { script: string; flags: string[] }> = {
-  ours: { script: 'server-ours.ts', flags: shippedNodeFlags() },
-  'ours-node-defaults': { script: 'server-ours.ts', flags: [] },
-  aedes: { script: 'server-aedes.ts', flags: [] },
-  net: { script: 'server-net.ts', flags: [] },
+  ours: { script: 'server-ours', flags: shippedNodeFlags() },
+  'ours-node-defaults': { script: 'server-ours', flags: [] },
+  aedes: { script: 'server-aedes', flags: [] },
+  net: { script: 'server-net', flags: [] },
 };
 
 export interface Target {
@@ -129,8 +129,8 @@ function buildServers(): void {
 async function startNodeTarget(name: NodeTargetName): Promise<Target> {
   buildServers();
   const port = await freePort();
-  const { script: file, flags } = NODE_TARGETS[name];
-  const script = fileURLToPath(new URL(`../../.bench-build/scripts/bench/${file.replace(/\.ts$/, '.js')}`, import.meta.url));
+  const { script: serverModule, flags } = NODE_TARGETS[name];
+  const script = fileURLToPath(new URL(`../../.bench-build/scripts/bench/${serverModule}.js`, import.meta.url));
   const child = spawnPinned(process.execPath, [...flags, '--expose-gc', script, String(port)]);
   await waitReady(child, port, true);
   return {
