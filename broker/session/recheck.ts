@@ -17,7 +17,7 @@ const RECHECK_CONCURRENCY = 32;
 export async function recheck(core: BrokerCore, change: Change): Promise<void> {
   core.changeEpoch++;
   const affected = [...core.connections].filter(
-    (c) => c.state === 'connected' && c.auth !== null && (change.kind === 'all' || c.auth?.deviceId === change.deviceId),
+    (c) => c.state === 'connected' && c.auth !== null && (change.kind === 'all' || c.auth.deviceId === change.deviceId),
   );
   // Bounded fan-out: a `kind: 'all'` change must not fire thousands of requests at the verifier at once.
   for (let i = 0; i < affected.length; i += RECHECK_CONCURRENCY) {

@@ -1,10 +1,12 @@
 /**
- * `secretMatcher(expected)`: a constant-time check of presented shared secrets (admin token, webhook
+ * `secretMatcher(expected)`: a constant-time check of a presented shared secret (the broker webhook
  * secret) against one configured value. It runs on every broker request, so it neither hashes nor
  * allocates: the presented text is written over a zeroed scratch buffer as long as the secret and
  * compared with `timingSafeEqual`, which always reads the secret's full length. The time taken
  * depends on the presented length (the caller's own) and never on the content of the secret; a
- * length mismatch is folded in after the comparison, not instead of it.
+ * length mismatch is folded in after the comparison, not instead of it. (The admin token is
+ * checked by `Secret` in `verifier/config.ts`, which holds only its SHA-256 so the token is never
+ * kept as text; admin calls are too rare for the hash to matter.)
  *
  * @module verifier/core/secret-matcher
  */
