@@ -53,8 +53,9 @@ async function onFreshTarget(name: TargetName, run: Run) {
 }
 
 /**
- * `extra`: targets measured beside the brokers for that scenario only: the bare `net` server (a
- * floor, not a broker) and our broker under Node's default flags (what the shipped flags buy).
+ * `extra`: targets measured beside the brokers for that scenario only: the bare `net` server (the
+ * floor of a Node process, not a broker) and our broker under Node's default flags (what the
+ * shipped flags buy).
  * `repeat`: runs per round, for a figure the shared machine's stalls move most (the p99 latency).
  */
 const SCENARIOS: Array<{ name: string; run: Run; extra?: TargetName[]; repeat?: number }> = [
@@ -71,7 +72,8 @@ const SCENARIOS: Array<{ name: string; run: Run; extra?: TargetName[]; repeat?: 
   },
   {
     name: 'latency',
-    repeat: quick ? 1 : 2,
+    extra: ['net'],
+    repeat: quick ? 1 : 3,
     run: async ({ port }) => {
       const r = await latency(port, { rate: SIZES.rate, warmupMs: SIZES.latencyWarmupMs, durationMs: SIZES.latencyMs });
       return { p50: r.p50Ms, p99: r.p99Ms, p99Warmup: r.warmupP99Ms };
@@ -91,13 +93,13 @@ const SCENARIOS: Array<{ name: string; run: Run; extra?: TargetName[]; repeat?: 
   },
 ];
 
-/** What each broker holds per idle connection beyond what the bare Node socket server holds. */
-function aboveFloor(idle: Partial<Record<TargetName, number>>): Partial<Record<TargetName, number>> {
-  const floor = idle.net;
+/** What each Node broker adds to the bare Node `net` server measured the same way. */
+function aboveFloor(values: Partial<Record<TargetName, number>>): Partial<Record<TargetName, number>> {
+  const floor = values.net;
   if (floor === undefined) return {};
   return {
-    ...(idle.ours !== undefined ? { ours: idle.ours - floor } : {}),
-    ...(idle.aedes !== undefined ? { aedes: idle.aedes - floor } : {}),
+    ...(values.ours !== undefined ? { ours: values.ours - floor } : {}),
+    ...(values.aedes !== undefined ? { aedes: values.aedes - floor } : {}),
   };
 }
 
@@ -109,12 +111,17 @@ function metricsOf(results: Results): Metric[] {
     { label: 'QoS 1 fan-in', unit: 'msg/s', better: 'higher', goal: '>= Mosquitto', values: v('qos1') },
     { label: `latency p50 at ${SIZES.rate} msg/s, steady state`, unit: 'ms', better: 'lower', values: v('p50') },
     { label: `latency p99 at ${SIZES.rate} msg/s, steady state`, unit: 'ms', better: 'lower', goal: "<= Mosquitto's", values: v('p99') },
+    { label: 'latency p99 above a bare Node relay, steady state', unit: 'ms', better: 'lower', values: aboveFloor(v('p99')) },
     { label: `latency p99 at ${SIZES.rate} msg/s, first ${SIZES.latencyWarmupMs / 1000} s after start`, unit: 'ms', better: 'lower', values: v('p99Warmup') },
     { label: 'CONNECT/CONNACK with auth', unit: 'conn/s', better: 'higher', values: v('connects') },
     { label: `memory per idle connection, added from ${SIZES.idle / 2} to ${SIZES.idle}`, unit: 'bytes RSS', better: 'lower', goal: '< 3 KB', values: v('idleBytes') },
     { label: 'idle memory above a bare Node `net` socket', unit: 'bytes RSS', better: 'lower', values: aboveFloor(v('idleBytes')) },
     { label: `memory per idle connection, averaged from 0 to ${SIZES.idle} (fixed costs included)`, unit: 'bytes RSS', better: 'lower', values: v('idleAverage') },
   ];
+}
+
+function fmtMs(value: number | undefined): string {
+  return value === undefined ? 'n/a (not measured)' : `${value.toFixed(2)} ms`;
 }
 
 function fmtBytes(value: number | undefined): string {
@@ -172,11 +179,13 @@ async function main(): Promise<void> {
       '(ours: in-process authorizer with a constant-time password check; Mosquitto: password_file; Aedes: authenticate hook).',
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
     `Latency: QoS 0, ${SIZES.rate} msg/s from a freshly started broker; the first ${SIZES.latencyWarmupMs / 1000} s (less the first 0.5 s) are the "first seconds after start" row, ` +
-      `the ${SIZES.latencyMs / 1000} s after them the steady state; ${quick ? 1 : 2} runs per round. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
+      `the ${SIZES.latencyMs / 1000} s after them the steady state; ${quick ? 1 : 3} runs per round. ` +
+      `Floor: the bare Node \`net\` server (\`server-net.ts\`: forwards every PUBLISH unparsed to every subscriber, one write per read; no routing, no authorization) ` +
+      `measured the same way has p99 ${fmtMs(results.p99?.net)}; the "above" row is each Node broker minus that floor. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
     `Idle memory: RSS of the broker process with no clients, ${SIZES.idle / 2} and ${SIZES.idle} connected idle clients (keepalive 600 s), each reading after 6 s without traffic and two full GCs in the Node processes ` +
       '(V8 gives back the young generation it grew during a connect burst only after a quiet spell, if at all). Per connection is the slope over the second half, what one more ' +
       'connection costs; the average from zero also carries what the first burst grows once and keeps (chiefly V8\'s young generation). ' +
-      `Floor: a bare Node \`net\` server (\`server-net.ts\`: answers CONNACK, keeps the socket, nothing else) measured the same way holds ${fmtBytes(results.idleBytes?.net)} per connection; ` +
+      `Floor: the bare Node \`net\` server (an idle socket there holds the socket and nothing else) measured the same way holds ${fmtBytes(results.idleBytes?.net)} per connection; ` +
       'the "above" row is each Node broker minus that floor (Mosquitto, in C, has no such floor).',
     ...(defaults ? [defaults] : []),
     `Each scenario runs on a freshly started broker, the brokers in turn; ${ROUNDS} round(s) of everything, each cell is the median.`,

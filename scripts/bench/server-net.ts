@@ -1,26 +1,66 @@
 /**
- * The floor for memory per idle connection: a bare Node `net` server that answers the first bytes
- * of each socket with a successful 3.1.1 CONNACK (so the load generator's clients connect as they
- * do to a broker) and otherwise only keeps the socket open, with TCP_NODELAY like the brokers.
- * What a Node broker holds per idle client beyond this is the broker's own cost. Prints `ready`.
+ * The floor a Node process sets, measured beside the brokers: a bare Node `net` server with no
+ * MQTT logic beyond what the load generator needs. It answers a socket's first bytes with a
+ * successful 3.1.1 CONNACK, a SUBSCRIBE with a SUBACK, and forwards every PUBLISH unchanged to
+ * every subscriber, one write per subscriber per read (batched like our broker's writer), with
+ * TCP_NODELAY like the brokers.
+ * - Idle memory: an idle socket holds nothing but the socket, so what a Node broker holds per idle
+ *   client beyond this is the broker's own cost.
+ * - Latency: no parsing, routing or authorization, so what a Node broker adds to this is its own
+ *   cost, and what this adds to Mosquitto is the runtime's (V8, libuv, Node's socket streams).
+ * Prints `ready`.
  *
  * @module scripts/bench/server-net
  */
 import { createServer, type Socket } from 'node:net';
+import { FrameScanner } from './scanner.js';
 
 const port = Number(process.argv[2]);
 const CONNACK = Buffer.from([0x20, 0x02, 0x00, 0x00]);
+const SUBSCRIBE = 8;
+const PUBLISH = 3;
+
+const sockets = new Set<Socket>();
+const subscribers = new Set<Socket>();
+/** Only sockets that send after CONNECT get a scanner: an idle socket keeps none. */
+const scanners = new WeakMap<Socket, FrameScanner>();
+let forwarded: Buffer[] = [];
 
 /** Shared, not a closure per socket: the floor should carry nothing a careful server would not. */
 function answerConnect(this: Socket): void {
   this.write(CONNACK);
+  this.on('data', relay);
 }
+
+function relay(this: Socket, chunk: Buffer): void {
+  let scanner = scanners.get(this);
+  if (scanner === undefined) {
+    const socket = this;
+    scanner = new FrameScanner((type, frame, bodyStart) => {
+      if (type === PUBLISH) forwarded.push(frame);
+      else if (type === SUBSCRIBE) subscribe(socket, frame, bodyStart);
+    });
+    scanners.set(this, scanner);
+  }
+  scanner.push(chunk);
+  if (forwarded.length === 0) return;
+  const data = forwarded.length === 1 ? forwarded[0]! : Buffer.concat(forwarded);
+  forwarded = [];
+  for (const subscriber of subscribers) subscriber.write(data);
+}
+
+/** Grants QoS 0 to the first filter: the floor forwards everything to every subscriber. */
+function subscribe(socket: Socket, frame: Buffer, bodyStart: number): void {
+  subscribers.add(socket);
+  socket.write(Buffer.from([0x90, 0x03, frame[bodyStart]!, frame[bodyStart + 1]!, 0x00]));
+}
+
 function ignore(): void {}
 function forget(this: Socket): void {
   sockets.delete(this);
+  subscribers.delete(this);
 }
 
-const sockets = new Set<Socket>();
 const server = createServer((socket) => {
   socket.setNoDelay(true);
   sockets.add(socket);
