@@ -13,6 +13,7 @@ import { fetchDeviceCa } from './authorizers/device-ca.js';
 import { createHttpAuthorizer } from './authorizers/http.js';
 import { BrokerConfigError, loadBrokerConfig, resolveWebhookSecret } from './config.js';
 import { startBroker } from './start.js';
+import { closeOnSignals } from '../scripts/close-on-signals.js';
 import { packageVersion } from '../scripts/package-version.js';
 // The composition root may use the verifier's redaction list: one definition of what is secret.
 import { REDACT_PATHS } from '../verifier/logger.js';
@@ -34,21 +35,10 @@ try {
     logger,
   });
   const running = await startBroker(config, authorizer, { logger, version: packageVersion(), ...(deviceCaPem ? { deviceCaPem } : {}) });
-  let closing = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'broker shutting down');
-    running.close().then(() => authorizer.close()).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'broker did not close cleanly');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  closeOnSignals('broker', logger, async () => {
+    await running.close();
+    await authorizer.close();
+  });
 } catch (err) {
   if (err instanceof BrokerConfigError) {
     process.stderr.write(`${err.message}\n`);

@@ -13,6 +13,7 @@ import { createInProcessAuthorizer } from '../broker/authorizers/in-process.js';
 import { BrokerConfigError, loadBrokerConfig } from '../broker/config.js';
 import { startBroker } from '../broker/start.js';
 import { ConfigError, createLogger, loadConfig, startVerifier } from '../verifier/index.js';
+import { closeOnSignals } from './close-on-signals.js';
 import { packageVersion } from './package-version.js';
 
 const EXIT_USAGE = 2;
@@ -36,25 +37,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const running = broker;
-  let closing = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'arra-mq shutting down');
-    running
-      .close()
-      .then(() => authorizer.close())
-      .then(() => verifier.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'arra-mq did not close cleanly');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  closeOnSignals('arra-mq', logger, async () => {
+    await running.close();
+    await authorizer.close();
+    await verifier.close();
+  });
   // Printed last: whoever reads it (a person, a supervisor, a test) may signal at once.
   process.stderr.write(nextSteps(verifier.url, running.ports, config.dataDir));
 }

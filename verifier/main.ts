@@ -8,27 +8,14 @@
  */
 import { ConfigError } from './config.js';
 import { startVerifier } from './http/server.js';
+import { closeOnSignals } from '../scripts/close-on-signals.js';
 
 const EXIT_USAGE = 2;
 
 try {
   const verifier = await startVerifier();
   verifier.app.log.info({ url: verifier.url }, 'verifier listening');
-  let closing = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    verifier.app.log.info({ signal }, 'verifier shutting down');
-    verifier.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        verifier.app.log.error({ err }, 'verifier did not close cleanly');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  closeOnSignals('verifier', verifier.app.log, () => verifier.close());
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);

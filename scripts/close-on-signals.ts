@@ -1,0 +1,30 @@
+/**
+ * Graceful shutdown, shared by the three entry points (`npm start`, the broker, the verifier): the
+ * first SIGINT or SIGTERM runs `close` once and exits 0, or 1 if closing failed. A second signal of
+ * the same kind gets Node's default and ends the process at once (Ctrl-C twice forces).
+ *
+ * @module scripts/close-on-signals
+ */
+
+interface ShutdownLogger {
+  info(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export function closeOnSignals(name: string, logger: ShutdownLogger, close: () => Promise<void>): void {
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, `${name} shutting down`);
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, `${name} did not close cleanly`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
