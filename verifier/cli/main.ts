@@ -20,7 +20,7 @@ import { EXIT, type ExitCode } from './_exit-codes.js';
 import { commandHelp, PROGRAM } from './_help.js';
 import { Output, type Streams } from './_output.js';
 import { resolve } from './_resolve.js';
-import { packageVersion } from './_version.js';
+import { packageVersion } from '../../scripts/package-version.js';
 
 /** Runs one command line; resolves with its exit code and never throws. */
 export async function main(argv: string[], streams: Streams, env: NodeJS.ProcessEnv): Promise<ExitCode> {
@@ -30,7 +30,7 @@ export async function main(argv: string[], streams: Streams, env: NodeJS.Process
   try {
     const resolution = await resolve(argv);
     if (resolution.kind === 'help') streams.stdout.write(`${resolution.text}\n`);
-    else if (resolution.kind === 'version') streams.stdout.write(`${await packageVersion()}\n`);
+    else if (resolution.kind === 'version') streams.stdout.write(`${packageVersion()}\n`);
     else await resolution.command.run(contextFor(resolution.command, resolution.args, out, env, clients));
     return EXIT.OK;
   } catch (error) {
