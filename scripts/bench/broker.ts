@@ -13,7 +13,7 @@
 import { cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connectRate } from './connect-rate.js';
-import { missedGoals, nodeDefaultsNote, warmupNote, type GoalInputs } from './goals.js';
+import { missedGoals, noSlopeNotes, nodeDefaultsNote, warmupNote, type GoalInputs } from './goals.js';
 import { idleMemory } from './idle-memory.js';
 import { latency } from './latency.js';
 import { renderSection, writeSection, type Metric } from './report.js';
@@ -88,7 +88,7 @@ const SCENARIOS: Array<{ name: string; run: Run; extra?: TargetName[]; repeat?: 
     extra: ['net', 'ours-node-defaults'],
     run: async ({ port, pid, collectGarbage }) => {
       const r = await idleMemory(port, pid, { count: SIZES.idle, collectGarbage });
-      return { idleBytes: r.bytesPerConnection, idleAverage: r.averageBytesPerConnection };
+      return { ...(r.bytesPerConnection !== null ? { idleBytes: r.bytesPerConnection } : {}), idleAverage: r.averageBytesPerConnection };
     },
   },
 ];
@@ -166,6 +166,7 @@ async function main(): Promise<void> {
     p99Warmup: results.p99Warmup ?? {},
     p99Rounds: samples.p99 ?? {},
     idleRounds: samples.idleBytes ?? {},
+    idleAverageRounds: samples.idleAverage ?? {},
   };
   const defaults = nodeDefaultsNote(goalInputs);
   const warmup = warmupNote(goalInputs, SIZES.latencyWarmupMs);
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
       `Floor: the bare Node \`net\` server (an idle socket there holds the socket and nothing else) measured the same way holds ${fmtBytes(results.idleBytes?.net)} per connection; ` +
       'the "above" row is each Node broker minus that floor (Mosquitto, in C, has no such floor).',
     ...(defaults ? [defaults] : []),
+    ...noSlopeNotes(goalInputs, SIZES.idle),
     `Each scenario runs on a freshly started broker, the brokers in turn; ${ROUNDS} round(s) of everything, each cell is the median.`,
     ...(failed.length ? [`Failed (n/a in the table): ${failed.join('; ')}.`] : []),
     'The machine is shared with other work: treat single runs as indicative and compare ratios rather than absolute figures.',

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { missedGoals, type GoalInputs } from './goals.js';
+import { missedGoals, noSlopeNotes, type GoalInputs } from './goals.js';
 
 function inputs(p99: GoalInputs['p99'], p99Rounds: GoalInputs['p99Rounds'] = {}): GoalInputs {
-  return { qos0: {}, qos1: {}, p99, p99Warmup: {}, idleBytes: {}, idleAverage: {}, p99Rounds, idleRounds: {} };
+  return { qos0: {}, qos1: {}, p99, p99Warmup: {}, idleBytes: {}, idleAverage: {}, p99Rounds, idleRounds: {}, idleAverageRounds: {} };
 }
 
 test('a missed p99 goal names the bare Node relay as the floor when that relay is itself above Mosquitto', () => {
@@ -28,4 +28,12 @@ test('without the relay measured the sentence makes no floor claim, and a met go
   const [sentence] = missedGoals(inputs({ ours: 0.41, mosquitto: 0.32 }));
   assert.doesNotMatch(sentence!, /bare Node relay/);
   assert.deepEqual(missedGoals(inputs({ ours: 0.3, mosquitto: 0.32, net: 0.38 })), []);
+});
+
+test('rounds whose RSS fell between the idle readings are named, not averaged into the slope', () => {
+  const m = { ...inputs({}), idleRounds: { ours: [2300, 2400, 2500], aedes: [12600] }, idleAverageRounds: { ours: [2900, 2800, 2950], aedes: [7100, 7200, 10400], net: [2300] } };
+  const notes = noSlopeNotes(m, 8000);
+  assert.equal(notes.length, 2);
+  assert.match(notes[0]!, /^aedes: in 2 of 3 rounds RSS fell from 4000 to 8000 .* median of the others\.$/);
+  assert.match(notes[1]!, /^net: in 1 of 1 rounds .* cell is n\/a\.$/);
 });

@@ -22,6 +22,8 @@ export interface GoalInputs {
   p99Rounds: Partial<Record<TargetName, number[]>>;
   /** Every round's idle bytes per target: V8 returns its young generation in some rounds only. */
   idleRounds: Partial<Record<TargetName, number[]>>;
+  /** Every round's average from zero: one per round measured, slope or not. */
+  idleAverageRounds: Partial<Record<TargetName, number[]>>;
 }
 
 const IDLE_GOAL_BYTES = 3 * 1024;
@@ -110,4 +112,19 @@ export function nodeDefaultsNote(m: GoalInputs): string | undefined {
     `and ${bytes(average)} averaged from zero, against ${bytes(m.idleBytes.ours)} and ${bytes(m.idleAverage.ours)} as shipped. The shipped \`${shippedNodeFlags().join(' ')}\` ` +
     "caps V8's young generation at 4 MB per semi-space (Node 20 lets it grow to 16 MB): a connect burst grows it to the cap, and V8 keeps what it grew, as empty pages, long after the burst."
   );
+}
+
+/**
+ * Rounds whose RSS fell from half to all idle connections have no slope (the runtime returned memory
+ * grown earlier, and the difference measures that): one sentence per target that had such rounds.
+ */
+export function noSlopeNotes(m: GoalInputs, connections: number): string[] {
+  return Object.entries(m.idleAverageRounds).flatMap(([name, rounds]) => {
+    const sloped = m.idleRounds[name as TargetName]?.length ?? 0;
+    if (sloped >= rounds.length) return [];
+    return [
+      `${name}: in ${rounds.length - sloped} of ${rounds.length} rounds RSS fell from ${connections / 2} to ${connections} idle connections (the runtime returned memory grown earlier), ` +
+        `so those rounds give no slope and the per-connection cell is ${sloped === 0 ? 'n/a' : 'the median of the others'}.`,
+    ];
+  });
 }

@@ -24,8 +24,11 @@ export interface IdleMemoryResult {
   rssBeforeKb: number;
   rssHalfKb: number;
   rssAfterKb: number;
-  /** RSS added per connection from half of the connections to all of them. */
-  bytesPerConnection: number;
+  /**
+   * RSS added per connection from half of the connections to all of them; null when RSS fell in
+   * between: the runtime returned memory it had grown before, and the difference measures that.
+   */
+  bytesPerConnection: number | null;
   /** RSS added per connection from none to all. */
   averageBytesPerConnection: number;
 }
@@ -76,7 +79,7 @@ export async function idleMemory(
       rssBeforeKb,
       rssHalfKb,
       rssAfterKb,
-      bytesPerConnection: ((rssAfterKb - rssHalfKb) * 1024) / (options.count - half),
+      bytesPerConnection: rssAfterKb >= rssHalfKb ? ((rssAfterKb - rssHalfKb) * 1024) / (options.count - half) : null,
       averageBytesPerConnection: ((rssAfterKb - rssBeforeKb) * 1024) / options.count,
     };
   } finally {
