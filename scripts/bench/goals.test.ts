@@ -22,6 +22,8 @@ test('a relay at or below Mosquitto is reported as such, not as a floor', () => 
   const [sentence] = missedGoals(inputs({ ours: 0.41, mosquitto: 0.32, net: 0.3 }));
   assert.match(sentence!, /measured 0\.30 ms .*at or below Mosquitto/);
   assert.doesNotMatch(sentence!, /floor of a Node process/);
+  const [below] = missedGoals(inputs({ ours: 0.36, mosquitto: 0.32, net: 0.38 }));
+  assert.match(below!, /ours is 0\.02 ms below it/);
 });
 
 test('without the relay measured the sentence makes no floor claim, and a met goal makes no sentence', () => {

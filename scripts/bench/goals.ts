@@ -50,7 +50,7 @@ function nodeFloor(m: GoalInputs, p99Mosq: number): string {
   const verdict = floor > p99Mosq ? 'itself above Mosquitto: the floor of a Node process on this machine' : 'at or below Mosquitto';
   return (
     `A bare Node relay (\`server-net.ts\`: no parsing, routing or authorization) measured ${floor.toFixed(2)} ms in the same rounds ` +
-    `(per run ${range(m.p99Rounds.net)}), ${verdict}; ours is ${(ours - floor).toFixed(2)} ms above it. `
+    `(per run ${range(m.p99Rounds.net)}), ${verdict}; ours is ${Math.abs(ours - floor).toFixed(2)} ms ${ours >= floor ? 'above' : 'below'} it. `
   );
 }
 
