@@ -30,6 +30,8 @@ export const BrokerConfig = z
     tlsRejectUnauthorized: Bool.default(true),
     /** null = the WebSocket listener is off. */
     wsPort: Port.nullable().default(null),
+    /** null = the WebSocket-over-TLS listener is off; it uses the TLS listener's certificate and key. */
+    wssPort: Port.nullable().default(null),
     /**
      * Where CONNECT decisions come from when the broker shares a process with the verifier (`npm
      * start`): `inprocess` (default) or `http`. The standalone `broker/main.ts` always uses `http`.
@@ -66,6 +68,7 @@ export const ENV_KEYS = {
   ARRA_TLS_CA: 'tlsCa',
   ARRA_TLS_REJECT_UNAUTHORIZED: 'tlsRejectUnauthorized',
   ARRA_WS_PORT: 'wsPort',
+  ARRA_WSS_PORT: 'wssPort',
   ARRA_AUTHORIZER: 'authorizer',
   ARRA_VERIFIER_URL: 'verifierUrl',
   ARRA_WEBHOOK_SECRET: 'webhookSecret',
@@ -91,6 +94,7 @@ const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
   ARRA_TLS_CA: "PEM file of the CA that signs device certificates (unset: the verifier's device CA).",
   ARRA_TLS_REJECT_UNAUTHORIZED: 'Refuse client certificates the CA did not sign (false: let them in, but never as a credential).',
   ARRA_WS_PORT: 'MQTT over WebSocket, path `/mqtt` (unset: off).',
+  ARRA_WSS_PORT: 'MQTT over WebSocket with TLS (`wss://`, for browsers on https pages), path `/mqtt` (unset: off). Needs `ARRA_TLS_CERT` and `ARRA_TLS_KEY`; asks no client certificate.',
   ARRA_AUTHORIZER: '`inprocess` (npm start) or `http` (standalone `dist/broker/main.js`, always http).',
   ARRA_VERIFIER_URL: 'Verifier the standalone broker asks over HTTP.',
   ARRA_WEBHOOK_SECRET: 'Shared secret brokers send as `X-Arra-Secret`. Unset: the verifier generates it into `$ARRA_DATA_DIR/webhook-secret` (0600), where the broker reads it.',

@@ -12,17 +12,12 @@ import type { BrokerCore } from './broker.js';
 import { Framer, connectProtocol, encode, parseFrame, parsePublish, type ProtocolVersion } from './codec.js';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 import { dispatch } from './handlers/index.js';
+import type { ConnectionInfo } from './listeners/types.js';
 import { publishFrame, type OutgoingAliases } from './outgoing.js';
 import { RC, connackRefusal } from './reason-codes.js';
 import type { Message } from './routing/message.js';
 import type { Session } from './session/session.js';
 import { Writer } from './writer.js';
-
-export interface ConnectionInfo {
-  peerAddress: string;
-  certFingerprint?: string;
-  transport: 'tcp' | 'tls' | 'ws';
-}
 
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed';
 

@@ -31,7 +31,7 @@ export interface RunningBroker {
   gate: Gate;
   metrics: BrokerMetrics;
   /** Ports actually bound (a configured 0 becomes the ephemeral port). */
-  ports: { mqtt: number; tls?: number; ws?: number; metrics?: number };
+  ports: { mqtt: number; tls?: number; ws?: number; wss?: number; metrics?: number };
   /** DISCONNECTs the clients (5.0: "server shutting down"), then closes listeners and endpoints. */
   close(): Promise<void>;
 }
@@ -44,11 +44,17 @@ function readPem(path: string, variable: string): string {
   }
 }
 
+/** The server certificate and key, which the listener named by `portVariable` cannot start without. */
+function serverCertificate(config: BrokerConfig, portVariable: string) {
+  if (!config.tlsCert || !config.tlsKey) throw new BrokerConfigError(`${portVariable} is set: ARRA_TLS_CERT and ARRA_TLS_KEY are required`);
+  return { cert: readPem(config.tlsCert, 'ARRA_TLS_CERT'), key: readPem(config.tlsKey, 'ARRA_TLS_KEY') };
+}
+
 function tlsMaterial(config: BrokerConfig, deviceCaPem: string | undefined) {
-  if (!config.tlsCert || !config.tlsKey) throw new BrokerConfigError('ARRA_MQTT_TLS_PORT is set: ARRA_TLS_CERT and ARRA_TLS_KEY are required');
+  const certificate = serverCertificate(config, 'ARRA_MQTT_TLS_PORT');
   const ca = config.tlsCa ? readPem(config.tlsCa, 'ARRA_TLS_CA') : deviceCaPem;
   if (!ca) throw new BrokerConfigError('ARRA_MQTT_TLS_PORT is set: set ARRA_TLS_CA or give the verifier a device CA');
-  return { cert: readPem(config.tlsCert, 'ARRA_TLS_CERT'), key: readPem(config.tlsKey, 'ARRA_TLS_KEY'), ca };
+  return { ...certificate, ca };
 }
 
 async function openListeners(config: BrokerConfig, base: ListenOptions, deviceCaPem: string | undefined): Promise<Listener[]> {
@@ -61,6 +67,10 @@ async function openListeners(config: BrokerConfig, base: ListenOptions, deviceCa
     }
     if (config.wsPort !== null) {
       listeners.push(await listenWs({ ...base, port: config.wsPort, maxPayload: config.maxPacketSize + WS_FRAME_OVERHEAD }));
+    }
+    if (config.wssPort !== null) {
+      const tls = serverCertificate(config, 'ARRA_WSS_PORT');
+      listeners.push(await listenWs({ ...base, port: config.wssPort, maxPayload: config.maxPacketSize + WS_FRAME_OVERHEAD, tls }));
     }
     return listeners;
   } catch (err) {
@@ -99,6 +109,7 @@ export async function startBroker(config: BrokerConfig, authorizer: Authorizer, 
     mqtt: port('tcp')!,
     ...(port('tls') !== undefined ? { tls: port('tls') } : {}),
     ...(port('ws') !== undefined ? { ws: port('ws') } : {}),
+    ...(port('wss') !== undefined ? { wss: port('wss') } : {}),
     ...(metricsServer ? { metrics: metricsServer.port } : {}),
   };
   logger.info({ ports, bind: config.bind }, 'broker listening');

@@ -11,7 +11,7 @@
  */
 import { createInProcessAuthorizer } from '../broker/authorizers/in-process.js';
 import { BrokerConfigError, loadBrokerConfig } from '../broker/config.js';
-import { startBroker } from '../broker/start.js';
+import { startBroker, type RunningBroker } from '../broker/start.js';
 import { ConfigError, createLogger, loadConfig, startVerifier } from '../verifier/index.js';
 import { closeOnSignals } from './close-on-signals.js';
 import { packageVersion } from './package-version.js';
@@ -46,12 +46,13 @@ async function main(): Promise<void> {
   process.stderr.write(nextSteps(verifier.url, running.ports, config.dataDir));
 }
 
-function nextSteps(url: string, ports: { mqtt: number; tls?: number; ws?: number; metrics?: number }, dataDir: string): string {
+function nextSteps(url: string, ports: RunningBroker['ports'], dataDir: string): string {
   const lines = [
     '',
     `arra-mq is running: verifier ${url}, MQTT on port ${ports.mqtt}` +
       (ports.tls ? `, MQTT/TLS on ${ports.tls}` : '') +
-      (ports.ws ? `, MQTT/WebSocket on ${ports.ws} (/mqtt)` : ''),
+      (ports.ws ? `, MQTT/WebSocket on ${ports.ws} (/mqtt)` : '') +
+      (ports.wss ? `, MQTT/WebSocket over TLS on ${ports.wss} (/mqtt)` : ''),
     `Admin token: ${dataDir}/admin-token (or ARRA_ADMIN_TOKEN). Next:`,
     `  npx arra-mq device add dev-1 --password`,
     `  npx arra-mq acl add --device dev-1 --action all --topic 'devices/\${device}/#' --allow`,

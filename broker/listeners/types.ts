@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Gate, RefusalReason } from './gate.js';
 
-export type Transport = 'tcp' | 'tls' | 'ws';
+export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
 
 export interface ConnectionInfo {
   peerAddress: string;

@@ -1,10 +1,14 @@
 /**
  * MQTT over WebSocket: path `/mqtt`, subprotocol `mqtt` (or the MQTT 3.1 name `mqttv3.1`), binary
- * frames carried as a byte stream through `createWebSocketStream`.
+ * frames carried as a byte stream through `createWebSocketStream`. With a server certificate it is
+ * WebSocket over TLS (`wss://`), which a browser on an https page needs. It asks no client
+ * certificate (browsers authenticate with a password or token; devices with certificates use the
+ * TLS listener), like Mosquitto's websockets listener with `require_certificate false`.
  *
  * @module broker/listeners/ws
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { bind, createAdmission } from './admission.js';
@@ -16,7 +20,14 @@ const SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
 export interface WsListenOptions extends ListenOptions {
   /** Largest WebSocket message accepted, in bytes (the MQTT max packet size plus its fixed header). */
   maxPayload: number;
+  /** The server certificate and key (PEM): given, the listener speaks `wss://`. */
+  tls?: { cert: string | Buffer; key: string | Buffer; handshakeTimeoutMs?: number };
 }
+
+const upgradeRequired: RequestListener = (_req, res) => {
+  res.writeHead(426, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: 'upgrade_required', message: `connect with WebSocket to ${WS_PATH}` }));
+};
 
 function pickSubprotocol(request: IncomingMessage): string | undefined {
   const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
@@ -44,17 +55,18 @@ function toMqttStream(ws: WebSocket): Duplex {
 }
 
 export async function listenWs(options: WsListenOptions): Promise<Listener> {
-  const admission = createAdmission(options, 'ws');
+  const transport = options.tls ? 'wss' : 'ws';
+  const admission = createAdmission(options, transport);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayload,
     // [MQTT-6.0.0-4] the chosen subprotocol is echoed back.
     handleProtocols: (protocols) => SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
-  const server = createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: 'upgrade_required', message: `connect with WebSocket to ${WS_PATH}` }));
-  });
+  const server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout: options.tls.handshakeTimeoutMs ?? 10_000 }, upgradeRequired)
+    : createServer(upgradeRequired);
+  // On the raw socket, before any TLS handshake: a connect flood must not cost RSA work.
   server.on('connection', (socket) => {
     if (admission.admit(socket)) socket.setNoDelay(true);
   });
@@ -69,13 +81,13 @@ export async function listenWs(options: WsListenOptions): Promise<Listener> {
       ws.on('error', (err) => options.logger.debug({ err }, 'websocket error'));
       options.handler.handle(toMqttStream(ws), {
         peerAddress: request.socket.remoteAddress ?? 'unknown',
-        transport: 'ws',
+        transport,
       });
     });
   });
   const port = await bind(server, options.host, options.port);
   return {
-    transport: 'ws',
+    transport,
     port,
     async close() {
       for (const ws of wss.clients) ws.terminate();

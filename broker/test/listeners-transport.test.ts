@@ -1,5 +1,5 @@
 /**
- * The three listeners carry MQTT from real clients (mqtt.js over mqtt://, mqtts://, ws://, and
+ * The listeners carry MQTT from real clients (mqtt.js over mqtt://, mqtts://, ws://, wss://, and
  * Debian's mosquitto_pub) to the broker, each with the right transport info; the TLS listener
  * passes on the fingerprint of a verified client certificate and nothing else.
  */
@@ -87,6 +87,26 @@ test('the WebSocket listener carries MQTT on /mqtt with the mqtt subprotocol', a
   await client.publishAsync('echo', 'over ws');
   assert.equal(await got, 'over ws');
   assert.deepEqual(handler.seen, [{ peerAddress: '127.0.0.1', transport: 'ws' }]);
+});
+
+test('with a server certificate the WebSocket listener speaks wss:// and answers plain HTTPS with 426', async (t) => {
+  const handler = recordingHandler(t);
+  const listener = closing(t, await listenWs({ ...base(handler), maxPayload: 1024, tls: { cert: pki.server.certPem, key: pki.server.keyPem } }));
+  assert.equal(listener.transport, 'wss');
+  const client = await connect(t, `wss://127.0.0.1:${listener.port}/mqtt`, { ca: pki.ca.certPem });
+  const got = new Promise<string>((resolve) => client.once('message', (_topic, payload) => resolve(payload.toString())));
+  await client.subscribeAsync('echo');
+  await client.publishAsync('echo', 'over wss');
+  assert.equal(await got, 'over wss');
+  assert.deepEqual(handler.seen, [{ peerAddress: '127.0.0.1', transport: 'wss' }]);
+  const { request } = await import('node:https');
+  const status = await new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port: listener.port, path: '/mqtt', ca: pki.ca.certPem }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject).end();
+  });
+  assert.equal(status, 426);
 });
 
 test('the WebSocket listener refuses other paths and clients that do not offer the mqtt subprotocol', async (t) => {
