@@ -43,7 +43,9 @@ export function parseLine<O extends OptionsSpec>(options: O, args: string[], usa
     });
     return { values: values as Values<O>, positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), usage);
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const dashed = args.find((arg) => /^-[^-]./.test(arg));
+    throw new UsageError(dashed ? `${message}; if "${dashed}" is a value, put it after "--": -- ${dashed}` : message, usage);
   }
 }
 

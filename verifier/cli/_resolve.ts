@@ -26,7 +26,10 @@ function scan(argv: string[]) {
     tokens: true,
   });
   const words = tokens.filter((token) => token.kind === 'positional');
-  return { help: values.help === true, version: values.version === true, words };
+  // `-h` inside a group such as `-hX3f` is not a request for help: that word is a mistake or a value
+  // starting with '-' (a key id can), which the command's strict parse reports.
+  const help = tokens.some((token) => token.kind === 'option' && token.name === 'help' && ['-h', '--help'].includes(argv[token.index]!));
+  return { help, version: values.version === true, words };
 }
 
 export async function resolve(argv: string[]): Promise<Resolution> {

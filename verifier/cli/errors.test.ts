@@ -31,6 +31,14 @@ test('unknown options, verbs and missing arguments exit 2 with the usage on stde
   assert.match(unknownVerb.stderr, /Verbs:\n\s+add/);
 });
 
+test('a key id that starts with "-" is not read as -h: the usage error says to put it after "--"', async () => {
+  // A JWK thumbprint is base64url, so one key id in 64 starts with '-' ("-hX3f…" once printed help and exited 0).
+  const grouped = await runCli(undefined, ['keys', 'retire', '-hX3f']);
+  assert.equal(grouped.code, EXIT.USAGE);
+  assert.equal(grouped.stdout, '');
+  assert.match(grouped.stderr, /Unknown option '-X'; if "-hX3f" is a value, put it after "--": -- -hX3f/);
+});
+
 test('--help on every level prints help on stdout and exits 0; --version prints the version', async () => {
   const root = await runCli(undefined, ['--help']);
   assert.equal(root.code, EXIT.OK);

@@ -72,7 +72,8 @@ test('keys rotate adds an active key, keys retire retires the old one, keys list
   assert.equal(rotated.json.key.alg, 'ES256');
   assert.equal(rotated.json.key.status, 'active');
 
-  const retired = await runJson(verifier, ['keys', 'retire', old.kid]);
+  // After "--": the key id is base64url and may start with '-'.
+  const retired = await runJson(verifier, ['keys', 'retire', '--', old.kid]);
   assert.equal(retired.code, EXIT.OK, retired.stderr);
   assert.equal(retired.json.key.status, 'retired');
   const table = await runCli(verifier, ['keys', 'list']);

@@ -12,6 +12,7 @@ import { keyColumns } from './_render.js';
 export default defineCommand({
   usage: 'keys retire KID',
   summary: 'Stop accepting tokens signed by a key.',
+  details: "A key id is base64url and may start with '-': put it after '--', e.g. arra-mq keys retire -- -hX3fQ…",
   options: {},
   positionals: ['KID'],
   async run(ctx) {

@@ -85,9 +85,12 @@ export function runCli(verifier: TestVerifier | undefined, args: string[], optio
   });
 }
 
-/** `runCli` with `--json`, parsing stdout (which must be exactly one JSON document). */
+/**
+ * `runCli` with `--json` (first, so `args` may end with `-- VALUE`), parsing stdout (which must be
+ * exactly one JSON document).
+ */
 export async function runJson<T = any>(verifier: TestVerifier | undefined, args: string[], options: RunOptions = {}) {
-  const result = await runCli(verifier, [...args, '--json'], options);
+  const result = await runCli(verifier, ['--json', ...args], options);
   let json: T;
   try {
     json = JSON.parse(result.stdout) as T;
