@@ -44,7 +44,9 @@ export function parseLine<O extends OptionsSpec>(options: O, args: string[], usa
     return { values: values as Values<O>, positionals };
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    const dashed = args.find((arg) => /^-[^-]./.test(arg));
+    // A short-option group that holds the unknown letter may be a value that starts with '-'.
+    const unknown = /Unknown option '-([^-])'/.exec(message)?.[1];
+    const dashed = unknown === undefined ? undefined : args.find((arg) => /^-[^-]./.test(arg) && arg.includes(unknown));
     throw new UsageError(dashed ? `${message}; if "${dashed}" is a value, put it after "--": -- ${dashed}` : message, usage);
   }
 }
