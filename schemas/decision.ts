@@ -54,6 +54,11 @@ export const AuthenticateAllow = z
     allow: z.literal(true),
     /** null for an anonymous client (when the operator allows them). */
     deviceId: DeviceId.nullable(),
+    /**
+     * Which registration of `deviceId` this is (null for anonymous): a device removed and created
+     * again under the same id has a new one, so it inherits nothing kept for the old one (a session).
+     */
+    incarnation: z.string().min(1).max(64).nullable(),
     superuser: z.boolean(),
     groups: z.array(z.string()),
     credential: z.object({ kind: CredentialKind, id: z.string().optional() }).strict(),

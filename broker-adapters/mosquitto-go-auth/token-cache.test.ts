@@ -28,6 +28,7 @@ function countingDecider(decide: (request: AuthenticateRequest) => AuthenticateD
 const allowUntil = (expiresAt: number | null): AuthenticateDecision => ({
   allow: true,
   deviceId: 'bob',
+  incarnation: 'bob-1',
   superuser: false,
   groups: [],
   credential: { kind: 'jwt' },

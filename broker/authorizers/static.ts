@@ -29,6 +29,7 @@ export function allow(acl: CompiledAcl = ALLOW_ALL_ACL, overrides: Partial<Authe
   return {
     allow: true,
     deviceId: null,
+    incarnation: null,
     superuser: false,
     groups: [],
     credential: { kind: 'anonymous' },

@@ -17,7 +17,7 @@ import { RC, connackRefusal } from '../reason-codes.js';
 import { authenticate, isStale } from '../session/authenticate.js';
 import { endSession, wakeSession } from '../session/lifecycle.js';
 import { resume } from '../session/outbox.js';
-import { Session } from '../session/session.js';
+import { Session, identityOf } from '../session/session.js';
 import { forwardedProperties } from '../routing/message.js';
 
 interface ConnectContext {
@@ -38,6 +38,7 @@ const connectSteps: Step[] = [
   storeWill,
   authorize,
   setKeepAlive,
+  checkSessionOwner,
   takeOver,
   openSession,
   applyClientLimits,
@@ -175,6 +176,22 @@ function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
   connection.keepAliveMs = keepAlive * 1000;
 }
 
+/**
+ * A session, live or stored, belongs to the identity that created it, not to its client id: another
+ * identity (another device, a re-created device of the same id, anonymous) choosing that client id
+ * neither resumes it, nor discards it with Clean Start, nor disconnects its owner. It is refused.
+ */
+function checkSessionOwner({ connection, clientId, auth }: ConnectContext): void {
+  const existing = connection.core.sessions.get(clientId);
+  const identity = identityOf(auth!);
+  if (existing === undefined || existing.owner === identity) return;
+  connection.core.logger.warn(
+    { clientId, identity, sessionIdentity: existing.owner, peer: connection.info.peerAddress, reason: 'session_of_another_identity' },
+    'client id belongs to a session of another identity',
+  );
+  throw new ConnectRefusedError({ kind: 'deny', reason: 'clientid_mismatch' }, 'client id in use by another identity');
+}
+
 /** A second connection with the same client id replaces the first [MQTT-3.1.4-3] (5.0: DISCONNECT 0x8E). */
 function takeOver({ connection, clientId }: ConnectContext): void {
   const existing = connection.core.sessions.get(clientId);
@@ -195,7 +212,7 @@ function openSession(ctx: ConnectContext): void {
   }
   ctx.sessionPresent = session !== undefined; // [MQTT-3.2.2-1] [MQTT-3.2.2-2]
   if (session === undefined) {
-    session = new Session(clientId);
+    session = new Session(clientId, identityOf(ctx.auth!));
     core.sessions.set(clientId, session);
   } else {
     wakeSession(core, session);

@@ -5,7 +5,7 @@
  *
  * @module broker/session/session
  */
-import type { CompiledAcl } from '../../schemas/index.js';
+import type { AuthenticateAllow, CompiledAcl } from '../../schemas/index.js';
 import type { Connection } from '../connection.js';
 import type { Message } from '../routing/message.js';
 import type { Subscription } from '../routing/topic-tree.js';
@@ -58,7 +58,11 @@ export class Session {
   throttledSince = 0;
   private nextPacketId = 1;
 
-  constructor(readonly clientId: string) {}
+  /** @param owner the identity that created the session (`identityOf`); only it may resume it. */
+  constructor(
+    readonly clientId: string,
+    readonly owner: string,
+  ) {}
 
   /** A packet id not in use by another in-flight message [MQTT-2.2.1-3], or 0 when all are taken. */
   allocatePacketId(): number {
@@ -69,4 +73,13 @@ export class Session {
     this.nextPacketId = (id % 65535) + 1;
     return id;
   }
+}
+
+/**
+ * Who a CONNECT authenticated as, as a session owner: one registration of a device (its id and
+ * incarnation, so a device removed and created again is someone else), or the anonymous identity.
+ * Anonymous clients cannot be told apart, so they share one.
+ */
+export function identityOf(auth: AuthenticateAllow): string {
+  return auth.deviceId === null ? 'anonymous' : `device:${auth.deviceId}#${auth.incarnation ?? ''}`;
 }

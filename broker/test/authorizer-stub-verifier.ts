@@ -20,6 +20,7 @@ export type AuthenticateBehaviour =
 export const allowAll = (request: AuthenticateRequest): AuthenticateDecision => ({
   allow: true,
   deviceId: request.clientId,
+  incarnation: 'stub-1',
   superuser: false,
   groups: [],
   credential: { kind: 'password' },

@@ -4,7 +4,7 @@ import { TopicTree, type Matched, type Subscription } from '../routing/topic-tre
 import { Session } from '../session/session.js';
 
 function sub(clientId: string, filter: string, group?: string): Subscription {
-  return { session: new Session(clientId), filter, group, qos: 0, nl: false, rap: false, rh: 0 };
+  return { session: new Session(clientId, 'anonymous'), filter, group, qos: 0, nl: false, rap: false, rh: 0 };
 }
 
 function matches(tree: TopicTree, topic: string): string[] {
@@ -32,7 +32,7 @@ test('wildcards at the first level do not match $ topics [MQTT-4.7.2-1]', () => 
 
 test('adding the same filter twice replaces it, and removing prunes empty nodes', () => {
   const tree = new TopicTree();
-  const s = new Session('c');
+  const s = new Session('c', 'anonymous');
   assert.equal(tree.add({ session: s, filter: 'a/b', qos: 0, nl: false, rap: false, rh: 0 }), true);
   assert.equal(tree.add({ session: s, filter: 'a/b', qos: 1, nl: false, rap: false, rh: 0 }), false);
   assert.equal(tree.size, 1);

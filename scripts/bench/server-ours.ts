@@ -24,6 +24,7 @@ async function authenticate(request: AuthenticateRequest): Promise<AuthenticateD
   return {
     allow: true,
     deviceId: null,
+    incarnation: null,
     superuser: false,
     groups: [],
     credential: { kind: 'password' },

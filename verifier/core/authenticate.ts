@@ -141,6 +141,7 @@ function allowDecision(ctx: AuthenticateContext): AuthenticateDecision {
   return {
     allow: true,
     deviceId: device?.id ?? null,
+    incarnation: device?.incarnation ?? null,
     superuser: device?.superuser ?? false,
     groups: device ? [...device.groups] : [],
     credential: identified ? { ...identified.credential } : { kind: 'anonymous' },

@@ -21,6 +21,11 @@ export interface DeviceRecord {
   /** The MQTT client id must equal the device id (default true). */
   requireClientIdMatch: boolean;
   attributes: Record<string, unknown>;
+  /**
+   * Distinguishes this registration of the id from an earlier one that was removed: what a broker
+   * keeps for a device (its session) belongs to one incarnation.
+   */
+  incarnation: string;
 }
 
 interface CredentialBase {

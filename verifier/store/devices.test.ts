@@ -102,3 +102,17 @@ test('listing pages through devices by id with a cursor, a prefix and a group fi
   assert.equal(store.listDevices({ limit: '25' as never }).nextCursor, 'dev-24', 'limit arrives as a query string');
   assert.throws(() => store.listDevices({ limit: 0 }), { code: 'validation' });
 });
+
+test('a device keeps its incarnation when changed, and one removed and created again gets a new one', async (t) => {
+  const store = await openTestStore(t);
+  store.createDevice({ id: 'dev-1' });
+  await store.importDevices({ devices: [{ id: 'dev-2' }] });
+  const first = store.getDevice('dev-1')!.incarnation;
+  assert.match(first, /^[0-9a-f]{32}$/);
+  assert.match(store.getDevice('dev-2')!.incarnation, /^[0-9a-f]{32}$/);
+  store.patchDevice('dev-1', { enabled: false });
+  assert.equal(store.getDevice('dev-1')!.incarnation, first);
+  store.deleteDevice('dev-1');
+  store.createDevice({ id: 'dev-1' });
+  assert.notEqual(store.getDevice('dev-1')!.incarnation, first);
+});

@@ -36,8 +36,8 @@ export function createDeviceOps(ctx: StoreContext): DeviceOps {
   const membership = createMembership(ctx);
   const select = db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
   const insert = db.prepare(`INSERT INTO devices
-    (id, superuser, require_client_id_match, enabled, disabled_reason, attributes, created_at, updated_at)
-    VALUES (@id, @superuser, @requireClientIdMatch, @enabled, @disabledReason, @attributes, @now, @now)`);
+    (id, superuser, require_client_id_match, enabled, disabled_reason, attributes, created_at, updated_at, incarnation)
+    VALUES (@id, @superuser, @requireClientIdMatch, @enabled, @disabledReason, @attributes, @now, @now, lower(hex(randomblob(16))))`);
   const update = db.prepare(`UPDATE devices SET superuser = @superuser,
     require_client_id_match = @requireClientIdMatch, enabled = @enabled, disabled_reason = @disabledReason,
     attributes = @attributes, updated_at = @now WHERE id = @id`);

@@ -23,8 +23,8 @@ export function createImportOps(ctx: StoreContext): ImportOps {
   const { db, writer, now, lookups } = ctx;
   const membership = createMembership(ctx);
   const fingerprintTaken = db.prepare('SELECT 1 FROM credentials WHERE fingerprint = ?').pluck();
-  const insertDevice = db.prepare(`INSERT INTO devices (id, superuser, attributes, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?)`);
+  const insertDevice = db.prepare(`INSERT INTO devices (id, superuser, attributes, created_at, updated_at, incarnation)
+    VALUES (?, ?, ?, ?, ?, lower(hex(randomblob(16))))`);
   const insertPassword = db.prepare(`INSERT INTO credentials (id, device_id, kind, password_hash, created_at)
     VALUES (?, ?, 'password', ?, ?)`);
   const insertCertificate = db.prepare(`INSERT INTO credentials (id, device_id, kind, fingerprint, created_at)

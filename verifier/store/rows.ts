@@ -24,6 +24,7 @@ export interface DeviceRow {
   attributes: string;
   created_at: number;
   updated_at: number;
+  incarnation: string;
   /** JSON array from the membership subquery. */
   groups: string;
 }
@@ -91,6 +92,7 @@ export function toDeviceRecord(row: DeviceRow): DeviceRecord {
     superuser: row.superuser === 1,
     requireClientIdMatch: row.require_client_id_match === 1,
     attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+    incarnation: row.incarnation,
   };
 }
 

@@ -50,6 +50,7 @@ export class MemoryRegistry implements RegistryStore {
       superuser: false,
       requireClientIdMatch: true,
       attributes: {},
+      incarnation: `${id}-1`,
       ...fields,
     };
     this.devices.set(id, device);
