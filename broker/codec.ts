@@ -75,6 +75,23 @@ interface SharedParser {
   parser: ReturnType<typeof mqttPacket.parser>;
   packet: Packet | null;
   error: Error | null;
+  /** Bytes after the fixed header that mqtt-packet read for the last packet. */
+  consumed: number;
+  /** A one-byte property (Payload Format Indicator, Request Problem Information...) was neither 0 nor 1. */
+  badByteProperty: boolean;
+}
+
+/**
+ * The two mqtt-packet 9 internals we validate with. It never checks that a packet's fields fill its
+ * Remaining Length (a username without its flag is read as nothing and ignored), and it reads every
+ * one-byte property as `value !== 0` (0xED becomes `true`). `_pos` tells the first; wrapping
+ * `_parseByType` tells the second. Checked when a parser is built, so an upgrade that moves them
+ * fails loudly instead of silently dropping the checks.
+ */
+interface ParserInternals {
+  _pos: number;
+  _parseByte(): number | undefined;
+  _parseByType(type: string): unknown;
 }
 
 /**
@@ -89,9 +106,25 @@ const parsers = new Map<ParserKey, SharedParser>();
 function parserFor(key: ParserKey): SharedParser {
   let shared = parsers.get(key);
   if (shared === undefined) {
-    const state: SharedParser = { parser: mqttPacket.parser({ protocolVersion: key === 'connect' ? 4 : key }), packet: null, error: null };
-    state.parser.on('packet', (packet: Packet) => (state.packet = packet));
-    state.parser.on('error', (error: Error) => (state.error = error));
+    const parser = mqttPacket.parser({ protocolVersion: key === 'connect' ? 4 : key });
+    const state: SharedParser = { parser, packet: null, error: null, consumed: 0, badByteProperty: false };
+    const internals = parser as unknown as ParserInternals;
+    const parseByType = internals._parseByType;
+    if (typeof parseByType !== 'function' || typeof internals._parseByte !== 'function') {
+      throw new Error('mqtt-packet internals changed: codec.ts cannot validate packet lengths and byte properties');
+    }
+    // Every one-byte property is 0 or 1 (MQTT 5.0 §3.1.2.11, §3.3.2.3.2: "a value other than 0 or 1").
+    internals._parseByType = function (this: ParserInternals, type: string): unknown {
+      if (type !== 'byte') return parseByType.call(this, type);
+      const value = this._parseByte();
+      if (value !== undefined && value > 1) state.badByteProperty = true;
+      return value !== 0;
+    };
+    parser.on('packet', (packet: Packet) => {
+      state.packet = packet;
+      state.consumed = internals._pos; // read before mqtt-packet resets it for the next packet
+    });
+    parser.on('error', (error: Error) => (state.error = error));
     parsers.set(key, state);
     shared = state;
   }
@@ -116,8 +149,27 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
     throw new MalformedPacketError(error.message, { cause: error });
   }
   if (packet === null) throw new MalformedPacketError('incomplete packet');
+  checkFilled(packet, shared.consumed);
+  if (shared.badByteProperty) {
+    shared.badByteProperty = false;
+    throw new ProtocolError('a one-byte property is neither 0 nor 1');
+  }
+  if (packet.messageId === 0) throw new MalformedPacketError('packet identifier 0'); // [MQTT-2.2.1-3]
   rejectRepeatedProperties(packet);
   return packet;
+}
+
+/**
+ * The fields must fill the Remaining Length exactly: bytes left over mean a flag disagrees with the
+ * payload (a username or password without its flag [MQTT-3.1.2-18] [MQTT-3.1.2-20]), or a packet
+ * that has no payload carries one. Either is malformed [MQTT-3.1.4-1] [MQTT-4.8.0-1]. A PUBLISH's
+ * payload is the rest of the packet, so it can only be overrun, not left over.
+ */
+function checkFilled(packet: Packet, consumed: number): void {
+  const length = packet.length ?? 0;
+  if (packet.cmd === 'publish' ? consumed > length : consumed !== length) {
+    throw new MalformedPacketError(`${packet.cmd} fields take ${consumed} of ${length} bytes`);
+  }
 }
 
 /**
@@ -164,6 +216,7 @@ export function parsePublish(frame: Buffer, version: ProtocolVersion): ParsedPub
   // Decoding turns every invalid sequence into U+FFFD, so only a topic containing one needs the
   // byte-level check: the common case allocates no view of the topic bytes.
   if (topic.includes('\uFFFD') && !isUtf8(frame.subarray(pos + 2, topicEnd))) throw new MalformedPacketError('topic is not valid UTF-8');
+  if (topic.includes('\u0000')) throw new MalformedPacketError('topic contains U+0000'); // [MQTT-1.5.4-2]
   pos = topicEnd;
   let messageId: number | undefined;
   if (qos > 0) {

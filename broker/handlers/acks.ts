@@ -2,18 +2,25 @@
  * The acknowledgement packets: PUBACK/PUBREC/PUBCOMP close our QoS 1/2 deliveries (freeing an
  * in-flight slot, so the queue drains); PUBREL releases a QoS 2 message the client sent us.
  *
+ * An acknowledgement of the wrong type for the delivery it names (PUBREC or PUBCOMP for QoS 1,
+ * PUBACK for QoS 2, PUBCOMP before PUBREC) is a protocol error (§4.3.2, §4.3.3; 5.0 §4.13): closed,
+ * 5.0 with DISCONNECT 0x82. An id we do not know is harmless: nothing to free.
+ *
  * @module broker/handlers/acks
  */
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import type { Connection } from '../connection.js';
+import { ProtocolError } from '../errors.js';
 import { RC } from '../reason-codes.js';
 import { drain } from '../session/outbox.js';
+import type { Outgoing } from '../session/session.js';
 
-/** QoS 1 delivery complete: forget the message. */
+/** QoS 1 delivery complete [MQTT-4.3.2-5]: forget the message. */
 export function handlePuback(connection: Connection, packet: IPubackPacket): void {
   const session = connection.session!;
   const entry = session.outgoing?.get(packet.messageId!);
-  if (entry === undefined || entry.qos !== 1) return; // an unknown id is harmless: nothing to free
+  if (entry === undefined) return;
+  if (entry.qos !== 1) throw wrongAck('PUBACK', entry);
   session.outgoing!.delete(packet.messageId!);
   drain(connection.core, session);
 }
@@ -23,16 +30,17 @@ export function handlePubrec(connection: Connection, packet: IPubrecPacket): voi
   const session = connection.session!;
   const id = packet.messageId!;
   const entry = session.outgoing?.get(id);
-  if (entry === undefined || entry.qos !== 2) {
+  if (entry === undefined) {
     connection.send({ cmd: 'pubrel', messageId: id, reasonCode: RC.packetIdentifierNotFound });
     return;
   }
+  if (entry.qos !== 2) throw wrongAck('PUBREC', entry);
   if ((packet.reasonCode ?? 0) >= 0x80) {
     session.outgoing!.delete(id); // the receiver refused it: the id is free again
     drain(connection.core, session);
     return;
   }
-  entry.state = 'pubrel';
+  entry.state = 'pubrel'; // a repeated PUBREC is answered with PUBREL again
   connection.send({ cmd: 'pubrel', messageId: id });
 }
 
@@ -40,7 +48,8 @@ export function handlePubrec(connection: Connection, packet: IPubrecPacket): voi
 export function handlePubcomp(connection: Connection, packet: IPubcompPacket): void {
   const session = connection.session!;
   const entry = session.outgoing?.get(packet.messageId!);
-  if (entry === undefined || entry.state !== 'pubrel') return;
+  if (entry === undefined) return;
+  if (entry.state !== 'pubrel') throw wrongAck('PUBCOMP', entry);
   session.outgoing!.delete(packet.messageId!);
   drain(connection.core, session);
 }
@@ -51,4 +60,9 @@ export function handlePubrel(connection: Connection, packet: IPubrelPacket): voi
   const id = packet.messageId!;
   const known = session.incomingQos2?.delete(id) ?? false;
   connection.send({ cmd: 'pubcomp', messageId: id, reasonCode: known ? RC.success : RC.packetIdentifierNotFound });
+}
+
+function wrongAck(type: string, entry: Outgoing): ProtocolError {
+  const awaiting = entry.qos === 1 ? 'PUBACK' : entry.state === 'publish' ? 'PUBREC' : 'PUBCOMP';
+  return new ProtocolError(`${type} for a QoS ${entry.qos} delivery awaiting ${awaiting}`);
 }

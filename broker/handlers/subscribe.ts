@@ -19,6 +19,8 @@ import { deliver } from '../session/outbox.js';
 const MAX_SUBSCRIPTION_ID = 268_435_455;
 
 export function handleSubscribe(connection: Connection, packet: ISubscribePacket): void {
+  // At least one filter [MQTT-3.8.3-3] (5.0: "a SUBSCRIBE packet with no Payload is a Protocol Error").
+  if (packet.subscriptions.length === 0) throw new ProtocolError('SUBSCRIBE without a topic filter');
   const subId = subscriptionId(packet);
   const granted: number[] = [];
   const fresh: Array<{ sub: Subscription; isNew: boolean }> = [];

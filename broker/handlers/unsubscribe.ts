@@ -7,10 +7,12 @@
 import type { IUnsubscribePacket } from 'mqtt-packet';
 import { hasInvalidUtf8 } from '../codec.js';
 import type { Connection } from '../connection.js';
-import { MalformedPacketError } from '../errors.js';
+import { MalformedPacketError, ProtocolError } from '../errors.js';
 import { RC } from '../reason-codes.js';
 
 export function handleUnsubscribe(connection: Connection, packet: IUnsubscribePacket): void {
+  // At least one filter [MQTT-3.10.3-2] (5.0: "an UNSUBSCRIBE packet with no Payload is a Protocol Error").
+  if (packet.unsubscriptions.length === 0) throw new ProtocolError('UNSUBSCRIBE without a topic filter');
   const session = connection.session!;
   const granted: number[] = [];
   for (const raw of packet.unsubscriptions) {

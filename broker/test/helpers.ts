@@ -78,6 +78,8 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export interface RawClient {
   socket: net.Socket;
   packets: Packet[];
+  /** The bytes received since the last call, as they came off the wire. */
+  takeBytes(): Buffer;
   send(data: Buffer | Packet, version?: 4 | 5): void;
   next(ms?: number): Promise<Packet>;
   closed: Promise<void>;
@@ -95,12 +97,17 @@ export async function rawClient(t: TestContext, h: Harness, version: 4 | 5 = 4):
     if (waiter) waiter(p);
     else packets.push(p);
   });
-  socket.on('data', (chunk) => parser.parse(chunk));
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk) => {
+    chunks.push(chunk);
+    parser.parse(chunk);
+  });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return {
     socket,
     packets,
     closed,
+    takeBytes: () => Buffer.concat(chunks.splice(0)),
     send(data, v = version) {
       socket.write(Buffer.isBuffer(data) ? data : mqttPacket.generate(data, { protocolVersion: v }));
     },
@@ -146,3 +153,9 @@ export function run(command: string, args: string[], timeoutMs = 5000): Promise<
     execFile(command, args, { timeout: timeoutMs }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
   );
 }
+
+/** Bytes written as the spec's tables show them: `hex('82 06 00 01')`. */
+export function hex(text: string): Buffer {
+  return Buffer.from(text.replace(/\s+/g, ''), 'hex');
+}
+
