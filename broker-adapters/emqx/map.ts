@@ -1,6 +1,6 @@
 /**
  * EMQX 5 HTTP authentication / authorization requests to decision-core requests, and the core's
- * answers to EMQX's response bodies (pure). The wire contract is `/work/shared/contracts/emqx.md`.
+ * answers to EMQX's response bodies (pure). The wire contract is `broker-adapters/test/captures/emqx.md`.
  * EMQX builds our request body from a template, so a placeholder it cannot fill (no username, no
  * client certificate) arrives as an empty string: empty means absent here.
  *

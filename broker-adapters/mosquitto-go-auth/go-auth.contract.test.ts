@@ -1,6 +1,6 @@
 /**
  * Replays every request mosquitto-go-auth (in mosquitto 2.0.11) sent in the captures
- * (`/work/shared/contracts/mosquitto-go-auth-captures.txt`) over a raw socket against a real verifier,
+ * (`broker-adapters/test/captures/mosquitto-go-auth-captures.txt`) over a raw socket against a real verifier,
  * in each run's params mode, method and response mode, and checks the status and, where go-auth reads
  * it, the body. Changed bytes: the path (the run's response mode goes into our URI, as operators
  * configure it) and `<JWT>`, which the capture redacted and which becomes a token the verifier issued.

@@ -1,6 +1,6 @@
 /**
  * mosquitto-go-auth HTTP / JWT-remote backend requests to decision-core requests (pure). The wire
- * contract is `/work/shared/contracts/mosquitto-go-auth.md`: JSON bodies (acc a number) or form bodies
+ * contract is `broker-adapters/test/captures/mosquitto-go-auth.md`: JSON bodies (acc a number) or form bodies
  * (everything a string); user `{clientid, password, username}`, superuser `{username}`, acl
  * `{acc, clientid, topic, username}`. The JWT backend sends the token as `Authorization: Bearer`,
  * user/superuser bodies `null` (or only `username` with `jwt_parse_token`) and no acl username.

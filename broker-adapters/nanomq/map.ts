@@ -1,6 +1,6 @@
 /**
  * NanoMQ `auth_http` requests to decision-core requests, and nothing else (pure). The wire contract
- * is `/work/shared/contracts/nanomq.md` (NanoMQ 0.25.5): every parameter is a string, a parameter
+ * is `broker-adapters/test/captures/nanomq.md` (NanoMQ 0.25.5): every parameter is a string, a parameter
  * NanoMQ cannot fill is omitted (never sent empty), `access` is "1" subscribe / "2" publish, and a
  * SUBSCRIBE's filters arrive in one `topic`, joined with `,`.
  *

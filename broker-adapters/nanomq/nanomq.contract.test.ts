@@ -1,5 +1,5 @@
 /**
- * Replays every request NanoMQ 0.25.5 sent in the captures (`/work/shared/contracts/nanomq-captures`),
+ * Replays every request NanoMQ 0.25.5 sent in the captures (`broker-adapters/test/captures/nanomq-captures`),
  * byte for byte over a raw socket, against a real verifier (SQLite store, decision core, adapters),
  * and checks the exact status NanoMQ acts on: 200 allows, anything else denies. The only bytes
  * changed are the path prefix of the request line (`/mqtt/` in the captures, `/nanomq/` here). The

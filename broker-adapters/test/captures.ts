@@ -1,5 +1,6 @@
 /**
- * Parsers for the captured broker requests in `/work/shared/contracts/`: NanoMQ's raw request dumps
+ * Parsers for the captured broker requests in `captures/` beside this file (the wire contracts'
+ * evidence, kept in the repository so the replays run on any clone): NanoMQ's raw request dumps
  * (`nanomq-captures/*.txt`, every byte as the broker sent it) and the go-auth request log
  * (`mosquitto-go-auth-captures.txt`, one request per line, reassembled here into HTTP/1.1 bytes), each
  * with the answer the capture's own test server gave, plus the verbatim CONNECT `nanomq.md` quotes.
@@ -10,15 +11,12 @@
  *
  * @module broker-adapters/test/captures
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `shared/contracts/` beside the checkout (as CI lays it out), or `ARRA_CONTRACTS_DIR`. */
-export const CONTRACTS_DIR =
-  process.env.ARRA_CONTRACTS_DIR ??
-  [fileURLToPath(new URL('../../../shared/contracts', import.meta.url)), '/work/shared/contracts'].find((dir) => existsSync(dir)) ??
-  fileURLToPath(new URL('../../../shared/contracts', import.meta.url));
+/** The captures and the contract documents that quote them, inside the repository. */
+export const CONTRACTS_DIR = fileURLToPath(new URL('captures', import.meta.url));
 
 export interface CapturedRequest {
   /** Capture file and scenario, for failure messages. */
