@@ -43,7 +43,18 @@ export const BrokerConfig = z
     dataDir: z.string().min(1).default('./data'),
     authorizerTimeoutMs: Positive.default(2000),
     authorizerConnections: Positive.default(16),
+    /** Authenticated connections (past CONNACK); sockets still handshaking count against the pending caps instead. */
     maxConnections: Positive.default(100_000),
+    /** Sockets not yet authenticated, over all addresses (the oldest is closed to make room). */
+    maxPendingConnections: Positive.default(1000),
+    /** Sockets not yet authenticated from one address; more are refused. */
+    maxPendingPerAddress: Positive.default(100),
+    /** From accept to CONNACK (TLS or WebSocket handshake and CONNECT together), ms. */
+    connectTimeoutMs: Positive.default(10_000),
+    /** Largest keep alive granted, seconds; a client asking 0 (never) or more gets this (Mosquitto's `max_keepalive`). */
+    maxKeepAlive: z.coerce.number().int().min(1).max(65535).default(65535),
+    /** Keep alive imposed on every 5.0 client (Server Keep Alive in CONNACK), seconds; null = the client's, bounded. */
+    serverKeepAlive: z.coerce.number().int().min(1).max(65535).nullable().default(null),
     /** New connections per second and address (token bucket, burst = the same number). */
     connectRate: Positive.default(50),
     /** New connections per second over all addresses. */
@@ -76,6 +87,11 @@ export const ENV_KEYS = {
   ARRA_AUTHORIZER_TIMEOUT_MS: 'authorizerTimeoutMs',
   ARRA_AUTHORIZER_CONNECTIONS: 'authorizerConnections',
   ARRA_MAX_CONNECTIONS: 'maxConnections',
+  ARRA_MAX_PENDING_CONNECTIONS: 'maxPendingConnections',
+  ARRA_MAX_PENDING_PER_ADDRESS: 'maxPendingPerAddress',
+  ARRA_CONNECT_TIMEOUT_MS: 'connectTimeoutMs',
+  ARRA_MAX_KEEPALIVE: 'maxKeepAlive',
+  ARRA_SERVER_KEEPALIVE: 'serverKeepAlive',
   ARRA_CONNECT_RATE: 'connectRate',
   ARRA_CONNECT_RATE_GLOBAL: 'connectRateGlobal',
   ARRA_MAX_PACKET_SIZE: 'maxPacketSize',
@@ -101,7 +117,12 @@ const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
   ARRA_DATA_DIR: 'Directory of the SQLite registry, signing keys, CA and generated secrets.',
   ARRA_AUTHORIZER_TIMEOUT_MS: 'How long the broker waits for a CONNECT decision before failing closed (0x88 / 0x03).',
   ARRA_AUTHORIZER_CONNECTIONS: 'Keep-alive HTTP connections from the broker to the verifier.',
-  ARRA_MAX_CONNECTIONS: 'Connections the broker holds at most; more are closed at once.',
+  ARRA_MAX_CONNECTIONS: 'Authenticated connections (past CONNACK) the broker holds at most; beyond it new sockets are closed at once and a CONNECT gets 0x89 server busy (3.1.1: 0x03).',
+  ARRA_MAX_PENDING_CONNECTIONS: 'Sockets not yet authenticated (TLS/WebSocket handshake or CONNECT under way), all addresses together; when full, the oldest is closed to make room. They never take the slots of `ARRA_MAX_CONNECTIONS`.',
+  ARRA_MAX_PENDING_PER_ADDRESS: 'Sockets not yet authenticated from one address; more are closed at once.',
+  ARRA_CONNECT_TIMEOUT_MS: 'A socket that has not completed its handshake and CONNECT within this time is closed, ms.',
+  ARRA_MAX_KEEPALIVE: "Largest keep alive granted, seconds (Mosquitto's `max_keepalive`): keep alive 0 or above it becomes this, told to 5.0 clients as Server Keep Alive, applied silently to 3.1.1 ones.",
+  ARRA_SERVER_KEEPALIVE: 'Keep alive imposed on every MQTT 5.0 client (Server Keep Alive), seconds (unset: the client\'s, bounded by `ARRA_MAX_KEEPALIVE`).',
   ARRA_CONNECT_RATE: 'New connections per second and address (token bucket).',
   ARRA_CONNECT_RATE_GLOBAL: 'New connections per second over all addresses.',
   ARRA_MAX_PACKET_SIZE: 'Largest MQTT packet accepted and sent, bytes.',

@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BrokerStats } from './broker.js';
 import { bind } from './listeners/admission.js';
-import type { ListenerEvents, RefusalReason, Transport } from './listeners/index.js';
+import type { Gate, ListenerEvents, RefusalReason, Transport } from './listeners/index.js';
 
 export interface BrokerMetrics extends Required<ListenerEvents> {
   registry: Registry;
@@ -57,13 +57,31 @@ function mirrorCounter(registry: Registry, broker: StatsSource, key: keyof Broke
  */
 const EVENT_LOOP_SAMPLE_MS = 1000;
 
-export function createBrokerMetrics(broker: StatsSource): BrokerMetrics {
+/** Pending sockets the gate closed (connect deadline, eviction of the oldest), read at scrape time. */
+function expelledCounter(registry: Registry, gate: Pick<Gate, 'expelled'>): void {
+  const last: Record<string, number> = {};
+  new Counter({
+    name: 'arra_broker_connections_expelled_total',
+    help: 'Sockets closed before they authenticated: no handshake and CONNECT within the connect timeout, or evicted as the oldest pending.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      for (const [reason, value] of Object.entries(gate.expelled)) {
+        if (value > (last[reason] ?? 0)) this.inc({ reason }, value - (last[reason] ?? 0));
+        last[reason] = value;
+      }
+    },
+  });
+}
+
+export function createBrokerMetrics(broker: StatsSource, gate?: Pick<Gate, 'expelled'>): BrokerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   for (const [key, name, help] of GAUGES) {
     new Gauge({ name, help, registers: [registry], collect() { this.set(broker.stats()[key]); } });
   }
   for (const [key, name, help] of COUNTERS) mirrorCounter(registry, broker, key, name, help);
+  if (gate !== undefined) expelledCounter(registry, gate);
   const accepted = new Counter({
     name: 'arra_broker_connections_accepted_total',
     help: 'Connections admitted by a listener.',

@@ -7,6 +7,7 @@
  * | CONNECT bad credentials   | CONNACK 0x04       | 0x86 |
  * | CONNECT other deny        | CONNACK 0x05       | 0x87 |
  * | authorizer unavailable    | CONNACK 0x03       | 0x88 |
+ * | connection cap reached    | CONNACK 0x03       | 0x89 |
  * | SUBSCRIBE filter denied   | SUBACK 0x80        | 0x87 |
  * | PUBLISH denied            | see publishDenied  | 0x87 |
  *
@@ -26,6 +27,7 @@ export const RC = {
   badUserNameOrPassword: 0x86,
   notAuthorized: 0x87,
   serverUnavailable: 0x88,
+  serverBusy: 0x89,
   badAuthenticationMethod: 0x8c,
   serverShuttingDown: 0x8b,
   keepAliveTimeout: 0x8d,
@@ -54,6 +56,7 @@ export const CONNACK_V3 = {
 export type ConnectRefusal =
   | { kind: 'deny'; reason: DenyReason }
   | { kind: 'unavailable' }
+  | { kind: 'busy' }
   | { kind: 'protocol_version' }
   | { kind: 'client_id' }
   | { kind: 'bad_auth_method' };
@@ -67,6 +70,8 @@ export function connackRefusal(refusal: ConnectRefusal, version: number): number
       return v5 ? RC.notAuthorized : CONNACK_V3.notAuthorized;
     case 'unavailable':
       return v5 ? RC.serverUnavailable : CONNACK_V3.serverUnavailable;
+    case 'busy':
+      return v5 ? RC.serverBusy : CONNACK_V3.serverUnavailable;
     case 'protocol_version':
       return v5 ? RC.unsupportedProtocolVersion : CONNACK_V3.unacceptableProtocolVersion;
     case 'client_id':

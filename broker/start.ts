@@ -85,10 +85,23 @@ export async function startBroker(config: BrokerConfig, authorizer: Authorizer, 
   const broker = createBroker({
     authorizer,
     logger,
-    limits: { maxPacketSize: config.maxPacketSize, authTimeoutMs: config.authorizerTimeoutMs + 500 },
+    limits: {
+      maxPacketSize: config.maxPacketSize,
+      authTimeoutMs: config.authorizerTimeoutMs + 500,
+      connectTimeoutMs: config.connectTimeoutMs,
+      maxKeepAlive: config.maxKeepAlive,
+    },
+    ...(config.serverKeepAlive !== null ? { serverKeepAlive: config.serverKeepAlive } : {}),
   });
-  const gate = createGate(config);
-  const metrics = createBrokerMetrics(broker);
+  const gate = createGate({
+    maxConnections: config.maxConnections,
+    connectRate: config.connectRate,
+    connectRateGlobal: config.connectRateGlobal,
+    maxPending: config.maxPendingConnections,
+    maxPendingPerAddress: config.maxPendingPerAddress,
+    connectTimeoutMs: config.connectTimeoutMs,
+  });
+  const metrics = createBrokerMetrics(broker, gate);
   const base: ListenOptions = { host: config.bind, port: 0, handler: broker, gate, logger, events: metrics };
   let listeners: Listener[];
   try {

@@ -37,6 +37,7 @@ const connectSteps: Step[] = [
   checkClientId,
   storeWill,
   authorize,
+  takeSlot,
   setKeepAlive,
   checkSessionOwner,
   takeOver,
@@ -164,13 +165,28 @@ async function authorize(ctx: ConnectContext): Promise<void> {
   connection.credentialExpiresAt = outcome.expiresAt === null ? 0 : outcome.expiresAt * 1000;
 }
 
-/** Keep alive: ours when configured (5.0 is told [MQTT-3.2.2-21]), else the client's within bounds. */
+/**
+ * The listener's pending slot becomes an authenticated one (see `listeners/gate.ts`); with the
+ * authenticated clients at their cap the CONNECT is refused (5.0 0x89 server busy, 3.1.1 0x03).
+ */
+function takeSlot({ connection }: ConnectContext): void {
+  const ticket = connection.info.admission;
+  if (ticket !== undefined && !ticket.promote()) throw new ConnectRefusedError({ kind: 'busy' }, 'connection limit reached');
+}
+
+/**
+ * Keep alive, as Mosquitto's `max_keepalive`: 0 ("never time me out") and values above
+ * `maxKeepAlive` become `maxKeepAlive`, so a silent client cannot hold its connection for good
+ * (`maxKeepAlive` 0 lifts the bound). 5.0 clients are told with Server Keep Alive [MQTT-3.2.2-21],
+ * and `serverKeepAlive`, when set, is imposed on them; 3.1.1 has no way to tell a client, so the
+ * bound applies silently (Mosquitto leaves such 3.1.1 clients alone; 2.0.0 refused them with 0x02).
+ */
 function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
   const { minKeepAlive, maxKeepAlive } = connection.core.limits;
   const requested = packet.keepalive ?? 0;
-  let keepAlive = requested;
+  let keepAlive = maxKeepAlive === 0 ? requested : Math.min(Math.max(requested === 0 ? maxKeepAlive : requested, minKeepAlive), maxKeepAlive);
   if (connection.version === 5) {
-    keepAlive = connection.core.serverKeepAlive ?? Math.min(Math.max(requested, minKeepAlive), maxKeepAlive);
+    keepAlive = connection.core.serverKeepAlive ?? keepAlive;
     if (keepAlive !== requested) connack.serverKeepAlive = keepAlive;
   }
   connection.keepAliveMs = keepAlive * 1000;

@@ -1,15 +1,24 @@
 /**
  * The accept step every listener runs on a raw socket, before any TLS or WebSocket handshake work:
- * ask the gate, destroy refused sockets at once, track admitted ones so `close()` can end them.
+ * ask the gate, destroy refused sockets at once, track admitted ones so `close()` can end them. The
+ * gate's ticket goes with the connection to the broker (`ConnectionInfo.admission`), which promotes
+ * it when the CONNECT is accepted; until then the gate's pending caps and deadline apply.
  *
  * @module broker/listeners/admission
  */
 import type { Server, Socket } from 'node:net';
+import type { Ticket } from './gate.js';
 import type { ListenOptions, Transport } from './types.js';
 
 export interface Admission {
-  /** Runs the gate on a new raw socket; returns false (socket already destroyed) when refused. */
-  admit(socket: Socket): boolean;
+  /** Runs the gate on a new raw socket; returns null (socket already destroyed) when refused. */
+  admit(socket: Socket): Ticket | null;
+  /**
+   * The ticket of an admitted socket, or of the raw socket a TLS socket wraps (the server's
+   * `connection` event gave the raw one, `secureConnection` the TLS one), found by peer address and
+   * port; the latter is taken once.
+   */
+  ticketFor(socket: Socket): Ticket | undefined;
   /** Also ends this socket on close (a TLS socket wraps an admitted raw socket). */
   track(socket: Socket): void;
   /** Stops the server accepting, destroys every admitted socket still open, waits for the close. */
@@ -20,8 +29,15 @@ export interface Admission {
  * The per-socket handlers are shared functions (`this` is the socket), not closures: an idle
  * connection should cost the broker as few bytes as possible.
  */
-export function createAdmission(options: ListenOptions, transport: Transport): Admission {
+const TICKET = Symbol('arra.ticket');
+type Admitted = Socket & { [TICKET]?: Ticket };
+
+const peerKey = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
+
+export function createAdmission(options: ListenOptions, transport: Transport, wrapsSockets = false): Admission {
   const sockets = new Set<Socket>();
+  /** Raw sockets still in their TLS handshake, by peer (only for listeners that wrap them). */
+  const handshaking = new Map<string, Ticket>();
   const { gate, logger } = options;
 
   // A socket reset mid-handshake is routine on the internet; it must never reach `uncaughtException`.
@@ -31,9 +47,10 @@ export function createAdmission(options: ListenOptions, transport: Transport): A
   function forget(this: Socket) {
     sockets.delete(this);
   }
-  function forgetAndRelease(this: Socket) {
+  function forgetAndRelease(this: Admitted) {
     sockets.delete(this);
-    gate.release();
+    this[TICKET]?.release();
+    if (wrapsSockets) handshaking.delete(peerKey(this));
   }
 
   return {
@@ -44,17 +61,27 @@ export function createAdmission(options: ListenOptions, transport: Transport): A
     admit(socket) {
       socket.on('error', onError);
       const peer = socket.remoteAddress ?? 'unknown';
-      const refusal = gate.admit(peer);
-      if (refusal) {
+      const ticket = gate.admit(peer, socket);
+      if (typeof ticket === 'string') {
         socket.destroy();
-        options.events?.onRefused?.(transport, refusal);
-        logger.debug({ transport, peer, reason: refusal }, 'connection refused');
-        return false;
+        options.events?.onRefused?.(transport, ticket);
+        logger.debug({ transport, peer, reason: ticket }, 'connection refused');
+        return null;
       }
+      (socket as Admitted)[TICKET] = ticket;
+      if (wrapsSockets) handshaking.set(peerKey(socket), ticket);
       sockets.add(socket);
       socket.on('close', forgetAndRelease);
       options.events?.onAccepted?.(transport);
-      return true;
+      return ticket;
+    },
+    ticketFor(socket) {
+      const own = (socket as Admitted)[TICKET];
+      if (own !== undefined || !wrapsSockets) return own;
+      const key = peerKey(socket);
+      const ticket = handshaking.get(key);
+      handshaking.delete(key);
+      return ticket;
     },
     close(server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,60 +1,180 @@
 /**
- * Admission control shared by every listener: a connection is admitted only while the broker is under
- * its connection cap and both the per-address and the global connect rates allow it. A refused socket
- * is destroyed at once (no CONNACK: the client has not spoken yet), and the refusal is counted.
+ * Admission control shared by every listener. A socket is first *pending*: it has not finished its
+ * TLS or WebSocket handshake and its CONNECT. Pending sockets have caps of their own (per address
+ * and overall) and a deadline, so sockets that never speak cannot take the slots of authenticated
+ * clients (`maxConnections`); the broker promotes a socket when its CONNECT is accepted.
+ *
+ * - a new socket is refused at once (destroyed, counted) when the authenticated clients are at
+ *   their cap, its address has `maxPendingPerAddress` sockets pending, or a connect rate is spent;
+ * - when all `maxPending` pending slots are taken, the oldest pending socket is closed to make room
+ *   (as a SYN cache drops its oldest entry): an attacker holding the slots cannot lock out a client
+ *   that completes its CONNECT in time;
+ * - a pending socket older than `connectTimeoutMs` is closed (one sweep for all, no timer per socket).
  *
  * @module broker/listeners/gate
  */
 import { KeyedTokenBuckets, TokenBucket } from './token-bucket.js';
 
-export type RefusalReason = 'max_connections' | 'rate_address' | 'rate_global';
+export type RefusalReason = 'max_connections' | 'pending_address' | 'rate_address' | 'rate_global';
+/** Why a pending socket was closed by the gate. */
+export type ExpulsionReason = 'connect_timeout' | 'pending_evicted';
 
 export interface GateLimits {
+  /** Authenticated connections (past CONNACK). */
   maxConnections: number;
   /** Connections per second per peer address. */
   connectRate: number;
   /** Connections per second over all addresses. */
   connectRateGlobal: number;
+  /** Sockets not yet authenticated, over all addresses; the oldest is closed to make room. */
+  maxPending?: number;
+  /** Sockets not yet authenticated from one address; more are refused. */
+  maxPendingPerAddress?: number;
+  /** A socket not authenticated this long after it was accepted is closed, ms. */
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_PENDING_LIMITS = { maxPending: 1000, maxPendingPerAddress: 100, connectTimeoutMs: 10_000 } as const;
+
+/** What the gate closes a socket through. */
+export interface Closable {
+  destroy(): void;
+}
+
+/** One admitted socket. */
+export interface Ticket {
+  /** Its CONNECT was accepted: it leaves the pending pool. False (nothing changes) when authenticated clients are at their cap. */
+  promote(): boolean;
+  /** The socket closed: frees its slot. Idempotent. */
+  release(): void;
 }
 
 export interface Gate {
-  /**
-   * Admits a connection (null) or names why it is refused. Every admission must be paired with one
-   * `release()` when the connection closes.
-   */
-  admit(peerAddress: string): RefusalReason | null;
-  release(): void;
-  /** Currently admitted connections. */
+  /** A ticket for the socket, or why it is refused (the caller destroys it). */
+  admit(peerAddress: string, socket: Closable): Ticket | RefusalReason;
+  /** Sockets admitted and not released, pending or authenticated. */
   readonly open: number;
+  readonly pending: number;
+  readonly authenticated: number;
   readonly refused: Readonly<Record<RefusalReason, number>>;
+  /** Pending sockets the gate closed, by why. */
+  readonly expelled: Readonly<Record<ExpulsionReason, number>>;
 }
 
-export function createGate(limits: GateLimits, now: () => number = Date.now): Gate {
-  const perAddress = new KeyedTokenBuckets(limits.connectRate, now);
-  const global = new TokenBucket(limits.connectRateGlobal, now);
-  const refused: Record<RefusalReason, number> = { max_connections: 0, rate_address: 0, rate_global: 0 };
-  let open = 0;
+type State = 'pending' | 'authenticated' | 'released';
 
-  function refuse(reason: RefusalReason): RefusalReason {
-    refused[reason] += 1;
+class GateTicket implements Ticket {
+  state: State = 'pending';
+  constructor(
+    private readonly gate: GateImpl,
+    readonly peer: string,
+    readonly since: number,
+    readonly socket: Closable,
+  ) {}
+
+  promote(): boolean {
+    return this.gate.promote(this);
+  }
+
+  release(): void {
+    this.gate.release(this);
+  }
+}
+
+class GateImpl implements Gate {
+  readonly refused: Record<RefusalReason, number> = { max_connections: 0, pending_address: 0, rate_address: 0, rate_global: 0 };
+  readonly expelled: Record<ExpulsionReason, number> = { connect_timeout: 0, pending_evicted: 0 };
+  authenticated = 0;
+  /** In admission order, so the oldest is first (the sweep and eviction read from the front). */
+  private readonly pendingTickets = new Set<GateTicket>();
+  private readonly pendingByAddress = new Map<string, number>();
+  private readonly perAddress: KeyedTokenBuckets;
+  private readonly global: TokenBucket;
+  private readonly maxPending: number;
+  private readonly maxPendingPerAddress: number;
+  private readonly connectTimeoutMs: number;
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly limits: GateLimits,
+    private readonly now: () => number,
+  ) {
+    this.perAddress = new KeyedTokenBuckets(limits.connectRate, now);
+    this.global = new TokenBucket(limits.connectRateGlobal, now);
+    this.maxPending = limits.maxPending ?? DEFAULT_PENDING_LIMITS.maxPending;
+    this.maxPendingPerAddress = limits.maxPendingPerAddress ?? DEFAULT_PENDING_LIMITS.maxPendingPerAddress;
+    this.connectTimeoutMs = limits.connectTimeoutMs ?? DEFAULT_PENDING_LIMITS.connectTimeoutMs;
+  }
+
+  get pending(): number {
+    return this.pendingTickets.size;
+  }
+
+  get open(): number {
+    return this.pendingTickets.size + this.authenticated;
+  }
+
+  admit(peer: string, socket: Closable): Ticket | RefusalReason {
+    if (this.authenticated >= this.limits.maxConnections) return this.refuse('max_connections');
+    if ((this.pendingByAddress.get(peer) ?? 0) >= this.maxPendingPerAddress) return this.refuse('pending_address');
+    // The address bucket is asked first so one noisy address cannot drain the global bucket.
+    if (!this.perAddress.take(peer)) return this.refuse('rate_address');
+    if (!this.global.take()) return this.refuse('rate_global');
+    this.sweep(this.now());
+    if (this.pendingTickets.size >= this.maxPending) this.expel(this.pendingTickets.values().next().value!, 'pending_evicted');
+    const ticket = new GateTicket(this, peer, this.now(), socket);
+    this.pendingTickets.add(ticket);
+    this.pendingByAddress.set(peer, (this.pendingByAddress.get(peer) ?? 0) + 1);
+    this.sweeper ??= setInterval(() => this.sweep(this.now()), Math.max(20, Math.min(1000, this.connectTimeoutMs / 4))).unref();
+    return ticket;
+  }
+
+  promote(ticket: GateTicket): boolean {
+    if (ticket.state !== 'pending') return ticket.state === 'authenticated';
+    if (this.authenticated >= this.limits.maxConnections) return false;
+    this.leavePending(ticket);
+    ticket.state = 'authenticated';
+    this.authenticated += 1;
+    return true;
+  }
+
+  release(ticket: GateTicket): void {
+    if (ticket.state === 'pending') this.leavePending(ticket);
+    else if (ticket.state === 'authenticated') this.authenticated -= 1;
+    ticket.state = 'released';
+  }
+
+  private refuse(reason: RefusalReason): RefusalReason {
+    this.refused[reason] += 1;
     return reason;
   }
 
-  return {
-    admit(peerAddress) {
-      if (open >= limits.maxConnections) return refuse('max_connections');
-      // The address bucket is asked first so one noisy address cannot drain the global bucket.
-      if (!perAddress.take(peerAddress)) return refuse('rate_address');
-      if (!global.take()) return refuse('rate_global');
-      open += 1;
-      return null;
-    },
-    release() {
-      if (open > 0) open -= 1;
-    },
-    get open() {
-      return open;
-    },
-    refused,
-  };
+  /** Closes pending sockets past their deadline, oldest first; stops the timer when none is pending. */
+  private sweep(now: number): void {
+    for (const ticket of this.pendingTickets) {
+      if (now - ticket.since < this.connectTimeoutMs) break;
+      this.expel(ticket, 'connect_timeout');
+    }
+    if (this.pendingTickets.size === 0 && this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  }
+
+  private expel(ticket: GateTicket, reason: ExpulsionReason): void {
+    this.release(ticket);
+    this.expelled[reason] += 1;
+    ticket.socket.destroy();
+  }
+
+  private leavePending(ticket: GateTicket): void {
+    this.pendingTickets.delete(ticket);
+    const left = (this.pendingByAddress.get(ticket.peer) ?? 1) - 1;
+    if (left > 0) this.pendingByAddress.set(ticket.peer, left);
+    else this.pendingByAddress.delete(ticket.peer);
+  }
+}
+
+export function createGate(limits: GateLimits, now: () => number = Date.now): Gate {
+  return new GateImpl(limits, now);
 }

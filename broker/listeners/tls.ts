@@ -19,8 +19,6 @@ export interface TlsListenOptions extends ListenOptions {
    * without one (to use a password or token instead); a certificate that did not verify is then ignored.
    */
   rejectUnauthorized?: boolean;
-  /** Milliseconds a client has to finish the handshake. */
-  handshakeTimeoutMs?: number;
 }
 
 /**
@@ -34,28 +32,35 @@ export function verifiedFingerprint(socket: TLSSocket): string | undefined {
 }
 
 export async function listenTls(options: TlsListenOptions): Promise<Listener> {
-  const admission = createAdmission(options, 'tls');
+  const admission = createAdmission(options, 'tls', true);
   const server = createServer({
     cert: options.cert,
     key: options.key,
     ca: options.ca,
     requestCert: true,
     rejectUnauthorized: options.rejectUnauthorized ?? true,
-    handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+    // The gate's deadline (handshake and CONNECT together) is what bounds a silent socket; Node's
+    // own timeout would only report it (see tlsClientError below).
+    handshakeTimeout: 0,
   });
   // The gate runs on the raw socket, before the handshake: a connect flood must not cost RSA work.
   server.on('connection', (socket) => admission.admit(socket));
+  // With a listener for this event Node no longer destroys the socket (a handshake timeout left
+  // it open for good): we must.
   server.on('tlsClientError', (err, socket) => {
     options.logger.debug({ err, peer: socket.remoteAddress }, 'TLS handshake failed');
+    socket.destroy();
   });
   server.on('secureConnection', (socket) => {
     admission.track(socket);
     socket.setNoDelay(true);
     const certFingerprint = verifiedFingerprint(socket);
+    const ticket = admission.ticketFor(socket);
     options.handler.handle(socket, {
       peerAddress: socket.remoteAddress ?? 'unknown',
       transport: 'tls',
       ...(certFingerprint ? { certFingerprint } : {}),
+      ...(ticket ? { admission: ticket } : {}),
     });
   });
   const port = await bind(server, options.host, options.port);

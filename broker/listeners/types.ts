@@ -6,7 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Gate, RefusalReason } from './gate.js';
+import type { Gate, RefusalReason, Ticket } from './gate.js';
 
 export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -15,6 +15,12 @@ export interface ConnectionInfo {
   /** SHA-256 of a client certificate the TLS listener verified: 64 lowercase hex digits. */
   certFingerprint?: string;
   transport: Transport;
+  /**
+   * The listener's admission ticket: the broker promotes it when the CONNECT is accepted (the socket
+   * then stops counting as pending and takes an authenticated slot). Absent for streams handed to
+   * the broker by other code.
+   */
+  admission?: Ticket;
 }
 
 /** The broker side of a listener: `Broker.handle` from `broker/index.ts` has this shape. */

@@ -21,7 +21,7 @@ export interface WsListenOptions extends ListenOptions {
   /** Largest WebSocket message accepted, in bytes (the MQTT max packet size plus its fixed header). */
   maxPayload: number;
   /** The server certificate and key (PEM): given, the listener speaks `wss://`. */
-  tls?: { cert: string | Buffer; key: string | Buffer; handshakeTimeoutMs?: number };
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 const upgradeRequired: RequestListener = (_req, res) => {
@@ -56,7 +56,7 @@ function toMqttStream(ws: WebSocket): Duplex {
 
 export async function listenWs(options: WsListenOptions): Promise<Listener> {
   const transport = options.tls ? 'wss' : 'ws';
-  const admission = createAdmission(options, transport);
+  const admission = createAdmission(options, transport, options.tls !== undefined);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayload,
@@ -64,8 +64,16 @@ export async function listenWs(options: WsListenOptions): Promise<Listener> {
     handleProtocols: (protocols) => SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
   const server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout: options.tls.handshakeTimeoutMs ?? 10_000 }, upgradeRequired)
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout: 0 }, upgradeRequired)
     : createServer(upgradeRequired);
+  // Handshakes, the upgrade request and CONNECT are bounded together by the gate's deadline; a
+  // failed TLS handshake is destroyed here, since Node leaves that to whoever listens for it.
+  if (options.tls) {
+    server.on('tlsClientError', (err, socket) => {
+      options.logger.debug({ err, peer: socket.remoteAddress }, 'TLS handshake failed');
+      socket.destroy();
+    });
+  }
   // On the raw socket, before any TLS handshake: a connect flood must not cost RSA work.
   server.on('connection', (socket) => {
     if (admission.admit(socket)) socket.setNoDelay(true);
@@ -77,11 +85,13 @@ export async function listenWs(options: WsListenOptions): Promise<Listener> {
     if (!pickSubprotocol(request)) {
       return refuseUpgrade(socket, '400 Bad Request', 'bad_subprotocol', `offer the WebSocket subprotocol ${SUBPROTOCOLS.join(' or ')}`);
     }
+    const ticket = admission.ticketFor(request.socket);
     wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', (err) => options.logger.debug({ err }, 'websocket error'));
       options.handler.handle(toMqttStream(ws), {
         peerAddress: request.socket.remoteAddress ?? 'unknown',
         transport,
+        ...(ticket ? { admission: ticket } : {}),
       });
     });
   });

@@ -13,14 +13,19 @@ import type { ConnectionHandler, ConnectionInfo } from '../listeners/index.js';
 
 export const silent = pino({ level: 'silent' });
 
+/**
+ * Records what each connection's listener passed on (without the admission ticket) and, like our
+ * broker after a CONNECT, promotes the ticket (aedes knows nothing of it).
+ */
 export function recordingHandler(t: TestContext): ConnectionHandler & { seen: ConnectionInfo[] } {
   const aedes = aedesModule.createBroker();
   t.after(() => new Promise<void>((resolve) => aedes.close(() => resolve())));
   const seen: ConnectionInfo[] = [];
   return {
     seen,
-    handle(stream, info) {
+    handle(stream, { admission, ...info }) {
       seen.push(info);
+      admission?.promote();
       aedes.handle(stream);
     },
   };

@@ -39,6 +39,8 @@ const config = BrokerConfig.parse({
   maxConnections: 1_000_000,
   connectRate: 1_000_000,
   connectRateGlobal: 1_000_000,
+  maxPendingConnections: 1_000_000,
+  maxPendingPerAddress: 1_000_000,
 });
 const authorizer = createInProcessAuthorizer({ authenticate }, () => () => {});
 const running = await startBroker(config, authorizer, { logger: pino({ level: 'silent' }) });
