@@ -8,6 +8,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { looksLikeJwt } from '../verifier/core/index.js';
+import { ForbiddenJsonKey } from '../verifier/http/json-body.js';
 import { AdapterError, CallerSecretWrong, CallerUnknown } from './errors.js';
 
 export type DialectName = 'nanomq' | 'go-auth' | 'emqx';
@@ -44,13 +45,13 @@ export function installErrorHandler(app: FastifyInstance, dialect: DialectName, 
 }
 
 /**
- * Our own refusals and Fastify's 4xx (bad JSON, body too large, wrong media type, truncated body).
+ * Our own refusals, the verifier's JSON parser's (a prototype key), and Fastify's 4xx (bad JSON, body too large, wrong media type, truncated body).
  * Their messages are fixed texts; a raw SyntaxError is not passed through because V8 quotes the
  * offending input in it, which may be a password.
  */
 function asRefusal(error: FastifyError | Error): Refusal | null {
   const statusCode = (error as FastifyError).statusCode;
-  if (error instanceof AdapterError && error.statusCode < 500) {
+  if ((error instanceof AdapterError && error.statusCode < 500) || error instanceof ForbiddenJsonKey) {
     return { statusCode: error.statusCode, code: error.code, message: error.message };
   }
   const code = codeOf(error);

@@ -35,9 +35,10 @@ export interface ParsedLine<O extends OptionsSpec> {
 /** Parses `args` strictly against the command's options plus the global ones; any mistake is a usage error. */
 export function parseLine<O extends OptionsSpec>(options: O, args: string[], usage: string): ParsedLine<O> {
   try {
+    const all = { ...globalOptions, ...options };
     const { values, positionals } = parseArgs({
-      args,
-      options: { ...globalOptions, ...options },
+      args: joinNegativeValues(args, all),
+      options: all,
       allowPositionals: true,
       strict: true,
     });
@@ -49,6 +50,31 @@ export function parseLine<O extends OptionsSpec>(options: O, args: string[], usa
     const dashed = unknown === undefined ? undefined : args.find((arg) => /^-[^-]./.test(arg) && arg.includes(unknown));
     throw new UsageError(dashed ? `${message}; if "${dashed}" is a value, put it after "--": -- ${dashed}` : message, usage);
   }
+}
+
+/** A negative number: `-1`, `-2.5`. Never an option of ours (none is a digit). */
+const NEGATIVE_NUMBER = /^-[0-9]+(\.[0-9]+)?$/;
+
+/**
+ * `parseArgs` refuses a value that starts with '-' after a string option (`--priority -1` is
+ * "ambiguous"); a negative number cannot be an option of ours, so it is joined to its flag
+ * (`--priority=-1`). Anything after `--` is left alone.
+ */
+function joinNegativeValues(args: string[], options: OptionsSpec): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return [...joined, ...args.slice(i)];
+    const next = args[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 /**

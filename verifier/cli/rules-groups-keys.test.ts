@@ -34,6 +34,17 @@ test('acl add, list (filtered by subject) and remove round-trip', async (t) => {
   assert.equal((await runCli(verifier, ['acl', 'remove', String(everyone.json.rule.id)])).code, EXIT.NOT_FOUND);
 });
 
+test('acl add --priority -1: a negative number after its flag is the value, not an option', async (t) => {
+  const verifier = await startTestVerifier(t);
+  const spaced = await runJson(verifier, ['acl', 'add', '--all', '--action', 'all', '--topic', 'a/#', '--deny', '--priority', '-1']);
+  assert.equal(spaced.code, EXIT.OK, spaced.stderr);
+  assert.equal(spaced.json.rule.priority, -1);
+  // Only numbers are joined: a dashed word after a string flag is still refused as ambiguous.
+  const word = await runCli(verifier, ['acl', 'add', '--all', '--action', 'all', '--topic', '-x', '--deny']);
+  assert.equal(word.code, EXIT.USAGE);
+  assert.match(word.stderr, /--topic' argument is ambiguous/);
+});
+
 test('acl add with an invalid topic filter exits 7 naming the topic field', async (t) => {
   const verifier = await startTestVerifier(t);
   const bad = await runJson(verifier, ['acl', 'add', '--all', '--action', 'subscribe', '--topic', 'a/#/b', '--allow']);

@@ -22,6 +22,7 @@ import type { Store } from '../store/index.js';
 import { adminRoutes } from './admin/index.js';
 import { ChangeFeed } from './change-feed.js';
 import { answerError, installErrorHandling } from './errors.js';
+import { installJsonBodyParser } from './json-body.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { changeRoutes } from './routes/changes.js';
 import { decisionRoutes } from './routes/decisions.js';
@@ -58,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The API speaks JSON (and CSV on the import route): a text/plain body is a 415, not a string the
   // schema then refuses with a confusing 400.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
