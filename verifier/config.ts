@@ -45,7 +45,8 @@ function sha256(value: string): Buffer {
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
-const secretText = z.string().min(16, 'must be at least 16 characters');
+/** The rule for the admin token and the webhook secret, from the environment or from their files. */
+export const secretText = z.string().min(16, 'must be at least 16 characters');
 const cidrList = z.string().transform((text, ctx) => {
   const cidrs = text.split(',').map((s) => s.trim()).filter(Boolean);
   try {

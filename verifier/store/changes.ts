@@ -22,7 +22,13 @@ export interface Writer {
   onChange(listener: ChangeListener): () => void;
 }
 
-export function createWriter(db: Database, logger?: Logger): Writer {
+export interface WriterOptions {
+  logger?: Logger;
+  /** Runs before every transaction; throwing refuses the write (the registry file is gone). */
+  beforeWrite?: () => void;
+}
+
+export function createWriter(db: Database, { logger, beforeWrite }: WriterOptions = {}): Writer {
   const listeners = new Set<ChangeListener>();
 
   function emit(changes: Change[]): void {
@@ -40,6 +46,7 @@ export function createWriter(db: Database, logger?: Logger): Writer {
 
   return {
     write<T>(fn: (ctx: WriteContext) => T): T {
+      beforeWrite?.();
       const pending: Change[] = [];
       const result = db.transaction(() => fn({ changed: (c) => pending.push(c) })).immediate();
       emit(pending);

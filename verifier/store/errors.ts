@@ -1,6 +1,6 @@
 /**
  * The store's faults, each with a stable `code` the HTTP layer maps to a status (and the CLI to an exit
- * code): `not_found` 404, `conflict` 409, `validation` 400. Anything else escaping the store is a bug or
+ * code): `not_found` 404, `conflict` 409, `validation` 400, `unavailable` 503. Anything else escaping the store is a bug or
  * an unavailable database and must become a 5xx (or a deny), never an allow.
  *
  * @example
@@ -14,7 +14,7 @@
  */
 import type { ZodError } from 'zod';
 
-export type StoreErrorCode = 'not_found' | 'conflict' | 'validation';
+export type StoreErrorCode = 'not_found' | 'conflict' | 'validation' | 'unavailable';
 
 export interface FieldError {
   path: string;
@@ -39,6 +39,27 @@ export class NotFoundError extends StoreError {
 export class ConflictError extends StoreError {
   static readonly code = 'conflict' as const;
   readonly code = 'conflict' as const;
+}
+
+/**
+ * The registry file was deleted or replaced under the running service. SQLite keeps writing into the
+ * file it opened, which nothing will ever open again: every write would be acknowledged and lost.
+ */
+export class RegistryFileGoneError extends StoreError {
+  static readonly code = 'unavailable' as const;
+  readonly code = 'unavailable' as const;
+}
+
+/**
+ * At start: the data directory held a registry (its marker file is there) but the registry file is
+ * not. Creating a new one would silently start over with a new CA, new signing keys and no devices.
+ */
+export class RegistryMissingError extends Error {
+  readonly code = 'ERR_REGISTRY_MISSING';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryMissingError';
+  }
 }
 
 /** Input that no state of the registry could accept; `fields` names each offending field. */

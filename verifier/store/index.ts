@@ -5,7 +5,7 @@
  * @module verifier/store
  */
 export { openStore, type Store, type StoreOptions } from './store.js';
-export { ConflictError, NotFoundError, StoreError, ValidationError, type FieldError, type StoreErrorCode } from './errors.js';
+export { ConflictError, NotFoundError, RegistryFileGoneError, RegistryMissingError, StoreError, ValidationError, type FieldError, type StoreErrorCode } from './errors.js';
 export { parseImportCsv } from './import-csv.js';
 export { DATABASE_FILE } from './db.js';
 export type { ChangeListener } from './changes.js';

@@ -18,7 +18,7 @@ import { createCertificateOps, type CertificateOps } from './certificates.js';
 import { createWriter } from './changes.js';
 import type { StoreContext } from './context.js';
 import { createCredentialOps, type CredentialOps } from './credentials.js';
-import { openDatabase, resolveDatabasePath, type DatabaseLocation } from './db.js';
+import { fileIdentityCheck, openDatabase, resolveDatabasePath, type DatabaseLocation } from './db.js';
 import { createDeviceOps, type DeviceOps } from './devices.js';
 import { createGroupOps, type GroupOps } from './groups.js';
 import { createImportOps, type ImportOps } from './import.js';
@@ -46,7 +46,7 @@ export interface Store
     ImportOps {
   /** The database file in use. */
   readonly path: string;
-  /** Throws when the database cannot answer (for `/healthz`). */
+  /** Throws when the database cannot answer, or its file was deleted or replaced (for `/healthz`). */
   ping(): void;
   close(): void;
 }
@@ -55,10 +55,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const path = resolveDatabasePath(options);
   const db = openDatabase(options, options.logger);
   try {
+    const assertFileIsOpen = fileIdentityCheck(path);
     const clock = options.clock ?? Date;
     const ctx: StoreContext = {
       db,
-      writer: createWriter(db, options.logger),
+      writer: createWriter(db, { logger: options.logger, beforeWrite: assertFileIsOpen }),
       now: () => clock.now(),
       logger: options.logger,
       lookups: createLookups(db),
@@ -81,6 +82,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       ...createRuleOps(ctx),
       ...createImportOps(ctx),
       ping() {
+        assertFileIsOpen();
         pingStatement.get();
       },
       close() {

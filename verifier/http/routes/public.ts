@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Store } from '../../store/index.js';
+import { RegistryFileGoneError, type Store } from '../../store/index.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 
@@ -26,7 +26,8 @@ export const publicRoutes: FastifyPluginAsyncZod<{ store: PublicStore; metrics: 
       store.ping();
     } catch (err) {
       request.log.error({ err }, 'health check: registry does not answer');
-      throw new ServiceUnavailableError('registry unavailable');
+      // Public route: the reason, never the file's path.
+      throw new ServiceUnavailableError(err instanceof RegistryFileGoneError ? 'registry file deleted or replaced; writes are refused' : 'registry unavailable');
     }
     return { status: 'ok' as const };
   });
