@@ -14,9 +14,9 @@
 import type { AuthenticateDecision, AuthenticateRequest, CompiledAcl, Deny, DenyReason } from '../../schemas/index.js';
 import { compileAcl } from './compile-acl.js';
 import { checkCertificateFingerprint, checkCertificateSubject } from './credentials/certificate.js';
-import { checkToken } from './credentials/jwt.js';
+import { checkToken, isKnownToken } from './credentials/jwt.js';
 import { refuse, type CredentialContext, type CredentialOutcome, type Identified } from './credentials/outcome.js';
-import { checkPassword } from './credentials/password.js';
+import { checkPassword, isKnownPassword } from './credentials/password.js';
 import type { DeciderDeps, Logger } from './deps.js';
 import { hasControlChars, isDeviceName, looksLikeJwt } from './identifiers.js';
 import type { Lockout, LockoutKeys } from './lockout.js';
@@ -64,7 +64,27 @@ function rejectImpossibleInput(ctx: AuthenticateContext): Deny | undefined {
   return undefined;
 }
 
+/**
+ * Can this attempt not be a guess? Nothing presented (anonymous) guesses nothing, and a password or
+ * token that verified before proves its holder knows it: neither waits for the lockout's in-flight
+ * budget or is slowed down, though a lock still holds for them.
+ */
+function cannotBeGuess(ctx: AuthenticateContext): boolean {
+  const { presented, username } = ctx;
+  switch (presented.kind) {
+    case 'none':
+      return true;
+    case 'token':
+      return isKnownToken(presented.token);
+    case 'password':
+      return username !== undefined && isDeviceName(username) && isKnownPassword(ctx.registry.listPasswordCredentials(username), presented.secret);
+    default:
+      return false;
+  }
+}
+
 async function checkLockout(ctx: AuthenticateContext): Promise<Deny | undefined> {
+  if (cannotBeGuess(ctx)) return ctx.lockout.isLocked(ctx.lockKeys) ? deny('locked_out', 'too many failed attempts') : undefined;
   const verdict = await ctx.lockout.begin(ctx.lockKeys);
   if (verdict.locked) return deny('locked_out', 'too many failed attempts');
   ctx.lockoutBegun = true;

@@ -31,7 +31,7 @@ test('attempts in flight use up the budget, so a burst waits instead of passing 
   const keys = { address: '10.0.0.66' };
   const first = await Promise.all(Array.from({ length: 4 }, () => lockout.begin(keys)));
   assert.deepEqual(first.map((v) => v.locked), [false, false, false, false]);
-  assert.deepEqual(first.map((v) => v.delayMs), [0, 0, 100, 200]);
+  assert.deepEqual(first.map((v) => v.delayMs), [0, 0, 0, 0], 'in flight is not failed: nobody is slowed down yet');
   let settled = 0;
   const waiting = Array.from({ length: 2 }, () => lockout.begin(keys).finally(() => settled++));
   await new Promise((resolve) => setImmediate(resolve));
@@ -55,6 +55,42 @@ test('a burst of correct attempts from one address queues and gets through', asy
     return verdict.locked;
   });
   assert.deepEqual(await Promise.all(attempts), Array.from({ length: 40 }, () => false));
+});
+
+test('a busy address is not slowed down: only recorded failures delay an attempt', async () => {
+  const lockout = new Lockout({ ...config, lockAfter: 100 }, new TestClock());
+  const keys = { address: '192.0.2.9' };
+  const busy = await Promise.all(Array.from({ length: 50 }, () => lockout.begin(keys)));
+  assert.deepEqual(new Set(busy.map((v) => v.delayMs)), new Set([0]), '50 attempts in flight, none delayed');
+  for (let i = 0; i < 2; i++) lockout.recordFailure(keys);
+  assert.equal((await lockout.begin(keys)).delayMs, 100, 'two recorded failures (slowAfter 2) do delay the next one');
+});
+
+test('a queue of waiters is woken a place at a time, and all at once when the key locks', async () => {
+  const lockout = new Lockout({ ...config, lockAfter: 2 }, new TestClock());
+  const keys = { address: '198.51.100.4' };
+  await Promise.all([lockout.begin(keys), lockout.begin(keys)]);
+  const outcomes: boolean[] = [];
+  const waiting = Array.from({ length: 200 }, () => lockout.begin(keys).then((v) => outcomes.push(v.locked)));
+  await new Promise((resolve) => setImmediate(resolve));
+  lockout.end(keys);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(outcomes, [false], 'one place freed, one waiter let in, 199 still waiting');
+  lockout.recordFailure(keys);
+  lockout.recordFailure(keys);
+  lockout.end(keys);
+  await Promise.all(waiting);
+  assert.equal(outcomes.filter((locked) => locked).length, 199, 'the lock reached every waiter at once');
+});
+
+test('isLocked: a lock holds for an attempt that cannot be a guess, a full budget does not', async () => {
+  const lockout = new Lockout(config, new TestClock());
+  const keys = { device: 'dev-1', address: '192.0.2.10' };
+  await Promise.all(Array.from({ length: 4 }, () => lockout.begin(keys)));
+  assert.equal(lockout.isLocked(keys), false, 'four in flight fill the budget, but nothing failed');
+  for (let i = 0; i < 4; i++) lockout.recordFailure({ address: keys.address });
+  assert.equal(lockout.isLocked(keys), true, 'the address is locked');
+  assert.equal(lockout.isLocked({ device: 'dev-1' }), false, 'the device alone is not');
 });
 
 test('the delay is capped at maxDelayMs', async () => {
@@ -115,6 +151,22 @@ test('authenticate: many correct logins at once for one device and one address a
   h.registry.passwords.push({ kind: 'password', id: 'p', deviceId: device.id, hash: await hashPassword('dev-1-secret'), notAfter: null, revoked: false });
   const logins = Array.from({ length: 20 }, () => h.decider.authenticate({ clientId: 'dev-1', username: 'dev-1', password: 'dev-1-secret', peerAddress: '192.0.2.1' }));
   assert.deepEqual((await Promise.all(logins)).map((d) => d.allow), Array.from({ length: 20 }, () => true));
+});
+
+test('authenticate: a password that verified before is neither slowed nor queued by a busy or failing address, but a lock holds', async (t) => {
+  const h = await createHarness(t, { config: { lockout: { ...config, maxTrackedKeys: 100 } } });
+  h.registry.addDevice('dev-1');
+  h.registry.passwords.push({ kind: 'password', id: 'p', deviceId: 'dev-1', hash: await hashPassword('dev-1-secret'), notAfter: null, revoked: false });
+  const login = (peerAddress: string) => h.decider.authenticate({ clientId: 'dev-1', username: 'dev-1', password: 'dev-1-secret', peerAddress });
+  assert.equal((await login('192.0.2.1')).allow, true, 'the first login pays the scrypt');
+  for (let i = 0; i < 3; i++) await h.decider.authenticate({ clientId: 'x', username: 'nobody', password: `guess-${i}`, peerAddress: '192.0.2.1' });
+  h.sleeps.length = 0;
+  const logins = await Promise.all(Array.from({ length: 30 }, () => login('192.0.2.1')));
+  assert.deepEqual(new Set(logins.map((d) => d.allow)), new Set([true]), '30 at once from an address with 3 failures (budget 4) all get in');
+  assert.deepEqual(h.sleeps, [], 'none of them waited a delay');
+  await h.decider.authenticate({ clientId: 'x', username: 'nobody', password: 'guess-last', peerAddress: '192.0.2.1' });
+  const locked = await login('192.0.2.1');
+  assert.deepEqual(!locked.allow && locked.reason, 'locked_out', 'the address lock holds even for a known password');
 });
 
 test('authenticate: failures from one address lock that address only', async (t) => {

@@ -11,12 +11,18 @@
  * address's (an attacker must not reset its address by logging in with its own device). Memory is
  * bounded: each table keeps at most `maxTrackedKeys` keys and forgets the least recently failed first.
  *
- * Attempts still being checked count against the budget until they settle (`begin` … `end`): a key
- * with `f` recorded failures has at most `lockAfter - f` attempts in flight, and further attempts WAIT
- * for one to settle instead of being refused. So a guesser firing many attempts at once cannot slip
- * them past the counter before the first one fails, while a fleet reconnecting at once from one
- * address (a NAT, a gateway) queues for a moment and gets in. Waiting is bounded in time
- * (`MAX_WAIT_MS`) and in numbers (`MAX_WAITERS_PER_KEY`); past either the attempt is refused.
+ * Attempts still being checked use up the budget until they settle (`begin` … `end`): a key with `f`
+ * recorded failures has at most `lockAfter - f` attempts in flight, and further attempts WAIT for one
+ * to settle instead of being refused. So a guesser firing many attempts at once cannot slip them past
+ * the counter before the first one fails, while a fleet reconnecting at once from one address (a NAT,
+ * a gateway) queues for a moment and gets in. Attempts in flight are not failures: only recorded
+ * failures slow an attempt down, so a busy address is not slowed because it is busy. Waiting is
+ * bounded in time (`MAX_WAIT_MS`) and in numbers (`MAX_WAITERS_PER_KEY`); past either the attempt is
+ * refused. A settled attempt wakes as many waiters as there are free places (all of them once the key
+ * is locked, so they hear it at once), not every waiter: a queue of thousands stays linear.
+ *
+ * An attempt that cannot be a guess (a credential checked before, or none at all: the caller decides)
+ * asks only `isLocked`: a lock still holds for it, but it neither waits for nor uses the budget.
  *
  * @module verifier/core/lockout
  */
@@ -77,9 +83,8 @@ class FailureTable {
     if (entry && entry.lockedUntil > now) return { locked: true, delayMs: 0, full: false };
     const failures = entry?.failures.length ?? 0;
     if (failures >= this.config.lockAfter) return { locked: true, delayMs: 0, full: false };
-    const inFlight = this.pending.get(key) ?? 0;
-    const full = failures + inFlight >= this.config.lockAfter;
-    const over = failures + inFlight - this.config.slowAfter;
+    const full = failures + (this.pending.get(key) ?? 0) >= this.config.lockAfter;
+    const over = failures - this.config.slowAfter;
     if (over < 0) return { locked: false, delayMs: 0, full };
     return { locked: false, delayMs: Math.min(this.config.baseDelayMs * 2 ** over, this.config.maxDelayMs), full };
   }
@@ -112,8 +117,13 @@ class FailureTable {
   }
 
   private wake(key: string): void {
-    // Everyone re-checks: the one that fits takes the slot, the others wait again.
-    for (const settle of [...(this.waiters.get(key) ?? [])]) settle();
+    const queue = this.waiters.get(key);
+    if (!queue) return;
+    const now = this.verdict(key);
+    const failures = this.entries.get(key)?.failures.length ?? 0;
+    const free = this.config.lockAfter - failures - (this.pending.get(key) ?? 0);
+    // Locked: everyone hears it now. Otherwise the first `free` re-check and take the places.
+    for (const settle of queue.slice(0, now.locked ? queue.length : Math.max(free, 0))) settle();
   }
 
   fail(key: string): void {
@@ -174,6 +184,12 @@ export class Lockout {
       if (busy === false || Date.now() >= deadline) return { locked: true, delayMs: 0 };
       await busy;
     }
+  }
+
+  /** Is either key locked? For an attempt that cannot be a guess, which skips the in-flight budget. */
+  isLocked(keys: LockoutKeys): boolean {
+    return (keys.device !== undefined && this.devices.verdict(keys.device).locked) ||
+      (keys.address !== undefined && this.addresses.verdict(keys.address).locked);
   }
 
   /** Ends an attempt `begin` let through (after its failure or success was recorded). */

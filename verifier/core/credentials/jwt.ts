@@ -4,7 +4,8 @@
  * pin), issuer, audience, exp/iat/nbf with tolerance at the injected clock, and the `jti` must be
  * recorded for `sub` and not revoked. External issuers (EMQX-style JWKS): a group trusting the token's
  * `iss` supplies the JWKS URL, audience (checked when the group sets one) and algorithms (asymmetric
- * ones only); `sub` must be a registered device in such a group; no `jti` record is needed.
+ * ones only); `sub` must be a registered device in such a group; no `jti` record is needed. An own
+ * token verified before is recognised without a new signature check (`verifiedTokens`).
  *
  * @module verifier/core/credentials/jwt
  */
@@ -12,6 +13,7 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, t
 import { ExternalJwksError, ExternalKeyNotFoundError, KeyUnavailableError, VerifierError } from '../errors.js';
 import type { ExternalIssuer, GroupRecord } from '../ports.js';
 import { earliest, isPast, refuse, toUnixSeconds, type CredentialContext, type CredentialOutcome, type Refused } from './outcome.js';
+import { VerifiedMemory } from './verified-secrets.js';
 
 const OWN_ALGORITHMS = ['EdDSA', 'ES256'];
 /** Asymmetric algorithms only: a shared-secret or unsigned token from an external issuer is never accepted. */
@@ -45,7 +47,45 @@ async function checkOwnToken(ctx: CredentialContext, token: string, header: Prot
   } catch (err) {
     throw new KeyUnavailableError('key ring failed', { cause: err });
   }
-  if (!key) return refuse('bad_credentials', 'unknown kid');
+  if (!key) return refuse('bad_credentials', 'unknown kid'); // a retired key: even a token verified before
+  const checked = await verifiedTokens.once([header.kid, token], () => verifyOwnSignature(ctx, token, key), (c) => c.ok);
+  if (!checked.ok) return checked;
+  // A remembered signature says nothing about the time: exp is judged now, as jose does.
+  if (checked.exp <= Math.floor(ctx.clock.now() / 1000) - ctx.config.clockToleranceSeconds) return refuse('expired', 'token exp check failed');
+  const record = ctx.registry.getToken(checked.jti);
+  if (!record || record.deviceId !== checked.sub) return refuse('bad_credentials', 'token not issued to this device');
+  if (record.revoked) return refuse('revoked', 'token revoked');
+  if (isPast(record.notAfter, ctx.clock.now())) return refuse('expired', 'token record expired');
+  return {
+    ok: true,
+    deviceId: checked.sub,
+    credential: { kind: 'jwt', id: record.id },
+    expiresAt: earliest(checked.exp, toUnixSeconds(record.notAfter)),
+  };
+}
+
+/** What a verified own token says, as far as later attempts need it. */
+interface VerifiedClaims {
+  ok: true;
+  sub: string;
+  jti: string;
+  exp: number;
+}
+
+/**
+ * Own tokens whose signature and claims verified, by kid and token: a reconnect is recognised without
+ * a new signature check. The key ring (retired key), the token record (revoked, expired record), the
+ * device (disabled, removed) and exp are still read on every attempt, so taking a right away applies
+ * at once.
+ */
+const verifiedTokens = new VerifiedMemory<VerifiedClaims | Refused>();
+
+/** The signature, algorithm, issuer, audience and times of an own token, checked in full. */
+async function verifyOwnSignature(
+  ctx: CredentialContext,
+  token: string,
+  key: { alg: string; key: CryptoKey },
+): Promise<VerifiedClaims | Refused> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key.key, {
@@ -59,16 +99,18 @@ async function checkOwnToken(ctx: CredentialContext, token: string, header: Prot
     return refusalFor(err);
   }
   if (issuedInFuture(ctx, payload)) return refuse('not_yet_valid', 'token iat is in the future');
-  const record = ctx.registry.getToken(payload.jti!);
-  if (!record || record.deviceId !== payload.sub) return refuse('bad_credentials', 'token not issued to this device');
-  if (record.revoked) return refuse('revoked', 'token revoked');
-  if (isPast(record.notAfter, ctx.clock.now())) return refuse('expired', 'token record expired');
-  return {
-    ok: true,
-    deviceId: payload.sub!,
-    credential: { kind: 'jwt', id: record.id },
-    expiresAt: earliest(payload.exp, toUnixSeconds(record.notAfter)),
-  };
+  return { ok: true, sub: payload.sub!, jti: payload.jti!, exp: payload.exp! };
+}
+
+/** Was this own token verified before (so checking it again costs no signature)? */
+export function isKnownToken(token: string): boolean {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    return false;
+  }
+  return typeof kid === 'string' && verifiedTokens.recall([kid, token])?.ok === true;
 }
 
 /** The key for this token from the issuer's JWKS; "no such key" is a deny, an unreachable JWKS a fault. */

@@ -3,7 +3,8 @@
  * credential the device holds, all of them and in constant time each, so neither the number of
  * credentials nor which one matched shows in the timing. A device that does not exist still costs one
  * scrypt, so timing does not tell which device ids exist. A secret that verified before against the
- * same stored hash is recognised without a new scrypt (`verified-secrets.ts`).
+ * same stored hash is recognised without a new scrypt, and overlapping checks of it run once
+ * (`verified-secrets.ts`).
  *
  * @module verifier/core/credentials/password
  */
@@ -12,22 +13,24 @@ import type { Logger } from '../deps.js';
 import { hashPassword, verifyPassword } from '../password.js';
 import type { PasswordCredential } from '../ports.js';
 import { isPast, refuse, toUnixSeconds, type CredentialContext, type CredentialOutcome } from './outcome.js';
-import { VerifiedSecrets } from './verified-secrets.js';
+import { VerifiedMemory } from './verified-secrets.js';
 
 let dummyHash: Promise<string> | undefined;
-const verified = new VerifiedSecrets();
+const verified = new VerifiedMemory<boolean>();
 
 /** Matches the secret against one stored hash; a corrupt hash is logged and never matches (fail closed). */
 async function matches(secret: string, credential: PasswordCredential, logger: Logger): Promise<boolean> {
-  if (verified.has(credential.hash, secret)) return true;
   try {
-    const ok = await verifyPassword(secret, credential.hash);
-    if (ok) verified.remember(credential.hash, secret);
-    return ok;
+    return await verified.once([credential.hash, secret], () => verifyPassword(secret, credential.hash), (ok) => ok);
   } catch (err) {
     logger.error({ err, credentialId: credential.id, deviceId: credential.deviceId }, 'stored password hash unusable');
     return false;
   }
+}
+
+/** Was this secret verified against one of the device's stored hashes before (no scrypt needed)? */
+export function isKnownPassword(credentials: readonly PasswordCredential[], secret: string): boolean {
+  return credentials.some((c) => verified.recall([c.hash, secret]) === true);
 }
 
 export async function checkPassword(ctx: CredentialContext, logger: Logger, username: string, secret: string): Promise<CredentialOutcome> {
