@@ -92,7 +92,7 @@ export class BrokerCore {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.authorizer = options.authorizer;
     this.serverKeepAlive = options.serverKeepAlive;
-    this.retained = new RetainedStore(this.limits.maxRetained);
+    this.retained = new RetainedStore(this.limits);
   }
 
   connectionClosed(connection: Connection): void {

@@ -33,6 +33,10 @@ export interface BrokerLimits {
   authTimeoutMs: number;
   /** Retained messages kept broker-wide; a new topic beyond this is not retained (and counted as dropped). */
   maxRetained: number;
+  /** Bytes of retained messages broker-wide (see `messageBytes`); beyond it a message is not retained. */
+  maxRetainedBytes: number;
+  /** Bytes of retained messages one client (by client id) may hold; beyond it its message is not retained. */
+  maxRetainedBytesPerClient: number;
   /** QoS 0 messages are dropped for a client whose socket has this many bytes unsent. */
   maxWriteBufferBytes: number;
   /**
@@ -57,6 +61,8 @@ export const defaultLimits: Readonly<BrokerLimits> = Object.freeze({
   connectTimeoutMs: 10_000,
   authTimeoutMs: 5_000,
   maxRetained: 100_000,
+  maxRetainedBytes: 256 * 1024 * 1024,
+  maxRetainedBytesPerClient: 16 * 1024 * 1024,
   maxWriteBufferBytes: 4 * 1024 * 1024,
   maxThrottleMs: 5_000,
   tickMs: 1000,

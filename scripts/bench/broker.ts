@@ -16,14 +16,15 @@ import { connectRate } from './connect-rate.js';
 import { missedGoals, noSlopeNotes, nodeDefaultsNote, warmupNote, type GoalInputs } from './goals.js';
 import { idleMemory } from './idle-memory.js';
 import { latency } from './latency.js';
+import { retainedSubscribe } from './retained-subscribe.js';
 import { renderSection, writeSection, type Metric } from './report.js';
 import { fanIn } from './throughput.js';
 import { canPin, pinSelf, shippedNodeFlags, startTarget, type Target, type TargetName } from './targets.js';
 
 const quick = process.env.ARRA_BENCH_QUICK === '1';
 const SIZES = quick
-  ? { qos0: 2_000, qos1: 1_000, rate: 1000, latencyWarmupMs: 1000, latencyMs: 1500, connectMs: 1000, connectMax: 300, idle: 100 }
-  : { qos0: 150_000, qos1: 25_000, rate: 5000, latencyWarmupMs: 3000, latencyMs: 5000, connectMs: 4000, connectMax: 15_000, idle: 8000 };
+  ? { qos0: 2_000, qos1: 1_000, rate: 1000, latencyWarmupMs: 1000, latencyMs: 1500, connectMs: 1000, connectMax: 300, idle: 100, retained: 2_000, subscribes: 50 }
+  : { qos0: 150_000, qos1: 25_000, rate: 5000, latencyWarmupMs: 3000, latencyMs: 5000, connectMs: 4000, connectMax: 15_000, idle: 8000, retained: 100_000, subscribes: 300 };
 const TARGETS: TargetName[] = ['ours', 'mosquitto', 'aedes'];
 /** Whole passes over every scenario and broker; the table shows each cell's median. */
 const ROUNDS = quick ? 1 : Number(process.env.ARRA_BENCH_ROUNDS ?? 3);
@@ -34,7 +35,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-type Scenario = 'qos0' | 'qos0Loss' | 'qos1' | 'p50' | 'p99' | 'p99Warmup' | 'connects' | 'idleBytes' | 'idleAverage';
+type Scenario = 'qos0' | 'qos0Loss' | 'qos1' | 'p50' | 'p99' | 'p99Warmup' | 'connects' | 'idleBytes' | 'idleAverage' | 'subscribeRetainedMs' | 'subscribeRetainedRatio';
 type Results = Partial<Record<Scenario, Partial<Record<TargetName, number>>>>;
 
 /**
@@ -84,6 +85,13 @@ const SCENARIOS: Array<{ name: string; run: Run; extra?: TargetName[]; repeat?: 
     run: async ({ port }) => ({ connects: (await connectRate(port, { concurrency: 32, durationMs: SIZES.connectMs, maxTotal: SIZES.connectMax })).perSec }),
   },
   {
+    name: 'retained subscribe',
+    run: async ({ port }) => {
+      const r = await retainedSubscribe(port, { retained: SIZES.retained, subscribes: SIZES.subscribes });
+      return { subscribeRetainedMs: r.fullMs, subscribeRetainedRatio: r.ratio };
+    },
+  },
+  {
     name: 'idle memory',
     extra: ['net', 'ours-node-defaults'],
     run: async ({ port, pid, collectGarbage }) => {
@@ -114,6 +122,11 @@ function metricsOf(results: Results): Metric[] {
     { label: 'latency p99 above a bare Node relay, steady state', unit: 'ms', better: 'lower', values: aboveFloor(v('p99')) },
     { label: `latency p99 at ${SIZES.rate} msg/s, first ${SIZES.latencyWarmupMs / 1000} s after start`, unit: 'ms', better: 'lower', values: v('p99Warmup') },
     { label: 'CONNECT/CONNACK with auth', unit: 'conn/s', better: 'higher', values: v('connects') },
+    { label: `SUBSCRIBE→SUBACK beside ${SIZES.retained.toLocaleString('en-US')} retained messages it does not match, median`, unit: 'ms', better: 'lower', values: v('subscribeRetainedMs') },
+    {
+      label: `SUBSCRIBE→SUBACK with ${SIZES.retained.toLocaleString('en-US')} retained messages over with none`,
+      unit: 'ratio', better: 'lower', goal: 'about 1 (cost grows with what it matches)', values: v('subscribeRetainedRatio'),
+    },
     { label: `memory per idle connection, added from ${SIZES.idle / 2} to ${SIZES.idle}`, unit: 'bytes RSS', better: 'lower', goal: '< 3 KB', values: v('idleBytes') },
     { label: 'idle memory above a bare Node `net` socket', unit: 'bytes RSS', better: 'lower', values: aboveFloor(v('idleBytes')) },
     { label: `memory per idle connection, averaged from 0 to ${SIZES.idle} (fixed costs included)`, unit: 'bytes RSS', better: 'lower', values: v('idleAverage') },
@@ -183,6 +196,7 @@ async function main(): Promise<void> {
       `the ${SIZES.latencyMs / 1000} s after them the steady state; ${quick ? 1 : 3} runs per round. ` +
       `Floor: the bare Node \`net\` server (\`server-net.ts\`: forwards every PUBLISH unparsed to every subscriber, one write per read; no routing, no authorization) ` +
       `measured the same way has p99 ${fmtMs(results.p99?.net)}; the "above" row is each Node broker minus that floor. Connect: 32 concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s.`,
+    `Retained subscribe: ${SIZES.subscribes} SUBSCRIBEs one after another (\`probe/<i>/#\` and \`+/<n>/none/#\`, matching nothing) on an empty broker, then again after another client retained ${SIZES.retained.toLocaleString('en-US')} messages of 16 B on \`fill/<n>/<i>\`; the ratio is the second median over the first.`,
     `Idle memory: RSS of the broker process with no clients, ${SIZES.idle / 2} and ${SIZES.idle} connected idle clients (keepalive 600 s), each reading after 6 s without traffic and two full GCs in the Node processes ` +
       '(V8 gives back the young generation it grew during a connect burst only after a quiet spell, if at all). Per connection is the slope over the second half, what one more ' +
       'connection costs; the average from zero also carries what the first burst grows once and keeps (chiefly V8\'s young generation). ' +

@@ -52,12 +52,20 @@ export async function rawClient(port: number, clientId: string, keepalive = 0): 
     onFrame: (h) => (handler = h),
     next: (type, timeoutMs = 5000) =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no packet type ${type} within ${timeoutMs} ms`)), timeoutMs);
+        const onClose = () => {
+          clearTimeout(timer);
+          reject(new Error('closed'));
+        };
+        const timer = setTimeout(() => {
+          socket.off('close', onClose);
+          reject(new Error(`no packet type ${type} within ${timeoutMs} ms`));
+        }, timeoutMs);
         waiting.set(type, (frame) => {
           clearTimeout(timer);
+          socket.off('close', onClose);
           resolve(frame);
         });
-        socket.once('close', () => reject(new Error('closed')));
+        socket.once('close', onClose);
       }),
     write: (data) =>
       new Promise((resolve) => {
