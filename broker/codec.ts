@@ -260,9 +260,10 @@ const PINGRESP = Buffer.from([0xd0, 0x00]);
 export function encode(packet: Packet, version: ProtocolVersion): Buffer {
   const ackType = ACK_TYPES[packet.cmd];
   const ack = packet as { reasonCode?: number; properties?: object };
-  if (ackType !== undefined && (version < 5 || !ack.reasonCode) && ack.properties === undefined) {
+  if (ackType !== undefined && ack.properties === undefined) {
     const id = packet.messageId!;
-    return Buffer.from([ackType, 2, id >> 8, id & 0xff]);
+    if (version < 5 || !ack.reasonCode) return Buffer.from([ackType, 2, id >> 8, id & 0xff]);
+    return Buffer.from([ackType, 3, id >> 8, id & 0xff, ack.reasonCode]); // no property length below 4 bytes (5.0 §3.4.2.2)
   }
   if (packet.cmd === 'pingresp') return PINGRESP;
   if (version < 5) {

@@ -114,10 +114,22 @@ export class Connection {
     };
   }
 
-  /** Sends a non-PUBLISH packet. */
+  /**
+   * Sends a non-PUBLISH packet. One larger than the client's Maximum Packet Size ends the connection
+   * unsent [MQTT-3.1.2-24]: we add no Reason String or User Property that could be left out instead
+   * [MQTT-3.2.2-19] [MQTT-3.9.2-1], so what does not fit is required (a CONNACK, a SUBACK's codes).
+   */
   send(packet: Packet): void {
     if (this.state === 'closed') return;
-    this.writer.write(encode(packet, this.version));
+    const frame = encode(packet, this.version);
+    if (this.clientMaxPacketSize > 0 && frame.length > this.clientMaxPacketSize) {
+      this.core.logger.info(
+        { clientId: this.clientId, packet: packet.cmd, size: frame.length, limit: this.clientMaxPacketSize, reason: 'client_maximum_packet_size' },
+        'closing: packet exceeds the client maximum packet size',
+      );
+      return this.close();
+    }
+    this.writer.write(frame);
   }
 
   /**

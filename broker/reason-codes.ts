@@ -18,6 +18,7 @@ import type { DenyReason } from '../schemas/index.js';
 /** MQTT 5.0 reason codes the broker sends (names as in the spec's table 2-6). */
 export const RC = {
   success: 0x00,
+  noMatchingSubscribers: 0x10,
   noSubscriptionExisted: 0x11,
   unspecifiedError: 0x80,
   malformedPacket: 0x81,

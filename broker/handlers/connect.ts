@@ -10,12 +10,12 @@ import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { isValidTopicName } from '../../schemas/topic.js';
 import type { AuthenticateAllow } from '../../schemas/index.js';
 import { hasInvalidUtf8, type ProtocolVersion } from '../codec.js';
-import type { Connection } from '../connection.js';
+import type { Connection, ConnectionState } from '../connection.js';
 import { OutgoingAliases } from '../outgoing.js';
 import { ConnectRefusedError, MalformedPacketError, ProtocolError } from '../errors.js';
 import { RC, connackRefusal } from '../reason-codes.js';
 import { authenticate, isStale } from '../session/authenticate.js';
-import { endSession, wakeSession } from '../session/lifecycle.js';
+import { discardSession, settleSession, wakeSession } from '../session/lifecycle.js';
 import { resume } from '../session/outbox.js';
 import { Session, identityOf } from '../session/session.js';
 import { forwardedProperties } from '../routing/message.js';
@@ -49,6 +49,8 @@ const connectSteps: Step[] = [
 
 export function handleConnect(connection: Connection, packet: IConnectPacket): void {
   connection.version = (packet.protocolVersion ?? 4) as ProtocolVersion;
+  // From the CONNACK on, nothing larger goes to the client [MQTT-3.1.2-24]; 0 is refused below.
+  connection.clientMaxPacketSize = packet.properties?.maximumPacketSize ?? 0;
   connection.state = 'connecting';
   connection.holdFrames();
   const ctx: ConnectContext = {
@@ -107,11 +109,17 @@ function checkPacket({ connection, packet }: ConnectContext): void {
   if (packet.properties?.maximumPacketSize === 0) throw new ProtocolError('maximum packet size 0');
 }
 
+/** MQTT 3.1 (MQIsdp) client ids are 1 to 23 characters; others get return code 2 (3.1 §3.1, "Client Identifier"). */
+const MQTT31_MAX_CLIENT_ID = 23;
+
 /**
  * An empty client id: 3.1.1 allows it only with Clean Session, refusing with 0x02 otherwise
- * [MQTT-3.1.3-8]; 5.0 assigns one and says so [MQTT-3.1.3-6] [MQTT-3.2.2-16].
+ * [MQTT-3.1.3-8]; 5.0 assigns one and says so [MQTT-3.1.3-6] [MQTT-3.2.2-16]. 3.1 never allows it.
  */
 function checkClientId(ctx: ConnectContext): void {
+  if (ctx.connection.version === 3 && (ctx.clientId.length === 0 || ctx.clientId.length > MQTT31_MAX_CLIENT_ID)) {
+    throw new ConnectRefusedError({ kind: 'client_id' }, `MQTT 3.1 client id of ${ctx.clientId.length} characters`);
+  }
   if (ctx.clientId.length > 0) {
     ctx.connection.clientId = ctx.clientId;
     return;
@@ -217,13 +225,20 @@ function takeOver({ connection, clientId }: ConnectContext): void {
   previous.disconnect(RC.sessionTakenOver, 'session taken over');
 }
 
-/** Clean Start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.2.2-3]. */
+/**
+ * Clean Start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.2.2-3].
+ * What the timer wheel has not caught up with yet counts first: a will whose delay is over goes out,
+ * an expired session is gone. A session of expiry 0 (3.1.1 Clean Session) lasted only as long as its
+ * connection, just taken over, so it is not present [MQTT-3.1.2-6] [MQTT-3.2.2-2]; and a new
+ * connection for the client id deletes a will still waiting for its delay [MQTT-3.1.2-8].
+ */
 function openSession(ctx: ConnectContext): void {
   const { connection, packet, clientId } = ctx;
   const core = connection.core;
   let session = core.sessions.get(clientId);
-  if (session !== undefined && packet.clean) {
-    endSession(core, session);
+  if (session !== undefined && !settleSession(core, session, Date.now())) session = undefined;
+  if (session !== undefined && (packet.clean || session.expiryInterval === 0)) {
+    discardSession(core, session);
     session = undefined;
   }
   ctx.sessionPresent = session !== undefined; // [MQTT-3.2.2-1] [MQTT-3.2.2-2]
@@ -251,7 +266,6 @@ function applyClientLimits({ connection, packet }: ConnectContext): void {
   const props = packet.properties;
   if (props === undefined) return;
   if (props.receiveMaximum !== undefined) connection.clientReceiveMaximum = props.receiveMaximum;
-  if (props.maximumPacketSize !== undefined) connection.clientMaxPacketSize = props.maximumPacketSize;
   if (props.topicAliasMaximum) connection.outgoingAliases = new OutgoingAliases(props.topicAliasMaximum);
 }
 
@@ -266,11 +280,13 @@ function sendConnack(ctx: ConnectContext): void {
   }
   connection.send({
     cmd: 'connack',
-    sessionPresent: ctx.sessionPresent,
+    // The 3.1 CONNACK has a reserved byte where 3.1.1 put Session Present.
+    sessionPresent: ctx.sessionPresent && connection.version !== 3,
     returnCode: 0,
     reasonCode: 0,
     properties: connection.version === 5 ? connack : undefined,
   });
+  if ((connection.state as ConnectionState) === 'closed') return; // the CONNACK did not fit the client's Maximum Packet Size
   connection.core.logger.info(
     { clientId: ctx.clientId, deviceId: ctx.auth?.deviceId ?? null, peer: connection.info.peerAddress, protocol: connection.version },
     'client connected',

@@ -26,8 +26,9 @@ export function handlePublish(connection: Connection, packet: ParsedPublish): vo
   connection.core.counters.messagesIn++;
   if (!authorize(connection, packet, topic)) return acknowledge(connection, packet, publishDenied(connection.version));
   if (!payloadMatchesFormat(packet)) return acknowledge(connection, packet, RC.payloadFormatInvalid);
-  route(connection.core, toMessage(connection, packet, topic));
-  acknowledge(connection, packet, RC.success);
+  const receivers = route(connection.core, toMessage(connection, packet, topic));
+  // 5.0 may say nobody received it (a MAY in table 2-6); clients use it to notice a missing consumer.
+  acknowledge(connection, packet, receivers === 0 && connection.version === 5 ? RC.noMatchingSubscribers : RC.success);
 }
 
 /** 5.0 topic aliases: a PUBLISH may set an alias, or use one with an empty topic [MQTT-3.3.2-12]. */

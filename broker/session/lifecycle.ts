@@ -69,14 +69,21 @@ export function discardSession(core: BrokerCore, session: Session): void {
 /** One tick of the wheel: connection deadlines, then dormant sessions' wills and expiry. */
 export function tick(core: BrokerCore, now: number): void {
   for (const connection of core.connections) checkDeadlines(core, connection, now);
-  for (const session of core.dormant) {
-    if (session.will !== null && session.will.publishAt <= now) {
-      publishWill(core, session.clientId, session.will);
-      session.will = null;
-    }
-    if (session.expiresAt !== null && session.expiresAt <= now) endSession(core, session);
-    else if (session.will === null && session.expiresAt === null) core.dormant.delete(session);
+  for (const session of core.dormant) settleSession(core, session, now);
+}
+
+/** Publishes a will whose delay is over, ends a session whose expiry has passed; false when it ended. */
+export function settleSession(core: BrokerCore, session: Session, now: number): boolean {
+  if (session.will !== null && session.will.publishAt <= now) {
+    publishWill(core, session.clientId, session.will);
+    session.will = null;
   }
+  if (session.expiresAt !== null && session.expiresAt <= now) {
+    endSession(core, session);
+    return false;
+  }
+  if (session.will === null && session.expiresAt === null) core.dormant.delete(session);
+  return true;
 }
 
 function checkDeadlines(core: BrokerCore, connection: Connection, now: number): void {

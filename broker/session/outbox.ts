@@ -74,8 +74,11 @@ export function resume(core: BrokerCore, session: Session): void {
   const connection = session.connection!;
   if (session.outgoing !== null) {
     for (const [packetId, entry] of session.outgoing) {
+      if (connection.state === 'closed') return;
       if (entry.state === 'pubrel') connection.send({ cmd: 'pubrel', messageId: packetId });
-      else connection.sendPublish(entry.message, entry.qos, entry.retain, packetId, true, entry.subIds);
+      else if (!connection.sendPublish(entry.message, entry.qos, entry.retain, packetId, true, entry.subIds)) {
+        session.outgoing.delete(packetId); // too large for the client's Maximum Packet Size now [MQTT-3.1.2-25]
+      }
     }
   }
   drain(core, session);

@@ -85,7 +85,16 @@ test('plain acknowledgements are 4 bytes, the short form 5.0 allows for reason c
       assert.deepEqual(encode({ cmd, messageId: 300 }, version), expected);
     }
   }
-  assert.deepEqual(encode({ cmd: 'puback', messageId: 1, reasonCode: 0x87 }, 5), mqttPacket.generate({ cmd: 'puback', messageId: 1, reasonCode: 0x87 }, { protocolVersion: 5 }));
+});
+
+test('5.0 acknowledgements with a reason code and no properties are 5 bytes, the property length left out [MQTT-3.4.2]', () => {
+  assert.deepEqual(encode({ cmd: 'puback', messageId: 1, reasonCode: 0x10 }, 5), Buffer.from([0x40, 3, 0, 1, 0x10]));
+  assert.deepEqual(encode({ cmd: 'pubrel', messageId: 258, reasonCode: 0x92 }, 5), Buffer.from([0x62, 3, 1, 2, 0x92]));
+  const parser = mqttPacket.parser({ protocolVersion: 5 });
+  const parsed: mqttPacket.Packet[] = [];
+  parser.on('packet', (packet: mqttPacket.Packet) => parsed.push(packet));
+  parser.parse(encode({ cmd: 'pubrec', messageId: 9, reasonCode: 0x87 }, 5));
+  assert.equal((parsed[0] as mqttPacket.IPubrecPacket | undefined)?.reasonCode, 0x87);
 });
 
 test('hand-encoded PINGRESP and 3.1.1 CONNACK, SUBACK and UNSUBACK match mqtt-packet byte for byte', () => {

@@ -185,3 +185,31 @@ test('5.0: a PUBLISH whose property length runs past the packet is malformed', a
   raw.send(hex('30 06 00 01 74 05 01 01'));
   await refused(raw, 5, 0x81);
 });
+
+test('5.0: QoS 1 and 2 with no matching subscriber are acknowledged 0x10 No matching subscribers (table 2-6)', async (t) => {
+  const h = await startBroker(t);
+  const raw = await connected(t, h, 5);
+  raw.send(hex('32 07 00 01 74 00 01 00 78'));
+  assert.equal((await raw.next()).cmd, 'puback');
+  assert.deepEqual(raw.takeBytes(), hex('40 03 00 01 10'));
+  raw.send(hex('34 07 00 01 74 00 02 00 78'));
+  assert.equal((await raw.next()).cmd, 'pubrec');
+  assert.deepEqual(raw.takeBytes(), hex('50 03 00 02 10'));
+});
+
+test('5.0: QoS 1 with a matching subscriber is acknowledged with plain success', async (t) => {
+  const h = await startBroker(t);
+  await subscribed(t, h, 5, 's', 1);
+  const raw = await connected(t, h, 5);
+  raw.send(hex('32 07 00 01 74 00 01 00 78'));
+  assert.equal((await raw.next()).cmd, 'puback');
+  assert.deepEqual(raw.takeBytes(), hex('40 02 00 01'));
+});
+
+test('3.1.1: QoS 1 with no matching subscriber is acknowledged as usual (3.1.1 has no reason codes)', async (t) => {
+  const h = await startBroker(t);
+  const raw = await connected(t, h, 4);
+  raw.send(hex('32 06 00 01 74 00 01 78'));
+  assert.equal((await raw.next()).cmd, 'puback');
+  assert.deepEqual(raw.takeBytes(), hex('40 02 00 01'));
+});
