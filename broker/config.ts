@@ -38,6 +38,8 @@ export const BrokerConfig = z
      */
     authorizer: z.enum(['inprocess', 'http']).default('inprocess'),
     verifierUrl: z.url().default('http://127.0.0.1:8080'),
+    /** PEM file trusted for an https verifierUrl; null = `$ARRA_DATA_DIR/server-ca.pem` when present, else the system's CAs. */
+    verifierCa: z.string().min(1).nullable().default(null),
     /** Shared secret for the verifier's native endpoints; null = read `$ARRA_DATA_DIR/webhook-secret`. */
     webhookSecret: z.string().min(1).nullable().default(null),
     dataDir: z.string().min(1).default('./data'),
@@ -72,6 +74,8 @@ export type BrokerConfig = z.infer<typeof BrokerConfig>;
 /** Environment variable → config key. The lead's README table is generated from this list. */
 export const ENV_KEYS = {
   ARRA_BIND: 'bind',
+  // After ARRA_BIND: the later variable of one key wins (see readEnv).
+  ARRA_MQTT_BIND: 'bind',
   ARRA_MQTT_PORT: 'mqttPort',
   ARRA_MQTT_TLS_PORT: 'tlsPort',
   ARRA_TLS_CERT: 'tlsCert',
@@ -82,6 +86,7 @@ export const ENV_KEYS = {
   ARRA_WSS_PORT: 'wssPort',
   ARRA_AUTHORIZER: 'authorizer',
   ARRA_VERIFIER_URL: 'verifierUrl',
+  ARRA_VERIFIER_CA: 'verifierCa',
   ARRA_WEBHOOK_SECRET: 'webhookSecret',
   ARRA_DATA_DIR: 'dataDir',
   ARRA_AUTHORIZER_TIMEOUT_MS: 'authorizerTimeoutMs',
@@ -102,7 +107,8 @@ export const ENV_KEYS = {
 
 /** One line of meaning per variable, for the README's configuration table (`scripts/config-table.ts`). */
 const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
-  ARRA_BIND: 'Address the broker listeners (and the HTTP API) bind to.',
+  ARRA_BIND: 'Address of every listener whose own bind variable is unset (`ARRA_WEBHOOK_BIND`, `ARRA_MQTT_BIND`), never of the admin API.',
+  ARRA_MQTT_BIND: 'Address of the broker listeners (MQTT, TLS, WebSocket, metrics): what devices reach. Unset: `ARRA_BIND`.',
   ARRA_MQTT_PORT: 'MQTT over TCP.',
   ARRA_MQTT_TLS_PORT: 'MQTT over TLS with client certificates (unset: off). Needs `ARRA_TLS_CERT` and `ARRA_TLS_KEY`.',
   ARRA_TLS_CERT: "PEM file of the broker's TLS server certificate.",
@@ -112,7 +118,8 @@ const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
   ARRA_WS_PORT: 'MQTT over WebSocket, path `/mqtt` (unset: off).',
   ARRA_WSS_PORT: 'MQTT over WebSocket with TLS (`wss://`, for browsers on https pages), path `/mqtt` (unset: off). Needs `ARRA_TLS_CERT` and `ARRA_TLS_KEY`; asks no client certificate.',
   ARRA_AUTHORIZER: '`inprocess` (npm start) or `http` (standalone `dist/broker/main.js`, always http).',
-  ARRA_VERIFIER_URL: 'Verifier the standalone broker asks over HTTP.',
+  ARRA_VERIFIER_URL: 'Verifier the standalone broker asks over HTTP (https when its webhook listener is off loopback).',
+  ARRA_VERIFIER_CA: "PEM file of the CA the broker trusts for an https `ARRA_VERIFIER_URL` (unset: `$ARRA_DATA_DIR/server-ca.pem` when it exists, else the system's CAs).",
   ARRA_WEBHOOK_SECRET: 'Shared secret brokers send as `X-Arra-Secret`. Unset: the verifier generates it into `$ARRA_DATA_DIR/webhook-secret` (0600), where the broker reads it.',
   ARRA_DATA_DIR: 'Directory of the SQLite registry, signing keys, CA and generated secrets.',
   ARRA_AUTHORIZER_TIMEOUT_MS: 'How long the broker waits for a CONNECT decision before failing closed (0x88 / 0x03).',
@@ -135,7 +142,7 @@ const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
 export function brokerConfigRows(): Array<{ name: string; default: string; description: string }> {
   const defaults = BrokerConfig.parse({}) as Record<string, unknown>;
   return Object.entries(ENV_KEYS).map(([name, key]) => {
-    const value = defaults[key];
+    const value = name === 'ARRA_MQTT_BIND' ? '(`ARRA_BIND`)' : defaults[key];
     return { name, default: value === null ? '(unset)' : String(value), description: ENV_DESCRIPTIONS[name as keyof typeof ENV_KEYS] };
   });
 }
@@ -203,4 +210,20 @@ export function resolveWebhookSecret(config: Pick<BrokerConfig, 'webhookSecret' 
     throw new BrokerConfigError(`ARRA_WEBHOOK_SECRET is unset and ${path} cannot be read`, { cause });
   }
   throw new BrokerConfigError(`ARRA_WEBHOOK_SECRET is unset and ${path} is empty`);
+}
+
+/**
+ * The CA to trust for an https verifier URL: `ARRA_VERIFIER_CA`, else the verifier's server CA in the
+ * shared data directory (a verifier whose webhook listener is off loopback issues its certificate from
+ * it), else undefined (the system's CAs). An http URL needs none.
+ */
+export function resolveVerifierCa(config: Pick<BrokerConfig, 'verifierUrl' | 'verifierCa' | 'dataDir'>): string | undefined {
+  if (new URL(config.verifierUrl).protocol !== 'https:') return undefined;
+  const path = config.verifierCa ?? join(config.dataDir, 'server-ca.pem');
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    if (config.verifierCa) throw new BrokerConfigError(`ARRA_VERIFIER_CA: cannot read ${path}`, { cause });
+    return undefined;
+  }
 }

@@ -11,12 +11,12 @@
 import { pino } from 'pino';
 import { fetchDeviceCa } from './authorizers/device-ca.js';
 import { createHttpAuthorizer } from './authorizers/http.js';
-import { BrokerConfigError, loadBrokerConfig, resolveWebhookSecret } from './config.js';
+import { BrokerConfigError, loadBrokerConfig, resolveVerifierCa, resolveWebhookSecret } from './config.js';
 import { startBroker } from './start.js';
 import { closeOnSignals } from '../scripts/close-on-signals.js';
 import { packageVersion } from '../scripts/package-version.js';
 // The composition root may use the verifier's redaction list: one definition of what is secret.
-import { REDACT_PATHS } from '../verifier/logger.js';
+import { journalPriorityHooks, REDACT_PATHS } from '../verifier/logger.js';
 
 const EXIT_USAGE = 2;
 
@@ -25,10 +25,17 @@ try {
   if (process.env.ARRA_AUTHORIZER === 'inprocess') {
     throw new BrokerConfigError('ARRA_AUTHORIZER=inprocess: the standalone broker asks a verifier over HTTP; use `npm start` for one process');
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'arra-broker' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
-  const deviceCaPem = config.tlsPort !== null && !config.tlsCa ? await fetchDeviceCa(config.verifierUrl) : undefined;
+  const logger = pino({
+    ...journalPriorityHooks(),
+    level: config.logLevel,
+    base: { service: 'arra-broker' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  });
+  const verifierCa = resolveVerifierCa(config);
+  const deviceCaPem = config.tlsPort !== null && !config.tlsCa ? await fetchDeviceCa(config.verifierUrl, undefined, verifierCa) : undefined;
   const authorizer = createHttpAuthorizer({
     url: config.verifierUrl,
+    ...(verifierCa ? { ca: verifierCa } : {}),
     secret: resolveWebhookSecret(config),
     timeoutMs: config.authorizerTimeoutMs,
     connections: config.authorizerConnections,

@@ -43,13 +43,13 @@ async function main(): Promise<void> {
     await verifier.close();
   });
   // Printed last: whoever reads it (a person, a supervisor, a test) may signal at once.
-  process.stderr.write(nextSteps(verifier.url, running.ports, config.dataDir));
+  process.stderr.write(nextSteps(verifier, running.ports, config.dataDir));
 }
 
-function nextSteps(url: string, ports: RunningBroker['ports'], dataDir: string): string {
+function nextSteps({ url, adminUrl }: { url: string; adminUrl: string }, ports: RunningBroker['ports'], dataDir: string): string {
   const lines = [
     '',
-    `arra-mq is running: verifier ${url}, MQTT on port ${ports.mqtt}` +
+    `arra-mq is running: verifier ${url}${adminUrl === url ? '' : ` (admin API ${adminUrl})`}, MQTT on port ${ports.mqtt}` +
       (ports.tls ? `, MQTT/TLS on ${ports.tls}` : '') +
       (ports.ws ? `, MQTT/WebSocket on ${ports.ws} (/mqtt)` : '') +
       (ports.wss ? `, MQTT/WebSocket over TLS on ${ports.wss} (/mqtt)` : ''),

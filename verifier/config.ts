@@ -47,6 +47,7 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 /** The rule for the admin token and the webhook secret, from the environment or from their files. */
 export const secretText = z.string().min(16, 'must be at least 16 characters');
+const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'must be an IP address');
 const cidrList = z.string().transform((text, ctx) => {
   const cidrs = text.split(',').map((s) => s.trim()).filter(Boolean);
   try {
@@ -60,14 +61,21 @@ const cidrList = z.string().transform((text, ctx) => {
 interface Variable {
   schema: z.ZodType;
   default: string | undefined;
+  /** What an unset variable without a default means, for the table (default: "(generated)"). */
+  unset?: string;
   description: string;
 }
 
 /** Every variable: its parser, its default (as the operator would write it) and one line of meaning. */
 const VARIABLES = {
   ARRA_DATA_DIR: { schema: z.string().min(1), default: './data', description: 'Directory of the SQLite registry, signing keys, CA and generated secrets.' },
-  ARRA_HTTP_PORT: { schema: integer(0, 65535), default: '8080', description: 'TCP port of the HTTP API.' },
-  ARRA_BIND: { schema: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address'), default: '127.0.0.1', description: 'Address the HTTP API (and, in one process, the broker listeners) bind to.' },
+  ARRA_HTTP_PORT: { schema: integer(0, 65535), default: '8080', description: "TCP port of the verifier's webhook listener (and of the admin API unless `ARRA_ADMIN_PORT` is set)." },
+  ARRA_BIND: { schema: ipAddress, default: '127.0.0.1', description: 'Address of every listener whose own bind variable is unset (`ARRA_WEBHOOK_BIND`, `ARRA_MQTT_BIND`), never of the admin API.' },
+  ARRA_WEBHOOK_BIND: { schema: ipAddress.optional(), default: undefined, unset: '(`ARRA_BIND`)', description: 'Address of the verifier listener that brokers call: decisions, adapter webhooks, change feed, and `/healthz`, JWKS, metrics, CA. Off loopback it speaks TLS.' },
+  ARRA_ADMIN_BIND: { schema: ipAddress, default: '127.0.0.1', description: 'Address of the admin API (`/v1/admin`). Off loopback it speaks TLS. Keep it off the devices\' network.' },
+  ARRA_ADMIN_PORT: { schema: integer(0, 65535).optional(), default: undefined, unset: '(`ARRA_HTTP_PORT`)', description: 'Port of the admin API. Unset: it shares the webhook listener (only while both binds are equal). Set: a listener of its own, the only one serving `/v1/admin` (404 elsewhere).' },
+  ARRA_HTTP_TLS_CERT: { schema: z.string().min(1).optional(), default: undefined, unset: '(issued)', description: "PEM certificate (chain) of the verifier's listeners that are not on loopback. Unset: one is issued at each start by the verifier's server CA (`$ARRA_DATA_DIR/server-ca.pem`, a sibling of the device CA) for the bind address, loopback and the host name." },
+  ARRA_HTTP_TLS_KEY: { schema: z.string().min(1).optional(), default: undefined, unset: '(issued)', description: 'PEM private key of `ARRA_HTTP_TLS_CERT`.' },
   ARRA_ADMIN_TOKEN: { schema: secretText.transform((v) => new Secret(v)).optional(), default: undefined, description: 'Bearer token of the admin API. Unset: generated on first start into `$ARRA_DATA_DIR/admin-token` (0600) and printed once to stderr.' },
   ARRA_LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', description: 'pino log level (JSON on stdout).' },
   ARRA_ISSUER: { schema: z.string().min(1), default: 'arra-mq', description: '`iss` of issued device tokens, required on presented ones.' },
@@ -92,10 +100,22 @@ const VARIABLES = {
 type Variables = typeof VARIABLES;
 type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
 
+/** Where one HTTP listener binds. */
+export interface Listen {
+  bind: string;
+  port: number;
+}
+
 export interface Config {
   dataDir: string;
+  /** The webhook listener's port (`ARRA_HTTP_PORT`). */
   httpPort: number;
+  /** The webhook listener's address (`ARRA_WEBHOOK_BIND`, else `ARRA_BIND`). */
   bind: string;
+  /** The admin API's own listener; undefined: it shares the webhook listener. */
+  adminListen: Listen | undefined;
+  /** Operator-provided certificate and key files for listeners off loopback; undefined: issued. */
+  httpTls: { certFile: string; keyFile: string } | undefined;
   /** Absent until `resolveSecrets` reads or generates the token file. */
   adminToken: Secret | undefined;
   logLevel: Parsed['ARRA_LOG_LEVEL'];
@@ -140,14 +160,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else problems.push(`${name}: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return toConfig(values as Parsed);
+  const config = toConfig(values as Parsed);
+  problems.push(...listenerProblems(config, values as Parsed));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Settings that are valid one by one but not together. */
+function listenerProblems(config: Config, v: Parsed): string[] {
+  const problems: string[] = [];
+  if (config.adminListen === undefined && v.ARRA_ADMIN_BIND !== config.bind) {
+    problems.push(
+      `ARRA_ADMIN_PORT: unset, so the admin API would share the listener on ${config.bind}:${config.httpPort}, but ARRA_ADMIN_BIND is ${v.ARRA_ADMIN_BIND}; ` +
+        `set ARRA_ADMIN_PORT (e.g. 8081) to serve it on ${v.ARRA_ADMIN_BIND} alone, or ARRA_ADMIN_BIND=${config.bind} to expose it deliberately`,
+    );
+  }
+  if (config.adminListen && config.adminListen.port === config.httpPort && config.httpPort !== 0) {
+    problems.push(`ARRA_ADMIN_PORT: equals ARRA_HTTP_PORT while ARRA_ADMIN_BIND (${v.ARRA_ADMIN_BIND}) differs from the webhook bind (${config.bind}); give the admin API a port of its own`);
+  }
+  if ((v.ARRA_HTTP_TLS_CERT === undefined) !== (v.ARRA_HTTP_TLS_KEY === undefined)) {
+    problems.push('ARRA_HTTP_TLS_CERT/ARRA_HTTP_TLS_KEY: give both or neither');
+  }
+  return problems;
+}
+
+/** The admin API's own listener, or undefined when it shares the webhook listener. */
+function adminListen(v: Parsed, webhookBind: string): Listen | undefined {
+  const port = v.ARRA_ADMIN_PORT;
+  if (port === undefined) return undefined;
+  if (port === v.ARRA_HTTP_PORT && port !== 0 && v.ARRA_ADMIN_BIND === webhookBind) return undefined;
+  return { bind: v.ARRA_ADMIN_BIND, port };
 }
 
 function toConfig(v: Parsed): Config {
   return {
     dataDir: v.ARRA_DATA_DIR,
     httpPort: v.ARRA_HTTP_PORT,
-    bind: v.ARRA_BIND,
+    bind: v.ARRA_WEBHOOK_BIND ?? v.ARRA_BIND,
+    adminListen: adminListen(v, v.ARRA_WEBHOOK_BIND ?? v.ARRA_BIND),
+    httpTls: v.ARRA_HTTP_TLS_CERT && v.ARRA_HTTP_TLS_KEY ? { certFile: v.ARRA_HTTP_TLS_CERT, keyFile: v.ARRA_HTTP_TLS_KEY } : undefined,
     adminToken: v.ARRA_ADMIN_TOKEN,
     logLevel: v.ARRA_LOG_LEVEL,
     issuer: v.ARRA_ISSUER,
@@ -177,7 +228,7 @@ function toConfig(v: Parsed): Config {
 export function verifierConfigRows(): Array<{ name: string; default: string; description: string }> {
   return Object.entries(VARIABLES as Record<string, Variable>).map(([name, v]) => ({
     name,
-    default: v.default === undefined ? '(generated)' : v.default === '' ? '(empty)' : v.default,
+    default: v.default === undefined ? (v.unset ?? '(generated)') : v.default === '' ? '(empty)' : v.default,
     description: v.description,
   }));
 }

@@ -5,7 +5,8 @@
  *
  * @module verifier/logger
  */
-import { pino, stdSerializers, destination, type DestinationStream, type Level, type Logger } from 'pino';
+import { fstatSync } from 'node:fs';
+import { pino, stdSerializers, destination, type DestinationStream, type Level, type Logger, type LoggerOptions as LoggerOptionsOf } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -32,6 +33,8 @@ export interface LoggerOptions {
   level: Level | 'silent';
   /** Where lines go (default stdout); tests pass a stream to read the lines back. */
   destination?: DestinationStream;
+  /** Prefix lines with their journal priority (default: when stdout is the journal). */
+  journal?: boolean;
 }
 
 interface LoggedRequest {
@@ -47,9 +50,35 @@ export function pathOnly(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+/** pino's levels as syslog priorities (fatal: crit, error: err, warn: warning, info, debug and trace: debug). */
+const JOURNAL_PRIORITY: Readonly<Record<string, number>> = { 60: 2, 50: 3, 40: 4, 30: 6, 20: 7, 10: 7 };
+
+/** True when fd `fd` is the journal: systemd then sets `JOURNAL_STREAM` to that stream's `device:inode`. */
+export function writesToJournal(env: NodeJS.ProcessEnv = process.env, fd = 1): boolean {
+  if (!env.JOURNAL_STREAM) return false;
+  try {
+    const st = fstatSync(fd);
+    return env.JOURNAL_STREAM === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * pino options that start each line with `<N>`, its level's journal priority, when stdout is the
+ * journal; journald (SyslogLevelPrefix, on by default) takes it off and files the line at priority N,
+ * so `journalctl -p warning` shows warnings and errors. Elsewhere no prefix: the lines stay pure JSON.
+ */
+export function journalPriorityHooks(toJournal = writesToJournal()): Pick<LoggerOptionsOf<never>, 'hooks'> {
+  if (!toJournal) return {};
+  // pino writes `{"level":N,` first on every line.
+  return { hooks: { streamWrite: (line: string) => `<${JOURNAL_PRIORITY[/^\{"level":(\d+)/.exec(line)?.[1] ?? ''] ?? 6}>${line}` } };
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
+      ...journalPriorityHooks(options.journal),
       level: options.level,
       base: { service: 'arra-verifier' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },

@@ -16,7 +16,7 @@ const EXIT_USAGE = 2;
 
 try {
   const verifier = await startVerifier();
-  verifier.app.log.info({ url: verifier.url }, 'verifier listening');
+  verifier.app.log.info({ url: verifier.url, adminUrl: verifier.adminUrl }, 'verifier listening');
   closeOnSignals('verifier', verifier.app.log, () => verifier.close());
 } catch (err) {
   if (err instanceof ConfigError) {

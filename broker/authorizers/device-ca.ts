@@ -4,13 +4,23 @@
  *
  * @module broker/authorizers/device-ca
  */
+import { Agent, fetch, type Response } from 'undici';
 import { BrokerConfigError } from '../config.js';
 
-export async function fetchDeviceCa(verifierUrl: string, timeoutMs = 5000): Promise<string> {
-  const url = new URL('v1/ca.pem', verifierUrl.endsWith('/') ? verifierUrl : `${verifierUrl}/`);
+/** `ca`: the PEM CA trusted for an https verifier URL (default: the system's CAs). */
+export async function fetchDeviceCa(verifierUrl: string, timeoutMs = 5000, ca?: string): Promise<string> {
+  const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  try {
+    return await fetchPem(new URL('v1/ca.pem', verifierUrl.endsWith('/') ? verifierUrl : `${verifierUrl}/`), timeoutMs, dispatcher);
+  } finally {
+    await dispatcher?.close();
+  }
+}
+
+async function fetchPem(url: URL, timeoutMs: number, dispatcher: Agent | undefined): Promise<string> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), ...(dispatcher ? { dispatcher } : {}) });
   } catch (cause) {
     throw new BrokerConfigError(`ARRA_TLS_CA is unset and the verifier at ${url.origin} cannot be reached for its device CA`, { cause });
   }

@@ -25,6 +25,8 @@ export interface HttpAuthorizerOptions {
   timeoutMs?: number;
   /** Keep-alive connections in the pool. */
   connections?: number;
+  /** PEM CA trusted for an https `url` (default: the system's CAs). */
+  ca?: string;
   logger?: Logger;
   /** Long-poll options of the change feed; `false` turns the feed off. */
   changeFeed?: false | { waitMs?: number; minBackoffMs?: number; maxBackoffMs?: number };
@@ -38,9 +40,10 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
   const url = new URL(options.url);
   const basePath = url.pathname.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 2000;
-  const pool = new Pool(url.origin, { connections: options.connections ?? 16, keepAliveTimeout: 30_000 });
+  const connect = options.ca ? { connect: { ca: options.ca } } : {};
+  const pool = new Pool(url.origin, { connections: options.connections ?? 16, keepAliveTimeout: 30_000, ...connect });
   const listeners = createChangeListeners(options.logger);
-  const feedClient = options.changeFeed === false ? undefined : new Client(url.origin);
+  const feedClient = options.changeFeed === false ? undefined : new Client(url.origin, connect);
   const feed: ChangeFeedLoop | undefined = feedClient
     ? startChangeFeed({
         dispatcher: feedClient,

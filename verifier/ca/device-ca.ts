@@ -24,17 +24,22 @@ export interface DeviceCa {
 }
 
 export async function createDeviceCaPems(now = Date.now()): Promise<DeviceCaPems> {
+  return createCaPems(CA_NAME, now);
+}
+
+/** A self-signed P-256 CA that signs leaf certificates only (pathLen 0); the server CA is made alike. */
+export async function createCaPems(name: string, now = Date.now()): Promise<DeviceCaPems> {
   const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
-    name: CA_NAME,
+    name,
     // Backdated a minute: a broker whose clock runs slightly behind must not see a not-yet-valid CA.
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + CA_LIFETIME_DAYS * DAY_MS),
     keys,
     signingAlgorithm: EC_P256,
     extensions: [
-      // pathLen 0: this CA signs devices only, never another CA.
+      // pathLen 0: this CA signs leaf certificates only, never another CA.
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),

@@ -10,6 +10,7 @@
  *
  * @module verifier/http/app
  */
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -37,6 +38,13 @@ export interface AppDeps {
   clock: Clock;
   /** Default: a fresh registry. Pass the one whose `onDecision` the decider reports to. */
   metrics?: Metrics;
+  /**
+   * Whether a request's socket came through the admin listener; the admin routes 404 on any other.
+   * Default: every socket (one listener serves everything, and `app.inject` in tests).
+   */
+  adminSocket?: (socket: Socket) => boolean;
+  /** Certificate and key: the app's own (webhook) listener speaks TLS. */
+  https?: { cert: string; key: string };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -44,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? createMetrics();
   const feed = new ChangeFeed();
   const app = Fastify({
+    // Typed as the http flavour: nothing here depends on which one listens.
+    ...(deps.https ? { https: deps.https } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     // Close idle keep-alive sockets on shutdown so close() does not wait for brokers to hang up.
@@ -91,6 +101,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await broker.register(changeRoutes, { feed });
   });
   await registerAdapters(app, { decider, config });
-  await app.register(adminRoutes, { config, store, clock: deps.clock, prefix: '/v1/admin' });
-  return app;
+  const { adminSocket } = deps;
+  await app.register(async function adminListenerOnly(admin) {
+    // Before the bearer check, and the plain 404 of any unknown path: the admin API does not exist here.
+    if (adminSocket) admin.addHook('onRequest', async (request, reply) => (adminSocket(request.socket) ? undefined : reply.callNotFound()));
+    await admin.register(adminRoutes, { config, store, clock: deps.clock, prefix: '/v1/admin' });
+  });
+  return app as unknown as FastifyInstance;
 }

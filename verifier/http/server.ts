@@ -5,19 +5,24 @@
  *
  * @module verifier/http/server
  */
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { TlsPems } from '../ca/server-tls.js';
 import { loadConfig, type Config, type VerifierConfig } from '../config.js';
 import { createDecider, type DeciderConfig, type ManagedDecider } from '../core/index.js';
 import { createExternalKeyResolver } from '../external-jwks.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { buildApp } from './app.js';
+import { adminSocketSet, isLoopback, listenAdmin, listenerTls, type AdminListener } from './listeners.js';
 import { createMetrics } from './metrics.js';
 import { resolveSecrets } from './secret-files.js';
 
-export interface RunningVerifier extends Omit<AssembledVerifier, 'generatedAdminToken'> {
-  /** `http://host:port` the app listens on (the real port when `ARRA_HTTP_PORT=0`). */
+export interface RunningVerifier extends Omit<AssembledVerifier, 'generatedAdminToken' | 'tls' | 'adminSockets'> {
+  /** `http(s)://host:port` of the webhook listener (the real port when `ARRA_HTTP_PORT=0`). */
   url: string;
+  /** Where the admin API answers: `url` when it shares that listener, else its own listener's. */
+  adminUrl: string;
 }
 
 export interface StartOptions {
@@ -40,6 +45,10 @@ export interface AssembledVerifier {
   config: VerifierConfig;
   /** Set when this start generated the admin token (the caller shows it once). */
   generatedAdminToken: { path: string; value: string } | undefined;
+  /** The certificate of the listeners off loopback; undefined when all are on loopback. */
+  tls: TlsPems | undefined;
+  /** The admin listener's sockets, when the admin API has a listener of its own. */
+  adminSockets: ReturnType<typeof adminSocketSet> | undefined;
   close(): Promise<void>;
 }
 
@@ -60,13 +69,26 @@ export async function assembleVerifier(input: Config, logger?: Logger): Promise<
       onDecision: metrics.onDecision,
     });
     metrics.readStatsFrom(() => decider.stats());
-    const app = await buildApp({ config, logger: log, decider, store, clock: Date, metrics });
+    const tls = await listenerTls(config);
+    const adminSockets = config.adminListen ? adminSocketSet() : undefined;
+    const app = await buildApp({
+      config,
+      logger: log,
+      decider,
+      store,
+      clock: Date,
+      metrics,
+      ...(adminSockets ? { adminSocket: (socket: Socket) => adminSockets.has(socket) } : {}),
+      ...(tls && !isLoopback(config.bind) ? { https: tls } : {}),
+    });
     return {
       app,
       store,
       decider,
       config,
       generatedAdminToken,
+      tls,
+      adminSockets,
       async close() {
         await app.close();
         decider.close();
@@ -79,12 +101,21 @@ export async function assembleVerifier(input: Config, logger?: Logger): Promise<
   }
 }
 
-/** Assembles the verifier and listens on `ARRA_BIND:ARRA_HTTP_PORT`; on first start, shows the admin token once. */
+/**
+ * Assembles the verifier and listens: the webhook listener on `ARRA_WEBHOOK_BIND:ARRA_HTTP_PORT`, the
+ * admin API on its own listener when `ARRA_ADMIN_PORT` asks for one. On first start, shows the admin
+ * token once.
+ */
 export async function startVerifier(input: Config = loadConfig(), options: StartOptions = {}): Promise<RunningVerifier> {
   const verifier = await assembleVerifier(input, options.logger);
-  const { app, config, generatedAdminToken } = verifier;
+  const { app, config, generatedAdminToken, tls, adminSockets } = verifier;
+  let admin: AdminListener | undefined;
   try {
     const url = await app.listen({ host: config.bind, port: config.httpPort });
+    if (config.adminListen && adminSockets) {
+      admin = await listenAdmin(app, config.adminListen, isLoopback(config.adminListen.bind) ? undefined : tls, adminSockets);
+      app.log.info({ url: admin.url }, 'admin API listening');
+    }
     if (generatedAdminToken) {
       // The one and only time the token is shown: it is not logged, and only its hash stays in memory.
       (options.stderr ?? process.stderr).write(
@@ -92,9 +123,19 @@ export async function startVerifier(input: Config = loadConfig(), options: Start
       );
       app.log.info({ path: generatedAdminToken.path }, 'admin token generated (printed once to stderr)');
     }
-    const { generatedAdminToken: _shownOnce, ...running } = verifier;
-    return { ...running, url };
+    const { generatedAdminToken: _shownOnce, tls: _tls, adminSockets: _sockets, ...running } = verifier;
+    const adminListener = admin;
+    return {
+      ...running,
+      url,
+      adminUrl: adminListener?.url ?? url,
+      async close() {
+        await adminListener?.close();
+        await verifier.close();
+      },
+    };
   } catch (err) {
+    await admin?.close();
     await verifier.close();
     throw err;
   }

@@ -1,0 +1,72 @@
+/**
+ * TLS for the verifier's HTTP listeners that are not on loopback. Unless the operator gives a
+ * certificate, the verifier's own server CA (a sibling of the device CA: same shape, other name, files
+ * `server-ca.pem` / `server-ca.key` in the data directory) issues one at each start, for the listeners'
+ * addresses, loopback and the host name. Clients trust `server-ca.pem` (e.g. `NODE_EXTRA_CA_CERTS`).
+ * Two CAs, so that a device certificate can never pass for the server and no server certificate for a device.
+ *
+ * @module verifier/ca/server-tls
+ */
+import { isIP } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createCaPems, loadDeviceCa, type DeviceCa, type DeviceCaPems } from './device-ca.js';
+import { EC_P256, subtle, toPem, x509 } from './crypto-provider.js';
+import { signLeafCertificate } from './issue-certificate.js';
+
+export const SERVER_CA_CERT_FILE = 'server-ca.pem';
+export const SERVER_CA_KEY_FILE = 'server-ca.key';
+const SERVER_CA_NAME = 'CN=ARRA-MQ server CA';
+/** Issued anew at every start; long enough for a verifier that is never restarted. */
+const LEAF_DAYS = 397;
+
+export interface TlsPems {
+  cert: string;
+  key: string;
+}
+
+/** The server CA of `dataDir`, created on first use (certificate 0644, key 0600). */
+export async function loadOrCreateServerCa(dataDir: string): Promise<DeviceCa> {
+  const certPath = join(dataDir, SERVER_CA_CERT_FILE);
+  const keyPath = join(dataDir, SERVER_CA_KEY_FILE);
+  let pems: DeviceCaPems;
+  try {
+    pems = { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    pems = await createCaPems(SERVER_CA_NAME);
+    // The key first, and 'wx' for both: two processes starting at once cannot end with a mismatched pair.
+    writeFileSync(keyPath, pems.keyPem, { mode: 0o600, flag: 'wx' });
+    writeFileSync(certPath, pems.certPem, { mode: 0o644, flag: 'wx' });
+  }
+  return loadDeviceCa(pems);
+}
+
+/** The addresses a client may dial to reach listeners bound to `binds`: loopback always, a wildcard's every interface. */
+export function serverNames(binds: readonly string[]): { ips: string[]; dns: string[] } {
+  const ips = new Set(['127.0.0.1', '::1']);
+  for (const bind of binds) {
+    if (bind === '0.0.0.0' || bind === '::') {
+      for (const address of Object.values(networkInterfaces()).flat()) {
+        if (address && (bind === '::' || address.family === 'IPv4')) ips.add(address.address.split('%')[0]!);
+      }
+    } else {
+      ips.add(bind);
+    }
+  }
+  return { ips: [...ips], dns: [...new Set(['localhost', hostname()])] };
+}
+
+/** A serverAuth certificate for `names`, signed by the server CA; the key is P-256, never stored. */
+export async function issueServerCertificate(ca: DeviceCa, names: { ips: string[]; dns: string[] }, now = Date.now()): Promise<TlsPems> {
+  const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const sans = [
+    ...names.dns.map((value) => ({ type: 'dns' as const, value })),
+    ...names.ips.filter((ip) => isIP(ip) !== 0).map((value) => ({ type: 'ip' as const, value })),
+  ];
+  const san = new x509.SubjectAlternativeNameExtension(sans, false);
+  // serverAuth only: this certificate must not pass for a device.
+  const cert = await signLeafCertificate(ca, { subject: `CN=${names.dns.at(-1) ?? 'arra-mq'}`, publicKey: keys.publicKey, days: LEAF_DAYS, usage: 'serverAuth', extensions: [san], now });
+  return { cert: `${cert.toString('pem')}\n`, key: toPem(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY') };
+}

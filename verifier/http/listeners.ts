@@ -1,0 +1,78 @@
+/**
+ * The verifier's second HTTP listener, for the admin API alone, and TLS for every listener that is
+ * not on loopback. One Fastify app serves both listeners (`app.routing` is its request handler); the
+ * admin routes answer only on sockets accepted by the admin listener (see `buildApp`'s `adminSocket`)
+ * and 404 on the webhook listener, exactly as a path that does not exist.
+ *
+ * @module verifier/http/listeners
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { issueServerCertificate, loadOrCreateServerCa, serverNames, type TlsPems } from '../ca/server-tls.js';
+import type { Listen, VerifierConfig } from '../config.js';
+
+/** 127.0.0.0/8 and ::1: reachable from this host only, so plain HTTP is enough there. */
+export function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
+}
+
+/**
+ * The certificate for the listeners off loopback: the operator's files, else one issued by the
+ * server CA in the data directory. Undefined when every listener is on loopback.
+ */
+export async function listenerTls(config: VerifierConfig): Promise<TlsPems | undefined> {
+  const exposed = [config.bind, config.adminListen?.bind ?? config.bind].filter((bind) => !isLoopback(bind));
+  if (exposed.length === 0) return undefined;
+  if (config.httpTls) return { cert: readFileSync(config.httpTls.certFile, 'utf8'), key: readFileSync(config.httpTls.keyFile, 'utf8') };
+  return issueServerCertificate(await loadOrCreateServerCa(config.dataDir), serverNames(exposed));
+}
+
+/** The admin listener's sockets; empty until it listens, so admin routes answer nowhere before then. */
+export function adminSocketSet(): { has(socket: Socket): boolean; add(socket: Socket): void } {
+  return new WeakSet<Socket>();
+}
+
+export interface AdminListener {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on the admin address with the app's handler and the same timeouts as the app's own server,
+ * recording every socket it accepts (after the TLS handshake, when it speaks TLS) in `sockets`.
+ */
+export async function listenAdmin(
+  app: FastifyInstance,
+  listen: Listen,
+  tls: TlsPems | undefined,
+  sockets: { add(socket: Socket): void },
+): Promise<AdminListener> {
+  const handler = app.routing as unknown as Parameters<typeof createHttpServer>[1];
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => sockets.add(socket));
+  const main = app.server;
+  server.keepAliveTimeout = main.keepAliveTimeout;
+  server.requestTimeout = main.requestTimeout;
+  server.headersTimeout = main.headersTimeout;
+  server.timeout = main.timeout;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: listen.bind, port: listen.port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
