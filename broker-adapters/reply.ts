@@ -87,3 +87,12 @@ export const adapterLogSerializers = {
     return `${request.method} ${request.url.split('?')[0]} from ${request.raw.socket?.remoteAddress ?? 'unknown'}`;
   },
 };
+
+/**
+ * The broker behind a request, as the record of who each client authenticated as names it
+ * (`verifier/core/admissions.ts`): the dialect and the TCP peer (never `X-Forwarded-For`). A client
+ * id is looked up only among the authentications the same broker asked about.
+ */
+export function callerOf(dialect: DialectName, request: FastifyRequest): string {
+  return `${dialect} ${request.socket.remoteAddress ?? 'unknown'}`;
+}

@@ -22,6 +22,7 @@ export const DenyReason = z.enum([
   'acl_denied',
   'locked_out', // too many failures for this device or address
   'invalid_request', // an id or topic that can never be valid (wildcards in ids, ...)
+  'not_authenticated', // an acl question about a client id whose authentication is not on record
 ]);
 export type DenyReason = z.infer<typeof DenyReason>;
 
@@ -86,8 +87,9 @@ export const AuthorizeAction = z.enum(['publish', 'subscribe']);
 export type AuthorizeAction = z.infer<typeof AuthorizeAction>;
 
 /**
- * Identity is the device id when the caller knows it; otherwise the verifier resolves it from the
- * username, then the client id (as the go-auth and NanoMQ dialects send them).
+ * The decision is made for the identity this client id last authenticated as through the same caller
+ * (`POST /v1/authenticate` records it); a client id with no such record is denied `not_authenticated`.
+ * `username` and `deviceId`, when given, must agree with that record; they never choose the identity.
  */
 export const AuthorizeRequest = z
   .object({

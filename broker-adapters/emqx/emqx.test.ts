@@ -77,6 +77,8 @@ test('a certificate subject is trusted only when the operator said so', async (t
 
 test('authz reads qos and retain leniently and answers allow or deny, by POST or GET', async (t) => {
   const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const login = await call(port, 'POST', '/emqx/authn', { body: { clientid: 'c', username: 'u', password: LONG_PASSWORD } });
+  assert.equal(login.json().result, 'allow');
   const ask = (fields: Record<string, unknown>) =>
     call(port, 'POST', '/emqx/authz', { body: { clientid: 'c', username: 'u', peerhost: '127.0.0.1', qos: '1', retain: 'false', ...fields } });
   assert.deepEqual((await ask({ action: 'publish', topic: 'r/1' })).json(), { result: 'allow' });

@@ -4,14 +4,15 @@
  * every 4xx/5xx into "ignore", so every decision, bad input included, is a `200` here: `ignore` only
  * for a device ARRA-MQ does not know and only when the URI carries `?chain=1` (the operator chained
  * another source after us); everything else that is not an allow is a deny. A core fault is a `503`:
- * EMQX then ignores us, which is why operators must put ARRA-MQ last with `no_match = deny`.
+ * EMQX then ignores us, which is why operators must put ARRA-MQ last with `no_match = deny`. An authz
+ * request is decided for the identity this client id authenticated as at `/emqx/authn` (`admitFor`).
  *
  * @module broker-adapters/emqx/routes
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Decider } from '../../verifier/core/types.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
-import { installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
+import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
 import { parseAuthn, parseAuthz, toAuthenticate, toAuthnAllow, toAuthorize } from './map.js';
 
 export interface EmqxRouteOptions {
@@ -37,7 +38,7 @@ export async function emqxRoutes(app: FastifyInstance, opts: EmqxRouteOptions): 
       const identity = logIdentity({ clientId: params.clientid, username: params.username });
       const plan = toAuthenticate(params, opts.trustCertSubject);
       if (!plan.ask) return deny(request, reply, 'authn', { ...identity, reason: 'no_credentials', detail: plan.message });
-      const decision = await opts.decider.authenticate(plan.request, plan.options);
+      const decision = await opts.decider.authenticate(plan.request, { ...plan.options, admitFor: callerOf('emqx', request) });
       if (decision.allow) return reply.code(200).send(toAuthnAllow(decision));
       return deny(request, reply, 'authn', { ...identity, reason: decision.reason, detail: decision.message });
     },
@@ -49,7 +50,7 @@ export async function emqxRoutes(app: FastifyInstance, opts: EmqxRouteOptions): 
     bodyLimit: BODY_LIMIT,
     handler: async (request, reply) => {
       const query = toAuthorize(parseAuthz(requestParams(request)));
-      const decision = opts.decider.authorize(query);
+      const decision = opts.decider.authorize(query, callerOf('emqx', request));
       if (decision.allow) return reply.code(200).send({ result: 'allow' });
       return deny(request, reply, 'authz', { ...logIdentity(query), action: query.action, topic: query.topic, reason: decision.reason });
     },

@@ -16,7 +16,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../schemas/index.js';
 import type { Decider } from '../../verifier/core/types.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
-import { installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
+import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
+import { looksLikeJwt } from '../../verifier/core/index.js';
 import {
   RESPONSE_MODES,
   aclActions,
@@ -74,22 +75,33 @@ function allow(reply: FastifyReply, mode: ResponseMode): FastifyReply {
   return reply.code(200).send({ ok: true, error: '' });
 }
 
-/** The HTTP backend: identities as go-auth sends them, decided by the core. */
+/**
+ * The HTTP backend. acl requests are decided for the identity the client id authenticated as at
+ * `user` (`admitFor`); superuser requests name only a username, so they are answered for a client of
+ * this broker that authenticated with it. When the username is a token (the client put its JWT in the
+ * username), the acl request carries its own proof: with no record (a verifier restart) the token is
+ * checked again and the client's record rebuilt from it.
+ */
 function httpBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Handler> {
   return {
     async user(request) {
       const query = parseUser(requestParams(request));
-      const decision = await decider.authenticate(query);
+      const decision = await decider.authenticate(query, { admitFor: callerOf('go-auth', request) });
       return decision.allow ? decision : { allow: false, reason: decision.reason, log: logIdentity(query) };
     },
     async superuser(request) {
       const { username } = parseSuperuser(requestParams(request));
       // Asked before every acl check: the core serves this from cache, and a "no" is not logged.
-      return decider.isSuperuser({ username }) ? { allow: true } : { allow: false, reason: 'not_superuser' };
+      return decider.isSuperuser({ username }, callerOf('go-auth', request)) ? { allow: true } : { allow: false, reason: 'not_superuser' };
     },
     async acl(request) {
+      const caller = callerOf('go-auth', request);
       for (const query of toAuthorizeRequests(parseAcl(requestParams(request)))) {
-        const decision = decider.authorize(query);
+        let decision = decider.authorize(query, caller);
+        if (!decision.allow && decision.reason === 'not_authenticated' && looksLikeJwt(query.username!)) {
+          const proof = await decider.authenticate({ clientId: query.clientId, username: query.username! }, { admitFor: caller });
+          if (proof.allow) decision = decider.authorize(query, caller);
+        }
         if (!decision.allow) {
           return { allow: false, reason: decision.reason, log: { ...logIdentity(query), action: query.action, topic: query.topic } };
         }

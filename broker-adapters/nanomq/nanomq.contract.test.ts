@@ -38,18 +38,29 @@ function isRegisteredLogin(request: CapturedRequest, trustCertSubject: boolean):
   return request.path.startsWith('/mqtt/auth') && !certified && isCapturePassword(p.username, p.password);
 }
 
-/** What the product must answer, from the fixtures (see `test/fixtures.ts`). */
-function expectedStatus(request: CapturedRequest, trustCertSubject: boolean): number {
+/** Who each client id authenticated as (device, username), as the verifier records it for later acl requests. */
+type Admitted = Map<string, { who: string | undefined; username: string | undefined }>;
+
+/**
+ * What the product must answer, from the fixtures (see `test/fixtures.ts`) and the logins replayed
+ * before: a superuser / acl request is decided for the identity its client id authenticated as, and
+ * denied when that client id never authenticated or names another username or certificate.
+ */
+function expectedStatus(request: CapturedRequest, trustCertSubject: boolean, admitted: Admitted): number {
   const p = params(request);
   if (Object.keys(p).length === 0) return 400; // no headers configured: NanoMQ sent nothing to decide on
   const endpoint = request.path.split('?')[0]!.replace('/mqtt/', '');
   const certDevice = trustCertSubject ? /(?:^|, )CN=([^,]+)/.exec(p.dn ?? '')?.[1] : undefined;
-  const who = certDevice ?? p.username;
   if (endpoint === 'auth') {
     // A trusted certificate names the device (both captured ones are registered); a username beside it must be that device.
-    if (certDevice !== undefined) return p.username === undefined || p.username === certDevice ? 200 : 403;
-    return acceptsPasswordLogin(p.clientid ?? '', p.username, p.password) ? 200 : 403;
+    const allowed = certDevice !== undefined ? p.username === undefined || p.username === certDevice : acceptsPasswordLogin(p.clientid ?? '', p.username, p.password);
+    if (allowed) admitted.set(p.clientid!, { who: certDevice ?? p.username, username: p.username });
+    return allowed ? 200 : 403;
   }
+  const record = admitted.get(p.clientid ?? '');
+  if (record === undefined || (p.username !== undefined && p.username !== record.username)) return 403;
+  if (certDevice !== undefined && certDevice !== record.who) return 403;
+  const who = record.who;
   if (endpoint === 'superuser') return who === 'root' ? 200 : 403;
   if (who === undefined || !KNOWN.has(who)) return 403;
   if (p.access === '2' && p.topic === `$SYS/brokers/client_status/${p.clientid}`) return 200;
@@ -63,11 +74,12 @@ async function replay(t: import('node:test').TestContext, trustCertSubject: bool
   });
   let replayed = 0;
   let loginsAllowed = 0;
+  const admitted: Admitted = new Map();
   for (const file of files) {
     for (const request of readNanomqCapture(file)) {
       const status = await send(verifier.port, request);
       const where = `${request.where}: ${request.method} ${request.path} ${request.body}`;
-      assert.equal(status, expectedStatus(request, trustCertSubject), where);
+      assert.equal(status, expectedStatus(request, trustCertSubject, admitted), where);
       if (isRegisteredLogin(request, trustCertSubject) && request.captured?.status === 200) {
         assert.equal(status, 200, `the capture's server accepted this registered login: ${where}`);
         loginsAllowed++;

@@ -7,13 +7,15 @@
  * with a JSON body to deny, `400` for bad input (also a deny) and `503` when the core fails.
  * `$SYS/brokers/client_status/<clientid>` publishes go through the normal ACL: NanoMQ makes them with
  * the client's own credentials, so they cannot be told apart from the client publishing there itself.
+ * superuser and acl requests carry no proof: they are decided for the identity this client id last
+ * authenticated as through this broker (`admitFor`), never for a device its client id or username names.
  *
  * @module broker-adapters/nanomq/routes
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Decider } from '../../verifier/core/types.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
-import { installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
+import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
 import { parseNanoParams, toAuthenticate, toAuthorizeRequests, toIdentity } from './map.js';
 
 export interface NanomqRouteOptions {
@@ -38,22 +40,23 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
     const plan = toAuthenticate(params, opts.trustCertSubject);
     const identity = logIdentity(toIdentity(params, opts.trustCertSubject));
     if (!plan.ask) return deny(request, reply, 'auth', { ...identity, reason: plan.reason, detail: plan.message });
-    const decision = await opts.decider.authenticate(plan.request, plan.options);
+    const decision = await opts.decider.authenticate(plan.request, { ...plan.options, admitFor: callerOf('nanomq', request) });
     if (decision.allow) return allow(reply);
     return deny(request, reply, 'auth', { ...identity, reason: decision.reason, detail: decision.message });
   });
 
   route('/nanomq/superuser', async (request, reply) => {
     const identity = toIdentity(parseNanoParams(requestParams(request)), opts.trustCertSubject);
-    if (opts.decider.isSuperuser(identity)) return allow(reply);
+    if (opts.decider.isSuperuser(identity, callerOf('nanomq', request))) return allow(reply);
     // Not an event worth a log line: NanoMQ asks this before every PUBLISH and SUBSCRIBE.
     return reply.code(403).send({ result: 'deny', reason: 'not_superuser' });
   });
 
   route('/nanomq/acl', async (request, reply) => {
     const params = parseNanoParams(requestParams(request));
+    const caller = callerOf('nanomq', request);
     for (const query of toAuthorizeRequests(params, opts.trustCertSubject)) {
-      const decision = opts.decider.authorize(query);
+      const decision = opts.decider.authorize(query, caller);
       if (!decision.allow) {
         return deny(request, reply, 'acl', {
           ...logIdentity(query),

@@ -37,6 +37,8 @@ export interface TestVerifier {
 export interface StartOptions {
   config?: Partial<AdapterConfig>;
   provision?: (store: Store) => Promise<void> | void;
+  /** More `ARRA_*` variables for `startVerifier` (e.g. `ARRA_ALLOW_ANONYMOUS`). */
+  env?: Record<string, string>;
 }
 
 /** The shipped service: `ARRA_*` variables as an operator would set them. */
@@ -52,6 +54,7 @@ export async function startVerifier(t: TestContext, options: StartOptions = {}):
     // Replays send hundreds of failing CONNECTs: keep the brute-force brakes out of their way.
     ARRA_LOCKOUT_SLOW_AFTER: '100000',
     ARRA_LOCKOUT_LOCK_AFTER: '100000',
+    ...options.env,
   });
   const verifier = await assembleVerifier(config, logger);
   t.after(() => verifier.close());

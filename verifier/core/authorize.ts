@@ -1,9 +1,10 @@
 /**
- * PUBLISH / SUBSCRIBE decisions, the hot path. The identity (deviceId, else a device named by the
- * username, else by the client id; anonymous when allowed and no username was given) is resolved once
- * and cached with its compiled ACL (`acl-cache.ts`), which also remembers its verdicts: a repeated
- * decision is a topic check and two map lookups, a new one adds `checkAcl` from schemas. Allows are
- * not logged here (the hot path; metrics see them through `onDecision`); denies are.
+ * PUBLISH / SUBSCRIBE decisions, the hot path. The identity is established by the caller first (the
+ * authentication that admitted this client, see `admissions.ts`): a device id, or null for an
+ * anonymous client. Nothing in the request (client id, username) names the identity here. Its
+ * compiled ACL is cached (`acl-cache.ts`), which also remembers its verdicts: a repeated decision is
+ * a topic check and two map lookups, a new one adds `checkAcl` from schemas. Allows are not logged
+ * here (the hot path; metrics see them through `onDecision`); denies are.
  *
  * @module verifier/core/authorize
  */
@@ -12,21 +13,24 @@ import type { AclQuery, AuthorizeDecision, AuthorizeRequest, Deny, DenyReason } 
 import { decisionKey, rememberVerdict, type AclCache, type ResolvedIdentity } from './acl-cache.js';
 import { compileAcl } from './compile-acl.js';
 import type { DeciderConfig } from './deps.js';
-import { hasControlChars, isDeviceName, looksLikeJwt } from './identifiers.js';
-import type { DeviceRecord, RegistryStore } from './ports.js';
+import { hasControlChars, looksLikeJwt } from './identifiers.js';
+import type { RegistryStore } from './ports.js';
 
+/** An established identity: whom the decision is for, and the values its ACL placeholders take. */
 export interface IdentityQuery {
-  deviceId?: string | undefined;
-  clientId?: string | undefined;
+  /** null: an anonymous client. */
+  deviceId: string | null;
+  clientId: string;
+  /** The username the client authenticated with (substituted for `${username}` unless it carried a token). */
   username?: string | undefined;
 }
 
 export interface IdentityResolver {
-  /** undefined: names no device, and anonymous access does not apply. */
+  /** undefined: the device no longer exists, or anonymous access is off. */
   resolve(query: IdentityQuery): ResolvedIdentity | undefined;
 }
 
-function deny(reason: DenyReason, message: string): Deny {
+export function deny(reason: DenyReason, message: string): Deny {
   return { allow: false, reason, message };
 }
 
@@ -35,41 +39,30 @@ function usernameForAcl(username: string | undefined): string | null {
   return username && !looksLikeJwt(username) ? username : null;
 }
 
-function findDevice(registry: RegistryStore, query: IdentityQuery): DeviceRecord | undefined {
-  if (query.deviceId !== undefined) return registry.getDevice(query.deviceId);
-  for (const name of [query.username, query.clientId]) {
-    if (name && isDeviceName(name)) {
-      const device = registry.getDevice(name);
-      if (device) return device;
-    }
-  }
-  return undefined;
-}
-
 export function createIdentityResolver(registry: RegistryStore, config: DeciderConfig, cache: AclCache): IdentityResolver {
   function load(query: IdentityQuery): ResolvedIdentity | undefined {
-    const values = { clientId: query.clientId ?? null, username: usernameForAcl(query.username) };
-    const device = findDevice(registry, query);
-    if (device) {
-      const acl = compileAcl(registry.rulesFor(device), { ...values, deviceId: device.id }, config.aclNoMatch);
-      return { deviceId: device.id, enabled: device.enabled, superuser: device.superuser, acl, verdicts: new Map() };
-    }
-    if (query.deviceId === undefined && !query.username && config.allowAnonymous) {
+    const values = { clientId: query.clientId, username: usernameForAcl(query.username) };
+    if (query.deviceId === null) {
+      if (!config.allowAnonymous) return undefined;
       const acl = compileAcl(registry.rulesFor(null), { ...values, deviceId: null }, config.aclNoMatch);
       return { deviceId: null, enabled: true, superuser: false, acl, verdicts: new Map() };
     }
-    return undefined;
+    const device = registry.getDevice(query.deviceId);
+    if (!device) return undefined;
+    const acl = compileAcl(registry.rulesFor(device), { ...values, deviceId: device.id }, config.aclNoMatch);
+    return { deviceId: device.id, enabled: device.enabled, superuser: device.superuser, acl, verdicts: new Map() };
   }
 
   return {
     resolve(query) {
-      // NUL cannot occur in a query (control characters are refused first), so the key is unambiguous.
-      const key = `${query.deviceId ?? ''}\u0000${query.clientId ?? ''}\u0000${query.username ?? ''}`;
+      // NUL cannot occur in a query (control characters are refused first), so the key is unambiguous;
+      // `+` / `-` keep a device id apart from anonymous.
+      const who = query.deviceId === null ? '-' : `+${query.deviceId}`;
+      const key = `${who}\u0000${query.clientId}\u0000${query.username ?? ''}`;
       const cached = cache.get(key);
       if (cached) return cached.identity;
       const identity = load(query);
-      const names = [query.deviceId, query.username, query.clientId, identity?.deviceId ?? undefined];
-      cache.set(key, identity, [...new Set(names.filter((n): n is string => !!n))]);
+      cache.set(key, identity, query.deviceId === null ? [] : [query.deviceId]);
       return identity;
     },
   };
@@ -103,16 +96,16 @@ function aclQuery(request: AuthorizeRequest): AclQuery | Deny {
   return topic === undefined ? deny('invalid_request', 'topic is not a valid topic filter') : { action, topic, qos, retain };
 }
 
-export function hasUnsafeIdentity(query: IdentityQuery): boolean {
+export function hasUnsafeIdentity(query: { clientId?: string | undefined; username?: string | undefined }): boolean {
   return hasControlChars(query.clientId ?? '') || hasControlChars(query.username ?? '');
 }
 
-export function decideAuthorize(resolver: IdentityResolver, request: AuthorizeRequest): AuthorizeDecision {
-  if (hasUnsafeIdentity(request)) return deny('invalid_request', 'clientId or username contains control characters');
+/** The decision for an established identity (`who`); `request` supplies only the action and topic. */
+export function decideAuthorize(resolver: IdentityResolver, who: IdentityQuery, request: AuthorizeRequest): AuthorizeDecision {
   const query = aclQuery(request);
   if ('allow' in query) return query;
-  const identity = resolver.resolve(request);
-  if (!identity) return deny('unknown_device', 'no device with this identity');
+  const identity = resolver.resolve(who);
+  if (!identity) return deny('unknown_device', who.deviceId === null ? 'anonymous access is off' : 'the device no longer exists');
   if (!identity.enabled) return deny('disabled', 'device disabled');
   if (identity.superuser) return { allow: true, superuser: true };
   const key = decisionKey(query);

@@ -11,17 +11,21 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change } from '../../schemas/index.js';
 import { AclCache } from './acl-cache.js';
 import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
-import { createIdentityResolver, decideAuthorize, hasUnsafeIdentity, type IdentityQuery } from './authorize.js';
+import { Admissions, DEFAULT_ADMISSIONS } from './admissions.js';
+import { createIdentityResolver, decideAuthorize, deny, hasUnsafeIdentity } from './authorize.js';
+import { establishIdentity, type IdentityClaim } from './establish.js';
 import type { DeciderDeps, DecisionEvent } from './deps.js';
 import { InternalError, VerifierError } from './errors.js';
 import { guardRegistry } from './guarded-registry.js';
 import { Lockout } from './lockout.js';
-import type { AuthenticateOptions, Decider } from './types.js';
+import type { AuthenticateOptions, Decider, SuperuserClaim } from './types.js';
 
 export interface DeciderStats {
   lockedDevices: number;
   lockedAddresses: number;
   cache: { size: number; hits: number; misses: number };
+  /** Webhook clients whose authentication is on record (`admissions.ts`). */
+  admissions: number;
 }
 
 export interface ManagedDecider extends Decider {
@@ -37,9 +41,11 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   const lockout = new Lockout(config.lockout, deps.clock);
   const sleep = deps.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
   const resolver = createIdentityResolver(registry, config, cache);
+  const admissions = new Admissions(config.admissions ?? DEFAULT_ADMISSIONS, () => deps.clock.now());
   const stopListening = deps.registry.onChange((change: Change) => {
     if (change.kind === 'all') cache.clear();
     else cache.invalidate(change.deviceId);
+    admissions.touch(change.kind === 'all' ? null : change.deviceId);
   });
 
   function report(event: DecisionEvent): void {
@@ -69,6 +75,9 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
       fault(err, 'authenticate', logContext);
     }
     const durationMs = performance.now() - started;
+    if (decision.allow && options.admitFor !== undefined) {
+      admissions.admit(options.admitFor, request.clientId, request.username || undefined, decision);
+    }
     if (decision.allow) {
       logger.info({ ...logContext, deviceId: decision.deviceId, credential: decision.credential.kind, durationMs }, 'authenticate allowed');
       report({ kind: 'authenticate', allow: true, durationMs });
@@ -81,30 +90,40 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     return decision;
   }
 
-  function authorize(request: AuthorizeRequest): AuthorizeDecision {
+  function establish(claim: IdentityClaim, caller: string | undefined) {
+    if (hasUnsafeIdentity(claim)) return deny('invalid_request', 'clientId or username contains control characters');
+    return establishIdentity(admissions, registry, deps.clock.now(), caller, claim);
+  }
+
+  function authorize(request: AuthorizeRequest, caller?: string): AuthorizeDecision {
     const started = performance.now();
     let decision: AuthorizeDecision;
     try {
-      decision = decideAuthorize(resolver, request);
+      const who = establish(request, caller);
+      decision = 'allow' in who ? who : decideAuthorize(resolver, who, request);
     } catch (err) {
       fault(err, 'authorize', { clientId: request.clientId, deviceId: request.deviceId });
     }
     const durationMs = performance.now() - started;
     if (!decision.allow) {
       const { clientId, deviceId, action, topic, qos, retain } = request;
-      logger.warn({ clientId, deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message }, 'authorize denied');
+      logger.warn({ caller, clientId, deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message }, 'authorize denied');
     }
     report(decision.allow ? { kind: 'authorize', allow: true, durationMs } : { kind: 'authorize', allow: false, reason: decision.reason, durationMs });
     return decision;
   }
 
-  function isSuperuser(identity: IdentityQuery): boolean {
-    if (hasUnsafeIdentity(identity)) return false;
+  function isSuperuser(claim: SuperuserClaim, caller?: string): boolean {
     try {
-      const resolved = resolver.resolve(identity);
+      // go-auth's superuser request names only the username: any client of this caller admitted with it.
+      const clientId = claim.clientId ?? (caller === undefined || claim.username === undefined ? undefined : admissions.clientIdByUsername(caller, claim.username));
+      if (clientId === undefined) return false;
+      const who = establish({ ...claim, clientId }, caller);
+      if ('allow' in who) return false;
+      const resolved = resolver.resolve(who);
       return !!resolved && resolved.enabled && resolved.superuser;
     } catch (err) {
-      fault(err, 'authorize', { clientId: identity.clientId, deviceId: identity.deviceId });
+      fault(err, 'authorize', { clientId: claim.clientId, deviceId: claim.deviceId });
     }
   }
 
@@ -112,7 +131,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     authenticate,
     authorize,
     isSuperuser,
-    stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses } }),
+    stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses }, admissions: admissions.size }),
     close() {
       stopListening();
       cache.clear();

@@ -5,6 +5,7 @@
  * @module verifier/core/deps
  */
 import type { DenyReason } from '../../schemas/index.js';
+import type { AdmissionsConfig } from './admissions.js';
 import type { Clock, ExternalKeyResolver, KeyRing, RegistryStore } from './ports.js';
 
 /** The slice of pino the core uses (pino's logger satisfies it). */
@@ -40,6 +41,8 @@ export interface DeciderConfig {
   /** Most (device, client id, username) ACL entries kept in memory. */
   cacheSize: number;
   lockout: LockoutConfig;
+  /** Bounds of the record of who each webhook client authenticated as (`admissions.ts`); defaults apply when absent. */
+  admissions?: AdmissionsConfig;
 }
 
 export interface DecisionEvent {

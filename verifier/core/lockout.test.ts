@@ -179,5 +179,5 @@ test('authenticate: failures from one address lock that address only', async (t)
   assert.equal((await h.decider.authenticate({ clientId: 'dev-1', certFingerprint: 'a'.repeat(64), peerAddress: '10.0.0.7' })).allow, true);
   for (let i = 0; i < 6; i++) await h.decider.authenticate({ clientId: 'dev-1', username: 'dev-1', certFingerprint: 'f'.repeat(64) });
   assert.equal((await h.decider.authenticate({ clientId: 'dev-1', certFingerprint: 'a'.repeat(64) })).allow, true, 'naming a device with bogus certificates does not lock it');
-  assert.deepEqual(h.decider.stats(), { lockedDevices: 0, lockedAddresses: 1, cache: { size: 0, hits: 0, misses: 0 } });
+  assert.deepEqual(h.decider.stats(), { lockedDevices: 0, lockedAddresses: 1, cache: { size: 0, hits: 0, misses: 0 }, admissions: 0 });
 });

@@ -33,6 +33,18 @@ export interface AuthenticateOptions {
    * documented that trust set this; everywhere else a subject alone proves nothing.
    */
   trustCertSubject?: boolean;
+  /**
+   * Record an allow as this client id's identity for later acl / superuser requests of this caller
+   * (`admissions.ts`): a broker route names itself and its address here, e.g. `nanomq 10.0.0.5`.
+   */
+  admitFor?: string;
+}
+
+/** Who a superuser request is about: the client id, or (go-auth, which sends nothing else) only the username. */
+export interface SuperuserClaim {
+  clientId?: string | undefined;
+  username?: string | undefined;
+  deviceId?: string | undefined;
 }
 
 /**
@@ -46,7 +58,11 @@ export interface AuthenticateOptions {
  */
 export interface Decider {
   authenticate(request: AuthenticateRequest, options?: AuthenticateOptions): Promise<AuthenticateDecision>;
-  authorize(request: AuthorizeRequest): AuthorizeDecision;
-  /** Is the device behind this identity a superuser? Served from cache: go-auth asks before every ACL check. */
-  isSuperuser(identity: { deviceId?: string; username?: string; clientId?: string }): boolean;
+  /**
+   * Decides for the identity `request.clientId` last authenticated as through `caller` (see
+   * `AuthenticateOptions.admitFor`); without such a record the answer is `not_authenticated`.
+   */
+  authorize(request: AuthorizeRequest, caller?: string): AuthorizeDecision;
+  /** Is the identity this client authenticated as (through `caller`) an enabled superuser? Served from cache: brokers ask before every ACL check. */
+  isSuperuser(claim: SuperuserClaim, caller?: string): boolean;
 }

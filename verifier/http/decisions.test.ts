@@ -37,6 +37,8 @@ test('authenticate answers 403 with the deny reason for a wrong password', async
 
 test('authorize allows a topic the ACL allows and answers 403 acl_denied otherwise', async (t) => {
   const v = await withDevice(t);
+  const login = await v.broker({ method: 'POST', url: '/v1/authenticate', payload: { clientId: 'dev-1', username: 'dev-1', password: PASSWORD } });
+  assert.equal(login.statusCode, 200, login.body);
   const ok = await v.broker({ method: 'POST', url: '/v1/authorize', payload: { deviceId: 'dev-1', clientId: 'dev-1', action: 'publish', topic: 'sensors/dev-1/t' } });
   assert.equal(ok.statusCode, 200, ok.body);
   assert.deepEqual(ok.json(), { allow: true, superuser: false });

@@ -6,6 +6,7 @@
  * @module verifier/core/test/helpers
  */
 import type { TestContext } from 'node:test';
+import { createHash } from 'node:crypto';
 import { importJWK } from 'jose';
 import type { Change } from '../../../schemas/index.js';
 import { createDecider, type ManagedDecider } from '../decider.js';
@@ -217,4 +218,22 @@ export async function createHarness(
   });
   t.after(() => decider.close());
   return { registry, keys, clock, logger, sleeps, decider };
+}
+
+/** The caller the core tests' acl questions come from (a broker route names itself so). */
+export const TEST_CALLER = 'test 127.0.0.1';
+
+/**
+ * Authenticates `clientId` as `deviceId` through `caller` with a certificate (cheap: no scrypt),
+ * registering one for the device the first time, so later acl questions of that client are about it.
+ * `deviceId` null: an anonymous login (the harness must allow anonymous clients).
+ */
+export async function admit(h: Harness, clientId: string, deviceId: string | null, options: { username?: string; caller?: string } = {}) {
+  const request = { clientId, ...(options.username !== undefined && { username: options.username }) };
+  if (deviceId === null) return h.decider.authenticate(request, { admitFor: options.caller ?? TEST_CALLER });
+  const fingerprint = createHash('sha256').update(deviceId).digest('hex');
+  if (!h.registry.certificates.some((c) => c.fingerprint === fingerprint)) {
+    h.registry.certificates.push({ kind: 'x509', id: `cert-${deviceId}`, deviceId, fingerprint, subject: null, notAfter: null, revoked: false });
+  }
+  return h.decider.authenticate({ ...request, certFingerprint: fingerprint }, { admitFor: options.caller ?? TEST_CALLER });
 }

@@ -2,6 +2,8 @@
  * The native decision endpoints, for brokers: `POST /v1/authenticate` and `POST /v1/authorize` speak
  * the decision contract of `schemas/decision.ts` as is. Allow → 200, deny → 403 with the deny value,
  * no decision possible → 503 with an error body (never `allow`), which callers must treat as a deny.
+ * `/v1/authorize` decides for the identity the client id last authenticated as through
+ * `/v1/authenticate` from the same broker address; a client id with no such record is denied.
  *
  * @module verifier/http/routes/decisions
  */
@@ -44,7 +46,7 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
     async (request, reply) => {
       let decision;
       try {
-        decision = await decider.authenticate(request.body, { trustCertSubject });
+        decision = await decider.authenticate(request.body, { trustCertSubject, admitFor: nativeCaller(request.socket.remoteAddress) });
       } catch (err) {
         throw unavailable(request.log, 'authenticate', err);
       }
@@ -67,7 +69,7 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
     (request, reply) => {
       let decision;
       try {
-        decision = decider.authorize(request.body);
+        decision = decider.authorize(request.body, nativeCaller(request.socket.remoteAddress));
       } catch (err) {
         throw unavailable(request.log, 'authorize', err);
       }
@@ -76,6 +78,11 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
     },
   );
 };
+
+/** The caller as the admissions record names it: `/v1/authorize` decides for what `/v1/authenticate` proved for the same broker. */
+function nativeCaller(address: string | undefined): string {
+  return `native ${address ?? 'unknown'}`;
+}
 
 /** A fault is logged with its cause and becomes a 503: fail closed, and say why in the log. */
 function unavailable(log: FastifyBaseLogger, kind: string, err: unknown): ServiceUnavailableError {
