@@ -14,6 +14,7 @@ import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
 import type { Packet, IPublishPacket } from 'mqtt-packet';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
+import { checkProperties } from './properties.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
@@ -77,21 +78,23 @@ interface SharedParser {
   error: Error | null;
   /** Bytes after the fixed header that mqtt-packet read for the last packet. */
   consumed: number;
-  /** A one-byte property (Payload Format Indicator, Request Problem Information...) was neither 0 nor 1. */
-  badByteProperty: boolean;
+  /** The first rule the packet broke that mqtt-packet does not check (set by the hooks below). */
+  violation: Error | null;
 }
 
 /**
- * The two mqtt-packet 9 internals we validate with. It never checks that a packet's fields fill its
- * Remaining Length (a username without its flag is read as nothing and ignored), and it reads every
- * one-byte property as `value !== 0` (0xED becomes `true`). `_pos` tells the first; wrapping
- * `_parseByType` tells the second. Checked when a parser is built, so an upgrade that moves them
- * fails loudly instead of silently dropping the checks.
+ * The mqtt-packet 9 internals we validate with. It never checks that a packet's fields fill its
+ * Remaining Length (a username without its flag is read as nothing and ignored), reads every
+ * one-byte property as `value !== 0` (0xED becomes `true`), and decodes strings without checking
+ * them. `_pos` tells the first; wrapping `_parseByType` and `_parseString` the others. Checked when a
+ * parser is built, so an upgrade that moves them fails loudly instead of dropping the checks.
  */
 interface ParserInternals {
   _pos: number;
+  _list: { slice(start: number, end: number): Buffer };
   _parseByte(): number | undefined;
   _parseByType(type: string): unknown;
+  _parseString(): string | null;
 }
 
 /**
@@ -107,22 +110,11 @@ function parserFor(key: ParserKey): SharedParser {
   let shared = parsers.get(key);
   if (shared === undefined) {
     const parser = mqttPacket.parser({ protocolVersion: key === 'connect' ? 4 : key });
-    const state: SharedParser = { parser, packet: null, error: null, consumed: 0, badByteProperty: false };
-    const internals = parser as unknown as ParserInternals;
-    const parseByType = internals._parseByType;
-    if (typeof parseByType !== 'function' || typeof internals._parseByte !== 'function') {
-      throw new Error('mqtt-packet internals changed: codec.ts cannot validate packet lengths and byte properties');
-    }
-    // Every one-byte property is 0 or 1 (MQTT 5.0 §3.1.2.11, §3.3.2.3.2: "a value other than 0 or 1").
-    internals._parseByType = function (this: ParserInternals, type: string): unknown {
-      if (type !== 'byte') return parseByType.call(this, type);
-      const value = this._parseByte();
-      if (value !== undefined && value > 1) state.badByteProperty = true;
-      return value !== 0;
-    };
+    const state: SharedParser = { parser, packet: null, error: null, consumed: 0, violation: null };
+    hookValidation(parser as unknown as ParserInternals, state);
     parser.on('packet', (packet: Packet) => {
       state.packet = packet;
-      state.consumed = internals._pos; // read before mqtt-packet resets it for the next packet
+      state.consumed = (parser as unknown as ParserInternals)._pos; // read before mqtt-packet resets it
     });
     parser.on('error', (error: Error) => (state.error = error));
     parsers.set(key, state);
@@ -131,18 +123,45 @@ function parserFor(key: ParserKey): SharedParser {
   return shared;
 }
 
+function hookValidation(internals: ParserInternals, state: SharedParser): void {
+  const { _parseByType: parseByType, _parseString: parseString } = internals;
+  if (typeof parseByType !== 'function' || typeof parseString !== 'function' || typeof internals._parseByte !== 'function') {
+    throw new Error('mqtt-packet internals changed: codec.ts cannot validate packet lengths, byte properties and strings');
+  }
+  // Every one-byte property is 0 or 1 (MQTT 5.0 §3.1.2.11, §3.3.2.3.2: "a value other than 0 or 1").
+  internals._parseByType = function (this: ParserInternals, type: string): unknown {
+    if (type !== 'byte') return parseByType.call(this, type);
+    const value = this._parseByte();
+    if (value !== undefined && value > 1) state.violation ??= new ProtocolError('a one-byte property is neither 0 nor 1');
+    return value !== 0;
+  };
+  // Ill-formed UTF-8 [MQTT-1.5.4-1] and U+0000 [MQTT-1.5.4-2] are malformed. Decoding turns bad bytes
+  // into U+FFFD, so only a string containing one needs its bytes checked.
+  internals._parseString = function (this: ParserInternals): string | null {
+    const start = this._pos + 2;
+    const value = parseString.call(this);
+    if (value !== null && (value.includes('\u0000') || (value.includes('\uFFFD') && !isUtf8(this._list.slice(start, this._pos))))) {
+      state.violation ??= new MalformedPacketError('a string is not well-formed UTF-8 or contains U+0000');
+    }
+    return value;
+  };
+}
+
 /** Parses one whole frame. Before CONNECT the version is unknown: CONNECT carries its own. */
 export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
   const key: ParserKey = frame[0]! >> 4 === CONNECT_PACKET_TYPE ? 'connect' : version;
   const shared = parserFor(key);
   shared.packet = null;
   shared.error = null;
+  shared.violation = null;
   shared.parser.parse(frame);
-  // Read back through casts: TS narrowed both to null above and cannot see the synchronous emit.
+  // Read back through casts: TS narrowed them to null above and cannot see the synchronous emits.
   const packet = shared.packet as Packet | null;
   const error = shared.error as Error | null;
+  const violation = shared.violation as Error | null;
   shared.packet = null;
   shared.error = null;
+  shared.violation = null;
   if (error !== null) {
     // mqtt-packet keeps a stale read position after an error; a fresh parser is cheaper than doubt.
     parsers.delete(key);
@@ -150,12 +169,9 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
   }
   if (packet === null) throw new MalformedPacketError('incomplete packet');
   checkFilled(packet, shared.consumed);
-  if (shared.badByteProperty) {
-    shared.badByteProperty = false;
-    throw new ProtocolError('a one-byte property is neither 0 nor 1');
-  }
+  if (violation !== null) throw violation;
   if (packet.messageId === 0) throw new MalformedPacketError('packet identifier 0'); // [MQTT-2.2.1-3]
-  rejectRepeatedProperties(packet);
+  checkProperties(packet);
   return packet;
 }
 
@@ -169,21 +185,6 @@ function checkFilled(packet: Packet, consumed: number): void {
   const length = packet.length ?? 0;
   if (packet.cmd === 'publish' ? consumed > length : consumed !== length) {
     throw new MalformedPacketError(`${packet.cmd} fields take ${consumed} of ${length} bytes`);
-  }
-}
-
-/**
- * mqtt-packet turns a property that occurs twice into an array instead of failing. Only User Property
- * may repeat in what a client sends; any other twice is a Protocol Error (MQTT 5.0 §2.2.2.2, "It is a
- * Protocol Error to include the ... more than once" in each property's definition).
- */
-function rejectRepeatedProperties(packet: Packet): void {
-  const lists = [(packet as { properties?: object }).properties, (packet as { will?: { properties?: object } }).will?.properties];
-  for (const properties of lists) {
-    if (properties === undefined) continue;
-    for (const [name, value] of Object.entries(properties)) {
-      if (name !== 'userProperties' && Array.isArray(value)) throw new ProtocolError(`property ${name} repeated`);
-    }
   }
 }
 
@@ -206,6 +207,7 @@ export function parsePublish(frame: Buffer, version: ProtocolVersion): ParsedPub
   const first = frame[0]!;
   const qos = (first >> 1) & 0x03;
   if (qos === 3) throw new MalformedPacketError('PUBLISH with QoS 3'); // [MQTT-3.3.1-4]
+  if (qos === 0 && (first & 0x08) !== 0) throw new MalformedPacketError('DUP set on a QoS 0 PUBLISH'); // [MQTT-3.3.1-2]
   let pos = 1;
   while (frame[pos]! & 0x80) pos++;
   pos++;
@@ -240,11 +242,6 @@ export function parsePublish(frame: Buffer, version: ProtocolVersion): ParsedPub
     messageId,
     forwardable: first === 0x30 ? frame : undefined,
   };
-}
-
-/** Strings of other packets are checked after decoding: U+FFFD marks bytes that were not UTF-8. */
-export function hasInvalidUtf8(value: string | undefined): boolean {
-  return value !== undefined && (value.includes('\uFFFD') || value.includes('\u0000'));
 }
 
 const ACK_TYPES: Partial<Record<Packet['cmd'], number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };

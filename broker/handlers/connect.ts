@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { isValidTopicName } from '../../schemas/topic.js';
 import type { AuthenticateAllow } from '../../schemas/index.js';
-import { hasInvalidUtf8, type ProtocolVersion } from '../codec.js';
+import type { ProtocolVersion } from '../codec.js';
 import type { Connection, ConnectionState } from '../connection.js';
 import { OutgoingAliases } from '../outgoing.js';
 import { ConnectRefusedError, MalformedPacketError, ProtocolError } from '../errors.js';
@@ -92,15 +92,13 @@ function refuseOrFail(connection: Connection, error: unknown): void {
   connection.close(); // [MQTT-3.2.2-5]
 }
 
-/** Flags and strings the parser leaves to us. */
+/** Flags and fields the parser leaves to us. */
 function checkPacket({ connection, packet }: ConnectContext): void {
   // 3.1.1: a password requires a username [MQTT-3.1.2-22].
   if (connection.version !== 5 && packet.password !== undefined && packet.username === undefined) {
     throw new MalformedPacketError('password flag without username flag');
   }
-  if (hasInvalidUtf8(packet.clientId) || hasInvalidUtf8(packet.username)) {
-    throw new MalformedPacketError('client id or username is not valid UTF-8'); // [MQTT-1.5.3-1]
-  }
+  if ((packet.will?.qos as number | undefined) === 3) throw new MalformedPacketError('will QoS 3'); // [MQTT-3.1.2-14]
   // We offer no enhanced authentication method [MQTT-4.12.0-1].
   if (packet.properties?.authenticationMethod !== undefined) {
     throw new ConnectRefusedError({ kind: 'bad_auth_method' }, `unsupported authentication method ${packet.properties.authenticationMethod}`);
@@ -136,7 +134,9 @@ function checkClientId(ctx: ConnectContext): void {
 function storeWill({ connection, packet, clientId }: ConnectContext): void {
   const will = packet.will;
   if (will === undefined) return;
-  if (hasInvalidUtf8(will.topic) || !isValidTopicName(will.topic)) throw new MalformedPacketError('invalid will topic');
+  if (!isValidTopicName(will.topic)) throw new MalformedPacketError('invalid will topic'); // [MQTT-3.1.3-11]
+  const responseTopic = will.properties?.responseTopic;
+  if (responseTopic !== undefined && !isValidTopicName(responseTopic)) throw new ProtocolError('invalid will response topic'); // [MQTT-3.3.2-14]
   const payload = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
   connection.will = {
     message: {

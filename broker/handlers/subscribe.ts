@@ -7,9 +7,8 @@
  */
 import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
 import { checkAcl } from '../../schemas/acl-check.js';
-import { hasInvalidUtf8 } from '../codec.js';
 import type { Connection } from '../connection.js';
-import { MalformedPacketError, ProtocolError } from '../errors.js';
+import { ProtocolError } from '../errors.js';
 import { subackDenied, subackInvalid, subackQuotaExceeded } from '../reason-codes.js';
 import { parseFilter } from '../routing/share.js';
 import type { Subscription } from '../routing/topic-tree.js';
@@ -48,7 +47,6 @@ function subscribeOne(
 ): { code: number; sub?: Subscription; isNew: boolean } {
   const session = connection.session!;
   const auth = connection.auth!;
-  if (hasInvalidUtf8(request.topic)) throw new MalformedPacketError('topic filter is not valid UTF-8'); // [MQTT-1.5.3-1]
   const parsed = parseFilter(request.topic);
   if (parsed === null) return { code: subackInvalid(connection.version), isNew: false };
   // No Local on a shared subscription is a protocol error [MQTT-3.8.3-4].

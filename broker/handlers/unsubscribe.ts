@@ -5,9 +5,8 @@
  * @module broker/handlers/unsubscribe
  */
 import type { IUnsubscribePacket } from 'mqtt-packet';
-import { hasInvalidUtf8 } from '../codec.js';
 import type { Connection } from '../connection.js';
-import { MalformedPacketError, ProtocolError } from '../errors.js';
+import { ProtocolError } from '../errors.js';
 import { RC } from '../reason-codes.js';
 
 export function handleUnsubscribe(connection: Connection, packet: IUnsubscribePacket): void {
@@ -16,7 +15,6 @@ export function handleUnsubscribe(connection: Connection, packet: IUnsubscribePa
   const session = connection.session!;
   const granted: number[] = [];
   for (const raw of packet.unsubscriptions) {
-    if (hasInvalidUtf8(raw)) throw new MalformedPacketError('topic filter is not valid UTF-8'); // [MQTT-1.5.3-1]
     const sub = session.subscriptions?.get(raw);
     if (sub === undefined) {
       granted.push(RC.noSubscriptionExisted);

@@ -186,3 +186,25 @@ test('MQTT 3.1: a resumed session is not signalled, the first CONNACK byte is re
   assert.equal((await second.next()).cmd, 'publish'); // the session was resumed...
   assert.deepEqual(second.takeBytes().subarray(0, 4), hex('20 02 00 00')); // ...and the CONNACK did not say so
 });
+
+test('3.1.1: a client id that is not well-formed UTF-8 closes, no CONNACK [MQTT-1.5.3-1]', async (t) => {
+  const h = await startBroker(t);
+  await closesSilently(t, h, 4, hex(`10 0d ${MQTT} 04 02 00 1e 00 01 ff`));
+});
+
+test('3.1.1: Will QoS 3 closes, no CONNACK [MQTT-3.1.2-14]', async (t) => {
+  const h = await startBroker(t);
+  await closesSilently(t, h, 4, hex(`10 13 ${MQTT} 04 1e 00 1e 00 01 63 00 01 77 00 01 78`));
+});
+
+test('5.0: Authentication Data without an Authentication Method closes (§3.1.2.11.10)', async (t) => {
+  const h = await startBroker(t);
+  await closesSilently(t, h, 5, hex(`10 12 ${MQTT} 05 02 00 1e 04 16 00 01 61 00 01 63`));
+});
+
+test('5.0: a will Response Topic with a wildcard is refused with CONNACK 0x82 [MQTT-3.3.2-14]', async (t) => {
+  const h = await startBroker(t);
+  const raw = await connectWith(t, h, 5, hex(`10 19 ${MQTT} 05 06 00 1e 00 00 01 63 04 08 00 01 23 00 01 77 00 01 78`));
+  assert.deepEqual(connack5(raw), { flags: 0, reason: 0x82 });
+  await closedWithin(raw);
+});

@@ -213,3 +213,34 @@ test('3.1.1: QoS 1 with no matching subscriber is acknowledged as usual (3.1.1 h
   assert.equal((await raw.next()).cmd, 'puback');
   assert.deepEqual(raw.takeBytes(), hex('40 02 00 01'));
 });
+
+test('5.0: a User Property that is not well-formed UTF-8 is malformed [MQTT-1.5.4-1]', async (t) => {
+  const h = await startBroker(t);
+  const raw = await connected(t, h, 5);
+  raw.send(hex('82 0e 00 01 07 26 00 01 ff 00 01 61 00 01 74 00'));
+  await refused(raw, 5, 0x81);
+});
+
+test('5.0: a real U+FFFD character (EF BF BD) in a User Property is well-formed and accepted', async (t) => {
+  const h = await startBroker(t);
+  const raw = await connected(t, h, 5);
+  raw.send(hex('82 10 00 01 09 26 00 01 61 00 03 ef bf bd 00 01 74 00'));
+  assert.equal((await raw.next()).cmd, 'suback');
+  assert.deepEqual(raw.takeBytes(), hex('90 04 00 01 00 00'));
+});
+
+test('5.0: a property its packet type does not have (Topic Alias in SUBSCRIBE) is malformed (§2.2.2.2)', async (t) => {
+  const h = await startBroker(t);
+  const raw = await connected(t, h, 5);
+  raw.send(hex('82 0a 00 01 03 23 00 01 00 01 74 00'));
+  await refused(raw, 5, 0x81);
+});
+
+for (const version of [4, 5] as const) {
+  test(`${version === 5 ? '5.0' : '3.1.1'}: DUP set on a QoS 0 PUBLISH is malformed [MQTT-3.3.1-2]`, async (t) => {
+    const h = await startBroker(t);
+    const raw = await connected(t, h, version);
+    raw.send(version === 5 ? hex('38 05 00 01 74 00 78') : hex('38 04 00 01 74 78'));
+    await refused(raw, version, 0x81);
+  });
+}
