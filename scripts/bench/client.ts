@@ -10,6 +10,13 @@ import { FrameScanner, type OnFrame } from './scanner.js';
 
 export const BENCH_USER = 'bench';
 export const BENCH_PASSWORD = 'bench-password-1';
+/** Devices of the real-verifier target (`server-ours-verifier.ts`) that also hold the bench password. */
+export const PASSWORD_DEVICES = 100;
+export const benchDevice = (i: number) => `bench-${String(i).padStart(5, '0')}`;
+/** What `server-ours-verifier.ts` provisions: the token of device `benchDevice(i)` at index i. */
+export interface BenchCredentials {
+  tokens: string[];
+}
 
 export const CONNACK = 2;
 export const PUBLISH = 3;

@@ -1,27 +1,73 @@
 /**
- * CONNECT/CONNACK per second with authentication on: `concurrency` loops each open a socket, send a
- * CONNECT with username and password, wait for a successful CONNACK, send DISCONNECT and let the
- * broker close first (so the generator's ephemeral ports are not left in TIME_WAIT).
+ * CONNECT/CONNACK per second: `concurrency` loops each open a socket (from the source address the
+ * loop is given, so a run can come from one address or from many 127.0.0.x), send a CONNECT with
+ * the loop's credentials, wait for a successful CONNACK, send DISCONNECT and let the broker close
+ * first (so the generator's ephemeral ports are not left in TIME_WAIT). Each loop connects once
+ * before the clock starts (a reconnect is measured, not a first login). The broker's CPU time over
+ * the run, read from /proc, is reported per accepted connection.
  *
  * @module scripts/bench/connect-rate
  */
+import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { BENCH_PASSWORD, BENCH_USER, CONNACK, openSocket } from './client.js';
+import { readFileSync } from 'node:fs';
+import { CONNACK } from './client.js';
 import { DISCONNECT, connectFrame } from './frames.js';
 import { FrameScanner } from './scanner.js';
+
+const WARMUP_LIMIT_MS = 60_000;
+
+export interface ConnectCredentials {
+  clientId: string;
+  username?: string;
+  password?: string;
+}
+
+export interface ConnectRateOptions {
+  concurrency: number;
+  durationMs: number;
+  maxTotal: number;
+  /** The CONNECT of loop `w`'s `n`th attempt. */
+  credentials(w: number, n: number): ConnectCredentials;
+  /** The local address loop `w` connects from (undefined: the kernel picks, 127.0.0.1). */
+  sourceAddress?(w: number): string | undefined;
+  /** The broker process, whose CPU time is read from /proc/<pid>/stat. */
+  pid?: number;
+}
 
 export interface ConnectRateResult {
   connects: number;
   failures: number;
   elapsedMs: number;
   perSec: number;
+  p50Ms: number;
+  /** Broker CPU (user + system) per accepted connection, µs; NaN off Linux or without a pid. */
+  cpuUsPerConnect: number;
 }
 
-async function oneConnect(port: number, clientId: string): Promise<boolean> {
-  const socket = await openSocket(port);
+/** A process's CPU time so far (ms) from /proc (fields 14 and 15, in clock ticks of 10 ms); NaN off Linux. */
+export function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+function open(port: number, localAddress: string | undefined): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ port, host: '127.0.0.1', noDelay: true, ...(localAddress ? { localAddress } : {}) }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** One connect→CONNACK→DISCONNECT; true when the CONNACK accepted. */
+export async function oneConnect(port: number, localAddress: string | undefined, c: ConnectCredentials): Promise<boolean> {
+  const socket = await open(port, localAddress);
   socket.on('error', () => {});
   return new Promise((resolve) => {
-    const timer = setTimeout(() => finish(false), 5000);
+    const timer = setTimeout(() => finish(false), 10_000);
     let accepted = false;
     function finish(ok: boolean) {
       clearTimeout(timer);
@@ -36,24 +82,47 @@ async function oneConnect(port: number, clientId: string): Promise<boolean> {
     });
     socket.on('data', (chunk) => scanner.push(chunk));
     socket.on('close', () => finish(accepted));
-    socket.write(connectFrame(clientId, BENCH_USER, BENCH_PASSWORD));
+    socket.write(connectFrame(c.clientId, c.username, c.password));
   });
 }
 
-export async function connectRate(port: number, options: { concurrency: number; durationMs: number; maxTotal: number }): Promise<ConnectRateResult> {
+export async function connectRate(port: number, options: ConnectRateOptions): Promise<ConnectRateResult> {
   let connects = 0;
   let failures = 0;
   let issued = 0;
+  const latencies: number[] = [];
+  // One successful connect per loop first, not counted: a reconnect is what is measured, not a first
+  // login (which may be refused "server unavailable" while a hundred first scrypts queue: retried).
+  const warmupEnds = performance.now() + WARMUP_LIMIT_MS;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async (_, w) => {
+      while (performance.now() < warmupEnds && !(await oneConnect(port, options.sourceAddress?.(w), options.credentials(w, 0)).catch(() => false)));
+    }),
+  );
+  const cpuBefore = options.pid === undefined ? NaN : processCpuMs(options.pid);
   const start = performance.now();
   const worker = async (w: number) => {
-    while (performance.now() - start < options.durationMs && issued < options.maxTotal) {
+    const localAddress = options.sourceAddress?.(w);
+    for (let n = 0; performance.now() - start < options.durationMs && issued < options.maxTotal; n++) {
       issued += 1;
-      const ok = await oneConnect(port, `bench-c-${w}-${issued}`).catch(() => false);
-      if (ok) connects += 1;
-      else failures += 1;
+      const t0 = performance.now();
+      const ok = await oneConnect(port, localAddress, options.credentials(w, n)).catch(() => false);
+      if (ok) {
+        connects += 1;
+        latencies.push(performance.now() - t0);
+      } else failures += 1;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)));
   const elapsedMs = performance.now() - start;
-  return { connects, failures, elapsedMs, perSec: (connects / elapsedMs) * 1000 };
+  const cpuMs = options.pid === undefined ? NaN : processCpuMs(options.pid) - cpuBefore;
+  latencies.sort((a, b) => a - b);
+  return {
+    connects,
+    failures,
+    elapsedMs,
+    perSec: (connects / elapsedMs) * 1000,
+    p50Ms: latencies[Math.floor(latencies.length / 2)] ?? NaN,
+    cpuUsPerConnect: connects ? (cpuMs * 1000) / connects : NaN,
+  };
 }

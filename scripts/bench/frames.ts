@@ -9,7 +9,8 @@ import mqttPacket from 'mqtt-packet';
 
 export const PAYLOAD_BYTES = 64;
 
-export function connectFrame(clientId: string, username: string, password: string, keepalive = 0): Buffer {
+/** A CONNECT; without a username (and password) it is an anonymous one. */
+export function connectFrame(clientId: string, username?: string, password?: string, keepalive = 0): Buffer {
   return mqttPacket.generate({
     cmd: 'connect',
     protocolId: 'MQTT',
@@ -17,8 +18,8 @@ export function connectFrame(clientId: string, username: string, password: strin
     clean: true,
     clientId,
     keepalive,
-    username,
-    password: Buffer.from(password),
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password: Buffer.from(password) }),
   });
 }
 

@@ -15,15 +15,16 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_PASSWORD, BENCH_USER } from './client.js';
+import { BENCH_PASSWORD, BENCH_USER, PASSWORD_DEVICES } from './client.js';
 
 /**
  * `ours` is our broker with the Node flags it ships with (`shippedNodeFlags`), so the table shows
  * what `npm start` and the LXC unit run. `ours-node-defaults` is the same broker under Node's default
  * flags, measured beside it to show what the flags buy. `net` is no broker: the bare Node socket
- * server measured as the floor of idle memory.
+ * server measured as the floor of idle memory. `ours-verifier` is our broker with the real verifier
+ * behind it (`server-ours-verifier.ts`), for the connect rows, where the decision is what is measured.
  */
-export type TargetName = 'ours' | 'mosquitto' | 'aedes' | 'net' | 'ours-node-defaults';
+export type TargetName = 'ours' | 'mosquitto' | 'aedes' | 'net' | 'ours-node-defaults' | 'ours-verifier';
 
 type NodeTargetName = Exclude<TargetName, 'mosquitto'>;
 
@@ -43,12 +44,22 @@ const NODE_TARGETS: Record<NodeTargetName, { script: string; flags: string[] }> 
   'ours-node-defaults': { script: 'server-ours', flags: [] },
   aedes: { script: 'server-aedes', flags: [] },
   net: { script: 'server-net', flags: [] },
+  'ours-verifier': { script: 'server-ours-verifier', flags: shippedNodeFlags() },
 };
+
+/** How `ours-verifier` runs: its data directory (kept between starts: a restart), authorizer, devices. */
+export interface VerifierTargetOptions {
+  dataDir: string;
+  authorizer: 'inprocess' | 'http';
+  devices: number;
+}
 
 export interface Target {
   name: TargetName;
   port: number;
   pid: number;
+  /** `ours-verifier`: its data directory, with `credentials.json` (the provisioned tokens). */
+  dataDir?: string;
   /** Asks a Node broker for a full garbage collection before RSS is read (a no-op for Mosquitto). */
   collectGarbage(): Promise<void>;
   stop(): Promise<void>;
@@ -123,25 +134,33 @@ function buildServers(): void {
   if (serversBuilt) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('../../tsconfig.bench.json', import.meta.url))], { stdio: 'inherit' });
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  execFileSync(process.execPath, ['scripts/copy-assets.mjs', '.bench-build'], { cwd: root, stdio: 'inherit' });
   serversBuilt = true;
 }
 
-async function startNodeTarget(name: NodeTargetName): Promise<Target> {
+async function startNodeTarget(name: NodeTargetName, verifier?: VerifierTargetOptions): Promise<Target> {
   buildServers();
   const port = await freePort();
   const { script: serverModule, flags } = NODE_TARGETS[name];
   const script = fileURLToPath(new URL(`../../.bench-build/scripts/bench/${serverModule}.js`, import.meta.url));
-  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', script, String(port)]);
-  await waitReady(child, port, true);
+  // Without options the verifier target gets a data directory of its own, removed when it stops.
+  const ownDir = name === 'ours-verifier' && !verifier ? mkdtempSync(join(tmpdir(), 'arra-bench-ours-')) : undefined;
+  const v = verifier ?? (ownDir ? { dataDir: ownDir, authorizer: 'inprocess', devices: PASSWORD_DEVICES } : undefined);
+  const args = v ? [v.dataDir, v.authorizer, String(v.devices)] : [];
+  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', script, String(port), ...args]);
+  // Provisioning thousands of devices (a token each) takes a while on a first start.
+  await waitReady(child, port, true, v ? 120_000 : 15_000);
   return {
     name,
     port,
     pid: child.pid!,
+    ...(v ? { dataDir: v.dataDir } : {}),
     collectGarbage: async () => {
       child.kill('SIGUSR2');
       await new Promise((resolve) => setTimeout(resolve, 500));
     },
-    stop: stopper(child),
+    stop: stopper(child, ownDir ? () => rmSync(ownDir, { recursive: true, force: true }) : undefined),
   };
 }
 
@@ -157,7 +176,8 @@ async function startMosquitto(): Promise<Target> {
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous false',
+    // Anonymous clients for the anonymous connect rows; a client giving a username is checked.
+    'allow_anonymous true',
     `password_file ${passwd}`,
     'set_tcp_nodelay true',
     'persistence false',
@@ -176,6 +196,6 @@ async function startMosquitto(): Promise<Target> {
   };
 }
 
-export function startTarget(name: TargetName): Promise<Target> {
-  return name === 'mosquitto' ? startMosquitto() : startNodeTarget(name);
+export function startTarget(name: TargetName, verifier?: VerifierTargetOptions): Promise<Target> {
+  return name === 'mosquitto' ? startMosquitto() : startNodeTarget(name, verifier);
 }
