@@ -244,3 +244,10 @@ for (const version of [4, 5] as const) {
     await refused(raw, version, 0x81);
   });
 }
+
+test('5.0: a property other than User Property given twice is a protocol error (§2.2.2.2)', async (t) => {
+  const h = await startBroker(t);
+  const raw = await connected(t, h, 5);
+  raw.send(hex('30 0f 00 01 74 0a 02 00 00 00 0a 02 00 00 00 0a 78')); // Message Expiry Interval twice
+  await refused(raw, 5, 0x82);
+});
