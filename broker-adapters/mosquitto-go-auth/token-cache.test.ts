@@ -46,7 +46,7 @@ test('a decision is reused within the TTL and asked again after it', async () =>
   now += 10_001;
   await cache.decide('t', 'c');
   assert.equal(calls.length, 2);
-  assert.deepEqual(calls[0], { clientId: 'c', password: 't' });
+  assert.deepEqual(calls[0], { clientId: 'c', username: 't' });
 });
 
 test('a decision is not reused past the credential expiry, nor for another client id', async () => {

@@ -38,7 +38,8 @@ export class TokenDecisionCache {
     const now = this.#now();
     const hit = this.#entries.get(key);
     if (hit !== undefined && hit.until > now) return hit.decision;
-    const decision = await this.decider.authenticate({ clientId, password: token });
+    // go-auth's JWT backend takes the token from the MQTT username and never sends the password.
+    const decision = await this.decider.authenticate({ clientId, username: token });
     this.#store(key, decision, now);
     return decision;
   }
