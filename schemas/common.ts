@@ -5,11 +5,17 @@
  */
 import { z } from 'zod';
 
-/** Device ids and group names: no `+ # /`, no control characters, so they are safe to substitute into topics. */
-export const IDENTIFIER_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+/**
+ * Device ids and group names: no `+ # /`, no control characters, so they are safe to substitute into
+ * topics. `.` and `..` are refused: in a URL path (`/v1/admin/devices/..`) they
+ * are dot segments that clients and servers resolve away (RFC 3986 §5.2.4), so no route could ever
+ * name such a device again.
+ */
+export const IDENTIFIER_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._-]{1,128}$/;
+const IDENTIFIER_MESSAGE = 'must match [A-Za-z0-9._-]{1,128} and not be "." or ".."';
 
-export const DeviceId = z.string().regex(IDENTIFIER_PATTERN, 'must match [A-Za-z0-9._-]{1,128}');
-export const GroupName = z.string().regex(IDENTIFIER_PATTERN, 'must match [A-Za-z0-9._-]{1,128}');
+export const DeviceId = z.string().regex(IDENTIFIER_PATTERN, IDENTIFIER_MESSAGE);
+export const GroupName = z.string().regex(IDENTIFIER_PATTERN, IDENTIFIER_MESSAGE);
 
 /** SHA-256 of a certificate's DER: 64 lowercase hex digits (colons and upper case are normalised away). */
 export const CertFingerprint = z

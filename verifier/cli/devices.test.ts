@@ -74,6 +74,22 @@ test('a device id the verifier rejects exits 7 and names the id field', async (t
   assert.match(human.stderr, /^\s+id: must match/m);
 });
 
+test('device ids . and .. are refused (exit 7, naming the id field) and leave no half device behind', async (t) => {
+  const verifier = await startTestVerifier(t);
+  for (const id of ['.', '..']) {
+    const bad = await runJson(verifier, ['device', 'add', id, '--password', 'correct horse battery']);
+    assert.equal(bad.code, EXIT.REJECTED, bad.stderr);
+    assert.deepEqual(bad.json.error.fields.map((f: { path: string }) => f.path), ['body.id']);
+    const human = await runCli(verifier, ['device', 'add', id]);
+    assert.equal(human.code, EXIT.REJECTED);
+    assert.match(human.stderr, /id: must match .*not be "\." or "\.\."/);
+  }
+  const list = await runJson(verifier, ['device', 'list']);
+  assert.equal(list.code, EXIT.OK, list.stderr);
+  assert.deepEqual(list.json.items, [], 'no device was created');
+  assert.equal((await runCli(verifier, ['device', 'add', '...'])).code, EXIT.OK, 'three dots are an ordinary id');
+});
+
 test('device add --password without a value prints the generated password once; a given one is never echoed', async (t) => {
   const verifier = await startTestVerifier(t);
   const generated = await runJson(verifier, ['device', 'add', 'pw-1', '--password']);
