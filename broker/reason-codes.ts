@@ -67,7 +67,10 @@ export function connackRefusal(refusal: ConnectRefusal, version: number): number
   const v5 = version === 5;
   switch (refusal.kind) {
     case 'deny':
-      if (refusal.reason === 'bad_credentials') return v5 ? RC.badUserNameOrPassword : CONNACK_V3.badUserNameOrPassword;
+      // An unknown device reads as a wrong password, so CONNACKs do not enumerate device ids.
+      if (refusal.reason === 'bad_credentials' || refusal.reason === 'unknown_device') {
+        return v5 ? RC.badUserNameOrPassword : CONNACK_V3.badUserNameOrPassword;
+      }
       return v5 ? RC.notAuthorized : CONNACK_V3.notAuthorized;
     case 'unavailable':
       return v5 ? RC.serverUnavailable : CONNACK_V3.serverUnavailable;

@@ -88,5 +88,5 @@ test('every broker route refuses callers without the shared secret, with a wrong
   assert.ok(broker.length >= 50, `walked ${broker.length} broker routes`);
   assert.deepEqual(wrong, []);
   assert.equal(fromListed.status, 403, 'an allow-listed caller reaches the decision (a deny for an unknown device), not the guard');
-  assert.equal((fromListed.json as { reason?: string }).reason, 'unknown_device');
+  assert.equal((fromListed.json as { reason?: string }).reason, 'bad_credentials', 'an unknown device reads as bad credentials');
 });

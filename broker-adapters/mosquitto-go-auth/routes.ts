@@ -17,7 +17,7 @@ import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../schemas/in
 import type { Decider } from '../../verifier/core/types.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
 import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
-import { looksLikeJwt } from '../../verifier/core/index.js';
+import { looksLikeJwt, outwardReason } from '../../verifier/core/index.js';
 import {
   RESPONSE_MODES,
   aclActions,
@@ -87,7 +87,8 @@ function httpBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Han
     async user(request) {
       const query = parseUser(requestParams(request));
       const decision = await decider.authenticate(query, { admitFor: callerOf('go-auth', request) });
-      return decision.allow ? decision : { allow: false, reason: decision.reason, log: logIdentity(query) };
+      // The core logged the precise reason; the answer does not tell an unknown device from a wrong password.
+      return decision.allow ? decision : { allow: false, reason: outwardReason(decision.reason), log: logIdentity(query) };
     },
     async superuser(request) {
       const { username } = parseSuperuser(requestParams(request));
@@ -125,7 +126,7 @@ function jwtBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Hand
   return {
     async user(request) {
       const decision = await decide(request, parseJwtIdentity(requestParams(request)).clientId);
-      return decision.allow ? decision : { allow: false, reason: decision.reason };
+      return decision.allow ? decision : { allow: false, reason: outwardReason(decision.reason) };
     },
     async superuser(request) {
       const decision = await decide(request, parseJwtIdentity(requestParams(request)).clientId);

@@ -13,6 +13,7 @@
  * @module broker-adapters/nanomq/routes
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { outwardReason } from '../../verifier/core/index.js';
 import type { Decider } from '../../verifier/core/types.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
 import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
@@ -42,7 +43,8 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
     if (!plan.ask) return deny(request, reply, 'auth', { ...identity, reason: plan.reason, detail: plan.message });
     const decision = await opts.decider.authenticate(plan.request, { ...plan.options, admitFor: callerOf('nanomq', request) });
     if (decision.allow) return allow(reply);
-    return deny(request, reply, 'auth', { ...identity, reason: decision.reason, detail: decision.message });
+    // The core logged the precise reason; the answer does not tell an unknown device from a wrong password.
+    return deny(request, reply, 'auth', { ...identity, reason: outwardReason(decision.reason) });
   });
 
   route('/nanomq/superuser', async (request, reply) => {

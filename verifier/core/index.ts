@@ -19,6 +19,7 @@ export { hashPassword, verifyPassword } from './password.js';
 export { certFingerprint, fingerprintsEqual } from './x509.js';
 export { secretMatcher, type SecretMatcher } from './secret-matcher.js';
 export { looksLikeJwt } from './identifiers.js';
+export { outwardDeny, outwardReason } from './outward.js';
 export { commonNameFromSubject, parseDn, subjectsEqual, type DnAttribute } from './dn.js';
 export { compileAcl, type SubstitutionValues } from './compile-acl.js';
 export {

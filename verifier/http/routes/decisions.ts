@@ -16,6 +16,7 @@ import {
   AuthorizeRequest,
   Deny,
 } from '../../../schemas/index.js';
+import { outwardDeny } from '../../core/outward.js';
 import type { Decider } from '../../core/types.js';
 import { ApiErrorBody, ServiceUnavailableError } from '../errors.js';
 
@@ -50,7 +51,7 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
       } catch (err) {
         throw unavailable(request.log, 'authenticate', err);
       }
-      return reply.code(decision.allow ? 200 : 403).send(decision);
+      return reply.code(decision.allow ? 200 : 403).send(decision.allow ? decision : outwardDeny(decision));
     },
   );
 
