@@ -49,6 +49,10 @@ export interface BrokerStats {
   sessions: number;
   subscriptions: number;
   retained: number;
+  /** Bytes of retained messages, as counted against the retained byte bounds. */
+  retainedBytes: number;
+  /** Bytes of QoS 1/2 messages queued or in flight for all sessions, as counted against the queue byte bounds. */
+  queuedBytes: number;
   messagesIn: number;
   messagesOut: number;
   bytesIn: number;
@@ -83,6 +87,8 @@ export class BrokerCore {
   readonly tree = new TopicTree();
   readonly retained: RetainedStore;
   readonly counters = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, droppedMessages: 0, refusedConnects: 0 };
+  /** Bytes all sessions hold for delivery (see `session/outbox`). */
+  heldBytes = 0;
   closing = false;
   /** Counts registry changes, so a CONNECT decided across one can ask again (see handlers/connect.ts). */
   changeEpoch = 0;
@@ -136,6 +142,8 @@ export function createBroker(options: BrokerOptions): Broker {
         sessions: core.sessions.size,
         subscriptions: core.tree.size,
         retained: core.retained.size,
+        retainedBytes: core.retained.bytes,
+        queuedBytes: core.heldBytes,
         ...core.counters,
       };
     },

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { defaultLimits } from './limits.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Positive = z.coerce.number().int().positive();
@@ -62,6 +63,19 @@ export const BrokerConfig = z
     /** New connections per second over all addresses. */
     connectRateGlobal: Positive.default(5000),
     maxPacketSize: Positive.min(64).max(268_435_455).default(262_144),
+    /** The per-client and overall memory bounds of `limits.ts`, defaults from there. */
+    maxTopicLevels: Positive.default(defaultLimits.maxTopicLevels),
+    maxFilterLength: Positive.max(65535).default(defaultLimits.maxFilterLength),
+    maxSubscriptionsPerClient: Positive.default(defaultLimits.maxSubscriptionsPerSession),
+    maxQueuedMessages: Positive.default(defaultLimits.maxQueuedPerSession),
+    maxQueuedBytesPerClient: Positive.default(defaultLimits.maxQueuedBytesPerSession),
+    maxQueuedBytes: Positive.default(defaultLimits.maxQueuedBytes),
+    maxWriteBufferBytes: Positive.default(defaultLimits.maxWriteBufferBytes),
+    maxRetained: Positive.default(defaultLimits.maxRetained),
+    maxRetainedBytes: Positive.default(defaultLimits.maxRetainedBytes),
+    maxRetainedBytesPerClient: Positive.default(defaultLimits.maxRetainedBytesPerClient),
+    maxThrottleMs: z.coerce.number().int().min(0).default(defaultLimits.maxThrottleMs),
+    slowSubscriberPenaltyMs: z.coerce.number().int().min(0).default(defaultLimits.slowSubscriberPenaltyMs),
     /** null = no Prometheus endpoint. */
     metricsPort: Port.nullable().default(null),
     /** Seconds between `$SYS` publications; 0 = off. */
@@ -100,6 +114,18 @@ export const ENV_KEYS = {
   ARRA_CONNECT_RATE: 'connectRate',
   ARRA_CONNECT_RATE_GLOBAL: 'connectRateGlobal',
   ARRA_MAX_PACKET_SIZE: 'maxPacketSize',
+  ARRA_MAX_TOPIC_LEVELS: 'maxTopicLevels',
+  ARRA_MAX_FILTER_LENGTH: 'maxFilterLength',
+  ARRA_MAX_SUBSCRIPTIONS_PER_CLIENT: 'maxSubscriptionsPerClient',
+  ARRA_MAX_QUEUED_MESSAGES: 'maxQueuedMessages',
+  ARRA_MAX_QUEUED_BYTES_PER_CLIENT: 'maxQueuedBytesPerClient',
+  ARRA_MAX_QUEUED_BYTES: 'maxQueuedBytes',
+  ARRA_MAX_WRITE_BUFFER_BYTES: 'maxWriteBufferBytes',
+  ARRA_MAX_RETAINED: 'maxRetained',
+  ARRA_MAX_RETAINED_BYTES: 'maxRetainedBytes',
+  ARRA_MAX_RETAINED_BYTES_PER_CLIENT: 'maxRetainedBytesPerClient',
+  ARRA_MAX_THROTTLE_MS: 'maxThrottleMs',
+  ARRA_SLOW_SUBSCRIBER_PENALTY_MS: 'slowSubscriberPenaltyMs',
   ARRA_BROKER_METRICS_PORT: 'metricsPort',
   ARRA_SYS_INTERVAL: 'sysInterval',
   ARRA_LOG_LEVEL: 'logLevel',
@@ -133,6 +159,18 @@ const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
   ARRA_CONNECT_RATE: 'New connections per second and address (token bucket).',
   ARRA_CONNECT_RATE_GLOBAL: 'New connections per second over all addresses.',
   ARRA_MAX_PACKET_SIZE: 'Largest MQTT packet accepted and sent, bytes.',
+  ARRA_MAX_TOPIC_LEVELS: 'Levels a topic or filter may have (as Mosquitto). More: SUBACK 0x8F (3.1.1: 0x80); a PUBLISH or will topic: 5.0 DISCONNECT/CONNACK 0x90, 3.1.1 closed.',
+  ARRA_MAX_FILTER_LENGTH: 'Bytes a topic filter may have; longer: SUBACK 0x8F (3.1.1: 0x80).',
+  ARRA_MAX_SUBSCRIPTIONS_PER_CLIENT: 'Subscriptions one session may hold; more: SUBACK 0x97 quota exceeded (3.1.1: 0x80).',
+  ARRA_MAX_QUEUED_MESSAGES: "QoS 1/2 messages queued per session (beyond the in-flight window, or while offline); the oldest is dropped (Mosquitto's `max_queued_messages`).",
+  ARRA_MAX_QUEUED_BYTES_PER_CLIENT: "Bytes of QoS 1/2 messages one session holds, queued and in flight, online or offline; beyond it the oldest queued are dropped, then the new one (Mosquitto's `max_queued_bytes`). Counted in `arra_broker_messages_dropped_total`.",
+  ARRA_MAX_QUEUED_BYTES: 'Bytes of QoS 1/2 messages all sessions hold together; beyond it messages are dropped as above.',
+  ARRA_MAX_WRITE_BUFFER_BYTES: "Unsent bytes of a client's socket beyond which QoS 0 messages to it are dropped.",
+  ARRA_MAX_RETAINED: 'Retained messages kept broker-wide; a new topic beyond it is not retained (still delivered).',
+  ARRA_MAX_RETAINED_BYTES: 'Bytes of retained messages broker-wide; beyond it a message is not retained (still delivered).',
+  ARRA_MAX_RETAINED_BYTES_PER_CLIENT: 'Bytes of retained messages one client id may hold; beyond it its message is not retained (still delivered).',
+  ARRA_MAX_THROTTLE_MS: 'Longest a slow QoS 1/2 subscriber may pause its publishers (flow control), ms; then it is marked slow and loses its oldest messages instead.',
+  ARRA_SLOW_SUBSCRIBER_PENALTY_MS: 'How long a subscriber marked slow pauses nobody, ms (renewed while its queue keeps filling), so a stop-and-go reader cannot stall publishers again and again.',
   ARRA_BROKER_METRICS_PORT: 'Prometheus `/metrics` of the broker (unset: off).',
   ARRA_SYS_INTERVAL: 'Seconds between `$SYS/broker/...` statistics (0: off).',
   ARRA_LOG_LEVEL: 'pino log level (JSON on stdout).',

@@ -18,8 +18,16 @@ export interface BrokerLimits {
   receiveMaximum: number;
   /** Subscriptions one session may hold; more are refused in SUBACK (5.0: 0x97 quota exceeded). */
   maxSubscriptionsPerSession: number;
+  /** Levels a topic name or filter may have (Mosquitto's answer too); more: 5.0 0x90 / SUBACK 0x8F. */
+  maxTopicLevels: number;
+  /** Bytes a topic filter may have; longer: SUBACK 0x8F (3.1.1: 0x80). */
+  maxFilterLength: number;
   /** Messages kept per session while offline or beyond the in-flight window; oldest dropped first. */
   maxQueuedPerSession: number;
+  /** Bytes of QoS 1/2 messages one session holds, queued and in flight, online or offline (see `messageBytes`). */
+  maxQueuedBytesPerSession: number;
+  /** Bytes of QoS 1/2 messages all sessions hold together. */
+  maxQueuedBytes: number;
   /** Client→server topic aliases we accept (Topic Alias Maximum in CONNACK); 0 disables. */
   topicAliasMaximum: number;
   /** Upper bound on a session's expiry interval, seconds (also the lifetime of 3.1.1 persistent sessions). */
@@ -44,6 +52,11 @@ export interface BrokerLimits {
    * (drop-oldest) instead, so one stuck device cannot stall the others for long.
    */
   maxThrottleMs: number;
+  /**
+   * After holding its publishers for `maxThrottleMs`, a subscriber pauses nobody for this long, ms,
+   * renewed while its queue keeps filling: a stop-and-go reader cannot stall publishers again and again.
+   */
+  slowSubscriberPenaltyMs: number;
   /** Timer wheel tick: keepalive, credential expiry, will delay and session expiry are checked this often, ms. */
   tickMs: number;
 }
@@ -53,6 +66,10 @@ export const defaultLimits: Readonly<BrokerLimits> = Object.freeze({
   maxInflight: 256,
   receiveMaximum: 64,
   maxQueuedPerSession: 1000,
+  maxTopicLevels: 200,
+  maxFilterLength: 1024,
+  maxQueuedBytesPerSession: 16 * 1024 * 1024,
+  maxQueuedBytes: 1024 * 1024 * 1024,
   maxSubscriptionsPerSession: 1000,
   topicAliasMaximum: 32,
   maxSessionExpiry: 24 * 3600,
@@ -64,7 +81,8 @@ export const defaultLimits: Readonly<BrokerLimits> = Object.freeze({
   maxRetainedBytes: 256 * 1024 * 1024,
   maxRetainedBytesPerClient: 16 * 1024 * 1024,
   maxWriteBufferBytes: 4 * 1024 * 1024,
-  maxThrottleMs: 5_000,
+  maxThrottleMs: 1_000,
+  slowSubscriberPenaltyMs: 60_000,
   tickMs: 1000,
 });
 

@@ -24,6 +24,8 @@ const GAUGES: Array<[keyof BrokerStats, string, string]> = [
   ['sessions', 'arra_broker_sessions', 'Sessions, connected or kept for their expiry.'],
   ['subscriptions', 'arra_broker_subscriptions', 'Subscriptions in the topic tree.'],
   ['retained', 'arra_broker_retained_messages', 'Retained messages stored.'],
+  ['retainedBytes', 'arra_broker_retained_bytes', 'Bytes of retained messages, as counted against ARRA_MAX_RETAINED_BYTES.'],
+  ['queuedBytes', 'arra_broker_queued_bytes', 'Bytes of QoS 1/2 messages queued or in flight, as counted against ARRA_MAX_QUEUED_BYTES.'],
 ];
 
 const COUNTERS: Array<[keyof BrokerStats, string, string]> = [

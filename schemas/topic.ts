@@ -8,6 +8,13 @@
 /** Longest topic the wire allows: a UTF-8 string with a 2-byte length [MQTT-1.5.3]. */
 export const MAX_TOPIC_BYTES = 65535;
 
+/** Levels of a topic name or filter (`a/b` has 2, `a/` has 2), counted without splitting it. */
+export function levelCount(topic: string): number {
+  let levels = 1;
+  for (let i = topic.indexOf('/'); i !== -1; i = topic.indexOf('/', i + 1)) levels++;
+  return levels;
+}
+
 /**
  * A topic name (what a PUBLISH carries): non-empty, no `+` or `#` [MQTT-3.3.2-2], no NUL
  * [MQTT-1.5.3-2], at most 65535 bytes.

@@ -12,7 +12,7 @@ import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket } from
 import type { Connection } from '../connection.js';
 import { ProtocolError } from '../errors.js';
 import { RC } from '../reason-codes.js';
-import { drain } from '../session/outbox.js';
+import { settle } from '../session/outbox.js';
 import type { Outgoing } from '../session/session.js';
 
 /** QoS 1 delivery complete [MQTT-4.3.2-5]: forget the message. */
@@ -21,8 +21,7 @@ export function handlePuback(connection: Connection, packet: IPubackPacket): voi
   const entry = session.outgoing?.get(packet.messageId!);
   if (entry === undefined) return;
   if (entry.qos !== 1) throw wrongAck('PUBACK', entry);
-  session.outgoing!.delete(packet.messageId!);
-  drain(connection.core, session);
+  settle(connection.core, session, packet.messageId!);
 }
 
 /** QoS 2 step 2: answer PUBREL [MQTT-4.3.3-4]; a 5.0 error reason ends the exchange instead. */
@@ -36,8 +35,7 @@ export function handlePubrec(connection: Connection, packet: IPubrecPacket): voi
   }
   if (entry.qos !== 2) throw wrongAck('PUBREC', entry);
   if ((packet.reasonCode ?? 0) >= 0x80) {
-    session.outgoing!.delete(id); // the receiver refused it: the id is free again
-    drain(connection.core, session);
+    settle(connection.core, session, id); // the receiver refused it: the id is free again
     return;
   }
   entry.state = 'pubrel'; // a repeated PUBREC is answered with PUBREL again
@@ -50,8 +48,7 @@ export function handlePubcomp(connection: Connection, packet: IPubcompPacket): v
   const entry = session.outgoing?.get(packet.messageId!);
   if (entry === undefined) return;
   if (entry.state !== 'pubrel') throw wrongAck('PUBCOMP', entry);
-  session.outgoing!.delete(packet.messageId!);
-  drain(connection.core, session);
+  settle(connection.core, session, packet.messageId!);
 }
 
 /** The client releases a QoS 2 message: forget its id and answer PUBCOMP [MQTT-4.3.3-11]. */

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
-import { isValidTopicName } from '../../schemas/topic.js';
+import { isValidTopicName, levelCount } from '../../schemas/topic.js';
 import type { AuthenticateAllow } from '../../schemas/index.js';
 import type { ProtocolVersion } from '../codec.js';
 import type { Connection, ConnectionState } from '../connection.js';
@@ -137,6 +137,8 @@ function storeWill({ connection, packet, clientId }: ConnectContext): void {
   if (!isValidTopicName(will.topic)) throw new MalformedPacketError('invalid will topic'); // [MQTT-3.1.3-11]
   const responseTopic = will.properties?.responseTopic;
   if (responseTopic !== undefined && !isValidTopicName(responseTopic)) throw new ProtocolError('invalid will response topic'); // [MQTT-3.3.2-14]
+  const maxLevels = connection.core.limits.maxTopicLevels;
+  if (levelCount(will.topic) > maxLevels) throw new ProtocolError(`will topic of more than ${maxLevels} levels`, RC.topicNameInvalid);
   const payload = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
   connection.will = {
     message: {

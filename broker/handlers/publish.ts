@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { ParsedPublish } from '../codec.js';
 import { checkAcl } from '../../schemas/acl-check.js';
-import { isValidTopicName } from '../../schemas/topic.js';
+import { isValidTopicName, levelCount } from '../../schemas/topic.js';
 import type { Connection } from '../connection.js';
 import { ProtocolError } from '../errors.js';
 import { RC, publishDenied } from '../reason-codes.js';
@@ -20,7 +20,7 @@ const ACL_CACHE_MAX = 256;
 
 export function handlePublish(connection: Connection, packet: ParsedPublish): void {
   const topic = resolveTopic(connection, packet);
-  validateTopic(packet, topic);
+  validateTopic(connection, packet, topic);
   if (isDuplicateQos2(connection, packet)) return acknowledge(connection, packet, RC.success);
   enforceReceiveMaximum(connection, packet);
   connection.core.counters.messagesIn++;
@@ -49,9 +49,15 @@ function resolveTopic(connection: Connection, packet: IPublishPacket): string {
   return known;
 }
 
-/** A topic name has no wildcards [MQTT-3.3.2-2]; a Response Topic neither [MQTT-3.3.2-14]. */
-function validateTopic(packet: IPublishPacket, topic: string): void {
+/**
+ * A topic name has no wildcards [MQTT-3.3.2-2]; a Response Topic neither [MQTT-3.3.2-14]. One with
+ * more than `maxTopicLevels` levels is refused like an invalid one (5.0 DISCONNECT 0x90; 3.1.1 has
+ * no code for it: closed), as each level costs a node wherever the topic is stored.
+ */
+function validateTopic(connection: Connection, packet: IPublishPacket, topic: string): void {
   if (!isValidTopicName(topic)) throw new ProtocolError(`invalid topic name ${JSON.stringify(topic)}`, RC.topicNameInvalid);
+  const max = connection.core.limits.maxTopicLevels;
+  if (levelCount(topic) > max) throw new ProtocolError(`topic name of more than ${max} levels`, RC.topicNameInvalid);
   const responseTopic = packet.properties?.responseTopic;
   if (responseTopic !== undefined && !isValidTopicName(responseTopic)) throw new ProtocolError('invalid response topic', RC.protocolError);
   if (packet.properties?.subscriptionIdentifier !== undefined) {

@@ -10,7 +10,7 @@ import type { BrokerCore } from '../broker.js';
 import type { Connection } from '../connection.js';
 import { RC } from '../reason-codes.js';
 import { route } from '../routing/router.js';
-import { releasePublishers } from './outbox.js';
+import { markSlow, pausedFor, releaseAll, releasePublishers } from './outbox.js';
 import type { PendingWill, Session } from './session.js';
 
 /** Session Expiry Interval meaning "never" [MQTT-3.1.2-11]. */
@@ -59,6 +59,7 @@ export function discardSession(core: BrokerCore, session: Session): void {
     for (const sub of session.subscriptions.values()) core.tree.remove(sub.filter, sub.group, session.clientId);
   }
   session.subscriptions = null;
+  releaseAll(core, session);
   session.queue = null;
   session.outgoing = null;
   session.incomingQos2 = null;
@@ -88,7 +89,7 @@ export function settleSession(core: BrokerCore, session: Session, now: number): 
 
 function checkDeadlines(core: BrokerCore, connection: Connection, now: number): void {
   const session = connection.session;
-  if (session?.blocked != null && now - session.throttledSince > core.limits.maxThrottleMs) releasePublishers(session);
+  if (session?.blocked != null && pausedFor(session, now) > core.limits.maxThrottleMs) markSlow(core, session, now);
   if (connection.state === 'new' && now - connection.lastSeen > core.limits.connectTimeoutMs) {
     return connection.disconnect(RC.protocolError, 'no CONNECT in time');
   }

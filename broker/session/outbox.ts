@@ -3,10 +3,15 @@
  * (the smaller of our maxInflight and the client's Receive Maximum [MQTT-3.3.4-9]), the rest queued,
  * bounded, oldest dropped first. Reconnecting resends what was in flight with DUP set [MQTT-4.4.0-1].
  *
+ * What a session holds for delivery (queued and in flight, online or offline) is bounded in bytes
+ * per session (`maxQueuedBytesPerSession`) and over all sessions (`maxQueuedBytes`), besides the
+ * message count: a message that does not fit after dropping the session's oldest queued ones is
+ * dropped and counted, as Mosquitto's `max_queued_bytes` does.
+ *
  * @module broker/session/outbox
  */
 import type { BrokerCore } from '../broker.js';
-import { isExpired, type Message } from '../routing/message.js';
+import { isExpired, messageBytes, type Message } from '../routing/message.js';
 import type { Queued, Session } from './session.js';
 
 /** Hands one message to a session, online or not. */
@@ -21,7 +26,7 @@ export function deliver(
   const connection = session.connection;
   if (connection === null || connection.state !== 'connected') {
     // QoS 0 is not kept for offline clients (optional in the spec); QoS 1/2 are [MQTT-3.1.2-5].
-    if (qos > 0) enqueue(core, session, { message, qos, retain, subIds });
+    if (qos > 0 && takeCustody(core, session, message)) enqueue(core, session, { message, qos, retain, subIds });
     return;
   }
   if (qos === 0) {
@@ -32,6 +37,7 @@ export function deliver(
     connection.sendPublish(message, 0, retain, 0, false, subIds);
     return;
   }
+  if (!takeCustody(core, session, message)) return;
   if (session.queue !== null && session.queue.length > 0) {
     enqueue(core, session, { message, qos, retain, subIds }); // keep order behind what already waits
     drain(core, session);
@@ -49,16 +55,14 @@ export function drain(core: BrokerCore, session: Session): void {
     const next = queue[0]!;
     if (next.qos === 0) {
       queue.shift();
+      release(core, session, next.message);
       if (!isExpired(next.message, Date.now())) connection.sendPublish(next.message, 0, next.retain, 0, false, next.subIds);
       continue;
     }
     if (!sendInflight(core, session, next)) break;
     queue.shift();
   }
-  if (session.throttledSince !== 0 && queue.length <= core.limits.maxQueuedPerSession / 4) {
-    session.throttledSince = 0;
-    releasePublishers(session);
-  }
+  if (session.throttledSince !== 0 && queue.length <= core.limits.maxQueuedPerSession / 4) endPause(core, session, Date.now());
 }
 
 /** Lets the publishers paused for this session read again. */
@@ -88,11 +92,17 @@ function sendInflight(core: BrokerCore, session: Session, item: Queued): boolean
   const connection = session.connection!;
   const window = Math.min(core.limits.maxInflight, connection.clientReceiveMaximum);
   if ((session.outgoing?.size ?? 0) >= window) return false;
-  if (isExpired(item.message, Date.now())) return true; // expired while waiting: consumed, not sent [MQTT-3.3.2-5]
+  if (isExpired(item.message, Date.now())) {
+    release(core, session, item.message);
+    return true; // expired while waiting: consumed, not sent [MQTT-3.3.2-5]
+  }
   const packetId = session.allocatePacketId();
   if (packetId === 0) return false;
   const qos = item.qos as 1 | 2;
-  if (!connection.sendPublish(item.message, qos, item.retain, packetId, false, item.subIds)) return true;
+  if (!connection.sendPublish(item.message, qos, item.retain, packetId, false, item.subIds)) {
+    release(core, session, item.message);
+    return true;
+  }
   session.outgoing!.set(packetId, { message: item.message, qos, retain: item.retain, subIds: item.subIds, state: 'publish' });
   return true;
 }
@@ -100,26 +110,99 @@ function sendInflight(core: BrokerCore, session: Session, item: Queued): boolean
 function enqueue(core: BrokerCore, session: Session, item: Queued): void {
   const queue = (session.queue ??= []);
   if (session.connection !== null && queue.length >= core.limits.maxQueuedPerSession / 2) throttle(core, session, item.message);
-  if (queue.length >= core.limits.maxQueuedPerSession) {
-    queue.shift(); // drop-oldest: the newest state of a device is worth more than its history
-    core.counters.droppedMessages++;
-  }
+  if (queue.length >= core.limits.maxQueuedPerSession) dropOldest(core, session); // the newest state of a device is worth more than its history
   queue.push(item);
+}
+
+function dropOldest(core: BrokerCore, session: Session): void {
+  release(core, session, session.queue!.shift()!.message);
+  core.counters.droppedMessages++;
+}
+
+/**
+ * Counts a QoS 1/2 message against the session's and the broker's byte budgets, dropping the
+ * session's oldest queued messages to make room; false (dropped, counted) when it still does not
+ * fit, i.e. what is in flight already fills the budget.
+ */
+function takeCustody(core: BrokerCore, session: Session, message: Message): boolean {
+  const bytes = messageBytes(message);
+  const { maxQueuedBytesPerSession, maxQueuedBytes } = core.limits;
+  const fits = () => session.heldBytes + bytes <= maxQueuedBytesPerSession && core.heldBytes + bytes <= maxQueuedBytes;
+  while (!fits() && (session.queue?.length ?? 0) > 0) dropOldest(core, session);
+  if (!fits()) {
+    core.counters.droppedMessages++;
+    return false;
+  }
+  session.heldBytes += bytes;
+  core.heldBytes += bytes;
+  return true;
+}
+
+/** A message leaves the session's custody: delivered, dropped or expired. */
+function release(core: BrokerCore, session: Session, message: Message): void {
+  const bytes = messageBytes(message);
+  session.heldBytes -= bytes;
+  core.heldBytes -= bytes;
+}
+
+/** An acknowledgement closed the delivery with this packet id: free its slot and its bytes, send what waits. */
+export function settle(core: BrokerCore, session: Session, packetId: number): void {
+  const entry = session.outgoing!.get(packetId)!;
+  session.outgoing!.delete(packetId);
+  release(core, session, entry.message);
+  drain(core, session);
+}
+
+/** Everything the session held for delivery is gone (the session ended). */
+export function releaseAll(core: BrokerCore, session: Session): void {
+  core.heldBytes -= session.heldBytes;
+  session.heldBytes = 0;
 }
 
 /**
  * Flow control: an online subscriber whose queue is half full pauses the publisher feeding it, so
  * QoS 1/2 traffic slows to the subscriber's pace instead of being dropped. Offline sessions never
- * pause anyone: a device being away must not stall the others, and nor may one that stays stuck
- * past `maxThrottleMs` (the tick releases its publishers; it then loses messages, oldest first).
+ * pause anyone: a device being away must not stall the others. Nor may a slow one stall them again
+ * and again: the pauses one subscriber causes may add up to `maxThrottleMs` within
+ * `slowSubscriberPenaltyMs`; beyond that it is marked slow for `slowSubscriberPenaltyMs` (renewed
+ * each time its queue fills again), and while slow it pauses nobody and gets its bounded queue,
+ * oldest dropped first (Mosquitto's `max_queued_messages` way).
  */
 function throttle(core: BrokerCore, session: Session, message: Message): void {
   if (message.origin === undefined) return;
   const now = Date.now();
+  const penalty = core.limits.slowSubscriberPenaltyMs;
+  if (now < session.slowUntil) {
+    session.slowUntil = now + penalty;
+    return;
+  }
+  if (now - session.pauseWindowStart > penalty) {
+    session.pausedMs = 0;
+    session.pauseWindowStart = now;
+  }
   if (session.throttledSince === 0) session.throttledSince = now;
-  else if (now - session.throttledSince > core.limits.maxThrottleMs) return; // too slow for too long: drop instead
+  if (pausedFor(session, now) > core.limits.maxThrottleMs) return markSlow(core, session, now);
   const publisher = core.sessions.get(message.origin)?.connection;
   if (publisher == null || publisher === session.connection || publisher.state !== 'connected') return;
   (session.blocked ??= new Set()).add(publisher);
   publisher.pauseReading();
+}
+
+/** Pause time this subscriber has cost its publishers in the current window, the running pause included, ms. */
+export function pausedFor(session: Session, now: number): number {
+  return session.pausedMs + (session.throttledSince === 0 ? 0 : now - session.throttledSince);
+}
+
+/** The subscriber caught up: its publishers read again; if its pauses added up to too much, it is slow now. */
+function endPause(core: BrokerCore, session: Session, now: number): void {
+  session.pausedMs = pausedFor(session, now);
+  session.throttledSince = 0;
+  releasePublishers(session);
+  if (session.pausedMs >= core.limits.maxThrottleMs) session.slowUntil = now + core.limits.slowSubscriberPenaltyMs;
+}
+
+/** The subscriber held its publishers too long: let them go, and pause nobody for a while. */
+export function markSlow(core: BrokerCore, session: Session, now: number): void {
+  endPause(core, session, now);
+  session.slowUntil = now + core.limits.slowSubscriberPenaltyMs;
 }

@@ -45,6 +45,8 @@ export class Session {
   subscriptions: Map<string, Subscription> | null = null;
   outgoing: Map<number, Outgoing> | null = null;
   queue: Queued[] | null = null;
+  /** Bytes of the messages queued and in flight (`messageBytes`), counted against the byte budgets. */
+  heldBytes = 0;
   /** QoS 2 packet ids received and acknowledged with PUBREC, not yet released [MQTT-4.3.3-9]. */
   incomingQos2: Set<number> | null = null;
   /** Session Expiry Interval, seconds; 0xFFFFFFFF = never. */
@@ -56,6 +58,11 @@ export class Session {
   blocked: Set<Connection> | null = null;
   /** When this session first paused a publisher since its queue was last drained (ms), 0 = not. */
   throttledSince = 0;
+  /** Pause time this session cost its publishers since `pauseWindowStart` (ms), the running pause excluded. */
+  pausedMs = 0;
+  pauseWindowStart = 0;
+  /** Until when (ms) this session pauses no publisher, having held them too long (see `outbox.throttle`). */
+  slowUntil = 0;
   private nextPacketId = 1;
 
   /** @param owner the identity that created the session (`identityOf`); only it may resume it. */

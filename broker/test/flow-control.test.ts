@@ -58,3 +58,39 @@ test('a subscriber stuck longer than maxThrottleMs stops pausing its publisher a
   assert.equal(last.cmd, 'pingresp');
   assert.ok(h.broker.stats().droppedMessages > 0);
 });
+
+test('a stop-and-go subscriber pauses its publisher once at most, then is marked slow and loses its oldest messages instead', async (t) => {
+  const h = await startBroker(t, undefined, { limits: { maxInflight: 2, maxQueuedPerSession: 20, maxThrottleMs: 600, slowSubscriberPenaltyMs: 60_000 } });
+  const sub = await rawConnect(t, h, 4, 'stop-and-go');
+  await rawSubscribe(sub, { sg: 1 });
+  // Reads and acknowledges for 200 ms of every 900 ms, leaving the rest unread.
+  const acker = setInterval(() => {
+    for (let p = sub.packets.shift(); p !== undefined; p = sub.packets.shift()) {
+      if (p.cmd === 'publish') sub.send({ cmd: 'puback', messageId: p.messageId });
+    }
+  }, 20);
+  sub.socket.pause();
+  const cycle = setInterval(() => {
+    sub.socket.resume();
+    setTimeout(() => sub.socket.pause(), 200);
+  }, 900);
+  t.after(() => {
+    clearInterval(acker);
+    clearInterval(cycle);
+  });
+  const pub = await rawConnect(t, h, 4, 'steady');
+  const gaps: number[] = [];
+  const until = Date.now() + 4500;
+  for (let id = 1; Date.now() < until; id = (id % 60000) + 1) {
+    const sent = Date.now();
+    pub.send({ cmd: 'publish', topic: 'sg', payload: Buffer.from(String(id)), qos: 1, messageId: id, retain: false, dup: false });
+    assert.equal((await pub.next(5000)).cmd, 'puback');
+    gaps.push(Date.now() - sent);
+  }
+  // Before: one stall of about maxThrottleMs per cycle (4 of 600+ ms in 3.5 s). Now the pauses add
+  // up to maxThrottleMs at most; the sum leaves room for a loaded machine's own hiccups.
+  const stalls = gaps.filter((ms) => ms >= 300);
+  const stalledMs = stalls.reduce((a, b) => a + b, 0);
+  assert.ok(stalledMs < 1500, `publisher stalled ${stalls.length} times: ${stalls.join(', ')} ms`);
+  assert.ok(h.broker.stats().droppedMessages > 0, 'the slow subscriber lost messages instead');
+});

@@ -21,6 +21,7 @@ import { missedGoals, noSlopeNotes, nodeDefaultsNote, warmupNote, type GoalInput
 import { idleMemory } from './idle-memory.js';
 import { latency } from './latency.js';
 import { retainedSubscribe } from './retained-subscribe.js';
+import { slowSubscriber } from './slow-subscriber.js';
 import { renderSection, writeSection, type Metric } from './report.js';
 import { fanIn } from './throughput.js';
 import { reconnectStorm } from './storm.js';
@@ -28,8 +29,8 @@ import { canPin, pinSelf, shippedNodeFlags, startTarget, type Target, type Targe
 
 const quick = process.env.ARRA_BENCH_QUICK === '1';
 const SIZES = quick
-  ? { qos0: 2_000, qos1: 1_000, rate: 1000, latencyWarmupMs: 1000, latencyMs: 1500, connectMs: 1000, connectMax: 300, idle: 100, retained: 2_000, subscribes: 50, stormDevices: 500 }
-  : { qos0: 150_000, qos1: 25_000, rate: 5000, latencyWarmupMs: 3000, latencyMs: 5000, connectMs: 4000, connectMax: 15_000, idle: 8000, retained: 100_000, subscribes: 300, stormDevices: 10_000 };
+  ? { qos0: 2_000, qos1: 1_000, rate: 1000, latencyWarmupMs: 1000, latencyMs: 1500, connectMs: 1000, connectMax: 300, idle: 100, retained: 2_000, subscribes: 50, stormDevices: 500, slowMs: 4000, goMs: 300, stopMs: 1500 }
+  : { qos0: 150_000, qos1: 25_000, rate: 5000, latencyWarmupMs: 3000, latencyMs: 5000, connectMs: 4000, connectMax: 15_000, idle: 8000, retained: 100_000, subscribes: 300, stormDevices: 10_000, slowMs: 20_000, goMs: 800, stopMs: 7000 };
 const TARGETS: TargetName[] = ['ours', 'mosquitto', 'aedes'];
 /** Whole passes over every scenario and broker; the table shows each cell's median. */
 const ROUNDS = quick ? 1 : Number(process.env.ARRA_BENCH_ROUNDS ?? 3);
@@ -43,7 +44,7 @@ function median(values: number[]): number {
 type ConnectMode = 'anonymous' | 'password' | 'jwt';
 type ConnectSource = 'one' | 'many';
 type ConnectKey = `connect-${ConnectMode}-${ConnectSource}` | `connectCpu-${ConnectMode}-${ConnectSource}` | `connectP50-${ConnectMode}-${ConnectSource}`;
-type Scenario = 'qos0' | 'qos0Loss' | 'qos1' | 'p50' | 'p99' | 'p99Warmup' | 'idleBytes' | 'idleAverage' | 'subscribeRetainedMs' | 'subscribeRetainedRatio' | ConnectKey | 'stormInProcess' | 'stormHttp' | 'stormFailures';
+type Scenario = 'qos0' | 'qos0Loss' | 'qos1' | 'p50' | 'p99' | 'p99Warmup' | 'idleBytes' | 'idleAverage' | 'subscribeRetainedMs' | 'subscribeRetainedRatio' | ConnectKey | 'stormInProcess' | 'stormHttp' | 'stormFailures' | 'slowSubscriberRatio';
 type Results = Partial<Record<Scenario, Partial<Record<TargetName, number>>>>;
 
 /**
@@ -155,6 +156,10 @@ const SCENARIOS: Array<{
     },
   },
   {
+    name: 'slow subscriber',
+    run: async ({ port }) => ({ slowSubscriberRatio: (await slowSubscriber(port, { durationMs: SIZES.slowMs, goMs: SIZES.goMs, stopMs: SIZES.stopMs })).ratio }),
+  },
+  {
     name: 'idle memory',
     extra: ['net', 'ours-node-defaults'],
     run: async ({ port, pid, collectGarbage }) => {
@@ -202,6 +207,10 @@ function metricsOf(results: Results): Metric[] {
     {
       label: `SUBSCRIBE→SUBACK with ${SIZES.retained.toLocaleString('en-US')} retained messages over with none`,
       unit: 'ratio', better: 'lower', goal: 'about 1 (cost grows with what it matches)', values: v('subscribeRetainedRatio'),
+    },
+    {
+      label: 'QoS 1 publisher throughput with a stop-and-go subscriber present over without it',
+      unit: 'ratio', better: 'higher', goal: '>= 0.90', values: v('slowSubscriberRatio'),
     },
     { label: `memory per idle connection, added from ${SIZES.idle / 2} to ${SIZES.idle}`, unit: 'bytes RSS', better: 'lower', goal: '< 3 KB', values: v('idleBytes') },
     { label: 'idle memory above a bare Node `net` socket', unit: 'bytes RSS', better: 'lower', values: aboveFloor(v('idleBytes')) },
@@ -286,6 +295,7 @@ async function main(): Promise<void> {
       `Floor: the bare Node \`net\` server (\`server-net.ts\`: forwards every PUBLISH unparsed to every subscriber, one write per read; no routing, no authorization) ` +
       `measured the same way has p99 ${fmtMs(results.p99?.net)}; the "above" row is each Node broker minus that floor.`,
     `Retained subscribe: ${SIZES.subscribes} SUBSCRIBEs one after another (\`probe/<i>/#\` and \`+/<n>/none/#\`, matching nothing) on an empty broker, then again after another client retained ${SIZES.retained.toLocaleString('en-US')} messages of 16 B on \`fill/<n>/<i>\`; the ratio is the second median over the first.`,
+    `Slow subscriber: one QoS 1 publisher (window 100) to a subscriber that keeps up, ${SIZES.slowMs / 1000} s; then ${SIZES.slowMs / 1000} s more with a second subscriber on the same topic that reads for ${SIZES.goMs} ms and stops reading for ${SIZES.stopMs / 1000} s, in a loop; the ratio is the publisher's rate in the second period over the first.`,
     `Idle memory: RSS of the broker process with no clients, ${SIZES.idle / 2} and ${SIZES.idle} connected idle clients (keepalive 600 s), each reading after 6 s without traffic and two full GCs in the Node processes ` +
       '(V8 gives back the young generation it grew during a connect burst only after a quiet spell, if at all). Per connection is the slope over the second half, what one more ' +
       'connection costs; the average from zero also carries what the first burst grows once and keeps (chiefly V8\'s young generation). ' +

@@ -28,7 +28,7 @@ export interface FanInResult {
 const BATCH = 64;
 
 /** Answers QoS 1 deliveries, corked so a burst of PUBACKs leaves in one write. */
-function subscriberHandler(sub: RawClient, qos: 0 | 1, onMessage: () => void) {
+export function subscriberHandler(sub: RawClient, qos: 0 | 1, onMessage: () => void) {
   let corked = false;
   return (type: number, frame: Buffer, bodyStart: number) => {
     if (type !== PUBLISH) return;
@@ -58,7 +58,7 @@ async function publishQos0(pub: RawClient, template: PublishTemplate, count: num
   return sent;
 }
 
-function publishQos1(pub: RawClient, template: PublishTemplate, count: number, window: number, deadline: number): Promise<number> {
+export function publishQos1(pub: RawClient, template: PublishTemplate, count: number, window: number, deadline: number): Promise<number> {
   return new Promise((resolve) => {
     let sent = 0;
     let acked = 0;
