@@ -44,3 +44,17 @@ test('the markdown table lists every variable with its default', () => {
     assert.match(table, new RegExp(`\\| \`${name}\` \\|`));
   }
 });
+
+test('HTTP limits default to a 10 s headers and 20 s request deadline; headers longer than the request is refused', () => {
+  assert.deepEqual(loadConfig({}).http, {
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 20_000,
+    keepAliveTimeoutMs: 30_000,
+    socketTimeoutMs: 75_000,
+    maxConnections: 1024,
+    maxConnectionsPerAddress: 256,
+  });
+  // Node does not enforce the request deadline at all in that combination.
+  assert.throws(() => loadConfig({ ARRA_HTTP_HEADERS_TIMEOUT: '30' }), /ARRA_HTTP_HEADERS_TIMEOUT: must not exceed ARRA_HTTP_REQUEST_TIMEOUT \(20\)/);
+  assert.throws(() => loadConfig({ ARRA_HTTP_SOCKET_TIMEOUT: '30' }), /ARRA_HTTP_SOCKET_TIMEOUT/);
+});

@@ -16,6 +16,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { createGuard } from '../broker-adapters/guard.js';
+import type { HttpLimits } from './http/connection-limits.js';
 
 /** A shared secret reduced to its SHA-256: it can be checked, never read back or logged. */
 export class Secret {
@@ -94,6 +95,12 @@ const VARIABLES = {
   ARRA_WEBHOOK_ALLOW: { schema: cidrList, default: '', description: 'Comma list of CIDRs that may call broker routes without the secret (empty: secret always required).' },
   ARRA_TRUST_CERT_SUBJECT: { schema: flag, default: 'false', description: 'Accept a broker-verified certificate subject DN (NanoMQ `%d`, EMQX `${cert_subject}`) as proof.' },
   ARRA_BODY_LIMIT: { schema: integer(1024, 100 * 1024 * 1024), default: '1048576', description: 'Largest request body, bytes (413 above).' },
+  ARRA_HTTP_HEADERS_TIMEOUT: { schema: integer(1, 3600), default: '10', description: 'Seconds a client has to send a request\'s headers (a new connection: its first request\'s); then the connection is closed.' },
+  ARRA_HTTP_REQUEST_TIMEOUT: { schema: integer(1, 86400), default: '20', description: 'Seconds a client has to send a whole request, headers and body (408, then closed). Raise it to import large files over slow links.' },
+  ARRA_HTTP_KEEPALIVE_TIMEOUT: { schema: integer(1, 3600), default: '30', description: 'Seconds an idle keep-alive connection is kept open between requests.' },
+  ARRA_HTTP_SOCKET_TIMEOUT: { schema: integer(65, 86400), default: '75', description: 'Seconds without traffic either way after which a connection is closed (e.g. an answer the client does not read); above the longest change-feed wait (60 s).' },
+  ARRA_HTTP_MAX_CONNECTIONS: { schema: integer(1, 1_000_000), default: '1024', description: 'HTTP connections the verifier holds at most; more are closed at once.' },
+  ARRA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: { schema: integer(1, 1_000_000), default: '256', description: 'HTTP connections one client address holds at most; more are closed at once.' },
   ARRA_IMPORT_BODY_LIMIT: { schema: integer(1024, 1024 * 1024 * 1024), default: '20971520', description: 'Largest body of `POST /v1/admin/import`, bytes.' },
 } satisfies Record<string, Variable>;
 
@@ -134,6 +141,7 @@ export interface Config {
   trustCertSubject: boolean;
   bodyLimit: number;
   importBodyLimit: number;
+  http: HttpLimits;
 }
 
 /** A Config whose secrets are known: what the app runs with. */
@@ -159,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (result.success) values[name] = result.data;
     else problems.push(`${name}: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
+  if (problems.length === 0) problems.push(...crossCheck(values as Parsed));
   if (problems.length > 0) throw new ConfigError(problems);
   const config = toConfig(values as Parsed);
   problems.push(...listenerProblems(config, values as Parsed));
@@ -192,6 +201,15 @@ function adminListen(v: Parsed, webhookBind: string): Listen | undefined {
   return { bind: v.ARRA_ADMIN_BIND, port };
 }
 
+/** Rules between variables. */
+function crossCheck(v: Parsed): string[] {
+  // Node's request deadline is silently not enforced when the headers deadline is longer (measured).
+  if (v.ARRA_HTTP_HEADERS_TIMEOUT > v.ARRA_HTTP_REQUEST_TIMEOUT) {
+    return [`ARRA_HTTP_HEADERS_TIMEOUT: must not exceed ARRA_HTTP_REQUEST_TIMEOUT (${v.ARRA_HTTP_REQUEST_TIMEOUT})`];
+  }
+  return [];
+}
+
 function toConfig(v: Parsed): Config {
   return {
     dataDir: v.ARRA_DATA_DIR,
@@ -220,6 +238,14 @@ function toConfig(v: Parsed): Config {
     trustCertSubject: v.ARRA_TRUST_CERT_SUBJECT,
     bodyLimit: v.ARRA_BODY_LIMIT,
     importBodyLimit: v.ARRA_IMPORT_BODY_LIMIT,
+    http: {
+      headersTimeoutMs: v.ARRA_HTTP_HEADERS_TIMEOUT * 1000,
+      requestTimeoutMs: v.ARRA_HTTP_REQUEST_TIMEOUT * 1000,
+      keepAliveTimeoutMs: v.ARRA_HTTP_KEEPALIVE_TIMEOUT * 1000,
+      socketTimeoutMs: v.ARRA_HTTP_SOCKET_TIMEOUT * 1000,
+      maxConnections: v.ARRA_HTTP_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: v.ARRA_HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+    },
   };
 }
 

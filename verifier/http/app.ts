@@ -22,6 +22,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 import { adminRoutes } from './admin/index.js';
 import { ChangeFeed } from './change-feed.js';
+import { limitConnections, serverTimeoutOptions } from './connection-limits.js';
 import { answerError, installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.https ? { https: deps.https } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
+    ...serverTimeoutOptions(config.http),
     // Close idle keep-alive sockets on shutdown so close() does not wait for brokers to hang up.
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -68,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // The API speaks JSON (and CSV on the import route): a text/plain body is a 415, not a string the
   // schema then refuses with a confusing 400.
+  limitConnections(app.server, config.http);
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);
