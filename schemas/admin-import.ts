@@ -23,5 +23,17 @@ export type ImportDevice = z.input<typeof ImportDevice>;
 export const ImportBody = z.object({ devices: z.array(ImportDevice).min(1).max(100_000) }).strict();
 export type ImportBody = z.input<typeof ImportBody>;
 
-export const ImportResult = z.object({ created: z.number().int().nonnegative() }).strict();
+/**
+ * What an import does with a device id that is already registered: `fail` refuses the whole import
+ * (409), `skip` leaves that device as it is, `update` makes it match the row (groups, superuser,
+ * attributes; a password in the row replaces its passwords; a fingerprint is added). `skip` and
+ * `update` let a retry of an import whose answer was lost converge instead of failing with 409.
+ */
+export const ImportConflictPolicy = z.enum(['fail', 'skip', 'update']);
+export type ImportConflictPolicy = z.infer<typeof ImportConflictPolicy>;
+
+export const ImportQuery = z.object({ onConflict: ImportConflictPolicy.default('fail') }).strict();
+
+const count = z.number().int().nonnegative();
+export const ImportResult = z.object({ created: count, updated: count, skipped: count }).strict();
 export type ImportResult = z.infer<typeof ImportResult>;

@@ -28,7 +28,7 @@ test('import of a 10,000-row CSV creates every device, and device list pages thr
 
   const imported = await runJson(verifier, ['import', file]);
   assert.equal(imported.code, EXIT.OK, imported.stderr);
-  assert.deepEqual(imported.json, { created: 10_000 });
+  assert.deepEqual(imported.json, { created: 10_000, updated: 0, skipped: 0 });
 
   // More than one page (1000 a page): the CLI must follow nextCursor to the end.
   const listed = await runJson(verifier, ['device', 'list', '--group', 'fleet']);
@@ -90,4 +90,20 @@ test('import of a file that is neither .csv nor .json is a usage error', async (
   const result = await runCli(undefined, ['import', 'devices.txt']);
   assert.equal(result.code, EXIT.USAGE);
   assert.match(result.stderr, /must end in \.csv or \.json/);
+});
+
+test('import --on-conflict skip|update lets a re-run converge; the default still refuses with exit 4', async (t) => {
+  const verifier = await startTestVerifier(t);
+  const file = join(verifier.dataDir, 'again.json');
+  await writeFile(file, JSON.stringify({ devices: [{ id: 'again-1' }, { id: 'again-2', groups: ['g'] }] }));
+  assert.equal((await runCli(verifier, ['import', file])).code, EXIT.OK);
+  assert.equal((await runCli(verifier, ['import', file])).code, EXIT.CONFLICT);
+  const skipped = await runCli(verifier, ['import', file, '--on-conflict', 'skip']);
+  assert.equal(skipped.code, EXIT.OK, skipped.stderr);
+  assert.equal(skipped.stdout, `imported 0 devices from ${file} (already registered: 0 updated, 2 skipped)\n`);
+  const updated = await runJson(verifier, ['import', file, '--on-conflict', 'update']);
+  assert.deepEqual(updated.json, { created: 0, updated: 2, skipped: 0 });
+  const bad = await runCli(verifier, ['import', file, '--on-conflict', 'merge']);
+  assert.equal(bad.code, EXIT.USAGE);
+  assert.match(bad.stderr, /--on-conflict: must be fail, skip or update, got "merge"/);
 });

@@ -57,6 +57,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  // nginx's status for a caller that closed the connection first: logged, never seen by that caller.
+  client_closed_request: 499,
   unavailable: 503,
 };
 

@@ -11,7 +11,7 @@ test('importing 10,000 devices in one call writes them all', async (t) => {
   const store = await openTestStore(t);
   // How fast is measured in bench:verifier, not here.
   const result = await store.importDevices({ devices: devices(10_000) });
-  assert.deepEqual(result, { created: 10_000 });
+  assert.deepEqual(result, { created: 10_000, updated: 0, skipped: 0 });
   assert.deepEqual(store.getDevice('dev-09999')?.groups, ['bulk']);
   assert.equal(store.listDevices({ group: 'bulk', limit: 1000, cursor: 'dev-09500' }).items.length, 499);
 });
@@ -76,7 +76,7 @@ test('a CSV import reads groups, booleans, quoted passwords and fingerprints', a
     { id: 'b', superuser: false, certFingerprint: 'AB:'.repeat(31) + 'AB' },
   ]);
   const store = await openTestStore(t);
-  assert.deepEqual(await store.importDevices(body), { created: 2 });
+  assert.deepEqual(await store.importDevices(body), { created: 2, updated: 0, skipped: 0 });
   assert.equal(store.findCertificate('ab'.repeat(32))?.deviceId, 'b');
 });
 
@@ -89,4 +89,45 @@ test('a malformed CSV is a validation error naming the line or column', () => {
   fails('id,superuser\na,yes', 'csv.line.2.superuser');
   fails('id,groups\na\n', 'csv.line.2');
   fails('id,password\na,"open', 'csv');
+});
+
+test('onConflict: fail refuses an existing id, skip leaves it as it was, update makes it match the row', async (t) => {
+  const store = await openTestStore(t);
+  await store.importDevices({ devices: [{ id: 'old', groups: ['a'], password: 'old-password-1' }] });
+  const retry = { devices: [{ id: 'old', groups: ['b'], superuser: true, password: 'new-password-1' }, { id: 'new' }] };
+
+  await assert.rejects(store.importDevices(retry), (err: any) => err.code === 'conflict' && err.message.includes('devices.0.id'));
+  assert.equal(store.getDevice('new'), undefined, 'fail wrote nothing');
+
+  assert.deepEqual(await store.importDevices(retry, { onConflict: 'skip' }), { created: 1, updated: 0, skipped: 1 });
+  assert.deepEqual(store.getDevice('old')?.groups, ['a']);
+  assert.ok(await verifyPassword('old-password-1', store.listPasswordCredentials('old')[0]!.hash));
+  // Run again: everything is there already, so it converges instead of failing.
+  assert.deepEqual(await store.importDevices(retry, { onConflict: 'skip' }), { created: 0, updated: 0, skipped: 2 });
+
+  assert.deepEqual(await store.importDevices(retry, { onConflict: 'update' }), { created: 0, updated: 2, skipped: 0 });
+  assert.deepEqual([store.getDevice('old')?.groups, store.getDevice('old')?.superuser], [['b'], true]);
+  const passwords = store.listPasswordCredentials('old');
+  assert.equal(passwords.length, 1, 'the row\'s password replaced the old one');
+  assert.ok(await verifyPassword('new-password-1', passwords[0]!.hash));
+});
+
+test('no policy lets a row take a certificate registered to another device; its own is kept once', async (t) => {
+  const store = await openTestStore(t);
+  const fp = '56'.repeat(32);
+  await store.importDevices({ devices: [{ id: 'owner', certFingerprint: fp }] });
+  for (const onConflict of ['skip', 'update'] as const) {
+    await assert.rejects(store.importDevices({ devices: [{ id: 'thief', certFingerprint: fp }] }, { onConflict }), { code: 'conflict' });
+  }
+  assert.deepEqual(await store.importDevices({ devices: [{ id: 'owner', certFingerprint: fp }] }, { onConflict: 'update' }), { created: 0, updated: 1, skipped: 0 });
+  assert.equal(store.getDeviceDetail('owner').credentials.length, 1);
+});
+
+test('an import whose signal is aborted while passwords are hashed writes nothing', async (t) => {
+  const store = await openTestStore(t);
+  const gone = new AbortController();
+  const importing = store.importDevices({ devices: Array.from({ length: 40 }, (_, i) => ({ id: `p-${i}`, password: 'password-long-enough' })) }, { signal: gone.signal });
+  setTimeout(() => gone.abort(), 50);
+  await assert.rejects(importing, { name: 'AbortError' });
+  assert.equal(store.listDevices().items.length, 0);
 });

@@ -2,61 +2,96 @@
  * Bulk import: all devices or none, in ONE transaction. The slow part (scrypt of every password) runs
  * before the transaction, so the write lock is held only for the inserts, which use prepared
  * statements. A bulk change is announced once as `{kind:'all'}` rather than as thousands of events.
+ * An id already registered is refused, skipped or updated (`onConflict`); an aborted `signal` stops
+ * the import before it commits.
  *
  * @module verifier/store/import
  */
 import { randomUUID } from 'node:crypto';
-import { ImportBody, type ImportResult } from '../../schemas/admin.js';
+import { ImportBody, type ImportConflictPolicy, type ImportResult } from '../../schemas/admin.js';
 import { hashPassword } from '../core/index.js';
 import type { StoreContext } from './context.js';
 import { ConflictError } from './errors.js';
 import { createMembership } from './membership.js';
 import { parseInput } from './validate.js';
 
+export interface ImportOptions {
+  /** What to do with an id already registered (default `fail`). */
+  onConflict?: ImportConflictPolicy;
+  /** Aborted when the caller went away: the import stops and writes nothing, if it has not committed yet. */
+  signal?: AbortSignal;
+}
+
 export interface ImportOps {
-  importDevices(input: ImportBody): Promise<ImportResult>;
+  importDevices(input: ImportBody, options?: ImportOptions): Promise<ImportResult>;
 }
 
 type Parsed = ReturnType<typeof ImportBody.parse>['devices'];
+type Row = Parsed[number];
 
 export function createImportOps(ctx: StoreContext): ImportOps {
   const { db, writer, now, lookups } = ctx;
   const membership = createMembership(ctx);
-  const fingerprintTaken = db.prepare('SELECT 1 FROM credentials WHERE fingerprint = ?').pluck();
-  const insertDevice = db.prepare(`INSERT INTO devices (id, superuser, attributes, created_at, updated_at, incarnation)
-    VALUES (?, ?, ?, ?, ?, lower(hex(randomblob(16))))`);
+  const fingerprintOwner = db.prepare('SELECT device_id FROM credentials WHERE fingerprint = ?').pluck();
+  const insertDevice = db.prepare(`INSERT INTO devices (id, superuser, attributes, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?)`);
+  const updateDevice = db.prepare('UPDATE devices SET superuser = ?, attributes = ?, updated_at = ? WHERE id = ?');
+  const removePasswords = db.prepare("DELETE FROM credentials WHERE device_id = ? AND kind = 'password'");
   const insertPassword = db.prepare(`INSERT INTO credentials (id, device_id, kind, password_hash, created_at)
     VALUES (?, ?, 'password', ?, ?)`);
   const insertCertificate = db.prepare(`INSERT INTO credentials (id, device_id, kind, fingerprint, created_at)
     VALUES (?, ?, 'x509', ?, ?)`);
 
-  function rejectRegistered(d: Parsed[number], i: number): void {
-    if (lookups.deviceExists(d.id)) throw new ConflictError(`devices.${i}.id: device ${d.id} already exists`);
-    if (d.certFingerprint !== undefined && fingerprintTaken.get(d.certFingerprint)) {
+  /** Throws for what no policy resolves; says whether the row's device exists already. */
+  function checkRow(d: Row, i: number, onConflict: ImportConflictPolicy): { exists: boolean } {
+    const exists = lookups.deviceExists(d.id);
+    if (exists && onConflict === 'fail') throw new ConflictError(`devices.${i}.id: device ${d.id} already exists`);
+    const owner = d.certFingerprint === undefined ? undefined : fingerprintOwner.get(d.certFingerprint);
+    if (owner !== undefined && owner !== d.id) {
       throw new ConflictError(`devices.${i}.certFingerprint: certificate ${d.certFingerprint} is already registered`);
+    }
+    return { exists };
+  }
+
+  function writeRow(d: Row, hash: string | null, exists: boolean, at: number): void {
+    if (exists) {
+      updateDevice.run(Number(d.superuser), JSON.stringify(d.attributes), at, d.id);
+      if (hash) removePasswords.run(d.id);
+    } else {
+      insertDevice.run(d.id, Number(d.superuser), JSON.stringify(d.attributes), at, at);
+    }
+    membership.set(d.id, d.groups, at);
+    if (hash) insertPassword.run(randomUUID(), d.id, hash, at);
+    if (d.certFingerprint !== undefined && fingerprintOwner.get(d.certFingerprint) === undefined) {
+      insertCertificate.run(randomUUID(), d.id, d.certFingerprint, at);
     }
   }
 
   return {
-    async importDevices(input) {
+    async importDevices(input, { onConflict = 'fail', signal } = {}) {
       const { devices } = parseInput(ImportBody, input);
       rejectDuplicates(devices);
       // Checked before the (slow) hashing so a conflict fails fast, and again row by row inside the
       // transaction, for anything registered meanwhile: a failing row rolls back every row before it.
-      devices.forEach(rejectRegistered);
-      const hashes = await hashAll(devices.map((d) => d.password));
+      const toWrite = devices.map((d, i) => ({ d, i })).filter(({ d, i }) => !(checkRow(d, i, onConflict).exists && onConflict === 'skip'));
+      const hashes = await hashAll(toWrite.map(({ d }) => d.password), signal);
+      // The transaction below is synchronous: once it starts, nothing can interrupt it, so this is the
+      // last moment a caller that went away is noticed.
+      signal?.throwIfAborted();
       return writer.write((tx) => {
         const at = now();
-        devices.forEach((d, i) => {
-          rejectRegistered(d, i);
-          insertDevice.run(d.id, Number(d.superuser), JSON.stringify(d.attributes), at, at);
-          membership.set(d.id, d.groups, at);
-          const hash = hashes[i];
-          if (hash) insertPassword.run(randomUUID(), d.id, hash, at);
-          if (d.certFingerprint !== undefined) insertCertificate.run(randomUUID(), d.id, d.certFingerprint, at);
+        const result = { created: 0, updated: 0, skipped: devices.length - toWrite.length };
+        toWrite.forEach(({ d, i }, n) => {
+          const { exists } = checkRow(d, i, onConflict);
+          if (exists && onConflict === 'skip') {
+            result.skipped++;
+            return;
+          }
+          writeRow(d, hashes[n]!, exists, at);
+          result[exists ? 'updated' : 'created']++;
         });
         tx.changed({ kind: 'all' });
-        return { created: devices.length };
+        return result;
       });
     },
   };
@@ -69,11 +104,12 @@ export function createImportOps(ctx: StoreContext): ImportOps {
  */
 const HASH_CONCURRENCY = 2;
 
-async function hashAll(passwords: Array<string | undefined>): Promise<Array<string | null>> {
+async function hashAll(passwords: Array<string | undefined>, signal?: AbortSignal): Promise<Array<string | null>> {
   const hashes: Array<string | null> = passwords.map(() => null);
   let next = 0;
   async function worker(): Promise<void> {
     while (next < passwords.length) {
+      signal?.throwIfAborted();
       const i = next++;
       const password = passwords[i];
       if (password !== undefined) hashes[i] = await hashPassword(password);

@@ -17,7 +17,7 @@ test('10k devices import over a real socket as JSON, then 10k more as CSV', asyn
     headers: { ...auth, 'content-type': 'application/json' },
     body: JSON.stringify({ devices }),
   });
-  assert.deepEqual([json.statusCode, await json.body.json()], [201, { created: COUNT }]);
+  assert.deepEqual([json.statusCode, await json.body.json()], [201, { created: COUNT, updated: 0, skipped: 0 }]);
 
   const rows = Array.from({ length: COUNT }, (_, i) => `csv-${i},fleet;csv,${i % 2 === 0}`);
   const csv = await request(`${base}/v1/admin/import`, {
@@ -25,7 +25,7 @@ test('10k devices import over a real socket as JSON, then 10k more as CSV', asyn
     headers: { ...auth, 'content-type': 'text/csv' },
     body: ['id,groups,superuser', ...rows].join('\r\n'),
   });
-  assert.deepEqual([csv.statusCode, await csv.body.json()], [201, { created: COUNT }]);
+  assert.deepEqual([csv.statusCode, await csv.body.json()], [201, { created: COUNT, updated: 0, skipped: 0 }]);
 
   const one = await v.admin({ url: '/v1/admin/devices/csv-42' });
   assert.deepEqual([one.json().groups.sort(), one.json().superuser], [['csv', 'fleet'], true]);
@@ -42,4 +42,33 @@ test('an import with a bad row is refused whole with the row and field named', a
   assert.equal(csv.statusCode, 400);
   assert.equal(csv.json().error.code, 'validation');
   assert.equal((await v.admin({ url: '/v1/admin/devices' })).json().items.length, 0);
+});
+
+test('an import whose caller aborts before the answer is rolled back, and its retry with onConflict=skip converges', async (t) => {
+  const v = await startTestVerifier(t);
+  const base = await v.app.listen({ host: '127.0.0.1', port: 0 });
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  // Every password costs a deliberate scrypt hash, so 60 of them keep the verifier busy past the abort.
+  const body = JSON.stringify({ devices: Array.from({ length: 60 }, (_, i) => ({ id: `ab-${i}`, password: `password-${i}-long` })) });
+
+  const caller = new AbortController();
+  const aborted = request(`${base}/v1/admin/import`, { method: 'POST', headers, body, signal: caller.signal });
+  setTimeout(() => caller.abort(), 300);
+  await assert.rejects(aborted, { name: 'AbortError' });
+  // The verifier notices at its next check and says so in its log; until then, wait (bounded).
+  for (let i = 0; i < 200 && !v.logText().includes('client_closed_request'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(v.logText(), /client_closed_request/);
+  assert.equal((await v.admin({ url: '/v1/admin/devices' })).json().items.length, 0, 'nothing of the aborted import was committed');
+
+  const first = await request(`${base}/v1/admin/import`, { method: 'POST', headers, body });
+  assert.deepEqual([first.statusCode, await first.body.json()], [201, { created: 60, updated: 0, skipped: 0 }]);
+  // The answer of an import that did commit was lost: the plain retry is a 409, the skip retry converges.
+  const plain = await request(`${base}/v1/admin/import`, { method: 'POST', headers, body });
+  assert.equal(plain.statusCode, 409);
+  await plain.body.dump();
+  const skip = await request(`${base}/v1/admin/import?onConflict=skip`, { method: 'POST', headers, body });
+  assert.deepEqual([skip.statusCode, await skip.body.json()], [201, { created: 0, updated: 0, skipped: 60 }]);
+  const bad = await v.admin({ method: 'POST', url: '/v1/admin/import?onConflict=merge', payload: { devices: [{ id: 'x' }] } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.fields[0].path, 'querystring.onConflict');
 });

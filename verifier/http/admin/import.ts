@@ -1,13 +1,16 @@
 /**
  * `POST /v1/admin/import`: many devices in one transaction, as JSON (`{devices: [...]}`) or `text/csv`
  * (the store's `parseImportCsv` turns it into the JSON form before the one zod schema validates). Only this route accepts a large body (`ARRA_IMPORT_BODY_LIMIT`), and only here is CSV
- * understood: the parser is registered in this plugin's context alone.
+ * understood: the parser is registered in this plugin's context alone. `?onConflict=fail|skip|update`
+ * says what happens to ids already registered; a caller that goes away before the commit gets nothing
+ * imported.
  *
  * @module verifier/http/admin/import
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ImportBody, ImportResult } from '../../../schemas/admin.js';
+import { ImportBody, ImportQuery, ImportResult } from '../../../schemas/admin.js';
 import { parseImportCsv, type Store } from '../../store/index.js';
+import { HttpApiError } from '../errors.js';
 import { adminWriteErrors } from './responses.js';
 
 export interface ImportRoutesOptions {
@@ -25,10 +28,24 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
       schema: {
         tags: ['devices'],
         summary: 'Create many devices at once (JSON or text/csv)',
+        querystring: ImportQuery,
         body: ImportBody,
         response: { 201: ImportResult, ...adminWriteErrors },
       },
     },
-    async (request, reply) => reply.code(201).send(await store.importDevices(request.body)),
+    async (request, reply) => {
+      // The response's 'close' before it finished: the caller went away (aborted, timed out). Its
+      // import must not commit behind its back, or its retry fails with 409 on rows it never saw land.
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
+      try {
+        return reply.code(201).send(await store.importDevices(request.body, { onConflict: request.query.onConflict, signal: gone.signal }));
+      } catch (err) {
+        if (!gone.signal.aborted) throw err;
+        throw new HttpApiError('client_closed_request', 'the caller went away before the answer: nothing was imported');
+      }
+    },
   );
 };
