@@ -54,7 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const feed = new ChangeFeed();
   const app = Fastify({
     // Typed as the http flavour: nothing here depends on which one listens.
-    ...(deps.https ? { https: deps.https } : {}),
+    // A TLS handshake gets the headers deadline too (Node's default is 120 s).
+    ...(deps.https ? { https: { ...deps.https, handshakeTimeout: config.http.headersTimeoutMs } } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     ...serverTimeoutOptions(config.http),
@@ -68,9 +69,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // logged by the error handler, so a request line per decision would only double the volume.
     logController: new LogController({ disableRequestLogging: (request: { url?: string }) => !request.url?.startsWith('/v1/admin') }),
   });
+  limitConnections(app.server, config.http);
   // The API speaks JSON (and CSV on the import route): a text/plain body is a 415, not a string the
   // schema then refuses with a confusing 400.
-  limitConnections(app.server, config.http);
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);

@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { issueServerCertificate, loadOrCreateServerCa, serverNames, type TlsPems } from '../ca/server-tls.js';
 import type { Listen, VerifierConfig } from '../config.js';
+import { limitConnections, serverTimeoutOptions, type HttpLimits } from './connection-limits.js';
 
 /** 127.0.0.0/8 and ::1: reachable from this host only, so plain HTTP is enough there. */
 export function isLoopback(address: string): boolean {
@@ -49,15 +50,17 @@ export async function listenAdmin(
   listen: Listen,
   tls: TlsPems | undefined,
   sockets: { add(socket: Socket): void },
+  limits: HttpLimits,
 ): Promise<AdminListener> {
   const handler = app.routing as unknown as Parameters<typeof createHttpServer>[1];
-  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
+  // The same deadlines and caps as the webhook listener (see connection-limits.ts).
+  const { http: options, connectionTimeout, keepAliveTimeout, requestTimeout } = serverTimeoutOptions(limits);
+  const server: Server = tls ? createHttpsServer({ ...options, handshakeTimeout: limits.headersTimeoutMs, cert: tls.cert, key: tls.key }, handler) : createHttpServer(options, handler);
   server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => sockets.add(socket));
-  const main = app.server;
-  server.keepAliveTimeout = main.keepAliveTimeout;
-  server.requestTimeout = main.requestTimeout;
-  server.headersTimeout = main.headersTimeout;
-  server.timeout = main.timeout;
+  server.keepAliveTimeout = keepAliveTimeout;
+  server.requestTimeout = requestTimeout;
+  server.timeout = connectionTimeout;
+  limitConnections(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: listen.bind, port: listen.port }, () => {

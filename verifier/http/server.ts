@@ -113,7 +113,7 @@ export async function startVerifier(input: Config = loadConfig(), options: Start
   try {
     const url = await app.listen({ host: config.bind, port: config.httpPort });
     if (config.adminListen && adminSockets) {
-      admin = await listenAdmin(app, config.adminListen, isLoopback(config.adminListen.bind) ? undefined : tls, adminSockets);
+      admin = await listenAdmin(app, config.adminListen, isLoopback(config.adminListen.bind) ? undefined : tls, adminSockets, config.http);
       app.log.info({ url: admin.url }, 'admin API listening');
     }
     if (generatedAdminToken) {
