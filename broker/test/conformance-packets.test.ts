@@ -251,3 +251,25 @@ test('5.0: a property other than User Property given twice is a protocol error (
   raw.send(hex('30 0f 00 01 74 0a 02 00 00 00 0a 02 00 00 00 0a 78')); // Message Expiry Interval twice
   await refused(raw, 5, 0x82);
 });
+
+/** A QoS 0 PUBLISH to 'a/a/…/a' of `levels` levels, written out by hand (two-byte Remaining Length). */
+function deepPublish(levels: number, version: 4 | 5): Buffer {
+  const topic = Buffer.from(Array.from({ length: levels }, () => 'a').join('/'));
+  const remaining = 2 + topic.length + (version === 5 ? 1 : 0) + 1;
+  const header = [0x30, (remaining & 0x7f) | 0x80, remaining >> 7, topic.length >> 8, topic.length & 0xff];
+  return Buffer.concat([Buffer.from(header), topic, version === 5 ? hex('00 78') : hex('78')]);
+}
+
+test('default limits: a topic of 201 levels is refused (5.0 DISCONNECT 0x90), 200 levels are routed (Mosquitto\'s 200)', async (t) => {
+  const h = await startBroker(t);
+  const subscriber = await connected(t, h, 5, 's');
+  subscriber.send(hex('82 07 00 01 00 00 01 23 00')); // SUBSCRIBE '#'
+  assert.equal((await subscriber.next()).cmd, 'suback');
+  subscriber.takeBytes();
+  const raw = await connected(t, h, 5);
+  raw.send(deepPublish(200, 5));
+  assert.equal((await subscriber.next()).cmd, 'publish');
+  assert.deepEqual(subscriber.takeBytes(), deepPublish(200, 5));
+  raw.send(deepPublish(201, 5));
+  await refused(raw, 5, 0x90);
+});
