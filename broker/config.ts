@@ -12,9 +12,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultLimits } from './limits.js';
+import { addressList } from './listeners/proxy.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Positive = z.coerce.number().int().positive();
+/** A comma-separated list in the environment, an array in the JSON file. */
+const List = z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((w) => w.trim()).filter((w) => w !== ''))]);
+const AddressOrCidr = z.string().refine((entry) => {
+  try {
+    addressList([entry]);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IP address or a CIDR');
 const Bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1')]);
 
 export const BrokerConfig = z
@@ -81,8 +92,16 @@ export const BrokerConfig = z
     /** Seconds between `$SYS` publications; 0 = off. */
     sysInterval: z.coerce.number().int().min(0).default(10),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Listeners behind a load balancer that sends the PROXY protocol header (v1 or v2). */
+    proxyProtocol: List.pipe(z.array(z.enum(['tcp', 'tls', 'ws', 'wss']))).default([]),
+    /** Balancer addresses and CIDRs allowed to send it; connections from others are refused. */
+    proxyTrusted: List.pipe(z.array(AddressOrCidr)).default([]),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.proxyProtocol.length === 0 || c.proxyTrusted.length > 0, {
+    path: ['proxyTrusted'],
+    message: 'the PROXY protocol is on for some listener: name the balancer addresses allowed to send it',
+  });
 export type BrokerConfig = z.infer<typeof BrokerConfig>;
 
 /** Environment variable → config key. The lead's README table is generated from this list. */
@@ -129,6 +148,8 @@ export const ENV_KEYS = {
   ARRA_BROKER_METRICS_PORT: 'metricsPort',
   ARRA_SYS_INTERVAL: 'sysInterval',
   ARRA_LOG_LEVEL: 'logLevel',
+  ARRA_PROXY_PROTOCOL: 'proxyProtocol',
+  ARRA_PROXY_TRUSTED: 'proxyTrusted',
 } as const satisfies Record<string, keyof BrokerConfig>;
 
 /** One line of meaning per variable, for the README's configuration table (`scripts/config-table.ts`). */
@@ -174,6 +195,8 @@ const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
   ARRA_BROKER_METRICS_PORT: 'Prometheus `/metrics` of the broker (unset: off).',
   ARRA_SYS_INTERVAL: 'Seconds between `$SYS/broker/...` statistics (0: off).',
   ARRA_LOG_LEVEL: 'pino log level (JSON on stdout).',
+  ARRA_PROXY_PROTOCOL: 'Comma list of listeners (`tcp`, `tls`, `ws`, `wss`) behind a load balancer that starts each connection with a PROXY protocol header (v1 or v2, e.g. HAProxy `send-proxy`): limits, lockout and logs then see the device\'s own address. Needs `ARRA_PROXY_TRUSTED`.',
+  ARRA_PROXY_TRUSTED: 'Comma list of balancer addresses or CIDRs allowed to send the PROXY header; on those listeners every other address is refused, and a missing or malformed header closes the connection.',
 };
 
 /** The broker's variables with their defaults, for the README's configuration table. */
@@ -181,7 +204,8 @@ export function brokerConfigRows(): Array<{ name: string; default: string; descr
   const defaults = BrokerConfig.parse({}) as Record<string, unknown>;
   return Object.entries(ENV_KEYS).map(([name, key]) => {
     const value = name === 'ARRA_MQTT_BIND' ? '(`ARRA_BIND`)' : defaults[key];
-    return { name, default: value === null ? '(unset)' : String(value), description: ENV_DESCRIPTIONS[name as keyof typeof ENV_KEYS] };
+    const shown = value === null ? '(unset)' : Array.isArray(value) && value.length === 0 ? '(empty)' : String(value);
+    return { name, default: shown, description: ENV_DESCRIPTIONS[name as keyof typeof ENV_KEYS] };
   });
 }
 
@@ -226,7 +250,8 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
   if (!result.success) {
     const problems = result.error.issues.map((i) => {
       const key = i.path.join('.') || '(root)';
-      const variable = Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0];
+      // A list's entry is named by its index (`proxyTrusted.1`): its variable is the list's.
+      const variable = Object.entries(ENV_KEYS).find(([, k]) => k === i.path[0])?.[0];
       return `${key}${variable ? ` (${variable})` : ''}: ${i.message}`;
     });
     throw new BrokerConfigError(`invalid broker configuration: ${problems.join('; ')}`, { cause: result.error });

@@ -11,7 +11,7 @@ import type { Authorizer } from './authorizer.js';
 import { createBroker, type Broker } from './broker.js';
 import type { BrokerConfig } from './config.js';
 import { BrokerConfigError } from './config.js';
-import { createGate, listenTcp, listenTls, listenWs, type Gate, type Listener, type ListenOptions } from './listeners/index.js';
+import { createGate, listenTcp, listenTls, listenWs, type Gate, type Listener, type ListenOptions, type Transport } from './listeners/index.js';
 import { createBrokerMetrics, startMetricsServer, type BrokerMetrics } from './metrics.js';
 import { startSysPublisher } from './sys.js';
 
@@ -60,17 +60,19 @@ function tlsMaterial(config: BrokerConfig, deviceCaPem: string | undefined) {
 async function openListeners(config: BrokerConfig, base: ListenOptions, deviceCaPem: string | undefined): Promise<Listener[]> {
   const listeners: Listener[] = [];
   try {
-    listeners.push(await listenTcp({ ...base, port: config.mqttPort }));
+    const proxy = { trusted: config.proxyTrusted, timeoutMs: config.connectTimeoutMs };
+    const behindProxy = (transport: Transport) => (config.proxyProtocol.includes(transport) ? { proxy } : {});
+    listeners.push(await listenTcp({ ...base, ...behindProxy('tcp'), port: config.mqttPort }));
     if (config.tlsPort !== null) {
       const material = tlsMaterial(config, deviceCaPem);
-      listeners.push(await listenTls({ ...base, ...material, port: config.tlsPort, rejectUnauthorized: config.tlsRejectUnauthorized }));
+      listeners.push(await listenTls({ ...base, ...behindProxy('tls'), ...material, port: config.tlsPort, rejectUnauthorized: config.tlsRejectUnauthorized }));
     }
     if (config.wsPort !== null) {
-      listeners.push(await listenWs({ ...base, port: config.wsPort, maxPayload: config.maxPacketSize + WS_FRAME_OVERHEAD }));
+      listeners.push(await listenWs({ ...base, ...behindProxy('ws'), port: config.wsPort, maxPayload: config.maxPacketSize + WS_FRAME_OVERHEAD }));
     }
     if (config.wssPort !== null) {
       const tls = serverCertificate(config, 'ARRA_WSS_PORT');
-      listeners.push(await listenWs({ ...base, port: config.wssPort, maxPayload: config.maxPacketSize + WS_FRAME_OVERHEAD, tls }));
+      listeners.push(await listenWs({ ...base, ...behindProxy('wss'), port: config.wssPort, maxPayload: config.maxPacketSize + WS_FRAME_OVERHEAD, tls }));
     }
     return listeners;
   } catch (err) {

@@ -8,6 +8,7 @@
  */
 import type { Server, Socket } from 'node:net';
 import type { Ticket } from './gate.js';
+import { peerAddressOf, proxyFront } from './proxy.js';
 import type { ListenOptions, Transport } from './types.js';
 
 export interface Admission {
@@ -60,7 +61,7 @@ export function createAdmission(options: ListenOptions, transport: Transport, wr
     },
     admit(socket) {
       socket.on('error', onError);
-      const peer = socket.remoteAddress ?? 'unknown';
+      const peer = peerAddressOf(socket);
       const ticket = gate.admit(peer, socket);
       if (typeof ticket === 'string') {
         socket.destroy();
@@ -87,6 +88,23 @@ export function createAdmission(options: ListenOptions, transport: Transport, wr
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       return closed;
+    },
+  };
+}
+
+/**
+ * Binds the listener's `server` on host:port, behind the PROXY protocol when the listener has it on;
+ * resolves with the port actually bound and the function that closes it all.
+ */
+export async function bindListener(server: Server, options: ListenOptions, transport: Transport, admission: Admission) {
+  const front = options.proxy ? proxyFront(server, options.proxy, options, transport) : undefined;
+  const bound = front?.server ?? server;
+  const port = await bind(bound, options.host, options.port);
+  return {
+    port,
+    close() {
+      front?.abort();
+      return admission.close(bound);
     },
   };
 }

@@ -43,6 +43,8 @@ export interface Closable {
 
 /** One admitted socket. */
 export interface Ticket {
+  /** The address the socket is accounted to (the device's, when a trusted balancer named it). */
+  readonly peer: string;
   /** Its CONNECT was accepted: it leaves the pending pool. False (nothing changes) when authenticated clients are at their cap. */
   promote(): boolean;
   /** The socket closed: frees its slot. Idempotent. */

@@ -4,7 +4,7 @@
  * @module broker/listeners/tcp
  */
 import { createServer } from 'node:net';
-import { bind, createAdmission } from './admission.js';
+import { bindListener, createAdmission } from './admission.js';
 import type { Listener, ListenOptions } from './types.js';
 
 export async function listenTcp(options: ListenOptions): Promise<Listener> {
@@ -14,8 +14,8 @@ export async function listenTcp(options: ListenOptions): Promise<Listener> {
     if (ticket === null) return;
     // MQTT packets are small and latency-bound: never wait for Nagle to coalesce them.
     socket.setNoDelay(true);
-    options.handler.handle(socket, { peerAddress: socket.remoteAddress ?? 'unknown', transport: 'tcp', admission: ticket });
+    options.handler.handle(socket, { peerAddress: ticket.peer, transport: 'tcp', admission: ticket });
   });
-  const port = await bind(server, options.host, options.port);
-  return { transport: 'tcp', port, close: () => admission.close(server) };
+  const { port, close } = await bindListener(server, options, 'tcp', admission);
+  return { transport: 'tcp', port, close };
 }

@@ -6,7 +6,7 @@
  * @module broker/listeners/tls
  */
 import { createServer, type TLSSocket } from 'node:tls';
-import { bind, createAdmission } from './admission.js';
+import { bindListener, createAdmission } from './admission.js';
 import type { Listener, ListenOptions } from './types.js';
 
 export interface TlsListenOptions extends ListenOptions {
@@ -57,12 +57,12 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
     const certFingerprint = verifiedFingerprint(socket);
     const ticket = admission.ticketFor(socket);
     options.handler.handle(socket, {
-      peerAddress: socket.remoteAddress ?? 'unknown',
+      peerAddress: ticket?.peer ?? socket.remoteAddress ?? 'unknown',
       transport: 'tls',
       ...(certFingerprint ? { certFingerprint } : {}),
       ...(ticket ? { admission: ticket } : {}),
     });
   });
-  const port = await bind(server, options.host, options.port);
-  return { transport: 'tls', port, close: () => admission.close(server) };
+  const { port, close } = await bindListener(server, options, 'tls', admission);
+  return { transport: 'tls', port, close };
 }

@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Gate, RefusalReason, Ticket } from './gate.js';
+import type { ProxyOptions } from './proxy.js';
 
 export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -43,6 +44,8 @@ export interface ListenOptions {
   gate: Gate;
   logger: Logger;
   events?: ListenerEvents;
+  /** Set: this listener takes connections only from these balancers, each starting with a PROXY header. */
+  proxy?: ProxyOptions;
 }
 
 export interface Listener {

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type RequestListener } from 'node:h
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
-import { bind, createAdmission } from './admission.js';
+import { bindListener, createAdmission } from './admission.js';
 import type { Listener, ListenOptions } from './types.js';
 
 export const WS_PATH = '/mqtt';
@@ -89,19 +89,19 @@ export async function listenWs(options: WsListenOptions): Promise<Listener> {
     wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', (err) => options.logger.debug({ err }, 'websocket error'));
       options.handler.handle(toMqttStream(ws), {
-        peerAddress: request.socket.remoteAddress ?? 'unknown',
+        peerAddress: ticket?.peer ?? request.socket.remoteAddress ?? 'unknown',
         transport,
         ...(ticket ? { admission: ticket } : {}),
       });
     });
   });
-  const port = await bind(server, options.host, options.port);
+  const bound = await bindListener(server, options, transport, admission);
   return {
     transport,
-    port,
+    port: bound.port,
     async close() {
       for (const ws of wss.clients) ws.terminate();
-      await admission.close(server);
+      await bound.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

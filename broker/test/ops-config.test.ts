@@ -63,3 +63,18 @@ test('the webhook secret comes from the variable, else from $ARRA_DATA_DIR/webho
   writeFileSync(join(dir, 'webhook-secret'), 'from-file\n');
   assert.equal(resolveWebhookSecret({ webhookSecret: null, dataDir: dir }), 'from-file');
 });
+
+test('the PROXY protocol is off by default, and on per listener with the balancers named', () => {
+  assert.deepEqual(loadBrokerConfig({}).proxyProtocol, []);
+  const config = loadBrokerConfig({ ARRA_PROXY_PROTOCOL: 'tcp, tls', ARRA_PROXY_TRUSTED: '10.0.0.0/8,192.0.2.7,fd00::/8' });
+  assert.deepEqual(config.proxyProtocol, ['tcp', 'tls']);
+  assert.deepEqual(config.proxyTrusted, ['10.0.0.0/8', '192.0.2.7', 'fd00::/8']);
+});
+
+test('the PROXY protocol without trusted balancers, an unknown listener or a bad CIDR stops the start, naming the variable', () => {
+  assert.throws(() => loadBrokerConfig({ ARRA_PROXY_PROTOCOL: 'tcp' }), (err: Error) => err instanceof BrokerConfigError && /ARRA_PROXY_TRUSTED/.test(err.message));
+  assert.throws(() => loadBrokerConfig({ ARRA_PROXY_PROTOCOL: 'udp', ARRA_PROXY_TRUSTED: '10.0.0.1' }), /ARRA_PROXY_PROTOCOL/);
+  for (const bad of ['10.0.0.0/33', 'balancer.local', '10.0.0.0/8x', '::1/129']) {
+    assert.throws(() => loadBrokerConfig({ ARRA_PROXY_PROTOCOL: 'tcp', ARRA_PROXY_TRUSTED: bad }), /ARRA_PROXY_TRUSTED.*IP address or a CIDR/, bad);
+  }
+});

@@ -1,0 +1,131 @@
+/**
+ * The PROXY protocol in front of a listener (opt-in per listener, `ARRA_PROXY_PROTOCOL`): a plain TCP
+ * server that takes each connection, refuses it at once unless it comes from a configured balancer
+ * address (`ARRA_PROXY_TRUSTED`), reads the balancer's PROXY header (v1 or v2) and only then hands
+ * the socket to the listener's own server as a new connection, with the bytes after the header put
+ * back, so the TLS handshake, the WebSocket upgrade or the CONNECT reads them as if nothing came
+ * first. From then on the device's own address (`peerAddressOf`) is what the gate's per-address
+ * limits, the verifier's lockout and the logs see. A malformed header is closed at once, an
+ * incomplete one when `timeoutMs` runs out; sockets waiting for their header are bounded in number.
+ *
+ * @module broker/listeners/proxy
+ */
+import { BlockList, createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import { parseProxyHeader } from './proxy-header.js';
+import type { ListenOptions, Transport } from './types.js';
+
+export interface ProxyOptions {
+  /** Balancer addresses and CIDRs allowed to send the header (all others are refused). */
+  trusted: readonly string[];
+  /** How long a balancer has to send the whole header, ms. */
+  timeoutMs: number;
+}
+
+/** Sockets of one listener still waiting for their header; more are refused at once. */
+const MAX_AWAITING_HEADER = 1000;
+
+/** The device address the header named, by socket; absent: the socket's own peer is the device. */
+const proxiedPeers = new WeakMap<Socket, string>();
+
+/** The address to account a raw socket to: the device's when a trusted balancer named it. */
+export function peerAddressOf(socket: Socket): string {
+  return proxiedPeers.get(socket) ?? socket.remoteAddress ?? 'unknown';
+}
+
+/** A `BlockList` of addresses and CIDRs (`10.0.0.0/8`, `::1`); throws on anything else. */
+export function addressList(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
+    const bits = prefix === undefined ? undefined : Number(prefix);
+    const maxBits = family === 'ipv4' ? 32 : 128;
+    if (!family || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && bits! <= maxBits))) {
+      throw new Error(`${JSON.stringify(entry)} is not an IP address or CIDR`);
+    }
+    if (bits === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, bits, family);
+  }
+  return list;
+}
+
+/** An IPv4 peer of a dual-stack socket reads `::ffff:a.b.c.d`: checked as the IPv4 address it is. */
+function isTrusted(list: BlockList, address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return list.check(mapped, 'ipv4');
+  return list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+}
+
+export interface ProxyFront {
+  /** The server to bind in place of the listener's own. */
+  server: Server;
+  /** Destroys the sockets still waiting for their header (the listener is closing). */
+  abort(): void;
+}
+
+/**
+ * Puts the PROXY protocol in front of `inner` (the listener's net, TLS or HTTP server, which is not
+ * bound itself): each socket reaches `inner` as a `connection` once its header is read.
+ */
+export function proxyFront(inner: Server, proxy: ProxyOptions, options: ListenOptions, transport: Transport): ProxyFront {
+  const trusted = addressList(proxy.trusted);
+  const awaiting = new Set<Socket>();
+  const { logger } = options;
+
+  function refuse(socket: Socket, reason: string): void {
+    logger.debug({ transport, peer: socket.remoteAddress, reason }, 'PROXY protocol: connection refused');
+    socket.destroy();
+  }
+
+  function onError(this: Socket, err: Error): void {
+    logger.debug({ err, transport, peer: this.remoteAddress }, 'socket error');
+  }
+
+  function readHeader(socket: Socket): void {
+    let received: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => done('no complete PROXY header in time'), proxy.timeoutMs);
+    function done(refusal?: string): void {
+      clearTimeout(timer);
+      awaiting.delete(socket);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      if (refusal !== undefined) refuse(socket, refusal);
+    }
+    function onClose(): void {
+      done();
+    }
+    function onData(chunk: Buffer): void {
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+      const header = parseProxyHeader(received);
+      if (header.state === 'incomplete') return;
+      if (header.state === 'malformed') return done(header.reason);
+      done();
+      socket.off('error', onError); // the listener's admission takes over
+      // Paused, so the stream stops reading: a TLS server reads the socket's handle itself (taking
+      // what was put back first). Anything else reads the stream and is let go on again.
+      socket.pause();
+      if (received.length > header.length) socket.unshift(received.subarray(header.length));
+      if (header.source) proxiedPeers.set(socket, header.source.address);
+      inner.emit('connection', socket);
+      if (!(inner instanceof TlsServer) && !socket.destroyed) socket.resume();
+    }
+    socket.on('data', onData);
+    socket.on('close', onClose);
+  }
+
+  const server = createServer((socket) => {
+    socket.on('error', onError);
+    if (!isTrusted(trusted, socket.remoteAddress)) return refuse(socket, 'not a trusted balancer address (ARRA_PROXY_TRUSTED)');
+    if (awaiting.size >= MAX_AWAITING_HEADER) return refuse(socket, 'too many connections waiting for their PROXY header');
+    awaiting.add(socket);
+    readHeader(socket);
+  });
+  return {
+    server,
+    abort() {
+      for (const socket of awaiting) socket.destroy();
+    },
+  };
+}
