@@ -8,6 +8,7 @@
 import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import type { Change } from '../schemas/index.js';
+import { LogLimiter } from '../schemas/log-limiter.js';
 import { isValidTopicName } from '../schemas/topic.js';
 import type { Authorizer } from './authorizer.js';
 import { Connection } from './connection.js';
@@ -61,6 +62,10 @@ export interface BrokerStats {
   droppedMessages: number;
   /** CONNECTs refused (credentials, ACL, authorizer down, protocol). */
   refusedConnects: number;
+  /** PUBLISHes (wills included) the ACL refused. */
+  deniedPublishes: number;
+  /** SUBSCRIBE filters refused (ACL, invalid or too large, quota). */
+  refusedSubscriptions: number;
 }
 
 export interface Broker {
@@ -86,7 +91,9 @@ export class BrokerCore {
   readonly dormant = new Set<Session>();
   readonly tree = new TopicTree();
   readonly retained: RetainedStore;
-  readonly counters = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, droppedMessages: 0, refusedConnects: 0 };
+  readonly counters = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, droppedMessages: 0, refusedConnects: 0, deniedPublishes: 0, refusedSubscriptions: 0 };
+  /** Refusal warnings, at most a few per client and reason per window (see `schemas/log-limiter`); the counters stay exact. */
+  readonly refusalLog: LogLimiter;
   /** Bytes all sessions hold for delivery (see `session/outbox`). */
   heldBytes = 0;
   closing = false;
@@ -99,6 +106,12 @@ export class BrokerCore {
     this.authorizer = options.authorizer;
     this.serverKeepAlive = options.serverKeepAlive;
     this.retained = new RetainedStore(this.limits);
+    this.refusalLog = new LogLimiter((fields, message) => this.logger.warn(fields, message));
+  }
+
+  /** Logs a refused request of `clientId`, within the refusal log's rate limits (per client, message and reason). */
+  logRefusal(clientId: string, fields: { reason: string } & Record<string, unknown>, message: string): void {
+    this.refusalLog.log(clientId, fields, message);
   }
 
   connectionClosed(connection: Connection): void {
@@ -153,6 +166,7 @@ export function createBroker(options: BrokerOptions): Broker {
       core.closing = true;
       clearInterval(timer);
       stopListening();
+      core.refusalLog.flush();
       const streams = [...core.connections].map((connection) => connection.stream);
       for (const connection of [...core.connections]) connection.disconnect(RC.serverShuttingDown, 'server shutting down');
       await Promise.all(streams.map(waitClosed));

@@ -35,6 +35,8 @@ const COUNTERS: Array<[keyof BrokerStats, string, string]> = [
   ['bytesOut', 'arra_broker_bytes_sent_total', 'Bytes sent to clients.'],
   ['droppedMessages', 'arra_broker_messages_dropped_total', 'Messages not delivered because a queue or limit was full.'],
   ['refusedConnects', 'arra_broker_connects_refused_total', 'CONNECTs refused (credentials, ACL, authorizer down, protocol).'],
+  ['deniedPublishes', 'arra_broker_publishes_denied_total', 'PUBLISHes and wills the ACL refused (exact; the log keeps a few lines per client and reason).'],
+  ['refusedSubscriptions', 'arra_broker_subscriptions_refused_total', 'SUBSCRIBE filters refused: ACL, invalid or too large, over quota (exact; the log is rate limited).'],
 ];
 
 /** A counter mirroring a monotonic value of `stats()`: each scrape adds what grew since the last. */

@@ -100,7 +100,9 @@ function authorize(connection: Connection, packet: IPublishPacket, topic: string
     }
   }
   if (!allowed) {
-    connection.core.logger.warn(
+    connection.core.counters.deniedPublishes++;
+    connection.core.logRefusal(
+      connection.clientId,
       { clientId: connection.clientId, deviceId: auth.deviceId, topic, qos: packet.qos, retain: packet.retain, reason: 'acl_denied' },
       'publish refused',
     );

@@ -49,22 +49,19 @@ function subscribeOne(
   const session = connection.session!;
   const auth = connection.auth!;
   const parsed = parseFilter(request.topic);
-  if (parsed === null) return { code: subackInvalid(connection.version), isNew: false };
-  if (!withinFilterLimits(connection, request.topic, parsed.filter)) return { code: subackInvalid(connection.version), isNew: false };
+  if (parsed === null) return refuse(connection, { filter: request.topic, reason: 'invalid_filter' }, subackInvalid(connection.version));
+  if (!withinFilterLimits(connection, request.topic, parsed.filter)) {
+    return refuse(connection, { bytes: Buffer.byteLength(request.topic), levels: levelCount(parsed.filter), reason: 'filter_too_large' }, subackInvalid(connection.version));
+  }
   // No Local on a shared subscription is a protocol error [MQTT-3.8.3-4].
   if (parsed.group !== undefined && request.nl === true) throw new ProtocolError('no local on a shared subscription');
   const qos = Math.min(request.qos, 2) as 0 | 1 | 2;
   const subscriptions = session.subscriptions;
   if (!subscriptions?.has(request.topic) && (subscriptions?.size ?? 0) >= connection.core.limits.maxSubscriptionsPerSession) {
-    connection.core.logger.warn({ clientId: connection.clientId, deviceId: auth.deviceId, filter: request.topic, reason: 'quota_exceeded' }, 'subscribe refused');
-    return { code: subackQuotaExceeded(connection.version), isNew: false };
+    return refuse(connection, { filter: request.topic, reason: 'quota_exceeded' }, subackQuotaExceeded(connection.version));
   }
   if (!auth.superuser && !checkAcl(auth.acl, { action: 'subscribe', topic: parsed.filter, qos }).allow) {
-    connection.core.logger.warn(
-      { clientId: connection.clientId, deviceId: auth.deviceId, filter: request.topic, qos, reason: 'acl_denied' },
-      'subscribe refused',
-    );
-    return { code: subackDenied(connection.version), isNew: false };
+    return refuse(connection, { filter: request.topic, qos, reason: 'acl_denied' }, subackDenied(connection.version));
   }
   const sub: Subscription = {
     session,
@@ -89,9 +86,14 @@ function subscribeOne(
  */
 function withinFilterLimits(connection: Connection, filter: string, matched: string): boolean {
   const { maxFilterLength, maxTopicLevels } = connection.core.limits;
-  if (Buffer.byteLength(filter) <= maxFilterLength && levelCount(matched) <= maxTopicLevels) return true;
-  connection.core.logger.warn({ clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, bytes: Buffer.byteLength(filter), levels: levelCount(matched), reason: 'filter_too_large' }, 'subscribe refused');
-  return false;
+  return Buffer.byteLength(filter) <= maxFilterLength && levelCount(matched) <= maxTopicLevels;
+}
+
+/** A refused filter: counted exactly, logged within the refusal log's rate limits. */
+function refuse(connection: Connection, fields: { reason: string } & Record<string, unknown>, code: number): { code: number; isNew: false } {
+  connection.core.counters.refusedSubscriptions++;
+  connection.core.logRefusal(connection.clientId, { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, ...fields }, 'subscribe refused');
+  return { code, isNew: false };
 }
 
 /**

@@ -120,7 +120,8 @@ function pendingWill(connection: Connection, now: number): PendingWill {
 function publishWill(core: BrokerCore, clientId: string, will: PendingWill): void {
   const { topic, qos, retain } = will.message;
   if (!will.superuser && !checkAcl(will.acl, { action: 'publish', topic, qos, retain }).allow) {
-    core.logger.warn({ clientId, deviceId: will.deviceId, topic, reason: 'acl_denied' }, 'will refused');
+    core.counters.deniedPublishes++;
+    core.logRefusal(clientId, { clientId, deviceId: will.deviceId, topic, reason: 'acl_denied' }, 'will refused');
     return;
   }
   core.counters.messagesIn++;

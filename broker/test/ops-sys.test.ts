@@ -11,7 +11,7 @@ import { startSysPublisher } from '../sys.js';
 function fakeBroker() {
   const stats: BrokerStats = {
     clients: 1, connections: 1, sessions: 1, subscriptions: 2, retained: 0, retainedBytes: 0, queuedBytes: 0,
-    messagesIn: 10, messagesOut: 20, bytesIn: 100, bytesOut: 200, droppedMessages: 0, refusedConnects: 0,
+    messagesIn: 10, messagesOut: 20, bytesIn: 100, bytesOut: 200, droppedMessages: 0, refusedConnects: 0, deniedPublishes: 0, refusedSubscriptions: 0,
   };
   const published: Array<{ topic: string; payload: string; retain: boolean | undefined }> = [];
   return {

@@ -9,6 +9,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change } from '../../schemas/index.js';
+import { LogLimiter } from '../../schemas/log-limiter.js';
 import { AclCache } from './acl-cache.js';
 import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
 import { Admissions, DEFAULT_ADMISSIONS } from './admissions.js';
@@ -42,6 +43,9 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   const sleep = deps.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
   const resolver = createIdentityResolver(registry, config, cache);
   const admissions = new Admissions(config.admissions ?? DEFAULT_ADMISSIONS, () => deps.clock.now());
+  // A client repeating a denied request gets a few warn lines per reason and window, then a
+  // summary (the same limiter as the broker's); the decision metrics keep exact counts.
+  const denials = new LogLimiter((fields, message) => logger.warn(fields, message));
   const stopListening = deps.registry.onChange((change: Change) => {
     if (change.kind === 'all') cache.clear();
     else cache.invalidate(change.deviceId);
@@ -84,7 +88,11 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     } else {
       const deviceId = ctx.identified?.deviceId ?? ctx.lockKeys.device;
       const credential = ctx.identified?.credential.kind;
-      logger.warn({ ...logContext, deviceId, credential, reason: decision.reason, message: decision.message, durationMs }, 'authenticate denied');
+      denials.log(
+        request.clientId,
+        { ...logContext, deviceId, credential, reason: decision.reason, message: decision.message, durationMs },
+        'authenticate denied',
+      );
       report({ kind: 'authenticate', allow: false, reason: decision.reason, durationMs });
     }
     return decision;
@@ -107,7 +115,11 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     const durationMs = performance.now() - started;
     if (!decision.allow) {
       const { clientId, deviceId, action, topic, qos, retain } = request;
-      logger.warn({ caller, clientId, deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message }, 'authorize denied');
+      denials.log(
+        `${caller}\u0000${clientId}`,
+        { caller, clientId, deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message },
+        'authorize denied',
+      );
     }
     report(decision.allow ? { kind: 'authorize', allow: true, durationMs } : { kind: 'authorize', allow: false, reason: decision.reason, durationMs });
     return decision;
@@ -134,6 +146,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses }, admissions: admissions.size }),
     close() {
       stopListening();
+      denials.flush();
       cache.clear();
     },
   };
