@@ -1,8 +1,10 @@
 #!/bin/bash
 # Build the ARRA-MQ release tarball that setup.sh pushes into the container and install.sh unpacks.
 #
-# Works on a staging copy of the working tree (git's tracked and untracked-but-not-ignored files), never
-# in the tree itself, so a bundle never picks up a stale dist/ and never races other builds of the tree:
+# Works on a staging copy of the source tree, never in the tree itself, so a bundle never picks up a
+# stale dist/ and never races other builds of the tree. In a git checkout the copy is git's tracked and
+# untracked-but-not-ignored files; in an unpacked source archive (no .git) it is every file but
+# node_modules/, dist/, data/ and .tmp/. Then:
 #   1. compile TypeScript with the repo's own dev dependencies (run `npm ci` in the repo first), and
 #      copy the run-time assets tsc does not emit (*.sql migrations) next to the emitted JavaScript;
 #   2. install production dependencies only: `npm ci --omit=dev` from package-lock.json in the staging
@@ -11,9 +13,10 @@
 # Step 2's result is cached per package-lock.json and Node ABI in $ARRA_BUNDLE_CACHE
 # (default ~/.cache/arra-mq-bundle); a changed lockfile or Node ABI gets a fresh install.
 #
-# Native modules are compiled for the Node.js running this script. Every Node 20.x has the same
-# module ABI (NODE_MODULE_VERSION 115), so a bundle built with any Node 20 runs on Debian 13's nodejs
-# 20.19; the ABI is recorded in RELEASE and install.sh refuses a Node whose ABI differs.
+# Native modules are compiled for the Node.js running this script, which must be Node 20: every Node
+# 20.x has the same module ABI (NODE_MODULE_VERSION 115), so the bundle runs on Debian 13's nodejs
+# 20.19. The ABI, platform and architecture are recorded in RELEASE, and install.sh refuses a Node
+# that differs in any of them.
 #
 # Usage: bundle.sh [--out DIR]   (default DIR: <repo>/.tmp/bundle)   -> prints the tarball's path.
 set -euo pipefail
@@ -21,6 +24,8 @@ set -euo pipefail
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(cd "$script_dir/.." && pwd)
 out_dir="$repo_dir/.tmp/bundle"
+# The container's Node (Debian 13's nodejs): native modules must be built by the same major version.
+readonly NODE_MAJOR=20
 
 log() { printf 'bundle.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -37,12 +42,29 @@ parse_args() {
   done
 }
 
+check_node() {
+  command -v node >/dev/null 2>&1 || die "no node on PATH: bundle.sh needs Node $NODE_MAJOR (and 'npm ci' done in $repo_dir)"
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" = "$NODE_MAJOR" ] ||
+    die "node $(node -v) is not Node $NODE_MAJOR: the container runs Debian 13's Node $NODE_MAJOR, and better-sqlite3 built for another major version would not load there"
+}
+
 copy_sources() {
-  # Deleted-but-tracked files are still listed by git; skip them instead of failing the copy.
-  git -C "$repo_dir" ls-files -z --cached --others --exclude-standard \
-    | (cd "$repo_dir" && while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done) \
-    | tar -C "$repo_dir" --null -T - -cf - \
-    | tar -C "$staging/src" -xf -
+  source_files | tar -C "$repo_dir" --null -T - -cf - | tar -C "$staging/src" -xf -
+}
+
+# NUL-separated paths relative to the repository, regular files only.
+source_files() {
+  if [ "$(git -C "$repo_dir" rev-parse --show-toplevel 2>/dev/null)" = "$repo_dir" ]; then
+    # Deleted-but-tracked files are still listed by git; skip them instead of failing the copy.
+    git -C "$repo_dir" ls-files -z --cached --others --exclude-standard |
+      (cd "$repo_dir" && while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done)
+  else
+    log "no git checkout at $repo_dir: bundling every file but node_modules/, dist/, data/ and .tmp/"
+    (cd "$repo_dir" && find . \( -path ./node_modules -o -path ./dist -o -path ./data -o -path ./.tmp -o -path ./.git \) -prune \
+      -o -type f -printf '%P\0')
+  fi
 }
 
 build_app() {
@@ -110,7 +132,7 @@ assemble_release() {
   mkdir -p "$rel/lxc"
   cp -a "$src/dist" "$src/package.json" "$src/package-lock.json" "$rel/"
   [ -d "$src/bin" ] && cp -a "$src/bin" "$rel/"
-  cp -a "$src/lxc/install.sh" "$src/lxc/units" "$src/lxc/env.example" "$rel/lxc/"
+  cp -a "$src/lxc/install.sh" "$src/lxc/wait-healthy.mjs" "$src/lxc/units" "$src/lxc/env.example" "$rel/lxc/"
   # Broker configs for the optional NanoMQ / Mosquitto front ends (install.sh --with-nanomq/--with-mosquitto).
   (cd "$src" && find broker-adapters -name '*.conf' -type f -print0 2>/dev/null | xargs -0 -r cp --parents -t "$rel/")
 }
@@ -129,6 +151,8 @@ write_release_file() {
 ARRA_VERSION=$version
 ARRA_HASH=$hash
 NODE_ABI=$(node -p process.versions.modules)
+NODE_PLATFORM=$(node -p process.platform)
+NODE_ARCH=$(node -p process.arch)
 BUILT_WITH_NODE=$(node -v)
 RELEASE
   printf '%s-%s' "$version" "$hash"
@@ -136,6 +160,7 @@ RELEASE
 
 main() {
   parse_args "$@"
+  check_node
   staging=$(mktemp -d "${TMPDIR:-/tmp}/arra-mq-bundle.XXXXXX")
   trap 'rm -rf "$staging"' EXIT
   mkdir -p "$staging/src" "$staging/release" "$out_dir"

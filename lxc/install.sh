@@ -6,7 +6,9 @@
 #   --from DIR        an unpacked bundle from lxc/bundle.sh (default: the folder above this script)
 #   --with-nanomq     also write /etc/arra-mq/adapters/nanomq.conf pointing at this verifier
 #   --with-mosquitto  also write /etc/arra-mq/adapters/mosquitto.conf (mosquitto-go-auth) likewise
-# Read only when /etc/arra-mq/env is first created: ARRA_HTTP_PORT, ARRA_MQTT_PORT, ARRA_BIND.
+# Listeners: ARRA_MQTT_BIND, ARRA_MQTT_PORT (devices), ARRA_WEBHOOK_BIND, ARRA_HTTP_PORT (brokers),
+# ARRA_ADMIN_BIND, ARRA_ADMIN_PORT (operators). Each one given replaces the value in /etc/arra-mq/env
+# (and restarts the services); one not given keeps it (first install: env.example's default).
 # ARRA_HEALTH_TIMEOUT: seconds to wait for /healthz (default 60). A new release that does not answer
 # in time is rolled back: `current` points at the previous release again and both services restart.
 #
@@ -20,6 +22,7 @@ readonly ETC_DIR=/etc/arra-mq
 readonly DATA_DIR=/var/lib/arra-mq
 readonly UNITS=(arra-mq-verifier.service arra-mq-broker.service)
 readonly KEEP_RELEASES=3
+readonly LISTEN_SETTINGS=(ARRA_MQTT_BIND ARRA_MQTT_PORT ARRA_WEBHOOK_BIND ARRA_HTTP_PORT ARRA_ADMIN_BIND ARRA_ADMIN_PORT)
 health_timeout_s=${ARRA_HEALTH_TIMEOUT:-60}
 # The units run this one: Debian's package, whatever else may be on PATH.
 readonly NODE=/usr/bin/node
@@ -62,12 +65,17 @@ ensure_node() {
     done
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
   fi
-  local want have
-  want=$(sed -n 's/^NODE_ABI=//p' "$from_dir/RELEASE")
-  have=$("$NODE" -p process.versions.modules)
-  # better-sqlite3 is a native module: a different ABI would fail at the first require, so stop here.
-  [ "$want" = "$have" ] || die "bundle needs Node ABI $want (Node 20.x), $NODE $("$NODE" -v) has ABI $have"
+  # better-sqlite3 is a native module built for one ABI, platform and architecture: any difference
+  # would fail at the first require (or crash-loop the units), so stop here and say what differs.
+  local want have built_with
+  want="$(release_field NODE_ABI) $(release_field NODE_PLATFORM)-$(release_field NODE_ARCH)"
+  have=$("$NODE" -p 'process.versions.modules + " " + process.platform + "-" + process.arch')
+  built_with=$(release_field BUILT_WITH_NODE)
+  [ "$want" = "$have" ] ||
+    die "the bundle was built with Node $built_with (ABI $want); $NODE $("$NODE" -v) here has ABI $have: rebuild the bundle with the same Node major version and architecture as this container"
 }
+
+release_field() { sed -n "s/^$1=//p" "$from_dir/RELEASE"; }
 
 ensure_user() {
   getent group "$APP_USER" >/dev/null || groupadd --system "$APP_USER"
@@ -79,8 +87,8 @@ ensure_user() {
 # Copies the bundle into its versioned directory (once) and points `current` at it atomically.
 install_release() {
   local version hash name target
-  version=$(sed -n 's/^ARRA_VERSION=//p' "$from_dir/RELEASE")
-  hash=$(sed -n 's/^ARRA_HASH=//p' "$from_dir/RELEASE")
+  version=$(release_field ARRA_VERSION)
+  hash=$(release_field ARRA_HASH)
   name="$version-$hash"
   target="$OPT_DIR/releases/$name"
   if [ ! -d "$target" ]; then
@@ -98,7 +106,6 @@ install_release() {
     restart_needed=true
     log "current release is now $name"
   fi
-  ln -sfn "$OPT_DIR/current/bin/arra-mq.js" /usr/local/bin/arra-mq
 }
 
 # Atomic: a service (re)starting meanwhile sees either the old or the new release, never neither.
@@ -125,30 +132,46 @@ set_env_key() {
 
 ensure_config() {
   install -d -m 0755 "$ETC_DIR"
-  if [ -f "$ETC_DIR/env" ]; then
-    warn_if_ignored ARRA_HTTP_PORT ARRA_MQTT_PORT ARRA_BIND
-    return 0
+  local env=$ETC_DIR/env key value kept
+  if [ ! -f "$env" ]; then
+    log "writing $env"
+    install -m 0640 -o root -g "$APP_USER" "$from_dir/lxc/env.example" "$env.part"
+    mv "$env.part" "$env"
+    restart_needed=true
   fi
-  log "writing $ETC_DIR/env"
-  local http_port=${ARRA_HTTP_PORT:-8080}
-  install -m 0640 -o root -g "$APP_USER" "$from_dir/lxc/env.example" "$ETC_DIR/env.part"
-  set_env_key "$ETC_DIR/env.part" ARRA_HTTP_PORT "$http_port"
-  set_env_key "$ETC_DIR/env.part" ARRA_MQTT_PORT "${ARRA_MQTT_PORT:-1883}"
-  set_env_key "$ETC_DIR/env.part" ARRA_BIND "${ARRA_BIND:-127.0.0.1}"
-  set_env_key "$ETC_DIR/env.part" ARRA_VERIFIER_URL "http://$(loopback_for "${ARRA_BIND:-127.0.0.1}"):$http_port"
-  mv "$ETC_DIR/env.part" "$ETC_DIR/env"
-  restart_needed=true
+  for key in "${LISTEN_SETTINGS[@]}"; do
+    value=${!key:-}
+    kept=$(env_value "$key")
+    if [ -z "$kept" ] && [ -z "$value" ]; then
+      # An env file written before the listeners were split has ARRA_BIND only: MQTT keeps it, the
+      # verifier's listeners get env.example's loopback defaults (the admin API was never meant for the LAN).
+      value=$(env_value_in "$from_dir/lxc/env.example" "$key")
+      [ "$key" = ARRA_MQTT_BIND ] && value=$(env_value ARRA_BIND) && value=${value:-127.0.0.1}
+    fi
+    if [ -z "$value" ] || [ "$value" = "$kept" ]; then continue; fi
+    log "setting $key=$value in $env${kept:+ (was $kept)}"
+    set_env_key "$env" "$key" "$value"
+    restart_needed=true
+  done
+  value=$(verifier_url)
+  if [ "$value" != "$(env_value ARRA_VERIFIER_URL)" ]; then
+    set_env_key "$env" ARRA_VERIFIER_URL "$value"
+    restart_needed=true
+  fi
 }
 
-# The config is kept on updates, so a port or address passed now would silently not apply: say so.
-warn_if_ignored() {
-  local key given kept
-  for key in "$@"; do
-    given=${!key:-}
-    kept=$(sed -n "s/^$key=//p" "$ETC_DIR/env")
-    [ -z "$given" ] || [ "$given" = "$kept" ] ||
-      log "keeping $key=$kept from $ETC_DIR/env (given: $given); edit that file to change it"
-  done
+env_value() { env_value_in "$ETC_DIR/env" "$1"; }
+env_value_in() { sed -n "s/^$2=//p" "$1" | tail -n 1; }
+
+# The verifier serves TLS on a listener that is not on loopback; it names such a listener by scheme.
+is_loopback() { [[ $1 =~ ^127\. || $1 = ::1 ]]; }
+scheme_for() { if is_loopback "$1"; then echo http; else echo https; fi; }
+
+# How the broker (and the health check) inside the container reach the webhook listener.
+verifier_url() {
+  local bind
+  bind=$(env_value ARRA_WEBHOOK_BIND)
+  printf '%s://%s:%s' "$(scheme_for "$bind")" "$(loopback_for "$bind")" "$(env_value ARRA_HTTP_PORT)"
 }
 
 # The address to reach a listener bound to $1 from inside the container.
@@ -191,8 +214,8 @@ install_adapter_config() {
     mosquitto) src=$from_dir/broker-adapters/mosquitto-go-auth/go-auth.conf ;;
   esac
   [ -f "$src" ] || die "--with-$name: the bundle has no ${src#"$from_dir"/}"
-  url=$(sed -n 's/^ARRA_VERIFIER_URL=//p' "$ETC_DIR/env")
-  hostport=${url#http://}
+  url=$(env_value ARRA_VERIFIER_URL)
+  hostport=${url#*://}
   secret=$(cat "$DATA_DIR/webhook-secret")
   out="$ETC_DIR/adapters/$name.conf"
   install -d -m 0750 -o root -g "$APP_USER" "$ETC_DIR/adapters"
@@ -210,34 +233,23 @@ install_adapter_config() {
 }
 
 start_services() {
+  # A failed start is not fatal here: wait_for_health judges the result and rolls back if needed.
   if $restart_needed; then
     log "restarting ${UNITS[*]}"
-    systemctl restart "${UNITS[@]}"
+    systemctl restart "${UNITS[@]}" || true
   else
     # Unchanged release, units and config: start only what is not running, restart nothing.
-    systemctl start "${UNITS[@]}"
+    systemctl start "${UNITS[@]}" || true
   fi
 }
 
-health_url() {
-  local env="$ETC_DIR/env"
-  printf 'http://%s:%s/healthz' "$(loopback_for "$(sed -n 's/^ARRA_BIND=//p' "$env")")" "$(sed -n 's/^ARRA_HTTP_PORT=//p' "$env")"
+# The same wait the verifier unit runs as ExecStartPost, with the unit's settings.
+healthy_within() {
+  # shellcheck source=/dev/null  # the env file inside the container
+  (set -a && . "$ETC_DIR/env" && "$NODE" "$OPT_DIR/current/lxc/wait-healthy.mjs" "$1")
 }
 
-# Polls /healthz until it answers 2xx or the timeout passes. curl is not in a minimal Debian; Node
-# is, and its fetch is enough for one GET.
-healthy_within() {
-  "$NODE" -e '
-    const [url, seconds] = process.argv.slice(1);
-    const deadline = Date.now() + Number(seconds) * 1000;
-    (async () => {
-      for (;;) {
-        try { if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return; } catch {}
-        if (Date.now() > deadline) process.exit(1);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    })();' "$(health_url)" "$1"
-}
+health_url() { printf '%s/healthz' "$(env_value ARRA_VERIFIER_URL)"; }
 
 wait_for_health() {
   if healthy_within "$health_timeout_s" && systemctl is-active --quiet "${UNITS[@]}"; then return 0; fi
@@ -247,23 +259,47 @@ wait_for_health() {
   [ -n "$previous_release" ] || die "$(health_url) did not answer within ${health_timeout_s}s (units: $(systemctl is-active "${UNITS[@]}" | tr '\n' ' '))"
   log "${failed#releases/} did not answer $(health_url) within ${health_timeout_s}s: rolling back to ${previous_release#releases/}"
   point_current_at "$previous_release"
-  systemctl restart "${UNITS[@]}"
+  systemctl restart "${UNITS[@]}" || true
   healthy_within "$health_timeout_s" || die "the rollback to ${previous_release#releases/} does not answer either"
   die "release ${failed#releases/} failed its health check; rolled back to ${previous_release#releases/}, which is running (the failed release stays in $OPT_DIR/releases for inspection)"
 }
 
+# The CLI of the current release, aimed at this container's admin API with its token file, so
+# `pct exec 110 -- arra-mq device list` works as is. Rewritten when the admin listener moves.
+install_cli() {
+  local cli=/usr/local/bin/arra-mq
+  [ -L "$cli" ] && rm "$cli"
+  cat >"$cli.part" <<CLI
+#!/bin/sh
+# arra-mq CLI of the current release (written by lxc/install.sh; ARRA_URL / ARRA_DATA_DIR override).
+: "\${ARRA_URL:=$(admin_url)}"
+: "\${ARRA_DATA_DIR:=$DATA_DIR}"
+export ARRA_URL ARRA_DATA_DIR
+$(is_loopback "$(env_value ARRA_ADMIN_BIND)" || echo "export NODE_EXTRA_CA_CERTS=\${NODE_EXTRA_CA_CERTS:-$DATA_DIR/server-ca.pem}")
+exec $NODE $OPT_DIR/current/bin/arra-mq.js "\$@"
+CLI
+  chmod 0755 "$cli.part"
+  mv "$cli.part" "$cli"
+}
+
+admin_url() {
+  local bind
+  bind=$(env_value ARRA_ADMIN_BIND)
+  printf '%s://%s:%s' "$(scheme_for "$bind")" "$(loopback_for "$bind")" "$(env_value ARRA_ADMIN_PORT)"
+}
+
 print_summary() {
-  local env="$ETC_DIR/env" host bind
-  bind=$(sed -n 's/^ARRA_BIND=//p' "$env")
-  host=$(loopback_for "$bind")
-  [ "$host" = 127.0.0.1 ] && [ "$bind" != 127.0.0.1 ] && host=$(hostname -I 2>/dev/null | cut -d' ' -f1)
+  local mqtt webhook
+  mqtt=$(env_value ARRA_MQTT_BIND):$(env_value ARRA_MQTT_PORT)
+  webhook=$(scheme_for "$(env_value ARRA_WEBHOOK_BIND)")://$(env_value ARRA_WEBHOOK_BIND):$(env_value ARRA_HTTP_PORT)
   cat <<SUMMARY
 ARRA-MQ $(readlink "$OPT_DIR/current" | sed 's|releases/||') is running.
-  HTTP (verifier): http://$host:$(sed -n 's/^ARRA_HTTP_PORT=//p' "$env")  (GET /healthz)
-  MQTT (broker):   mqtt://$host:$(sed -n 's/^ARRA_MQTT_PORT=//p' "$env")
-  Admin token:     $DATA_DIR/admin-token (root and $APP_USER only)
-  Config:          $env
-  CLI:             arra-mq --url http://$host:$(sed -n 's/^ARRA_HTTP_PORT=//p' "$env") --token "\$(cat $DATA_DIR/admin-token)" device list
+  Devices   (MQTT):             mqtt://$mqtt
+  Brokers   (webhooks, health): $webhook
+  Operators (admin API):        $(admin_url)
+  Admin token:                  $DATA_DIR/admin-token (root and $APP_USER only)
+  Config:                       $ETC_DIR/env
+  CLI:                          arra-mq device list   (aimed at the admin API with that token)
 SUMMARY
 }
 
@@ -276,6 +312,7 @@ main() {
   ensure_secret admin-token
   ensure_secret webhook-secret
   install_units
+  install_cli
   local name
   for name in "${adapters[@]}"; do install_adapter_config "$name"; done
   start_services

@@ -6,7 +6,9 @@
 #   --backend pct|lxc|incus   ARRA_BACKEND     default: auto (pct, then incus, then lxc-create)
 #   --ctid N                  ARRA_CTID        default: 110
 #   --template T              ARRA_TEMPLATE    pct: newest local debian-13-standard; incus: images:debian/13
-#   --storage S               ARRA_STORAGE     pct rootfs storage, default: local-lvm
+#   --storage S               ARRA_STORAGE     pct rootfs storage, default: the one active storage
+#                                              for container disks in `pvesm status` (of several:
+#                                              local-lvm, then local-zfs; else it asks for --storage)
 #   --disk GB                 ARRA_DISK        default: 8
 #   --cores N                 ARRA_CORES       default: 2
 #   --memory MB               ARRA_MEMORY      default: 1024
@@ -14,10 +16,18 @@
 #   --ip CIDR|dhcp            ARRA_IP          default: dhcp
 #   --gateway IP              ARRA_GATEWAY     with a static --ip
 #   --hostname NAME           ARRA_HOSTNAME    default: arra-mq
-#   --bundle FILE             ARRA_BUNDLE      default: build one now with lxc/bundle.sh
-#   --http-port N             ARRA_HTTP_PORT   verifier port on first install, default: 8080
-#   --mqtt-port N             ARRA_MQTT_PORT   broker port on first install, default: 1883
-#   --bind ADDR               ARRA_BIND        listen address on first install, default: 127.0.0.1
+#   --bundle FILE             ARRA_BUNDLE      default: build one now with lxc/bundle.sh (needs Node 20
+#                                              and the repository: a Proxmox host has neither, so pass it)
+# Where each side listens, inside the container (written to /etc/arra-mq/env on the first install;
+# given again on a later run, the new value replaces the kept one and the services restart):
+#   --mqtt-bind ADDR          ARRA_MQTT_BIND   devices: the broker's MQTT listener, default: 127.0.0.1
+#   --mqtt-port N             ARRA_MQTT_PORT   default: 1883
+#   --webhook-bind ADDR       ARRA_WEBHOOK_BIND  brokers: the verifier's decision/webhook routes and
+#                                              /healthz, default: 127.0.0.1 (TLS when not loopback)
+#   --http-port N             ARRA_HTTP_PORT   port of the webhook listener, default: 8080
+#   --admin-bind ADDR         ARRA_ADMIN_BIND  operators: the admin API, default: 127.0.0.1 (TLS when
+#                                              not loopback)
+#   --admin-port N            ARRA_ADMIN_PORT  default: 8081
 #   --health-timeout S        ARRA_HEALTH_TIMEOUT  wait for /healthz, default: 60; on timeout a new
 #                                              release is rolled back to the previous one
 #   --with-nanomq, --with-mosquitto            also write that broker's config (see install.sh)
@@ -41,7 +51,7 @@ readonly CT_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 backend=${ARRA_BACKEND:-auto}
 ctid=${ARRA_CTID:-110}
 template=${ARRA_TEMPLATE:-}
-storage=${ARRA_STORAGE:-local-lvm}
+storage=${ARRA_STORAGE:-}
 disk=${ARRA_DISK:-8}
 cores=${ARRA_CORES:-2}
 memory=${ARRA_MEMORY:-1024}
@@ -50,10 +60,11 @@ ip=${ARRA_IP:-dhcp}
 gateway=${ARRA_GATEWAY:-}
 ct_hostname=${ARRA_HOSTNAME:-arra-mq}
 bundle=${ARRA_BUNDLE:-}
-# Empty = not given: install.sh then uses its defaults (8080, 1883, 127.0.0.1) on a first install.
-http_port=${ARRA_HTTP_PORT:-}
-mqtt_port=${ARRA_MQTT_PORT:-}
-bind_addr=${ARRA_BIND:-}
+# Where the services listen; empty = not given: install.sh keeps what /etc/arra-mq/env says (or, on a
+# first install, writes the defaults of env.example).
+readonly LISTEN_SETTINGS=(ARRA_MQTT_BIND ARRA_MQTT_PORT ARRA_WEBHOOK_BIND ARRA_HTTP_PORT ARRA_ADMIN_BIND ARRA_ADMIN_PORT)
+declare -A listen=()
+for key in "${LISTEN_SETTINGS[@]}"; do [ -z "${!key:-}" ] || listen[$key]=${!key}; done
 health_timeout=${ARRA_HEALTH_TIMEOUT:-60}
 install_flags=()
 recreate=false
@@ -85,9 +96,13 @@ parse_args() {
       --gateway) gateway=${2:?}; shift 2 ;;
       --hostname) ct_hostname=${2:?}; shift 2 ;;
       --bundle) bundle=${2:?}; shift 2 ;;
-      --http-port) http_port=${2:?}; shift 2 ;;
-      --mqtt-port) mqtt_port=${2:?}; shift 2 ;;
-      --bind) bind_addr=${2:?}; shift 2 ;;
+      --mqtt-bind) listen[ARRA_MQTT_BIND]=${2:?}; shift 2 ;;
+      --mqtt-port) listen[ARRA_MQTT_PORT]=${2:?}; shift 2 ;;
+      --webhook-bind) listen[ARRA_WEBHOOK_BIND]=${2:?}; shift 2 ;;
+      --http-port) listen[ARRA_HTTP_PORT]=${2:?}; shift 2 ;;
+      --admin-bind) listen[ARRA_ADMIN_BIND]=${2:?}; shift 2 ;;
+      --admin-port) listen[ARRA_ADMIN_PORT]=${2:?}; shift 2 ;;
+      --bind) die "--bind was split so that opening MQTT does not open the admin API: use --mqtt-bind, --webhook-bind and --admin-bind" ;;
       --health-timeout) health_timeout=${2:?}; shift 2 ;;
       --with-nanomq|--with-mosquitto) install_flags+=("$1"); shift ;;
       --recreate) recreate=true; shift ;;
@@ -98,8 +113,11 @@ parse_args() {
   done
   [[ $ctid =~ ^[1-9][0-9]*$ ]] || die "--ctid must be a positive number, got '$ctid'"
   local n
-  for n in "$cores" "$memory" "$disk" "${http_port:-0}" "${mqtt_port:-0}" "$health_timeout"; do
-    [[ $n =~ ^[0-9]+$ ]] || die "--cores/--memory/--disk/--http-port/--mqtt-port/--health-timeout must be numbers, got '$n'"
+  for n in "$cores" "$memory" "$disk" "${listen[ARRA_HTTP_PORT]:-0}" "${listen[ARRA_MQTT_PORT]:-0}" "${listen[ARRA_ADMIN_PORT]:-0}" "$health_timeout"; do
+    [[ $n =~ ^[0-9]+$ ]] || die "--cores/--memory/--disk/--*-port/--health-timeout must be numbers, got '$n'"
+  done
+  for n in "${listen[ARRA_MQTT_BIND]:-0.0.0.0}" "${listen[ARRA_WEBHOOK_BIND]:-0.0.0.0}" "${listen[ARRA_ADMIN_BIND]:-0.0.0.0}"; do
+    [[ $n =~ ^[0-9.]+$|: ]] || die "--mqtt-bind/--webhook-bind/--admin-bind must be IP addresses, got '$n'"
   done
 }
 
@@ -121,14 +139,17 @@ choose_backend() {
 ensure_bundle() {
   if [ -n "$bundle" ]; then
     [ -f "$bundle" ] || die "--bundle $bundle: no such file"
-  elif $dry_run; then
-    bundle="<bundle built by $script_dir/bundle.sh>"
-    log "would build a bundle with $script_dir/bundle.sh"
   else
-    command -v node >/dev/null 2>&1 ||
-      die "no --bundle given and no node here to build one: run lxc/bundle.sh on a build machine, then pass --bundle FILE"
-    log "building the bundle (lxc/bundle.sh)"
-    bundle=$("$script_dir/bundle.sh")
+    # Checked in a dry run too: it must fail where the real run would.
+    { command -v node >/dev/null 2>&1 && [ -f "$script_dir/../package.json" ]; } ||
+      die "no --bundle given, and this host cannot build one (it needs Node 20 and the repository): run lxc/bundle.sh on a build machine, copy the .tar.gz here and pass --bundle FILE"
+    if $dry_run; then
+      bundle="<bundle built by $script_dir/bundle.sh>"
+      log "would build a bundle with $script_dir/bundle.sh"
+    else
+      log "building the bundle (lxc/bundle.sh)"
+      bundle=$("$script_dir/bundle.sh")
+    fi
   fi
 }
 
@@ -151,7 +172,8 @@ ensure_container() {
 }
 
 ensure_running() {
-  if $dry_run || ! backend_is_running; then backend_start; fi
+  # Asked in a dry run too (a read-only query): starting a running CT is an error on Proxmox.
+  backend_is_running || backend_start
   $dry_run && return 0
   # systemd inside must be up before install.sh can enable units; 'degraded' is normal in containers.
   # Right after start even its bus is missing (systemctl fails), so poll instead of `--wait`.
@@ -163,17 +185,21 @@ ensure_running() {
 }
 
 push_and_install() {
+  # The unpacked bundle is ~60 MB: gone afterwards whether install.sh succeeded or not.
+  $dry_run || trap remove_staging EXIT
   backend_exec rm -rf "$CT_STAGING"
   backend_exec mkdir -p "$CT_STAGING/unpacked"
   backend_push "$bundle" "$CT_STAGING/bundle.tar.gz"
   backend_exec tar -xzf "$CT_STAGING/bundle.tar.gz" -C "$CT_STAGING/unpacked"
-  local settings=("ARRA_HEALTH_TIMEOUT=$health_timeout")
-  [ -n "$http_port" ] && settings+=("ARRA_HTTP_PORT=$http_port")
-  [ -n "$mqtt_port" ] && settings+=("ARRA_MQTT_PORT=$mqtt_port")
-  [ -n "$bind_addr" ] && settings+=("ARRA_BIND=$bind_addr")
+  local settings=("ARRA_HEALTH_TIMEOUT=$health_timeout") key
+  for key in "${LISTEN_SETTINGS[@]}"; do [ -z "${listen[$key]:-}" ] || settings+=("$key=${listen[$key]}"); done
   backend_exec env "${settings[@]}" \
     bash "$CT_STAGING/unpacked/lxc/install.sh" --from "$CT_STAGING/unpacked" "${install_flags[@]}"
-  backend_exec rm -rf "$CT_STAGING"
+}
+
+# shellcheck disable=SC2317  # called by the EXIT trap
+remove_staging() {
+  backend_exec rm -rf "$CT_STAGING" || log "could not remove $CT_STAGING inside $(backend_name); remove it by hand"
 }
 
 main() {

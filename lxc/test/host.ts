@@ -5,8 +5,9 @@
  * @module lxc/test/host
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 export interface RunResult {
   code: number;
@@ -116,4 +117,33 @@ export async function lxcUnavailableReason(): Promise<string | undefined> {
     }
   }
   return undefined;
+}
+
+/** A folder holding `names` as symlinks to `script`, which dispatches on the name it is called by. */
+export function linkTool(dir: string, script: string, names: readonly string[]): string {
+  mkdirSync(dir, { recursive: true });
+  for (const name of names) symlinkSync(script, join(dir, name));
+  return dir;
+}
+
+const STANDARD_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+const NODE_TOOLS = new Set(['node', 'nodejs', 'npm', 'npx', 'corepack']);
+
+/**
+ * A folder of links to every command of the standard PATH except Node's, for "a host without Node"
+ * (a Proxmox host has none): with PATH set to it alone, `command -v node` fails.
+ */
+export function nodelessBin(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const seen = new Set<string>();
+  for (const folder of STANDARD_PATH) {
+    // On a merged-/usr system /bin is a link to /usr/bin: read each real folder once.
+    if (!existsSync(folder) || lstatSync(folder).isSymbolicLink()) continue;
+    for (const name of readdirSync(folder)) {
+      if (NODE_TOOLS.has(name) || seen.has(name)) continue;
+      seen.add(name);
+      symlinkSync(join(folder, name), join(dir, name));
+    }
+  }
+  return dir;
 }

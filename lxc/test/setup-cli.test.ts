@@ -1,16 +1,17 @@
 /**
  * setup.sh's decisions that need no container: what --dry-run prints per backend, refusing a CT it
- * did not create, and rejecting bad options. A fake `pct` (lxc/test/fake-pct) on PATH stands in for
- * Proxmox; only `pct create` of a tiny rootfs tarball touches the disk, in a temporary folder.
+ * did not create, the storage picked from `pvesm status`, the listener flags, and rejecting bad
+ * options. Fake `pct`/`pvesm`/`pveam` (lxc/test/fake-pve) on PATH stand in for Proxmox; only
+ * `pct create` of a tiny rootfs tarball touches the disk, in a temporary folder.
  *
  * @module lxc/test/setup-cli.test
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { cleanEnv, run, runOk } from './host.js';
+import { cleanEnv, linkTool, nodelessBin, run, runOk } from './host.js';
 
 const LXC_DIR = resolve(import.meta.dirname, '..');
 const TEMPLATE = 'local:vztmpl/debian-13-standard_13.1-2_amd64.tar.zst';
@@ -20,18 +21,28 @@ function sandbox(t: TestContext) {
   const work = mkdtempSync(join(tmpdir(), 'arra-setup-cli-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
   const lxcPath = join(work, 'lxc');
-  const bin = join(work, 'bin');
   mkdirSync(lxcPath);
-  mkdirSync(bin);
-  symlinkSync(join(LXC_DIR, 'test', 'fake-pct'), join(bin, 'pct'));
+  const bin = linkTool(join(work, 'bin'), join(LXC_DIR, 'test', 'fake-pve'), ['pct', 'pvesm', 'pveam']);
   const bundle = join(work, 'arra-mq-0.0.0-test.tar.gz');
   writeFileSync(bundle, '');
   const env = { ...cleanEnv(), PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, FAKE_PCT_LXCPATH: lxcPath };
   return { work, lxcPath, bundle, env };
 }
 
+/** Runs setup.sh as the docs do, as an executable (its mode, not `bash setup.sh`). */
 function setup(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return run('bash', [join(LXC_DIR, 'setup.sh'), ...args], { env, timeoutMs: 30_000 });
+  return run(join(LXC_DIR, 'setup.sh'), args, { env, timeoutMs: 30_000 });
+}
+
+/** A `pct` that reports CT 110 as an existing, running, tagged CT, for decisions that need no container. */
+function runningCtPct(dir: string): string {
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, 'pct'),
+    '#!/bin/sh\ncase $1 in status) echo "status: running" ;; config) echo "tags: arra-mq" ;; *) echo "unexpected pct $*" >&2; exit 1 ;; esac\n',
+  );
+  chmodSync(join(dir, 'pct'), 0o755);
+  return dir;
 }
 
 test('--dry-run prints the pct commands it would run and changes nothing', async (t) => {
@@ -86,4 +97,58 @@ test('bad options are refused before any container command runs', async (t) => {
     assert.match(res.stderr, message);
   }
   assert.deepEqual(readdirSync(s.lxcPath), []);
+});
+
+test('--dry-run of a running CT does not print pct start, which Proxmox would refuse', async (t) => {
+  const s = sandbox(t);
+  const env = { ...s.env, PATH: `${runningCtPct(join(s.work, 'running'))}:${s.env.PATH}` };
+  const res = await setup(env, '--dry-run', '--bundle', s.bundle);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stderr, /CT 110 exists and is ours/);
+  assert.doesNotMatch(res.stdout, /pct (start|create)/);
+  assert.match(res.stdout, /^would run: pct push 110 /m);
+});
+
+test('the rootfs storage comes from pvesm status: the only one, local-zfs on a ZFS install, or a question', async (t) => {
+  const s = sandbox(t);
+  const dry = (storages: string, ...args: string[]) =>
+    setup({ ...s.env, FAKE_PVE_STORAGES: storages }, '--dry-run', '--bundle', s.bundle, '--template', TEMPLATE, ...args);
+  const zfs = await dry('local:dir:vztmpl,iso local-zfs:zfspool:rootdir,images');
+  assert.equal(zfs.code, 0, zfs.stderr);
+  assert.match(zfs.stdout, / --rootfs local-zfs:8 /, 'a ZFS install has local-zfs, not local-lvm');
+  const one = await dry('local:dir:vztmpl tank:zfspool:rootdir');
+  assert.match(one.stdout, / --rootfs tank:8 /, 'the only storage for container disks');
+  const several = await dry('local:dir:vztmpl,rootdir ceph:rbd:rootdir');
+  assert.notEqual(several.code, 0);
+  assert.match(several.stderr, /several storages take container disks \(local ceph\): pick one with --storage/);
+  const none = await dry('local:dir:vztmpl');
+  assert.match(none.stderr, /lists no active storage for container disks: pass --storage/);
+  const chosen = await dry('local:dir:vztmpl,rootdir ceph:rbd:rootdir', '--storage', 'ceph');
+  assert.match(chosen.stdout, / --rootfs ceph:8 /);
+});
+
+test('listener flags reach install.sh, and the old --bind is refused with what replaced it', async (t) => {
+  const s = sandbox(t);
+  const res = await setup(s.env, '--dry-run', '--bundle', s.bundle, '--template', TEMPLATE, '--mqtt-bind', '0.0.0.0', '--admin-bind', '10.0.0.5', '--admin-port', '9443', '--webhook-bind', '127.0.0.1');
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /install\.sh/);
+  for (const setting of ['ARRA_MQTT_BIND=0.0.0.0', 'ARRA_ADMIN_BIND=10.0.0.5', 'ARRA_ADMIN_PORT=9443', 'ARRA_WEBHOOK_BIND=127.0.0.1']) {
+    assert.match(res.stdout, new RegExp(`^would run: pct exec 110 -- .* ${setting} .*install\\.sh`, 'm'), setting);
+  }
+  const old = await setup(s.env, '--bind', '0.0.0.0');
+  assert.notEqual(old.code, 0);
+  assert.match(old.stderr, /--bind was split .*: use --mqtt-bind, --webhook-bind and --admin-bind/);
+  const bad = await setup(s.env, '--mqtt-bind', 'lan');
+  assert.match(bad.stderr, /must be IP addresses, got 'lan'/);
+});
+
+test('without --bundle on a host without Node, setup.sh (and its dry run) says to build elsewhere', async (t) => {
+  const s = sandbox(t);
+  const env = { ...s.env, PATH: `${join(s.work, 'bin')}:${nodelessBin(join(s.work, 'nodeless'))}` };
+  for (const args of [[], ['--dry-run']]) {
+    const res = await setup(env, ...args);
+    assert.notEqual(res.code, 0, `setup.sh ${args.join(' ')} fails`);
+    assert.match(res.stderr, /no --bundle given, and this host cannot build one \(it needs Node 20 and the repository\): run lxc\/bundle\.sh on a build machine/);
+  }
+  assert.deepEqual(readdirSync(s.lxcPath), [], 'nothing was created');
 });
