@@ -74,7 +74,7 @@ test('adapter log lines go to the logger passed in the options', async (t) => {
   const app = Fastify();
   t.after(() => app.close());
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-  const decider = {} as Decider;
+  const decider = { onChange: () => () => undefined } as unknown as Decider;
   await app.register(registerAdapters, { decider, logger, config: { webhookSecret: 'a-long-enough-secret', webhookAllow: [], trustCertSubject: false } });
   const reply = await app.inject({ method: 'POST', url: '/nanomq/auth', payload: 'clientid=c' });
   assert.equal(reply.statusCode, 401);

@@ -98,6 +98,7 @@ test('a decision core that throws gets a 5xx from every dialect, never an allow'
     isSuperuser: () => {
       throw new Error('store gone');
     },
+    onChange: () => () => undefined,
   };
   const { port } = await startAdapterApp(t, { decider: () => failing });
   const requests: Array<[string, string | object]> = [

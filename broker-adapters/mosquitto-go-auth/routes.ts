@@ -47,7 +47,10 @@ const replies: DialectReplies = {
 export async function goAuthRoutes(app: FastifyInstance, opts: GoAuthRouteOptions): Promise<void> {
   registerBodyParsers(app);
   installErrorHandler(app, 'go-auth', replies);
-  const backends = { '/go-auth': httpBackend(opts.decider), '/go-auth/jwt': jwtBackend(opts.decider) };
+  const tokens = new TokenDecisionCache(opts.decider);
+  const stopListening = opts.decider.onChange((change) => tokens.invalidate(change));
+  app.addHook('onClose', async () => stopListening());
+  const backends = { '/go-auth': httpBackend(opts.decider), '/go-auth/jwt': jwtBackend(tokens) };
   for (const [prefix, handlers] of Object.entries(backends)) {
     for (const [check, handler] of Object.entries(handlers)) {
       register(app, `${prefix}/${check}`, 'status', handler);
@@ -114,11 +117,10 @@ function httpBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Han
 
 /**
  * The JWT backend in remote mode: the bearer token is the credential on every request. The core
- * verifies it (cached briefly, see `token-cache.ts`) and the ACL is the one it compiled for the
+ * verifies it (cached briefly and dropped on registry changes, see `token-cache.ts`) and the ACL is the one it compiled for the
  * token's device, evaluated with the shared `checkAcl`.
  */
-function jwtBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Handler> {
-  const cache = new TokenDecisionCache(decider);
+function jwtBackend(cache: TokenDecisionCache): Record<'user' | 'superuser' | 'acl', Handler> {
   const decide = (request: FastifyRequest, clientId?: string) => {
     const token = bearerToken(request.headers.authorization);
     return cache.decide(token, clientId ?? tokenSubject(token));

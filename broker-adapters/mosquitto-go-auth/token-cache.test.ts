@@ -21,6 +21,7 @@ function countingDecider(decide: (request: AuthenticateRequest) => AuthenticateD
     isSuperuser: () => {
       throw new Error('not used');
     },
+    onChange: () => () => undefined,
   };
   return { decider, calls };
 }
@@ -74,5 +75,19 @@ test('the oldest entry goes first when the cache is full, and faults are never k
   fail = true;
   await assert.rejects(cache.decide('z', 'x'));
   await assert.rejects(cache.decide('z', 'x'));
+  assert.equal(calls.length, 6);
+});
+
+test('a registry change drops the device\'s allows and every deny at once; `all` drops everything', async () => {
+  const { decider, calls } = countingDecider((request) =>
+    request.username === 'bad' ? { allow: false, reason: 'bad_credentials' } : { ...allowUntil(null), deviceId: request.username === 'other' ? 'other' : 'bob' },
+  );
+  const cache = new TokenDecisionCache(decider, { ttlMs: 60_000 });
+  for (const token of ['t', 'other', 'bad']) await cache.decide(token, 'c');
+  cache.invalidate({ kind: 'device', deviceId: 'bob' });
+  for (const token of ['t', 'other', 'bad']) await cache.decide(token, 'c');
+  assert.deepEqual(calls.map((c) => c.username), ['t', 'other', 'bad', 't', 'bad'], 'other\'s allow stayed cached');
+  cache.invalidate({ kind: 'all' });
+  await cache.decide('other', 'c');
   assert.equal(calls.length, 6);
 });

@@ -2,13 +2,14 @@
  * Decisions about go-auth JWT-remote tokens, kept for a few seconds. go-auth asks user, superuser and
  * acl for every message with the same bearer token; verifying it each time would put the core's
  * token check on the path of every delivery. An entry lives `ttlMs` at most and never past the
- * credential's own expiry, so a revoked token keeps working for at most `ttlMs`. Faults are not kept.
- * Keys are SHA-256 digests: the cache holds no token.
+ * credential's own expiry, and a registry change drops at once the entries it may affect (the
+ * device's allows, and every deny), so a revoked token or a disabled device is refused at its next
+ * request, as everywhere else. Faults are not kept. Keys are SHA-256 digests: the cache holds no token.
  *
  * @module broker-adapters/mosquitto-go-auth/token-cache
  */
 import { createHash } from 'node:crypto';
-import type { AuthenticateDecision } from '../../schemas/index.js';
+import type { AuthenticateDecision, Change } from '../../schemas/index.js';
 import type { Decider } from '../../verifier/core/types.js';
 
 export interface TokenCacheOptions {
@@ -30,6 +31,14 @@ export class TokenDecisionCache {
     this.#ttlMs = options.ttlMs ?? 10_000;
     this.#maxEntries = options.maxEntries ?? 10_000;
     this.#now = options.now ?? Date.now;
+  }
+
+  /** Drops what a registry change may have made wrong: `all` empties the cache. */
+  invalidate(change: Change): void {
+    if (change.kind === 'all') return this.#entries.clear();
+    for (const [key, { decision }] of this.#entries) {
+      if (!decision.allow || decision.deviceId === change.deviceId) this.#entries.delete(key);
+    }
   }
 
   /** The core's decision on `token` presented by `clientId`, from cache when still fresh. */

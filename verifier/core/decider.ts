@@ -143,6 +143,8 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     authenticate,
     authorize,
     isSuperuser,
+    // Registered after the core's own listener (at creation), so its caches are already fresh.
+    onChange: (listener) => deps.registry.onChange(listener),
     stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses }, admissions: admissions.size }),
     close() {
       stopListening();

@@ -3,7 +3,7 @@
  *
  * @module verifier/core/types
  */
-import type { AclAction, AclSubject, Permission } from '../../schemas/index.js';
+import type { AclAction, AclSubject, Change, Permission } from '../../schemas/index.js';
 export type { Change } from '../../schemas/index.js';
 
 /** A stored ACL rule. `topic` may hold `${clientid}`, `${username}` and `${device}` placeholders. */
@@ -65,4 +65,9 @@ export interface Decider {
   authorize(request: AuthorizeRequest, caller?: string): AuthorizeDecision;
   /** Is the identity this client authenticated as (through `caller`) an enabled superuser? Served from cache: brokers ask before every ACL check. */
   isSuperuser(claim: SuperuserClaim, caller?: string): boolean;
+  /**
+   * Registry changes, announced after the core dropped its own cached entries: callers that keep
+   * decisions of their own (go-auth's token cache) drop theirs here. Returns the function that stops it.
+   */
+  onChange(listener: (change: Change) => void): () => void;
 }

@@ -98,7 +98,6 @@ export async function loginCases(t: TestContext, s: Subject, p: string): Promise
   });
   await t.test('a revoked token is refused', async (t) => {
     await s.verifier.admin('POST', `/tokens/${jti}/revoke`);
-    // go-auth's JWT backend may answer from its token cache for a few seconds more (see README).
     const refused = await eventually(async () => !(await tryConnect(t, port, s.tokenLogin(`${p}sensor`, token))).ok, 15_000);
     assert.equal(refused, true);
   });

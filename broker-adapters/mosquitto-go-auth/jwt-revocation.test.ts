@@ -1,0 +1,36 @@
+/**
+ * go-auth's JWT backend hears of registry changes at once (issue 12): a revoked token, a disabled
+ * device and a rule taken away are refused at the next request, not after the token cache's TTL
+ * (10 s before the fix), and a device enabled again is let in at once.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeJwt } from 'jose';
+import { call } from '../test/http.js';
+import { startVerifier } from '../test/verifier.js';
+
+test('a revocation, a disable and a removed rule apply to the JWT backend\'s next request', async (t) => {
+  const v = await startVerifier(t, {
+    provision: (store) => {
+      store.createDevice({ id: 'bob' });
+    },
+  });
+  const ruleId = v.store.createRule({ subject: { kind: 'device', id: 'bob' }, permission: 'allow', action: 'all', topic: 'dev/#' }).id;
+  const token = await v.issueToken('bob');
+  const acl = () =>
+    call(v.port, 'POST', '/go-auth/jwt/json/acl', { body: { clientid: 'bob', acc: 2, topic: 'dev/1' }, headers: { authorization: `Bearer ${token}` } });
+  assert.equal((await acl()).status, 200);
+
+  v.store.patchDevice('bob', { enabled: false, disabledReason: 'test' });
+  assert.equal((await acl()).status, 403, 'disabled: refused at the next request');
+  v.store.patchDevice('bob', { enabled: true });
+  assert.equal((await acl()).status, 200, 'enabled again: the cached deny is gone too');
+
+  v.store.deleteRule(ruleId);
+  assert.equal((await acl()).status, 403, 'the rule is gone');
+  v.store.createRule({ subject: { kind: 'device', id: 'bob' }, permission: 'allow', action: 'all', topic: 'dev/#' });
+  assert.equal((await acl()).status, 200);
+
+  v.store.revokeToken(decodeJwt(token).jti!);
+  assert.equal((await acl()).status, 403, 'revoked: refused at the next request');
+});
