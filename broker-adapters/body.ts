@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadBody, BodyTooLarge, UnsupportedMediaType } from './errors.js';
+import { refuseForbiddenKeys } from '../schemas/json-keys.js';
 
 /**
  * Largest body accepted. The biggest legitimate request is a NanoMQ JSON body with a 64 KiB password
@@ -82,9 +83,12 @@ function readText(request: FastifyRequest): Promise<string> {
 }
 
 function parseJson(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new BadBody('body is not valid JSON', { cause: error });
   }
+  refuseForbiddenKeys(text, value);
+  return value;
 }

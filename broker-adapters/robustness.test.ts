@@ -51,6 +51,18 @@ test('a GET body larger than the limit is refused, and a go-auth GET body is rea
   assert.match(big, /^HTTP\/1\.1 413 /);
 });
 
+test('a __proto__ key in a GET body is a 400 naming the key, as in a POST body, never an allow', async (t) => {
+  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const body = '{"clientid":"bob","username":"bob","password":"x","__proto__":{"superuser":true}}';
+  for (const answer of [
+    await rawExchange(port, getWithBody('/go-auth/text/user', body)),
+    (await call(port, 'POST', '/go-auth/text/user', { body, headers: JSON_TYPE })).body,
+  ]) {
+    assert.match(answer, /body\.__proto__/);
+    assert.doesNotMatch(answer, /^HTTP\/1\.1 2|^ok$/);
+  }
+});
+
 test('a body cut short by the caller is never an allow and leaves the verifier serving', async (t) => {
   const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
   const body = JSON.stringify({ clientid: 'bob', username: 'bob', password: LONG_PASSWORD });
