@@ -13,3 +13,8 @@ export const SECRET = 'bench-webhook-secret-0123456789';
  */
 export const PASSWORD_DEVICES = 32;
 export const passwordDevice = (i: number) => `bench-pw-${i}`;
+/**
+ * Tokens issued for the first-verification case, each presented once: more than a 5 s run at the
+ * signature-bound rate uses, so the case stops on time, not on running out.
+ */
+export const FIRST_TOKENS = 30_000;

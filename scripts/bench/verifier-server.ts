@@ -2,8 +2,8 @@
  * The server side of `npm run bench:verifier`, run as its own process: the real verifier (SQLite in
  * a temp dir, info logging to /dev/null-like sink) and a do-nothing Fastify route, in the same process
  * with the same Fastify and logger setup, so their rates compare like for like. Provisions one device
- * (token, an allow rule) and the password devices, prints one JSON line with the URLs and credentials, and runs until
- * its stdin closes.
+ * (a token, `FIRST_TOKENS` more never presented, an allow rule) and the password devices, prints one
+ * JSON line with the URLs and credentials, and runs until its stdin closes.
  *
  * @module scripts/bench/verifier-server
  */
@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { assembleVerifier, createLogger, loadConfig } from '../../verifier/index.js';
-import { DEVICE, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevice } from './verifier-fixture.js';
+import { issueDeviceToken } from '../../verifier/core/index.js';
+import { DEVICE, FIRST_TOKENS, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevice } from './verifier-fixture.js';
 
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 
@@ -34,6 +35,13 @@ for (let i = 0; i < PASSWORD_DEVICES; i++) {
 }
 await admin('POST', '/rules', { subject: { kind: 'device', id: DEVICE }, action: 'all', topic: 'bench/${clientid}/#', permission: 'allow' });
 const { token } = (await admin('POST', `/devices/${DEVICE}/tokens`, { ttlSeconds: 3600 })).json() as { token: string };
+// Tokens never presented yet, for the first verification's cost (each one is checked in full once).
+const firstTokens: string[] = [];
+for (let i = 0; i < FIRST_TOKENS; i++) {
+  const issued = await issueDeviceToken(verifier.store, Date, { deviceId: DEVICE, issuer: verifier.config.issuer, audience: verifier.config.audience, ttlSeconds: 3600 });
+  verifier.store.recordToken(DEVICE, { jti: issued.jti, expiresAt: issued.expiresAt });
+  firstTokens.push(issued.token);
+}
 
 const noop = Fastify({
   loggerInstance: sink() as FastifyBaseLogger,
@@ -44,7 +52,7 @@ noop.post('/noop', async () => ({ allow: true, superuser: false }));
 
 const verifierUrl = await verifier.app.listen({ host: '127.0.0.1', port: 0 });
 const noopUrl = await noop.listen({ host: '127.0.0.1', port: 0 });
-process.stdout.write(`${JSON.stringify({ verifierUrl, noopUrl, token })}\n`);
+process.stdout.write(`${JSON.stringify({ verifierUrl, noopUrl, token, firstTokens })}\n`);
 
 process.stdin.resume();
 process.stdin.on('end', async () => {
