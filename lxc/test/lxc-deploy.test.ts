@@ -32,6 +32,8 @@ import { after, before, test } from 'node:test';
 import { CTID, inContainer, listeners, LXC_DIR, mainPids, mqttAuth, nextBundle, onBuildMachine, onProxmox, pct, prepareHost, REPO_DIR, setup, UNITS } from './deployment.js';
 import { commandLines, docBlock } from './docs.js';
 import { cgroupOf, freePort, listenerPid, lxcUnavailableReason, mountOptionsOf, procStatus, run, runOk } from './host.js';
+import { goAuthMissing, nanomqMissing, tools } from '../../broker-adapters/test/live/interop.js';
+import { mosquittoConfig, nanomqConfig, startMosquitto, startNanomq } from '../../broker-adapters/test/live/brokers.js';
 import { createLan } from './lan.js';
 import { grantRootSubordinateIds, USERNS_BASE, USERNS_SIZE } from './subids.js';
 
@@ -266,6 +268,36 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
       const text = await inContainer(d, 'cat', path);
       assert.ok(text.includes(String(d.httpPort)), `${name}.conf names the verifier's port`);
       assert.doesNotMatch(text.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n'), /CHANGE-ME/);
+    }
+  });
+
+  await t.test('the written NanoMQ and Mosquitto configs, loaded by the real brokers, let the device in through this verifier', async (st) => {
+    // Their helpers fill what an operator fills; aimed at port 1 with a wrong secret, so only what
+    // install.sh wrote (the CT's verifier port and secret) can make a CONNECT succeed.
+    const unfilled = { host: '127.0.0.1', port: 1, secret: 'not-the-webhook-secret' };
+    const brokers = [
+      {
+        name: 'nanomq',
+        missing: nanomqMissing(),
+        start: async (conf: string, port: number) => startNanomq(st, tools().nanomq, { conf: nanomqConfig(conf, unfilled, { mqtt: port, http: await freePort() }), port }),
+      },
+      {
+        name: 'mosquitto',
+        missing: goAuthMissing(),
+        start: (conf: string, port: number) => startMosquitto(st, tools().mosquitto, { conf: mosquittoConfig(conf, unfilled, port, tools().goAuthPlugin), port }),
+      },
+    ];
+    for (const broker of brokers) {
+      if (broker.missing) console.log(`# ${broker.name}: skipped: ${broker.missing}`);
+      await st.test(`/etc/arra-mq/adapters/${broker.name}.conf`, { skip: broker.missing ?? false }, async () => {
+        const port = await freePort();
+        await broker.start(await inContainer(d, 'cat', `/etc/arra-mq/adapters/${broker.name}.conf`), port);
+        const pub = (password: string) =>
+          run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-i', 'sensor-1', '-u', 'sensor-1', '-P', password, '-q', '1', '-t', 'devices/sensor-1/temp', '-m', '23'], { timeoutMs: 20_000 });
+        const allowed = await pub('correct horse battery');
+        assert.equal(allowed.code, 0, `${broker.name} let sensor-1 in, asking the CT's verifier: ${allowed.stderr}`);
+        assert.notEqual((await pub('wrong password')).code, 0, `${broker.name} refused a wrong password`);
+      });
     }
   });
 
