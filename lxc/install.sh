@@ -230,6 +230,9 @@ install_adapter_config() {
   chgrp "$APP_USER" "$out.part"
   mv "$out.part" "$out"
   log "wrote $out (verifier $url); include it in the $name configuration"
+  # The snippets speak plain HTTP; off loopback the webhook listener speaks TLS only.
+  [[ $url != https://* ]] ||
+    log "warning: the webhook listener speaks TLS (--webhook-bind is not loopback): switch $name's HTTP client in $out to TLS and let it trust $DATA_DIR/server-ca.pem"
 }
 
 start_services() {
