@@ -43,6 +43,16 @@ export const AuthenticateRequest = z
     certSubject: z.string().max(4096).optional(),
     peerAddress: z.string().max(128).optional(),
     protocol: MqttProtocol.optional(),
+    /**
+     * A re-check of a session the broker already admitted (after a registry change): not a login
+     * attempt, so the brute-force lockout neither counts it nor refuses it.
+     */
+    recheck: z.boolean().optional(),
+    /**
+     * How long the caller waits for this answer, ms. A lockout wait that would not fit is answered at
+     * once with `locked_out` (a deny), never left to time out, which a broker reads as an outage.
+     */
+    answerWithinMs: z.number().int().min(0).max(600_000).optional(),
   })
   .strict();
 export type AuthenticateRequest = z.infer<typeof AuthenticateRequest>;

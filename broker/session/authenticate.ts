@@ -9,7 +9,19 @@ import type { BrokerCore } from '../broker.js';
 
 export type AuthOutcome = AuthenticateDecision | { allow: 'unavailable'; error: unknown };
 
-export async function authenticate(core: BrokerCore, request: AuthenticateRequest): Promise<AuthOutcome> {
+/** What the verifier is told it has to answer in: our timeout, less room for the way back. */
+function answerBudgetMs(timeoutMs: number): number {
+  return Math.max(0, Math.floor(timeoutMs * 0.75) - 50);
+}
+
+/**
+ * Asks the authorizer. The verifier is told how long we wait (`answerWithinMs`), so a client of an
+ * address its lockout slows down gets a deny in time rather than our timeout, which would read as
+ * "server unavailable" (0x88 / 0x03) and send operators hunting for an outage. A re-check of an
+ * established session says so (`recheck`): it is not a login attempt, and a lockout never ends it.
+ */
+export async function authenticate(core: BrokerCore, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
+  request = { ...request, answerWithinMs: answerBudgetMs(core.limits.authTimeoutMs), ...(purpose === 'recheck' && { recheck: true }) };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<AuthOutcome>((resolve) => {
     timer = setTimeout(() => resolve({ allow: 'unavailable', error: new Error('authorizer timed out') }), core.limits.authTimeoutMs);

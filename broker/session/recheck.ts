@@ -26,7 +26,7 @@ export async function recheck(core: BrokerCore, change: Change): Promise<void> {
 }
 
 async function recheckOne(core: BrokerCore, connection: Connection): Promise<void> {
-  const outcome = await authenticate(core, connection.authenticateRequest());
+  const outcome = await authenticate(core, connection.authenticateRequest(), 'recheck');
   if (connection.state !== 'connected') return;
   const log = { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null };
   if (outcome.allow === 'unavailable') {

@@ -42,6 +42,8 @@ export interface AuthzOptions {
   allowAnonymous?: boolean;
   /** Broker config overrides (e.g. `maxSessionExpiry`). */
   broker?: Record<string, unknown>;
+  /** More verifier variables (e.g. `ARRA_LOCKOUT_LOCK_AFTER`). */
+  env?: Record<string, string>;
 }
 
 export async function startAuthz(t: TestContext, options: AuthzOptions = {}): Promise<AuthzHarness> {
@@ -50,6 +52,7 @@ export async function startAuthz(t: TestContext, options: AuthzOptions = {}): Pr
   const config = loadConfig({
     ARRA_DATA_DIR: dir, ARRA_HTTP_PORT: '0', ARRA_LOG_LEVEL: 'silent', ARRA_WEBHOOK_SECRET: SECRET,
     ARRA_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', ARRA_ALLOW_ANONYMOUS: String(options.allowAnonymous ?? false),
+    ...options.env,
   });
   const { store, authorizer } = options.wiring === 'http' ? await overHttp(t, config) : await inProcess(t, config);
   const logs: Array<Record<string, unknown>> = [];

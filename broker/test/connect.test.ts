@@ -35,11 +35,13 @@ test('an authorizer that does not answer in time is treated as unavailable', asy
   assert.equal(await connackCode(t, h, 5), 0x88);
 });
 
-test('the authorizer gets client id, username, the password as UTF-8, peer address and protocol', async (t) => {
+test('the authorizer gets client id, username, the password as UTF-8, peer address, protocol and how long it may take', async (t) => {
   const seen: AuthenticateRequest[] = [];
   const h = await startBroker(t, (request) => (seen.push(request), allow()));
   assert.equal(await connackCode(t, h, 4, { username: 'u', password: 'pä55' }), 0);
-  assert.deepEqual(seen[0], { clientId: 'dev-1', username: 'u', password: 'pä55', certFingerprint: undefined, peerAddress: '127.0.0.1', protocol: 'mqtt311' });
+  const { answerWithinMs, ...rest } = seen[0]!;
+  assert.deepEqual(rest, { clientId: 'dev-1', username: 'u', password: 'pä55', certFingerprint: undefined, peerAddress: '127.0.0.1', protocol: 'mqtt311' });
+  assert.ok(answerWithinMs! > 0 && answerWithinMs! < 5000, `answerWithinMs ${answerWithinMs} is within the default 5 s authorizer timeout`);
 });
 
 test('an allow whose credential already expired is refused as not authorized', async (t) => {

@@ -19,7 +19,7 @@ import { refuse, type CredentialContext, type CredentialOutcome, type Identified
 import { checkPassword, isKnownPassword } from './credentials/password.js';
 import type { DeciderDeps, Logger } from './deps.js';
 import { hasControlChars, isDeviceName, looksLikeJwt } from './identifiers.js';
-import type { Lockout, LockoutKeys } from './lockout.js';
+import type { Lockout, LockoutKeys, LockoutVerdict } from './lockout.js';
 import type { DeviceRecord } from './ports.js';
 import type { AuthenticateOptions } from './types.js';
 
@@ -83,13 +83,38 @@ function cannotBeGuess(ctx: AuthenticateContext): boolean {
   }
 }
 
+/** A wait the caller would not sit out: a deny now, so the broker answers "not authorized", not "unavailable". */
+const TOO_SLOW: Deny = { allow: false, reason: 'locked_out', message: 'slowed down: the wait would outlast the caller\'s timeout' };
+
 async function checkLockout(ctx: AuthenticateContext): Promise<Deny | undefined> {
+  if (ctx.request.recheck) return undefined; // an established session, not a login attempt
   if (cannotBeGuess(ctx)) return ctx.lockout.isLocked(ctx.lockKeys) ? deny('locked_out', 'too many failed attempts') : undefined;
-  const verdict = await ctx.lockout.begin(ctx.lockKeys);
+  const budget = ctx.request.answerWithinMs;
+  const started = Date.now();
+  const verdict = await withinBudget(ctx, budget);
+  if (verdict === undefined) return TOO_SLOW;
   if (verdict.locked) return deny('locked_out', 'too many failed attempts');
   ctx.lockoutBegun = true;
+  if (budget !== undefined && Date.now() - started + verdict.delayMs > budget) return TOO_SLOW;
   if (verdict.delayMs > 0) await ctx.sleep(verdict.delayMs);
   return undefined;
+}
+
+/**
+ * The lockout's verdict, or undefined when waiting for an in-flight attempt to settle outlasted the
+ * caller's budget; an attempt let through after that is ended at once, so the in-flight count stays true.
+ */
+async function withinBudget(ctx: AuthenticateContext, budget: number | undefined): Promise<LockoutVerdict | undefined> {
+  const pending = ctx.lockout.begin(ctx.lockKeys);
+  if (budget === undefined) return pending;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), budget);
+  });
+  const verdict = await Promise.race([pending, expired]);
+  clearTimeout(timer);
+  if (verdict === undefined) void pending.then((late) => late.locked || ctx.lockout.end(ctx.lockKeys));
+  return verdict;
 }
 
 async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOutcome | 'anonymous'> {
@@ -176,11 +201,11 @@ export async function runAuthenticate(ctx: AuthenticateContext): Promise<Authent
     for (const step of steps) {
       const denied = await step(ctx);
       if (denied) {
-        if (COUNTED.has(denied.reason)) ctx.lockout.recordFailure(ctx.lockKeys);
+        if (COUNTED.has(denied.reason) && !ctx.request.recheck) ctx.lockout.recordFailure(ctx.lockKeys);
         return denied;
       }
     }
-    if (ctx.device) ctx.lockout.recordSuccess(ctx.device.id);
+    if (ctx.device && !ctx.request.recheck) ctx.lockout.recordSuccess(ctx.device.id);
     return allowDecision(ctx);
   } finally {
     if (ctx.lockoutBegun) ctx.lockout.end(ctx.lockKeys);
