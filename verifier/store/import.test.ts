@@ -63,6 +63,17 @@ test('imported passwords and fingerprints become credentials', async (t) => {
   assert.deepEqual(store.getDevice('b')?.attributes, { site: 'x' });
 });
 
+test('an imported device has an incarnation of its own, new when it is removed and imported again', async (t) => {
+  const store = await openTestStore(t);
+  await store.importDevices({ devices: [{ id: 'a' }, { id: 'b' }] });
+  const first = store.getDevice('a')!.incarnation;
+  assert.match(first, /^[0-9a-f]{32}$/);
+  assert.notEqual(store.getDevice('b')!.incarnation, first);
+  store.deleteDevice('a');
+  await store.importDevices({ devices: [{ id: 'a' }] });
+  assert.notEqual(store.getDevice('a')!.incarnation, first, 'a re-imported device is another identity');
+});
+
 test('a CSV import reads groups, booleans, quoted passwords and fingerprints', async (t) => {
   const csv = [
     'id,groups,superuser,password,cert_fingerprint',

@@ -33,8 +33,10 @@ export function createImportOps(ctx: StoreContext): ImportOps {
   const { db, writer, now, lookups } = ctx;
   const membership = createMembership(ctx);
   const fingerprintOwner = db.prepare('SELECT device_id FROM credentials WHERE fingerprint = ?').pluck();
-  const insertDevice = db.prepare(`INSERT INTO devices (id, superuser, attributes, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?)`);
+  // A new incarnation, as `createDevice` gives: without one the decision carries "" (which the HTTP
+  // authorizer refuses as invalid) and a device removed and imported again would be the same identity.
+  const insertDevice = db.prepare(`INSERT INTO devices (id, superuser, attributes, created_at, updated_at, incarnation)
+    VALUES (?, ?, ?, ?, ?, lower(hex(randomblob(16))))`);
   const updateDevice = db.prepare('UPDATE devices SET superuser = ?, attributes = ?, updated_at = ? WHERE id = ?');
   const removePasswords = db.prepare("DELETE FROM credentials WHERE device_id = ? AND kind = 'password'");
   const insertPassword = db.prepare(`INSERT INTO credentials (id, device_id, kind, password_hash, created_at)
