@@ -81,7 +81,7 @@ export const defaultLimits: Readonly<BrokerLimits> = Object.freeze({
   maxRetainedBytes: 256 * 1024 * 1024,
   maxRetainedBytesPerClient: 16 * 1024 * 1024,
   maxWriteBufferBytes: 4 * 1024 * 1024,
-  maxThrottleMs: 1_000,
+  maxThrottleMs: 500,
   slowSubscriberPenaltyMs: 60_000,
   tickMs: 1000,
 });

@@ -26,7 +26,8 @@ export function deliver(
   const connection = session.connection;
   if (connection === null || connection.state !== 'connected') {
     // QoS 0 is not kept for offline clients (optional in the spec); QoS 1/2 are [MQTT-3.1.2-5].
-    if (qos > 0 && takeCustody(core, session, message)) enqueue(core, session, { message, qos, retain, subIds });
+    const bytes = qos > 0 ? takeCustody(core, session, message) : 0;
+    if (bytes > 0) enqueue(core, session, { message, qos, retain, subIds, bytes });
     return;
   }
   if (qos === 0) {
@@ -37,13 +38,15 @@ export function deliver(
     connection.sendPublish(message, 0, retain, 0, false, subIds);
     return;
   }
-  if (!takeCustody(core, session, message)) return;
+  const bytes = takeCustody(core, session, message);
+  if (bytes === 0) return;
+  const item: Queued = { message, qos, retain, subIds, bytes };
   if (session.queue !== null && session.queue.length > 0) {
-    enqueue(core, session, { message, qos, retain, subIds }); // keep order behind what already waits
+    enqueue(core, session, item); // keep order behind what already waits
     drain(core, session);
     return;
   }
-  if (!sendInflight(core, session, { message, qos, retain, subIds })) enqueue(core, session, { message, qos, retain, subIds });
+  if (!sendInflight(core, session, item)) enqueue(core, session, item);
 }
 
 /** Sends queued messages while the in-flight window has room. */
@@ -55,7 +58,7 @@ export function drain(core: BrokerCore, session: Session): void {
     const next = queue[0]!;
     if (next.qos === 0) {
       queue.shift();
-      release(core, session, next.message);
+      release(core, session, next.bytes);
       if (!isExpired(next.message, Date.now())) connection.sendPublish(next.message, 0, next.retain, 0, false, next.subIds);
       continue;
     }
@@ -93,17 +96,17 @@ function sendInflight(core: BrokerCore, session: Session, item: Queued): boolean
   const window = Math.min(core.limits.maxInflight, connection.clientReceiveMaximum);
   if ((session.outgoing?.size ?? 0) >= window) return false;
   if (isExpired(item.message, Date.now())) {
-    release(core, session, item.message);
+    release(core, session, item.bytes);
     return true; // expired while waiting: consumed, not sent [MQTT-3.3.2-5]
   }
   const packetId = session.allocatePacketId();
   if (packetId === 0) return false;
   const qos = item.qos as 1 | 2;
   if (!connection.sendPublish(item.message, qos, item.retain, packetId, false, item.subIds)) {
-    release(core, session, item.message);
+    release(core, session, item.bytes);
     return true;
   }
-  session.outgoing!.set(packetId, { message: item.message, qos, retain: item.retain, subIds: item.subIds, state: 'publish' });
+  session.outgoing!.set(packetId, { message: item.message, qos, retain: item.retain, subIds: item.subIds, bytes: item.bytes, state: 'publish' });
   return true;
 }
 
@@ -115,32 +118,33 @@ function enqueue(core: BrokerCore, session: Session, item: Queued): void {
 }
 
 function dropOldest(core: BrokerCore, session: Session): void {
-  release(core, session, session.queue!.shift()!.message);
+  release(core, session, session.queue!.shift()!.bytes);
   core.counters.droppedMessages++;
 }
 
 /**
  * Counts a QoS 1/2 message against the session's and the broker's byte budgets, dropping the
- * session's oldest queued messages to make room; false (dropped, counted) when it still does not
- * fit, i.e. what is in flight already fills the budget.
+ * session's oldest queued messages to make room. Returns what it counted, or 0 (dropped, counted)
+ * when it still does not fit, i.e. what is in flight already fills the budget.
  */
-function takeCustody(core: BrokerCore, session: Session, message: Message): boolean {
+function takeCustody(core: BrokerCore, session: Session, message: Message): number {
   const bytes = messageBytes(message);
-  const { maxQueuedBytesPerSession, maxQueuedBytes } = core.limits;
-  const fits = () => session.heldBytes + bytes <= maxQueuedBytesPerSession && core.heldBytes + bytes <= maxQueuedBytes;
-  while (!fits() && (session.queue?.length ?? 0) > 0) dropOldest(core, session);
-  if (!fits()) {
+  while (!fits(core, session, bytes) && (session.queue?.length ?? 0) > 0) dropOldest(core, session);
+  if (!fits(core, session, bytes)) {
     core.counters.droppedMessages++;
-    return false;
+    return 0;
   }
   session.heldBytes += bytes;
   core.heldBytes += bytes;
-  return true;
+  return bytes;
+}
+
+function fits(core: BrokerCore, session: Session, bytes: number): boolean {
+  return session.heldBytes + bytes <= core.limits.maxQueuedBytesPerSession && core.heldBytes + bytes <= core.limits.maxQueuedBytes;
 }
 
 /** A message leaves the session's custody: delivered, dropped or expired. */
-function release(core: BrokerCore, session: Session, message: Message): void {
-  const bytes = messageBytes(message);
+function release(core: BrokerCore, session: Session, bytes: number): void {
   session.heldBytes -= bytes;
   core.heldBytes -= bytes;
 }
@@ -149,7 +153,7 @@ function release(core: BrokerCore, session: Session, message: Message): void {
 export function settle(core: BrokerCore, session: Session, packetId: number): void {
   const entry = session.outgoing!.get(packetId)!;
   session.outgoing!.delete(packetId);
-  release(core, session, entry.message);
+  release(core, session, entry.bytes);
   drain(core, session);
 }
 

@@ -16,6 +16,8 @@ export interface Outgoing {
   qos: 1 | 2;
   retain: boolean;
   subIds: number[] | undefined;
+  /** What it counts against the byte budgets (`messageBytes`). */
+  bytes: number;
   /** `publish`: waiting for PUBACK/PUBREC; `pubrel`: PUBREL sent, waiting for PUBCOMP. */
   state: 'publish' | 'pubrel';
 }
@@ -26,6 +28,8 @@ export interface Queued {
   qos: 0 | 1 | 2;
   retain: boolean;
   subIds: number[] | undefined;
+  /** What it counts against the byte budgets (`messageBytes`). */
+  bytes: number;
 }
 
 /** A will waiting for its delay [MQTT-3.1.3-9], with the authority it is checked against. */

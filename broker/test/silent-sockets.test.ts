@@ -87,7 +87,9 @@ test('every listener closes a socket that sends nothing, half a handshake or no 
   const limit = TIMEOUT_MS + 3000; // the deadline plus a sweep and a loaded machine
   const closed = Object.fromEntries(await Promise.all(Object.entries(sockets).map(async ([name, s]) => [name, await closedAfter(s, limit)] as const)));
   for (const [name, ms] of Object.entries(closed)) assert.notEqual(ms, null, `${name}: still open after ${limit} ms`);
-  assert.ok((await Promise.race([upgradedClosed, new Promise<null>((r) => setTimeout(() => r(null), limit))])) !== null, 'ws, upgraded, no CONNECT: still open');
+  const upgradedMs = await Promise.race([upgradedClosed, new Promise<null>((r) => setTimeout(() => r(null), limit))]);
+  assert.notEqual(upgradedMs, null, 'ws, upgraded, no CONNECT: still open');
+  t.diagnostic(`closed after (ms): ${JSON.stringify({ ...closed, 'ws, upgraded, no CONNECT': upgradedMs })}`);
   assert.ok(running.gate.expelled.connect_timeout >= 8, `expelled ${running.gate.expelled.connect_timeout}`);
   assert.equal(running.gate.pending, 0);
 });
