@@ -179,3 +179,18 @@ test('WebSocket: the header comes before the HTTP upgrade and names the device a
   assert.ok(isConnack(await connack));
   assert.deepEqual(handler.seen, [{ peerAddress: '203.0.113.99', transport: 'ws' }]);
 });
+
+test('WebSocket over TLS: the header comes before the TLS handshake and names the device address', async (t) => {
+  const handler = recordingHandler(t);
+  const listener = closing(t, await listenWs({ ...options(handler), maxPayload: 65536, tls: { cert: pki.server.certPem, key: pki.server.keyPem } }));
+  const raw = await open(t, listener.port);
+  raw.write('PROXY TCP4 198.51.100.23 127.0.0.1 6000 8084\r\n');
+  const secure = tlsConnect({ socket: raw, ca: pki.ca.certPem, servername: 'localhost' });
+  const ws = new WebSocket(`wss://localhost:${listener.port}/mqtt`, 'mqtt', { createConnection: () => secure });
+  t.after(() => ws.terminate());
+  await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const first = new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
+  ws.send(CONNECT);
+  assert.equal((await first)[0], 0x20, 'CONNACK');
+  assert.deepEqual(handler.seen, [{ peerAddress: '198.51.100.23', transport: 'wss' }]);
+});
