@@ -5,8 +5,9 @@
  *
  * NanoMQ allows on exactly `200` and denies on any other status, reading no body; we answer `403`
  * with a JSON body to deny, `400` for bad input (also a deny) and `503` when the core fails.
- * `$SYS/brokers/client_status/<clientid>` publishes go through the normal ACL: NanoMQ makes them with
- * the client's own credentials, so they cannot be told apart from the client publishing there itself.
+ * `$SYS/brokers/client_status/<clientid>` publishes, which NanoMQ makes with the client's identity on
+ * every connect and disconnect, are allowed for a client it admitted (and decided without a warning);
+ * the client could publish there itself too, announcing only its own client id.
  * superuser and acl requests carry no proof: they are decided for the identity this client id last
  * authenticated as through this broker (`admitFor`), never for a device its client id or username names.
  *
@@ -58,7 +59,12 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
     const params = parseNanoParams(requestParams(request));
     const caller = callerOf('nanomq', request);
     for (const query of toAuthorizeRequests(params, opts.trustCertSubject)) {
-      const decision = opts.decider.authorize(query, caller);
+      const ownStatus = isOwnStatusEvent(query);
+      const decision = opts.decider.authorize(query, caller, { quiet: ownStatus });
+      // NanoMQ's online/offline event of a client it admitted: allowed whatever the rules say (no rule
+      // has to be written, and NanoMQ logs an ERROR for every 403); refused when the client was never
+      // admitted, or is disabled, gone or revoked (those reasons come before any rule).
+      if (ownStatus && (decision.allow || decision.reason === 'acl_denied')) return allow(reply);
       if (!decision.allow) {
         return deny(request, reply, 'acl', {
           ...logIdentity(query),
@@ -71,6 +77,13 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
     return allow(reply);
   });
 }
+
+/** NanoMQ's own `$SYS/brokers/client_status/<clientid>` publish, made with this client's identity. */
+function isOwnStatusEvent(query: { action: string; topic: string; clientId: string }): boolean {
+  return query.action === 'publish' && query.topic === `${STATUS_TOPIC}${query.clientId}`;
+}
+
+const STATUS_TOPIC = '$SYS/brokers/client_status/';
 
 /** Exactly 200: NanoMQ reads 204 and every other status as a deny. */
 function allow(reply: FastifyReply): FastifyReply {

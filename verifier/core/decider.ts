@@ -19,7 +19,7 @@ import type { DeciderDeps, DecisionEvent } from './deps.js';
 import { InternalError, VerifierError } from './errors.js';
 import { guardRegistry } from './guarded-registry.js';
 import { Lockout } from './lockout.js';
-import type { AuthenticateOptions, Decider, SuperuserClaim } from './types.js';
+import type { AuthenticateOptions, AuthorizeOptions, Decider, SuperuserClaim } from './types.js';
 
 export interface DeciderStats {
   lockedDevices: number;
@@ -103,7 +103,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     return establishIdentity(admissions, registry, deps.clock.now(), caller, claim);
   }
 
-  function authorize(request: AuthorizeRequest, caller?: string): AuthorizeDecision {
+  function authorize(request: AuthorizeRequest, caller?: string, options: AuthorizeOptions = {}): AuthorizeDecision {
     const started = performance.now();
     let decision: AuthorizeDecision;
     try {
@@ -115,11 +115,9 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     const durationMs = performance.now() - started;
     if (!decision.allow) {
       const { clientId, deviceId, action, topic, qos, retain } = request;
-      denials.log(
-        `${caller}\u0000${clientId}`,
-        { caller, clientId, deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message },
-        'authorize denied',
-      );
+      const fields = { caller, clientId, deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message };
+      if (options.quiet) logger.debug(fields, 'authorize denied');
+      else denials.log(`${caller}\u0000${clientId}`, fields, 'authorize denied');
     }
     report(decision.allow ? { kind: 'authorize', allow: true, durationMs } : { kind: 'authorize', allow: false, reason: decision.reason, durationMs });
     return decision;

@@ -10,6 +10,7 @@ import type { Clock, ExternalKeyResolver, KeyRing, RegistryStore } from './ports
 
 /** The slice of pino the core uses (pino's logger satisfies it). */
 export interface Logger {
+  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;

@@ -40,6 +40,15 @@ export interface AuthenticateOptions {
   admitFor?: string;
 }
 
+export interface AuthorizeOptions {
+  /**
+   * The request is the broker's own bookkeeping, not something the client did (NanoMQ's
+   * `$SYS/brokers/client_status/<clientid>` event on every connect and disconnect): a denial is logged
+   * at debug, not warn, so normal connects do not fill the log.
+   */
+  quiet?: boolean;
+}
+
 /** Who a superuser request is about: the client id, or (go-auth, which sends nothing else) only the username. */
 export interface SuperuserClaim {
   clientId?: string | undefined;
@@ -62,7 +71,7 @@ export interface Decider {
    * Decides for the identity `request.clientId` last authenticated as through `caller` (see
    * `AuthenticateOptions.admitFor`); without such a record the answer is `not_authenticated`.
    */
-  authorize(request: AuthorizeRequest, caller?: string): AuthorizeDecision;
+  authorize(request: AuthorizeRequest, caller?: string, options?: AuthorizeOptions): AuthorizeDecision;
   /** Is the identity this client authenticated as (through `caller`) an enabled superuser? Served from cache: brokers ask before every ACL check. */
   isSuperuser(claim: SuperuserClaim, caller?: string): boolean;
   /**

@@ -147,13 +147,16 @@ export async function createTestKeyRing(alg: 'EdDSA' | 'ES256' = 'EdDSA'): Promi
 }
 
 export interface LogLine {
-  level: 'info' | 'warn' | 'error';
+  level: 'debug' | 'info' | 'warn' | 'error';
   obj: object;
   msg: string;
 }
 
 export class MemoryLogger implements Logger {
   lines: LogLine[] = [];
+  debug(obj: object, msg: string) {
+    this.lines.push({ level: 'debug', obj, msg });
+  }
   info(obj: object, msg: string) {
     this.lines.push({ level: 'info', obj, msg });
   }
