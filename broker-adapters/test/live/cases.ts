@@ -98,8 +98,7 @@ export async function loginCases(t: TestContext, s: Subject, p: string): Promise
   });
   await t.test('a revoked token is refused', async (t) => {
     await s.verifier.admin('POST', `/tokens/${jti}/revoke`);
-    const refused = await eventually(async () => !(await tryConnect(t, port, s.tokenLogin(`${p}sensor`, token))).ok, 15_000);
-    assert.equal(refused, true);
+    assert.equal((await tryConnect(t, port, s.tokenLogin(`${p}sensor`, token))).ok, false);
   });
 }
 
