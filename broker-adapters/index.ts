@@ -15,6 +15,7 @@ import { adapterLogSerializers } from './reply.js';
 import { nanomqRoutes } from './nanomq/routes.js';
 import { goAuthRoutes } from './mosquitto-go-auth/routes.js';
 import { emqxRoutes } from './emqx/routes.js';
+import { createEmqxKicker, type EmqxApiConfig } from './emqx/kick.js';
 
 export interface AdapterConfig {
   /** Shared secret brokers send as `X-Arra-Secret` (or `?secret=`); empty = address allow-list only. */
@@ -27,6 +28,8 @@ export interface AdapterConfig {
    * verifier's device CA (GET /v1/ca.pem); see README.md.
    */
   trustCertSubject: boolean;
+  /** EMQX's REST API: device changes kick that device's EMQX clients (`emqx/kick.ts`). Absent: off. */
+  emqxApi?: EmqxApiConfig | undefined;
 }
 
 export interface AdapterOptions {
@@ -48,6 +51,14 @@ export async function registerAdapters(app: FastifyInstance, opts: AdapterOption
     (scope: FastifyInstance) => goAuthRoutes(scope, { decider: opts.decider }),
     (scope: FastifyInstance) => emqxRoutes(scope, { decider: opts.decider, trustCertSubject: opts.config.trustCertSubject }),
   ];
+  if (opts.config.emqxApi) {
+    const kicker = createEmqxKicker({ api: opts.config.emqxApi, logger: opts.logger ?? app.log });
+    const stop = opts.decider.onChange((change) => kicker.onChange(change));
+    app.addHook('onClose', async () => {
+      stop();
+      await kicker.idle();
+    });
+  }
   for (const routes of dialects) {
     await app.register(
       async (scope) => {

@@ -15,6 +15,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import type { EmqxApiConfig } from '../broker-adapters/emqx/kick.js';
 import { createGuard } from '../broker-adapters/guard.js';
 import type { HttpLimits } from './http/connection-limits.js';
 
@@ -101,6 +102,9 @@ const VARIABLES = {
   ARRA_HTTP_SOCKET_TIMEOUT: { schema: integer(65, 86400), default: '75', description: 'Seconds without traffic either way after which a connection is closed (e.g. an answer the client does not read); above the longest change-feed wait (60 s).' },
   ARRA_HTTP_MAX_CONNECTIONS: { schema: integer(1, 1_000_000), default: '1024', description: 'HTTP connections the verifier holds at most; more are closed at once.' },
   ARRA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: { schema: integer(1, 1_000_000), default: '256', description: 'HTTP connections one client address holds at most; more are closed at once.' },
+  ARRA_EMQX_API_URL: { schema: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').optional(), default: undefined, unset: '(off)', description: "Base of EMQX's REST API, e.g. `http://127.0.0.1:18083/api/v5`. Set: every device change (disable, removal, revoked credential, rules) kicks that device's EMQX clients so they log in again under the new state. Needs `ARRA_EMQX_API_KEY` and `ARRA_EMQX_API_SECRET`." },
+  ARRA_EMQX_API_KEY: { schema: z.string().min(1).optional(), default: undefined, unset: '(none)', description: "EMQX API key for `ARRA_EMQX_API_URL` (EMQX dashboard: System, API Keys)." },
+  ARRA_EMQX_API_SECRET: { schema: z.string().min(1).optional(), default: undefined, unset: '(none)', description: 'Secret of `ARRA_EMQX_API_KEY` (never logged).' },
   ARRA_IMPORT_BODY_LIMIT: { schema: integer(1024, 1024 * 1024 * 1024), default: '20971520', description: 'Largest body of `POST /v1/admin/import`, bytes.' },
 } satisfies Record<string, Variable>;
 
@@ -141,6 +145,8 @@ export interface Config {
   trustCertSubject: boolean;
   bodyLimit: number;
   importBodyLimit: number;
+  /** EMQX's REST API, to kick the clients of a changed device; undefined: off. */
+  emqxApi: EmqxApiConfig | undefined;
   http: HttpLimits;
 }
 
@@ -203,6 +209,9 @@ function adminListen(v: Parsed, webhookBind: string): Listen | undefined {
 
 /** Rules between variables. */
 function crossCheck(v: Parsed): string[] {
+  if (v.ARRA_EMQX_API_URL !== undefined && (v.ARRA_EMQX_API_KEY === undefined || v.ARRA_EMQX_API_SECRET === undefined)) {
+    return ['ARRA_EMQX_API_URL: needs ARRA_EMQX_API_KEY and ARRA_EMQX_API_SECRET'];
+  }
   // Node's request deadline is silently not enforced when the headers deadline is longer (measured).
   if (v.ARRA_HTTP_HEADERS_TIMEOUT > v.ARRA_HTTP_REQUEST_TIMEOUT) {
     return [`ARRA_HTTP_HEADERS_TIMEOUT: must not exceed ARRA_HTTP_REQUEST_TIMEOUT (${v.ARRA_HTTP_REQUEST_TIMEOUT})`];
@@ -238,6 +247,7 @@ function toConfig(v: Parsed): Config {
     trustCertSubject: v.ARRA_TRUST_CERT_SUBJECT,
     bodyLimit: v.ARRA_BODY_LIMIT,
     importBodyLimit: v.ARRA_IMPORT_BODY_LIMIT,
+    emqxApi: v.ARRA_EMQX_API_URL ? { url: v.ARRA_EMQX_API_URL, key: v.ARRA_EMQX_API_KEY!, secret: v.ARRA_EMQX_API_SECRET! } : undefined,
     http: {
       headersTimeoutMs: v.ARRA_HTTP_HEADERS_TIMEOUT * 1000,
       requestTimeoutMs: v.ARRA_HTTP_REQUEST_TIMEOUT * 1000,
