@@ -228,12 +228,15 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
     return { hashes, env };
   };
   let kept: Awaited<ReturnType<typeof snapshot>>;
+  /** The update's bundle on the Proxmox host: the release that runs from then on. */
+  let updated = '';
 
   await t.test('an update keeps the admin token, webhook secret and registry byte for byte, the env file but for the port asked to move', async () => {
     const before = await snapshot(false);
     let moved = await freePort();
     while ([d.httpPort, d.mqttPort, d.adminPort].includes(moved)) moved = await freePort();
-    const update = await setup(d, '--bundle', await nextBundle(d, 'feedfacecafe'), '--admin-port', String(moved), '--with-nanomq', '--with-mosquitto');
+    updated = await nextBundle(d, 'feedfacecafe');
+    const update = await setup(d, '--bundle', updated, '--admin-port', String(moved), '--with-nanomq', '--with-mosquitto');
     assert.equal(update.code, 0, `setup.sh update failed\n${update.stdout}\n${update.stderr}`);
     assert.match(update.stderr, /installing release \S+-feedfacecafe/);
     assert.match(update.stderr, new RegExp(`setting ARRA_ADMIN_PORT=${moved} in /etc/arra-mq/env \\(was ${d.adminPort}\\)`));
@@ -259,6 +262,18 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
     await waitFor(async () => (await lan.reaches(d.mqttPort)), 30_000, 'the broker listening again');
     const pub = await lan.exec('mosquitto_pub', [...mqttAuth(d, lan.ctAddress, 'sensor-1', 'correct horse battery'), '-q', '1', '-t', 'devices/sensor-1/temp', '-m', '22']);
     assert.equal(pub.code, 0, `the device still connects after the restart: ${pub.stderr}`);
+  });
+
+  await t.test('an env file from before the split (one ARRA_BIND for all) is migrated: MQTT keeps it, the verifier goes to loopback', async () => {
+    await inContainer(d, 'sed', '-i', '-e', '/^ARRA_\\(MQTT\\|WEBHOOK\\|ADMIN\\)_BIND=/d', '-e', '$a ARRA_BIND=0.0.0.0', '/etc/arra-mq/env');
+    const res = await setup(d, '--bundle', updated);
+    assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
+    for (const line of ['ARRA_MQTT_BIND=0.0.0.0', 'ARRA_WEBHOOK_BIND=127.0.0.1', 'ARRA_ADMIN_BIND=127.0.0.1']) {
+      assert.match(res.stderr, new RegExp(`setting ${line.replaceAll('.', '\\.')} in /etc/arra-mq/env`), line);
+    }
+    await waitFor(async () => (await lan.reaches(d.mqttPort)), 30_000, 'the broker listening again');
+    assert.equal(await lan.reaches(d.adminPort), false, 'the admin API stays off the LAN');
+    assert.equal(await lan.reaches(d.httpPort), false, 'so do the webhooks');
   });
 
   await t.test('--with-nanomq/--with-mosquitto write broker configs aimed at this verifier, readable by root and arra-mq only', async () => {
