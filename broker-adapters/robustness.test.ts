@@ -107,6 +107,9 @@ test('a decision core that throws gets a 5xx from every dialect, never an allow'
     authorize: () => {
       throw new Error('store gone');
     },
+    rights: () => {
+      throw new Error('store gone');
+    },
     isSuperuser: () => {
       throw new Error('store gone');
     },

@@ -119,6 +119,30 @@ export const AuthorizeAllow = z.object({ allow: z.literal(true), superuser: z.bo
 export const AuthorizeDecision = z.discriminatedUnion('allow', [AuthorizeAllow, Deny]);
 export type AuthorizeDecision = z.infer<typeof AuthorizeDecision>;
 
+/**
+ * What one identity may do now, asked without a credential: a broker keeping state for an identity
+ * that is not connected (a stored session after a registry change, a delayed will) needs its rights
+ * of the moment. The identity is one registration of a device (`deviceId` with its `incarnation`, as an
+ * allow returned them) or the anonymous identity (`deviceId: null`). `clientId` and `username` are
+ * the values the ACL placeholders take (the username only ever names the device itself).
+ */
+export const RightsRequest = z
+  .object({
+    deviceId: DeviceId.nullable(),
+    incarnation: z.string().min(1).max(64).nullable(),
+    clientId: z.string().max(65535),
+    username: z.string().max(65535).optional(),
+  })
+  .strict();
+export type RightsRequest = z.infer<typeof RightsRequest>;
+
+/** Allowed to exist: enabled, the same registration; with its compiled ACL. */
+export const RightsAllow = z.object({ allow: z.literal(true), superuser: z.boolean(), acl: CompiledAcl }).strict();
+export type RightsAllow = z.infer<typeof RightsAllow>;
+/** A deny is `unknown_device` (removed, or removed and created again), `disabled`, or `no_credentials` (anonymous access is off). */
+export const RightsDecision = z.discriminatedUnion('allow', [RightsAllow, Deny]);
+export type RightsDecision = z.infer<typeof RightsDecision>;
+
 /** What changed in the registry, so caches and connected sessions can be re-checked. */
 export const Change = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('device'), deviceId: DeviceId }).strict(),

@@ -18,6 +18,9 @@ function countingDecider(decide: (request: AuthenticateRequest) => AuthenticateD
     authorize: () => {
       throw new Error('not used');
     },
+    rights: () => {
+      throw new Error('not used');
+    },
     isSuperuser: () => {
       throw new Error('not used');
     },

@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import { Client, Pool } from 'undici';
-import { AuthenticateDecision } from '../../schemas/index.js';
+import { AuthenticateDecision, RightsDecision } from '../../schemas/index.js';
 import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
 import { startChangeFeed, type ChangeFeedLoop } from './change-feed.js';
 import { createChangeListeners } from './listeners.js';
@@ -55,11 +55,11 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
       })
     : undefined;
 
-  async function ask(body: string) {
+  async function ask(route: string, body: string) {
     try {
       const response = await pool.request({
         method: 'POST',
-        path: `${basePath}/v1/authenticate`,
+        path: `${basePath}${route}`,
         headers: { 'content-type': 'application/json', 'x-arra-secret': options.secret },
         body,
         signal: AbortSignal.timeout(timeoutMs),
@@ -75,15 +75,19 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
     }
   }
 
+  /** A 200 allow or a 403 deny of the expected shape; anything else is no decision. */
+  async function decide<T extends { allow: boolean }>(route: string, request: unknown, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: unknown } }): Promise<T> {
+    const { status, json } = await ask(route, JSON.stringify(request));
+    const decision = schema.safeParse(json);
+    if (!decision.success) throw unavailable('the verifier answered with an invalid decision body', decision.error);
+    // A 200 deny or a 403 allow is a confused verifier, not a decision.
+    if (decision.data.allow !== (status === 200)) throw unavailable(`the verifier answered ${status} with allow=${decision.data.allow}`);
+    return decision.data;
+  }
+
   return {
-    async authenticate(request) {
-      const { status, json } = await ask(JSON.stringify(request));
-      const decision = AuthenticateDecision.safeParse(json);
-      if (!decision.success) throw unavailable('the verifier answered with an invalid decision body', decision.error);
-      // A 200 deny or a 403 allow is a confused verifier, not a decision.
-      if (decision.data.allow !== (status === 200)) throw unavailable(`the verifier answered ${status} with allow=${decision.data.allow}`);
-      return decision.data;
-    },
+    authenticate: (request) => decide('/v1/authenticate', request, AuthenticateDecision),
+    rights: (request) => decide('/v1/rights', request, RightsDecision),
     onChange: (listener) => listeners.add(listener),
     async close() {
       await feed?.stop();

@@ -6,7 +6,7 @@
  * @module broker/authorizers/in-process
  */
 import type { Logger } from 'pino';
-import type { AuthenticateDecision, AuthenticateRequest, Change } from '../../schemas/index.js';
+import type { AuthenticateDecision, AuthenticateRequest, Change, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
 import { createChangeListeners } from './listeners.js';
 
@@ -16,6 +16,7 @@ import { createChangeListeners } from './listeners.js';
  */
 export interface ConnectDecider {
   authenticate(request: AuthenticateRequest): Promise<AuthenticateDecision>;
+  rights(request: RightsRequest): RightsDecision;
 }
 
 /** `RegistryStore.onChange` of the verifier's store. */
@@ -32,6 +33,13 @@ export function createInProcessAuthorizer(
     async authenticate(request) {
       try {
         return await decider.authenticate(request);
+      } catch (cause) {
+        throw new AuthorizerUnavailableError('the verifier core could not decide', { cause });
+      }
+    },
+    async rights(request) {
+      try {
+        return decider.rights(request);
       } catch (cause) {
         throw new AuthorizerUnavailableError('the verifier core could not decide', { cause });
       }

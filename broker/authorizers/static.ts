@@ -5,7 +5,15 @@
  *
  * @module broker/authorizers/static
  */
-import type { AuthenticateAllow, AuthenticateDecision, AuthenticateRequest, Change, CompiledAcl, DenyReason } from '../../schemas/index.js';
+import type {
+  AuthenticateAllow,
+  AuthenticateDecision,
+  AuthenticateRequest,
+  Change,
+  CompiledAcl,
+  DenyReason,
+  RightsDecision,
+} from '../../schemas/index.js';
 import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
 
 /** A decision, or a function of the request (tests that treat clients differently). */
@@ -39,6 +47,11 @@ export function allow(acl: CompiledAcl = ALLOW_ALL_ACL, overrides: Partial<Authe
   };
 }
 
+/** The rights a CONNECT decision gives, for authorizers whose rights are what a CONNECT would get. */
+export function rightsOf(decision: AuthenticateDecision): RightsDecision {
+  return decision.allow ? { allow: true, superuser: decision.superuser, acl: decision.acl } : decision;
+}
+
 /** A deny decision. */
 export function deny(reason: DenyReason): AuthenticateDecision {
   return { allow: false, reason };
@@ -52,6 +65,12 @@ export function createStaticAuthorizer(initial: StaticDecision = allow()): Stati
       const answer = typeof decision === 'function' ? await decision(request) : decision;
       if (answer === 'unavailable') throw new AuthorizerUnavailableError('static authorizer set to unavailable');
       return answer;
+    },
+    async rights(request) {
+      // The identity's rights are what a CONNECT of it would be given now.
+      const answer = typeof decision === 'function' ? await decision({ clientId: request.clientId, username: request.username }) : decision;
+      if (answer === 'unavailable') throw new AuthorizerUnavailableError('static authorizer set to unavailable');
+      return rightsOf(answer);
     },
     onChange(listener) {
       listeners.add(listener);

@@ -11,6 +11,7 @@ import { BrokerConfig } from '../config.js';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../start.js';
 import { silent } from './listeners-helpers.js';
 import { allowAll } from './authorizer-stub-verifier.js';
+import { rightsOf } from '../authorizers/static.js';
 
 export function testConfig(overrides: Partial<BrokerConfig> = {}): BrokerConfig {
   return BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, ...overrides });
@@ -33,6 +34,7 @@ export function recordingAuthorizer(decide: (r: AuthenticateRequest) => Authenti
       requests.push(request);
       return authorizer.decide(request);
     },
+    rights: async (request) => rightsOf(authorizer.decide({ clientId: request.clientId, username: request.username })),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

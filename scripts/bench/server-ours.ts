@@ -42,7 +42,8 @@ const config = BrokerConfig.parse({
   maxPendingConnections: 1_000_000,
   maxPendingPerAddress: 1_000_000,
 });
-const authorizer = createInProcessAuthorizer({ authenticate }, () => () => {});
+// No stored session outlives a benchmark run's identity, so no rights are ever asked: deny.
+const authorizer = createInProcessAuthorizer({ authenticate, rights: () => ({ allow: false, reason: 'unknown_device' }) }, () => () => {});
 const running = await startBroker(config, authorizer, { logger: pino({ level: 'silent' }) });
 process.stdout.write('ready\n');
 // The benchmark reads RSS after a full collection, so garbage is not counted as per-connection memory.

@@ -8,7 +8,7 @@
  * @module verifier/core/decider
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change } from '../../schemas/index.js';
+import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { LogLimiter } from '../../schemas/log-limiter.js';
 import { AclCache } from './acl-cache.js';
 import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
@@ -18,6 +18,7 @@ import { establishIdentity, type IdentityClaim } from './establish.js';
 import type { DeciderDeps, DecisionEvent } from './deps.js';
 import { InternalError, VerifierError } from './errors.js';
 import { guardRegistry } from './guarded-registry.js';
+import { decideRights } from './rights.js';
 import { Lockout } from './lockout.js';
 import type { AuthenticateOptions, AuthorizeOptions, Decider, SuperuserClaim } from './types.js';
 
@@ -137,12 +138,24 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     }
   }
 
+  function rights(request: RightsRequest): RightsDecision {
+    let decision: RightsDecision;
+    try {
+      decision = decideRights(registry, config, request);
+    } catch (err) {
+      fault(err, 'authorize', { clientId: request.clientId, deviceId: request.deviceId });
+    }
+    if (!decision.allow) logger.info({ clientId: request.clientId, deviceId: request.deviceId, reason: decision.reason }, 'rights denied');
+    return decision;
+  }
+
   return {
     authenticate,
     authorize,
     isSuperuser,
     // Registered after the core's own listener (at creation), so its caches are already fresh.
     onChange: (listener) => deps.registry.onChange(listener),
+    rights,
     stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses }, admissions: admissions.size }),
     close() {
       stopListening();

@@ -24,6 +24,8 @@ import type {
   AuthenticateRequest,
   AuthorizeDecision,
   AuthorizeRequest,
+  RightsDecision,
+  RightsRequest,
 } from '../../schemas/index.js';
 
 export interface AuthenticateOptions {
@@ -79,4 +81,6 @@ export interface Decider {
    * decisions of their own (go-auth's token cache) drop theirs here. Returns the function that stops it.
    */
   onChange(listener: (change: Change) => void): () => void;
+  /** The rights of one identity now, without a credential (see `RightsRequest`). */
+  rights(request: RightsRequest): RightsDecision;
 }

@@ -47,6 +47,25 @@ test('authorize allows a topic the ACL allows and answers 403 acl_denied otherwi
   assert.equal(no.json().reason, 'acl_denied');
 });
 
+test('rights: an identity of today gets its ACL; a re-created, disabled or removed one, or anonymous with access off, is a 403', async (t) => {
+  const v = await withDevice(t);
+  const auth = await v.broker({ method: 'POST', url: '/v1/authenticate', payload: { clientId: 'dev-1', username: 'dev-1', password: PASSWORD } });
+  const incarnation = auth.json().incarnation as string;
+  assert.match(incarnation, /^[0-9a-f]{32}$/);
+  const ask = (payload: object) => v.broker({ method: 'POST', url: '/v1/rights', payload });
+  const identity = { deviceId: 'dev-1', incarnation, clientId: 'dev-1', username: 'dev-1' };
+  const ok = await ask(identity);
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.deepEqual(ok.json().acl.rules[0], { permission: 'allow', action: 'publish', topic: 'sensors/dev-1/#', eq: false });
+  assert.equal((await ask({ ...identity, incarnation: 'another-registration' })).json().reason, 'unknown_device');
+  assert.equal((await ask({ ...identity, username: 'dev-2' })).statusCode, 403, 'the username can only name the device itself');
+  assert.equal((await ask({ deviceId: null, incarnation: null, clientId: 'x' })).json().reason, 'no_credentials');
+  assert.equal((await v.admin({ method: 'PATCH', url: '/v1/admin/devices/dev-1', payload: { enabled: false } })).statusCode, 200);
+  const disabled = await ask(identity);
+  assert.deepEqual([disabled.statusCode, disabled.json().reason], [403, 'disabled']);
+  assert.equal((await ask({ clientId: 'dev-1' })).statusCode, 400);
+});
+
 test('a body with a missing field, a wrong type or an unknown field is a 400 naming each field', async (t) => {
   const v = await startTestVerifier(t);
   const res = await v.broker({ method: 'POST', url: '/v1/authorize', payload: { clientId: 7, action: 'read', topic: 'a', extra: 1 } });

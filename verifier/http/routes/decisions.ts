@@ -1,20 +1,24 @@
 /**
- * The native decision endpoints, for brokers: `POST /v1/authenticate` and `POST /v1/authorize` speak
- * the decision contract of `schemas/decision.ts` as is. Allow → 200, deny → 403 with the deny value,
- * no decision possible → 503 with an error body (never `allow`), which callers must treat as a deny.
- * `/v1/authorize` decides for the identity the client id last authenticated as through
- * `/v1/authenticate` from the same broker address; a client id with no such record is denied.
+ * The native decision endpoints, for brokers: `POST /v1/authenticate`, `POST /v1/authorize` and
+ * `POST /v1/rights` speak the decision contract of `schemas/decision.ts` as is. Allow → 200, deny →
+ * 403 with the deny value, no decision possible → 503 with an error body (never `allow`), which
+ * callers must treat as a deny. `/v1/authorize` decides for the identity the client id last
+ * authenticated as through `/v1/authenticate` from the same broker address; a client id with no
+ * such record is denied. `/v1/rights` names its identity (device id and incarnation) itself.
  *
  * @module verifier/http/routes/decisions
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z, ZodTypeAny } from 'zod';
 import {
   AuthenticateAllow,
   AuthenticateRequest,
   AuthorizeAllow,
   AuthorizeRequest,
   Deny,
+  RightsAllow,
+  RightsRequest,
 } from '../../../schemas/index.js';
 import { outwardDeny } from '../../core/outward.js';
 import type { Decider } from '../../core/types.js';
@@ -55,30 +59,46 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
     },
   );
 
+  syncDecisionRoute(app, '/v1/authorize', 'Decide a PUBLISH or SUBSCRIBE', AuthorizeRequest, AuthorizeAllow, (body, caller) => decider.authorize(body, caller));
+  syncDecisionRoute(
+    app,
+    '/v1/rights',
+    'The rights of one identity now, without a credential (stored sessions, delayed wills)',
+    RightsRequest,
+    RightsAllow,
+    (body) => decider.rights(body),
+  );
+};
+
+type App = Parameters<FastifyPluginAsyncZod>[0];
+
+/** A route over a synchronous decision of the core: no promise between the body and the answer. */
+function syncDecisionRoute<Body extends ZodTypeAny>(
+  app: App,
+  url: string,
+  summary: string,
+  body: Body,
+  allow: ZodTypeAny,
+  decide: (body: z.infer<Body>, caller: string) => { allow: boolean },
+): void {
   app.post(
-    '/v1/authorize',
+    url,
     {
       serializerCompiler,
-      schema: {
-        summary: 'Decide a PUBLISH or SUBSCRIBE',
-        tags: ['broker'],
-        body: AuthorizeRequest,
-        response: { 200: AuthorizeAllow, 403: Deny, 400: ApiErrorBody, 401: ApiErrorBody, 503: ApiErrorBody },
-      },
+      schema: { summary, tags: ['broker'], body, response: { 200: allow, 403: Deny, 400: ApiErrorBody, 401: ApiErrorBody, 503: ApiErrorBody } },
     },
-    // Synchronous, as the core's authorize is: no promise between the body and the answer.
     (request, reply) => {
       let decision;
       try {
-        decision = decider.authorize(request.body, nativeCaller(request.socket.remoteAddress));
+        decision = decide(request.body as z.infer<Body>, nativeCaller(request.socket.remoteAddress));
       } catch (err) {
-        throw unavailable(request.log, 'authorize', err);
+        throw unavailable(request.log, url, err);
       }
       reply.code(decision.allow ? 200 : 403);
       return decision;
     },
   );
-};
+}
 
 /** The caller as the admissions record names it: `/v1/authorize` decides for what `/v1/authenticate` proved for the same broker. */
 function nativeCaller(address: string | undefined): string {
