@@ -161,6 +161,15 @@ export class Connection {
     this.close();
   }
 
+  /**
+   * Ends the connection of a client that lost its rights (disabled, removed, revoked, credential
+   * expired, a recheck that denies or cannot decide): DISCONNECT 0x87, and its will is never sent.
+   */
+  revoke(why: string): void {
+    this.will = null;
+    this.disconnect(RC.notAuthorized, why);
+  }
+
   /** Closes the socket (after flushing) and lets the broker run the session's end-of-connection rules once. */
   close(): void {
     if (this.state === 'closed') return;

@@ -81,9 +81,47 @@ const cases: Array<{ name: string; rules: CompiledAclRule[]; noMatch?: 'allow' |
 for (const c of cases) {
   test(`checkAcl: ${c.name}`, () => {
     const acl: CompiledAcl = { rules: c.rules, noMatch: c.noMatch ?? 'deny' };
-    assert.deepEqual(checkAcl(acl, c.query), { allow: c.allow, ruleIndex: c.ruleIndex });
+    assert.deepEqual(checkAcl(acl, c.query), { allow: c.allow, ruleIndex: c.ruleIndex, partial: false });
   });
 }
+
+/** Issue 12, 5.1: `deny test/nosubscribe` beside `allow #`, as an independent conformance suite sets it up. */
+const denyOne = (eq: boolean): CompiledAcl => ({
+  rules: [rule({ topic: 'test/nosubscribe', action: 'subscribe', permission: 'deny', eq }), rule({ topic: '#' })],
+  noMatch: 'deny',
+});
+const sub = (topic: string): AclQuery => ({ action: 'subscribe', topic, qos: 0 });
+
+for (const eq of [false, true]) {
+  test(`refuse mode (eq=${eq}): a deny refuses every filter that overlaps it, and nothing else`, () => {
+    for (const filter of ['#', '+/+', 'test/+', 'test/nosubscribe']) assert.equal(checkAcl(denyOne(eq), sub(filter)).allow, false, filter);
+    assert.deepEqual(checkAcl(denyOne(eq), sub('test/other')), { allow: true, ruleIndex: 1, partial: false });
+  });
+
+  test(`check-deliveries mode (eq=${eq}): an overlapping filter is granted as partial, the denied topic itself refused`, () => {
+    for (const filter of ['#', '+/+', 'test/+']) {
+      assert.deepEqual(checkAcl(denyOne(eq), sub(filter), 'check-deliveries'), { allow: true, ruleIndex: 1, partial: true }, filter);
+    }
+    assert.deepEqual(checkAcl(denyOne(eq), sub('test/nosubscribe'), 'check-deliveries'), { allow: false, ruleIndex: 0, partial: false });
+    assert.deepEqual(checkAcl(denyOne(eq), sub('other/+'), 'check-deliveries'), { allow: true, ruleIndex: 1, partial: false });
+  });
+}
+
+test('check-deliveries mode: a deny that covers the filter still refuses it, and partial needs an allow', () => {
+  const acl: CompiledAcl = { rules: [rule({ topic: 'a/#', action: 'subscribe', permission: 'deny' }), rule({ topic: 'a/b/#' })], noMatch: 'deny' };
+  assert.equal(checkAcl(acl, sub('a/b/+'), 'check-deliveries').allow, false, 'a/# covers a/b/+');
+  const onlyDeny: CompiledAcl = { rules: [rule({ topic: 'x/y', action: 'subscribe', permission: 'deny' })], noMatch: 'deny' };
+  assert.deepEqual(checkAcl(onlyDeny, sub('x/+'), 'check-deliveries'), { allow: false, ruleIndex: -1, partial: false });
+  const noMatchAllow: CompiledAcl = { rules: onlyDeny.rules, noMatch: 'allow' };
+  assert.deepEqual(checkAcl(noMatchAllow, sub('x/+'), 'check-deliveries'), { allow: true, ruleIndex: -1, partial: true });
+});
+
+test('an eq deny whose text has wildcards names only that filter', () => {
+  const acl: CompiledAcl = { rules: [rule({ topic: 'a/#', action: 'subscribe', permission: 'deny', eq: true }), rule({ topic: '#' })], noMatch: 'deny' };
+  assert.equal(checkAcl(acl, sub('a/#')).allow, false);
+  assert.equal(checkAcl(acl, sub('a/+')).allow, true);
+  assert.equal(checkAcl(acl, sub('a/b')).allow, true, 'a topic name never equals a text with wildcards');
+});
 
 const overlaps: Array<[string, string, boolean, string]> = [
   ['a/#', 'a', true, 'a/# matches a [MQTT-4.7.1-2]'],

@@ -14,9 +14,10 @@ import type { Connection, ConnectionState } from '../connection.js';
 import { OutgoingAliases } from '../outgoing.js';
 import { ConnectRefusedError, MalformedPacketError, ProtocolError } from '../errors.js';
 import { RC, connackRefusal } from '../reason-codes.js';
-import { authenticate, isStale } from '../session/authenticate.js';
+import { authenticate, isStale, rightsNow } from '../session/authenticate.js';
 import { discardSession, settleSession, wakeSession } from '../session/lifecycle.js';
 import { resume } from '../session/outbox.js';
+import { applyRights, identityRequest } from '../session/rights.js';
 import { Session, identityOf } from '../session/session.js';
 import { forwardedProperties } from '../routing/message.js';
 
@@ -43,6 +44,7 @@ const connectSteps: Step[] = [
   takeOver,
   openSession,
   applyClientLimits,
+  recheckResumedSession,
   sendConnack,
   resumeDelivery,
 ];
@@ -206,12 +208,23 @@ function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
  * A session, live or stored, belongs to the identity that created it, not to its client id: another
  * identity (another device, a re-created device of the same id, anonymous) choosing that client id
  * neither resumes it, nor discards it with Clean Start, nor disconnects its owner. It is refused.
+ * Only a stored session whose owner no longer exists (a removed device, which the registry change
+ * normally discarded already) is discarded, and the CONNECT goes on with a new session.
  */
-function checkSessionOwner({ connection, clientId, auth }: ConnectContext): void {
-  const existing = connection.core.sessions.get(clientId);
+async function checkSessionOwner({ connection, clientId, auth }: ConnectContext): Promise<void> {
+  const core = connection.core;
+  const existing = core.sessions.get(clientId);
   const identity = identityOf(auth!);
-  if (existing === undefined || existing.owner === identity) return;
-  connection.core.logger.warn(
+  // An expired session the timer wheel has not ended yet belongs to no one any more.
+  if (existing === undefined || existing.owner === identity || !settleSession(core, existing, Date.now())) return;
+  if (existing.connection === null) {
+    const owner = await rightsNow(core, existing.identity);
+    if (owner.allow === false && owner.reason === 'unknown_device' && core.sessions.get(clientId) === existing && existing.connection === null) {
+      core.logger.warn({ clientId, identity, sessionIdentity: existing.owner, reason: 'unknown_device' }, 'stored session of a removed identity discarded');
+      return discardSession(core, existing);
+    }
+  }
+  core.logger.warn(
     { clientId, identity, sessionIdentity: existing.owner, peer: connection.info.peerAddress, reason: 'session_of_another_identity' },
     'client id belongs to a session of another identity',
   );
@@ -244,11 +257,14 @@ function openSession(ctx: ConnectContext): void {
     session = undefined;
   }
   ctx.sessionPresent = session !== undefined; // [MQTT-3.2.2-1] [MQTT-3.2.2-2]
+  const auth = ctx.auth!;
+  const identity = identityRequest(connection, auth);
   if (session === undefined) {
-    session = new Session(clientId, identityOf(ctx.auth!));
+    session = new Session(clientId, identityOf(auth), identity, auth);
     core.sessions.set(clientId, session);
   } else {
     wakeSession(core, session);
+    session.identity = identity;
   }
   const max = core.limits.maxSessionExpiry;
   if (connection.version === 5) {
@@ -269,6 +285,30 @@ function applyClientLimits({ connection, packet }: ConnectContext): void {
   if (props === undefined) return;
   if (props.receiveMaximum !== undefined) connection.clientReceiveMaximum = props.receiveMaximum;
   if (props.topicAliasMaximum) connection.outgoingAliases = new OutgoingAliases(props.topicAliasMaximum);
+}
+
+/**
+ * A resumed session keeps only what its identity may have today: subscriptions the ACL no longer
+ * allows are dropped and queued or in-flight messages it may no longer receive are discarded, before
+ * anything is delivered. MQTT has no packet that ends one subscription from the server side; a 5.0
+ * client is told in this CONNACK, with those a registry change dropped while it was away (Reason
+ * String, and a `revoked-subscription` User Property per filter, left out when the client's Maximum
+ * Packet Size would not allow them [MQTT-3.2.2-19]).
+ */
+function recheckResumedSession(ctx: ConnectContext): void {
+  const { connection, session, clientId, connack } = ctx;
+  if (!ctx.sessionPresent) return;
+  const { dropped, discarded } = applyRights(connection.core, session!, ctx.auth!);
+  if (dropped.length > 0 || discarded > 0) {
+    connection.core.logger.warn({ clientId, deviceId: ctx.auth!.deviceId, dropped, discarded, reason: 'acl_denied' }, 'resumed session held to current rights');
+  }
+  // With those a registry change dropped while the client was away.
+  if (session!.revoked !== null) dropped.unshift(...session!.revoked);
+  session!.revoked = null;
+  if (connection.version !== 5 || dropped.length === 0) return;
+  const told = { reasonString: `${dropped.length} subscription(s) no longer authorized were removed`, userProperties: { 'revoked-subscription': dropped } };
+  const size = Buffer.byteLength(JSON.stringify(told)) + 64; // an upper bound of their encoded size
+  if (connection.clientMaxPacketSize === 0 || size <= connection.clientMaxPacketSize) Object.assign(connack, told);
 }
 
 function sendConnack(ctx: ConnectContext): void {

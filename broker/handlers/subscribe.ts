@@ -6,7 +6,6 @@
  * @module broker/handlers/subscribe
  */
 import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
-import { checkAcl } from '../../schemas/acl-check.js';
 import { levelCount } from '../../schemas/topic.js';
 import type { Connection } from '../connection.js';
 import { ProtocolError } from '../errors.js';
@@ -14,6 +13,7 @@ import { subackDenied, subackInvalid, subackQuotaExceeded } from '../reason-code
 import { parseFilter } from '../routing/share.js';
 import type { Subscription } from '../routing/topic-tree.js';
 import { deliver } from '../session/outbox.js';
+import { mayReceive, subscribeVerdict } from '../session/rights.js';
 
 /** Largest Subscription Identifier (a variable byte integer). */
 const MAX_SUBSCRIPTION_ID = 268_435_455;
@@ -47,7 +47,6 @@ function subscribeOne(
   id: number | undefined,
 ): { code: number; sub?: Subscription; isNew: boolean } {
   const session = connection.session!;
-  const auth = connection.auth!;
   const parsed = parseFilter(request.topic);
   if (parsed === null) return refuse(connection, { filter: request.topic, reason: 'invalid_filter' }, subackInvalid(connection.version));
   if (!withinFilterLimits(connection, request.topic, parsed.filter)) {
@@ -60,7 +59,10 @@ function subscribeOne(
   if (!subscriptions?.has(request.topic) && (subscriptions?.size ?? 0) >= connection.core.limits.maxSubscriptionsPerSession) {
     return refuse(connection, { filter: request.topic, reason: 'quota_exceeded' }, subackQuotaExceeded(connection.version));
   }
-  if (!auth.superuser && !checkAcl(auth.acl, { action: 'subscribe', topic: parsed.filter, qos }).allow) {
+  // Granted when an allow rule covers the filter; a deny rule that only overlaps it is enforced per
+  // delivery (`checkEach`), as Mosquitto does, instead of refusing `#` for one denied topic.
+  const verdict = subscribeVerdict(session.rights, parsed.filter, qos);
+  if (!verdict.allow) {
     return refuse(connection, { filter: request.topic, qos, reason: 'acl_denied' }, subackDenied(connection.version));
   }
   const sub: Subscription = {
@@ -72,6 +74,7 @@ function subscribeOne(
     rap: connection.version === 5 ? (request.rap ?? false) : false,
     rh: request.rh ?? 0,
     id,
+    checkEach: verdict.checkEach,
   };
   // Same filter again replaces the subscription [MQTT-3.8.4-3].
   const isNew = connection.core.tree.add(sub);
@@ -104,6 +107,7 @@ function sendRetained(connection: Connection, sub: Subscription, isNew: boolean)
   if (sub.group !== undefined || sub.rh === 2 || (sub.rh === 1 && !isNew)) return;
   const core = connection.core;
   for (const message of core.retained.matching(sub.filter, Date.now())) {
+    if (sub.checkEach && !mayReceive(sub.session.rights, message.topic, sub.qos)) continue;
     const qos = Math.min(message.qos, sub.qos) as 0 | 1 | 2;
     deliver(core, sub.session, message, qos, true, sub.id === undefined ? undefined : [sub.id]);
   }

@@ -8,6 +8,7 @@
  */
 import type { BrokerCore } from '../broker.js';
 import { deliver } from '../session/outbox.js';
+import { mayReceive } from '../session/rights.js';
 import type { Session } from '../session/session.js';
 import type { Message } from './message.js';
 import type { Matched, ShareGroup, Subscription } from './topic-tree.js';
@@ -17,6 +18,7 @@ interface Match {
   qos: 0 | 1 | 2;
   rap: boolean;
   subIds: number[] | undefined;
+  checkEach: boolean;
 }
 
 /**
@@ -46,9 +48,7 @@ function sendToGroups(core: BrokerCore, message: Message, groups: ShareGroup[]):
   let sent = 0;
   for (const group of groups) {
     const member = pickMember(group);
-    if (member === undefined) continue;
-    sent++;
-    send(core, message, member.session, member.qos, member.rap, member.id === undefined ? undefined : [member.id]);
+    if (member !== undefined && send(core, message, member, member.id === undefined ? undefined : [member.id])) sent++;
   }
   return sent;
 }
@@ -61,13 +61,13 @@ function sendToSubscribers(core: BrokerCore, message: Message, subs: Subscriptio
   if (subs.length === 1) {
     const sub = subs[0]!;
     if (isOwnMessage(sub, message)) return 0;
-    send(core, message, sub.session, sub.qos, sub.rap, sub.id === undefined ? undefined : [sub.id]);
-    return 1;
+    return send(core, message, sub, sub.id === undefined ? undefined : [sub.id]) ? 1 : 0;
   }
   const matches = new Map<Session, Match>();
   for (const sub of subs) if (!isOwnMessage(sub, message)) merge(matches, sub);
-  for (const match of matches.values()) send(core, message, match.session, match.qos, match.rap, match.subIds);
-  return matches.size;
+  let sent = 0;
+  for (const match of matches.values()) if (send(core, message, match, match.subIds)) sent++;
+  return sent;
 }
 
 /** No Local: not back to the publisher's own subscription [MQTT-3.8.3-3]. */
@@ -83,19 +83,27 @@ function empty(items: unknown[]): void {
 function merge(matches: Map<Session, Match>, sub: Subscription): void {
   const existing = matches.get(sub.session);
   if (existing === undefined) {
-    matches.set(sub.session, { session: sub.session, qos: sub.qos, rap: sub.rap, subIds: sub.id === undefined ? undefined : [sub.id] });
+    const subIds = sub.id === undefined ? undefined : [sub.id];
+    matches.set(sub.session, { session: sub.session, qos: sub.qos, rap: sub.rap, subIds, checkEach: sub.checkEach });
     return;
   }
   if (sub.qos > existing.qos) existing.qos = sub.qos;
   existing.rap ||= sub.rap;
+  existing.checkEach ||= sub.checkEach;
   if (sub.id !== undefined) (existing.subIds ??= []).push(sub.id);
 }
 
-function send(core: BrokerCore, message: Message, session: Session, subQos: 0 | 1 | 2, rap: boolean, subIds: number[] | undefined): void {
-  const qos = Math.min(message.qos, subQos) as 0 | 1 | 2; // [MQTT-3.8.4-8]
+/**
+ * One delivery; false when the session may not receive this topic (a deny rule overlaps one of its
+ * subscriptions: only those are checked here, so the common delivery costs one flag test).
+ */
+function send(core: BrokerCore, message: Message, to: Subscription | Match, subIds: number[] | undefined): boolean {
+  if (to.checkEach && !mayReceive(to.session.rights, message.topic, to.qos)) return false;
+  const qos = Math.min(message.qos, to.qos) as 0 | 1 | 2; // [MQTT-3.8.4-8]
   // A forwarded message keeps its retain flag only with Retain As Published [MQTT-3.3.1-12]
   // (3.1.1 always clears it [MQTT-3.3.1-9]).
-  deliver(core, session, message, qos, rap && message.retain, subIds);
+  deliver(core, to.session, message, qos, to.rap && message.retain, subIds);
+  return true;
 }
 
 /** The next member of a share group, preferring one that is connected right now. */

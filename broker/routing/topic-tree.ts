@@ -22,6 +22,8 @@ export interface Subscription {
   rh: number;
   /** Subscription Identifier [MQTT-3.8.2-1]. */
   id?: number;
+  /** A deny rule overlaps the filter: each delivery's topic is checked against the session's rights. */
+  checkEach: boolean;
 }
 
 export interface ShareGroup {

@@ -4,10 +4,12 @@
  *
  * @module broker/session/authenticate
  */
-import type { AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
+import type { AuthenticateDecision, AuthenticateRequest, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import type { BrokerCore } from '../broker.js';
 
-export type AuthOutcome = AuthenticateDecision | { allow: 'unavailable'; error: unknown };
+type Undecided = { allow: 'unavailable'; error: unknown };
+export type AuthOutcome = AuthenticateDecision | Undecided;
+export type RightsOutcome = RightsDecision | Undecided;
 
 /** What the verifier is told it has to answer in: our timeout, less room for the way back. */
 function answerBudgetMs(timeoutMs: number): number {
@@ -20,17 +22,23 @@ function answerBudgetMs(timeoutMs: number): number {
  * "server unavailable" (0x88 / 0x03) and send operators hunting for an outage. A re-check of an
  * established session says so (`recheck`): it is not a login attempt, and a lockout never ends it.
  */
-export async function authenticate(core: BrokerCore, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
+export function authenticate(core: BrokerCore, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
   request = { ...request, answerWithinMs: answerBudgetMs(core.limits.authTimeoutMs), ...(purpose === 'recheck' && { recheck: true }) };
+  return withDeadline(core, core.authorizer.authenticate(request));
+}
+
+/** The rights of an identity that is not connected (`Authorizer.rights`), bounded the same way. */
+export function rightsNow(core: BrokerCore, request: RightsRequest): Promise<RightsOutcome> {
+  return withDeadline(core, core.authorizer.rights(request));
+}
+
+async function withDeadline<T>(core: BrokerCore, pending: Promise<T>): Promise<T | Undecided> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<AuthOutcome>((resolve) => {
+  const timeout = new Promise<Undecided>((resolve) => {
     timer = setTimeout(() => resolve({ allow: 'unavailable', error: new Error('authorizer timed out') }), core.limits.authTimeoutMs);
   });
   try {
-    return await Promise.race([
-      core.authorizer.authenticate(request).catch((error: unknown): AuthOutcome => ({ allow: 'unavailable', error })),
-      timeout,
-    ]);
+    return await Promise.race([pending.catch((error: unknown): Undecided => ({ allow: 'unavailable', error })), timeout]);
   } finally {
     clearTimeout(timer);
   }

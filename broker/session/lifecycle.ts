@@ -10,6 +10,7 @@ import type { BrokerCore } from '../broker.js';
 import type { Connection } from '../connection.js';
 import { RC } from '../reason-codes.js';
 import { route } from '../routing/router.js';
+import { rightsNow } from './authenticate.js';
 import { markSlow, pausedFor, releaseAll, releasePublishers } from './outbox.js';
 import type { PendingWill, Session } from './session.js';
 
@@ -22,7 +23,7 @@ export function endConnection(core: BrokerCore, connection: Connection): void {
   const session = connection.session;
   if (session === null) return;
   const now = Date.now();
-  const will = connection.will === null ? null : pendingWill(connection, now);
+  const will = connection.will === null ? null : pendingWill(connection, session, now);
   if (session.connection !== connection) {
     // Taken over: the new connection owns the session; an undelayed will still goes out [MQTT-3.1.4-3].
     if (will !== null && will.publishAt <= now) publishWill(core, session.clientId, will);
@@ -100,32 +101,36 @@ function checkDeadlines(core: BrokerCore, connection: Connection, now: number): 
   }
   if (connection.credentialExpiresAt > 0 && now >= connection.credentialExpiresAt) {
     core.logger.warn({ clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, reason: 'expired' }, 'credential expired');
-    connection.disconnect(RC.notAuthorized, 'credential expired');
+    connection.revoke('credential expired');
   }
 }
 
-function pendingWill(connection: Connection, now: number): PendingWill {
+function pendingWill(connection: Connection, session: Session, now: number): PendingWill {
   const will = connection.will!;
-  return {
-    message: will.message,
-    expirySeconds: will.expirySeconds,
-    publishAt: now + will.delaySeconds * 1000,
-    superuser: connection.auth?.superuser ?? false,
-    acl: connection.auth?.acl ?? { rules: [], noMatch: 'deny' },
-    deviceId: connection.auth?.deviceId ?? null,
-  };
+  return { message: will.message, expirySeconds: will.expirySeconds, publishAt: now + will.delaySeconds * 1000, identity: session.identity };
 }
 
-/** The will is a publish of its client, so the client's ACL decides it like any other. */
+/**
+ * The will is a publish of its client, decided by the rights of the moment it is sent, not those of
+ * its CONNECT: the identity must still exist (the same registration), be enabled, and its publish ACL
+ * allow the topic, QoS and retain flag. Asking takes a round trip; a will is rare, and an identity
+ * disabled a second ago must not speak, delayed or not. No answer is a refusal (fail closed).
+ */
 function publishWill(core: BrokerCore, clientId: string, will: PendingWill): void {
   const { topic, qos, retain } = will.message;
-  if (!will.superuser && !checkAcl(will.acl, { action: 'publish', topic, qos, retain }).allow) {
+  const refuse = (reason: string) => {
     core.counters.deniedPublishes++;
-    core.logRefusal(clientId, { clientId, deviceId: will.deviceId, topic, reason: 'acl_denied' }, 'will refused');
-    return;
-  }
-  core.counters.messagesIn++;
-  // The Message Expiry Interval of a will counts from when it is published, not from CONNECT.
-  const message = will.expirySeconds === undefined ? will.message : { ...will.message, expiresAt: Date.now() + will.expirySeconds * 1000 };
-  route(core, message);
+    core.logRefusal(clientId, { clientId, deviceId: will.identity.deviceId, topic, reason }, 'will refused');
+  };
+  rightsNow(core, will.identity)
+    .then((rights) => {
+      if (rights.allow === 'unavailable') return refuse('authorizer_unavailable');
+      if (!rights.allow) return refuse(rights.reason);
+      if (!rights.superuser && !checkAcl(rights.acl, { action: 'publish', topic, qos, retain }).allow) return refuse('acl_denied');
+      core.counters.messagesIn++;
+      // The Message Expiry Interval of a will counts from when it is published, not from CONNECT.
+      const message = will.expirySeconds === undefined ? will.message : { ...will.message, expiresAt: Date.now() + will.expirySeconds * 1000 };
+      route(core, message);
+    })
+    .catch((err: unknown) => core.logger.error({ clientId, err }, 'will could not be published'));
 }

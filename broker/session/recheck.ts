@@ -1,57 +1,83 @@
 /**
- * Registry changes reach connected clients: every affected connection is re-authenticated with the
- * credentials it connected with; a deny (or no answer: fail closed) disconnects it, an allow
- * replaces its ACL and drops the subscriptions the new ACL no longer allows.
+ * Registry changes reach every session they affect. A connected client is re-authenticated with the
+ * credentials it connected with: a deny (or no answer: fail closed) disconnects it without its will,
+ * an allow replaces its ACL. A stored session of a client that is away is held to its identity's
+ * rights of now (`Authorizer.rights`, no credential needed): a removed device's session (or one of an
+ * earlier device of the same id) is discarded, an allowed one keeps only what the new ACL allows.
+ * Either way the subscriptions and queued messages the rights no longer allow are dropped
+ * (`rights.ts`).
+ *
+ * Bounded cost: only the sessions of the changed device (all of them for `kind: 'all'`), asked in
+ * batches of RECHECK_CONCURRENCY.
  *
  * @module broker/session/recheck
  */
-import { checkAcl } from '../../schemas/acl-check.js';
 import type { Change } from '../../schemas/index.js';
 import type { BrokerCore } from '../broker.js';
 import type { Connection } from '../connection.js';
-import { RC } from '../reason-codes.js';
-import { authenticate, isStale } from './authenticate.js';
+import { authenticate, isStale, rightsNow } from './authenticate.js';
+import { discardSession } from './lifecycle.js';
+import { applyRights } from './rights.js';
+import type { Session } from './session.js';
 
 const RECHECK_CONCURRENCY = 32;
 
 export async function recheck(core: BrokerCore, change: Change): Promise<void> {
   core.changeEpoch++;
-  const affected = [...core.connections].filter(
-    (c) => c.state === 'connected' && c.auth !== null && (change.kind === 'all' || c.auth.deviceId === change.deviceId),
-  );
+  const affects = (deviceId: string | null) => change.kind === 'all' || deviceId === change.deviceId;
+  const connected = [...core.connections].filter((c) => c.state === 'connected' && c.auth !== null && affects(c.auth.deviceId));
+  const away = [...core.sessions.values()].filter((s) => s.connection === null && affects(s.identity.deviceId));
+  const jobs = [...connected.map((c) => () => recheckConnection(core, c)), ...away.map((s) => () => recheckStored(core, s))];
   // Bounded fan-out: a `kind: 'all'` change must not fire thousands of requests at the verifier at once.
-  for (let i = 0; i < affected.length; i += RECHECK_CONCURRENCY) {
-    await Promise.all(affected.slice(i, i + RECHECK_CONCURRENCY).map((connection) => recheckOne(core, connection)));
+  for (let i = 0; i < jobs.length; i += RECHECK_CONCURRENCY) {
+    await Promise.all(jobs.slice(i, i + RECHECK_CONCURRENCY).map((job) => job()));
   }
 }
 
-async function recheckOne(core: BrokerCore, connection: Connection): Promise<void> {
+async function recheckConnection(core: BrokerCore, connection: Connection): Promise<void> {
   const outcome = await authenticate(core, connection.authenticateRequest(), 'recheck');
   if (connection.state !== 'connected') return;
   const log = { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null };
   if (outcome.allow === 'unavailable') {
     core.logger.warn({ ...log, reason: 'authorizer_unavailable', err: String(outcome.error) }, 'recheck could not decide; disconnecting');
-    return connection.disconnect(RC.notAuthorized, 'recheck undecided');
+    return connection.revoke('recheck undecided');
   }
   if (!outcome.allow || isStale(outcome, Date.now())) {
     const reason = outcome.allow ? 'expired' : outcome.reason;
     core.logger.warn({ ...log, reason }, 'recheck denied; disconnecting');
-    return connection.disconnect(RC.notAuthorized, `recheck denied: ${reason}`);
+    const session = connection.session;
+    connection.revoke(`recheck denied: ${reason}`);
+    // A removed device is gone for good: what was kept for it must not wait for a device of the same id.
+    if (reason === 'unknown_device' && session !== null && session.connection === null) discardSession(core, session);
+    return;
   }
   connection.auth = outcome;
   connection.aclCache = null;
   connection.credentialExpiresAt = outcome.expiresAt === null ? 0 : outcome.expiresAt * 1000;
-  dropForbiddenSubscriptions(core, connection);
+  if (connection.session !== null) report(core, connection.session, applyRights(core, connection.session, outcome), 'subscriptions dropped after recheck');
 }
 
-function dropForbiddenSubscriptions(core: BrokerCore, connection: Connection): void {
-  const session = connection.session;
-  const auth = connection.auth!;
-  if (session?.subscriptions == null || auth.superuser) return;
-  for (const [key, sub] of session.subscriptions) {
-    if (checkAcl(auth.acl, { action: 'subscribe', topic: sub.filter, qos: sub.qos }).allow) continue;
-    core.tree.remove(sub.filter, sub.group, session.clientId);
-    session.subscriptions.delete(key);
-    core.logger.warn({ clientId: connection.clientId, deviceId: auth.deviceId, filter: key, reason: 'acl_denied' }, 'subscription dropped after recheck');
+async function recheckStored(core: BrokerCore, session: Session): Promise<void> {
+  const outcome = await rightsNow(core, session.identity);
+  // Resumed or ended meanwhile: the CONNECT (or its end) has decided with fresher facts.
+  if (session.connection !== null || core.sessions.get(session.clientId) !== session) return;
+  const log = { clientId: session.clientId, deviceId: session.identity.deviceId };
+  if (outcome.allow === 'unavailable') {
+    // Nothing is delivered while it is away; resuming it re-checks everything (see handlers/connect).
+    core.logger.warn({ ...log, reason: 'authorizer_unavailable', err: String(outcome.error) }, 'stored session not re-checked');
+    return;
   }
+  if (!outcome.allow) {
+    if (outcome.reason !== 'unknown_device') return; // disabled: kept, and re-checked when it resumes
+    core.logger.warn({ ...log, reason: outcome.reason }, 'stored session of a removed identity discarded');
+    return discardSession(core, session);
+  }
+  const applied = applyRights(core, session, outcome);
+  if (applied.dropped.length > 0) (session.revoked ??= []).push(...applied.dropped);
+  report(core, session, applied, 'stored session held to current rights');
+}
+
+function report(core: BrokerCore, session: Session, applied: ReturnType<typeof applyRights>, msg: string): void {
+  if (applied.dropped.length === 0 && applied.discarded === 0) return;
+  core.logger.warn({ clientId: session.clientId, deviceId: session.identity.deviceId, ...applied, reason: 'acl_denied' }, msg);
 }

@@ -5,10 +5,11 @@
  *
  * @module broker/session/session
  */
-import type { AuthenticateAllow, CompiledAcl } from '../../schemas/index.js';
+import type { AuthenticateAllow, RightsRequest } from '../../schemas/index.js';
 import type { Connection } from '../connection.js';
 import type { Message } from '../routing/message.js';
 import type { Subscription } from '../routing/topic-tree.js';
+import type { Rights } from './rights.js';
 
 /** A QoS 1/2 message sent to the client and not yet fully acknowledged. */
 export interface Outgoing {
@@ -32,15 +33,13 @@ export interface Queued {
   bytes: number;
 }
 
-/** A will waiting for its delay [MQTT-3.1.3-9], with the authority it is checked against. */
+/** A will waiting for its delay [MQTT-3.1.3-9], with the identity whose rights of the moment decide it. */
 export interface PendingWill {
   message: Message;
   /** The will's Message Expiry Interval, seconds, counted from its publication. */
   expirySeconds: number | undefined;
   publishAt: number;
-  superuser: boolean;
-  acl: CompiledAcl;
-  deviceId: string | null;
+  identity: RightsRequest;
 }
 
 export class Session {
@@ -58,6 +57,8 @@ export class Session {
   /** While disconnected: when the session ends (ms since epoch); null = never. */
   expiresAt: number | null = null;
   will: PendingWill | null = null;
+  /** Subscriptions dropped while the client was away, told to it when it resumes (5.0 CONNACK). */
+  revoked: string[] | null = null;
   /** Publishers paused because this session's queue is full; resumed when it drains. */
   blocked: Set<Connection> | null = null;
   /** When this session first paused a publisher since its queue was last drained (ms), 0 = not. */
@@ -69,10 +70,16 @@ export class Session {
   slowUntil = 0;
   private nextPacketId = 1;
 
-  /** @param owner the identity that created the session (`identityOf`); only it may resume it. */
+  /**
+   * @param owner the identity that created the session (`identityOf`); only it may resume it.
+   * @param identity who to ask about its rights while it is not connected (the latest CONNECT's).
+   * @param rights what it may receive, as of its latest CONNECT, recheck or resume.
+   */
   constructor(
     readonly clientId: string,
     readonly owner: string,
+    public identity: RightsRequest,
+    public rights: Rights,
   ) {}
 
   /** A packet id not in use by another in-flight message [MQTT-2.2.1-3], or 0 when all are taken. */

@@ -14,7 +14,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import type { RuleCreate } from '../../schemas/index.js';
 import { assembleVerifier, loadConfig, startVerifier } from '../../verifier/index.js';
+import type { Decider } from '../../verifier/core/types.js';
 import type { Authorizer } from '../authorizer.js';
+import type { Broker } from '../broker.js';
 import { createHttpAuthorizer } from '../authorizers/http.js';
 import { createInProcessAuthorizer } from '../authorizers/in-process.js';
 import { silent } from './listeners-helpers.js';
@@ -26,7 +28,11 @@ const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb
 type Store = Awaited<ReturnType<typeof assembleVerifier>>['store'];
 
 export interface AuthzHarness {
+  t: TestContext;
   store: Store;
+  /** The verifier's decision core (the one the adapters' routes call). */
+  decider: Decider;
+  broker: Broker;
   url: string;
   /** The broker's log lines, parsed. */
   logs: Array<Record<string, unknown>>;
@@ -44,6 +50,8 @@ export interface AuthzOptions {
   broker?: Record<string, unknown>;
   /** More verifier variables (e.g. `ARRA_LOCKOUT_LOCK_AFTER`). */
   env?: Record<string, string>;
+  /** `false`: over HTTP, the broker hears of no registry change (only CONNECTs decide). */
+  changeFeed?: boolean;
 }
 
 export async function startAuthz(t: TestContext, options: AuthzOptions = {}): Promise<AuthzHarness> {
@@ -54,12 +62,15 @@ export async function startAuthz(t: TestContext, options: AuthzOptions = {}): Pr
     ARRA_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', ARRA_ALLOW_ANONYMOUS: String(options.allowAnonymous ?? false),
     ...options.env,
   });
-  const { store, authorizer } = options.wiring === 'http' ? await overHttp(t, config) : await inProcess(t, config);
+  const { store, decider, authorizer } = options.wiring === 'http' ? await overHttp(t, config, options.changeFeed ?? true) : await inProcess(t, config);
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _e, cb) => (logs.push(JSON.parse(String(chunk))), cb()) }));
   const running = await runBroker(t, authorizer, options.broker ?? {}, { logger });
   return {
+    t,
     store,
+    decider,
+    broker: running.broker,
     url: `mqtt://127.0.0.1:${running.ports.mqtt}`,
     logs,
     async device(id, fields = {}) {
@@ -72,20 +83,27 @@ export async function startAuthz(t: TestContext, options: AuthzOptions = {}): Pr
   };
 }
 
-async function inProcess(t: TestContext, config: ReturnType<typeof loadConfig>): Promise<{ store: Store; authorizer: Authorizer }> {
+interface Wired {
+  store: Store;
+  decider: Decider;
+  authorizer: Authorizer;
+}
+
+async function inProcess(t: TestContext, config: ReturnType<typeof loadConfig>): Promise<Wired> {
   const verifier = await assembleVerifier(config, silent);
   t.after(() => verifier.close());
   const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), silent);
   t.after(() => authorizer.close());
-  return { store: verifier.store, authorizer };
+  return { store: verifier.store, decider: verifier.decider, authorizer };
 }
 
-async function overHttp(t: TestContext, config: ReturnType<typeof loadConfig>): Promise<{ store: Store; authorizer: Authorizer }> {
+async function overHttp(t: TestContext, config: ReturnType<typeof loadConfig>, feed: boolean): Promise<Wired> {
   const verifier = await startVerifier(config, quiet);
   t.after(() => verifier.close());
-  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 2000, logger: silent, changeFeed: { waitMs: 1000 } });
+  const changeFeed = feed ? { waitMs: 1000 } : (false as const);
+  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 2000, logger: silent, changeFeed });
   t.after(() => authorizer.close());
-  return { store: verifier.store, authorizer };
+  return { store: verifier.store, decider: verifier.decider, authorizer };
 }
 
 export interface Received {
@@ -148,3 +166,12 @@ export async function logged(h: AuthzHarness, msg: string, ms = 2000): Promise<R
 }
 
 export { mqtt };
+
+/** Waits until `predicate` holds (fails after `ms`). */
+export async function until(predicate: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { TopicTree, type Matched, type Subscription } from '../routing/topic-tree.js';
 import { Session } from '../session/session.js';
 
+function session(clientId: string): Session {
+  return new Session(clientId, 'anonymous', { deviceId: null, incarnation: null, clientId }, { superuser: false, acl: { rules: [], noMatch: 'allow' } });
+}
+
 function sub(clientId: string, filter: string, group?: string): Subscription {
-  return { session: new Session(clientId, 'anonymous'), filter, group, qos: 0, nl: false, rap: false, rh: 0 };
+  return { session: session(clientId), filter, group, qos: 0, nl: false, rap: false, rh: 0, checkEach: false };
 }
 
 function matches(tree: TopicTree, topic: string): string[] {
@@ -32,9 +36,9 @@ test('wildcards at the first level do not match $ topics [MQTT-4.7.2-1]', () => 
 
 test('adding the same filter twice replaces it, and removing prunes empty nodes', () => {
   const tree = new TopicTree();
-  const s = new Session('c', 'anonymous');
-  assert.equal(tree.add({ session: s, filter: 'a/b', qos: 0, nl: false, rap: false, rh: 0 }), true);
-  assert.equal(tree.add({ session: s, filter: 'a/b', qos: 1, nl: false, rap: false, rh: 0 }), false);
+  const s = session('c');
+  assert.equal(tree.add({ session: s, filter: 'a/b', qos: 0, nl: false, rap: false, rh: 0, checkEach: false }), true);
+  assert.equal(tree.add({ session: s, filter: 'a/b', qos: 1, nl: false, rap: false, rh: 0, checkEach: false }), false);
   assert.equal(tree.size, 1);
   assert.equal(tree.remove('a/b', undefined, 'c'), true);
   assert.equal(tree.remove('a/b', undefined, 'c'), false);

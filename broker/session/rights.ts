@@ -1,0 +1,80 @@
+/**
+ * Holding a session to the rights of its identity now. The same rules serve a connected client after
+ * a registry change, a stored session after one, and a session being resumed: a subscription the ACL
+ * no longer allows is dropped; one a deny rule overlaps is kept but flagged, so each delivery's topic
+ * is checked (`check-deliveries`, see schemas/acl-check.ts); a queued or in-flight message whose topic
+ * the identity may no longer receive is discarded, not delivered.
+ *
+ * @module broker/session/rights
+ */
+import { checkAcl } from '../../schemas/acl-check.js';
+import type { AuthenticateAllow, CompiledAcl, RightsRequest } from '../../schemas/index.js';
+import type { BrokerCore } from '../broker.js';
+import type { Connection } from '../connection.js';
+import type { Queued, Session } from './session.js';
+
+export interface Rights {
+  superuser: boolean;
+  acl: CompiledAcl;
+}
+
+/** A subscribe decision of the bundled broker: `checkEach` when a deny rule overlaps the filter. */
+export function subscribeVerdict(rights: Rights, filter: string, qos: 0 | 1 | 2): { allow: boolean; checkEach: boolean } {
+  if (rights.superuser) return { allow: true, checkEach: false };
+  const verdict = checkAcl(rights.acl, { action: 'subscribe', topic: filter, qos }, 'check-deliveries');
+  return { allow: verdict.allow, checkEach: verdict.partial };
+}
+
+/** May the identity receive a message on this topic name? (Its subscribe rights for the name itself.) */
+export function mayReceive(rights: Rights, topic: string, qos: 0 | 1 | 2): boolean {
+  return rights.superuser || checkAcl(rights.acl, { action: 'subscribe', topic, qos }).allow;
+}
+
+/**
+ * Who a connection authenticated as, in the form `Authorizer.rights` asks about. The username only
+ * ever names the device itself (the verifier refuses any other beside a credential); a username that
+ * carried a token is not kept.
+ */
+export function identityRequest(connection: Connection, auth: AuthenticateAllow): RightsRequest {
+  const username = auth.deviceId !== null && connection.username === auth.deviceId ? auth.deviceId : undefined;
+  return { deviceId: auth.deviceId, incarnation: auth.incarnation, clientId: connection.clientId, username };
+}
+
+export interface Applied {
+  /** Subscriptions dropped, by the filter as the client sent it. */
+  dropped: string[];
+  /** Queued and in-flight messages discarded. */
+  discarded: number;
+}
+
+/** Applies `rights` to the session. */
+export function applyRights(core: BrokerCore, session: Session, rights: Rights): Applied {
+  session.rights = rights;
+  const dropped: string[] = [];
+  let discarded = 0;
+  if (session.subscriptions !== null) {
+    for (const [key, sub] of session.subscriptions) {
+      const verdict = subscribeVerdict(rights, sub.filter, sub.qos);
+      sub.checkEach = verdict.checkEach;
+      if (verdict.allow) continue;
+      core.tree.remove(sub.filter, sub.group, session.clientId);
+      session.subscriptions.delete(key);
+      dropped.push(key);
+    }
+  }
+  const allowed = (item: Queued) => mayReceive(rights, item.message.topic, item.qos);
+  if (session.queue !== null) {
+    const kept = session.queue.filter(allowed);
+    discarded += session.queue.length - kept.length;
+    session.queue = kept;
+  }
+  if (session.outgoing !== null) {
+    // A PUBREL entry carries no message any more (it was delivered): that exchange is left to finish.
+    for (const [packetId, entry] of session.outgoing) {
+      if (entry.state !== 'publish' || allowed(entry)) continue;
+      session.outgoing.delete(packetId);
+      discarded++;
+    }
+  }
+  return { dropped, discarded };
+}
