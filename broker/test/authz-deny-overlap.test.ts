@@ -63,10 +63,13 @@ test('the verifier decisions for other brokers (no per-delivery check) keep refu
   const h = await startAuthz(t);
   for (const eq of [false, true]) {
     const id = eq ? 'dev-eq' : 'dev';
-    h.store.createDevice({ id });
+    const password = await h.device(id);
     h.rule(id, { action: 'subscribe', topic: 'test/nosubscribe', eq, permission: 'deny', priority: -1 });
     h.rule(id, { action: 'all', topic: '#', permission: 'allow' });
-    const decide = (topic: string) => h.decider.authorize({ deviceId: id, clientId: id, action: 'subscribe', topic }).allow;
+    // As an adapter route does: the CONNECT is admitted for a broker, then its ACL questions follow.
+    const broker = 'nanomq 127.0.0.1';
+    assert.equal((await h.decider.authenticate({ clientId: id, username: id, password }, { admitFor: broker })).allow, true);
+    const decide = (topic: string) => h.decider.authorize({ clientId: id, username: id, action: 'subscribe', topic }, broker).allow;
     for (const filter of ['#', '+/+', 'test/+', 'test/nosubscribe']) assert.equal(decide(filter), false, `eq=${eq}: ${filter} refused`);
     assert.equal(decide('other/+'), true, `eq=${eq}: a filter the deny does not touch is allowed`);
   }
