@@ -143,8 +143,8 @@ function fits(core: BrokerCore, session: Session, bytes: number): boolean {
   return session.heldBytes + bytes <= core.limits.maxQueuedBytesPerSession && core.heldBytes + bytes <= core.limits.maxQueuedBytes;
 }
 
-/** A message leaves the session's custody: delivered, dropped or expired. */
-function release(core: BrokerCore, session: Session, bytes: number): void {
+/** A message leaves the session's custody: delivered, dropped, expired or no longer allowed. */
+export function release(core: BrokerCore, session: Session, bytes: number): void {
   session.heldBytes -= bytes;
   core.heldBytes -= bytes;
 }

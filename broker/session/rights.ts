@@ -11,6 +11,7 @@ import { checkAcl } from '../../schemas/acl-check.js';
 import type { AuthenticateAllow, CompiledAcl, RightsRequest } from '../../schemas/index.js';
 import type { BrokerCore } from '../broker.js';
 import type { Connection } from '../connection.js';
+import { release } from './outbox.js';
 import type { Queued, Session } from './session.js';
 
 export interface Rights {
@@ -62,19 +63,16 @@ export function applyRights(core: BrokerCore, session: Session, rights: Rights):
       dropped.push(key);
     }
   }
-  const allowed = (item: Queued) => mayReceive(rights, item.message.topic, item.qos);
-  if (session.queue !== null) {
-    const kept = session.queue.filter(allowed);
-    discarded += session.queue.length - kept.length;
-    session.queue = kept;
-  }
+  const allowed = (item: Queued) => {
+    if (mayReceive(rights, item.message.topic, item.qos)) return true;
+    release(core, session, item.bytes);
+    discarded++;
+    return false;
+  };
+  if (session.queue !== null) session.queue = session.queue.filter(allowed);
   if (session.outgoing !== null) {
     // A PUBREL entry carries no message any more (it was delivered): that exchange is left to finish.
-    for (const [packetId, entry] of session.outgoing) {
-      if (entry.state !== 'publish' || allowed(entry)) continue;
-      session.outgoing.delete(packetId);
-      discarded++;
-    }
+    for (const [packetId, entry] of session.outgoing) if (entry.state === 'publish' && !allowed(entry)) session.outgoing.delete(packetId);
   }
   return { dropped, discarded };
 }

@@ -82,9 +82,13 @@ test('a registry change holds stored sessions to it at once: subscriptions dropp
   const dev = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, ...persistent(5) });
   await dev.subscribeAsync({ 'own/#': { qos: 1 }, 'ops/#': { qos: 1 } });
   await dev.endAsync();
+  const root = await connected(t, h.url, { clientId: 'root', username: 'root', password: pw.root });
+  await root.publishAsync('ops/x', 'queued', { qos: 1 });
   const before = h.broker.stats();
+  assert.ok(before.queuedBytes > 0, 'the ops message waits in the stored session');
   h.store.deleteRule(pw.opsRule);
   await until(() => h.broker.stats().subscriptions === before.subscriptions - 1, 'the ops/# subscription to be dropped');
+  assert.equal(h.broker.stats().queuedBytes, 0, 'the discarded message no longer counts against the byte budgets');
   h.store.deleteDevice('dev');
   await until(() => h.broker.stats().sessions === before.sessions - 1, 'the removed device session to be discarded');
   assert.equal(h.broker.stats().subscriptions, before.subscriptions - 2);
