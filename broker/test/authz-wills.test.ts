@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { closesWithin, connected, startAuthz, type AuthzHarness } from './authz-helpers.js';
+import { closesWithin, connected, startAuthz, until, type AuthzHarness } from './authz-helpers.js';
 import { sleep } from './helpers.js';
 
 /** dev may publish wills/dev (retained too); root watches everything. */
@@ -58,7 +58,7 @@ for (const [how, lose] of [
     dev.stream.destroy(); // dropped, not DISCONNECT: the will is due in 1 s
     await sleep(100);
     lose(h, pw.willRule);
-    await sleep(1600);
+    await sleep(2600); // the 1 s delay, then at most one 1 s tick of the timer wheel
     assert.deepEqual(pw.watcher.got, []);
   });
 }
@@ -68,6 +68,6 @@ test('MQTT 5.0: a delayed will whose device kept its rights is sent (the control
   const pw = await setUp(h);
   const dev = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, will: delayed, clean: false, properties: { sessionExpiryInterval: 60 } });
   dev.stream.destroy();
-  await sleep(1600);
+  await until(() => pw.watcher.got.length > 0, 'the will', 5000);
   assert.deepEqual(pw.watcher.got.map((m) => m.payload), ['gone']);
 });
