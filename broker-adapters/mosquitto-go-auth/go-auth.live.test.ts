@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { freePort, mosquittoConfig, readSnippet, SNIPPETS, startMosquitto, type RunningBroker } from '../test/live/brokers.js';
-import { disabledWhileConnected, loginCases, outageCases, provision, rightsCases, type Subject } from '../test/live/cases.js';
+import { disabledWhileConnected, loginCases, outageCases, PASSWORD, provision, rightsCases, type Subject } from '../test/live/cases.js';
+import { eventually, issueToken, tryConnect } from '../test/live/clients.js';
 import { goAuthMissing, tools } from '../test/live/interop.js';
 import { snippetTimeoutMs } from '../test/live/snippet-timeouts.js';
 import { startLiveVerifier, type LiveVerifier } from '../test/live/verifier-process.js';
@@ -54,4 +55,30 @@ test('Mosquitto + go-auth with the shipped snippets, against the real verifier',
     });
   }
   for (const broker of [httpBroker, jwtBroker]) assert.equal(broker.alive(), true, `Mosquitto ended (${broker.exit()}):\n${broker.log().slice(-4000)}`);
+});
+
+/** The snippet's commented `?secret=` alternative switched on, as its comment tells a remote broker to. */
+function withUriSecret(snippet: string): string {
+  const secretForm = [...snippet.matchAll(/^# (auth_opt_\w+_uri) (\S+\?secret=CHANGE-ME)$/gm)];
+  let text = snippet;
+  for (const [line, key, uri] of secretForm) text = text.replace(new RegExp(`^${key} \\S+$`, 'm'), `${key} ${uri}`).replace(line, '');
+  return text;
+}
+
+test('the ?secret= form of both go-auth snippets works without the address allow-list, and leaks as documented', { skip: goAuthMissing() ?? false }, async (t) => {
+  const verifier = await startLiveVerifier(t);
+  await provision(verifier, 's-');
+  const { token } = await issueToken(verifier, 's-sensor');
+  for (const snippet of [readSnippet(SNIPPETS.goAuth), readSnippet(SNIPPETS.goAuthJwt)]) {
+    const form = withUriSecret(snippet);
+    assert.match(form, /\?secret=CHANGE-ME$/m, 'the snippet offers no ?secret= form');
+    const broker = await startFromSnippet(t, form, verifier);
+    const login = /auth_opt_backends jwt/.test(snippet) ? { clientId: 's-sensor', username: token, password: 'x' } : { clientId: 's-sensor', username: 's-sensor', password: PASSWORD };
+    assert.equal((await tryConnect(t, broker.port, login)).ok, true);
+  }
+  // What the README says this form leaks: with the verifier down, go-auth logs the URI, secret included.
+  const broker = await startFromSnippet(t, withUriSecret(readSnippet(SNIPPETS.goAuth)), verifier);
+  await verifier.kill();
+  assert.equal((await tryConnect(t, broker.port, { clientId: 's-sensor', username: 's-sensor', password: PASSWORD })).ok, false);
+  assert.equal(await eventually(() => broker.log().includes(`secret=${verifier.secret}`), 5000), true, 'the URI secret was not in the log');
 });
