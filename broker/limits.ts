@@ -18,6 +18,8 @@ export interface BrokerLimits {
   receiveMaximum: number;
   /** Subscriptions one session may hold; more are refused in SUBACK (5.0: 0x97 quota exceeded). */
   maxSubscriptionsPerSession: number;
+  /** Bytes the subscriptions of one session may cost (`subscriptionBytes`); more are refused like the count. */
+  maxSubscriptionBytesPerSession: number;
   /** Levels a topic name or filter may have (Mosquitto's answer too); more: 5.0 0x90 / SUBACK 0x8F. */
   maxTopicLevels: number;
   /** Bytes a topic filter may have; longer: SUBACK 0x8F (3.1.1: 0x80). */
@@ -71,6 +73,7 @@ export const defaultLimits: Readonly<BrokerLimits> = Object.freeze({
   maxQueuedBytesPerSession: 16 * 1024 * 1024,
   maxQueuedBytes: 1024 * 1024 * 1024,
   maxSubscriptionsPerSession: 1000,
+  maxSubscriptionBytesPerSession: 2 * 1024 * 1024,
   topicAliasMaximum: 32,
   maxSessionExpiry: 24 * 3600,
   minKeepAlive: 0,

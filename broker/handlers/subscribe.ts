@@ -11,7 +11,7 @@ import type { Connection } from '../connection.js';
 import { ProtocolError } from '../errors.js';
 import { subackDenied, subackInvalid, subackQuotaExceeded } from '../reason-codes.js';
 import { parseFilter } from '../routing/share.js';
-import type { Subscription } from '../routing/topic-tree.js';
+import { subscriptionBytes, type Subscription } from '../routing/topic-tree.js';
 import { deliver } from '../session/outbox.js';
 import { mayReceive, subscribeVerdict } from '../session/rights.js';
 
@@ -56,8 +56,13 @@ function subscribeOne(
   if (parsed.group !== undefined && request.nl === true) throw new ProtocolError('no local on a shared subscription');
   const qos = Math.min(request.qos, 2) as 0 | 1 | 2;
   const subscriptions = session.subscriptions;
-  if (!subscriptions?.has(request.topic) && (subscriptions?.size ?? 0) >= connection.core.limits.maxSubscriptionsPerSession) {
+  const limits = connection.core.limits;
+  const isNewFilter = !subscriptions?.has(request.topic);
+  if (isNewFilter && (subscriptions?.size ?? 0) >= limits.maxSubscriptionsPerSession) {
     return refuse(connection, { filter: request.topic, reason: 'quota_exceeded' }, subackQuotaExceeded(connection.version));
+  }
+  if (isNewFilter && session.subscriptionBytes + subscriptionBytes(request.topic) > limits.maxSubscriptionBytesPerSession) {
+    return refuse(connection, { filter: request.topic, reason: 'subscription_bytes_exceeded' }, subackQuotaExceeded(connection.version));
   }
   // Granted when an allow rule covers the filter; a deny rule that only overlaps it is enforced per
   // delivery (`checkEach`), as Mosquitto does, instead of refusing `#` for one denied topic.
@@ -78,7 +83,7 @@ function subscribeOne(
   };
   // Same filter again replaces the subscription [MQTT-3.8.4-3].
   const isNew = connection.core.tree.add(sub);
-  (session.subscriptions ??= new Map()).set(request.topic, sub);
+  session.setSubscription(request.topic, sub);
   return { code: qos, sub, isNew };
 }
 

@@ -15,12 +15,11 @@ export function handleUnsubscribe(connection: Connection, packet: IUnsubscribePa
   const session = connection.session!;
   const granted: number[] = [];
   for (const raw of packet.unsubscriptions) {
-    const sub = session.subscriptions?.get(raw);
+    const sub = session.deleteSubscription(raw);
     if (sub === undefined) {
       granted.push(RC.noSubscriptionExisted);
       continue;
     }
-    session.subscriptions!.delete(raw);
     connection.core.tree.remove(sub.filter, sub.group, session.clientId);
     granted.push(RC.success);
   }

@@ -5,6 +5,7 @@
  *
  * @module broker/routing/topic-tree
  */
+import { levelCount } from '../../schemas/topic.js';
 import type { Session } from '../session/session.js';
 
 export interface Subscription {
@@ -24,6 +25,15 @@ export interface Subscription {
   id?: number;
   /** A deny rule overlaps the filter: each delivery's topic is checked against the session's rights. */
   checkEach: boolean;
+}
+
+/**
+ * What a subscription costs, as counted against `maxSubscriptionBytesPerSession`: the filter (UTF-16
+ * in memory), a tree node per level (a node and its child map, about 160 bytes, when not shared with
+ * another filter) and the subscription objects around it.
+ */
+export function subscriptionBytes(filter: string): number {
+  return filter.length * 2 + levelCount(filter) * 160 + 200;
 }
 
 export interface ShareGroup {

@@ -60,6 +60,7 @@ export function discardSession(core: BrokerCore, session: Session): void {
     for (const sub of session.subscriptions.values()) core.tree.remove(sub.filter, sub.group, session.clientId);
   }
   session.subscriptions = null;
+  session.subscriptionBytes = 0;
   releaseAll(core, session);
   session.queue = null;
   session.outgoing = null;

@@ -59,7 +59,7 @@ export function applyRights(core: BrokerCore, session: Session, rights: Rights):
       sub.checkEach = verdict.checkEach;
       if (verdict.allow) continue;
       core.tree.remove(sub.filter, sub.group, session.clientId);
-      session.subscriptions.delete(key);
+      session.deleteSubscription(key);
       dropped.push(key);
     }
   }

@@ -8,7 +8,7 @@
 import type { AuthenticateAllow, RightsRequest } from '../../schemas/index.js';
 import type { Connection } from '../connection.js';
 import type { Message } from '../routing/message.js';
-import type { Subscription } from '../routing/topic-tree.js';
+import { subscriptionBytes, type Subscription } from '../routing/topic-tree.js';
 import type { Rights } from './rights.js';
 
 /** A QoS 1/2 message sent to the client and not yet fully acknowledged. */
@@ -46,6 +46,8 @@ export class Session {
   connection: Connection | null = null;
   /** Keyed by the filter as the client sent it (including `$share/group/`). */
   subscriptions: Map<string, Subscription> | null = null;
+  /** `subscriptionBytes` of every filter in `subscriptions`. */
+  subscriptionBytes = 0;
   outgoing: Map<number, Outgoing> | null = null;
   queue: Queued[] | null = null;
   /** Bytes of the messages queued and in flight (`messageBytes`), counted against the byte budgets. */
@@ -81,6 +83,22 @@ export class Session {
     public identity: RightsRequest,
     public rights: Rights,
   ) {}
+
+  /** Records a subscription under the filter as the client sent it, replacing one with the same filter. */
+  setSubscription(key: string, sub: Subscription): void {
+    const subscriptions = (this.subscriptions ??= new Map());
+    if (!subscriptions.has(key)) this.subscriptionBytes += subscriptionBytes(key);
+    subscriptions.set(key, sub);
+  }
+
+  /** Forgets the subscription under this filter; returns it (the caller removes it from the tree). */
+  deleteSubscription(key: string): Subscription | undefined {
+    const sub = this.subscriptions?.get(key);
+    if (sub === undefined) return undefined;
+    this.subscriptions!.delete(key);
+    this.subscriptionBytes -= subscriptionBytes(key);
+    return sub;
+  }
 
   /** A packet id not in use by another in-flight message [MQTT-2.2.1-3], or 0 when all are taken. */
   allocatePacketId(): number {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqttPacket, { type IConnackPacket, type IDisconnectPacket, type IPublishPacket } from 'mqtt-packet';
+import { subscriptionBytes } from '../routing/topic-tree.js';
 import { closedWithin, rawClient, rawConnect, rawSubscribe, sleep, startBroker } from './helpers.js';
 
 const deep = (levels: number) => Array.from({ length: levels }, () => 'a').join('/');
@@ -18,6 +19,18 @@ test('filters of more than maxTopicLevels levels or maxFilterLength bytes get 0x
   const v4 = await rawConnect(t, h, 4, 'v4');
   assert.deepEqual(await rawSubscribe(v4, { [deep(201)]: 1, ok: 1 }), [0x80, 1]);
   assert.equal(h.broker.stats().subscriptions, 4);
+});
+
+test('subscriptions beyond the session\'s subscription byte budget get 0x97; unsubscribing gives the bytes back', async (t) => {
+  const filter = (i: number) => `${i}/${deep(100)}`; // about 16 KB of tree each
+  const cost = subscriptionBytes(filter(0));
+  const h = await startBroker(t, undefined, { limits: { maxSubscriptionBytesPerSession: cost * 3 + 10 } });
+  const v5 = await rawConnect(t, h, 5, 'v5');
+  assert.deepEqual(await rawSubscribe(v5, { [filter(0)]: 0, [filter(1)]: 0, [filter(2)]: 0, [filter(3)]: 0 }), [0, 0, 0, 0x97]);
+  assert.deepEqual(await rawSubscribe(v5, { [filter(0)]: 1 }, 4), [1], 'replacing a subscription costs nothing more');
+  v5.send({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: [filter(1)] });
+  assert.equal((await v5.next()).cmd, 'unsuback');
+  assert.deepEqual(await rawSubscribe(v5, { [filter(3)]: 0 }, 3), [0]);
 });
 
 test('a PUBLISH topic of more than maxTopicLevels levels: 5.0 DISCONNECT 0x90, 3.1.1 closed; a will topic: CONNACK 0x90', async (t) => {
