@@ -213,3 +213,17 @@ test('a repeated authorize is answered from the cache without reading the regist
   for (let i = 0; i < 100; i++) assert.equal(h.decider.authorize(request, TEST_CALLER).allow, true);
   assert.ok(h.decider.stats().cache.hits >= 100);
 });
+
+test('the record of who each client authenticated as is bounded: the least recently used goes first', async (t) => {
+  const h = await harness(t, { config: { admissions: { maxEntries: 3, idleMs: 60_000 } } });
+  h.registry.devices.get('dev-1')!.requireClientIdMatch = false;
+  h.registry.addRule({ topic: 'x' });
+  for (const clientId of ['c-1', 'c-2', 'c-3']) await admit(h, clientId, 'dev-1');
+  assert.equal(ask(h, { clientId: 'c-1' }), 'allow', 'c-1 used: now the most recent');
+  await admit(h, 'c-4', 'dev-1');
+  assert.equal(h.decider.stats().admissions, 3);
+  assert.equal(ask(h, { clientId: 'c-2' }), 'not_authenticated', 'the least recently used went');
+  assert.equal(ask(h, { clientId: 'c-1' }), 'allow');
+  h.clock.advance(61);
+  assert.equal(ask(h, { clientId: 'c-1' }), 'not_authenticated', 'unused for longer than idleMs');
+});
