@@ -41,6 +41,7 @@ for (const wiring of ['in-process', 'http'] as const) {
     const started = Date.now();
     const legit = await connectCode(t, h.url, { clientId: 'legit', username: 'legit', password });
     seen.push({ code: legit.code, ms: Date.now() - started });
+    t.diagnostic(`CONNACK and ms per attempt: ${JSON.stringify(seen)}`);
     for (const { code, ms } of seen) {
       assert.ok(!SERVER_UNAVAILABLE.includes(code), `CONNACK ${code} after ${ms} ms: ${JSON.stringify(seen)}`);
       assert.ok([0, 0x86, 0x87].includes(code), `CONNACK ${code}`);
