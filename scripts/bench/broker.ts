@@ -44,7 +44,7 @@ function median(values: number[]): number {
 type ConnectMode = 'anonymous' | 'password' | 'jwt';
 type ConnectSource = 'one' | 'many';
 type ConnectKey = `connect-${ConnectMode}-${ConnectSource}` | `connectCpu-${ConnectMode}-${ConnectSource}` | `connectP50-${ConnectMode}-${ConnectSource}`;
-type Scenario = 'qos0' | 'qos0Loss' | 'qos1' | 'p50' | 'p99' | 'p99Warmup' | 'idleBytes' | 'idleAverage' | 'subscribeRetainedMs' | 'subscribeRetainedRatio' | ConnectKey | 'stormInProcess' | 'stormHttp' | 'stormFailures' | 'slowSubscriberRatio';
+type Scenario = 'qos0' | 'qos0Loss' | 'qos0Checked' | 'qos1' | 'p50' | 'p99' | 'p99Warmup' | 'idleBytes' | 'idleAverage' | 'subscribeRetainedMs' | 'subscribeRetainedRatio' | ConnectKey | 'stormInProcess' | 'stormHttp' | 'stormFailures' | 'slowSubscriberRatio';
 type Results = Partial<Record<Scenario, Partial<Record<TargetName, number>>>>;
 
 /**
@@ -126,6 +126,12 @@ const SCENARIOS: Array<{
     },
   },
   {
+    // Issue 12: a subscription a deny rule overlaps has each delivery checked; this is its cost.
+    name: 'qos0 fan-in checked',
+    targets: ['ours'],
+    run: async ({ port }) => ({ qos0Checked: (await fanIn(port, { qos: 0, perPublisher: SIZES.qos0, timeLimitMs: 15_000, prefix: 'checked' })).msgsPerSec }),
+  },
+  {
     name: 'qos1 fan-in',
     run: async ({ port }) => ({ qos1: (await fanIn(port, { qos: 1, perPublisher: SIZES.qos1, window: 100, timeLimitMs: 15_000 })).msgsPerSec }),
   },
@@ -179,11 +185,20 @@ function aboveFloor(values: Partial<Record<TargetName, number>>): Partial<Record
   };
 }
 
+/** Ours only: what checking each delivery costs, as the share of the unchecked rate it keeps. */
+function checkedRatio(results: Results): Partial<Record<TargetName, number>> {
+  const checked = results.qos0Checked?.ours;
+  const plain = results.qos0?.ours;
+  return checked === undefined || plain === undefined ? {} : { ours: checked / plain };
+}
+
 function metricsOf(results: Results): Metric[] {
   const v = (s: Scenario) => results[s] ?? {};
   return [
     { label: 'QoS 0 fan-in', unit: 'msg/s', better: 'higher', goal: '3x Mosquitto', values: v('qos0') },
     { label: 'QoS 0 messages lost', unit: '%', better: 'lower', values: v('qos0Loss') },
+    { label: 'QoS 0 fan-in, a deny rule inside the subscribed filter (each delivery checked)', unit: 'msg/s', better: 'higher', values: v('qos0Checked') },
+    { label: 'QoS 0 fan-in with each delivery checked over without', unit: 'ratio', better: 'higher', goal: 'about 1', values: checkedRatio(results) },
     { label: 'QoS 1 fan-in', unit: 'msg/s', better: 'higher', goal: '>= Mosquitto', values: v('qos1') },
     { label: `latency p50 at ${SIZES.rate} msg/s, steady state`, unit: 'ms', better: 'lower', values: v('p50') },
     { label: `latency p99 at ${SIZES.rate} msg/s, steady state`, unit: 'ms', better: 'lower', goal: "<= Mosquitto's", values: v('p99') },
@@ -280,6 +295,8 @@ async function main(): Promise<void> {
     `Ours runs with the Node flags it ships with (\`npm start\`, the LXC unit): \`${shippedNodeFlags().join(' ')}\`.`,
     'Load generator: raw TCP sockets with TCP_NODELAY, pre-generated mqtt-packet frames; MQTT 3.1.1. Fan-in, latency and memory: every client authenticates with username/password ' +
       '(ours: in-process authorizer with a constant-time password check, so these rows compare brokers; Mosquitto: password_file; Aedes: authenticate hook).',
+    'QoS 0 fan-in with each delivery checked (ours only): the same fan-in on `checked/#`, which a subscribe deny rule (`checked/never`) overlaps, so the broker grants it ' +
+      'and checks every delivery\'s topic against the ACL; the ratio row is that rate over the plain QoS 0 fan-in of the same rounds.',
     `Connect rows: ${CONNECT_LOOPS} concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s, all from 127.0.0.1 ("one address", a NAT or a load balancer) or each loop from its own 127.0.0.x ("${CONNECT_LOOPS} addresses"), ` +
       'after one successful connect per loop (not counted: a reconnect is measured). Ours is `npm start` as shipped (`server-ours-verifier.ts`): the real verifier in-process, SQLite registry, default lockout, info logging serialised then dropped, ' +
       'with only the connect rates raised; password = the device\'s own password (its scrypt paid in the warm-up), JWT = the device\'s own token, anonymous = no credentials (anonymous allowed). ' +

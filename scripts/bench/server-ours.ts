@@ -8,7 +8,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { pino } from 'pino';
-import type { AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
+import type { AuthenticateAllow, AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
 import { createInProcessAuthorizer } from '../../broker/authorizers/in-process.js';
 import { BrokerConfig } from '../../broker/config.js';
 import { startBroker } from '../../broker/start.js';
@@ -16,6 +16,13 @@ import { BENCH_PASSWORD, BENCH_USER } from './client.js';
 
 const port = Number(process.argv[2]);
 const expected = Buffer.from(BENCH_PASSWORD);
+
+/**
+ * Everything allowed, but a subscribe deny under `checked/`: it overlaps only the `checked/#` filter
+ * of the "qos0 fan-in checked" scenario, whose every delivery is then checked against this ACL (the
+ * bundled broker's way with a deny inside a granted filter); `bench/#` is not checked.
+ */
+const CHECKED_ONLY: AuthenticateAllow['acl'] = { rules: [{ permission: 'deny', action: 'subscribe', topic: 'checked/never', eq: false }], noMatch: 'allow' };
 
 async function authenticate(request: AuthenticateRequest): Promise<AuthenticateDecision> {
   const given = Buffer.from(request.password ?? '');
@@ -29,7 +36,7 @@ async function authenticate(request: AuthenticateRequest): Promise<AuthenticateD
     groups: [],
     credential: { kind: 'password' },
     expiresAt: null,
-    acl: { rules: [], noMatch: 'allow' },
+    acl: CHECKED_ONLY,
   };
 }
 

@@ -16,6 +16,8 @@ export interface FanInOptions {
   /** Unacknowledged QoS 1 PUBLISHes per publisher. */
   window?: number;
   timeLimitMs?: number;
+  /** First topic level: the subscriber takes `<prefix>/#`, publisher i sends to `<prefix>/p<i>` (default `bench`). */
+  prefix?: string;
 }
 
 export interface FanInResult {
@@ -97,7 +99,8 @@ export async function fanIn(port: number, options: FanInOptions): Promise<FanInR
   const pubs = await Promise.all(Array.from({ length: publishers }, (_, i) => rawClient(port, `bench-pub-${options.qos}-${i}`)));
   try {
     const suback = sub.next(SUBACK);
-    sub.socket.write(subscribeFrame('bench/#', options.qos));
+    const prefix = options.prefix ?? 'bench';
+    sub.socket.write(subscribeFrame(`${prefix}/#`, options.qos));
     await suback;
     let received = 0;
     let lastAt = 0;
@@ -111,7 +114,7 @@ export async function fanIn(port: number, options: FanInOptions): Promise<FanInR
     const start = performance.now();
     const deadline = start + timeLimit;
     const sentPer = await Promise.all(pubs.map((pub, i) => {
-      const template = publishTemplate(`bench/p${i}`, options.qos);
+      const template = publishTemplate(`${prefix}/p${i}`, options.qos);
       return options.qos === 0
         ? publishQos0(pub, template, options.perPublisher, deadline)
         : publishQos1(pub, template, options.perPublisher, options.window ?? 100, deadline);
