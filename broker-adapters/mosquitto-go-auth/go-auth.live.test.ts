@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { freePort, mosquittoConfig, readSnippet, SNIPPETS, startMosquitto, type RunningBroker } from '../test/live/brokers.js';
-import { disabledWhileConnected, loginCases, outageCases, PASSWORD, provision, rightsCases, type Subject } from '../test/live/cases.js';
+import { disabledWhileConnected, loginCases, outageCases, PASSWORD, provision, quietConnect, rightsCases, type Subject } from '../test/live/cases.js';
 import { eventually, issueToken, tryConnect } from '../test/live/clients.js';
 import { goAuthMissing, tools } from '../test/live/interop.js';
 import { snippetTimeoutMs } from '../test/live/snippet-timeouts.js';
@@ -48,6 +48,7 @@ test('Mosquitto + go-auth with the shipped snippets, against the real verifier',
   };
   for (const [name, subject, p] of [['HTTP backend', viaHttp, 'g-'], ['JWT backend', viaJwt, 'j-']] as const) {
     await t.test(name, async (t) => {
+      await t.test('a normal connect and disconnect leave no warning in either log', (t) => quietConnect(t, subject, p, /level=(?:warning|error)/g));
       await loginCases(t, subject, p);
       await rightsCases(t, subject, p);
       await t.test('a device disabled while connected stays connected, its publishes dropped', (t) => disabledWhileConnected(t, subject, p));

@@ -151,6 +151,23 @@ export async function rightsCases(t: TestContext, s: Subject, p: string): Promis
 }
 
 /**
+ * A normal connect and disconnect write nothing above info: no warning in the verifier's log, and no
+ * line matching `brokerNoise` (the broker's own error lines about our answers) in the broker's.
+ */
+export async function quietConnect(t: TestContext, s: Subject, p: string, brokerNoise: RegExp): Promise<void> {
+  const noise = () => (s.broker.log().match(brokerNoise) ?? []).length;
+  const warnings = () => s.verifier.logs.filter((line) => Number(line.level) >= 40).length;
+  const [noiseBefore, warningsBefore] = [noise(), warnings()];
+  const { token } = await issueToken(s.verifier, `${p}sensor`);
+  const client = await connectOk(t, s.broker.port, s.tokenLogin(`${p}sensor`, token));
+  await client.endAsync();
+  // NanoMQ asks about the offline event after the socket closed; give it a moment.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(noise(), noiseBefore, `the broker logged: ${s.broker.log().slice(-2000)}`);
+  assert.equal(warnings(), warningsBefore, 'the verifier logged a warning');
+}
+
+/**
  * A device disabled while connected: NanoMQ and Mosquitto + go-auth do not hear of the change; the
  * next PUBLISH it sends is dropped (and NanoMQ then disconnects it), so are its later ones.
  */
