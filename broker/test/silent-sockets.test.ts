@@ -114,3 +114,13 @@ test('with the pending pool held by silent sockets from other addresses, a real 
   // The authenticated slots are full now: a third client is refused with a reason, not hung.
   await assert.rejects(connect(t, `mqtt://127.0.0.1:${mqtt}`, { clientId: 'third', protocolVersion: 5 }));
 });
+
+test('a client that completes its CONNECT over any listener leaves the pending pool for an authenticated slot', async (t) => {
+  const running = await allListeners(t, { connectTimeoutMs: 60_000 });
+  const { mqtt, tls, ws, wss } = running.ports as Required<typeof running.ports>;
+  await connect(t, `mqtt://127.0.0.1:${mqtt}`, { clientId: 'over-tcp' });
+  await connect(t, `mqtts://127.0.0.1:${tls}`, { clientId: 'over-tls', ca: pki.ca.certPem, cert: pki.device.certPem, key: pki.device.keyPem });
+  await connect(t, `ws://127.0.0.1:${ws}/mqtt`, { clientId: 'over-ws' });
+  await connect(t, `wss://127.0.0.1:${wss}/mqtt`, { clientId: 'over-wss', ca: pki.ca.certPem });
+  assert.deepEqual({ authenticated: running.gate.authenticated, pending: running.gate.pending }, { authenticated: 4, pending: 0 });
+});
