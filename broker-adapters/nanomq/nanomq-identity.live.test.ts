@@ -33,9 +33,11 @@ test('NanoMQ: a client id never lends a superuser\'s rights (anonymous or anothe
   const [everything] = await subscribe(anonymous, '#');
   assert.ok(everything! >= DENIED, `an anonymous client called root was granted # (${everything})`);
   assert.deepEqual(await subscribe(anonymous, 'public/#'), [1], 'the anonymous rules still apply');
-  anonymous.publish('private/x', 'anonymous-private', { qos: 0 });
+  // Allowed first: NanoMQ 0.25.5 disconnects a client after a denied PUBLISH.
   anonymous.publish('public/x', 'anonymous-public', { qos: 0 });
-  assert.equal(await eventually(() => seen.some((m) => m.payload === 'anonymous-public')), true);
+  assert.equal(await eventually(() => seen.some((m) => m.payload === 'anonymous-public'), 20_000), true);
+  anonymous.publish('private/x', 'anonymous-private', { qos: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   assert.deepEqual(seen.filter((m) => m.payload === 'anonymous-private'), []);
   anonymous.end(true);
 
@@ -44,6 +46,6 @@ test('NanoMQ: a client id never lends a superuser\'s rights (anonymous or anothe
   const [gwEverything] = await subscribe(gw, '#');
   assert.ok(gwEverything! >= DENIED, `gw under client id root was granted # (${gwEverything})`);
   gw.publish('gw/up', 'gw-own', { qos: 0 });
-  assert.equal(await eventually(() => seen.some((m) => m.payload === 'gw-own')), true, 'gw keeps its own rights');
+  assert.equal(await eventually(() => seen.some((m) => m.payload === 'gw-own'), 20_000), true, 'gw keeps its own rights');
   assert.equal(broker.alive(), true, `NanoMQ ended (${broker.exit()}):\n${broker.log().slice(-4000)}`);
 });
