@@ -85,8 +85,12 @@ function refuseOrFail(connection: Connection, error: unknown): void {
   if (!(error instanceof ConnectRefusedError)) return connection.fail(error);
   const core = connection.core;
   core.counters.refusedConnects++;
-  core.logger.warn(
-    { clientId: connection.clientId || undefined, deviceId: null, peer: connection.info.peerAddress, reason: error.message },
+  // Rate limited per peer address and reason (a password guesser must not flood the log); the
+  // counter stays exact.
+  const reason = error.refusal.kind === 'deny' ? error.refusal.reason : error.refusal.kind;
+  core.logRefusal(
+    connection.info.peerAddress,
+    { clientId: connection.clientId || undefined, deviceId: null, peer: connection.info.peerAddress, reason, detail: error.message },
     'connect refused',
   );
   const code = connackRefusal(error.refusal, connection.version);
