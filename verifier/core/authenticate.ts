@@ -14,7 +14,7 @@
 import type { AuthenticateDecision, AuthenticateRequest, CompiledAcl, Deny, DenyReason } from '../../schemas/index.js';
 import { compileAcl } from './compile-acl.js';
 import { checkCertificateFingerprint, checkCertificateSubject } from './credentials/certificate.js';
-import { checkToken, isKnownToken } from './credentials/jwt.js';
+import { checkToken, recallOwnToken, type VerifiedClaims } from './credentials/jwt.js';
 import { refuse, type CredentialContext, type CredentialOutcome, type Identified } from './credentials/outcome.js';
 import { checkPassword, isKnownPassword } from './credentials/password.js';
 import type { DeciderDeps, Logger } from './deps.js';
@@ -35,6 +35,8 @@ export interface AuthenticateContext extends CredentialContext {
   /** Set when the lockout let this attempt through: it must be ended exactly once. */
   lockoutBegun?: boolean;
   presented: Presented;
+  /** A token's claims when it verified before, looked up once per attempt (by the lockout step). */
+  recalledToken?: VerifiedClaims;
   identified?: Identified;
   device?: DeviceRecord;
   acl?: CompiledAcl;
@@ -75,7 +77,8 @@ function cannotBeGuess(ctx: AuthenticateContext): boolean {
     case 'none':
       return true;
     case 'token':
-      return isKnownToken(presented.token);
+      ctx.recalledToken = recallOwnToken(presented.token);
+      return ctx.recalledToken !== undefined;
     case 'password':
       return username !== undefined && isDeviceName(username) && isKnownPassword(ctx.registry.listPasswordCredentials(username), presented.secret);
     default:
@@ -125,7 +128,7 @@ async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOu
     case 'subject':
       return checkCertificateSubject(ctx, presented.subject);
     case 'token':
-      return checkToken(ctx, presented.token);
+      return checkToken(ctx, presented.token, ctx.recalledToken ?? recallOwnToken(presented.token));
     case 'password':
       if (ctx.username === undefined) return refuse('bad_credentials', 'password without username');
       return checkPassword(ctx, ctx.logger, ctx.username, presented.secret);

@@ -41,15 +41,24 @@ function verifyOptions(ctx: CredentialContext) {
 
 async function checkOwnToken(ctx: CredentialContext, token: string, header: ProtectedHeaderParameters): Promise<CredentialOutcome> {
   if (typeof header.kid !== 'string') return refuse('bad_credentials', 'token has no kid');
-  let key: ReturnType<typeof ctx.keys.verificationKey>;
+  const kid = header.kid;
+  const key = verificationKey(ctx, kid);
+  if (!key) return refuse('bad_credentials', 'unknown kid');
+  const checked = await verifiedTokens.once([token], () => verifyOwnSignature(ctx, token, kid, key), (c) => c.ok);
+  return checked.ok ? checkStillValid(ctx, checked) : checked;
+}
+
+function verificationKey(ctx: CredentialContext, kid: string): ReturnType<typeof ctx.keys.verificationKey> {
   try {
-    key = ctx.keys.verificationKey(header.kid);
+    return ctx.keys.verificationKey(kid);
   } catch (err) {
     throw new KeyUnavailableError('key ring failed', { cause: err });
   }
-  if (!key) return refuse('bad_credentials', 'unknown kid'); // a retired key: even a token verified before
-  const checked = await verifiedTokens.once([header.kid, token], () => verifyOwnSignature(ctx, token, key), (c) => c.ok);
-  if (!checked.ok) return checked;
+}
+
+/** What can change after a signature verified (key ring, exp, the token record) is judged now. */
+function checkStillValid(ctx: CredentialContext, checked: VerifiedClaims): CredentialOutcome {
+  if (!verificationKey(ctx, checked.kid)) return refuse('bad_credentials', 'unknown kid'); // a retired key: even a token verified before
   // A remembered signature says nothing about the time: exp is judged now, as jose does.
   if (checked.exp <= Math.floor(ctx.clock.now() / 1000) - ctx.config.clockToleranceSeconds) return refuse('expired', 'token exp check failed');
   const record = ctx.registry.getToken(checked.jti);
@@ -65,16 +74,18 @@ async function checkOwnToken(ctx: CredentialContext, token: string, header: Prot
 }
 
 /** What a verified own token says, as far as later attempts need it. */
-interface VerifiedClaims {
+export interface VerifiedClaims {
   ok: true;
+  /** The key that verified it (the token's header names it): still in the key ring at every attempt. */
+  kid: string;
   sub: string;
   jti: string;
   exp: number;
 }
 
 /**
- * Own tokens whose signature and claims verified, by kid and token: a reconnect is recognised without
- * a new signature check. The key ring (retired key), the token record (revoked, expired record), the
+ * Own tokens whose signature and claims verified, by token (its header names the kid): a reconnect is
+ * recognised without a new signature check, or even decoding the token. The key ring (retired key), the token record (revoked, expired record), the
  * device (disabled, removed) and exp are still read on every attempt, so taking a right away applies
  * at once.
  */
@@ -84,6 +95,7 @@ const verifiedTokens = new VerifiedMemory<VerifiedClaims | Refused>();
 async function verifyOwnSignature(
   ctx: CredentialContext,
   token: string,
+  kid: string,
   key: { alg: string; key: CryptoKey },
 ): Promise<VerifiedClaims | Refused> {
   let payload: JWTPayload;
@@ -99,18 +111,13 @@ async function verifyOwnSignature(
     return refusalFor(err);
   }
   if (issuedInFuture(ctx, payload)) return refuse('not_yet_valid', 'token iat is in the future');
-  return { ok: true, sub: payload.sub!, jti: payload.jti!, exp: payload.exp! };
+  return { ok: true, kid, sub: payload.sub!, jti: payload.jti!, exp: payload.exp! };
 }
 
-/** Was this own token verified before (so checking it again costs no signature)? */
-export function isKnownToken(token: string): boolean {
-  let kid: unknown;
-  try {
-    kid = decodeProtectedHeader(token).kid;
-  } catch {
-    return false;
-  }
-  return typeof kid === 'string' && verifiedTokens.recall([kid, token])?.ok === true;
+/** The claims of an own token verified before (checking it again costs no signature), if remembered. */
+export function recallOwnToken(token: string): VerifiedClaims | undefined {
+  const known = verifiedTokens.recall([token]);
+  return known?.ok ? known : undefined;
 }
 
 /** The key for this token from the issuer's JWKS; "no such key" is a deny, an unreachable JWKS a fault. */
@@ -180,7 +187,12 @@ async function checkExternalToken(ctx: CredentialContext, token: string, header:
   return outcome;
 }
 
-export async function checkToken(ctx: CredentialContext, token: string): Promise<CredentialOutcome> {
+/**
+ * `recalled`: what `recallOwnToken` said for this token in this attempt (undefined: not asked yet).
+ * A token verified before goes straight to what can have changed since.
+ */
+export async function checkToken(ctx: CredentialContext, token: string, recalled = recallOwnToken(token)): Promise<CredentialOutcome> {
+  if (recalled) return checkStillValid(ctx, recalled);
   let header: ProtectedHeaderParameters;
   let iss: unknown;
   try {

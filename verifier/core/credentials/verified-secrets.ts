@@ -14,12 +14,13 @@
  *
  * @module verifier/core/credentials/verified-secrets
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 
 const MAX_ENTRIES = 50_000;
 
 export class VerifiedMemory<V> {
-  readonly #key = randomBytes(32);
+  /** A KeyObject, not bytes: createHmac would otherwise import the key again on every call. */
+  readonly #key = createSecretKey(randomBytes(32));
   readonly #entries = new Map<string, V>();
   /** Checks running now, by digest; each is removed when it settles. */
   readonly #running = new Map<string, Promise<V>>();
