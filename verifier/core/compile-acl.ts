@@ -67,6 +67,6 @@ function compileRule(rule: AclRule, values: SubstitutionValues): CompiledAclRule
   return rule.permission === 'deny' ? denyEverything(rule) : [];
 }
 
-export function compileAcl(rules: AclRule[], values: SubstitutionValues, noMatch: 'allow' | 'deny'): CompiledAcl {
+export function compileAcl(rules: readonly AclRule[], values: SubstitutionValues, noMatch: 'allow' | 'deny'): CompiledAcl {
   return { rules: rules.flatMap((rule) => compileRule(rule, values)), noMatch };
 }

@@ -20,6 +20,8 @@ import { InternalError, VerifierError } from './errors.js';
 import { guardRegistry } from './guarded-registry.js';
 import { decideRights } from './rights.js';
 import { Lockout } from './lockout.js';
+import { RulesCache } from './rules-cache.js';
+import type { DeviceRecord } from './ports.js';
 import type { AuthenticateOptions, AuthorizeOptions, Decider, SuperuserClaim } from './types.js';
 
 export interface DeciderStats {
@@ -38,7 +40,9 @@ export interface ManagedDecider extends Decider {
 
 export function createDecider(deps: DeciderDeps): ManagedDecider {
   const { logger, config, onDecision } = deps;
-  const registry = guardRegistry(deps.registry);
+  const guarded = guardRegistry(deps.registry);
+  const rules = new RulesCache(guarded.rulesFor, config.cacheSize);
+  const registry = { ...guarded, rulesFor: (device: DeviceRecord | null) => rules.rulesFor(device) };
   const cache = new AclCache(config.cacheSize);
   const lockout = new Lockout(config.lockout, deps.clock);
   const sleep = deps.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
@@ -48,6 +52,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   // summary (the same limiter as the broker's); the decision metrics keep exact counts.
   const denials = new LogLimiter((fields, message) => logger.warn(fields, message));
   const stopListening = deps.registry.onChange((change: Change) => {
+    rules.invalidate(change);
     if (change.kind === 'all') cache.clear();
     else cache.invalidate(change.deviceId);
     admissions.touch(change.kind === 'all' ? null : change.deviceId);
@@ -161,6 +166,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
       stopListening();
       denials.flush();
       cache.clear();
+      rules.invalidate({ kind: 'all' });
     },
   };
 }

@@ -82,7 +82,7 @@ export interface RegistryStore {
    * Every rule that can apply to this device (its own, its groups', everyone's), or to anonymous
    * clients when `device` is null, in evaluation order (priority ascending, then id ascending).
    */
-  rulesFor(device: DeviceRecord | null): AclRule[];
+  rulesFor(device: DeviceRecord | null): readonly AclRule[];
   /** Registers a listener for registry changes; returns the function that removes it. */
   onChange(listener: (change: Change) => void): () => void;
 }

@@ -71,6 +71,8 @@ export class MemoryRegistry implements RegistryStore {
       ...rule,
     };
     this.rules.push(full);
+    // As the real store does after its commit: the decider's caches hold rules.
+    this.emit(full.subject.kind === 'device' ? { kind: 'device', deviceId: full.subject.id } : { kind: 'all' });
     return full;
   }
 
