@@ -16,7 +16,7 @@ import { startBroker } from './start.js';
 import { closeOnSignals } from '../scripts/close-on-signals.js';
 import { packageVersion } from '../scripts/package-version.js';
 // The composition root may use the verifier's redaction list: one definition of what is secret.
-import { journalPriorityHooks, REDACT_PATHS } from '../verifier/logger.js';
+import { journalPriorityHooks, redaction } from '../verifier/logger.js';
 
 const EXIT_USAGE = 2;
 
@@ -29,7 +29,7 @@ try {
     ...journalPriorityHooks(),
     level: config.logLevel,
     base: { service: 'arra-broker' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...redaction,
   });
   const verifierCa = resolveVerifierCa(config);
   const deviceCaPem = config.tlsPort !== null && !config.tlsCa ? await fetchDeviceCa(config.verifierUrl, undefined, verifierCa) : undefined;

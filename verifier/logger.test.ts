@@ -53,3 +53,28 @@ test('stdout counts as the journal only when JOURNAL_STREAM names its device and
   assert.equal(writesToJournal({ JOURNAL_STREAM: `${st.dev}:${st.ino + 1}` }, fd), false, 'another stream (stdout redirected elsewhere)');
   assert.equal(writesToJournal({}, fd), false);
 });
+
+test('secret fields are redacted at the top, one level down and in headers; the caller keeps its object', () => {
+  const { lines, log } = capture(false);
+  const fields = { clientId: 'c1', password: 'hunter22', body: { token: 'tok-secret', keep: 1 }, headers: { authorization: 'Bearer abc', 'x-arra-secret': 's3', accept: '*/*' } };
+  log.info(fields, 'm');
+  const line = JSON.parse(lines[0]!) as Record<string, Record<string, unknown>>;
+  assert.equal(line.password, '[redacted]');
+  assert.deepEqual(line.body, { token: '[redacted]', keep: 1 });
+  assert.deepEqual(line.headers, { authorization: '[redacted]', 'x-arra-secret': '[redacted]', accept: '*/*' });
+  assert.equal(line.clientId, 'c1');
+  assert.equal(fields.password, 'hunter22', 'the logged object is not changed');
+  for (const secret of ['hunter22', 'tok-secret', 'Bearer abc', 's3"']) assert.equal(lines[0]!.includes(secret), false, secret);
+});
+
+test('an error carrying a secret keeps its message and stack, and child bindings are redacted too', () => {
+  const { lines, log } = capture(false);
+  const err = Object.assign(new Error('boom'), { token: 'tok-secret' });
+  log.child({ secret: 'bound-secret' }).error({ err }, 'failed');
+  const line = JSON.parse(lines[0]!) as { err: Record<string, unknown>; secret: string };
+  assert.equal(line.err.message, 'boom');
+  assert.match(String(line.err.stack), /boom/);
+  assert.equal(line.err.token, '[redacted]');
+  assert.equal(line.secret, '[redacted]');
+  assert.equal(lines[0]!.includes('tok-secret') || lines[0]!.includes('bound-secret'), false);
+});

@@ -10,7 +10,14 @@ import { pino, stdSerializers, destination, type DestinationStream, type Level, 
 
 export type { Logger } from 'pino';
 
-/** Paths pino replaces with `[redacted]`: credentials in headers and in any logged object. */
+const CENSOR = '[redacted]';
+
+/**
+ * Paths pino replaces with `[redacted]`: credentials in headers and secret fields of a logged object.
+ * Each is checked only when a line has its first key; the same fields one level down (`err.token`,
+ * `body.password`) are redacted by `redactNestedSecrets`, not by `*.password` paths, which pino
+ * would apply to every field of every line.
+ */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-arra-secret"]',
@@ -21,13 +28,49 @@ export const REDACT_PATHS = [
   'secret',
   'token',
   'keyPem',
-  '*.password',
-  '*.secret',
-  '*.token',
-  '*.keyPem',
-  '*.adminToken',
-  '*.webhookSecret',
 ];
+
+/** Fields whose value is a secret one level down in a logged object. */
+const NESTED_SECRETS: readonly string[] = ['password', 'secret', 'token', 'keyPem', 'adminToken', 'webhookSecret'];
+
+type Fields = Record<string, unknown>;
+
+/** A copy of `value` with its secret fields censored, or `value` itself when it has none. */
+function censored(value: Fields): Fields {
+  let copy: Fields | undefined;
+  for (const name of NESTED_SECRETS) {
+    if (!Object.hasOwn(value, name)) continue;
+    // An Error's message and stack are not enumerable: keep them in the copy.
+    copy ??= value instanceof Error ? { ...value, type: value.name, message: value.message, stack: value.stack } : { ...value };
+    copy[name] = CENSOR;
+  }
+  return copy ?? value;
+}
+
+/**
+ * The logged object with every secret field one level down replaced by `[redacted]`, the caller's
+ * object untouched. pino's wildcard paths (`*.password`) ran a redactor over every field of every
+ * line and re-parsed its paths each time: redaction was the largest part of a CONNECT's log lines
+ * (issue 15). This looks the few names up in each object field and copies only what it censors.
+ */
+export function redactNestedSecrets(fields: Fields): Fields {
+  let out: Fields | undefined;
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    if (typeof value !== 'object' || value === null) continue;
+    const replaced = censored(value as Fields);
+    if (replaced === value) continue;
+    out ??= { ...fields };
+    out[key] = replaced;
+  }
+  return out ?? fields;
+}
+
+/** pino options that redact secrets from every line (`REDACT_PATHS`, `redactNestedSecrets`). */
+export const redaction: Pick<LoggerOptionsOf<never>, 'redact' | 'formatters'> = {
+  redact: { paths: REDACT_PATHS, censor: CENSOR },
+  formatters: { log: redactNestedSecrets },
+};
 
 export interface LoggerOptions {
   level: Level | 'silent';
@@ -81,7 +124,7 @@ export function createLogger(options: LoggerOptions): Logger {
       ...journalPriorityHooks(options.journal),
       level: options.level,
       base: { service: 'arra-verifier' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...redaction,
       serializers: {
         req: (req: LoggedRequest) => ({ method: req.method, url: pathOnly(req.url), remoteAddress: req.ip }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
