@@ -278,7 +278,6 @@ install_cli() {
 : "\${ARRA_URL:=$(admin_url)}"
 : "\${ARRA_DATA_DIR:=$DATA_DIR}"
 export ARRA_URL ARRA_DATA_DIR
-$(is_loopback "$(env_value ARRA_ADMIN_BIND)" || echo "export NODE_EXTRA_CA_CERTS=\${NODE_EXTRA_CA_CERTS:-$DATA_DIR/server-ca.pem}")
 exec $NODE $OPT_DIR/current/bin/arra-mq.js "\$@"
 CLI
   chmod 0755 "$cli.part"

@@ -110,10 +110,10 @@ export function mountOptionsOf(pid: number, mountPoint: string): string[] | unde
 /** Why LXC tests cannot run on this host, or undefined when they can. */
 export async function lxcUnavailableReason(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root (creates an LXC container); run as root, e.g. in CI';
-  const tools = ['lxc-start', 'lxc-attach', 'lxc-destroy', 'lxc-usernsexec', 'newuidmap', 'debootstrap', 'zstd', 'mosquitto_pub', 'mosquitto_sub', 'ss'];
+  const tools = ['lxc-start', 'lxc-attach', 'lxc-destroy', 'lxc-usernsexec', 'newuidmap', 'debootstrap', 'zstd', 'mosquitto_pub', 'mosquitto_sub', 'ss', 'ip', 'unshare', 'curl'];
   for (const tool of tools) {
     if ((await run('sh', ['-c', `command -v ${tool}`])).code !== 0) {
-      return `${tool} is not installed (apt-get install lxc uidmap debootstrap zstd mosquitto-clients iproute2)`;
+      return `${tool} is not installed (apt-get install lxc uidmap debootstrap zstd mosquitto-clients iproute2 util-linux curl)`;
     }
   }
   return undefined;

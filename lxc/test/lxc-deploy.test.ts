@@ -325,6 +325,21 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
     assert.equal((await pct(d, 'exec', CTID, '--', 'test', '-e', '/root/arra-mq-deploy')).code, 1, 'the failed install left no staging folder');
     assert.equal((await cli('device', 'show', 'sensor-1')).code, 0, 'the device survived the failed update');
   });
+
+  await t.test('--admin-bind off loopback serves the admin API over TLS from the server CA, verified with server-ca.pem', async () => {
+    const res = await setup(d, '--bundle', updated, '--admin-bind', '0.0.0.0');
+    assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
+    assert.match(res.stdout, new RegExp(`Operators \\(admin API\\): +https://127\\.0\\.0\\.1:${d.adminPort}`));
+    const ca = join(d.work, 'server-ca.pem');
+    writeFileSync(ca, await inContainer(d, 'cat', '/var/lib/arra-mq/server-ca.pem'));
+    const url = `https://${lan.ctAddress}:${d.adminPort}/v1/admin/devices`;
+    const tls = await lan.exec('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', ca, url]);
+    assert.equal(tls.stdout, '401', `verified TLS from the management side, then the token is asked: ${tls.stderr}`);
+    const plain = await lan.exec('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', url.replace('https:', 'http:')]);
+    assert.notEqual(plain.stdout, '401', 'no plain HTTP answer');
+    const untrusted = await lan.exec('curl', ['-sS', '-o', '/dev/null', url]);
+    assert.notEqual(untrusted.code, 0, 'a client without the server CA refuses the certificate');
+  });
 });
 
 async function waitFor(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {

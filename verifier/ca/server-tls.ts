@@ -48,7 +48,7 @@ export function serverNames(binds: readonly string[]): { ips: string[]; dns: str
   const ips = new Set(['127.0.0.1', '::1']);
   for (const bind of binds) {
     if (bind === '0.0.0.0' || bind === '::') {
-      for (const address of Object.values(networkInterfaces()).flat()) {
+      for (const address of Object.values(interfaceAddresses(bind)).flat()) {
         if (address && (bind === '::' || address.family === 'IPv4')) ips.add(address.address.split('%')[0]!);
       }
     } else {
@@ -56,6 +56,19 @@ export function serverNames(binds: readonly string[]): { ips: string[]; dns: str
     }
   }
   return { ips: [...ips], dns: [...new Set(['localhost', hostname()])] };
+}
+
+/** The host's interface addresses; a sandbox without netlink sockets cannot list them, which is said plainly. */
+function interfaceAddresses(bind: string): ReturnType<typeof networkInterfaces> {
+  try {
+    return networkInterfaces();
+  } catch (cause) {
+    throw new Error(
+      `cannot list the network interfaces to name them in the TLS certificate of a listener on ${bind} (${(cause as Error).message}); ` +
+        'bind a specific address, give ARRA_HTTP_TLS_CERT/ARRA_HTTP_TLS_KEY, or allow AF_NETLINK sockets',
+      { cause },
+    );
+  }
 }
 
 /** A serverAuth certificate for `names`, signed by the server CA; the key is P-256, never stored. */
