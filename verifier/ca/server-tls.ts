@@ -10,7 +10,7 @@
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createCaPems, loadDeviceCa, type DeviceCa, type DeviceCaPems } from './device-ca.js';
 import { EC_P256, subtle, toPem, x509 } from './crypto-provider.js';
 import { signLeafCertificate } from './issue-certificate.js';
@@ -26,21 +26,55 @@ export interface TlsPems {
   key: string;
 }
 
-/** The server CA of `dataDir`, created on first use (certificate 0644, key 0600). */
+/**
+ * The server CA of `dataDir`, created on first use. The key file (0600) holds the key and then the
+ * certificate, so the pair is one file, made whole and put in place with link(): a crash or a second
+ * process starting at once never leaves a half pair. `server-ca.pem` (0644) is the copy clients trust.
+ */
 export async function loadOrCreateServerCa(dataDir: string): Promise<DeviceCa> {
-  const certPath = join(dataDir, SERVER_CA_CERT_FILE);
   const keyPath = join(dataDir, SERVER_CA_KEY_FILE);
-  let pems: DeviceCaPems;
+  const pems = readPair(keyPath) ?? (await createPair(keyPath));
+  publishCertificate(join(dataDir, SERVER_CA_CERT_FILE), pems.certPem);
+  return loadDeviceCa(pems);
+}
+
+function readPair(keyPath: string): DeviceCaPems | undefined {
+  let text: string;
   try {
-    pems = { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
+    text = readFileSync(keyPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const at = text.indexOf('-----BEGIN CERTIFICATE-----');
+  if (at < 0) throw new Error(`${keyPath} holds no certificate after its key: remove it and ${SERVER_CA_CERT_FILE} to have a new server CA made`);
+  return { keyPem: text.slice(0, at), certPem: text.slice(at) };
+}
+
+async function createPair(keyPath: string): Promise<DeviceCaPems> {
+  const pems = await createCaPems(SERVER_CA_NAME);
+  const temp = `${keyPath}.${process.pid}.tmp`;
+  writeFileSync(temp, `${pems.keyPem.trimEnd()}\n${pems.certPem}`, { mode: 0o600 });
+  try {
+    linkSync(temp, keyPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return readPair(keyPath)!; // another process made it first: use theirs
+  } finally {
+    unlinkSync(temp);
+  }
+  return pems;
+}
+
+function publishCertificate(certPath: string, certPem: string): void {
+  try {
+    if (readFileSync(certPath, 'utf8') === certPem) return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    pems = await createCaPems(SERVER_CA_NAME);
-    // The key first, and 'wx' for both: two processes starting at once cannot end with a mismatched pair.
-    writeFileSync(keyPath, pems.keyPem, { mode: 0o600, flag: 'wx' });
-    writeFileSync(certPath, pems.certPem, { mode: 0o644, flag: 'wx' });
   }
-  return loadDeviceCa(pems);
+  const temp = `${certPath}.${process.pid}.tmp`;
+  writeFileSync(temp, certPem, { mode: 0o644 });
+  renameSync(temp, certPath);
 }
 
 /** The addresses a client may dial to reach listeners bound to `binds`: loopback always, a wildcard's every interface. */
