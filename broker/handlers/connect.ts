@@ -299,6 +299,10 @@ function applyClientLimits({ connection, packet }: ConnectContext): void {
  * String, and a `revoked-subscription` User Property per filter, left out when the client's Maximum
  * Packet Size would not allow them [MQTT-3.2.2-19]).
  */
+const REVOKED = 'revoked-subscription';
+/** More than a CONNACK with every other property we send takes. */
+const CONNACK_BASE_BYTES = 128;
+
 function recheckResumedSession(ctx: ConnectContext): void {
   const { connection, session, clientId, connack } = ctx;
   if (!ctx.sessionPresent) return;
@@ -310,9 +314,13 @@ function recheckResumedSession(ctx: ConnectContext): void {
   if (session!.revoked !== null) dropped.unshift(...session!.revoked);
   session!.revoked = null;
   if (connection.version !== 5 || dropped.length === 0) return;
-  const told = { reasonString: `${dropped.length} subscription(s) no longer authorized were removed`, userProperties: { 'revoked-subscription': dropped } };
-  const size = Buffer.byteLength(JSON.stringify(told)) + 64; // an upper bound of their encoded size
-  if (connection.clientMaxPacketSize === 0 || size <= connection.clientMaxPacketSize) Object.assign(connack, told);
+  const reasonString = `${dropped.length} subscription(s) no longer authorized were removed`;
+  // Encoded: identifier, then length-prefixed strings; each User Property repeats its key.
+  let size = CONNACK_BASE_BYTES + 3 + Buffer.byteLength(reasonString);
+  for (const filter of dropped) size += 1 + 2 + REVOKED.length + 2 + Buffer.byteLength(filter);
+  if (connection.clientMaxPacketSize !== 0 && size > connection.clientMaxPacketSize) return;
+  connack.reasonString = reasonString;
+  connack.userProperties = { [REVOKED]: dropped };
 }
 
 function sendConnack(ctx: ConnectContext): void {

@@ -111,3 +111,21 @@ test('a device removed and created again, with no rules, gets a new session and 
   await sleep(300);
   assert.deepEqual(again.got, []);
 });
+
+test('MQTT 5.0: the revoked filters are left out of a CONNACK they would make larger than the client allows', async (t) => {
+  const h = await startAuthz(t);
+  const pw = await setUp(h);
+  // Ten short filters: each User Property repeats its 20-byte key, about 31 bytes apiece (310 in all).
+  const filters = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`ops/a${i}`, { qos: 1 as const }]));
+  const dev = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, ...persistent(5) });
+  await dev.subscribeAsync(filters);
+  await dev.endAsync();
+  h.store.deleteRule(pw.opsRule);
+  await sleep(200);
+  const small = { ...persistent(5), properties: { sessionExpiryInterval: 300, maximumPacketSize: 300 } };
+  const back = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, ...small });
+  const ack = (back as unknown as { connackPacket: { properties?: { reasonString?: string; userProperties?: object } } }).connackPacket;
+  assert.equal(back.sessionPresent, true);
+  assert.equal(ack.properties?.userProperties, undefined);
+  assert.equal(ack.properties?.reasonString, undefined);
+});
