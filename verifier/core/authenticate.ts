@@ -20,7 +20,7 @@ import { checkPassword, isKnownPassword } from './credentials/password.js';
 import type { DeciderDeps, Logger } from './deps.js';
 import { hasControlChars, isDeviceName, looksLikeJwt } from './identifiers.js';
 import type { Lockout, LockoutKeys, LockoutVerdict } from './lockout.js';
-import type { DeviceRecord } from './ports.js';
+import type { DeviceRecord, PasswordCredential } from './ports.js';
 import type { AuthenticateOptions } from './types.js';
 
 /** Denies that count towards a lockout: the ones a guesser produces. */
@@ -37,6 +37,8 @@ export interface AuthenticateContext extends CredentialContext {
   presented: Presented;
   /** A token's claims when it verified before, looked up once per attempt (by the lockout step). */
   recalledToken?: VerifiedClaims;
+  /** The username's password credentials, when the lockout step found the password known (`recallPassword`). */
+  passwordCredentials?: readonly PasswordCredential[];
   identified?: Identified;
   device?: DeviceRecord;
   acl?: CompiledAcl;
@@ -80,10 +82,23 @@ function cannotBeGuess(ctx: AuthenticateContext): boolean {
       ctx.recalledToken = recallOwnToken(presented.token);
       return ctx.recalledToken !== undefined;
     case 'password':
-      return username !== undefined && isDeviceName(username) && isKnownPassword(ctx.registry.listPasswordCredentials(username), presented.secret);
+      if (username === undefined || !isDeviceName(username)) return false;
+      return recallPassword(ctx, username, presented.secret);
     default:
       return false;
   }
+}
+
+/**
+ * A password verified before against one of the device's credentials. Such an attempt never waits in
+ * the lockout, so the credential step may use this same read; any other attempt reads again after
+ * its wait (a credential revoked meanwhile must apply).
+ */
+function recallPassword(ctx: AuthenticateContext, username: string, secret: string): boolean {
+  const credentials = ctx.registry.listPasswordCredentials(username);
+  if (!isKnownPassword(credentials, secret)) return false;
+  ctx.passwordCredentials = credentials;
+  return true;
 }
 
 /** A wait the caller would not sit out: a deny now, so the broker answers "not authorized", not "unavailable". */
@@ -131,7 +146,7 @@ async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOu
       return checkToken(ctx, presented.token, ctx.recalledToken ?? recallOwnToken(presented.token));
     case 'password':
       if (ctx.username === undefined) return refuse('bad_credentials', 'password without username');
-      return checkPassword(ctx, ctx.logger, ctx.username, presented.secret);
+      return checkPassword(ctx, ctx.logger, ctx.username, presented.secret, ctx.passwordCredentials);
     case 'none':
       if (ctx.config.allowAnonymous && ctx.username === undefined) return 'anonymous';
       return refuse('no_credentials', 'no credential presented');

@@ -33,9 +33,16 @@ export function isKnownPassword(credentials: readonly PasswordCredential[], secr
   return credentials.some((c) => verified.recall([c.hash, secret]) === true);
 }
 
-export async function checkPassword(ctx: CredentialContext, logger: Logger, username: string, secret: string): Promise<CredentialOutcome> {
+/** `listed`: the device's password credentials as already read in this attempt (by the lockout step). */
+export async function checkPassword(
+  ctx: CredentialContext,
+  logger: Logger,
+  username: string,
+  secret: string,
+  listed?: readonly PasswordCredential[],
+): Promise<CredentialOutcome> {
   if (!isDeviceName(username)) return refuse('invalid_request', 'username cannot name a device');
-  const credentials = ctx.registry.getDevice(username) ? ctx.registry.listPasswordCredentials(username) : undefined;
+  const credentials = ctx.registry.getDevice(username) ? (listed ?? ctx.registry.listPasswordCredentials(username)) : undefined;
   if (credentials === undefined || credentials.length === 0) {
     await verifyPassword(secret, await (dummyHash ??= hashPassword('arra-mq timing equaliser')));
   }
