@@ -19,7 +19,7 @@ interface Row {
 /** Variables read outside the two config modules. */
 const OTHER_ROWS: Row[] = [
   { name: 'ARRA_BROKER_CONFIG', default: '(none)', description: 'JSON file with broker settings (camelCase keys, e.g. `{"mqttPort": 1884}`); its values override the environment.', usedBy: ['broker'] },
-  { name: 'ARRA_URL', default: 'http://127.0.0.1:8080', description: 'Verifier the CLI talks to (`--url` overrides it).', usedBy: ['cli'] },
+  { name: 'ARRA_URL', default: 'http://127.0.0.1:8080', description: 'Verifier the CLI talks to (`--url` overrides it). For an https URL the CLI also trusts `$ARRA_DATA_DIR/server-ca.pem`, the verifier\'s own server CA, when that file exists.', usedBy: ['cli'] },
 ];
 
 export function configRows(): Row[] {

@@ -6,6 +6,7 @@
  *
  * @module verifier/cli/_client
  */
+import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -55,14 +56,18 @@ const ErrorBody = z.object({
 });
 
 export class AdminClient {
-  readonly #agent = new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS } });
+  readonly #agent: Agent;
   readonly #token: string;
 
+  /** @param serverCa a PEM CA trusted besides the public ones (the verifier's own server CA). */
   constructor(
     readonly baseUrl: string,
     token: string,
+    serverCa?: string,
   ) {
     this.#token = token;
+    const ca = serverCa === undefined ? undefined : [...rootCertificates, serverCa];
+    this.#agent = new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS, ...(ca && { ca }) } });
   }
 
   /** Sends one request; resolves with the body parsed by `schema`, or throws a `CliError`. */

@@ -14,6 +14,8 @@ import { UnauthorizedError, UsageError } from './_errors.js';
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 const DEFAULT_DATA_DIR = './data';
 const TOKEN_FILE_NAME = 'admin-token';
+/** The verifier's server CA, which signs its listeners' certificates off loopback (verifier/ca/server-tls). */
+const SERVER_CA_FILE_NAME = 'server-ca.pem';
 
 export interface ConnectionFlags {
   url?: string | undefined;
@@ -64,4 +66,18 @@ async function readTokenFile(path: string, source: string, named: boolean): Prom
     );
   }
   return nonEmpty(text, `${source} (${path})`);
+}
+
+/**
+ * For an https URL, the verifier's own server CA from `$ARRA_DATA_DIR/server-ca.pem` when that file
+ * is there, so the CLI beside a verifier (the LXC container's) trusts its issued certificate with no
+ * flag. Public CAs stay trusted as well; an http URL or a missing file adds nothing.
+ */
+export async function resolveServerCa(baseUrl: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (!baseUrl.startsWith('https:')) return undefined;
+  try {
+    return await readFile(join(env.ARRA_DATA_DIR ?? DEFAULT_DATA_DIR, SERVER_CA_FILE_NAME), 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseLine } from './_args.js';
 import { AdminClient } from './_client.js';
 import type { Command, CommandContext } from './_command.js';
-import { resolveBaseUrl, resolveToken } from './_config.js';
+import { resolveBaseUrl, resolveServerCa, resolveToken } from './_config.js';
 import { CliError, UsageError } from './_errors.js';
 import { EXIT, type ExitCode } from './_exit-codes.js';
 import { commandHelp, PROGRAM } from './_help.js';
@@ -60,8 +60,8 @@ function contextFor(
     usage,
     client() {
       // One client (one keep-alive connection pool) per run, however many requests the command makes.
-      client ??= resolveToken(flags, env).then((token) => {
-        const created = new AdminClient(baseUrl, token);
+      client ??= Promise.all([resolveToken(flags, env), resolveServerCa(baseUrl, env)]).then(([token, serverCa]) => {
+        const created = new AdminClient(baseUrl, token, serverCa);
         clients.push(created);
         return created;
       });

@@ -52,7 +52,7 @@ export async function startTestVerifier(t: TestContext, options: VerifierOptions
     await verifier.close();
     await rm(dataDir, { recursive: true, force: true });
   });
-  return { url: verifier.url, dataDir };
+  return { url: verifier.adminUrl, dataDir };
 }
 
 export interface CliResult {
