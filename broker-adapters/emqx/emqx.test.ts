@@ -1,6 +1,6 @@
 /**
- * EMQX 5 dialect against a real verifier: the authn answer carries the decision, the superuser flag,
- * the credential's expiry and the device's ACL in EMQX's format; authz answers allow/deny in a 200;
+ * EMQX 5 dialect against a real verifier: the authn answer carries the decision, the superuser flag
+ * and the credential's expiry (no ACL: EMQX asks authz for each check); authz answers allow/deny in a 200;
  * `ignore` only for unknown devices on a chained URI.
  */
 import assert from 'node:assert/strict';
@@ -13,21 +13,11 @@ const authn = (fields: Record<string, string>) => ({
   clientid: '', username: '', password: '', peerhost: '127.0.0.1', cert_common_name: '', cert_subject: '', ...fields,
 });
 
-test('a device with the right password is allowed with its compiled ACL ending in the no-match catch-all', async (t) => {
+test('a device with the right password is allowed with no session-long ACL, so every check asks authz', async (t) => {
   const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
   const reply = await call(port, 'POST', '/emqx/authn', { body: authn({ clientid: 'c1', username: 'u', password: LONG_PASSWORD }) });
   assert.equal(reply.status, 200);
-  assert.deepEqual(reply.json(), {
-    result: 'allow',
-    is_superuser: false,
-    acl: [
-      { permission: 'allow', action: 'publish', topic: 'r/1' },
-      { permission: 'allow', action: 'all', topic: 'x/y' },
-      { permission: 'allow', action: 'subscribe', topic: 'eq $share/grp/s/1' },
-      { permission: 'allow', action: 'publish', topic: '$SYS/brokers/client_status/c1' },
-      { permission: 'deny', action: 'all', topic: '#' },
-    ],
-  });
+  assert.deepEqual(reply.json(), { result: 'allow', is_superuser: false });
 });
 
 test('a superuser is flagged and a token login expires when its token does', async (t) => {
@@ -88,4 +78,24 @@ test('authz reads qos and retain leniently and answers allow or deny, by POST or
   assert.equal((await ask({ action: 'publish', topic: 'r/1', qos: '7' })).json().result, 'deny');
   const viaGet = await call(port, 'GET', '/emqx/authz?clientid=c&username=u&action=subscribe&topic=x%2Fy&qos=0&retain=');
   assert.deepEqual(viaGet.json(), { result: 'allow' });
+});
+
+test('a rule removed after login and a deny inside a wider filter are answered by authz from the rights of now', async (t) => {
+  const verifier = await startVerifier(t, {
+    provision: async (store) => {
+      store.createDevice({ id: 'gw', superuser: false, requireClientIdMatch: true });
+      await store.addCredential('gw', { kind: 'password', secret: LONG_PASSWORD });
+      store.createRule({ subject: { kind: 'device', id: 'gw' }, permission: 'deny', action: 'subscribe', topic: 'test/nosubscribe', eq: false, priority: 1 });
+      store.createRule({ subject: { kind: 'device', id: 'gw' }, permission: 'allow', action: 'all', topic: '#', eq: false, priority: 2 });
+    },
+  });
+  const login = await call(verifier.port, 'POST', '/emqx/authn', { body: authn({ clientid: 'gw', username: 'gw', password: LONG_PASSWORD }) });
+  assert.deepEqual(login.json(), { result: 'allow', is_superuser: false }, 'no ACL for EMQX to keep for the session');
+  const ask = (action: string, topic: string) =>
+    call(verifier.port, 'POST', '/emqx/authz', { body: { clientid: 'gw', username: 'gw', peerhost: '127.0.0.1', action, topic, qos: '0', retain: 'false' } });
+  assert.equal((await ask('subscribe', '#')).json().result, 'deny', '# overlaps the deny: EMQX never checks deliveries');
+  assert.equal((await ask('publish', 'a/b')).json().result, 'allow');
+  const allowAll = verifier.store.listRules().find((rule) => rule.topic === '#')!;
+  verifier.store.deleteRule(allowAll.id);
+  assert.equal((await ask('publish', 'a/b')).json().result, 'deny', 'the removed rule stops applying at once');
 });

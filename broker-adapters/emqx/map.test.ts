@@ -1,25 +1,7 @@
-/**
- * EMQX mapping: the compiled ACL in EMQX's rule format with the no-match catch-all, and template
- * placeholders EMQX could not fill (empty strings) read as absent.
- */
+/** EMQX mapping: template placeholders EMQX could not fill (empty strings) read as absent. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseAuthn, parseAuthz, toAuthorize, toEmqxAcl } from './map.js';
-
-test('rules keep their order, eq rules get the eq prefix and the catch-all carries noMatch', () => {
-  const acl = toEmqxAcl({
-    rules: [
-      { permission: 'deny', action: 'publish', topic: 'a/#', eq: true, retain: true },
-      { permission: 'allow', action: 'subscribe', topic: 'b/+', eq: false, qos: [0, 1] },
-    ],
-    noMatch: 'allow',
-  });
-  assert.deepEqual(acl, [
-    { permission: 'deny', action: 'publish', topic: 'eq a/#', retain: true },
-    { permission: 'allow', action: 'subscribe', topic: 'b/+', qos: [0, 1] },
-    { permission: 'allow', action: 'all', topic: '#' },
-  ]);
-});
+import { parseAuthn, parseAuthz, toAuthorize } from './map.js';
 
 test('empty template values are absent and qos/retain are read from strings or numbers', () => {
   const authn = parseAuthn({ clientid: 'c', username: '', password: '', peerhost: '', cert_subject: '' });

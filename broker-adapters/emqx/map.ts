@@ -7,7 +7,7 @@
  * @module broker-adapters/emqx/map
  */
 import { z } from 'zod';
-import type { AuthenticateAllow, AuthenticateRequest, AuthorizeRequest, CompiledAcl } from '../../schemas/index.js';
+import type { AuthenticateAllow, AuthenticateRequest, AuthorizeRequest } from '../../schemas/index.js';
 import type { AuthenticateOptions } from '../../verifier/core/types.js';
 import { blankAsAbsent, lenientBool, lenientQos, parseParams, wireString } from '../fields.js';
 
@@ -80,38 +80,16 @@ export function toAuthorize(p: AuthzParams): AuthorizeRequest {
   };
 }
 
-/** One rule of EMQX's authn-time `acl` (5.8+), new format. */
-export interface EmqxAclRule {
-  permission: 'allow' | 'deny';
-  action: 'publish' | 'subscribe' | 'all';
-  topic: string;
-  qos?: Array<0 | 1 | 2>;
-  retain?: boolean;
-}
-
 /**
- * The device's compiled ACL in EMQX's format, ending with a catch-all carrying our `noMatch`, so that
- * EMQX never falls through to a later authorizer (the default file source ends with allow-all).
- * `eq` rules get EMQX's `eq ` prefix. The catch-all `#` does not match `$`-topics in EMQX either
- * [MQTT-4.7.2-1]: EMQX's own `no_match = deny` must cover those.
+ * The authn answer for an allowed client. `expire_at` is omitted when the credential never expires.
+ * No `acl`: EMQX would hold that list for the whole session ahead of every authorization source, so a
+ * rule removed or a device disabled would not reach it, and by its own matching a `#` subscription
+ * would pass a narrower deny. Every check goes through `/emqx/authz`, which decides from today's rights.
  */
-export function toEmqxAcl(acl: CompiledAcl): EmqxAclRule[] {
-  const rules = acl.rules.map((rule): EmqxAclRule => ({
-    permission: rule.permission,
-    action: rule.action,
-    topic: rule.eq ? `eq ${rule.topic}` : rule.topic,
-    ...(rule.qos !== undefined && { qos: rule.qos }),
-    ...(rule.retain !== undefined && { retain: rule.retain }),
-  }));
-  return [...rules, { permission: acl.noMatch, action: 'all', topic: '#' }];
-}
-
-/** The authn answer for an allowed client. `expire_at` is omitted when the credential never expires. */
 export function toAuthnAllow(decision: AuthenticateAllow) {
   return {
     result: 'allow' as const,
     is_superuser: decision.superuser,
     ...(decision.expiresAt !== null && { expire_at: decision.expiresAt }),
-    acl: toEmqxAcl(decision.acl),
   };
 }
