@@ -1,0 +1,74 @@
+/**
+ * Messages and session records as SQLite stores them: payloads as BLOBs, the 5.0 properties and
+ * session records as JSON with Buffers in base64.
+ *
+ * @module broker/persistence/rows
+ */
+import type { ForwardedProperties, Message } from '../routing/message.js';
+import type { SessionRecord } from './store.js';
+
+export interface MessageRow {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: number;
+  props: string | null;
+  expires_at: number | null;
+  origin: string | null;
+}
+
+export function messageToRow(message: Message): MessageRow {
+  return {
+    topic: message.topic,
+    payload: message.payload,
+    qos: message.qos,
+    retain: message.retain ? 1 : 0,
+    props: message.properties === undefined ? null : encodeJson(message.properties),
+    expires_at: message.expiresAt ?? null,
+    origin: message.origin ?? null,
+  };
+}
+
+export function rowToMessage(row: MessageRow): Message {
+  return {
+    topic: row.topic,
+    payload: row.payload,
+    qos: row.qos as 0 | 1 | 2,
+    retain: row.retain === 1,
+    ...(row.props !== null && { properties: decodeJson(row.props) as ForwardedProperties }),
+    ...(row.expires_at !== null && { expiresAt: row.expires_at }),
+    ...(row.origin !== null && { origin: row.origin }),
+  };
+}
+
+export function sessionToJson(record: SessionRecord): string {
+  return encodeJson({ ...record, will: record.will && { ...record.will, message: plainMessage(record.will.message) } });
+}
+
+export function sessionFromJson(text: string): SessionRecord {
+  return decodeJson(text) as SessionRecord;
+}
+
+/** A message without the encodings a connection cached on it. */
+function plainMessage(message: Message): Message {
+  const { encodedVariant: _variant, encodedFrame: _frame, otherVariants: _others, ...plain } = message;
+  return plain;
+}
+
+const BUFFER_KEY = '$base64';
+
+function encodeJson(value: unknown): string {
+  return JSON.stringify(value, function replace(this: Record<string, unknown>, key, encoded: unknown) {
+    const raw = this[key];
+    return Buffer.isBuffer(raw) ? { [BUFFER_KEY]: raw.toString('base64') } : encoded;
+  });
+}
+
+function decodeJson(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value === 'object' && value !== null && BUFFER_KEY in value) {
+      return Buffer.from((value as Record<string, string>)[BUFFER_KEY]!, 'base64');
+    }
+    return value;
+  });
+}

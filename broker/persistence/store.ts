@@ -1,0 +1,98 @@
+/**
+ * What the broker keeps across a restart, and the port it keeps it through. Sessions and retained
+ * messages call these methods as they change; an implementation groups the writes of one event-loop
+ * turn into one commit and runs `afterCommit` callbacks once that commit is stored, so an
+ * acknowledgement leaves only for what is kept. QoS 0 deliveries never reach it.
+ *
+ * @module broker/persistence/store
+ */
+import type { CompiledAcl, RightsRequest } from '../../schemas/index.js';
+import type { Message } from '../routing/message.js';
+
+/**
+ * `fsync`: each commit is flushed to disk (SQLite synchronous=FULL) before acknowledgements leave.
+ * `os`: each commit is written to the OS (synchronous=NORMAL): survives kill -9, not a power cut.
+ * `memory`: nothing is written; a restart loses every session and retained message.
+ */
+export type Durability = 'fsync' | 'os' | 'memory';
+
+export interface StoredSubscription {
+  /** The filter as the client sent it (including `$share/group/`). */
+  key: string;
+  qos: 0 | 1 | 2;
+  nl: boolean;
+  rap: boolean;
+  rh: number;
+  id?: number;
+}
+
+/**
+ * A will that has not been published: waiting for its delay (`publishAt` set), or the will of the
+ * connection that holds the session (`publishAt` null): after a crash, that connection ended when
+ * the broker last committed.
+ */
+export interface StoredWill {
+  message: Message;
+  expirySeconds: number | undefined;
+  delaySeconds: number;
+  publishAt: number | null;
+  identity: RightsRequest;
+}
+
+export interface SessionRecord {
+  clientId: string;
+  /** `device:<id>#<incarnation>` or `anonymous` (see `session/session.ts` `identityOf`). */
+  owner: string;
+  identity: RightsRequest;
+  rights: { superuser: boolean; acl: CompiledAcl };
+  expiryInterval: number;
+  /** When the session ends (ms since epoch); null while connected or when it never expires. */
+  expiresAt: number | null;
+  will: StoredWill | null;
+  subscriptions: StoredSubscription[];
+  /** QoS 2 packet ids received and acknowledged with PUBREC, not yet released. */
+  incomingQos2: number[];
+  revoked: string[];
+}
+
+/** A QoS 1/2 message held for a session: queued (`packetId` null) or in flight. */
+export interface DeliveryRecord {
+  seq: number;
+  clientId: string;
+  message: Message;
+  qos: 1 | 2;
+  retain: boolean;
+  subIds: number[] | undefined;
+  packetId: number | null;
+  state: 'publish' | 'pubrel';
+}
+
+export interface StoredState {
+  sessions: SessionRecord[];
+  /** In the order they were taken into custody. */
+  deliveries: DeliveryRecord[];
+  retained: Message[];
+  /** When the last commit before this start was made (ms since epoch); null for a new store. */
+  lastCommitAt: number | null;
+}
+
+export interface BrokerStore {
+  readonly durability: Durability;
+  /** Everything stored, expired messages left out. */
+  load(now: number): StoredState;
+  saveRetained(message: Message): void;
+  deleteRetained(topic: string): void;
+  /** The snapshot is taken at commit, once per session and commit however often it changed. */
+  saveSession(clientId: string, snapshot: () => SessionRecord): void;
+  /** The session and every delivery held for it. */
+  deleteSession(clientId: string): void;
+  /** A fresh key for `addDelivery`, increasing in custody order. */
+  nextSeq(): number;
+  addDelivery(record: DeliveryRecord): void;
+  setDeliveryState(seq: number, packetId: number, state: 'publish' | 'pubrel'): void;
+  deleteDelivery(seq: number): void;
+  /** Runs `then(true)` once every write made so far is stored, `then(false)` if that commit failed; at once when none waits. */
+  afterCommit(then: (stored: boolean) => void): void;
+  /** Commits what waits and closes the file. */
+  close(): void;
+}
