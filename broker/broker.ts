@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import type { Change } from '../schemas/index.js';
 import { LogLimiter } from '../schemas/log-limiter.js';
-import { isValidTopicName } from '../schemas/topic.js';
+import { isValidTopicName } from '../rules/index.js';
 import type { Authorizer } from './authorizer.js';
 import { Connection } from './connection.js';
 import type { ConnectionInfo } from './listeners/types.js';

@@ -78,7 +78,7 @@ build_app() {
 # tsc emits only JavaScript; files the compiled code reads beside itself at run time (the store's
 # SQL migrations, see verifier/store/migrations.ts) are copied to the same place under dist/.
 copy_runtime_assets() {
-  (cd "$staging/src" && find schemas verifier broker broker-adapters -name '*.sql' -type f -print0 2>/dev/null |
+  (cd "$staging/src" && find rules schemas verifier broker broker-adapters -name '*.sql' -type f -print0 2>/dev/null |
     xargs -0 -r cp --parents -t dist/)
 }
 

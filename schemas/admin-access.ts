@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AclAction, AclSubject, Permission } from './acl.js';
 import { GroupName, IDENTIFIER_PATTERN, Qos } from './common.js';
-import { isValidTopicFilter } from './topic.js';
+import { isValidRuleTopic } from '../rules/index.js';
 import { Timestamp } from './admin-common.js';
 
 
@@ -52,19 +52,6 @@ export type Group = z.infer<typeof Group>;
 export const GroupParams = z.object({ name: GroupName }).strict();
 
 // ---------------------------------------------------------------------------------------------- rules
-
-const PLACEHOLDERS = new Set(['${clientid}', '${username}', '${device}']);
-
-/**
- * An ACL rule topic: a valid topic filter in which `${clientid}`, `${username}` and `${device}` may
- * stand only as whole levels (so a substituted id can never merge with literal text into a wildcard).
- */
-export function isValidRuleTopic(topic: string): boolean {
-  for (const level of topic.split('/')) {
-    if ((level.includes('${') || level.includes('}')) && !PLACEHOLDERS.has(level)) return false;
-  }
-  return isValidTopicFilter(topic);
-}
 
 /** `device:ID`, `group:NAME`, `all` or `anonymous`, as the list filter and the CLI write a subject. */
 export const SubjectRef = z.string().transform((s, ctx): AclSubject => {

@@ -44,7 +44,17 @@ test("only the verifier's store and the broker's persistence import better-sqlit
   assert.deepEqual(violations(files, allowed), []);
 });
 
-test('schemas/ depends on nothing of ours but itself', () => {
-  const allowed = (s: string) => s === 'zod' || s.startsWith('./');
+test('schemas/ depends on nothing of ours but itself and rules/', () => {
+  const allowed = (s: string) => s === 'zod' || s.startsWith('./') || s === '../rules/index.js';
   assert.deepEqual(violations(sourceFiles('schemas'), allowed), []);
+});
+
+test('rules/ is a leaf: it imports nothing but itself', () => {
+  assert.deepEqual(violations(sourceFiles('rules'), (s) => s.startsWith('./')), []);
+});
+
+test("other parts reach rules/ only through its index", () => {
+  const parts = ['schemas', 'verifier', 'broker', 'broker-adapters'].flatMap((part) => sourceFiles(part));
+  const allowed = (s: string) => !/(^|\/)rules\//.test(s) || s.endsWith('rules/index.js');
+  assert.deepEqual(violations(parts, allowed), []);
 });

@@ -13,7 +13,7 @@
  * @module broker-adapters/mosquitto-go-auth/routes
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../schemas/index.js';
+import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../rules/index.js';
 import type { Decider } from '../../verifier/core/types.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
 import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';

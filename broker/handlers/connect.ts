@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
-import { isValidTopicName, levelCount } from '../../schemas/topic.js';
+import { isValidTopicName, levelCount } from '../../rules/index.js';
 import type { AuthenticateAllow } from '../../schemas/index.js';
 import type { ProtocolVersion } from '../codec.js';
 import type { Connection, ConnectionState } from '../connection.js';

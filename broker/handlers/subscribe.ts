@@ -6,11 +6,10 @@
  * @module broker/handlers/subscribe
  */
 import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
-import { levelCount } from '../../schemas/topic.js';
+import { levelCount, parseFilter } from '../../rules/index.js';
 import type { Connection } from '../connection.js';
 import { ProtocolError } from '../errors.js';
 import { subackDenied, subackInvalid, subackQuotaExceeded } from '../reason-codes.js';
-import { parseFilter } from '../routing/share.js';
 import { subscriptionBytes, type Subscription } from '../routing/topic-tree.js';
 import { deliver } from '../session/outbox.js';
 import { mayReceive, subscribeVerdict } from '../session/rights.js';

@@ -5,7 +5,7 @@
  *
  * @module broker/routing/topic-tree
  */
-import { levelCount } from '../../schemas/topic.js';
+import { levelCount } from '../../rules/index.js';
 import type { Session } from '../session/session.js';
 
 export interface Subscription {

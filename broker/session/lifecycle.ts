@@ -5,7 +5,7 @@
  *
  * @module broker/session/lifecycle
  */
-import { checkAcl } from '../../schemas/acl-check.js';
+import { checkAcl } from '../../rules/index.js';
 import type { BrokerCore } from '../broker.js';
 import type { Connection } from '../connection.js';
 import { RC } from '../reason-codes.js';

@@ -2,12 +2,12 @@
  * Holding a session to the rights of its identity now. The same rules serve a connected client after
  * a registry change, a stored session after one, and a session being resumed: a subscription the ACL
  * no longer allows is dropped; one a deny rule overlaps is kept but flagged, so each delivery's topic
- * is checked (`check-deliveries`, see schemas/acl-check.ts); a queued or in-flight message whose topic
+ * is checked (`check-deliveries`, see rules/README.md); a queued or in-flight message whose topic
  * the identity may no longer receive is discarded, not delivered.
  *
  * @module broker/session/rights
  */
-import { checkAcl } from '../../schemas/acl-check.js';
+import { checkAcl } from '../../rules/index.js';
 import type { AuthenticateAllow, CompiledAcl, RightsRequest } from '../../schemas/index.js';
 import type { BrokerCore } from '../broker.js';
 import type { Connection } from '../connection.js';

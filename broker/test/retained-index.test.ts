@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { topicMatches } from '../../schemas/topic.js';
+import { topicMatches } from '../../rules/index.js';
 import { resolveLimits } from '../limits.js';
 import { messageBytes, type Message } from '../routing/message.js';
 import { RetainedStore } from '../routing/retained.js';

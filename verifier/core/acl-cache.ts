@@ -10,7 +10,8 @@
  *
  * @module verifier/core/acl-cache
  */
-import type { AclQuery, AclVerdict, CompiledAcl } from '../../schemas/index.js';
+import type { AclQuery, AclVerdict } from '../../rules/index.js';
+import type { CompiledAcl } from '../../schemas/index.js';
 
 export interface ResolvedIdentity {
   /** null: anonymous. */

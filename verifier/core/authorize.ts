@@ -3,13 +3,13 @@
  * authentication that admitted this client, see `admissions.ts`): a device id, or null for an
  * anonymous client. Nothing in the request (client id, username) names the identity here. Its
  * compiled ACL is cached (`acl-cache.ts`), which also remembers its verdicts: a repeated decision is
- * a topic check and two map lookups, a new one adds `checkAcl` from schemas. Allows are not logged
+ * a topic check and two map lookups, a new one adds `checkAcl`. Allows are not logged
  * here (the hot path; metrics see them through `onDecision`); denies are.
  *
  * @module verifier/core/authorize
  */
-import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../schemas/index.js';
-import type { AclQuery, AuthorizeDecision, AuthorizeRequest, Deny, DenyReason } from '../../schemas/index.js';
+import { checkAcl, isValidTopicName, parseFilter, type AclQuery } from '../../rules/index.js';
+import type { AuthorizeDecision, AuthorizeRequest, Deny, DenyReason } from '../../schemas/index.js';
 import { decisionKey, rememberVerdict, type AclCache, type ResolvedIdentity } from './acl-cache.js';
 import { compileAcl } from './compile-acl.js';
 import type { DeciderConfig } from './deps.js';
@@ -68,22 +68,6 @@ export function createIdentityResolver(registry: RegistryStore, config: DeciderC
   };
 }
 
-const SHARE_PREFIX = '$share/';
-
-/**
- * The filter an ACL judges: a shared subscription `$share/{group}/{filter}` is judged by its filter, as
- * the bundled broker does, so a device allowed `sensors/#` may also share it. undefined: invalid.
- */
-function subscribedFilter(topic: string): string | undefined {
-  if (!topic.startsWith(SHARE_PREFIX)) return isValidTopicFilter(topic) ? topic : undefined;
-  const slash = topic.indexOf('/', SHARE_PREFIX.length);
-  const group = topic.slice(SHARE_PREFIX.length, slash);
-  const filter = topic.slice(slash + 1);
-  // [MQTT-4.8.2-1] a ShareName has no `/ + #`; [MQTT-4.8.2-2] it is followed by `/` and a filter
-  if (slash < 0 || group.length === 0 || /[+#]/.test(group) || !isValidTopicFilter(filter)) return undefined;
-  return filter;
-}
-
 /** The query the ACL sees, or a deny for a topic that can never be valid. */
 function aclQuery(request: AuthorizeRequest): AclQuery | Deny {
   const { action, qos, retain } = request;
@@ -91,9 +75,10 @@ function aclQuery(request: AuthorizeRequest): AclQuery | Deny {
     // [MQTT-3.3.2-2] a PUBLISH topic name has no wildcards
     return isValidTopicName(request.topic) ? { action, topic: request.topic, qos, retain } : deny('invalid_request', 'topic is not a valid topic name');
   }
-  // [MQTT-4.7.1-2] [MQTT-4.7.1-3] wildcards only as whole levels, `#` last
-  const topic = subscribedFilter(request.topic);
-  return topic === undefined ? deny('invalid_request', 'topic is not a valid topic filter') : { action, topic, qos, retain };
+  // [MQTT-4.7.1-2] [MQTT-4.7.1-3] wildcards only as whole levels, `#` last. A shared subscription is
+  // judged by its filter, as the bundled broker does, so a device allowed `sensors/#` may also share it.
+  const parsed = parseFilter(request.topic);
+  return parsed === null ? deny('invalid_request', 'topic is not a valid topic filter') : { action, topic: parsed.filter, qos, retain };
 }
 
 export function hasUnsafeIdentity(query: { clientId?: string | undefined; username?: string | undefined }): boolean {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkAcl } from '../../schemas/index.js';
+import { checkAcl } from '../../rules/index.js';
 import { compileAcl } from './compile-acl.js';
 import type { AclRule } from './types.js';
 

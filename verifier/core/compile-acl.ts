@@ -1,6 +1,6 @@
 /**
  * Turns the stored rules that apply to one connection into the compiled ACL the broker enforces
- * (see `schemas/acl-check.ts` for how it is read). Placeholders `${clientid}`, `${username}` and
+ * (see `rules/README.md` for how it is read). Placeholders `${clientid}`, `${username}` and
  * `${device}` are substituted in pattern rules (`eq` rules are literal text and keep them).
  *
  * Fail closed on unsafe values: a value that is missing, empty, or contains `+ # /` (or control

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { filterCovers, isValidTopicFilter, isValidTopicName, topicMatches } from './topic.js';
+import { filterCovers, isValidTopicFilter, isValidTopicName, topicMatches } from '../index.js';
 
 const names: Array<[string, boolean, string]> = [
   ['sport/tennis/player1', true, 'plain levels'],

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CompiledAcl, CompiledAclRule } from './acl.js';
-import { checkAcl, filtersOverlap, type AclQuery } from './acl-check.js';
+import { checkAcl, filtersOverlap, type Acl, type AclEntry, type AclQuery } from '../index.js';
 
-function rule(fields: Partial<CompiledAclRule> & Pick<CompiledAclRule, 'topic'>): CompiledAclRule {
+function rule(fields: Partial<AclEntry> & Pick<AclEntry, 'topic'>): AclEntry {
   return { permission: 'allow', action: 'all', eq: false, ...fields };
 }
 
-const cases: Array<{ name: string; rules: CompiledAclRule[]; noMatch?: 'allow' | 'deny'; query: AclQuery; allow: boolean; ruleIndex: number }> = [
+const cases: Array<{ name: string; rules: AclEntry[]; noMatch?: 'allow' | 'deny'; query: AclQuery; allow: boolean; ruleIndex: number }> = [
   { name: 'no rule matching falls to noMatch deny', rules: [rule({ topic: 'a/#' })], query: { action: 'publish', topic: 'b' }, allow: false, ruleIndex: -1 },
   { name: 'no rule matching falls to noMatch allow', rules: [], noMatch: 'allow', query: { action: 'publish', topic: 'b' }, allow: true, ruleIndex: -1 },
   {
@@ -80,13 +79,13 @@ const cases: Array<{ name: string; rules: CompiledAclRule[]; noMatch?: 'allow' |
 
 for (const c of cases) {
   test(`checkAcl: ${c.name}`, () => {
-    const acl: CompiledAcl = { rules: c.rules, noMatch: c.noMatch ?? 'deny' };
+    const acl: Acl = { rules: c.rules, noMatch: c.noMatch ?? 'deny' };
     assert.deepEqual(checkAcl(acl, c.query), { allow: c.allow, ruleIndex: c.ruleIndex, partial: false });
   });
 }
 
 /** Issue 12, 5.1: `deny test/nosubscribe` beside `allow #`, as an independent conformance suite sets it up. */
-const denyOne = (eq: boolean): CompiledAcl => ({
+const denyOne = (eq: boolean): Acl => ({
   rules: [rule({ topic: 'test/nosubscribe', action: 'subscribe', permission: 'deny', eq }), rule({ topic: '#' })],
   noMatch: 'deny',
 });
@@ -108,16 +107,16 @@ for (const eq of [false, true]) {
 }
 
 test('check-deliveries mode: a deny that covers the filter still refuses it, and partial needs an allow', () => {
-  const acl: CompiledAcl = { rules: [rule({ topic: 'a/#', action: 'subscribe', permission: 'deny' }), rule({ topic: 'a/b/#' })], noMatch: 'deny' };
+  const acl: Acl = { rules: [rule({ topic: 'a/#', action: 'subscribe', permission: 'deny' }), rule({ topic: 'a/b/#' })], noMatch: 'deny' };
   assert.equal(checkAcl(acl, sub('a/b/+'), 'check-deliveries').allow, false, 'a/# covers a/b/+');
-  const onlyDeny: CompiledAcl = { rules: [rule({ topic: 'x/y', action: 'subscribe', permission: 'deny' })], noMatch: 'deny' };
+  const onlyDeny: Acl = { rules: [rule({ topic: 'x/y', action: 'subscribe', permission: 'deny' })], noMatch: 'deny' };
   assert.deepEqual(checkAcl(onlyDeny, sub('x/+'), 'check-deliveries'), { allow: false, ruleIndex: -1, partial: false });
-  const noMatchAllow: CompiledAcl = { rules: onlyDeny.rules, noMatch: 'allow' };
+  const noMatchAllow: Acl = { rules: onlyDeny.rules, noMatch: 'allow' };
   assert.deepEqual(checkAcl(noMatchAllow, sub('x/+'), 'check-deliveries'), { allow: true, ruleIndex: -1, partial: true });
 });
 
 test('an eq deny whose text has wildcards names only that filter', () => {
-  const acl: CompiledAcl = { rules: [rule({ topic: 'a/#', action: 'subscribe', permission: 'deny', eq: true }), rule({ topic: '#' })], noMatch: 'deny' };
+  const acl: Acl = { rules: [rule({ topic: 'a/#', action: 'subscribe', permission: 'deny', eq: true }), rule({ topic: '#' })], noMatch: 'deny' };
   assert.equal(checkAcl(acl, sub('a/#')).allow, false);
   assert.equal(checkAcl(acl, sub('a/+')).allow, true);
   assert.equal(checkAcl(acl, sub('a/b')).allow, true, 'a topic name never equals a text with wildcards');

@@ -1,10 +1,3 @@
-/**
- * MQTT topic names and filters: the rules both the verifier (ACL patterns) and the broker (routing)
- * must agree on, so they live here, beside the schemas that refine with them.
- *
- * @module schemas/topic
- */
-
 /** Longest topic the wire allows: a UTF-8 string with a 2-byte length [MQTT-1.5.3]. */
 export const MAX_TOPIC_BYTES = 65535;
 
@@ -15,10 +8,7 @@ export function levelCount(topic: string): number {
   return levels;
 }
 
-/**
- * A topic name (what a PUBLISH carries): non-empty, no `+` or `#` [MQTT-3.3.2-2], no NUL
- * [MQTT-1.5.3-2], at most 65535 bytes.
- */
+/** A PUBLISH topic name: non-empty, no `+` or `#` [MQTT-3.3.2-2], no NUL [MQTT-1.5.3-2]. */
 export function isValidTopicName(topic: string): boolean {
   if (topic.length === 0 || Buffer.byteLength(topic) > MAX_TOPIC_BYTES) return false;
   for (let i = 0; i < topic.length; i++) {
@@ -29,7 +19,7 @@ export function isValidTopicName(topic: string): boolean {
 }
 
 /**
- * A topic filter (what a SUBSCRIBE carries): non-empty [MQTT-4.7.3-1]; `#` only as the last whole level
+ * A SUBSCRIBE topic filter: non-empty [MQTT-4.7.3-1]; `#` only as the last whole level
  * [MQTT-4.7.1-2]; `+` only as a whole level [MQTT-4.7.1-3]; no NUL.
  */
 export function isValidTopicFilter(filter: string): boolean {
@@ -44,10 +34,7 @@ export function isValidTopicFilter(filter: string): boolean {
   return true;
 }
 
-/**
- * Does `filter` match the topic name `topic`? Wildcards at the first level do not match topics that
- * start with `$` [MQTT-4.7.2-1]; `a/#` also matches `a` [MQTT-4.7.1-2].
- */
+/** First-level wildcards do not match `$` topics [MQTT-4.7.2-1]; `a/#` also matches `a` [MQTT-4.7.1-2]. */
 export function topicMatches(filter: string, topic: string): boolean {
   if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
   const f = filter.split('/');
@@ -61,13 +48,9 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-/**
- * Does every topic that `inner` can match also match `outer`? This is how a SUBSCRIBE filter is
- * checked against an ACL pattern: `sensors/#` is NOT covered by `sensors/+/temp`, while
- * `sensors/+/temp` is covered by `sensors/#`.
- */
+/** Does every topic `inner` can match also match `outer`? (`sensors/+/temp` does not cover `sensors/#`.) */
 export function filterCovers(outer: string, inner: string): boolean {
-  // Wildcards at the first level of `outer` never reach `$` topics [MQTT-4.7.2-1].
+  // [MQTT-4.7.2-1]
   if (inner.startsWith('$') && (outer.startsWith('+') || outer.startsWith('#'))) return false;
   const o = outer.split('/');
   const n = inner.split('/');
@@ -76,9 +59,25 @@ export function filterCovers(outer: string, inner: string): boolean {
     if (level === '#') return true;
     if (i >= n.length) return false;
     const innerLevel = n[i];
-    if (innerLevel === '#') return false; // inner reaches levels outer does not name
+    if (innerLevel === '#') return false;
     if (level === '+') continue;
     if (innerLevel === '+' || innerLevel !== level) return false;
   }
   return o.length === n.length;
+}
+
+/** Is there at least one topic name that both filters match? */
+export function filtersOverlap(a: string, b: string): boolean {
+  if ((a.startsWith('$') && /^[+#]/.test(b)) || (b.startsWith('$') && /^[+#]/.test(a))) return false;
+  const x = a.split('/');
+  const y = b.split('/');
+  const depth = Math.max(x.length, y.length);
+  for (let i = 0; i < depth; i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === '#' || q === '#') return true;
+    if (p === undefined || q === undefined) return false;
+    if (p !== '+' && q !== '+' && p !== q) return false;
+  }
+  return true;
 }

@@ -1,21 +1,19 @@
-/**
- * Shared subscription filters: `$share/{ShareName}/{filter}` [MQTT-4.8.2]. The share name is at
- * least one character with no `/`, `+` or `#` [MQTT-4.8.2-1] [MQTT-4.8.2-2].
- *
- * @module broker/routing/share
- */
-import { isValidTopicFilter } from '../../schemas/topic.js';
+import { isValidTopicFilter } from './topic.js';
+
+const SHARE_PREFIX = '$share/';
 
 export interface ParsedFilter {
   filter: string;
+  /** The ShareName of a `$share/{ShareName}/{filter}` subscription [MQTT-4.8.2]. */
   group?: string;
 }
 
 /** Splits a SUBSCRIBE/UNSUBSCRIBE filter; null when it is not a valid (shared) filter. */
 export function parseFilter(raw: string): ParsedFilter | null {
-  if (!raw.startsWith('$share/')) return isValidTopicFilter(raw) ? { filter: raw } : null;
-  const rest = raw.slice('$share/'.length);
+  if (!raw.startsWith(SHARE_PREFIX)) return isValidTopicFilter(raw) ? { filter: raw } : null;
+  const rest = raw.slice(SHARE_PREFIX.length);
   const slash = rest.indexOf('/');
+  // [MQTT-4.8.2-1] a ShareName is non-empty with no `/ + #`; [MQTT-4.8.2-2] a `/` and a filter follow
   if (slash <= 0) return null;
   const group = rest.slice(0, slash);
   const filter = rest.slice(slash + 1);
