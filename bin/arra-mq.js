@@ -3,8 +3,8 @@
 // build`); a development checkout without a build runs the TypeScript source through tsx instead.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/verifier/cli/main.js', import.meta.url);
-const source = new URL('../verifier/cli/main.ts', import.meta.url);
+const built = new URL('../dist/runtime/cli.js', import.meta.url);
+const source = new URL('../runtime/cli.ts', import.meta.url);
 
 async function load() {
   if (existsSync(built)) return import(built.href);

@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import type { Change } from '../schemas/index.js';
-import { LogLimiter } from '../schemas/log-limiter.js';
+import { LogLimiter } from '../logging/log-limiter.js';
 import { isValidTopicName } from '../rules/index.js';
 import type { Authorizer } from './authorizer.js';
 import { Connection } from './connection.js';
@@ -92,7 +92,7 @@ export class BrokerCore {
   readonly tree = new TopicTree();
   readonly retained: RetainedStore;
   readonly counters = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, droppedMessages: 0, refusedConnects: 0, deniedPublishes: 0, refusedSubscriptions: 0 };
-  /** Refusal warnings, at most a few per client and reason per window (see `schemas/log-limiter`); the counters stay exact. */
+  /** Refusal warnings, at most a few per client and reason per window (see `logging/log-limiter`); the counters stay exact. */
   readonly refusalLog: LogLimiter;
   /** Bytes all sessions hold for delivery (see `session/outbox`). */
   heldBytes = 0;

@@ -46,7 +46,7 @@ export const BrokerConfig = z
     wssPort: Port.nullable().default(null),
     /**
      * Where CONNECT decisions come from when the broker shares a process with the verifier (`npm
-     * start`): `inprocess` (default) or `http`. The standalone `broker/main.ts` always uses `http`.
+     * start`): `inprocess` (default) or `http`. The standalone `runtime/broker.ts` always uses `http`.
      */
     authorizer: z.enum(['inprocess', 'http']).default('inprocess'),
     verifierUrl: z.url().default('http://127.0.0.1:8080'),
@@ -166,7 +166,7 @@ const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
   ARRA_TLS_REJECT_UNAUTHORIZED: 'Refuse client certificates the CA did not sign (false: let them in, but never as a credential).',
   ARRA_WS_PORT: 'MQTT over WebSocket, path `/mqtt` (unset: off).',
   ARRA_WSS_PORT: 'MQTT over WebSocket with TLS (`wss://`, for browsers on https pages), path `/mqtt` (unset: off). Needs `ARRA_TLS_CERT` and `ARRA_TLS_KEY`; asks no client certificate.',
-  ARRA_AUTHORIZER: '`inprocess` (npm start) or `http` (standalone `dist/broker/main.js`, always http).',
+  ARRA_AUTHORIZER: '`inprocess` (npm start) or `http` (standalone `dist/runtime/broker.js`, always http).',
   ARRA_VERIFIER_URL: 'Verifier the standalone broker asks over HTTP (https when its webhook listener is off loopback).',
   ARRA_VERIFIER_CA: "PEM file of the CA the broker trusts for an https `ARRA_VERIFIER_URL` (unset: `$ARRA_DATA_DIR/server-ca.pem` when it exists, else the system's CAs).",
   ARRA_WEBHOOK_SECRET: 'Shared secret brokers send as `X-Arra-Secret`. Unset: the verifier generates it into `$ARRA_DATA_DIR/webhook-secret` (0600), where the broker reads it.',

@@ -104,11 +104,11 @@ test('a read-only filesystem at start: the verifier refuses to start with a clea
   const dataDir = join(mount, 'data');
   const env = { ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_ADMIN_TOKEN: ADMIN_TOKEN, ARRA_WEBHOOK_SECRET: WEBHOOK_SECRET };
   // A first start creates the registry; then the filesystem goes read-only under the stopped service.
-  const first = await spawnChild(t, 'verifier/main.ts', { env, readyWhen: (line) => line.msg === 'verifier listening' });
+  const first = await spawnChild(t, 'runtime/verifier.ts', { env, readyWhen: (line) => line.msg === 'verifier listening' });
   first.process.kill('SIGTERM');
   await first.exit;
   execFileSync('mount', ['-o', 'remount,ro', mount], { stdio: 'pipe' });
-  const second = spawnChild(t, 'verifier/main.ts', { env, readyWhen: (line) => line.msg === 'verifier listening', timeoutMs: 30_000 });
+  const second = spawnChild(t, 'runtime/verifier.ts', { env, readyWhen: (line) => line.msg === 'verifier listening', timeoutMs: 30_000 });
   const error = await second.then(() => undefined, (err: Error) => err.message);
   recordResult('faults-read-only', { startRefused: error !== undefined, message: error?.split('\n').slice(0, 3).join(' | ') });
   assert.ok(error, 'the verifier did not start on a read-only filesystem');

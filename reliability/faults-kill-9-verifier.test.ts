@@ -1,5 +1,5 @@
 /**
- * kill -9 of the verifier process (the real `verifier/main.ts`) in the middle of a bulk import over
+ * kill -9 of the verifier process (the real `runtime/verifier.ts`) in the middle of a bulk import over
  * HTTP and in the middle of key rotations. After a restart on the same data directory: the database
  * passes SQLite's integrity check, the import is all there or not there at all (and all there if it
  * was acknowledged), and every token issued before the kill still verifies, so no key that signed a
@@ -19,7 +19,7 @@ import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, WEBHOOK_SECRET } from './ve
 const IMPORT_SIZE = scale(30_000, 100_000);
 
 async function startVerifierProcess(t: TestContext, dataDir: string): Promise<{ child: Child; url: string }> {
-  const child = await spawnChild(t, 'verifier/main.ts', {
+  const child = await spawnChild(t, 'runtime/verifier.ts', {
     env: { ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_ADMIN_TOKEN: ADMIN_TOKEN, ARRA_WEBHOOK_SECRET: WEBHOOK_SECRET, ARRA_LOG_LEVEL: 'info' },
     readyWhen: (line) => line.msg === 'verifier listening',
   });

@@ -1,5 +1,5 @@
 /**
- * Log grep over a full run of the real processes (`verifier/main.ts` and `broker/main.ts` with the
+ * Log grep over a full run of the real processes (`runtime/verifier.ts` and `runtime/broker.ts` with the
  * HTTP authorizer, both at debug level, stdout and stderr captured to a file): provision over the
  * admin API, connect with a password, a generated password, a JWT; publish allowed and denied; wrong
  * passwords, a wrong admin token, adapter calls with credentials in bodies and query strings. Then
@@ -30,7 +30,7 @@ const pemFragments = (pem: string) => pem.split('\n').filter((line) => /^[A-Za-z
 test('a full run (provision, connect, publish, deny) logs none of the secrets it used', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
   const dataDir = join(dir, 'data');
-  const verifier = await spawnChild(t, 'verifier/main.ts', {
+  const verifier = await spawnChild(t, 'runtime/verifier.ts', {
     env: { ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_ADMIN_TOKEN: ADMIN_TOKEN, ARRA_WEBHOOK_SECRET: WEBHOOK_SECRET, ARRA_LOG_LEVEL: 'debug' },
     readyWhen: (line) => line.msg === 'verifier listening',
   });
@@ -48,7 +48,7 @@ test('a full run (provision, connect, publish, deny) logs none of the secrets it
   await http(url, 'GET', '/v1/admin/devices', { headers: { authorization: `Bearer ${WRONG_ADMIN}` } });
 
   // 2. The broker process, asking the verifier over HTTP.
-  const broker = await spawnChild(t, 'broker/main.ts', {
+  const broker = await spawnChild(t, 'runtime/broker.ts', {
     env: { ARRA_VERIFIER_URL: url, ARRA_WEBHOOK_SECRET: WEBHOOK_SECRET, ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0', ARRA_LOG_LEVEL: 'debug', ARRA_DATA_DIR: dataDir },
     readyWhen: (line) => line.msg === 'broker listening',
   });

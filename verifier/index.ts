@@ -19,4 +19,4 @@ export { ChangeFeed } from './http/change-feed.js';
 export { HttpApiError, ServiceUnavailableError, type ErrorBody, type FieldError } from './http/errors.js';
 export { resolveSecrets, ADMIN_TOKEN_FILE, WEBHOOK_SECRET_FILE } from './http/secret-files.js';
 export { loadConfig, configMarkdownTable, verifierConfigRows, ConfigError, Secret, type Config, type VerifierConfig } from './config.js';
-export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export { createLogger, type Logger, type LoggerOptions } from '../logging/logger.js';

@@ -164,7 +164,7 @@ export async function nextBundle(d: Deployment, hash: string, broken = false): P
   mkdirSync(dir);
   await runOk('bash', ['-c', 'tar -xzf "$1"/arra-mq/arra-mq-*.tar.gz -C "$2"', 'bash', d.pveRoot, dir]);
   await runOk('sed', ['-i', `s/^ARRA_HASH=.*/ARRA_HASH=${hash}/`, join(dir, 'RELEASE')]);
-  if (broken) writeFileSync(join(dir, 'dist', 'verifier', 'main.js'), 'process.exit(3);\n');
+  if (broken) writeFileSync(join(dir, 'dist', 'runtime', 'verifier.js'), 'process.exit(3);\n');
   mkdirSync(join(d.pveRoot, 'next'), { recursive: true });
   // gzip -1: the content is what matters here, and the test's time budget is tight.
   await runOk('tar', ['-C', dir, '--use-compress-program=gzip -1', '-cf', join(d.pveRoot, 'next', `arra-mq-next-${hash}.tar.gz`), '.']);

@@ -1,5 +1,5 @@
 /**
- * Our broker as a benchmark target, started the way `broker/main.ts` starts it (`startBroker`) with
+ * Our broker as a benchmark target, started the way `runtime/broker.ts` starts it (`startBroker`) with
  * the in-process authorizer around a decider that does a constant-time password check: the same work
  * as Aedes's hook, so the numbers compare brokers (the verifier's own decision cost is what
  * `bench:verifier` measures). Connection limits are lifted so they do not cap the load. Prints `ready`.

@@ -1,9 +1,6 @@
 /**
- * The exit codes of `arra-mq`: scripts branch on them, so they are a public contract and never change
- * meaning. `main.ts` is the only place that sets `process.exitCode`; commands throw a `CliError` that
- * carries one of these.
- *
- * @module verifier/cli/_exit-codes
+ * The exit codes of `arra-mq` and of the processes in `runtime/` (0, 1, 2): scripts branch on them, so
+ * they never change meaning. Commands throw a `CliError` that carries one of these.
  */
 export const EXIT = {
   OK: 0,

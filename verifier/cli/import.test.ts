@@ -55,7 +55,7 @@ test('on a terminal, import shows upload progress on stderr and ends with one fi
   const file = join(verifier.dataDir, 'tty.csv');
   await writeFile(file, ['id', ...Array.from({ length: 20_000 }, (_, i) => `tty-${i}`)].join('\n'));
   // script(1) runs the CLI on a pseudo-terminal, so stderr.isTTY is true as for a person at a shell.
-  const command = `${process.execPath} --import tsx verifier/cli/main.ts import ${file}`;
+  const command = `${process.execPath} --import tsx runtime/cli.ts import ${file}`;
   const result = await runProcess('/usr/bin/script', ['-qec', command, '/dev/null'], {
     ...process.env,
     ARRA_URL: verifier.url,

@@ -4,7 +4,7 @@
  *
  * @module verifier/cli
  */
-export { main, run } from './main.js';
+export { main } from './main.js';
 export { EXIT, type ExitCode } from './_exit-codes.js';
 export {
   CliError,

@@ -1,16 +1,13 @@
 /**
- * The `arra-mq` entry point: resolve the command line, run one command, and turn whatever it throws
- * into a message and an exit code. This is the only place that sets `process.exitCode`.
+ * `arra-mq`: resolve the command line, run one command, and turn whatever it throws into a message
+ * and an exit code (`runtime/cli.ts` is the process entry that sets it).
  *
- * @module verifier/cli/main
  * @example
  * ```sh
  * arra-mq device add dev-042 --group sensors --password
  * TOKEN=$(arra-mq token issue dev-042 --ttl 3600)
  * ```
  */
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseLine } from './_args.js';
 import { AdminClient } from './_client.js';
 import type { Command, CommandContext } from './_command.js';
@@ -20,17 +17,16 @@ import { EXIT, type ExitCode } from './_exit-codes.js';
 import { commandHelp, PROGRAM } from './_help.js';
 import { Output, type Streams } from './_output.js';
 import { resolve } from './_resolve.js';
-import { packageVersion } from '../../scripts/package-version.js';
 
 /** Runs one command line; resolves with its exit code and never throws. */
-export async function main(argv: string[], streams: Streams, env: NodeJS.ProcessEnv): Promise<ExitCode> {
+export async function main(argv: string[], streams: Streams, env: NodeJS.ProcessEnv, version: string): Promise<ExitCode> {
   // Known before parsing, so that even a usage error comes out as one JSON document.
   const out = new Output(argv.includes('--json'), streams);
   const clients: AdminClient[] = [];
   try {
     const resolution = await resolve(argv);
     if (resolution.kind === 'help') streams.stdout.write(`${resolution.text}\n`);
-    else if (resolution.kind === 'version') streams.stdout.write(`${packageVersion()}\n`);
+    else if (resolution.kind === 'version') streams.stdout.write(`${version}\n`);
     else await resolution.command.run(contextFor(resolution.command, resolution.args, out, env, clients));
     return EXIT.OK;
   } catch (error) {
@@ -93,23 +89,3 @@ function report(error: unknown, out: Output): ExitCode {
   out.failure({ code: error.code, message: error.message, ...(fields ? { fields } : {}) });
   return error.exitCode;
 }
-
-/** The process entry: `bin/arra-mq.js` calls this, and so does running this file directly. */
-export async function run(): Promise<void> {
-  // `arra-mq device list | head` closes the pipe early: that is the reader's choice, not a failure.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
-  process.exitCode = await main(process.argv.slice(2), process, process.env);
-}
-
-/** True when node was started on this file (`tsx verifier/cli/main.ts`), not when it is imported. */
-function isEntryPoint(): boolean {
-  try {
-    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) await run();

@@ -9,7 +9,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, RightsDecision, RightsRequest } from '../../schemas/index.js';
-import { LogLimiter } from '../../schemas/log-limiter.js';
+import { LogLimiter } from '../../logging/log-limiter.js';
 import { AclCache } from './acl-cache.js';
 import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
 import { Admissions, DEFAULT_ADMISSIONS } from './admissions.js';

@@ -18,7 +18,7 @@ import { registerAdapters } from '../../broker-adapters/index.js';
 import { createGuard } from '../../broker-adapters/guard.js';
 import type { VerifierConfig } from '../config.js';
 import type { Clock, Decider } from '../core/index.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../store/index.js';
 import { adminRoutes } from './admin/index.js';
 import { ChangeFeed } from './change-feed.js';

@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { pathOnly } from '../logger.js';
+import { pathOnly } from '../../logging/logger.js';
 
 export interface FieldError {
   path: string;

@@ -14,7 +14,7 @@ import { Agent, fetch } from 'undici';
 import { createCaPems, loadDeviceCa } from '../ca/device-ca.js';
 import { issueServerCertificate } from '../ca/server-tls.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../../logging/logger.js';
 import { startVerifier, type RunningVerifier } from './server.js';
 
 const TOKEN = 'listener-test-admin-token';

@@ -11,7 +11,7 @@ import type { TlsPems } from '../ca/server-tls.js';
 import { loadConfig, type Config, type VerifierConfig } from '../config.js';
 import { createDecider, type DeciderConfig, type ManagedDecider } from '../core/index.js';
 import { createExternalKeyResolver } from '../external-jwks.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, type Logger } from '../../logging/logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { buildApp } from './app.js';
 import { adminSocketSet, isLoopback, listenAdmin, listenerTls, type AdminListener } from './listeners.js';

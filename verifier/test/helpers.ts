@@ -13,7 +13,7 @@ import type { TestContext } from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
 import { assembleVerifier, type AssembledVerifier } from '../http/server.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../../logging/logger.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';

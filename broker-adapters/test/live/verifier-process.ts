@@ -1,5 +1,5 @@
 /**
- * The verifier as it ships (`verifier/main.ts`, its SQLite registry in a temp dir) as a child process
+ * The verifier as it ships (`runtime/verifier.ts`, its SQLite registry in a temp dir) as a child process
  * on a fixed loopback port, so a test can do to it what happens in production: kill it (SIGKILL),
  * hang it (SIGSTOP: the kernel still accepts connections, nobody answers), let it go on (SIGCONT) and
  * start it again on the same port and data. Provisioning goes through the admin API over HTTP.
@@ -46,7 +46,7 @@ export async function startLiveVerifier(t: TestContext, options: LiveVerifierOpt
   const logs: Array<Record<string, unknown>> = [];
   let child: ChildProcess | null = null;
   const launch = async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'verifier/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', 'runtime/verifier.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = await untilListening(child, logs);
   };
   const kill = async () => {

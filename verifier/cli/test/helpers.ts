@@ -15,7 +15,7 @@ import type { TestContext } from 'node:test';
 import { loadConfig, startVerifier } from '../../index.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = join(ROOT, 'verifier/cli/main.ts');
+const MAIN = join(ROOT, 'runtime/cli.ts');
 export const BIN = join(ROOT, 'bin/arra-mq.js');
 
 export const ADMIN_TOKEN = 'cli-test-admin-token-0123456789';

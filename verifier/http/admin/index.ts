@@ -8,7 +8,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { VerifierConfig } from '../../config.js';
 import type { Clock } from '../../core/ports.js';
-import { pathOnly } from '../../logger.js';
+import { pathOnly } from '../../../logging/logger.js';
 import type { Store } from '../../store/index.js';
 import { bearerAuth } from './bearer-auth.js';
 import { credentialRoutes } from './credentials.js';

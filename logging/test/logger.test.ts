@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger, writesToJournal } from './logger.js';
+import { createLogger, writesToJournal } from '../logger.js';
 
 function capture(journal: boolean): { lines: string[]; log: ReturnType<typeof createLogger> } {
   const lines: string[] = [];

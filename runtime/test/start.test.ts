@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import mqtt from 'mqtt';
 
 function startProcess(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/start.ts'], {
     env: { ...process.env, ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_MQTT_PORT: '0', ARRA_LOG_LEVEL: 'warn', ARRA_ADMIN_TOKEN: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createTestPki } from './ops-pki.js';
-import { connect } from './listeners-helpers.js';
-import { recordingAuthorizer, runBroker } from './ops-helpers.js';
+import { createTestPki } from '../../broker/test/ops-pki.js';
+import { connect } from '../../broker/test/listeners-helpers.js';
+import { recordingAuthorizer, runBroker } from '../../broker/test/ops-helpers.js';
 
 const pki = await createTestPki();
 

@@ -1,12 +1,7 @@
 /**
- * Rate limits for refusal log lines, shared by the broker (denied PUBLISH/SUBSCRIBE/will) and the
- * verifier (denied webhook decisions): one client repeating a refused request must not flood the log
- * (20,000 denied QoS 0 publishes wrote 20,002 warn lines). Per client, message and reason at most
- * `linesPerWindow` lines are written per window; the rest are counted, and when the window ends one
- * summary line per client, message and reason says how many were left out. Exact counts belong in
- * the metrics, not here.
- *
- * @module schemas/log-limiter
+ * Rate limits for refusal log lines (broker denials, verifier webhook denials): per client, message and
+ * reason at most `linesPerWindow` lines per window, then one summary line with the count left out.
+ * Exact counts belong in the metrics.
  */
 
 export type LogWrite = (fields: Record<string, unknown>, message: string) => void;

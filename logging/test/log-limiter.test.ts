@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LogLimiter } from './log-limiter.js';
+import { LogLimiter } from '../log-limiter.js';
 
 function recorder() {
   const lines: Array<{ fields: Record<string, unknown>; message: string }> = [];

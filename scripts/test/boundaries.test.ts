@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sourceFiles } from './source-files.js';
+import { sourceFiles } from '../source-files.js';
 
 /** Every module specifier a file imports or re-exports (type-only imports included). */
 function importsOf(file: string): string[] {
@@ -25,9 +25,24 @@ test('the decision core imports only itself, schemas/, jose and node:crypto/time
   assert.deepEqual(env, []);
 });
 
-test('the broker imports nothing from verifier/ but its composition root (main.ts)', () => {
-  const allowed = (s: string, file: string) => !s.includes('verifier/') || file === join('broker', 'main.ts');
+test('the broker imports nothing from verifier/', () => {
+  const allowed = (s: string) => !s.includes('verifier/');
   assert.deepEqual(violations(sourceFiles('broker'), allowed), []);
+});
+
+test('nothing imports runtime/ or scripts/', () => {
+  const parts = ['logging', 'rules', 'schemas', 'verifier', 'broker', 'broker-adapters', 'runtime', 'scripts'];
+  const files = parts.flatMap((part) => sourceFiles(part));
+  const allowed = (s: string, file: string) => {
+    const part = file.split('/')[0];
+    return !/(^|\/)(runtime|scripts)\//.test(s) || (s.startsWith('./') && (part === 'runtime' || part === 'scripts'));
+  };
+  assert.deepEqual(violations(files, allowed), []);
+});
+
+test('logging/ depends on nothing of ours but itself', () => {
+  const allowed = (s: string) => s === 'pino' || s.startsWith('node:') || s.startsWith('./');
+  assert.deepEqual(violations(sourceFiles('logging'), allowed), []);
 });
 
 test("the adapters reach the verifier only through the core's public face", () => {
@@ -38,7 +53,8 @@ test("the adapters reach the verifier only through the core's public face", () =
 // Two stores, two files: the verifier's registry, and the broker's own store of what it acknowledged
 // (sessions, queued messages, retained), which must survive kill -9 without asking the verifier.
 test("only the verifier's store and the broker's persistence import better-sqlite3", () => {
-  const files = [...sourceFiles('verifier'), ...sourceFiles('broker'), ...sourceFiles('broker-adapters'), ...sourceFiles('schemas')];
+  const parts = ['verifier', 'broker', 'broker-adapters', 'schemas', 'logging', 'runtime'];
+  const files = parts.flatMap((part) => sourceFiles(part));
   const owners = [join('verifier', 'store'), join('broker', 'persistence')];
   const allowed = (s: string, file: string) => s !== 'better-sqlite3' || owners.some((owner) => file.startsWith(owner));
   assert.deepEqual(violations(files, allowed), []);

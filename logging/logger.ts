@@ -1,9 +1,6 @@
 /**
- * The verifier's pino logger: JSON lines, never pretty. Secrets must not reach a log line, so the
- * headers that carry them and every field named like a secret are redacted, and request URLs are
- * logged without their query string (NanoMQ sends `password=%P` in the query when configured for GET).
- *
- * @module verifier/logger
+ * pino as the verifier and broker use it: JSON lines, secrets redacted (credential headers, fields
+ * named like a secret) and request URLs without their query string (NanoMQ may send `password=%P`).
  */
 import { fstatSync } from 'node:fs';
 import { pino, stdSerializers, destination, type DestinationStream, type Level, type Logger, type LoggerOptions as LoggerOptionsOf } from 'pino';
@@ -12,12 +9,7 @@ export type { Logger } from 'pino';
 
 const CENSOR = '[redacted]';
 
-/**
- * Paths pino replaces with `[redacted]`: credentials in headers and secret fields of a logged object.
- * Each is checked only when a line has its first key; the same fields one level down (`err.token`,
- * `body.password`) are redacted by `redactNestedSecrets`, not by `*.password` paths, which pino
- * would apply to every field of every line.
- */
+/** Top-level paths pino censors; one level down is `redactNestedSecrets` (wildcard paths cost every field of every line). */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-arra-secret"]',
@@ -47,12 +39,7 @@ function censored(value: Fields): Fields {
   return copy ?? value;
 }
 
-/**
- * The logged object with every secret field one level down replaced by `[redacted]`, the caller's
- * object untouched. pino's wildcard paths (`*.password`) ran a redactor over every field of every
- * line and re-parsed its paths each time: redaction was the largest part of a CONNECT's log lines
- * (issue 15). This looks the few names up in each object field and copies only what it censors.
- */
+/** The logged object with every secret field one level down censored; copies only what it censors. */
 export function redactNestedSecrets(fields: Fields): Fields {
   let out: Fields | undefined;
   for (const key of Object.keys(fields)) {
@@ -108,9 +95,8 @@ export function writesToJournal(env: NodeJS.ProcessEnv = process.env, fd = 1): b
 }
 
 /**
- * pino options that start each line with `<N>`, its level's journal priority, when stdout is the
- * journal; journald (SyslogLevelPrefix, on by default) takes it off and files the line at priority N,
- * so `journalctl -p warning` shows warnings and errors. Elsewhere no prefix: the lines stay pure JSON.
+ * When stdout is the journal, each line starts with `<N>`, its journal priority: journald takes it off
+ * and files the line at N, so `journalctl -p warning` works. Elsewhere lines stay pure JSON.
  */
 export function journalPriorityHooks(toJournal = writesToJournal()): Pick<LoggerOptionsOf<never>, 'hooks'> {
   if (!toJournal) return {};

@@ -1,9 +1,6 @@
 /**
- * Graceful shutdown, shared by the three entry points (`npm start`, the broker, the verifier): the
- * first SIGINT or SIGTERM runs `close` once and exits 0, or 1 if closing failed. A second signal of
- * the same kind gets Node's default and ends the process at once (Ctrl-C twice forces).
- *
- * @module scripts/close-on-signals
+ * The first SIGINT or SIGTERM runs `close` once and exits 0, or 1 if closing failed. A second signal
+ * gets Node's default and ends the process at once (Ctrl-C twice forces).
  */
 
 interface ShutdownLogger {

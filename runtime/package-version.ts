@@ -1,11 +1,6 @@
-/**
- * The package version, read from package.json whether this runs from source (`scripts/`) or from the
- * build (`dist/scripts/`).
- *
- * @module scripts/package-version
- */
 import { readFileSync } from 'node:fs';
 
+/** The version in package.json, found from source (`runtime/`) or from the build (`dist/runtime/`). */
 export function packageVersion(): string {
   for (const path of ['../package.json', '../../package.json']) {
     try {

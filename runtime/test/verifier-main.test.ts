@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { DATABASE_FILE, openStore } from '../store/index.js';
+import { DATABASE_FILE, openStore } from '../../verifier/store/index.js';
 
 /** A stack trace line: what an operator must never have to read to learn what is wrong. */
 const STACK_LINE = /^\s+at /m;
@@ -18,7 +18,7 @@ function tempDataDir(t: { after(fn: () => void): void }): string {
 }
 
 function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'verifier/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/verifier.ts'], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

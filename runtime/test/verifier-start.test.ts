@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { loadConfig } from '../config.js';
-import { startVerifier } from '../http/server.js';
-import { createLogger } from '../logger.js';
+import { loadConfig } from '../../verifier/config.js';
+import { startVerifier } from '../../verifier/http/server.js';
+import { createLogger } from '../../logging/logger.js';
 
 const silent = () => createLogger({ level: 'silent' });
 

@@ -1,22 +1,19 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the verifier and the bundled broker in ONE process, the broker asking the verifier's
- * decision core in-process (no HTTP hop, registry changes reach connected clients at once). The
- * embedded SQLite database, keys and the admin token live under `ARRA_DATA_DIR` (./data).
- * Ctrl-C (SIGINT) or SIGTERM closes the broker first (MQTT 5 clients get "server shutting down"),
- * then the verifier. For two supervised processes (the LXC deployment), run `dist/verifier/main.js`
- * and `dist/broker/main.js` instead.
- *
- * @module scripts/start
+ * `npm start`: the verifier and the bundled broker in one process, the broker asking the verifier's
+ * decision core in-process. Ctrl-C or SIGTERM closes the broker first (MQTT 5 clients get "server
+ * shutting down"), then the verifier. The LXC deployment runs `runtime/verifier.ts` and
+ * `runtime/broker.ts` as two supervised processes instead.
  */
 import { createInProcessAuthorizer } from '../broker/authorizers/in-process.js';
 import { BrokerConfigError, loadBrokerConfig } from '../broker/config.js';
 import { startBroker, type RunningBroker } from '../broker/start.js';
-import { ConfigError, createLogger, loadConfig, startVerifier } from '../verifier/index.js';
+import { createLogger } from '../logging/logger.js';
+import { ConfigError, loadConfig, startVerifier } from '../verifier/index.js';
+import { RegistryMissingError } from '../verifier/store/index.js';
 import { closeOnSignals } from './close-on-signals.js';
+import { exitOnStartupError } from './exit.js';
 import { packageVersion } from './package-version.js';
-
-const EXIT_USAGE = 2;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -63,11 +60,4 @@ function nextSteps({ url, adminUrl }: { url: string; adminUrl: string }, ports: 
   return lines.join('\n');
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof BrokerConfigError) {
-    process.stderr.write(`arra-mq: ${err.message}\n`);
-    process.exit(EXIT_USAGE);
-  }
-  process.stderr.write(`arra-mq: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitOnStartupError('arra-mq', err, { usage: [ConfigError, BrokerConfigError], refusals: [RegistryMissingError] }));

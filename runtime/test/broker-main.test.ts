@@ -1,5 +1,5 @@
 /**
- * `broker/main.ts` as a real process: it logs its ports as JSON, asks the verifier over HTTP, and on
+ * `runtime/broker.ts` as a real process: it logs its ports as JSON, asks the verifier over HTTP, and on
  * SIGTERM tells MQTT 5 clients it is shutting down and exits 0; a bad configuration exits 2 naming
  * the variable.
  */
@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { STUB_SECRET, startStubVerifier } from './authorizer-stub-verifier.js';
-import { connect } from './listeners-helpers.js';
+import { STUB_SECRET, startStubVerifier } from '../../broker/test/authorizer-stub-verifier.js';
+import { connect } from '../../broker/test/listeners-helpers.js';
 
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+const main = fileURLToPath(new URL('../broker.ts', import.meta.url));
 
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', main], {

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * The standalone broker process (the LXC deployment's `arra-mq-broker.service`): it asks a verifier
+ * over HTTP, and on SIGINT/SIGTERM closes gracefully (MQTT 5 clients get "server shutting down").
+ */
+import { pino } from 'pino';
+import { fetchDeviceCa } from '../broker/authorizers/device-ca.js';
+import { createHttpAuthorizer } from '../broker/authorizers/http.js';
+import { BrokerConfigError, loadBrokerConfig, resolveVerifierCa, resolveWebhookSecret } from '../broker/config.js';
+import { startBroker } from '../broker/start.js';
+import { journalPriorityHooks, redaction } from '../logging/logger.js';
+import { closeOnSignals } from './close-on-signals.js';
+import { exitOnStartupError } from './exit.js';
+import { packageVersion } from './package-version.js';
+
+try {
+  const config = loadBrokerConfig();
+  if (process.env.ARRA_AUTHORIZER === 'inprocess') {
+    throw new BrokerConfigError('ARRA_AUTHORIZER=inprocess: the standalone broker asks a verifier over HTTP; use `npm start` for one process');
+  }
+  const logger = pino({
+    ...journalPriorityHooks(),
+    level: config.logLevel,
+    base: { service: 'arra-broker' },
+    ...redaction,
+  });
+  const verifierCa = resolveVerifierCa(config);
+  const deviceCaPem = config.tlsPort !== null && !config.tlsCa ? await fetchDeviceCa(config.verifierUrl, undefined, verifierCa) : undefined;
+  const authorizer = createHttpAuthorizer({
+    url: config.verifierUrl,
+    ...(verifierCa ? { ca: verifierCa } : {}),
+    secret: resolveWebhookSecret(config),
+    timeoutMs: config.authorizerTimeoutMs,
+    connections: config.authorizerConnections,
+    logger,
+  });
+  const running = await startBroker(config, authorizer, { logger, version: packageVersion(), ...(deviceCaPem ? { deviceCaPem } : {}) });
+  closeOnSignals('broker', logger, async () => {
+    await running.close();
+    await authorizer.close();
+  });
+} catch (err) {
+  exitOnStartupError('broker', err, { usage: [BrokerConfigError] });
+}
