@@ -1,46 +1,21 @@
 /**
- * The broker: shared state (sessions, subscription tree, retained messages, counters), the adoption
- * of connections, and the public `Broker` face. Packet handling is in `handlers/`, delivery in
- * `session/` and `routing/`.
+ * `createBroker`: adopts connections into the shared state (`state.ts`), runs the timer wheel and the
+ * registry-change rechecks, and gives the public `Broker` face.
  *
  * @module broker/broker
  */
 import type { Duplex } from 'node:stream';
-import pino from 'pino';
 import type { Change } from '../schemas/index.js';
-import { LogLimiter } from '../logging/log-limiter.js';
 import { isValidTopicName } from '../rules/index.js';
-import type { Authorizer } from './authorizer.js';
-import { Connection } from './connection.js';
+import { SocketConnection } from './connection.js';
 import type { ConnectionInfo } from './listeners/types.js';
-import { resolveLimits, type BrokerLimits } from './limits.js';
 import { RC } from './reason-codes.js';
-import { RetainedStore } from './routing/retained.js';
 import { route } from './routing/router.js';
-import { TopicTree } from './routing/topic-tree.js';
-import { recheck } from './session/recheck.js';
 import { endConnection, tick } from './session/lifecycle.js';
-import type { Session } from './session/session.js';
+import { recheck } from './session/recheck.js';
+import { BrokerState, type BrokerOptions, type Connection } from './state.js';
 
-/** The logging surface the broker needs; a pino logger fits. */
-export interface BrokerLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-export interface BrokerOptions {
-  authorizer: Authorizer;
-  /** Defaults to a silent logger. */
-  logger?: BrokerLogger;
-  limits?: Partial<BrokerLimits>;
-  /**
-   * Keep alive the server imposes, seconds. 5.0 clients are told with Server Keep Alive
-   * [MQTT-3.2.2-21]; 3.1.1 clients cannot be told, so theirs is kept.
-   */
-  serverKeepAlive?: number;
-}
+export type { BrokerLogger, BrokerOptions } from './state.js';
 
 export interface BrokerStats {
   /** Connections past CONNECT. */
@@ -80,48 +55,10 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-export class BrokerCore {
-  readonly limits: BrokerLimits;
-  readonly logger: BrokerLogger;
-  readonly authorizer: Authorizer;
-  readonly serverKeepAlive: number | undefined;
-  readonly sessions = new Map<string, Session>();
-  readonly connections = new Set<Connection>();
-  /** Disconnected sessions waiting for a delayed will or their expiry. */
-  readonly dormant = new Set<Session>();
-  readonly tree = new TopicTree();
-  readonly retained: RetainedStore;
-  readonly counters = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, droppedMessages: 0, refusedConnects: 0, deniedPublishes: 0, refusedSubscriptions: 0 };
-  /** Refusal warnings, at most a few per client and reason per window (see `logging/log-limiter`); the counters stay exact. */
-  readonly refusalLog: LogLimiter;
-  /** Bytes all sessions hold for delivery (see `session/outbox`). */
-  heldBytes = 0;
-  closing = false;
-  /** Counts registry changes, so a CONNECT decided across one can ask again (see handlers/connect.ts). */
-  changeEpoch = 0;
-
-  constructor(options: BrokerOptions) {
-    this.limits = resolveLimits(options.limits);
-    this.logger = options.logger ?? pino({ level: 'silent' });
-    this.authorizer = options.authorizer;
-    this.serverKeepAlive = options.serverKeepAlive;
-    this.retained = new RetainedStore(this.limits);
-    this.refusalLog = new LogLimiter((fields, message) => this.logger.warn(fields, message));
-  }
-
-  /** Logs a refused request of `clientId`, within the refusal log's rate limits (per client, message and reason). */
-  logRefusal(clientId: string, fields: { reason: string } & Record<string, unknown>, message: string): void {
-    this.refusalLog.log(clientId, fields, message);
-  }
-
-  connectionClosed(connection: Connection): void {
-    endConnection(this, connection);
-  }
-}
-
 /** Creates a broker. It listens on nothing: listeners hand it connections through `handle`. */
 export function createBroker(options: BrokerOptions): Broker {
-  const core = new BrokerCore(options);
+  const core = new BrokerState(options);
+  const connectionClosed = (connection: Connection) => endConnection(core, connection);
   const timer = setInterval(() => {
     try {
       tick(core, Date.now());
@@ -140,7 +77,7 @@ export function createBroker(options: BrokerOptions): Broker {
         stream.destroy();
         return;
       }
-      core.connections.add(new Connection(core, stream, info));
+      core.connections.add(new SocketConnection(core, stream, info, connectionClosed));
     },
     publish(topic, payload, publishOptions = {}) {
       if (!isValidTopicName(topic)) throw new TypeError(`invalid topic name ${JSON.stringify(topic)}`);

@@ -1,14 +1,13 @@
 /**
- * One client connection: the socket, its framer and writer, and the per-connection protocol state
- * (version, keep alive, the CONNECT decision, topic aliases). Protocol logic lives in `handlers/`;
- * this file moves bytes and knows how to end a connection properly.
+ * One client connection over a socket: its framer and writer, the packets it reads handed to the
+ * dispatcher, and the proper ways to end it. The end is reported to the broker (`onClosed`), which
+ * runs the session's end-of-connection rules.
  *
  * @module broker/connection
  */
 import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
 import type { AuthenticateAllow, AuthenticateRequest, MqttProtocol } from '../schemas/index.js';
-import type { BrokerCore } from './broker.js';
 import { Framer, connectProtocol, encode, parseFrame, parsePublish, type ProtocolVersion } from './codec.js';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 import { dispatch } from './handlers/index.js';
@@ -16,17 +15,8 @@ import type { ConnectionInfo } from './listeners/types.js';
 import { publishFrame, type OutgoingAliases } from './outgoing.js';
 import { RC, connackRefusal } from './reason-codes.js';
 import type { Message } from './routing/message.js';
-import type { Session } from './session/session.js';
+import type { BrokerState, Connection, ConnectionState, ConnectWill, Session } from './state.js';
 import { Writer } from './writer.js';
-
-export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed';
-
-/** The will as given in CONNECT; it becomes a `PendingWill` on the session when the connection dies. */
-export interface ConnectWill {
-  message: Message;
-  delaySeconds: number;
-  expirySeconds: number | undefined;
-}
 
 const CONNECT_TYPE = 1;
 const PUBLISH_TYPE = 3;
@@ -37,7 +27,7 @@ const PROTOCOLS: Record<ProtocolVersion, MqttProtocol> = { 3: 'mqtt31', 4: 'mqtt
 
 /** The stream carries its connection, so four shared listeners replace four closures per socket. */
 const CONNECTION = Symbol('arra.connection');
-type OwnedStream = Duplex & { [CONNECTION]: Connection };
+type OwnedStream = Duplex & { [CONNECTION]: SocketConnection };
 
 function onStreamData(this: OwnedStream, chunk: Buffer): void {
   this[CONNECTION].onData(chunk);
@@ -47,49 +37,35 @@ function onStreamEnd(this: OwnedStream): void {
   this[CONNECTION].close();
 }
 
-export class Connection {
+/** Fields are documented on `Connection` (`state.ts`). */
+export class SocketConnection implements Connection {
   state: ConnectionState = 'new';
   version: ProtocolVersion = 4;
   clientId = '';
   session: Session | null = null;
-  /** Keep alive in ms; 0 = off. */
   keepAliveMs = 0;
-  /**
-   * Ms since epoch: until CONNECT arrives, when the socket opened (the CONNECT deadline counts from
-   * it); then when the client last sent anything (keep alive). One field for both, since every
-   * timestamp field holds a boxed double: idle connections are what we have most of.
-   */
+  /** One timestamp for the CONNECT deadline and keep alive: each such field is a boxed double per idle connection. */
   lastSeen = Date.now();
-  /** The allow decision of CONNECT (replaced by a recheck). */
   auth: AuthenticateAllow | null = null;
-  /**
-   * The secrets of CONNECT, kept only while the connection lives, to re-authenticate on change; the
-   * rest of the request is rebuilt from the connection (`authenticateRequest`) rather than stored.
-   */
   username: string | undefined = undefined;
   password: string | undefined = undefined;
-  /** When the credential stops being valid (ms since epoch), 0 = never. */
   credentialExpiresAt = 0;
   will: ConnectWill | null = null;
-  /** Client→server topic aliases [MQTT-3.3.2-12]. */
   aliases: Map<number, string> | null = null;
-  /** The client's Maximum Packet Size; 0 = no limit [MQTT-3.1.2-24]. */
   clientMaxPacketSize = 0;
   clientReceiveMaximum = 65535;
-  /** Server→client topic aliases, when the client allows them (5.0). */
   outgoingAliases: OutgoingAliases | null = null;
-  /** Publish ACL verdicts by topic (bits per QoS/retain, see `handlers/publish`), dropped when the ACL changes. */
   aclCache: Map<string, number> | null = null;
-  /** Reading paused because a subscriber this client publishes to cannot keep up. */
   throttled = false;
   readonly writer: Writer;
   private readonly framer: Framer;
   private pending: Buffer[] | null = null;
 
   constructor(
-    readonly core: BrokerCore,
+    readonly core: BrokerState,
     readonly stream: Duplex,
     readonly info: ConnectionInfo,
+    private readonly onClosed: (connection: Connection) => void,
   ) {
     this.framer = new Framer(core.limits.maxPacketSize);
     this.writer = new Writer(stream, core.counters);
@@ -102,7 +78,7 @@ export class Connection {
     stream.on('end', onStreamEnd);
   }
 
-  /** What the authorizer is asked, at CONNECT and at every recheck. */
+  /** The request is rebuilt from the connection rather than stored: only the secrets are kept. */
   authenticateRequest(): AuthenticateRequest {
     return {
       clientId: this.clientId,
@@ -170,14 +146,14 @@ export class Connection {
     this.disconnect(RC.notAuthorized, why);
   }
 
-  /** Closes the socket (after flushing) and lets the broker run the session's end-of-connection rules once. */
+  /** Closes the socket (after flushing) and reports the end once. */
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.pending = null;
     this.writer.flush();
     try {
-      this.core.connectionClosed(this);
+      this.onClosed(this);
     } catch (err) {
       // Runs from socket events: a bug in the will or session rules must not crash the process.
       this.core.logger.error({ clientId: this.clientId, err }, 'end-of-connection handling failed');

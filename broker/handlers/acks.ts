@@ -9,11 +9,10 @@
  * @module broker/handlers/acks
  */
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
-import type { Connection } from '../connection.js';
+import type { Connection, Outgoing } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { RC } from '../reason-codes.js';
 import { settle } from '../session/outbox.js';
-import type { Outgoing } from '../session/session.js';
 
 /** QoS 1 delivery complete [MQTT-4.3.2-5]: forget the message. */
 export function handlePuback(connection: Connection, packet: IPubackPacket): void {

@@ -6,7 +6,7 @@
  * @module broker/handlers/auth
  */
 import type { IAuthPacket } from 'mqtt-packet';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { RC } from '../reason-codes.js';
 

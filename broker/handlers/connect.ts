@@ -10,7 +10,7 @@ import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { isValidTopicName, levelCount } from '../../rules/index.js';
 import type { AuthenticateAllow } from '../../schemas/index.js';
 import type { ProtocolVersion } from '../codec.js';
-import type { Connection, ConnectionState } from '../connection.js';
+import { Session, identityOf, type Connection, type ConnectionState } from '../state.js';
 import { OutgoingAliases } from '../outgoing.js';
 import { ConnectRefusedError, MalformedPacketError, ProtocolError } from '../errors.js';
 import { RC, connackRefusal } from '../reason-codes.js';
@@ -18,7 +18,6 @@ import { authenticate, isStale, rightsNow } from '../session/authenticate.js';
 import { discardSession, settleSession, wakeSession } from '../session/lifecycle.js';
 import { resume } from '../session/outbox.js';
 import { applyRights, identityRequest } from '../session/rights.js';
-import { Session, identityOf } from '../session/session.js';
 import { forwardedProperties } from '../routing/message.js';
 
 interface ConnectContext {

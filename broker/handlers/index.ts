@@ -4,7 +4,7 @@
  * @module broker/handlers
  */
 import type { Packet } from 'mqtt-packet';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { handlePuback, handlePubcomp, handlePubrec, handlePubrel } from './acks.js';
 import { handleAuth } from './auth.js';

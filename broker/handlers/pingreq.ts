@@ -3,7 +3,7 @@
  *
  * @module broker/handlers/pingreq
  */
-import type { Connection } from '../connection.js';
+import type { Connection } from '../state.js';
 
 export function handlePingreq(connection: Connection): void {
   connection.send({ cmd: 'pingresp' });

@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { ParsedPublish } from '../codec.js';
 import { checkAcl, isValidTopicName, levelCount } from '../../rules/index.js';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { RC, publishDenied } from '../reason-codes.js';
 import { forwardedProperties, type Message } from '../routing/message.js';

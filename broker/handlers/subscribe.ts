@@ -7,10 +7,10 @@
  */
 import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
 import { levelCount, parseFilter } from '../../rules/index.js';
-import type { Connection } from '../connection.js';
+import type { Connection, Subscription } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { subackDenied, subackInvalid, subackQuotaExceeded } from '../reason-codes.js';
-import { subscriptionBytes, type Subscription } from '../routing/topic-tree.js';
+import { subscriptionBytes } from '../routing/topic-tree.js';
 import { deliver } from '../session/outbox.js';
 import { mayReceive, subscribeVerdict } from '../session/rights.js';
 

@@ -5,7 +5,7 @@
  * @module broker/handlers/unsubscribe
  */
 import type { IUnsubscribePacket } from 'mqtt-packet';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { RC } from '../reason-codes.js';
 

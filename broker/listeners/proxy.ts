@@ -13,14 +13,7 @@
 import { BlockList, createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { parseProxyHeader } from './proxy-header.js';
-import type { ListenOptions, Transport } from './types.js';
-
-export interface ProxyOptions {
-  /** Balancer addresses and CIDRs allowed to send the header (all others are refused). */
-  trusted: readonly string[];
-  /** How long a balancer has to send the whole header, ms. */
-  timeoutMs: number;
-}
+import type { ListenOptions, ProxyOptions, Transport } from './types.js';
 
 /** Sockets of one listener still waiting for their header; more are refused at once. */
 const MAX_AWAITING_HEADER = 1000;

@@ -7,7 +7,6 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Gate, RefusalReason, Ticket } from './gate.js';
-import type { ProxyOptions } from './proxy.js';
 
 export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -34,6 +33,13 @@ export interface ListenerEvents {
   onAccepted?(transport: Transport): void;
   /** Called once per refused connection. */
   onRefused?(transport: Transport, reason: RefusalReason): void;
+}
+
+export interface ProxyOptions {
+  /** Balancer addresses and CIDRs allowed to send the header (all others are refused). */
+  trusted: readonly string[];
+  /** How long a balancer has to send the whole header, ms. */
+  timeoutMs: number;
 }
 
 export interface ListenOptions {

@@ -6,12 +6,11 @@
  *
  * @module broker/routing/router
  */
-import type { BrokerCore } from '../broker.js';
+import type { BrokerState, Session, Subscription } from '../state.js';
 import { deliver } from '../session/outbox.js';
 import { mayReceive } from '../session/rights.js';
-import type { Session } from '../session/session.js';
 import type { Message } from './message.js';
-import type { Matched, ShareGroup, Subscription } from './topic-tree.js';
+import type { Matched, ShareGroup } from './topic-tree.js';
 
 interface Match {
   session: Session;
@@ -26,10 +25,10 @@ interface Match {
  * per-message collections (young-generation garbage is what sets our latency tail). A nested route
  * finds `spare` taken and gets its own.
  */
-let spare: Matched | null = null;
+let spare: Matched<Subscription> | null = null;
 
 /** Routes a message to every matching session; returns the number of sessions it went to. */
-export function route(core: BrokerCore, message: Message): number {
+export function route(core: BrokerState, message: Message): number {
   if (message.retain && !core.retained.set(message)) core.counters.droppedMessages++;
   const found = spare ?? { subs: [], groups: [] };
   spare = null;
@@ -44,7 +43,7 @@ export function route(core: BrokerCore, message: Message): number {
 }
 
 /** Each share group's copy goes to one member. */
-function sendToGroups(core: BrokerCore, message: Message, groups: ShareGroup[]): number {
+function sendToGroups(core: BrokerState, message: Message, groups: ShareGroup<Subscription>[]): number {
   let sent = 0;
   for (const group of groups) {
     const member = pickMember(group);
@@ -57,7 +56,7 @@ function sendToGroups(core: BrokerCore, message: Message, groups: ShareGroup[]):
  * One delivery per session. The common case, a single matching subscription, goes straight out;
  * only when several match is the merge map built.
  */
-function sendToSubscribers(core: BrokerCore, message: Message, subs: Subscription[]): number {
+function sendToSubscribers(core: BrokerState, message: Message, subs: Subscription[]): number {
   if (subs.length === 1) {
     const sub = subs[0]!;
     if (isOwnMessage(sub, message)) return 0;
@@ -97,7 +96,7 @@ function merge(matches: Map<Session, Match>, sub: Subscription): void {
  * One delivery; false when the session may not receive this topic (a deny rule overlaps one of its
  * subscriptions: only those are checked here, so the common delivery costs one flag test).
  */
-function send(core: BrokerCore, message: Message, to: Subscription | Match, subIds: number[] | undefined): boolean {
+function send(core: BrokerState, message: Message, to: Subscription | Match, subIds: number[] | undefined): boolean {
   if (to.checkEach && !mayReceive(to.session.rights, message.topic, to.qos)) return false;
   const qos = Math.min(message.qos, to.qos) as 0 | 1 | 2; // [MQTT-3.8.4-8]
   // A forwarded message keeps its retain flag only with Retain As Published [MQTT-3.3.1-12]
@@ -107,7 +106,7 @@ function send(core: BrokerCore, message: Message, to: Subscription | Match, subI
 }
 
 /** The next member of a share group, preferring one that is connected right now. */
-function pickMember(group: ShareGroup): Subscription | undefined {
+function pickMember(group: ShareGroup<Subscription>): Subscription | undefined {
   const count = group.members.length;
   for (let i = 0; i < count; i++) {
     const index = (group.next + i) % count;

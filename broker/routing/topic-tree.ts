@@ -6,25 +6,12 @@
  * @module broker/routing/topic-tree
  */
 import { levelCount } from '../../rules/index.js';
-import type { Session } from '../session/session.js';
 
-export interface Subscription {
-  readonly session: Session;
-  /** The filter as matched (for `$share/g/f`, just `f`). */
+/** What the tree needs of a subscription: its filter, its share group and whose it is. */
+export interface TreeEntry {
   readonly filter: string;
-  /** Share group name, for `$share/group/filter`. */
   readonly group?: string;
-  qos: 0 | 1 | 2;
-  /** No Local [MQTT-3.8.3-3]. */
-  nl: boolean;
-  /** Retain As Published [MQTT-3.3.1-12]. */
-  rap: boolean;
-  /** Retain Handling 0/1/2 [MQTT-3.3.1-9..11]. */
-  rh: number;
-  /** Subscription Identifier [MQTT-3.8.2-1]. */
-  id?: number;
-  /** A deny rule overlaps the filter: each delivery's topic is checked against the session's rights. */
-  checkEach: boolean;
+  readonly session: { readonly clientId: string };
 }
 
 /**
@@ -36,25 +23,25 @@ export function subscriptionBytes(filter: string): number {
   return filter.length * 2 + levelCount(filter) * 160 + 200;
 }
 
-export interface ShareGroup {
-  members: Subscription[];
+export interface ShareGroup<S extends TreeEntry> {
+  members: S[];
   next: number;
 }
 
 /** What a topic matched: plain subscriptions and share groups, in tree order. */
-export interface Matched {
-  subs: Subscription[];
-  groups: ShareGroup[];
+export interface Matched<S extends TreeEntry> {
+  subs: S[];
+  groups: ShareGroup<S>[];
 }
 
-interface Node {
-  children?: Map<string, Node>;
-  subs?: Map<string, Subscription>;
-  groups?: Map<string, ShareGroup>;
+interface Node<S extends TreeEntry> {
+  children?: Map<string, Node<S>>;
+  subs?: Map<string, S>;
+  groups?: Map<string, ShareGroup<S>>;
 }
 
-export class TopicTree {
-  private readonly root: Node = {};
+export class TopicTree<S extends TreeEntry> {
+  private readonly root: Node<S> = {};
   private total = 0;
 
   /** Number of subscriptions, shared members included. */
@@ -63,7 +50,7 @@ export class TopicTree {
   }
 
   /** Adds or replaces a client's subscription [MQTT-3.8.4-3]; returns whether it is new. */
-  add(sub: Subscription): boolean {
+  add(sub: S): boolean {
     const node = this.nodeFor(sub.filter, true)!;
     const clientId = sub.session.clientId;
     if (sub.group === undefined) {
@@ -115,12 +102,12 @@ export class TopicTree {
    * [MQTT-4.7.1-2]. Filling the caller's arrays (reused across messages) rather than calling back
    * keeps a PUBLISH from allocating closures.
    */
-  collect(topic: string, into: Matched): void {
+  collect(topic: string, into: Matched<S>): void {
     this.walk(this.root, topic.split('/'), 0, topic.startsWith('$'), into);
   }
 
   /** Recursive descent over the topic's levels. */
-  private walk(node: Node, levels: string[], depth: number, dollar: boolean, into: Matched): void {
+  private walk(node: Node<S>, levels: string[], depth: number, dollar: boolean, into: Matched<S>): void {
     const children = node.children;
     if (depth === levels.length) {
       visit(node, into);
@@ -139,7 +126,7 @@ export class TopicTree {
     if (exact !== undefined) this.walk(exact, levels, depth + 1, dollar, into);
   }
 
-  private nodeFor(filter: string, create: boolean): Node | undefined {
+  private nodeFor(filter: string, create: boolean): Node<S> | undefined {
     let node = this.root;
     for (const level of filter.split('/')) {
       let child = node.children?.get(level);
@@ -155,7 +142,7 @@ export class TopicTree {
 
   /** Drops empty nodes along a filter's path so unsubscribed topics do not leak memory. */
   private prune(filter: string): void {
-    const path: Array<[Node, string]> = [];
+    const path: Array<[Node<S>, string]> = [];
     let node = this.root;
     for (const level of filter.split('/')) {
       const child = node.children?.get(level);
@@ -172,7 +159,7 @@ export class TopicTree {
   }
 }
 
-function visit(node: Node, into: Matched): void {
+function visit<S extends TreeEntry>(node: Node<S>, into: Matched<S>): void {
   if (node.subs !== undefined) for (const sub of node.subs.values()) into.subs.push(sub);
   if (node.groups !== undefined) for (const group of node.groups.values()) into.groups.push(group);
 }

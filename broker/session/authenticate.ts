@@ -5,7 +5,7 @@
  * @module broker/session/authenticate
  */
 import type { AuthenticateDecision, AuthenticateRequest, RightsDecision, RightsRequest } from '../../schemas/index.js';
-import type { BrokerCore } from '../broker.js';
+import type { BrokerState } from '../state.js';
 
 type Undecided = { allow: 'unavailable'; error: unknown };
 export type AuthOutcome = AuthenticateDecision | Undecided;
@@ -22,17 +22,17 @@ function answerBudgetMs(timeoutMs: number): number {
  * "server unavailable" (0x88 / 0x03) and send operators hunting for an outage. A re-check of an
  * established session says so (`recheck`): it is not a login attempt, and a lockout never ends it.
  */
-export function authenticate(core: BrokerCore, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
+export function authenticate(core: BrokerState, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
   request = { ...request, answerWithinMs: answerBudgetMs(core.limits.authTimeoutMs), ...(purpose === 'recheck' && { recheck: true }) };
   return withDeadline(core, core.authorizer.authenticate(request));
 }
 
 /** The rights of an identity that is not connected (`Authorizer.rights`), bounded the same way. */
-export function rightsNow(core: BrokerCore, request: RightsRequest): Promise<RightsOutcome> {
+export function rightsNow(core: BrokerState, request: RightsRequest): Promise<RightsOutcome> {
   return withDeadline(core, core.authorizer.rights(request));
 }
 
-async function withDeadline<T>(core: BrokerCore, pending: Promise<T>): Promise<T | Undecided> {
+async function withDeadline<T>(core: BrokerState, pending: Promise<T>): Promise<T | Undecided> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Undecided>((resolve) => {
     timer = setTimeout(() => resolve({ allow: 'unavailable', error: new Error('authorizer timed out') }), core.limits.authTimeoutMs);

@@ -6,19 +6,17 @@
  * @module broker/session/lifecycle
  */
 import { checkAcl } from '../../rules/index.js';
-import type { BrokerCore } from '../broker.js';
-import type { Connection } from '../connection.js';
+import type { BrokerState, Connection, PendingWill, Session } from '../state.js';
 import { RC } from '../reason-codes.js';
 import { route } from '../routing/router.js';
 import { rightsNow } from './authenticate.js';
 import { markSlow, pausedFor, releaseAll, releasePublishers } from './outbox.js';
-import type { PendingWill, Session } from './session.js';
 
 /** Session Expiry Interval meaning "never" [MQTT-3.1.2-11]. */
 export const NEVER_EXPIRES = 0xffffffff;
 
 /** The end-of-connection rules: will, session expiry, bookkeeping. Runs once per connection. */
-export function endConnection(core: BrokerCore, connection: Connection): void {
+export function endConnection(core: BrokerState, connection: Connection): void {
   core.connections.delete(connection);
   const session = connection.session;
   if (session === null) return;
@@ -41,21 +39,21 @@ export function endConnection(core: BrokerCore, connection: Connection): void {
 }
 
 /** A session being reused by a new connection: cancel its delayed will [MQTT-3.1.3-9] and its expiry. */
-export function wakeSession(core: BrokerCore, session: Session): void {
+export function wakeSession(core: BrokerState, session: Session): void {
   core.dormant.delete(session);
   session.will = null;
   session.expiresAt = null;
 }
 
 /** Ends a session: a pending will goes out first [MQTT-3.1.3-9], then its state is discarded. */
-export function endSession(core: BrokerCore, session: Session): void {
+export function endSession(core: BrokerState, session: Session): void {
   if (session.will !== null) publishWill(core, session.clientId, session.will);
   session.will = null;
   discardSession(core, session);
 }
 
 /** Forgets a session's state without side effects (Clean Start [MQTT-3.1.2-4]). */
-export function discardSession(core: BrokerCore, session: Session): void {
+export function discardSession(core: BrokerState, session: Session): void {
   if (session.subscriptions !== null) {
     for (const sub of session.subscriptions.values()) core.tree.remove(sub.filter, sub.group, session.clientId);
   }
@@ -70,13 +68,13 @@ export function discardSession(core: BrokerCore, session: Session): void {
 }
 
 /** One tick of the wheel: connection deadlines, then dormant sessions' wills and expiry. */
-export function tick(core: BrokerCore, now: number): void {
+export function tick(core: BrokerState, now: number): void {
   for (const connection of core.connections) checkDeadlines(core, connection, now);
   for (const session of core.dormant) settleSession(core, session, now);
 }
 
 /** Publishes a will whose delay is over, ends a session whose expiry has passed; false when it ended. */
-export function settleSession(core: BrokerCore, session: Session, now: number): boolean {
+export function settleSession(core: BrokerState, session: Session, now: number): boolean {
   if (session.will !== null && session.will.publishAt <= now) {
     publishWill(core, session.clientId, session.will);
     session.will = null;
@@ -89,7 +87,7 @@ export function settleSession(core: BrokerCore, session: Session, now: number): 
   return true;
 }
 
-function checkDeadlines(core: BrokerCore, connection: Connection, now: number): void {
+function checkDeadlines(core: BrokerState, connection: Connection, now: number): void {
   const session = connection.session;
   if (session?.blocked != null && pausedFor(session, now) > core.limits.maxThrottleMs) markSlow(core, session, now);
   if (connection.state === 'new' && now - connection.lastSeen > core.limits.connectTimeoutMs) {
@@ -117,7 +115,7 @@ function pendingWill(connection: Connection, session: Session, now: number): Pen
  * allow the topic, QoS and retain flag. Asking takes a round trip; a will is rare, and an identity
  * disabled a second ago must not speak, delayed or not. No answer is a refusal (fail closed).
  */
-function publishWill(core: BrokerCore, clientId: string, will: PendingWill): void {
+function publishWill(core: BrokerState, clientId: string, will: PendingWill): void {
   const { topic, qos, retain } = will.message;
   const refuse = (reason: string) => {
     core.counters.deniedPublishes++;

@@ -10,13 +10,12 @@
  *
  * @module broker/session/outbox
  */
-import type { BrokerCore } from '../broker.js';
+import type { BrokerState, Queued, Session } from '../state.js';
 import { isExpired, messageBytes, type Message } from '../routing/message.js';
-import type { Queued, Session } from './session.js';
 
 /** Hands one message to a session, online or not. */
 export function deliver(
-  core: BrokerCore,
+  core: BrokerState,
   session: Session,
   message: Message,
   qos: 0 | 1 | 2,
@@ -50,7 +49,7 @@ export function deliver(
 }
 
 /** Sends queued messages while the in-flight window has room. */
-export function drain(core: BrokerCore, session: Session): void {
+export function drain(core: BrokerState, session: Session): void {
   const queue = session.queue;
   const connection = session.connection;
   if (queue === null || connection === null || connection.state !== 'connected') return;
@@ -77,7 +76,7 @@ export function releasePublishers(session: Session): void {
 }
 
 /** After a reconnect: resend unacknowledged PUBLISHes (DUP) and PUBRELs in order, then the queue. */
-export function resume(core: BrokerCore, session: Session): void {
+export function resume(core: BrokerState, session: Session): void {
   const connection = session.connection!;
   if (session.outgoing !== null) {
     for (const [packetId, entry] of session.outgoing) {
@@ -91,7 +90,7 @@ export function resume(core: BrokerCore, session: Session): void {
   drain(core, session);
 }
 
-function sendInflight(core: BrokerCore, session: Session, item: Queued): boolean {
+function sendInflight(core: BrokerState, session: Session, item: Queued): boolean {
   const connection = session.connection!;
   const window = Math.min(core.limits.maxInflight, connection.clientReceiveMaximum);
   if ((session.outgoing?.size ?? 0) >= window) return false;
@@ -110,14 +109,14 @@ function sendInflight(core: BrokerCore, session: Session, item: Queued): boolean
   return true;
 }
 
-function enqueue(core: BrokerCore, session: Session, item: Queued): void {
+function enqueue(core: BrokerState, session: Session, item: Queued): void {
   const queue = (session.queue ??= []);
   if (session.connection !== null && queue.length >= core.limits.maxQueuedPerSession / 2) throttle(core, session, item.message);
   if (queue.length >= core.limits.maxQueuedPerSession) dropOldest(core, session); // the newest state of a device is worth more than its history
   queue.push(item);
 }
 
-function dropOldest(core: BrokerCore, session: Session): void {
+function dropOldest(core: BrokerState, session: Session): void {
   release(core, session, session.queue!.shift()!.bytes);
   core.counters.droppedMessages++;
 }
@@ -127,7 +126,7 @@ function dropOldest(core: BrokerCore, session: Session): void {
  * session's oldest queued messages to make room. Returns what it counted, or 0 (dropped, counted)
  * when it still does not fit, i.e. what is in flight already fills the budget.
  */
-function takeCustody(core: BrokerCore, session: Session, message: Message): number {
+function takeCustody(core: BrokerState, session: Session, message: Message): number {
   const bytes = messageBytes(message);
   while (!fits(core, session, bytes) && (session.queue?.length ?? 0) > 0) dropOldest(core, session);
   if (!fits(core, session, bytes)) {
@@ -139,18 +138,18 @@ function takeCustody(core: BrokerCore, session: Session, message: Message): numb
   return bytes;
 }
 
-function fits(core: BrokerCore, session: Session, bytes: number): boolean {
+function fits(core: BrokerState, session: Session, bytes: number): boolean {
   return session.heldBytes + bytes <= core.limits.maxQueuedBytesPerSession && core.heldBytes + bytes <= core.limits.maxQueuedBytes;
 }
 
 /** A message leaves the session's custody: delivered, dropped, expired or no longer allowed. */
-export function release(core: BrokerCore, session: Session, bytes: number): void {
+export function release(core: BrokerState, session: Session, bytes: number): void {
   session.heldBytes -= bytes;
   core.heldBytes -= bytes;
 }
 
 /** An acknowledgement closed the delivery with this packet id: free its slot and its bytes, send what waits. */
-export function settle(core: BrokerCore, session: Session, packetId: number): void {
+export function settle(core: BrokerState, session: Session, packetId: number): void {
   const entry = session.outgoing!.get(packetId)!;
   session.outgoing!.delete(packetId);
   release(core, session, entry.bytes);
@@ -158,7 +157,7 @@ export function settle(core: BrokerCore, session: Session, packetId: number): vo
 }
 
 /** Everything the session held for delivery is gone (the session ended). */
-export function releaseAll(core: BrokerCore, session: Session): void {
+export function releaseAll(core: BrokerState, session: Session): void {
   core.heldBytes -= session.heldBytes;
   session.heldBytes = 0;
 }
@@ -172,7 +171,7 @@ export function releaseAll(core: BrokerCore, session: Session): void {
  * each time its queue fills again), and while slow it pauses nobody and gets its bounded queue,
  * oldest dropped first (Mosquitto's `max_queued_messages` way).
  */
-function throttle(core: BrokerCore, session: Session, message: Message): void {
+function throttle(core: BrokerState, session: Session, message: Message): void {
   if (message.origin === undefined) return;
   const now = Date.now();
   const penalty = core.limits.slowSubscriberPenaltyMs;
@@ -198,7 +197,7 @@ export function pausedFor(session: Session, now: number): number {
 }
 
 /** The subscriber caught up: its publishers read again; if its pauses added up to too much, it is slow now. */
-function endPause(core: BrokerCore, session: Session, now: number): void {
+function endPause(core: BrokerState, session: Session, now: number): void {
   session.pausedMs = pausedFor(session, now);
   session.throttledSince = 0;
   releasePublishers(session);
@@ -206,7 +205,7 @@ function endPause(core: BrokerCore, session: Session, now: number): void {
 }
 
 /** The subscriber held its publishers too long: let them go, and pause nobody for a while. */
-export function markSlow(core: BrokerCore, session: Session, now: number): void {
+export function markSlow(core: BrokerState, session: Session, now: number): void {
   endPause(core, session, now);
   session.slowUntil = now + core.limits.slowSubscriberPenaltyMs;
 }

@@ -13,16 +13,14 @@
  * @module broker/session/recheck
  */
 import type { Change } from '../../schemas/index.js';
-import type { BrokerCore } from '../broker.js';
-import type { Connection } from '../connection.js';
+import type { BrokerState, Connection, Session } from '../state.js';
 import { authenticate, isStale, rightsNow } from './authenticate.js';
 import { discardSession } from './lifecycle.js';
 import { applyRights } from './rights.js';
-import type { Session } from './session.js';
 
 const RECHECK_CONCURRENCY = 32;
 
-export async function recheck(core: BrokerCore, change: Change): Promise<void> {
+export async function recheck(core: BrokerState, change: Change): Promise<void> {
   core.changeEpoch++;
   const affects = (deviceId: string | null) => change.kind === 'all' || deviceId === change.deviceId;
   const connected = [...core.connections].filter((c) => c.state === 'connected' && c.auth !== null && affects(c.auth.deviceId));
@@ -34,7 +32,7 @@ export async function recheck(core: BrokerCore, change: Change): Promise<void> {
   }
 }
 
-async function recheckConnection(core: BrokerCore, connection: Connection): Promise<void> {
+async function recheckConnection(core: BrokerState, connection: Connection): Promise<void> {
   const outcome = await authenticate(core, connection.authenticateRequest(), 'recheck');
   if (connection.state !== 'connected') return;
   const log = { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null };
@@ -57,7 +55,7 @@ async function recheckConnection(core: BrokerCore, connection: Connection): Prom
   if (connection.session !== null) report(core, connection.session, applyRights(core, connection.session, outcome), 'subscriptions dropped after recheck');
 }
 
-async function recheckStored(core: BrokerCore, session: Session): Promise<void> {
+async function recheckStored(core: BrokerState, session: Session): Promise<void> {
   const outcome = await rightsNow(core, session.identity);
   // Resumed or ended meanwhile: the CONNECT (or its end) has decided with fresher facts.
   if (session.connection !== null || core.sessions.get(session.clientId) !== session) return;
@@ -77,7 +75,7 @@ async function recheckStored(core: BrokerCore, session: Session): Promise<void> 
   report(core, session, applied, 'stored session held to current rights');
 }
 
-function report(core: BrokerCore, session: Session, applied: ReturnType<typeof applyRights>, msg: string): void {
+function report(core: BrokerState, session: Session, applied: ReturnType<typeof applyRights>, msg: string): void {
   if (applied.dropped.length === 0 && applied.discarded === 0) return;
   core.logger.warn({ clientId: session.clientId, deviceId: session.identity.deviceId, ...applied, reason: 'acl_denied' }, msg);
 }

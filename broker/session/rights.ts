@@ -8,16 +8,9 @@
  * @module broker/session/rights
  */
 import { checkAcl } from '../../rules/index.js';
-import type { AuthenticateAllow, CompiledAcl, RightsRequest } from '../../schemas/index.js';
-import type { BrokerCore } from '../broker.js';
-import type { Connection } from '../connection.js';
+import type { AuthenticateAllow, RightsRequest } from '../../schemas/index.js';
+import type { BrokerState, Connection, Queued, Rights, Session } from '../state.js';
 import { release } from './outbox.js';
-import type { Queued, Session } from './session.js';
-
-export interface Rights {
-  superuser: boolean;
-  acl: CompiledAcl;
-}
 
 /** A subscribe decision of the bundled broker: `checkEach` when a deny rule overlaps the filter. */
 export function subscribeVerdict(rights: Rights, filter: string, qos: 0 | 1 | 2): { allow: boolean; checkEach: boolean } {
@@ -49,7 +42,7 @@ export interface Applied {
 }
 
 /** Applies `rights` to the session. */
-export function applyRights(core: BrokerCore, session: Session, rights: Rights): Applied {
+export function applyRights(core: BrokerState, session: Session, rights: Rights): Applied {
   session.rights = rights;
   const dropped: string[] = [];
   let discarded = 0;

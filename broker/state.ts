@@ -1,0 +1,273 @@
+/**
+ * The broker's shared state and the shapes every layer above it works on: sessions, subscriptions
+ * and a connection as the engine sees it. It imports only data structures, so routing, sessions,
+ * handlers, the connection and the broker build on it in that order, without an import cycle.
+ *
+ * @module broker/state
+ */
+import type { Duplex } from 'node:stream';
+import type { Packet } from 'mqtt-packet';
+import pino from 'pino';
+import type { AuthenticateAllow, AuthenticateRequest, CompiledAcl, RightsRequest } from '../schemas/index.js';
+import { LogLimiter } from '../logging/log-limiter.js';
+import type { Authorizer } from './authorizer.js';
+import type { ProtocolVersion } from './codec.js';
+import type { ConnectionInfo } from './listeners/types.js';
+import { resolveLimits, type BrokerLimits } from './limits.js';
+import type { OutgoingAliases } from './outgoing.js';
+import type { Message } from './routing/message.js';
+import { RetainedStore } from './routing/retained.js';
+import { TopicTree, subscriptionBytes } from './routing/topic-tree.js';
+import type { Writer } from './writer.js';
+
+/** The logging surface the broker needs; a pino logger fits. */
+export interface BrokerLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface BrokerOptions {
+  authorizer: Authorizer;
+  /** Defaults to a silent logger. */
+  logger?: BrokerLogger;
+  limits?: Partial<BrokerLimits>;
+  /** Keep alive imposed on 5.0 clients, seconds [MQTT-3.2.2-21]; 3.1.1 clients cannot be told. */
+  serverKeepAlive?: number;
+}
+
+export class BrokerState {
+  readonly limits: BrokerLimits;
+  readonly logger: BrokerLogger;
+  readonly authorizer: Authorizer;
+  readonly serverKeepAlive: number | undefined;
+  readonly sessions = new Map<string, Session>();
+  readonly connections = new Set<Connection>();
+  /** Disconnected sessions waiting for a delayed will or their expiry. */
+  readonly dormant = new Set<Session>();
+  readonly tree = new TopicTree<Subscription>();
+  readonly retained: RetainedStore;
+  readonly counters = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, droppedMessages: 0, refusedConnects: 0, deniedPublishes: 0, refusedSubscriptions: 0 };
+  /** Refusal warnings, a few per client and reason per window; the counters stay exact. */
+  readonly refusalLog: LogLimiter;
+  /** Bytes all sessions hold for delivery (see `session/outbox`). */
+  heldBytes = 0;
+  closing = false;
+  /** Counts registry changes, so a CONNECT decided across one can ask again (see handlers/connect.ts). */
+  changeEpoch = 0;
+
+  constructor(options: BrokerOptions) {
+    this.limits = resolveLimits(options.limits);
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.authorizer = options.authorizer;
+    this.serverKeepAlive = options.serverKeepAlive;
+    this.retained = new RetainedStore(this.limits);
+    this.refusalLog = new LogLimiter((fields, message) => this.logger.warn(fields, message));
+  }
+
+  /** Logs a refused request of `clientId`, rate limited per client, message and reason. */
+  logRefusal(clientId: string, fields: { reason: string } & Record<string, unknown>, message: string): void {
+    this.refusalLog.log(clientId, fields, message);
+  }
+}
+
+export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed';
+
+/** The will as given in CONNECT; it becomes a `PendingWill` on the session when the connection dies. */
+export interface ConnectWill {
+  message: Message;
+  delaySeconds: number;
+  expirySeconds: number | undefined;
+}
+
+/** One client connection as the engine sees it; `connection.ts` implements it over a socket. */
+export interface Connection {
+  readonly core: BrokerState;
+  readonly stream: Duplex;
+  readonly info: ConnectionInfo;
+  readonly writer: Writer;
+  state: ConnectionState;
+  version: ProtocolVersion;
+  clientId: string;
+  session: Session | null;
+  /** Keep alive in ms; 0 = off. */
+  keepAliveMs: number;
+  /** Ms since epoch: until CONNECT, when the socket opened; then when the client last sent anything. */
+  lastSeen: number;
+  /** The allow decision of CONNECT (replaced by a recheck). */
+  auth: AuthenticateAllow | null;
+  /** CONNECT's secrets, kept while the connection lives, to re-authenticate on a registry change. */
+  username: string | undefined;
+  password: string | undefined;
+  /** When the credential stops being valid (ms since epoch), 0 = never. */
+  credentialExpiresAt: number;
+  will: ConnectWill | null;
+  /** Client→server topic aliases [MQTT-3.3.2-12]. */
+  aliases: Map<number, string> | null;
+  /** The client's Maximum Packet Size; 0 = no limit [MQTT-3.1.2-24]. */
+  clientMaxPacketSize: number;
+  clientReceiveMaximum: number;
+  /** Server→client topic aliases, when the client allows them (5.0). */
+  outgoingAliases: OutgoingAliases | null;
+  /** Publish ACL verdicts by topic (see `handlers/publish`), dropped when the ACL changes. */
+  aclCache: Map<string, number> | null;
+  /** Reading paused because a subscriber this client publishes to cannot keep up. */
+  throttled: boolean;
+  /** What the authorizer is asked, at CONNECT and at every recheck. */
+  authenticateRequest(): AuthenticateRequest;
+  /** Sends a non-PUBLISH packet; one over the client's Maximum Packet Size closes instead. */
+  send(packet: Packet): void;
+  /** Sends a routed message; false (dropped, counted) when over the client's Maximum Packet Size. */
+  sendPublish(message: Message, qos: 0 | 1 | 2, retain: boolean, packetId: number, dup: boolean, subIds: number[] | undefined): boolean;
+  /** Ends the connection for a protocol reason (5.0: DISCONNECT with the code first). */
+  disconnect(reasonCode: number, why: string): void;
+  /** Ends the connection of a client that lost its rights: DISCONNECT 0x87, no will. */
+  revoke(why: string): void;
+  close(): void;
+  /** Stops reading this client (flow control for QoS 1/2 towards a slow subscriber). */
+  pauseReading(): void;
+  resumeReading(): void;
+  /** While CONNECT is decided, frames that arrive are held in order; released when it is accepted. */
+  holdFrames(): void;
+  releaseFrames(): void;
+  /** Turns a fault into the right disconnect. */
+  fail(error: unknown): void;
+}
+
+export interface Rights {
+  superuser: boolean;
+  acl: CompiledAcl;
+}
+
+export interface Subscription {
+  readonly session: Session;
+  /** The filter as matched (for `$share/g/f`, just `f`). */
+  readonly filter: string;
+  /** Share group name, for `$share/group/filter`. */
+  readonly group?: string;
+  qos: 0 | 1 | 2;
+  /** No Local [MQTT-3.8.3-3]. */
+  nl: boolean;
+  /** Retain As Published [MQTT-3.3.1-12]. */
+  rap: boolean;
+  /** Retain Handling 0/1/2 [MQTT-3.3.1-9..11]. */
+  rh: number;
+  /** Subscription Identifier [MQTT-3.8.2-1]. */
+  id?: number;
+  /** A deny rule overlaps the filter: each delivery's topic is checked against the session's rights. */
+  checkEach: boolean;
+}
+
+/** A QoS 1/2 message sent to the client and not yet fully acknowledged. */
+export interface Outgoing {
+  message: Message;
+  qos: 1 | 2;
+  retain: boolean;
+  subIds: number[] | undefined;
+  /** What it counts against the byte budgets (`messageBytes`). */
+  bytes: number;
+  /** `publish`: waiting for PUBACK/PUBREC; `pubrel`: PUBREL sent, waiting for PUBCOMP. */
+  state: 'publish' | 'pubrel';
+}
+
+/** A delivery waiting for an in-flight slot or for the client to come back. */
+export interface Queued {
+  message: Message;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  subIds: number[] | undefined;
+  /** What it counts against the byte budgets (`messageBytes`). */
+  bytes: number;
+}
+
+/** A will waiting for its delay [MQTT-3.1.3-9], with the identity whose rights of the moment decide it. */
+export interface PendingWill {
+  message: Message;
+  /** The will's Message Expiry Interval, seconds, counted from its publication. */
+  expirySeconds: number | undefined;
+  publishAt: number;
+  identity: RightsRequest;
+}
+
+/**
+ * What outlives a network connection [MQTT-4.1.0-1]. Collections are allocated on first use, so an
+ * idle session costs a few hundred bytes.
+ */
+export class Session {
+  connection: Connection | null = null;
+  /** Keyed by the filter as the client sent it (including `$share/group/`). */
+  subscriptions: Map<string, Subscription> | null = null;
+  /** `subscriptionBytes` of every filter in `subscriptions`. */
+  subscriptionBytes = 0;
+  outgoing: Map<number, Outgoing> | null = null;
+  queue: Queued[] | null = null;
+  /** Bytes of the messages queued and in flight, counted against the byte budgets. */
+  heldBytes = 0;
+  /** QoS 2 packet ids received and acknowledged with PUBREC, not yet released [MQTT-4.3.3-9]. */
+  incomingQos2: Set<number> | null = null;
+  /** Session Expiry Interval, seconds; 0xFFFFFFFF = never. */
+  expiryInterval = 0;
+  /** While disconnected: when the session ends (ms since epoch); null = never. */
+  expiresAt: number | null = null;
+  will: PendingWill | null = null;
+  /** Subscriptions dropped while the client was away, told to it when it resumes (5.0 CONNACK). */
+  revoked: string[] | null = null;
+  /** Publishers paused because this session's queue is full; resumed when it drains. */
+  blocked: Set<Connection> | null = null;
+  /** When this session first paused a publisher since its queue was last drained (ms), 0 = not. */
+  throttledSince = 0;
+  /** Pause time this session cost its publishers since `pauseWindowStart` (ms), the running pause excluded. */
+  pausedMs = 0;
+  pauseWindowStart = 0;
+  /** Until when (ms) this session pauses no publisher, having held them too long (see `outbox.throttle`). */
+  slowUntil = 0;
+  private nextPacketId = 1;
+
+  /**
+   * @param owner the identity that created the session (`identityOf`); only it may resume it.
+   * @param identity who to ask about its rights while it is not connected (the latest CONNECT's).
+   * @param rights what it may receive, as of its latest CONNECT, recheck or resume.
+   */
+  constructor(
+    readonly clientId: string,
+    readonly owner: string,
+    public identity: RightsRequest,
+    public rights: Rights,
+  ) {}
+
+  /** Records a subscription under the filter as the client sent it, replacing one with the same filter. */
+  setSubscription(key: string, sub: Subscription): void {
+    const subscriptions = (this.subscriptions ??= new Map());
+    if (!subscriptions.has(key)) this.subscriptionBytes += subscriptionBytes(key);
+    subscriptions.set(key, sub);
+  }
+
+  /** Forgets the subscription under this filter; returns it (the caller removes it from the tree). */
+  deleteSubscription(key: string): Subscription | undefined {
+    const sub = this.subscriptions?.get(key);
+    if (sub === undefined) return undefined;
+    this.subscriptions!.delete(key);
+    this.subscriptionBytes -= subscriptionBytes(key);
+    return sub;
+  }
+
+  /** A packet id not in use by another in-flight message [MQTT-2.2.1-3], or 0 when all are taken. */
+  allocatePacketId(): number {
+    const outgoing = (this.outgoing ??= new Map());
+    if (outgoing.size >= 65535) return 0;
+    while (outgoing.has(this.nextPacketId)) this.nextPacketId = (this.nextPacketId % 65535) + 1;
+    const id = this.nextPacketId;
+    this.nextPacketId = (id % 65535) + 1;
+    return id;
+  }
+}
+
+/**
+ * Who a CONNECT authenticated as, as a session owner: one registration of a device (its id and
+ * incarnation, so a device removed and created again is someone else), or the anonymous identity,
+ * which anonymous clients share since they cannot be told apart.
+ */
+export function identityOf(auth: AuthenticateAllow): string {
+  return auth.deviceId === null ? 'anonymous' : `device:${auth.deviceId}#${auth.incarnation ?? ''}`;
+}
