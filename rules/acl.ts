@@ -41,12 +41,21 @@ const enum Applies {
   Partly,
 }
 
-/** The first applicable rule decides, else `noMatch` (the evaluation order is in README.md). */
-export function checkAcl(acl: Acl, query: AclQuery, overlappingDeny: OverlappingDeny = 'refuse'): AclVerdict {
+/** What the explainer is told of each rule read, up to the deciding one. */
+export type RuleApplies = 'no' | 'yes' | 'partly';
+export type AclObserver = (ruleIndex: number, applies: RuleApplies) => void;
+const APPLIES: readonly RuleApplies[] = ['no', 'yes', 'partly'];
+
+/**
+ * The first applicable rule decides, else `noMatch` (the evaluation order is in README.md).
+ * `observe` (the explainer's trace) is left out on the hot path: one test per rule read.
+ */
+export function checkAcl(acl: Acl, query: AclQuery, overlappingDeny: OverlappingDeny = 'refuse', observe?: AclObserver): AclVerdict {
   let partial = false;
   for (let i = 0; i < acl.rules.length; i++) {
     const rule = acl.rules[i]!;
     const applies = ruleApplies(rule, query, overlappingDeny);
+    if (observe) observe(i, APPLIES[applies]!);
     if (applies === Applies.Yes) return { allow: rule.permission === 'allow', ruleIndex: i, partial: partial && rule.permission === 'allow' };
     if (applies === Applies.Partly) partial = true;
   }

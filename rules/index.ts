@@ -1,5 +1,5 @@
 /** MQTT topic and ACL rules, shared by the verifier, the adapters and the broker (see README.md). */
 export { MAX_TOPIC_BYTES, filterCovers, filtersOverlap, isValidTopicFilter, isValidTopicName, levelCount, topicMatches } from './topic.js';
-export { checkAcl, type Acl, type AclEntry, type AclQuery, type AclVerdict, type OverlappingDeny } from './acl.js';
+export { checkAcl, type Acl, type AclEntry, type AclObserver, type AclQuery, type AclVerdict, type OverlappingDeny, type RuleApplies } from './acl.js';
 export { parseFilter, type ParsedFilter } from './share.js';
 export { isValidRuleTopic } from './rule-topic.js';

@@ -13,3 +13,4 @@ export * from './admin-devices.js';
 export * from './admin-access.js';
 export * from './admin-import.js';
 export * from './admin-keys.js';
+export * from './admin-explain.js';

@@ -35,7 +35,7 @@ export function deny(reason: DenyReason, message: string): Deny {
 }
 
 /** A username that carried a token (go-auth JWT mode) is not a name to substitute. */
-function usernameForAcl(username: string | undefined): string | null {
+export function usernameForAcl(username: string | undefined): string | null {
   return username && !looksLikeJwt(username) ? username : null;
 }
 
@@ -69,7 +69,7 @@ export function createIdentityResolver(registry: RegistryStore, config: DeciderC
 }
 
 /** The query the ACL sees, or a deny for a topic that can never be valid. */
-function aclQuery(request: AuthorizeRequest): AclQuery | Deny {
+export function aclQuery(request: AuthorizeRequest): AclQuery | Deny {
   const { action, qos, retain } = request;
   if (action === 'publish') {
     // [MQTT-3.3.2-2] a PUBLISH topic name has no wildcards

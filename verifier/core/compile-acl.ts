@@ -60,7 +60,8 @@ function denyEverything(rule: AclRule): CompiledAclRule[] {
   return rules;
 }
 
-function compileRule(rule: AclRule, values: SubstitutionValues): CompiledAclRule[] {
+/** One stored rule as it reads for one identity: none, one or (a `$` deny-everything) two rules. */
+export function compileRule(rule: AclRule, values: SubstitutionValues): CompiledAclRule[] {
   if (rule.eq) return [toCompiled(rule, rule.topic)];
   const topic = substitute(rule.topic, values);
   if (topic !== null) return [toCompiled(rule, topic)];

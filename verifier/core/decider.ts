@@ -8,12 +8,13 @@
  * @module verifier/core/decider
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, RightsDecision, RightsRequest } from '../../schemas/index.js';
+import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { LogLimiter } from '../../logging/log-limiter.js';
 import { AclCache } from './acl-cache.js';
 import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
 import { Admissions, DEFAULT_ADMISSIONS } from './admissions.js';
 import { createIdentityResolver, decideAuthorize, deny, hasUnsafeIdentity } from './authorize.js';
+import { explainAuthorize, type ExplainQuery } from './explain.js';
 import { establishIdentity, type IdentityClaim } from './establish.js';
 import type { DeciderDeps, DecisionEvent } from './deps.js';
 import { InternalError, VerifierError } from './errors.js';
@@ -34,6 +35,8 @@ export interface DeciderStats {
 
 export interface ManagedDecider extends Decider {
   stats(): DeciderStats;
+  /** The authorize decision for an identity with its trace (the admin explainer); nothing is logged or counted. */
+  explain(query: ExplainQuery): Explanation;
   /** Stops listening to registry changes and forgets every cached entry. */
   close(): void;
 }
@@ -161,6 +164,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     // Registered after the core's own listener (at creation), so its caches are already fresh.
     onChange: (listener) => deps.registry.onChange(listener),
     rights,
+    explain: (query) => explainAuthorize(registry, config, query),
     stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses }, admissions: admissions.size }),
     close() {
       stopListening();

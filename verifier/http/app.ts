@@ -17,7 +17,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { registerAdapters } from '../../broker-adapters/index.js';
 import { createGuard } from '../../broker-adapters/guard.js';
 import type { VerifierConfig } from '../config.js';
-import type { Clock, Decider } from '../core/index.js';
+import type { Clock, ManagedDecider } from '../core/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../store/index.js';
 import { adminRoutes } from './admin/index.js';
@@ -33,7 +33,7 @@ import { publicRoutes } from './routes/public.js';
 export interface AppDeps {
   config: VerifierConfig;
   logger: Logger;
-  decider: Decider;
+  decider: ManagedDecider;
   store: Store;
   /** Stamps issued tokens; tests pin it. */
   clock: Clock;
@@ -109,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async function adminListenerOnly(admin) {
     // Before the bearer check, and the plain 404 of any unknown path: the admin API does not exist here.
     if (adminSocket) admin.addHook('onRequest', async (request, reply) => (adminSocket(request.socket) ? undefined : reply.callNotFound()));
-    await admin.register(adminRoutes, { config, store, clock: deps.clock, prefix: '/v1/admin' });
+    await admin.register(adminRoutes, { config, store, clock: deps.clock, decider, prefix: '/v1/admin' });
   });
   return app as unknown as FastifyInstance;
 }

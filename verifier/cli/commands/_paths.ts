@@ -23,4 +23,5 @@ export const paths = {
   keys: `${ADMIN}/keys`,
   keysRotate: `${ADMIN}/keys/rotate`,
   keyRetire: (kid: string) => `${ADMIN}/keys/${enc(kid)}/retire`,
+  explain: `${ADMIN}/explain`,
 } as const;

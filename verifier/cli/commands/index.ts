@@ -61,6 +61,7 @@ export const commands: Record<string, NounEntry> = {
       add: { summary: 'add a rule', load: load(() => import('./acl-add.js')) },
       list: { summary: 'list rules in evaluation order', load: load(() => import('./acl-list.js')) },
       remove: { summary: 'delete a rule', load: load(() => import('./acl-remove.js')) },
+      explain: { summary: 'why a device may or may not use a topic', load: load(() => import('./acl-explain.js')) },
     },
   },
   group: {

@@ -7,12 +7,13 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { VerifierConfig } from '../../config.js';
-import type { Clock } from '../../core/ports.js';
+import type { Clock, ManagedDecider } from '../../core/index.js';
 import { pathOnly } from '../../../logging/logger.js';
 import type { Store } from '../../store/index.js';
 import { bearerAuth } from './bearer-auth.js';
 import { credentialRoutes } from './credentials.js';
 import { deviceRoutes } from './devices.js';
+import { explainRoutes } from './explain.js';
 import { groupRoutes } from './groups.js';
 import { importRoutes } from './import.js';
 import { keyRoutes } from './keys.js';
@@ -24,9 +25,10 @@ export interface AdminDeps {
   store: Store;
   /** Stamps issued tokens; tests pin it. */
   clock: Clock;
+  decider: Pick<ManagedDecider, 'explain'>;
 }
 
-export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config, store, clock }) => {
+export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config, store, clock, decider }) => {
   admin.addHook('onRequest', bearerAuth(config.adminToken));
   // Unknown admin paths go through the bearer check too: without a token, nobody learns which exist.
   admin.setNotFoundHandler((request, reply) =>
@@ -46,4 +48,5 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config
   await admin.register(ruleRoutes, { store });
   await admin.register(importRoutes, { store, bodyLimit: config.importBodyLimit });
   await admin.register(keyRoutes, { store });
+  await admin.register(explainRoutes, { decider });
 };
