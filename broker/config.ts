@@ -49,7 +49,8 @@ export const BrokerConfig = z
      * start`): `inprocess` (default) or `http`. The standalone `runtime/broker.ts` always uses `http`.
      */
     authorizer: z.enum(['inprocess', 'http']).default('inprocess'),
-    verifierUrl: z.url().default('http://127.0.0.1:8080'),
+    /** The verifier, or its replicas in order of preference (a comma list in the environment). */
+    verifierUrl: List.pipe(z.array(z.url()).min(1)).default(['http://127.0.0.1:8080']),
     /** PEM file trusted for an https verifierUrl; null = `$ARRA_DATA_DIR/server-ca.pem` when present, else the system's CAs. */
     verifierCa: z.string().min(1).nullable().default(null),
     /** Shared secret for the verifier's native endpoints; null = read `$ARRA_DATA_DIR/webhook-secret`. */
@@ -167,7 +168,7 @@ const ENV_DESCRIPTIONS: Record<keyof typeof ENV_KEYS, string> = {
   ARRA_WS_PORT: 'MQTT over WebSocket, path `/mqtt` (unset: off).',
   ARRA_WSS_PORT: 'MQTT over WebSocket with TLS (`wss://`, for browsers on https pages), path `/mqtt` (unset: off). Needs `ARRA_TLS_CERT` and `ARRA_TLS_KEY`; asks no client certificate.',
   ARRA_AUTHORIZER: '`inprocess` (npm start) or `http` (standalone `dist/runtime/broker.js`, always http).',
-  ARRA_VERIFIER_URL: 'Verifier the standalone broker asks over HTTP (https when its webhook listener is off loopback).',
+  ARRA_VERIFIER_URL: 'Verifier the standalone broker asks over HTTP (https when its webhook listener is off loopback). A comma list names replicas in order of preference: a replica that stops answering is skipped (within the one decision deadline) until its `/healthz` answers again.',
   ARRA_VERIFIER_CA: "PEM file of the CA the broker trusts for an https `ARRA_VERIFIER_URL` (unset: `$ARRA_DATA_DIR/server-ca.pem` when it exists, else the system's CAs).",
   ARRA_WEBHOOK_SECRET: 'Shared secret brokers send as `X-Arra-Secret`. Unset: the verifier generates it into `$ARRA_DATA_DIR/webhook-secret` (0600), where the broker reads it.',
   ARRA_DATA_DIR: 'Directory of the SQLite registry, signing keys, CA and generated secrets.',
@@ -284,7 +285,7 @@ export function resolveWebhookSecret(config: Pick<BrokerConfig, 'webhookSecret' 
  * it), else undefined (the system's CAs). An http URL needs none.
  */
 export function resolveVerifierCa(config: Pick<BrokerConfig, 'verifierUrl' | 'verifierCa' | 'dataDir'>): string | undefined {
-  if (new URL(config.verifierUrl).protocol !== 'https:') return undefined;
+  if (config.verifierUrl.every((url) => new URL(url).protocol !== 'https:')) return undefined;
   const path = config.verifierCa ?? join(config.dataDir, 'server-ca.pem');
   try {
     return readFileSync(path, 'utf8');

@@ -3,20 +3,19 @@
  * open at a time, each answer turned into `Change` events. While the verifier is down the loop backs
  * off (100 ms doubling to 5 s). Its first answer, at start and after every outage, is followed by
  * `{kind: 'all'}`: changes made while the feed had no revision may be lost, so every connected
- * session must be re-checked.
+ * session must be re-checked. It polls the first replica that answers; a failed poll marks its replica
+ * down and moves to the next at once, starting over without a revision.
  *
  * @module broker/authorizers/change-feed
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
 import { ChangesResponse } from '../../schemas/changes.js';
 import type { Change } from '../../schemas/index.js';
+import type { Replica, ReplicaSet } from './replicas.js';
 
 export interface ChangeFeedOptions {
-  dispatcher: Dispatcher;
-  /** Path prefix of the verifier (from its URL), '' for the root. */
-  basePath: string;
+  replicas: Pick<ReplicaSet, 'inOrder' | 'markDown' | 'returned'>;
   secret: string;
   emit: (change: Change) => void;
   logger?: Logger;
@@ -30,12 +29,12 @@ export interface ChangeFeedLoop {
   stop(): Promise<void>;
 }
 
-async function poll(options: ChangeFeedOptions, since: number | undefined, waitMs: number, signal: AbortSignal) {
+async function poll(options: ChangeFeedOptions, replica: Replica, since: number | undefined, waitMs: number, signal: AbortSignal) {
   const query = new URLSearchParams({ waitMs: String(waitMs) });
   if (since !== undefined) query.set('since', String(since));
-  const response = await options.dispatcher.request({
+  const response = await replica.feed.request({
     method: 'GET',
-    path: `${options.basePath}/v1/changes?${query}`,
+    path: `${replica.basePath}/v1/changes?${query}`,
     headers: { 'x-arra-secret': options.secret },
     signal,
     // The verifier answers within waitMs; beyond that (plus slack) the connection is dead.
@@ -62,10 +61,23 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeedLoop {
     // Until the feed has a revision, changes can slip by unseen (a client may connect before the first
     // poll reaches the verifier), so the first answer, like one after an outage, re-checks everyone.
     let unsynced = true;
+    let polled: Replica | undefined;
     while (!abort.signal.aborted) {
+      const replica = options.replicas.inOrder()[0]!;
+      if (replica !== polled) {
+        // Another replica's revisions are not this one's: start over, and re-check everyone.
+        if (polled) {
+          unsynced = true;
+          options.logger?.info({ verifier: replica.origin }, 'change feed moved to another verifier replica');
+        }
+        since = undefined;
+        polled = replica;
+      }
+      // A poll held on this replica ends when it is marked down or a preferred one is back.
+      const moved = replica.down ? options.replicas.returned() : AbortSignal.any([replica.lost.signal, options.replicas.returned()]);
       try {
         // Unsynced, ask without waiting: the re-check must not wait for the next change.
-        const answer = await poll(options, since, unsynced ? 0 : waitMs, abort.signal);
+        const answer = await poll(options, replica, since, unsynced ? 0 : waitMs, AbortSignal.any([abort.signal, moved]));
         if (unsynced) {
           if (failures > 0) options.logger?.info({ failures }, 'change feed reconnected; re-checking every session');
           options.emit({ kind: 'all' });
@@ -77,10 +89,14 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeedLoop {
         else for (const change of answer.changes) options.emit(change);
       } catch (err) {
         if (abort.signal.aborted) return;
+        if (moved.aborted) continue;
         if (failures === 0) options.logger?.warn({ err }, 'change feed lost the verifier; retrying with backoff');
+        unsynced = true;
+        options.replicas.markDown(replica, (err as Error).message);
+        const next = options.replicas.inOrder()[0]!;
+        if (next !== replica && !next.down) continue;
         const delay = Math.min(maxBackoff, minBackoff * 2 ** Math.min(failures, 16));
         failures += 1;
-        unsynced = true;
         await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
       }
     }

@@ -7,11 +7,19 @@
 import { Agent, fetch, type Response } from 'undici';
 import { BrokerConfigError } from '../config.js';
 
-/** `ca`: the PEM CA trusted for an https verifier URL (default: the system's CAs). */
-export async function fetchDeviceCa(verifierUrl: string, timeoutMs = 5000, ca?: string): Promise<string> {
+/** From the first replica that answers; `ca`: the PEM CA trusted for https (default: the system's CAs). */
+export async function fetchDeviceCa(verifierUrls: string | readonly string[], timeoutMs = 5000, ca?: string): Promise<string> {
   const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  let failure: unknown;
   try {
-    return await fetchPem(new URL('v1/ca.pem', verifierUrl.endsWith('/') ? verifierUrl : `${verifierUrl}/`), timeoutMs, dispatcher);
+    for (const url of typeof verifierUrls === 'string' ? [verifierUrls] : verifierUrls) {
+      try {
+        return await fetchPem(new URL('v1/ca.pem', url.endsWith('/') ? url : `${url}/`), timeoutMs, dispatcher);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    throw failure;
   } finally {
     await dispatcher?.close();
   }

@@ -1,7 +1,8 @@
 /**
  * The Authorizer for a broker that asks a verifier over HTTP: `POST /v1/authenticate` through a
  * keep-alive undici Pool, and the `GET /v1/changes` long poll on a connection of its own so it never
- * takes a slot from CONNECT decisions.
+ * takes a slot from CONNECT decisions. Given several verifier replicas, it asks the first that answers
+ * (see `replicas.ts`) within the one decision deadline.
  *
  * Fail closed: only a 200 carrying a valid allow and a 403 carrying a valid deny are decisions.
  * Every other status, a timeout, a refused connection or a body that does not parse rejects with
@@ -10,21 +11,23 @@
  * @module broker/authorizers/http
  */
 import type { Logger } from 'pino';
-import { Client, Pool } from 'undici';
 import { AuthenticateDecision, RightsDecision } from '../../schemas/index.js';
 import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
 import { startChangeFeed, type ChangeFeedLoop } from './change-feed.js';
 import { createChangeListeners } from './listeners.js';
+import { createReplicaSet, type Replica } from './replicas.js';
 
 export interface HttpAuthorizerOptions {
-  /** Base URL of the verifier, e.g. `http://127.0.0.1:8080`. */
-  url: string;
+  /** Base URL of the verifier, e.g. `http://127.0.0.1:8080`, or of its replicas in order of preference. */
+  url: string | readonly string[];
   /** Sent as `X-Arra-Secret`; never logged. */
   secret: string;
   /** Deadline of one CONNECT decision, from request to parsed body. */
   timeoutMs?: number;
-  /** Keep-alive connections in the pool. */
+  /** Keep-alive connections in the pool (per replica). */
   connections?: number;
+  /** How often a replica that stopped answering is probed for its return. */
+  probeMs?: number;
   /** PEM CA trusted for an https `url` (default: the system's CAs). */
   ca?: string;
   logger?: Logger;
@@ -37,32 +40,33 @@ function unavailable(message: string, cause?: unknown): AuthorizerUnavailableErr
 }
 
 export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer {
-  const url = new URL(options.url);
-  const basePath = url.pathname.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 2000;
-  const connect = options.ca ? { connect: { ca: options.ca } } : {};
-  const pool = new Pool(url.origin, { connections: options.connections ?? 16, keepAliveTimeout: 30_000, ...connect });
+  const replicas = createReplicaSet({
+    urls: typeof options.url === 'string' ? [options.url] : options.url,
+    connections: options.connections ?? 16,
+    ...(options.ca ? { ca: options.ca } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.probeMs ? { probeMs: options.probeMs } : {}),
+  });
   const listeners = createChangeListeners(options.logger);
-  const feedClient = options.changeFeed === false ? undefined : new Client(url.origin, connect);
-  const feed: ChangeFeedLoop | undefined = feedClient
-    ? startChangeFeed({
-        dispatcher: feedClient,
-        basePath,
+  const feed: ChangeFeedLoop | undefined = options.changeFeed === false
+    ? undefined
+    : startChangeFeed({
+        replicas,
         secret: options.secret,
         emit: (change) => listeners.emit(change),
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.changeFeed || {}),
-      })
-    : undefined;
+      });
 
-  async function ask(route: string, body: string) {
+  async function askOne(replica: Replica, route: string, body: string, attemptMs: number) {
     try {
-      const response = await pool.request({
+      const response = await replica.pool.request({
         method: 'POST',
-        path: `${basePath}${route}`,
+        path: `${replica.basePath}${route}`,
         headers: { 'content-type': 'application/json', 'x-arra-secret': options.secret },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(attemptMs),
       });
       if (response.statusCode !== 200 && response.statusCode !== 403) {
         await response.body.dump();
@@ -73,6 +77,24 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
       if (err instanceof AuthorizerUnavailableError) throw err;
       throw unavailable(`the verifier could not be asked: ${(err as Error).name}`, err);
     }
+  }
+
+  /** Replicas in turn, each given an equal share of what is left of the deadline. */
+  async function ask(route: string, body: string) {
+    const deadline = Date.now() + timeoutMs;
+    const order = replicas.inOrder();
+    let failure: AuthorizerUnavailableError | undefined;
+    for (const [index, replica] of order.entries()) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      try {
+        return await askOne(replica, route, body, Math.max(1, Math.floor(left / (order.length - index))));
+      } catch (err) {
+        failure = err as AuthorizerUnavailableError;
+        replicas.markDown(replica, failure.message);
+      }
+    }
+    throw failure ?? unavailable('the verifier did not answer within the deadline');
   }
 
   /** A 200 allow or a 403 deny of the expected shape; anything else is no decision. */
@@ -92,7 +114,7 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
     async close() {
       await feed?.stop();
       listeners.clear();
-      await Promise.all([pool.close(), feedClient?.close()]);
+      await replicas.close();
     },
   };
 }

@@ -22,7 +22,7 @@ test('with no variables the broker listens on 127.0.0.1:1883 only', () => {
   assert.equal(config.tlsPort, null);
   assert.equal(config.wsPort, null);
   assert.equal(config.metricsPort, null);
-  assert.equal(config.verifierUrl, 'http://127.0.0.1:8080');
+  assert.deepEqual(config.verifierUrl, ['http://127.0.0.1:8080']);
 });
 
 test('environment variables override defaults, and empty ones count as unset', () => {
