@@ -15,8 +15,7 @@ export type AdapterErrorCode =
   | 'ERR_ADAPTER_BAD_BODY'
   | 'ERR_ADAPTER_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_ADAPTER_CALLER_UNKNOWN'
-  | 'ERR_ADAPTER_CALLER_SECRET_WRONG'
-  | 'ERR_ADAPTER_CONFIG';
+  | 'ERR_ADAPTER_CALLER_SECRET_WRONG';
 
 export class AdapterError extends Error {
   static readonly code: AdapterErrorCode | 'ERR_ADAPTER' = 'ERR_ADAPTER';
@@ -75,11 +74,4 @@ export class CallerSecretWrong extends AdapterError {
   static override readonly code = 'ERR_ADAPTER_CALLER_SECRET_WRONG';
   override readonly code = CallerSecretWrong.code;
   override readonly statusCode = 403;
-}
-
-/** The adapters' own configuration is unusable (a CIDR that does not parse, ...): thrown at startup. */
-export class AdapterConfigError extends AdapterError {
-  static override readonly code = 'ERR_ADAPTER_CONFIG';
-  override readonly code = AdapterConfigError.code;
-  override readonly statusCode = 500;
 }

@@ -1,16 +1,13 @@
 /**
- * The broker adapters: HTTP dialects through which NanoMQ, mosquitto-go-auth and EMQX 5 ask the ONE
- * decision core, with nothing but their own configuration. Each dialect lives in its own encapsulated
- * Fastify context (own body parsers, own error handler) behind the shared caller guard.
- *
- * @example
- *   await app.register(registerAdapters, { decider, config: { webhookSecret, webhookAllow: ['127.0.0.1/32'], trustCertSubject: false } })
+ * The broker adapters: HTTP dialects through which NanoMQ, mosquitto-go-auth and EMQX 5 ask the one
+ * decision core. Each dialect lives in its own encapsulated Fastify context (own body parsers, own
+ * error handler) behind the caller guard the verifier's app builds once and hands in.
  *
  * @module broker-adapters
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Decider } from '../verifier/core/types.js';
-import { createGuard } from './guard.js';
+import type { Decider } from '../verifier/core/index.js';
+import type { BrokerGuard } from './guard.js';
 import { adapterLogSerializers } from './reply.js';
 import { nanomqRoutes } from './nanomq/routes.js';
 import { goAuthRoutes } from './mosquitto-go-auth/routes.js';
@@ -18,10 +15,6 @@ import { emqxRoutes } from './emqx/routes.js';
 import { createEmqxKicker, type EmqxApiConfig } from './emqx/kick.js';
 
 export interface AdapterConfig {
-  /** Shared secret brokers send as `X-Arra-Secret` (or `?secret=`); empty = address allow-list only. */
-  webhookSecret: string;
-  /** CIDRs whose callers need no secret (go-auth cannot send headers). */
-  webhookAllow: string[];
   /**
    * Accept a certificate subject handed over by NanoMQ (`%d`) / EMQX (`${cert_subject}`) as proof of
    * the device's certificate. Only for listeners with verify_peer, fail_if_no_peer_cert and the
@@ -34,18 +27,19 @@ export interface AdapterConfig {
 
 export interface AdapterOptions {
   decider: Decider;
+  /** The caller check in front of every dialect (`createGuard`). */
+  guard: BrokerGuard;
   /** Where adapter log lines go; defaults to each request's Fastify logger. */
   logger?: FastifyBaseLogger;
   config: AdapterConfig;
 }
 
-export { AdapterError, InvalidField, CallerUnknown, CallerSecretWrong, AdapterConfigError } from './errors.js';
+export { AdapterError, InvalidField, CallerUnknown, CallerSecretWrong } from './errors.js';
 export type { AdapterErrorCode } from './errors.js';
-export { createGuard, SECRET_HEADER, SECRET_QUERY, type GuardConfig } from './guard.js';
+export { createGuard, SECRET_HEADER, SECRET_QUERY, type BrokerGuard, type GuardConfig } from './guard.js';
 
-/** Registers every dialect. Throws `AdapterConfigError` when `webhookAllow` holds something that is not a CIDR. */
 export async function registerAdapters(app: FastifyInstance, opts: AdapterOptions): Promise<void> {
-  const guard = createGuard(opts.config);
+  const { guard } = opts;
   const dialects = [
     (scope: FastifyInstance) => nanomqRoutes(scope, { decider: opts.decider, trustCertSubject: opts.config.trustCertSubject }),
     (scope: FastifyInstance) => goAuthRoutes(scope, { decider: opts.decider }),

@@ -12,9 +12,9 @@ import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { createGuard } from '../broker-adapters/guard.js';
-import { Secret } from '../verifier/config.js';
-import { fingerprintsEqual, hashPassword, verifyPassword } from '../verifier/core/index.js';
+import { BlockList } from 'node:net';
+import { createGuard } from '../broker-adapters/index.js';
+import { fingerprintsEqual, hashPassword, Secret, verifyPassword } from '../verifier/core/index.js';
 import { recordResult } from './harness.js';
 
 const SECRET = 'a-long-shared-secret-0123456789';
@@ -42,7 +42,7 @@ test('admin token, broker secret, password and fingerprint comparisons all go th
 
   const admin = new Secret(SECRET);
   const app = Fastify();
-  app.addHook('onRequest', createGuard({ webhookSecret: SECRET, webhookAllow: [] }));
+  app.addHook('onRequest', createGuard({ webhookSecret: SECRET, allowList: new BlockList() }));
   app.get('/x', async () => 'ok');
   app.setErrorHandler((_err, _req, reply) => reply.code(403).send('no'));
   t.after(() => app.close());

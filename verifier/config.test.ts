@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, configMarkdownTable, loadConfig, Secret } from './config.js';
+import { ConfigError, configMarkdownTable, loadConfig } from './config.js';
+import { Secret } from './core/index.js';
 
 test('an empty environment gives the documented defaults', () => {
   const config = loadConfig({});

@@ -1,49 +1,14 @@
 /**
- * The verifier's configuration: the environment, parsed once with zod into a typed `Config`. Every
- * problem is reported at once (one line per variable), so an operator fixes a broken unit file in one
- * pass instead of one restart per typo.
- *
- * The admin token never stays in memory as text: it is kept as a {@link Secret}, which holds only the
- * SHA-256 and compares in constant time. The webhook secret stays text because the adapters' guard
- * takes it so. When either is unset, the verifier generates it into a file under `ARRA_DATA_DIR`
- * (see `verifier/http/secret-files.ts`).
- *
- * `CONFIG_TABLE` / {@link configMarkdownTable} list every variable for the README.
+ * The verifier's configuration: the environment parsed once with zod into a typed `Config`, every
+ * problem reported at once. The admin token is kept as a {@link Secret} (its SHA-256 only); unset
+ * secrets are generated into files by `verifier/http/secret-files.ts`.
  *
  * @module verifier/config
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import type { EmqxApiConfig } from '../broker-adapters/emqx/kick.js';
-import { createGuard } from '../broker-adapters/guard.js';
+import { Secret } from './core/index.js';
 import type { HttpLimits } from './http/connection-limits.js';
-
-/** A shared secret reduced to its SHA-256: it can be checked, never read back or logged. */
-export class Secret {
-  readonly #digest: Buffer;
-
-  constructor(value: string) {
-    this.#digest = sha256(value);
-  }
-
-  /**
-   * Constant-time check of a presented value. Both sides are hashed first, so neither the length nor
-   * the content of the secret leaks through timing.
-   */
-  matches(candidate: string | undefined): boolean {
-    if (candidate === undefined) return false;
-    return timingSafeEqual(this.#digest, sha256(candidate));
-  }
-
-  toJSON(): string {
-    return '[redacted]';
-  }
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -53,12 +18,29 @@ const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'must be an IP address
 const cidrList = z.string().transform((text, ctx) => {
   const cidrs = text.split(',').map((s) => s.trim()).filter(Boolean);
   try {
-    createGuard({ webhookSecret: '', webhookAllow: cidrs }); // the same parser the guard runs with
+    webhookAllowList(cidrs);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
   }
   return cidrs;
 });
+
+/** `ARRA_WEBHOOK_ALLOW` as the broker guard checks it; throws naming an entry that is not an address or CIDR. */
+export function webhookAllowList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of cidrs) {
+    const [ip = '', prefixText] = entry.trim().split('/');
+    const version = isIP(ip);
+    const family = version === 4 ? 'ipv4' : 'ipv6';
+    const prefix = prefixText === undefined ? (version === 4 ? 32 : 128) : Number(prefixText);
+    const max = version === 4 ? 32 : 128;
+    if (version === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
+      throw new Error(`webhookAllow: "${entry}" is not an IP address or CIDR`);
+    }
+    list.addSubnet(ip, prefix, family);
+  }
+  return list;
+}
 
 interface Variable {
   schema: z.ZodType;
@@ -139,14 +121,14 @@ export interface Config {
   allowAnonymous: boolean;
   cacheSize: number;
   lockout: { slowAfter: number; lockAfter: number; windowSeconds: number; lockSeconds: number };
-  /** Kept as text: the broker routes' guard (`broker-adapters/guard.ts`) digests it itself. */
+  /** Kept as text: the broker guard (`broker-adapters/guard.ts`) compares it per request. */
   webhookSecret: string | undefined;
   webhookAllow: string[];
   trustCertSubject: boolean;
   bodyLimit: number;
   importBodyLimit: number;
   /** EMQX's REST API, to kick the clients of a changed device; undefined: off. */
-  emqxApi: EmqxApiConfig | undefined;
+  emqxApi: { url: string; key: string; secret: string } | undefined;
   http: HttpLimits;
 }
 

@@ -18,5 +18,6 @@ export { createMetrics, type Metrics } from './http/metrics.js';
 export { ChangeFeed } from './http/change-feed.js';
 export { HttpApiError, ServiceUnavailableError, type ErrorBody, type FieldError } from './http/errors.js';
 export { resolveSecrets, ADMIN_TOKEN_FILE, WEBHOOK_SECRET_FILE } from './http/secret-files.js';
-export { loadConfig, configMarkdownTable, verifierConfigRows, ConfigError, Secret, type Config, type VerifierConfig } from './config.js';
+export { loadConfig, configMarkdownTable, verifierConfigRows, ConfigError, type Config, type VerifierConfig } from './config.js';
+export { Secret } from './core/index.js';
 export { createLogger, type Logger, type LoggerOptions } from '../logging/logger.js';

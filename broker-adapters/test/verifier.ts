@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { loadConfig } from '../../verifier/config.js';
+import { loadConfig, webhookAllowList } from '../../verifier/config.js';
 import { createDecider, issueDeviceToken } from '../../verifier/core/index.js';
 import type { Decider } from '../../verifier/core/types.js';
 import { assembleVerifier } from '../../verifier/http/server.js';
 import { openStore, type Store } from '../../verifier/store/index.js';
-import { registerAdapters, type AdapterConfig } from '../index.js';
+import { createGuard, registerAdapters, type AdapterConfig } from '../index.js';
 
 export const TEST_SECRET = 'test-secret-0123456789';
 
@@ -34,8 +34,11 @@ export interface TestVerifier {
   issueToken(deviceId: string, ttlSeconds?: number): Promise<string>;
 }
 
+/** The adapters' settings plus the guard's, as an operator would write them. */
+export type TestAdapterConfig = AdapterConfig & { webhookSecret: string; webhookAllow: string[] };
+
 export interface StartOptions {
-  config?: Partial<AdapterConfig>;
+  config?: Partial<TestAdapterConfig>;
   provision?: (store: Store) => Promise<void> | void;
   /** More `ARRA_*` variables for `startVerifier` (e.g. `ARRA_ALLOW_ANONYMOUS`). */
   env?: Record<string, string>;
@@ -93,9 +96,11 @@ export async function startAdapterApp(t: TestContext, options: AdapterAppOptions
   t.after(() => real.close());
   await options.provision?.(store);
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  const { webhookSecret = TEST_SECRET, webhookAllow = [], ...config } = options.config ?? {};
   await app.register(registerAdapters, {
     decider: options.decider ? options.decider(real) : real,
-    config: { webhookSecret: TEST_SECRET, webhookAllow: [], trustCertSubject: false, ...options.config },
+    guard: createGuard({ webhookSecret, allowList: webhookAllowList(webhookAllow) }),
+    config: { trustCertSubject: false, ...config },
   });
   t.after(() => app.close());
   const port = await listen(app);

@@ -17,7 +17,7 @@ export { issueDeviceToken, type IssuedToken, type IssueTokenOptions } from './is
 export { generateSigningKey, type GeneratedSigningKey, type SigningAlg } from './signing-keys.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { certFingerprint, fingerprintsEqual } from './x509.js';
-export { secretMatcher, type SecretMatcher } from './secret-matcher.js';
+export { Secret, secretMatcher, type SecretMatcher } from './secrets.js';
 export { looksLikeJwt } from './identifiers.js';
 export { outwardDeny, outwardReason } from './outward.js';
 export { commonNameFromSubject, parseDn, subjectsEqual, type DnAttribute } from './dn.js';

@@ -4,8 +4,8 @@
  *
  * 1. shared: zod validator/serializer, the error table, metrics, the OpenAPI generator;
  * 2. public: JWKS, health, metrics, CA, the OpenAPI document;
- * 3. broker: the native decision endpoints and the change feed behind the adapters' caller guard
- *    (shared secret or allow-listed address), then the broker adapters, which guard themselves alike;
+ * 3. broker: the native decision endpoints, the change feed and the broker adapters, all behind one
+ *    caller guard (shared secret or allow-listed address);
  * 4. admin (`/v1/admin`): behind the bearer token.
  *
  * @module verifier/http/app
@@ -14,9 +14,8 @@ import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { registerAdapters } from '../../broker-adapters/index.js';
-import { createGuard } from '../../broker-adapters/guard.js';
-import type { VerifierConfig } from '../config.js';
+import { createGuard, registerAdapters } from '../../broker-adapters/index.js';
+import { webhookAllowList, type VerifierConfig } from '../config.js';
 import type { Clock, ManagedDecider } from '../core/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../store/index.js';
@@ -99,12 +98,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(publicRoutes, { store, metrics });
+  const guard = createGuard({ webhookSecret: config.webhookSecret, allowList: webhookAllowList(config.webhookAllow) });
   await app.register(async function brokerContext(broker) {
-    broker.addHook('onRequest', createGuard(config));
+    broker.addHook('onRequest', guard);
     await broker.register(decisionRoutes, { decider, trustCertSubject: config.trustCertSubject });
     await broker.register(changeRoutes, { feed });
   });
-  await registerAdapters(app, { decider, config });
+  await registerAdapters(app, { decider, guard, config });
   const { adminSocket } = deps;
   await app.register(async function adminListenerOnly(admin) {
     // Before the bearer check, and the plain 404 of any unknown path: the admin API does not exist here.

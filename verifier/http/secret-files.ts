@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, Secret, secretText, type Config, type VerifierConfig } from '../config.js';
+import { Secret } from '../core/index.js';
+import { ConfigError, secretText, type Config, type VerifierConfig } from '../config.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 export const WEBHOOK_SECRET_FILE = 'webhook-secret';

@@ -7,7 +7,7 @@
  * @module verifier/http/admin/bearer-auth
  */
 import type { onRequestAsyncHookHandler } from 'fastify';
-import type { Secret } from '../../config.js';
+import type { Secret } from '../../core/index.js';
 
 const BEARER = /^Bearer +(\S+) *$/i;
 

@@ -1,10 +1,6 @@
-/**
- * `secretMatcher`: only the exact secret matches; a prefix, an extension, a same-length guess, a
- * multi-byte look-alike and anything against an empty configured secret do not.
- */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { secretMatcher } from './secret-matcher.js';
+import { Secret, secretMatcher } from '../index.js';
 
 const SECRET = 'arra_0123456789abcdefghij';
 
@@ -33,4 +29,12 @@ test('an empty configured secret matches nothing, not even the empty string', ()
   const matches = secretMatcher('');
   assert.equal(matches(''), false);
   assert.equal(matches('anything'), false);
+});
+
+test('a Secret matches only its own text and never shows it', () => {
+  const secret = new Secret(SECRET);
+  assert.equal(secret.matches(SECRET), true);
+  assert.equal(secret.matches(`${SECRET}x`), false);
+  assert.equal(secret.matches(undefined), false);
+  assert.equal(JSON.stringify({ secret }), '{"secret":"[redacted]"}');
 });
