@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { BrokerConfigError } from './errors.js';
 import { defaultLimits } from './limits.js';
 import { addressList } from './listeners/proxy.js';
 
@@ -211,16 +212,6 @@ export function brokerConfigRows(): Array<{ name: string; default: string; descr
     const shown = value === null ? '(unset)' : Array.isArray(value) && value.length === 0 ? '(empty)' : String(value);
     return { name, default: shown, description: ENV_DESCRIPTIONS[name as keyof typeof ENV_KEYS] };
   });
-}
-
-/** The configuration could not be parsed: the message lists every offending key. */
-export class BrokerConfigError extends Error {
-  static readonly code = 'ERR_BROKER_CONFIG';
-  readonly code = BrokerConfigError.code;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BrokerConfigError';
-  }
 }
 
 /** Empty variables count as unset, so `ARRA_WS_PORT=` in an env file keeps the listener off. */

@@ -1,13 +1,25 @@
 /**
- * The broker's fault classes, each with a stable `code` (the jose habit): logs and tests key on the
- * code, never on the message.
+ * Every fault class of the broker, each with a stable `code` from one union (the jose habit): logs
+ * and tests key on the code, never on the message.
  *
  * @module broker/errors
  */
 import type { ConnectRefusal } from './reason-codes.js';
 
-/** A frame that does not parse as MQTT, or breaks a wire-level rule. Answered with 0x81 (5.0) and a close. */
-export class MalformedPacketError extends Error {
+export type BrokerErrorCode =
+  | 'ERR_MQTT_MALFORMED'
+  | 'ERR_MQTT_PROTOCOL'
+  | 'ERR_MQTT_PACKET_TOO_LARGE'
+  | 'ERR_MQTT_CONNECT_REFUSED'
+  | 'ERR_AUTHORIZER_UNAVAILABLE'
+  | 'ERR_BROKER_CONFIG';
+
+export abstract class BrokerError extends Error {
+  abstract readonly code: BrokerErrorCode;
+}
+
+/** A frame that does not parse as MQTT, or breaks a wire-level rule: 0x81 (5.0) and a close. */
+export class MalformedPacketError extends BrokerError {
   static readonly code = 'ERR_MQTT_MALFORMED';
   readonly code = MalformedPacketError.code;
   constructor(message: string, options?: { cause?: unknown }) {
@@ -16,8 +28,8 @@ export class MalformedPacketError extends Error {
   }
 }
 
-/** A well-formed packet the protocol does not allow here. Answered with a 5.0 reason (default 0x82) and a close. */
-export class ProtocolError extends Error {
+/** A well-formed packet the protocol does not allow here: a 5.0 reason (default 0x82) and a close. */
+export class ProtocolError extends BrokerError {
   static readonly code = 'ERR_MQTT_PROTOCOL';
   readonly code = ProtocolError.code;
   constructor(
@@ -31,7 +43,7 @@ export class ProtocolError extends Error {
 }
 
 /** A packet bigger than the Maximum Packet Size we announce in CONNACK (5.0: DISCONNECT 0x95). */
-export class PacketTooLargeError extends Error {
+export class PacketTooLargeError extends BrokerError {
   static readonly code = 'ERR_MQTT_PACKET_TOO_LARGE';
   readonly code = PacketTooLargeError.code;
   constructor(readonly size: number, readonly limit: number) {
@@ -41,11 +53,31 @@ export class PacketTooLargeError extends Error {
 }
 
 /** A CONNECT the broker answers with a refusal CONNACK (the code comes from `reason-codes.ts`). */
-export class ConnectRefusedError extends Error {
+export class ConnectRefusedError extends BrokerError {
   static readonly code = 'ERR_MQTT_CONNECT_REFUSED';
   readonly code = ConnectRefusedError.code;
   constructor(readonly refusal: ConnectRefusal, message: string) {
     super(message);
     this.name = 'ConnectRefusedError';
+  }
+}
+
+/** The verifier could not be asked or could not decide: fail closed. */
+export class AuthorizerUnavailableError extends BrokerError {
+  static readonly code = 'ERR_AUTHORIZER_UNAVAILABLE';
+  readonly code = AuthorizerUnavailableError.code;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuthorizerUnavailableError';
+  }
+}
+
+/** The configuration could not be parsed or completed: the message names every offending key. */
+export class BrokerConfigError extends BrokerError {
+  static readonly code = 'ERR_BROKER_CONFIG';
+  readonly code = BrokerConfigError.code;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BrokerConfigError';
   }
 }

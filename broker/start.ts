@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Authorizer } from './authorizer.js';
 import { createBroker, type Broker } from './broker.js';
 import type { BrokerConfig } from './config.js';
-import { BrokerConfigError } from './config.js';
+import { BrokerConfigError } from './errors.js';
 import { createGate, listenTcp, listenTls, listenWs, type Gate, type Listener, type ListenOptions, type Transport } from './listeners/index.js';
 import { createBrokerMetrics, startMetricsServer, type BrokerMetrics } from './metrics.js';
 import { startSysPublisher } from './sys.js';

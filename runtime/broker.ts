@@ -4,9 +4,10 @@
  * over HTTP, and on SIGINT/SIGTERM closes gracefully (MQTT 5 clients get "server shutting down").
  */
 import { pino } from 'pino';
-import { fetchDeviceCa } from '../broker/authorizers/device-ca.js';
+import { fetchDeviceCa } from '../broker/listeners/device-ca.js';
 import { createHttpAuthorizer } from '../broker/authorizers/http.js';
-import { BrokerConfigError, loadBrokerConfig, resolveVerifierCa, resolveWebhookSecret } from '../broker/config.js';
+import { loadBrokerConfig, resolveVerifierCa, resolveWebhookSecret } from '../broker/config.js';
+import { BrokerConfigError } from '../broker/errors.js';
 import { startBroker } from '../broker/start.js';
 import { journalPriorityHooks, redaction } from '../logging/logger.js';
 import { closeOnSignals } from './close-on-signals.js';

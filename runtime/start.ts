@@ -6,7 +6,8 @@
  * `runtime/broker.ts` as two supervised processes instead.
  */
 import { createInProcessAuthorizer } from '../broker/authorizers/in-process.js';
-import { BrokerConfigError, loadBrokerConfig } from '../broker/config.js';
+import { loadBrokerConfig } from '../broker/config.js';
+import { BrokerConfigError } from '../broker/errors.js';
 import { startBroker, type RunningBroker } from '../broker/start.js';
 import { createLogger } from '../logging/logger.js';
 import { ConfigError, loadConfig, startVerifier } from '../verifier/index.js';

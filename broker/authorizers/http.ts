@@ -12,9 +12,10 @@
  */
 import type { Logger } from 'pino';
 import { AuthenticateDecision, RightsDecision } from '../../schemas/index.js';
-import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
+import type { Authorizer } from '../authorizer.js';
+import { AuthorizerUnavailableError } from '../errors.js';
 import { startChangeFeed, type ChangeFeedLoop } from './change-feed.js';
-import { createChangeListeners } from './listeners.js';
+import { createChangeFanout } from './change-fanout.js';
 import { createReplicaSet, type Replica } from './replicas.js';
 
 export interface HttpAuthorizerOptions {
@@ -48,13 +49,13 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.probeMs ? { probeMs: options.probeMs } : {}),
   });
-  const listeners = createChangeListeners(options.logger);
+  const changes = createChangeFanout(options.logger);
   const feed: ChangeFeedLoop | undefined = options.changeFeed === false
     ? undefined
     : startChangeFeed({
         replicas,
         secret: options.secret,
-        emit: (change) => listeners.emit(change),
+        emit: (change) => changes.emit(change),
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.changeFeed || {}),
       });
@@ -110,10 +111,10 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
   return {
     authenticate: (request) => decide('/v1/authenticate', request, AuthenticateDecision),
     rights: (request) => decide('/v1/rights', request, RightsDecision),
-    onChange: (listener) => listeners.add(listener),
+    onChange: (callback) => changes.add(callback),
     async close() {
       await feed?.stop();
-      listeners.clear();
+      changes.clear();
       await replicas.close();
     },
   };

@@ -7,8 +7,9 @@
  */
 import type { Logger } from 'pino';
 import type { AuthenticateDecision, AuthenticateRequest, Change, RightsDecision, RightsRequest } from '../../schemas/index.js';
-import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
-import { createChangeListeners } from './listeners.js';
+import type { Authorizer } from '../authorizer.js';
+import { AuthorizerUnavailableError } from '../errors.js';
+import { createChangeFanout } from './change-fanout.js';
 
 /**
  * The part of the verifier core's `Decider` the broker uses, declared here so the broker imports
@@ -27,8 +28,8 @@ export function createInProcessAuthorizer(
   registryOnChange: RegistryOnChange,
   logger?: Logger,
 ): Authorizer {
-  const listeners = createChangeListeners(logger);
-  const unsubscribe = registryOnChange((change) => listeners.emit(change));
+  const changes = createChangeFanout(logger);
+  const unsubscribe = registryOnChange((change) => changes.emit(change));
   return {
     async authenticate(request) {
       try {
@@ -44,10 +45,10 @@ export function createInProcessAuthorizer(
         throw new AuthorizerUnavailableError('the verifier core could not decide', { cause });
       }
     },
-    onChange: (listener) => listeners.add(listener),
+    onChange: (callback) => changes.add(callback),
     async close() {
       unsubscribe();
-      listeners.clear();
+      changes.clear();
     },
   };
 }

@@ -14,7 +14,8 @@ import type {
   DenyReason,
   RightsDecision,
 } from '../../schemas/index.js';
-import { AuthorizerUnavailableError, type Authorizer } from '../authorizer.js';
+import type { Authorizer } from '../authorizer.js';
+import { AuthorizerUnavailableError } from '../errors.js';
 
 /** A decision, or a function of the request (tests that treat clients differently). */
 export type StaticDecision =

@@ -14,7 +14,7 @@ import { Session, identityOf, type Connection, type ConnectionState } from '../s
 import { OutgoingAliases } from '../outgoing.js';
 import { ConnectRefusedError, MalformedPacketError, ProtocolError } from '../errors.js';
 import { RC, connackRefusal } from '../reason-codes.js';
-import { authenticate, isStale, rightsNow } from '../session/authenticate.js';
+import { authenticateNow, isStale, rightsNow } from '../session/ask-authorizer.js';
 import { discardSession, settleSession, wakeSession } from '../session/lifecycle.js';
 import { resume } from '../session/outbox.js';
 import { applyRights, identityRequest } from '../session/rights.js';
@@ -36,7 +36,7 @@ const connectSteps: Step[] = [
   checkPacket,
   checkClientId,
   storeWill,
-  authorize,
+  authenticate,
   takeSlot,
   setKeepAlive,
   checkSessionOwner,
@@ -159,17 +159,17 @@ function storeWill({ connection, packet, clientId }: ConnectContext): void {
   };
 }
 
-/** The authorizer decides; no answer in time is "server unavailable" (fail closed). */
-async function authorize(ctx: ConnectContext): Promise<void> {
+/** Who the client is and what it may do, from the authorizer; no answer in time is "server unavailable" (fail closed). */
+async function authenticate(ctx: ConnectContext): Promise<void> {
   const { connection, packet } = ctx;
   connection.username = packet.username;
   connection.password = packet.password?.toString('utf8');
   const request = connection.authenticateRequest();
   const epoch = connection.core.changeEpoch;
-  let outcome = await authenticate(connection.core, request);
+  let outcome = await authenticateNow(connection.core, request);
   // A registry change while we waited may have been missed by the recheck (this connection was not
   // connected yet): ask once more, so a revocation racing a CONNECT still wins.
-  if (connection.core.changeEpoch !== epoch) outcome = await authenticate(connection.core, request);
+  if (connection.core.changeEpoch !== epoch) outcome = await authenticateNow(connection.core, request);
   if (outcome.allow === 'unavailable') {
     throw new ConnectRefusedError({ kind: 'unavailable' }, `authorizer unavailable: ${String(outcome.error)}`);
   }

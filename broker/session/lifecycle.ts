@@ -9,7 +9,7 @@ import { checkAcl } from '../../rules/index.js';
 import type { BrokerState, Connection, PendingWill, Session } from '../state.js';
 import { RC } from '../reason-codes.js';
 import { route } from '../routing/router.js';
-import { rightsNow } from './authenticate.js';
+import { rightsNow } from './ask-authorizer.js';
 import { markSlow, pausedFor, releaseAll, releasePublishers } from './outbox.js';
 
 /** Session Expiry Interval meaning "never" [MQTT-3.1.2-11]. */

@@ -14,7 +14,7 @@
  */
 import type { Change } from '../../schemas/index.js';
 import type { BrokerState, Connection, Session } from '../state.js';
-import { authenticate, isStale, rightsNow } from './authenticate.js';
+import { authenticateNow, isStale, rightsNow } from './ask-authorizer.js';
 import { discardSession } from './lifecycle.js';
 import { applyRights } from './rights.js';
 
@@ -33,7 +33,7 @@ export async function recheck(core: BrokerState, change: Change): Promise<void> 
 }
 
 async function recheckConnection(core: BrokerState, connection: Connection): Promise<void> {
-  const outcome = await authenticate(core, connection.authenticateRequest(), 'recheck');
+  const outcome = await authenticateNow(core, connection.authenticateRequest(), 'recheck');
   if (connection.state !== 'connected') return;
   const log = { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null };
   if (outcome.allow === 'unavailable') {

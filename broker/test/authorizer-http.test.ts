@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Change } from '../../schemas/index.js';
-import { AuthorizerUnavailableError } from '../authorizer.js';
+import { AuthorizerUnavailableError } from '../errors.js';
 import { createHttpAuthorizer, type HttpAuthorizerOptions } from '../authorizers/http.js';
 import { STUB_SECRET, allowAll, startStubVerifier } from './authorizer-stub-verifier.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuthenticateDecision, Change } from '../../schemas/index.js';
-import { AuthorizerUnavailableError } from '../authorizer.js';
+import { AuthorizerUnavailableError } from '../errors.js';
 import { createInProcessAuthorizer, type ConnectDecider } from '../authorizers/in-process.js';
 
 /** A core whose `authenticate` is given and whose `rights` always faults. */

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { BrokerConfigError, loadBrokerConfig, resolveWebhookSecret } from '../config.js';
+import { loadBrokerConfig, resolveWebhookSecret } from '../config.js';
+import { BrokerConfigError } from '../errors.js';
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'arra-config-'));

@@ -2,7 +2,7 @@
  * Asking the authorizer, bounded in time: a verifier that does not answer is the same as one that
  * is down, and both mean "cannot decide", which is a refusal (fail closed).
  *
- * @module broker/session/authenticate
+ * @module broker/session/ask-authorizer
  */
 import type { AuthenticateDecision, AuthenticateRequest, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import type { BrokerState } from '../state.js';
@@ -22,7 +22,7 @@ function answerBudgetMs(timeoutMs: number): number {
  * "server unavailable" (0x88 / 0x03) and send operators hunting for an outage. A re-check of an
  * established session says so (`recheck`): it is not a login attempt, and a lockout never ends it.
  */
-export function authenticate(core: BrokerState, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
+export function authenticateNow(core: BrokerState, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
   request = { ...request, answerWithinMs: answerBudgetMs(core.limits.authTimeoutMs), ...(purpose === 'recheck' && { recheck: true }) };
   return withDeadline(core, core.authorizer.authenticate(request));
 }

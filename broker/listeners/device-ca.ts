@@ -2,10 +2,10 @@
  * The verifier's device CA for a standalone broker's TLS listener, from `GET /v1/ca.pem`, so an
  * operator does not have to copy the PEM by hand (an `ARRA_TLS_CA` file still wins).
  *
- * @module broker/authorizers/device-ca
+ * @module broker/listeners/device-ca
  */
 import { Agent, fetch, type Response } from 'undici';
-import { BrokerConfigError } from '../config.js';
+import { BrokerConfigError } from '../errors.js';
 
 /** From the first replica that answers; `ca`: the PEM CA trusted for https (default: the system's CAs). */
 export async function fetchDeviceCa(verifierUrls: string | readonly string[], timeoutMs = 5000, ca?: string): Promise<string> {

@@ -1,0 +1,34 @@
+/**
+ * The registry-change fan-out both remote authorizers keep: `onChange` registration, and delivery in
+ * which one throwing callback cannot keep the others from hearing about a disabled device.
+ *
+ * @module broker/authorizers/change-fanout
+ */
+import type { Logger } from 'pino';
+import type { Change } from '../../schemas/index.js';
+
+export interface ChangeFanout {
+  add(onChange: (change: Change) => void): () => void;
+  emit(change: Change): void;
+  clear(): void;
+}
+
+export function createChangeFanout(logger?: Logger): ChangeFanout {
+  const callbacks = new Set<(change: Change) => void>();
+  return {
+    add(onChange) {
+      callbacks.add(onChange);
+      return () => callbacks.delete(onChange);
+    },
+    emit(change) {
+      for (const onChange of callbacks) {
+        try {
+          onChange(change);
+        } catch (err) {
+          logger?.error({ err, change }, 'change callback failed');
+        }
+      }
+    },
+    clear: () => callbacks.clear(),
+  };
+}
