@@ -16,16 +16,16 @@ export type BrokerErrorCode =
 
 export abstract class BrokerError extends Error {
   abstract readonly code: BrokerErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
 }
 
 /** A frame that does not parse as MQTT, or breaks a wire-level rule: 0x81 (5.0) and a close. */
 export class MalformedPacketError extends BrokerError {
   static readonly code = 'ERR_MQTT_MALFORMED';
   readonly code = MalformedPacketError.code;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MalformedPacketError';
-  }
 }
 
 /** A well-formed packet the protocol does not allow here: a 5.0 reason (default 0x82) and a close. */
@@ -38,7 +38,6 @@ export class ProtocolError extends BrokerError {
     readonly reasonCode = 0x82,
   ) {
     super(message);
-    this.name = 'ProtocolError';
   }
 }
 
@@ -48,7 +47,6 @@ export class PacketTooLargeError extends BrokerError {
   readonly code = PacketTooLargeError.code;
   constructor(readonly size: number, readonly limit: number) {
     super(`packet of ${size} bytes exceeds the limit of ${limit}`);
-    this.name = 'PacketTooLargeError';
   }
 }
 
@@ -58,7 +56,6 @@ export class ConnectRefusedError extends BrokerError {
   readonly code = ConnectRefusedError.code;
   constructor(readonly refusal: ConnectRefusal, message: string) {
     super(message);
-    this.name = 'ConnectRefusedError';
   }
 }
 
@@ -66,18 +63,10 @@ export class ConnectRefusedError extends BrokerError {
 export class AuthorizerUnavailableError extends BrokerError {
   static readonly code = 'ERR_AUTHORIZER_UNAVAILABLE';
   readonly code = AuthorizerUnavailableError.code;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AuthorizerUnavailableError';
-  }
 }
 
 /** The configuration could not be parsed or completed: the message names every offending key. */
 export class BrokerConfigError extends BrokerError {
   static readonly code = 'ERR_BROKER_CONFIG';
   readonly code = BrokerConfigError.code;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BrokerConfigError';
-  }
 }
