@@ -4,7 +4,10 @@
 import { cpSync, readdirSync } from 'node:fs';
 
 const out = process.argv[2] ?? 'dist';
-const assets = [['verifier/store/migrations', `${out}/verifier/store/migrations`, /\.sql$/]];
+const assets = [
+  ['verifier/store/migrations', `${out}/verifier/store/migrations`, /\.sql$/],
+  ['verifier/store/postgres/migrations', `${out}/verifier/store/postgres/migrations`, /\.sql$/],
+];
 for (const [from, to, pattern] of assets) {
   for (const name of readdirSync(from).filter((n) => pattern.test(n))) cpSync(`${from}/${name}`, `${to}/${name}`);
 }

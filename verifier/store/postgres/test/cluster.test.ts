@@ -15,8 +15,8 @@ async function query(url: string, sql: string): Promise<pg.QueryResult> {
 }
 
 test('each test database is a fresh, separate database on a real server', async (t) => {
-  const first = await testDatabase(t);
-  const second = await testDatabase(t);
+  const first = (await testDatabase(t))?.url;
+  const second = (await testDatabase(t))?.url;
   if (!first || !second) return;
   assert.notEqual(first, second);
   await query(first, 'CREATE TABLE only_here (n integer)');
@@ -27,7 +27,7 @@ test('each test database is a fresh, separate database on a real server', async 
 });
 
 test('the throwaway cluster runs unprivileged and is removed when stopped', { skip: process.env.ARRA_TEST_DATABASE_URL ? 'ARRA_TEST_DATABASE_URL names a server this test does not own' : false }, async (t) => {
-  const url = await testDatabase(t);
+  const url = (await testDatabase(t))?.url;
   if (!url) return;
   if (process.getuid?.() === 0) {
     const owner = await query(url, "SELECT pg_catalog.pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'postgres'");

@@ -120,34 +120,47 @@ export async function stopTestCluster(): Promise<string | undefined> {
   return started?.dir;
 }
 
+export interface TestDatabase {
+  url: string;
+  /** A pool on this database, ended before the database is dropped. */
+  pool(max?: number): pg.Pool;
+}
+
 /** A fresh, empty database for one test, dropped after it; `undefined` (and the test skipped) without PostgreSQL. */
-export async function testDatabase(t: TestContext): Promise<string | undefined> {
+export async function testDatabase(t: TestContext): Promise<TestDatabase | undefined> {
   const reason = postgresUnavailable();
   if (reason) {
     t.skip(reason);
     return undefined;
   }
-  const admin = new URL(await serverUrl());
+  const admin = await serverUrl();
   const name = `arra_test_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin.href });
+  await adminQuery(admin, `CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const pools: pg.Pool[] = [];
+  const owner = cluster;
+  t.after(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+    if (owner !== cluster) return; // its throwaway cluster is already gone, and the database with it
+    await adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+  return {
+    url: url.href,
+    pool(max = 4) {
+      const pool = new pg.Pool({ connectionString: url.href, max });
+      pools.push(pool);
+      return pool;
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name}`);
+    await client.query(sql);
   } finally {
     await client.end();
   }
-  const owner = cluster;
-  t.after(async () => {
-    if (owner !== cluster) return; // its throwaway cluster is already gone, and the database with it
-    const dropper = new pg.Client({ connectionString: admin.href });
-    await dropper.connect();
-    try {
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await dropper.end();
-    }
-  });
-  const url = new URL(admin.href);
-  url.pathname = `/${name}`;
-  return url.href;
 }
