@@ -109,7 +109,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       ...journalPriorityHooks(options.journal),
       level: options.level,
-      base: { service: 'arra-verifier' },
+      base: { service: 'arra-mq-verifier' },
       ...redaction,
       serializers: {
         req: (req: LoggedRequest) => ({ method: req.method, url: pathOnly(req.url), remoteAddress: req.ip }),

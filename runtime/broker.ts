@@ -6,13 +6,15 @@
 import { pino } from 'pino';
 import { fetchDeviceCa } from '../broker/listeners/device-ca.js';
 import { createHttpAuthorizer } from '../broker/authorizers/http.js';
-import { loadBrokerConfig, resolveVerifierCa, resolveWebhookSecret } from '../broker/config.js';
+import { loadBrokerConfig, resolveVerifierCa } from '../broker/config.js';
 import { BrokerConfigError } from '../broker/errors.js';
 import { startBroker } from '../broker/start.js';
 import { journalPriorityHooks, redaction } from '../logging/logger.js';
+import { ConfigError } from '../verifier/config.js';
 import { closeOnSignals } from './close-on-signals.js';
 import { exitOnStartupError } from './exit.js';
 import { packageVersion } from './package-version.js';
+import { brokerWebhookSecret } from './webhook-secret.js';
 
 try {
   const config = loadBrokerConfig();
@@ -22,7 +24,7 @@ try {
   const logger = pino({
     ...journalPriorityHooks(),
     level: config.logLevel,
-    base: { service: 'arra-broker' },
+    base: { service: 'arra-mq-broker' },
     ...redaction,
   });
   const verifierCa = resolveVerifierCa(config);
@@ -30,7 +32,7 @@ try {
   const authorizer = createHttpAuthorizer({
     url: config.verifierUrl,
     ...(verifierCa ? { ca: verifierCa } : {}),
-    secret: resolveWebhookSecret(config),
+    secret: brokerWebhookSecret(config),
     timeoutMs: config.authorizerTimeoutMs,
     connections: config.authorizerConnections,
     logger,
@@ -41,5 +43,5 @@ try {
     await authorizer.close();
   });
 } catch (err) {
-  exitOnStartupError('broker', err, { usage: [BrokerConfigError] });
+  exitOnStartupError('broker', err, { usage: [BrokerConfigError, ConfigError] });
 }

@@ -20,7 +20,6 @@ export const ExternalIssuerSchema = z
     algorithms: z.array(z.enum(['EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'])).min(1),
   })
   .strict();
-export type ExternalIssuerInput = z.input<typeof ExternalIssuerSchema>;
 
 export const GroupCreate = z
   .object({

@@ -241,17 +241,11 @@ function toConfig(v: Parsed): Config {
   };
 }
 
-/** The README's configuration table: variable, default, meaning. */
-/** Every variable with its default and meaning, for the README's configuration table. */
+/** Every variable with its default and meaning, for the README's configuration table (`scripts/config-table.ts`). */
 export function verifierConfigRows(): Array<{ name: string; default: string; description: string }> {
   return Object.entries(VARIABLES as Record<string, Variable>).map(([name, v]) => ({
     name,
     default: v.default === undefined ? (v.unset ?? '(generated)') : v.default === '' ? '(empty)' : v.default,
     description: v.description,
   }));
-}
-
-export function configMarkdownTable(): string {
-  const rows = verifierConfigRows().map((r) => `| \`${r.name}\` | ${r.default.startsWith('(') ? r.default : `\`${r.default}\``} | ${r.description} |`);
-  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
 }

@@ -1,13 +1,13 @@
 /**
  * The broker configuration: defaults, environment, and the ARRA_BROKER_CONFIG file on top; every bad
- * value is named with its variable; the webhook secret falls back to the verifier's file.
+ * value is named with its variable.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { loadBrokerConfig, resolveWebhookSecret } from '../config.js';
+import { loadBrokerConfig } from '../config.js';
 import { BrokerConfigError } from '../errors.js';
 
 function tempDir(t: TestContext): string {
@@ -55,14 +55,6 @@ test('bad values are refused with every offending variable named', (t) => {
   assert.throws(() => loadBrokerConfig({ ARRA_BROKER_CONFIG: file }), { code: 'ERR_BROKER_CONFIG' });
   writeFileSync(file, '[1]');
   assert.throws(() => loadBrokerConfig({ ARRA_BROKER_CONFIG: file }), { code: 'ERR_BROKER_CONFIG' });
-});
-
-test('the webhook secret comes from the variable, else from $ARRA_DATA_DIR/webhook-secret, else refuses', (t) => {
-  const dir = tempDir(t);
-  assert.equal(resolveWebhookSecret({ webhookSecret: 's3cret', dataDir: dir }), 's3cret');
-  assert.throws(() => resolveWebhookSecret({ webhookSecret: null, dataDir: dir }), { code: 'ERR_BROKER_CONFIG' });
-  writeFileSync(join(dir, 'webhook-secret'), 'from-file\n');
-  assert.equal(resolveWebhookSecret({ webhookSecret: null, dataDir: dir }), 'from-file');
 });
 
 test('the PROXY protocol is off by default, and on per listener with the balancers named', () => {

@@ -11,11 +11,11 @@ import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { SERVER_CA_FILE } from '../../schemas/data-dir.js';
 import { createCaPems, loadDeviceCa, type DeviceCa, type DeviceCaPems } from './device-ca.js';
 import { EC_P256, subtle, toPem, x509 } from './crypto-provider.js';
 import { signLeafCertificate } from './issue-certificate.js';
 
-export const SERVER_CA_CERT_FILE = 'server-ca.pem';
 export const SERVER_CA_KEY_FILE = 'server-ca.key';
 const SERVER_CA_NAME = 'CN=ARRA-MQ server CA';
 /** Issued anew at every start; long enough for a verifier that is never restarted. */
@@ -34,7 +34,7 @@ export interface TlsPems {
 export async function loadOrCreateServerCa(dataDir: string): Promise<DeviceCa> {
   const keyPath = join(dataDir, SERVER_CA_KEY_FILE);
   const pems = readPair(keyPath) ?? (await createPair(keyPath));
-  publishCertificate(join(dataDir, SERVER_CA_CERT_FILE), pems.certPem);
+  publishCertificate(join(dataDir, SERVER_CA_FILE), pems.certPem);
   return loadDeviceCa(pems);
 }
 
@@ -47,7 +47,7 @@ function readPair(keyPath: string): DeviceCaPems | undefined {
     throw err;
   }
   const at = text.indexOf('-----BEGIN CERTIFICATE-----');
-  if (at < 0) throw new Error(`${keyPath} holds no certificate after its key: remove it and ${SERVER_CA_CERT_FILE} to have a new server CA made`);
+  if (at < 0) throw new Error(`${keyPath} holds no certificate after its key: remove it and ${SERVER_CA_FILE} to have a new server CA made`);
   return { keyPem: text.slice(0, at), certPem: text.slice(at) };
 }
 

@@ -9,13 +9,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ADMIN_TOKEN_FILE, SERVER_CA_FILE } from '../../schemas/data-dir.js';
 import { UnauthorizedError, UsageError } from './_errors.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 const DEFAULT_DATA_DIR = './data';
-const TOKEN_FILE_NAME = 'admin-token';
-/** The verifier's server CA, which signs its listeners' certificates off loopback (verifier/ca/server-tls). */
-const SERVER_CA_FILE_NAME = 'server-ca.pem';
 
 export interface ConnectionFlags {
   url?: string | undefined;
@@ -45,7 +43,7 @@ export async function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEn
   if (flags.token !== undefined) return nonEmpty(flags.token, '--token');
   if (flags.tokenFile !== undefined) return readTokenFile(flags.tokenFile, '--token-file', true);
   if (env.ARRA_ADMIN_TOKEN !== undefined && env.ARRA_ADMIN_TOKEN !== '') return env.ARRA_ADMIN_TOKEN.trim();
-  const dataFile = join(env.ARRA_DATA_DIR ?? DEFAULT_DATA_DIR, TOKEN_FILE_NAME);
+  const dataFile = join(env.ARRA_DATA_DIR ?? DEFAULT_DATA_DIR, ADMIN_TOKEN_FILE);
   return readTokenFile(dataFile, 'ARRA_DATA_DIR', false);
 }
 
@@ -76,7 +74,7 @@ async function readTokenFile(path: string, source: string, named: boolean): Prom
 export async function resolveServerCa(baseUrl: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (!baseUrl.startsWith('https:')) return undefined;
   try {
-    return await readFile(join(env.ARRA_DATA_DIR ?? DEFAULT_DATA_DIR, SERVER_CA_FILE_NAME), 'utf8');
+    return await readFile(join(env.ARRA_DATA_DIR ?? DEFAULT_DATA_DIR, SERVER_CA_FILE), 'utf8');
   } catch {
     return undefined;
   }

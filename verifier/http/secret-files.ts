@@ -9,11 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ADMIN_TOKEN_FILE, WEBHOOK_SECRET_FILE } from '../../schemas/data-dir.js';
 import { Secret } from '../core/index.js';
 import { ConfigError, secretText, type Config, type VerifierConfig } from '../config.js';
 
-export const ADMIN_TOKEN_FILE = 'admin-token';
-export const WEBHOOK_SECRET_FILE = 'webhook-secret';
 
 export interface ResolvedSecrets {
   config: VerifierConfig;
@@ -65,8 +64,11 @@ function readOrCreate(path: string, variable: string): { path: string; value: st
   return { path, value, created: true };
 }
 
-/** The secret in `path`, undefined when there is no such file; a file that breaks a rule is a ConfigError. */
-function readSecretFile(path: string, variable: string): string | undefined {
+/**
+ * The secret in `path`, undefined when there is no such file; a file that breaks a rule is a ConfigError.
+ * The broker reads the webhook secret with it too (`runtime/webhook-secret.ts`).
+ */
+export function readSecretFile(path: string, variable: string): string | undefined {
   let text: string;
   let mode: number;
   try {

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { createHarness, MemoryLogger, TestClock } from './core/test/helpers.js';
-import { createExternalKeyResolver } from './external-jwks.js';
+import { createHarness, MemoryLogger, TestClock } from '../core/test/helpers.js';
+import { createExternalKeyResolver } from '../external-jwks.js';
 
 async function jwk(kid: string) {
   const pair = await generateKeyPair('ES256', { extractable: true });

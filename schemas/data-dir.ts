@@ -1,0 +1,5 @@
+/** Files in `ARRA_DATA_DIR` that the verifier writes and the broker and the CLI read. */
+export const ADMIN_TOKEN_FILE = 'admin-token';
+export const WEBHOOK_SECRET_FILE = 'webhook-secret';
+/** The verifier's server CA, which signs its listeners' certificates off loopback. */
+export const SERVER_CA_FILE = 'server-ca.pem';
