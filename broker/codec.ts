@@ -1,12 +1,7 @@
 /**
- * The one place where bytes become packets and packets become bytes (aedes `lib/write.js` role).
- *
- * Reading: a tiny framer cuts the stream into whole frames, checking the Remaining Length and our
- * Maximum Packet Size before buffering anything big; each whole frame is then parsed by one of three
- * shared mqtt-packet parsers (one per protocol version). Parsing is synchronous and a frame is always
- * complete, so connections need no parser of their own, which keeps an idle connection small.
- *
- * Writing: packets are serialised here; `writer.ts` batches them onto the socket.
+ * The one place where bytes become packets and back. A framer cuts whole frames (size checked before
+ * buffering); shared mqtt-packet parsers, one per version, parse them, so a connection needs no
+ * parser of its own.
  *
  * @module broker/codec
  */
@@ -18,8 +13,7 @@ import { checkProperties } from './properties.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
-// mqtt-packet otherwise builds a cache of 65,536 two-byte Buffers (about 6 MB of heap) on its first
-// generate. Our hot packets are encoded by hand below, so the rare ones can afford the allocation.
+// Else mqtt-packet caches 65,536 Buffers (~6 MB); our hot packets are encoded by hand anyway.
 mqttPacket.writeToStream.cacheNumbers = false;
 
 const CONNECT_PACKET_TYPE = 1;
@@ -33,7 +27,6 @@ export class Framer {
 
   constructor(private readonly maxPacketSize: number) {}
 
-  /** Calls `onFrame` for each whole frame in `chunk` (plus what was pending); throws on a bad header. */
   push(chunk: Buffer, onFrame: (frame: Buffer) => boolean): void {
     let buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
     this.pending = null;
@@ -65,7 +58,7 @@ export class Framer {
       if (!keepGoing) break; // closed or throttled: the rest waits in `pending`
     }
     if (offset < buf.length) {
-      // Copy the tail so a small leftover does not pin a large socket chunk in memory.
+      // A copy, so a small leftover does not pin a large socket chunk.
       buf = buf.subarray(offset);
       this.pending = Buffer.from(buf);
     }
@@ -78,16 +71,12 @@ interface SharedParser {
   error: Error | null;
   /** Bytes after the fixed header that mqtt-packet read for the last packet. */
   consumed: number;
-  /** The first rule the packet broke that mqtt-packet does not check (set by the hooks below). */
   violation: Error | null;
 }
 
 /**
- * The mqtt-packet 9 internals we validate with. It never checks that a packet's fields fill its
- * Remaining Length (a username without its flag is read as nothing and ignored), reads every
- * one-byte property as `value !== 0` (0xED becomes `true`), and decodes strings without checking
- * them. `_pos` tells the first; wrapping `_parseByType` and `_parseString` the others. Checked when a
- * parser is built, so an upgrade that moves them fails loudly instead of dropping the checks.
+ * mqtt-packet 9 internals: it ignores bytes left over, reads one-byte properties as `!== 0` and does
+ * not check strings. Checked when a parser is built, so an upgrade that moves them fails loudly.
  */
 interface ParserInternals {
   _pos: number;
@@ -97,11 +86,7 @@ interface ParserInternals {
   _parseString(): string | null;
 }
 
-/**
- * CONNECT frames get a parser of their own: mqtt-packet's parser adopts the settings of every CONNECT
- * it reads (protocol version included), so a shared 3.1.1 parser that read a 5.0 CONNECT would parse
- * the next 3.1.1 client's SUBSCRIBE as 5.0. A CONNECT is read by its own protocol level either way.
- */
+/** CONNECT gets its own parser: a parser adopts the protocol version of each CONNECT it reads. */
 type ParserKey = ProtocolVersion | 'connect';
 
 const parsers = new Map<ParserKey, SharedParser>();
@@ -128,15 +113,14 @@ function hookValidation(internals: ParserInternals, state: SharedParser): void {
   if (typeof parseByType !== 'function' || typeof parseString !== 'function' || typeof internals._parseByte !== 'function') {
     throw new Error('mqtt-packet internals changed: codec.ts cannot validate packet lengths, byte properties and strings');
   }
-  // Every one-byte property is 0 or 1 (MQTT 5.0 §3.1.2.11, §3.3.2.3.2: "a value other than 0 or 1").
+  // One-byte properties are 0 or 1 (5.0 §3.1.2.11, §3.3.2.3.2).
   internals._parseByType = function (this: ParserInternals, type: string): unknown {
     if (type !== 'byte') return parseByType.call(this, type);
     const value = this._parseByte();
     if (value !== undefined && value > 1) state.violation ??= new ProtocolError('a one-byte property is neither 0 nor 1');
     return value !== 0;
   };
-  // Ill-formed UTF-8 [MQTT-1.5.4-1] and U+0000 [MQTT-1.5.4-2] are malformed. Decoding turns bad bytes
-  // into U+FFFD, so only a string containing one needs its bytes checked.
+  // Ill-formed UTF-8 [MQTT-1.5.4-1] and U+0000 [MQTT-1.5.4-2]; bad bytes decode to U+FFFD, so only then are bytes checked.
   internals._parseString = function (this: ParserInternals): string | null {
     const start = this._pos + 2;
     const value = parseString.call(this);
@@ -155,7 +139,7 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
   shared.error = null;
   shared.violation = null;
   shared.parser.parse(frame);
-  // Read back through casts: TS narrowed them to null above and cannot see the synchronous emits.
+  // Casts: TS narrowed these to null and cannot see the synchronous emits.
   const packet = shared.packet as Packet | null;
   const error = shared.error as Error | null;
   const violation = shared.violation as Error | null;
@@ -176,10 +160,8 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
 }
 
 /**
- * The fields must fill the Remaining Length exactly: bytes left over mean a flag disagrees with the
- * payload (a username or password without its flag [MQTT-3.1.2-18] [MQTT-3.1.2-20]), or a packet
- * that has no payload carries one. Either is malformed [MQTT-3.1.4-1] [MQTT-4.8.0-1]. A PUBLISH's
- * payload is the rest of the packet, so it can only be overrun, not left over.
+ * Fields fill the Remaining Length exactly: bytes left over mean a flag disagrees with the payload
+ * [MQTT-3.1.2-18] [MQTT-3.1.2-20], which is malformed [MQTT-3.1.4-1] [MQTT-4.8.0-1].
  */
 function checkFilled(packet: Packet, consumed: number): void {
   const length = packet.length ?? 0;
@@ -188,21 +170,12 @@ function checkFilled(packet: Packet, consumed: number): void {
   }
 }
 
-/** A PUBLISH as parsed from a client, with the received bytes when they can be forwarded as they are. */
 export interface ParsedPublish extends IPublishPacket {
-  /**
-   * The frame itself, when it is exactly what a subscriber of the same protocol version gets at
-   * QoS 0: QoS 0, no DUP, no RETAIN, and (5.0) no properties. Absent otherwise.
-   */
+  /** The frame itself when a same-version QoS 0 subscriber gets exactly it (QoS 0, no flags, no properties). */
   forwardable?: Buffer | undefined;
 }
 
-/**
- * Parses a PUBLISH frame by hand: the hot path of the broker, where mqtt-packet's general parser
- * (buffer list copies, debug calls) costs more than routing. A 5.0 PUBLISH with properties goes to
- * mqtt-packet. The topic's raw bytes are checked for UTF-8 here [MQTT-1.5.3-1], since decoding
- * replaces bad bytes silently.
- */
+/** By hand, the hot path (mqtt-packet costs more than routing); 5.0 with properties goes to mqtt-packet. */
 export function parsePublish(frame: Buffer, version: ProtocolVersion): ParsedPublish {
   const first = frame[0]!;
   const qos = (first >> 1) & 0x03;
@@ -215,8 +188,7 @@ export function parsePublish(frame: Buffer, version: ProtocolVersion): ParsedPub
   const topicEnd = pos + 2 + frame.readUInt16BE(pos);
   if (topicEnd > frame.length) throw new MalformedPacketError('PUBLISH topic longer than the packet');
   const topic = frame.toString('utf8', pos + 2, topicEnd);
-  // Decoding turns every invalid sequence into U+FFFD, so only a topic containing one needs the
-  // byte-level check: the common case allocates no view of the topic bytes.
+  // [MQTT-1.5.3-1]: only a topic decoded with U+FFFD needs its bytes checked.
   if (topic.includes('\uFFFD') && !isUtf8(frame.subarray(pos + 2, topicEnd))) throw new MalformedPacketError('topic is not valid UTF-8');
   if (topic.includes('\u0000')) throw new MalformedPacketError('topic contains U+0000'); // [MQTT-1.5.4-2]
   pos = topicEnd;
@@ -248,12 +220,7 @@ const ACK_TYPES: Partial<Record<Packet['cmd'], number>> = { puback: 0x40, pubrec
 
 const PINGRESP = Buffer.from([0xd0, 0x00]);
 
-/**
- * Serialises a packet; throws when mqtt-packet refuses it (a broker bug, never client input).
- * The fixed-layout packets every connection sends (acks, PINGRESP, and 3.1.1 CONNACK/SUBACK/UNSUBACK)
- * are written by hand: mqtt-packet allocates an EventEmitter per call, garbage that shows up as
- * memory per connection.
- */
+/** Fixed-layout packets by hand: mqtt-packet allocates an EventEmitter per call. Throws only on a broker bug. */
 export function encode(packet: Packet, version: ProtocolVersion): Buffer {
   const ackType = ACK_TYPES[packet.cmd];
   const ack = packet as { reasonCode?: number; properties?: object };
@@ -274,10 +241,7 @@ export function encode(packet: Packet, version: ProtocolVersion): Buffer {
   return mqttPacket.generate(packet, { protocolVersion: version });
 }
 
-/**
- * Serialises a PUBLISH. Without properties this is a hand-written copy into one buffer (the hot path
- * of every fan-out); with 5.0 properties it defers to mqtt-packet.
- */
+/** Without properties, one hand-written copy (every fan-out's hot path); with them, mqtt-packet. */
 export function encodePublish(packet: IPublishPacket, version: ProtocolVersion): Buffer {
   if (version === 5 && packet.properties !== undefined) return encode(packet, version);
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -306,7 +270,6 @@ export function encodePublish(packet: IPublishPacket, version: ProtocolVersion):
   return out;
 }
 
-/** Where the packet identifier of an encoded QoS 1/2 PUBLISH sits, so a template can be re-stamped. */
 export function publishPacketIdOffset(frame: Buffer): number {
   let pos = 1;
   while (frame[pos]! & 0x80) pos++;
@@ -323,10 +286,8 @@ export function restampPublish(template: Buffer, packetId: number, dup: boolean)
 }
 
 /**
- * The protocol name and level of a CONNECT frame, read before mqtt-packet parses it: the parser
- * rejects unknown levels as malformed and reads 0x84 as "bridge mode 4", while the spec wants
- * CONNACK 0x01 / 0x84 for an unsupported level [MQTT-3.1.2-2]. Null when it is not even that far
- * well-formed.
+ * Read before mqtt-packet, which calls unknown levels malformed where the spec wants CONNACK 0x01
+ * [MQTT-3.1.2-2]. Null when not even that far well-formed.
  */
 export function connectProtocol(frame: Buffer): { name: string; level: number } | null {
   let pos = 1;

@@ -1,6 +1,5 @@
 /**
- * The broker's limits and their safe defaults. Every bound that protects memory or CPU from a
- * client lives here, so an operator can see (and tune) all of them in one place.
+ * Every bound that protects memory or CPU from a client, with safe defaults, in one place.
  *
  * @module broker/limits
  */
@@ -8,11 +7,7 @@
 export interface BrokerLimits {
   /** Largest packet accepted from a client, bytes (announced as Maximum Packet Size in 5.0). */
   maxPacketSize: number;
-  /**
-   * Unacknowledged QoS 1/2 messages the broker sends a client at once (further ones queue). It must
-   * cover what a busy subscriber receives during one round trip: at 64, QoS 1 fan-in stalled on it
-   * (about 50k msg/s with 4 publishers of window 100 each; 256: about 100k on the same machine).
-   */
+  /** Unacknowledged QoS 1/2 messages sent to a client at once; must cover a busy subscriber's round trip. */
   maxInflight: number;
   /** Our Receive Maximum: unacknowledged QoS 2 PUBLISHes a client may have open towards us. */
   receiveMaximum: number;
@@ -49,15 +44,9 @@ export interface BrokerLimits {
   maxRetainedBytesPerClient: number;
   /** QoS 0 messages are dropped for a client whose socket has this many bytes unsent. */
   maxWriteBufferBytes: number;
-  /**
-   * Longest a slow subscriber may hold its publishers paused, ms; after that it loses messages
-   * (drop-oldest) instead, so one stuck device cannot stall the others for long.
-   */
+  /** Longest a slow subscriber may hold its publishers paused, ms; then it loses its oldest messages instead. */
   maxThrottleMs: number;
-  /**
-   * After holding its publishers for `maxThrottleMs`, a subscriber pauses nobody for this long, ms,
-   * renewed while its queue keeps filling: a stop-and-go reader cannot stall publishers again and again.
-   */
+  /** Then it pauses nobody for this long, ms, renewed while its queue keeps filling. */
   slowSubscriberPenaltyMs: number;
   /** Timer wheel tick: keepalive, credential expiry, will delay and session expiry are checked this often, ms. */
   tickMs: number;

@@ -1,9 +1,6 @@
 /**
- * Building the PUBLISH frames a connection sends: from the message's cached encoding when the frame
- * is the same for every subscriber (re-stamped with the packet id for QoS 1/2; for a plain QoS 0
- * message, the publisher's own frame, see `ParsedPublish.forwardable`), or per delivery when
- * it carries per-client parts (time left of a Message Expiry Interval, Subscription Identifiers, a
- * topic alias).
+ * Outgoing PUBLISH frames: the message's cached encoding (re-stamped with the packet id) unless the
+ * frame carries per-client parts (expiry left, Subscription Identifiers, a topic alias).
  *
  * @module broker/outgoing
  */
@@ -14,11 +11,7 @@ import type { Message } from './routing/message.js';
 /** Topics shorter than this are sent as they are: an alias costs 3 bytes and a map entry. */
 const ALIAS_MIN_TOPIC_BYTES = 8;
 
-/**
- * Server→client topic aliases of one connection, up to the client's Topic Alias Maximum
- * [MQTT-3.2.2-17] [MQTT-3.3.2-11]. The first PUBLISH of a topic sends topic and alias, later ones
- * the alias with an empty topic. Aliases are not reassigned once the table is full.
- */
+/** Server→client topic aliases [MQTT-3.2.2-17] [MQTT-3.3.2-11]; not reassigned once the table is full. */
 export class OutgoingAliases {
   private readonly byTopic = new Map<string, number>();
   private lastNew: string | null = null;
@@ -53,7 +46,6 @@ export interface OutgoingPublish {
   subIds: number[] | undefined;
 }
 
-/** The number of an encoded form of a message: one per (protocol version, QoS, retain flag). */
 export function publishVariant(version: ProtocolVersion, qos: 0 | 1 | 2, retain: boolean): number {
   return (version - 3) * 6 + qos * 2 + (retain ? 1 : 0);
 }

@@ -1,9 +1,7 @@
 /**
- * The 5.0 property rules mqtt-packet leaves to us: it parses any property in any packet and turns
- * one given twice into an array. A property its packet type does not have is a Malformed Packet
- * (5.0 §2.2.2.2: "an Identifier which is not valid for its packet type"); any property but User
- * Property given twice is a Protocol Error (each property's definition); so is Authentication Data
- * without an Authentication Method (§3.1.2.11.10, §3.15.2.2.3).
+ * The 5.0 property rules mqtt-packet leaves to us: a property its packet type lacks is malformed
+ * (§2.2.2.2); one repeated (User Property aside), or Authentication Data without a method
+ * (§3.1.2.11.10), is a Protocol Error.
  *
  * @module broker/properties
  */

@@ -1,8 +1,6 @@
 /**
- * The accept step every listener runs on a raw socket, before any TLS or WebSocket handshake work:
- * ask the gate, destroy refused sockets at once, track admitted ones so `close()` can end them. The
- * gate's ticket goes with the connection to the broker (`ConnectionInfo.admission`), which promotes
- * it when the CONNECT is accepted; until then the gate's pending caps and deadline apply.
+ * The accept step of every listener, before any handshake: ask the gate, destroy refused sockets,
+ * track admitted ones; the broker promotes the ticket when the CONNECT is accepted.
  *
  * @module broker/listeners/admission
  */
@@ -14,11 +12,7 @@ import type { ListenOptions, Transport } from './types.js';
 export interface Admission {
   /** Runs the gate on a new raw socket; returns null (socket already destroyed) when refused. */
   admit(socket: Socket): Ticket | null;
-  /**
-   * The ticket of an admitted socket, or of the raw socket a TLS socket wraps (the server's
-   * `connection` event gave the raw one, `secureConnection` the TLS one), found by peer address and
-   * port; the latter is taken once.
-   */
+  /** By the socket, or for a TLS socket by the raw one it wraps (peer address and port, taken once). */
   ticketFor(socket: Socket): Ticket | undefined;
   /** Also ends this socket on close (a TLS socket wraps an admitted raw socket). */
   track(socket: Socket): void;
@@ -26,10 +20,7 @@ export interface Admission {
   close(server: Server): Promise<void>;
 }
 
-/**
- * The per-socket handlers are shared functions (`this` is the socket), not closures: an idle
- * connection should cost the broker as few bytes as possible.
- */
+/** Shared handlers (`this` is the socket), not closures: idle connections stay small. */
 const TICKET = Symbol('arra.ticket');
 type Admitted = Socket & { [TICKET]?: Ticket };
 
@@ -92,10 +83,7 @@ export function createAdmission(options: ListenOptions, transport: Transport, wr
   };
 }
 
-/**
- * Binds the listener's `server` on host:port, behind the PROXY protocol when the listener has it on;
- * resolves with the port actually bound and the function that closes it all.
- */
+/** Binds `server` (behind the PROXY protocol when on); resolves with the bound port and a close. */
 export async function bindListener(server: Server, options: ListenOptions, transport: Transport, admission: Admission) {
   const front = options.proxy ? proxyFront(server, options.proxy, options, transport) : undefined;
   const bound = front?.server ?? server;

@@ -1,6 +1,5 @@
 /**
- * The verifier's device CA for a standalone broker's TLS listener, from `GET /v1/ca.pem`, so an
- * operator does not have to copy the PEM by hand (an `ARRA_TLS_CA` file still wins).
+ * The verifier's device CA (`GET /v1/ca.pem`) for the TLS listener when no `ARRA_TLS_CA` file is set.
  *
  * @module broker/listeners/device-ca
  */

@@ -1,15 +1,7 @@
 /**
- * Admission control shared by every listener. A socket is first *pending*: it has not finished its
- * TLS or WebSocket handshake and its CONNECT. Pending sockets have caps of their own (per address
- * and overall) and a deadline, so sockets that never speak cannot take the slots of authenticated
- * clients (`maxConnections`); the broker promotes a socket when its CONNECT is accepted.
- *
- * - a new socket is refused at once (destroyed, counted) when the authenticated clients are at
- *   their cap, its address has `maxPendingPerAddress` sockets pending, or a connect rate is spent;
- * - when all `maxPending` pending slots are taken, the oldest pending socket is closed to make room
- *   (as a SYN cache drops its oldest entry): an attacker holding the slots cannot lock out a client
- *   that completes its CONNECT in time;
- * - a pending socket older than `connectTimeoutMs` is closed (one sweep for all, no timer per socket).
+ * Admission shared by every listener. Sockets are *pending* until their CONNECT is accepted, with caps
+ * of their own (refused at once beyond the per-address one; the oldest closed when all are taken, as a
+ * SYN cache does) and one deadline swept for all, so silent sockets cannot lock out real clients.
  *
  * @module broker/listeners/gate
  */

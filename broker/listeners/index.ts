@@ -1,7 +1,5 @@
 /**
- * The bundled broker's network listeners (TCP, TLS with client certificates, WebSocket) and the
- * admission gate they share (connection cap, pending caps and connect deadline, per-address and
- * global connect rates).
+ * The network listeners (TCP, TLS, WebSocket) and the admission gate they share.
  *
  * @module broker/listeners
  */

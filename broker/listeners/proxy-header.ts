@@ -1,15 +1,7 @@
 /**
- * The PROXY protocol header (HAProxy's spec, versions 1 and 2), which a load balancer sends first on
- * each connection to say whose connection it forwards. Parsed incrementally from the bytes read so
- * far: a header is either still incomplete, complete (with how many bytes it took and the source
- * address, or none when the balancer speaks for itself: v1 `UNKNOWN`, v2 `LOCAL`, or an address
- * family other than TCP over IPv4/IPv6), or malformed. Bounded: v1 is at most 107 bytes, and a v2
- * header longer than `MAX_V2_BYTES` (addresses plus TLVs) is refused.
- *
- * Written here rather than taken from npm: `proxy-protocol-js` and `@balena/proxy-protocol-parser`
- * parse a complete buffer only, and reading a socket up to the end of the header (without taking
- * the client's first bytes) is most of the work; the formats themselves are a text line and a fixed
- * binary header.
+ * The PROXY protocol header (v1 and v2), parsed incrementally: incomplete, complete (its length and
+ * the source address, none for `UNKNOWN`/`LOCAL`), or malformed; bounded in bytes. Not from npm: those
+ * parsers need a complete buffer, and reading up to the header's end is most of the work.
  *
  * @module broker/listeners/proxy-header
  */

@@ -1,12 +1,7 @@
 /**
- * The PROXY protocol in front of a listener (opt-in per listener, `ARRA_PROXY_PROTOCOL`): a plain TCP
- * server that takes each connection, refuses it at once unless it comes from a configured balancer
- * address (`ARRA_PROXY_TRUSTED`), reads the balancer's PROXY header (v1 or v2) and only then hands
- * the socket to the listener's own server as a new connection, with the bytes after the header put
- * back, so the TLS handshake, the WebSocket upgrade or the CONNECT reads them as if nothing came
- * first. From then on the device's own address (`peerAddressOf`) is what the gate's per-address
- * limits, the verifier's lockout and the logs see. A malformed header is closed at once, an
- * incomplete one when `timeoutMs` runs out; sockets waiting for their header are bounded in number.
+ * The PROXY protocol in front of a listener: only configured balancers, header read first, then the
+ * socket goes to the listener's own server with the rest of its bytes put back, so the device's own
+ * address is what the gate, the lockout and the logs see.
  *
  * @module broker/listeners/proxy
  */
@@ -58,10 +53,7 @@ export interface ProxyFront {
   abort(): void;
 }
 
-/**
- * Puts the PROXY protocol in front of `inner` (the listener's net, TLS or HTTP server, which is not
- * bound itself): each socket reaches `inner` as a `connection` once its header is read.
- */
+/** `inner` is not bound itself: each socket reaches it as a `connection` once its header is read. */
 export function proxyFront(inner: Server, proxy: ProxyOptions, options: ListenOptions, transport: Transport): ProxyFront {
   const trusted = addressList(proxy.trusted);
   const awaiting = new Set<Socket>();

@@ -1,5 +1,5 @@
 /**
- * Plain MQTT over TCP (port 1883 by default).
+ * Plain MQTT over TCP.
  *
  * @module broker/listeners/tcp
  */

@@ -1,7 +1,6 @@
 /**
- * MQTT over TLS with client certificates (port 8883 by convention). The CA is the one that signs
- * device certificates; the SHA-256 of a verified peer certificate is handed to the broker as
- * `certFingerprint`, which the verifier looks up in the registry.
+ * MQTT over TLS with client certificates; a verified certificate's SHA-256 goes to the authorizer
+ * as `certFingerprint`.
  *
  * @module broker/listeners/tls
  */
@@ -14,17 +13,11 @@ export interface TlsListenOptions extends ListenOptions {
   key: string | Buffer;
   /** CA certificate(s) that sign client certificates (PEM). */
   ca: string | Buffer;
-  /**
-   * true (default): the handshake fails without a certificate signed by `ca`. false lets clients in
-   * without one (to use a password or token instead); a certificate that did not verify is then ignored.
-   */
+  /** false lets clients in without a certificate signed by `ca` (a failed one is then ignored). */
   rejectUnauthorized?: boolean;
 }
 
-/**
- * The fingerprint of a certificate the handshake verified against our CA, else undefined: an
- * unverified certificate proves nothing and must not reach the authorizer (fail closed).
- */
+/** Only a certificate verified against our CA reaches the authorizer (fail closed). */
 export function verifiedFingerprint(socket: TLSSocket): string | undefined {
   if (!socket.authorized) return undefined;
   const fingerprint = socket.getPeerX509Certificate()?.fingerprint256;

@@ -1,6 +1,5 @@
 /**
- * Token buckets for connect-rate limiting: one global bucket and one per peer address. A bucket
- * holds at most `rate` tokens (one second of burst) and refills continuously.
+ * Connect-rate token buckets (one second of burst, refilled continuously): global and per address.
  *
  * @module broker/listeners/token-bucket
  */
@@ -38,10 +37,7 @@ export class TokenBucket {
   }
 }
 
-/**
- * One bucket per key. Full buckets are swept so that a scan from many addresses cannot grow the map
- * without bound: an address that is not over its rate costs nothing to forget.
- */
+/** Full buckets are swept, so a scan from many addresses cannot grow the map without bound. */
 export class KeyedTokenBuckets {
   readonly #buckets = new Map<string, TokenBucket>();
   #lastSweep: number;

@@ -1,6 +1,5 @@
 /**
- * What a listener needs and gives: it hands each admitted byte stream to a `ConnectionHandler` (the
- * broker's `handle`) together with what the transport learned about the peer.
+ * What a listener needs and hands to the broker's `handle`.
  *
  * @module broker/listeners/types
  */
@@ -15,11 +14,7 @@ export interface ConnectionInfo {
   /** SHA-256 of a client certificate the TLS listener verified: 64 lowercase hex digits. */
   certFingerprint?: string;
   transport: Transport;
-  /**
-   * The listener's admission ticket: the broker promotes it when the CONNECT is accepted (the socket
-   * then stops counting as pending and takes an authenticated slot). Absent for streams handed to
-   * the broker by other code.
-   */
+  /** Promoted by the broker when the CONNECT is accepted; absent for streams other code hands in. */
   admission?: Ticket;
 }
 

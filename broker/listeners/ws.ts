@@ -1,9 +1,6 @@
 /**
- * MQTT over WebSocket: path `/mqtt`, subprotocol `mqtt` (or the MQTT 3.1 name `mqttv3.1`), binary
- * frames carried as a byte stream through `createWebSocketStream`. With a server certificate it is
- * WebSocket over TLS (`wss://`), which a browser on an https page needs. It asks no client
- * certificate (browsers authenticate with a password or token; devices with certificates use the
- * TLS listener), like Mosquitto's websockets listener with `require_certificate false`.
+ * MQTT over WebSocket (path `/mqtt`, subprotocol `mqtt` or `mqttv3.1`), `wss://` with a server
+ * certificate; no client certificate, like Mosquitto's `require_certificate false`.
  *
  * @module broker/listeners/ws
  */

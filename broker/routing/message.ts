@@ -25,11 +25,7 @@ export interface Message {
   readonly expiresAt?: number;
   /** Client id of the publisher, for No Local; undefined for the broker's own messages. */
   readonly origin?: string;
-  /**
-   * The encoded forms, filled lazily by the connections that send it (see `broker/outgoing`): the
-   * first variant (version/QoS/retain) in plain fields, since a fan-out usually needs just one, and
-   * any others by variant number, so caching costs no collection per message.
-   */
+  /** Encoded forms (see `outgoing.ts`): the first variant in plain fields, so most messages need no array. */
   encodedVariant?: number;
   encodedFrame?: Buffer;
   otherVariants?: Array<Buffer | undefined>;
@@ -53,11 +49,7 @@ export function isExpired(message: Message, now: number): boolean {
   return message.expiresAt !== undefined && message.expiresAt <= now;
 }
 
-/**
- * What keeping a message costs, as counted against the byte budgets: payload, topic (UTF-16 in
- * memory), forwarded properties, and a fixed overhead for the objects around it (measured about
- * 300 bytes for a queued or retained message with its queue entry or tree node).
- */
+/** What keeping a message costs against the byte budgets: its parts plus the objects around it (~300 bytes measured). */
 export const MESSAGE_OVERHEAD_BYTES = 320;
 
 export function messageBytes(message: Message): number {

@@ -1,14 +1,7 @@
 /**
- * Retained messages: one per topic, replaced by a newer retained PUBLISH and removed by one with an
- * empty payload [MQTT-3.3.1-5], [MQTT-3.3.1-10], [MQTT-3.3.1-11].
- *
- * They are kept in a trie over topic levels, so a SUBSCRIBE costs the part of the tree its filter
- * reaches, not the size of the store: `a/b/#` visits what lies under `a/b`, `x/#` with nothing under
- * `x` costs one lookup. (A `+` level still visits every child of the node it stands at.)
- *
- * The store is bounded in messages and in bytes, overall and per publishing client (by client id),
- * so one device cannot fill it for everyone; a message beyond a bound is not retained (still
- * routed) and the caller counts it as dropped.
+ * Retained messages, one per topic [MQTT-3.3.1-5] [MQTT-3.3.1-10] [MQTT-3.3.1-11], in a trie so a
+ * SUBSCRIBE costs the part its filter reaches. Bounded in count and bytes, overall and per client id:
+ * beyond a bound a message is routed but not retained.
  *
  * @module broker/routing/retained
  */
@@ -75,10 +68,7 @@ export class RetainedStore {
     return true;
   }
 
-  /**
-   * Retained messages whose topic the filter matches, dropping the expired ones on the way.
-   * Wildcards at the first level do not match `$` topics [MQTT-4.7.2-1]; `a/#` matches `a` [MQTT-4.7.1-2].
-   */
+  /** Drops expired ones on the way; [MQTT-4.7.2-1] no `$` topics for first-level wildcards, [MQTT-4.7.1-2] `a/#` matches `a`. */
   matching(filter: string, now: number): Message[] {
     const out: Message[] = [];
     const expired: Message[] = [];

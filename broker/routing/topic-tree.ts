@@ -1,7 +1,6 @@
 /**
- * The subscription index: a trie over topic levels, so matching a PUBLISH costs the depth of its
- * topic, not the number of subscriptions. Shared subscriptions (`$share/group/filter`) hang off the
- * node of their filter as groups, each delivering to one member at a time.
+ * The subscription trie: matching costs the topic's depth, not the number of subscriptions. Share
+ * groups hang off their filter's node.
  *
  * @module broker/routing/topic-tree
  */
@@ -14,11 +13,7 @@ export interface TreeEntry {
   readonly session: { readonly clientId: string };
 }
 
-/**
- * What a subscription costs, as counted against `maxSubscriptionBytesPerSession`: the filter (UTF-16
- * in memory), a tree node per level (a node and its child map, about 160 bytes, when not shared with
- * another filter) and the subscription objects around it.
- */
+/** Cost against `maxSubscriptionBytesPerSession`: the filter, ~160 bytes per tree level, the objects around it. */
 export function subscriptionBytes(filter: string): number {
   return filter.length * 2 + levelCount(filter) * 160 + 200;
 }
@@ -97,10 +92,8 @@ export class TopicTree<S extends TreeEntry> {
   }
 
   /**
-   * Appends every plain subscription and every share group matching the topic name to `into`.
-   * Wildcards at the first level do not match `$` topics [MQTT-4.7.2-1]; `a/#` matches `a`
-   * [MQTT-4.7.1-2]. Filling the caller's arrays (reused across messages) rather than calling back
-   * keeps a PUBLISH from allocating closures.
+   * Fills the caller's reused arrays (no closure per PUBLISH). First-level wildcards miss `$` topics
+   * [MQTT-4.7.2-1]; `a/#` matches `a` [MQTT-4.7.1-2].
    */
   collect(topic: string, into: Matched<S>): void {
     this.walk(this.root, topic.split('/'), 0, topic.startsWith('$'), into);

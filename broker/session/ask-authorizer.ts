@@ -1,6 +1,5 @@
 /**
- * Asking the authorizer, bounded in time: a verifier that does not answer is the same as one that
- * is down, and both mean "cannot decide", which is a refusal (fail closed).
+ * Asking the authorizer within a deadline: no answer means "cannot decide", a refusal (fail closed).
  *
  * @module broker/session/ask-authorizer
  */
@@ -17,10 +16,8 @@ function answerBudgetMs(timeoutMs: number): number {
 }
 
 /**
- * Asks the authorizer. The verifier is told how long we wait (`answerWithinMs`), so a client of an
- * address its lockout slows down gets a deny in time rather than our timeout, which would read as
- * "server unavailable" (0x88 / 0x03) and send operators hunting for an outage. A re-check of an
- * established session says so (`recheck`): it is not a login attempt, and a lockout never ends it.
+ * The verifier is told our deadline (`answerWithinMs`), so a locked-out address gets a deny in time,
+ * not a "server unavailable". A recheck says so: it is no login attempt, and a lockout never ends it.
  */
 export function authenticateNow(core: BrokerState, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
   request = { ...request, answerWithinMs: answerBudgetMs(core.limits.authTimeoutMs), ...(purpose === 'recheck' && { recheck: true }) };
