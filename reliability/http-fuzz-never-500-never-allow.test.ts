@@ -74,7 +74,7 @@ function operations(doc: { paths: Record<string, Record<string, Record<string, u
 const NASTY_SEGMENTS = ['..', '%2e%2e%2f', '%00', '%ff', 'a'.repeat(5000), '%F0%9F%99%82', 'fz-dev', '*', '%23', '%2F'];
 
 function url(rand: () => number, op: Operation): string {
-  let path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+  const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
     if (rand() < 0.4) return NASTY_SEGMENTS[Math.floor(rand() * NASTY_SEGMENTS.length)]!;
     const schema = op.params.find((p) => p.name === name)?.schema;
     return encodeURIComponent(String(generate(rand, schema)).toWellFormed());

@@ -41,13 +41,13 @@ function refuseUpgrade(socket: Duplex, status: string, error: string, message: s
 
 /** [MQTT-6.0.0-1] A text (non-binary) frame closes the connection before any of it is parsed. */
 function toMqttStream(ws: WebSocket): Duplex {
-  let stream: Duplex | undefined;
+  // Listens before the stream does, so the stream never sees the text frame.
   ws.on('message', (_data, isBinary) => {
     if (isBinary) return;
-    stream?.destroy();
+    stream.destroy();
     ws.terminate();
   });
-  stream = createWebSocketStream(ws);
+  const stream = createWebSocketStream(ws);
   return stream;
 }
 

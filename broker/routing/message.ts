@@ -36,11 +36,26 @@ export function forwardedProperties(props: IPublishPacket['properties']): Forwar
   if (props === undefined) return undefined;
   const out: ForwardedProperties = {};
   let any = false;
-  if (props.payloadFormatIndicator !== undefined) (out.payloadFormatIndicator = props.payloadFormatIndicator), (any = true);
-  if (props.contentType !== undefined) (out.contentType = props.contentType), (any = true);
-  if (props.responseTopic !== undefined) (out.responseTopic = props.responseTopic), (any = true);
-  if (props.correlationData !== undefined) (out.correlationData = props.correlationData), (any = true);
-  if (props.userProperties !== undefined) (out.userProperties = props.userProperties), (any = true);
+  if (props.payloadFormatIndicator !== undefined) {
+    out.payloadFormatIndicator = props.payloadFormatIndicator;
+    any = true;
+  }
+  if (props.contentType !== undefined) {
+    out.contentType = props.contentType;
+    any = true;
+  }
+  if (props.responseTopic !== undefined) {
+    out.responseTopic = props.responseTopic;
+    any = true;
+  }
+  if (props.correlationData !== undefined) {
+    out.correlationData = props.correlationData;
+    any = true;
+  }
+  if (props.userProperties !== undefined) {
+    out.userProperties = props.userProperties;
+    any = true;
+  }
   return any ? out : undefined;
 }
 

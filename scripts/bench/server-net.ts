@@ -35,10 +35,9 @@ function answerConnect(this: Socket): void {
 function relay(this: Socket, chunk: Buffer): void {
   let scanner = scanners.get(this);
   if (scanner === undefined) {
-    const socket = this;
     scanner = new FrameScanner((type, frame, bodyStart) => {
       if (type === PUBLISH) forwarded.push(frame);
-      else if (type === SUBSCRIBE) subscribe(socket, frame, bodyStart);
+      else if (type === SUBSCRIBE) subscribe(this, frame, bodyStart);
     });
     scanners.set(this, scanner);
   }

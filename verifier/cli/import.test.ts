@@ -63,6 +63,7 @@ test('on a terminal, import shows upload progress on stderr and ends with one fi
   });
   assert.match(result, /\ruploading tty\.csv \[#+-*\] +\d+% /);
   assert.match(result, /100% [\d.]+\/[\d.]+ MB/);
+  // eslint-disable-next-line no-control-regex -- the progress line is erased with ESC [2K
   assert.match(result, /\r\x1b\[2Kimported 20000 devices from .*tty\.csv\r?\n$/);
 });
 

@@ -11,7 +11,7 @@
  */
 import { IDENTIFIER_PATTERN } from '../../schemas/index.js';
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 /** Three base64url segments; an empty signature is kept so that `alg: none` reaches the JWT check and is refused there. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { verifyPassword } from '../core/index.js';
+import type { ValidationError } from './errors.js';
 import { openTestStore } from './test/helpers.js';
 
 test('a password credential without a secret gets a generated one, returned once and stored only hashed', async (t) => {
@@ -54,8 +55,8 @@ test('bad credential bodies are validation errors and unknown devices not_found'
   const store = await openTestStore(t);
   store.createDevice({ id: 'dev-1' });
   await assert.rejects(store.addCredential('dev-1', { kind: 'x509' }), { code: 'validation' });
-  await assert.rejects(store.addCredential('dev-1', { kind: 'x509', certPem: 'not a cert' }), (err: any) => {
-    return err.code === 'validation' && err.fields[0].path === 'certPem';
+  await assert.rejects(store.addCredential('dev-1', { kind: 'x509', certPem: 'not a cert' }), (err: ValidationError) => {
+    return err.code === 'validation' && err.fields[0]?.path === 'certPem';
   });
   await assert.rejects(store.addCredential('dev-1', { kind: 'password', secret: 'short' }), { code: 'validation' });
   await assert.rejects(store.addCredential('ghost', { kind: 'password' }), { code: 'not_found' });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ValidationError } from './errors.js';
 import { openTestStore } from './test/helpers.js';
 
 test('a created device reads back with its defaults, groups and no credentials', async (t) => {
@@ -32,7 +33,7 @@ test('creating a device whose id exists is a conflict', async (t) => {
 
 test('an invalid device body is a validation error naming the field', async (t) => {
   const store = await openTestStore(t);
-  assert.throws(() => store.createDevice({ id: 'a/b' }), (err: any) => err.code === 'validation' && err.fields[0].path === 'id');
+  assert.throws(() => store.createDevice({ id: 'a/b' }), (err: ValidationError) => err.code === 'validation' && err.fields[0]?.path === 'id');
   assert.throws(() => store.createDevice({ id: 'ok', groups: ['x', 'x'] }), { code: 'validation' });
   assert.throws(() => store.createDevice({ id: 'ok', extra: 1 } as never), { code: 'validation' });
 });

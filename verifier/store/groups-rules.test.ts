@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ValidationError } from './errors.js';
 import { openTestStore } from './test/helpers.js';
 
 const issuer = { issuer: 'https://idp.example', jwksUrl: 'https://idp.example/jwks', algorithms: ['ES256' as const] };
@@ -40,7 +41,7 @@ test('rulesFor a device returns its own, its groups\' and everyone\'s rules by p
   const store = await openTestStore(t);
   store.createDevice({ id: 'dev-1', groups: ['g'] });
   store.createDevice({ id: 'dev-2', groups: ['other'] });
-  const rule = (subject: any, priority: number, topic: string) =>
+  const rule = (subject: Parameters<typeof store.createRule>[0]['subject'], priority: number, topic: string) =>
     store.createRule({ subject, action: 'publish', topic, permission: 'allow', priority }).id;
   const all = rule({ kind: 'all' }, 5, 'all/${device}');
   const own = rule({ kind: 'device', id: 'dev-1' }, 5, 'own/#');
@@ -64,7 +65,7 @@ test('rule topics must be filters with placeholders only as whole levels', async
   const store = await openTestStore(t);
   const base = { subject: { kind: 'all' as const }, action: 'publish' as const, permission: 'allow' as const };
   for (const topic of ['a/#/b', 'a/b+', 'x${device}/y', 'a/${nope}', '']) {
-    assert.throws(() => store.createRule({ ...base, topic }), (err: any) => err.code === 'validation' && err.fields[0].path === 'topic', topic);
+    assert.throws(() => store.createRule({ ...base, topic }), (err: ValidationError) => err.code === 'validation' && err.fields[0]?.path === 'topic', topic);
   }
   const eq = store.createRule({ ...base, topic: 'lit/+/x', eq: true, qos: [1, 0], retain: false });
   assert.deepEqual([eq.eq, eq.qos, eq.retain], [true, [0, 1], false]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { verifyPassword } from '../core/index.js';
 import { parseImportCsv } from './index.js';
+import type { StoreError, ValidationError } from './errors.js';
 import { openTestStore } from './test/helpers.js';
 
 const devices = (n: number, prefix = 'dev-') =>
@@ -20,7 +21,7 @@ test('a bad row at the end of 10,000 writes nothing', async (t) => {
   const store = await openTestStore(t);
   store.createDevice({ id: 'taken' });
   // Valid syntax, so only the write can find it: the device id already exists.
-  await assert.rejects(store.importDevices({ devices: [...devices(10_000), { id: 'taken' }] }), (err: any) => {
+  await assert.rejects(store.importDevices({ devices: [...devices(10_000), { id: 'taken' }] }), (err: StoreError) => {
     return err.code === 'conflict' && err.message.includes('devices.10000.id');
   });
   assert.equal(store.getDevice('dev-00000'), undefined);
@@ -28,13 +29,13 @@ test('a bad row at the end of 10,000 writes nothing', async (t) => {
   // Registered while the import hashes its passwords: only the transaction can see it, at its last row.
   const racing = store.importDevices({ devices: [{ id: 'first', password: 'long enough' }, ...devices(10_000), { id: 'late' }] });
   store.createDevice({ id: 'late' });
-  await assert.rejects(racing, (err: any) => err.code === 'conflict' && err.message.includes('devices.10001.id'));
+  await assert.rejects(racing, (err: StoreError) => err.code === 'conflict' && err.message.includes('devices.10001.id'));
   assert.equal(store.getDevice('first'), undefined);
   assert.equal(store.getDevice('dev-09999'), undefined);
   assert.equal(store.listDevices().items.length, 2);
   // An invalid row is refused by validation before anything else.
-  await assert.rejects(store.importDevices({ devices: [...devices(10), { id: 'bad/id' }] }), (err: any) => {
-    return err.code === 'validation' && err.fields[0].path === 'devices.10.id';
+  await assert.rejects(store.importDevices({ devices: [...devices(10), { id: 'bad/id' }] }), (err: ValidationError) => {
+    return err.code === 'validation' && err.fields[0]?.path === 'devices.10.id';
   });
 });
 
@@ -93,7 +94,7 @@ test('a CSV import reads groups, booleans, quoted passwords and fingerprints', a
 
 test('a malformed CSV is a validation error naming the line or column', () => {
   const fails = (csv: string, path: string) =>
-    assert.throws(() => parseImportCsv(csv), (err: any) => err.code === 'validation' && err.fields[0].path === path, csv);
+    assert.throws(() => parseImportCsv(csv), (err: ValidationError) => err.code === 'validation' && err.fields[0]?.path === path, csv);
   fails('', 'csv');
   fails('id,color\na,red', 'csv.header.1');
   fails('groups\ng', 'csv.header');
@@ -107,7 +108,7 @@ test('onConflict: fail refuses an existing id, skip leaves it as it was, update 
   await store.importDevices({ devices: [{ id: 'old', groups: ['a'], password: 'old-password-1' }] });
   const retry = { devices: [{ id: 'old', groups: ['b'], superuser: true, password: 'new-password-1' }, { id: 'new' }] };
 
-  await assert.rejects(store.importDevices(retry), (err: any) => err.code === 'conflict' && err.message.includes('devices.0.id'));
+  await assert.rejects(store.importDevices(retry), (err: StoreError) => err.code === 'conflict' && err.message.includes('devices.0.id'));
   assert.equal(store.getDevice('new'), undefined, 'fail wrote nothing');
 
   assert.deepEqual(await store.importDevices(retry, { onConflict: 'skip' }), { created: 1, updated: 0, skipped: 1 });

@@ -89,6 +89,7 @@ export function runCli(verifier: TestVerifier | undefined, args: string[], optio
  * `runCli` with `--json` (first, so `args` may end with `-- VALUE`), parsing stdout (which must be
  * exactly one JSON document).
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the CLI's JSON by asserting on it
 export async function runJson<T = any>(verifier: TestVerifier | undefined, args: string[], options: RunOptions = {}) {
   const result = await runCli(verifier, ['--json', ...args], options);
   let json: T;
