@@ -1,6 +1,6 @@
 /**
  * The TypeScript sources of a part, tests and `test/` helpers left out: what the repository checks
- * (boundaries, the configuration table) read.
+ * (the import-cycle check, the configuration table) read.
  *
  * @module scripts/source-files
  */

@@ -26,6 +26,10 @@ const refused: [file: string, code: string][] = [
   ['logging/logger.ts', "import '../verifier/config.js';"],
   ['verifier/http/app.ts', "import '../../runtime/start.js';"],
   ['lxc/lib/deploy.ts', "import '../../scripts/config-table.js';"],
+  ['broker/routing/router.ts', "import '../../rules/topic.js';"],
+  ['rules/acl.ts', "import 'zod';"],
+  ['schemas/admin.ts', "import 'fastify';"],
+  ['logging/logger.ts', "import 'undici';"],
 ];
 
 const allowed: [file: string, code: string][] = [
@@ -34,6 +38,8 @@ const allowed: [file: string, code: string][] = [
   ['broker/persistence/sqlite.ts', "import 'better-sqlite3';"],
   ['broker-adapters/nanomq/map.ts', "import '../../verifier/core/index.js'; import 'fastify';"],
   ['schemas/admin.ts', "import '../rules/index.js'; import 'zod';"],
+  ['logging/logger.ts', "import './log-limiter.js'; import 'pino'; import 'node:stream';"],
+  ['verifier/core/decider.ts', "import '../../logging/log-limiter.js';"],
   ['runtime/start.ts', "import '../verifier/store/index.js'; import '../broker/broker.js';"],
   ['verifier/core/test/decide.test.ts', "import '../../store/index.js';"],
 ];

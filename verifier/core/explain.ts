@@ -37,7 +37,10 @@ export function explainAuthorize(registry: Pick<RegistryStore, 'getDevice' | 'ru
   const source: number[] = [];
   const substituted = stored.map((rule, i) => {
     const rules = compileRule(rule, values);
-    for (const r of rules) compiled.push(r), source.push(i);
+    for (const r of rules) {
+      compiled.push(r);
+      source.push(i);
+    }
     return rules;
   });
   const outcomes: Array<Outcome | undefined> = stored.map(() => undefined);
