@@ -68,7 +68,9 @@ async function until(predicate: () => boolean, ms: number): Promise<boolean> {
 }
 
 test('a verifier killed -9 is skipped: devices are admitted through the next, and the preferred one is used again once back', async (t) => {
-  let { a, b, password } = await twoVerifiers(t);
+  const verifiers = await twoVerifiers(t);
+  const { b, password } = verifiers;
+  let { a } = verifiers;
   const broker = await brokerAsking(t, [a.url, b.url]);
   (await connectDevice(t, broker.url, password)).client.end(true);
 
