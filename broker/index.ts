@@ -1,6 +1,5 @@
 /**
- * The bundled MQTT 3.1.1 + 5.0 broker's public face. Listeners (TCP, TLS, WebSocket) hand it
- * connections; it knows authentication and authorization only through the `Authorizer` port.
+ * The broker's public face.
  *
  * @module broker
  */

@@ -1,8 +1,6 @@
 /**
- * Prometheus metrics of the bundled broker, in a Registry of its own (so the verifier's metrics and
- * ours never collide in one process): gauges and counters read from `broker.stats()` at scrape time,
- * listener admissions and refusals by transport and reason, and prom-client's process metrics.
- * `startMetricsServer` serves them on `GET /metrics`; single-process setups mount `registry` instead.
+ * Prometheus metrics in a registry of the broker's own (no collision with the verifier's in one
+ * process), read from `broker.stats()` and the listeners at scrape time.
  *
  * @module broker/metrics
  */
@@ -54,11 +52,7 @@ function mirrorCounter(registry: Registry, broker: StatsSource, key: keyof Broke
   });
 }
 
-/**
- * prom-client samples event-loop delay with a 10 ms timer by default: an idle broker then wakes 100
- * times a second (strace: `epoll_pwait` timing out every 10 ms) for a statistic read once per scrape.
- * One sample a second still catches a blocked loop, and idle stays idle.
- */
+/** prom-client's default 10 ms event-loop sampling wakes an idle broker 100 times a second. */
 const EVENT_LOOP_SAMPLE_MS = 1000;
 
 /** Pending sockets the gate closed (connect deadline, eviction of the oldest), read at scrape time. */

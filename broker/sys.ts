@@ -1,7 +1,5 @@
 /**
- * `$SYS/broker/...` statistics, published retained by the broker itself every `intervalMs`, with the
- * topic names Mosquitto uses so existing dashboards work. A value is published only when it changed:
- * retained messages already give late subscribers the current value.
+ * Mosquitto's `$SYS/broker/...` topics, retained, each published only when its value changed.
  *
  * @module broker/sys
  */

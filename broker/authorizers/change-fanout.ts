@@ -1,6 +1,5 @@
 /**
- * The registry-change fan-out both remote authorizers keep: `onChange` registration, and delivery in
- * which one throwing callback cannot keep the others from hearing about a disabled device.
+ * Registry changes to every `onChange` callback; one that throws cannot silence the others.
  *
  * @module broker/authorizers/change-fanout
  */

@@ -1,10 +1,7 @@
 /**
- * The broker's side of the verifier's change feed (`GET /v1/changes`, long poll): one request held
- * open at a time, each answer turned into `Change` events. While the verifier is down the loop backs
- * off (100 ms doubling to 5 s). Its first answer, at start and after every outage, is followed by
- * `{kind: 'all'}`: changes made while the feed had no revision may be lost, so every connected
- * session must be re-checked. It polls the first replica that answers; a failed poll marks its replica
- * down and moves to the next at once, starting over without a revision.
+ * The verifier's change feed (`GET /v1/changes`, long poll) as `Change` events, backing off while it
+ * is down. After every (re)start it adds `{kind: 'all'}`: changes made without a revision may be lost.
+ * A failed poll moves to the next replica at once.
  *
  * @module broker/authorizers/change-feed
  */

@@ -1,12 +1,7 @@
 /**
- * The Authorizer for a broker that asks a verifier over HTTP: `POST /v1/authenticate` through a
- * keep-alive undici Pool, and the `GET /v1/changes` long poll on a connection of its own so it never
- * takes a slot from CONNECT decisions. Given several verifier replicas, it asks the first that answers
- * (see `replicas.ts`) within the one decision deadline.
- *
- * Fail closed: only a 200 carrying a valid allow and a 403 carrying a valid deny are decisions.
- * Every other status, a timeout, a refused connection or a body that does not parse rejects with
- * `AuthorizerUnavailableError`, which the broker answers with "server unavailable".
+ * The Authorizer over HTTP: `POST /v1/authenticate` and `/v1/rights` through a keep-alive pool, the
+ * change feed on a connection of its own, replicas in order (`replicas.ts`). Fail closed: only a valid
+ * 200 allow or 403 deny decides; anything else is `AuthorizerUnavailableError`.
  *
  * @module broker/authorizers/http
  */

@@ -1,7 +1,6 @@
 /**
- * The Authorizer for a broker running in the verifier's process: CONNECT decisions come straight
- * from the decision core, registry changes straight from the store. A fault in the core (store gone,
- * bug) becomes `AuthorizerUnavailableError`, which the broker answers with "server unavailable".
+ * The Authorizer in the verifier's process: the decision core decides, the store announces changes; a
+ * fault becomes `AuthorizerUnavailableError`.
  *
  * @module broker/authorizers/in-process
  */
@@ -11,10 +10,7 @@ import type { Authorizer } from '../authorizer.js';
 import { AuthorizerUnavailableError } from '../errors.js';
 import { createChangeFanout } from './change-fanout.js';
 
-/**
- * The part of the verifier core's `Decider` the broker uses, declared here so the broker imports
- * nothing from `verifier/` (only the composition root wires the two together).
- */
+/** The part of the core's `Decider` the broker uses, declared here: the broker imports nothing from `verifier/`. */
 export interface ConnectDecider {
   authenticate(request: AuthenticateRequest): Promise<AuthenticateDecision>;
   rights(request: RightsRequest): RightsDecision;

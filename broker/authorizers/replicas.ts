@@ -1,7 +1,5 @@
 /**
- * The verifier replicas an HTTP authorizer may ask, in order of preference. A replica that fails to
- * answer is marked down and skipped until its `GET /healthz` answers 200 again (probed in the
- * background), so traffic returns to the preferred replica once it is back.
+ * Verifier replicas in order of preference: a failed one is skipped until its `/healthz` answers again.
  *
  * @module broker/authorizers/replicas
  */

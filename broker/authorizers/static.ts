@@ -1,7 +1,6 @@
 /**
- * A fixed-answer authorizer for tests and local development: allow with a given ACL, deny with a
- * given reason, or be unavailable. Its decision can be replaced and a change announced, which is how
- * tests drive the broker's recheck.
+ * Fixed answers (allow with an ACL, deny, unavailable) for tests and local development; tests replace
+ * the decision and announce changes to drive the recheck.
  *
  * @module broker/authorizers/static
  */

@@ -1,7 +1,6 @@
 /**
- * AUTH (5.0 enhanced authentication). We offer no authentication method, so a CONNECT naming one is
- * refused with 0x8C (see connect.ts) and an AUTH packet on an established connection is a protocol
- * error [MQTT-4.12.0-1]. (In 3.1.1 packet type 15 is reserved: the parser rejects it as malformed.)
+ * AUTH: we offer no method (CONNECT naming one gets 0x8C), so AUTH later is a protocol error
+ * [MQTT-4.12.0-1]. In 3.1.1 type 15 is reserved and the parser rejects it.
  *
  * @module broker/handlers/auth
  */
