@@ -102,3 +102,9 @@ CREATE TABLE change_log (
   device_id  TEXT,
   created_at BIGINT NOT NULL
 );
+-- The highest seq pruned from change_log: a replica that had not read that far re-checks everything.
+CREATE TABLE change_log_horizon (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  pruned_through BIGINT NOT NULL
+);
+INSERT INTO change_log_horizon (id, pruned_through) VALUES (1, 0);
