@@ -77,3 +77,53 @@ export const Explanation = z
   })
   .strict();
 export type Explanation = z.infer<typeof Explanation>;
+
+// ------------------------------------------------------------------------------------ recent decisions
+
+/** One decision as the record keeps it: who, what, where and why, never a credential. */
+export const DecisionRecord = z
+  .object({
+    /** Increases by one per record; `after` in a query. */
+    seq: z.number().int(),
+    at: z.string(),
+    kind: z.enum(['authenticate', 'authorize']),
+    allow: z.boolean(),
+    reason: DenyReason.nullable(),
+    message: z.string().nullable(),
+    /** The identity decided for (null: anonymous, or not established). */
+    deviceId: z.string().nullable(),
+    clientId: z.string(),
+    /** Who asked: `bundled`, or the dialect and its address (`nanomq 10.0.0.5`, `native 127.0.0.1`). */
+    broker: z.string(),
+    /** The device's address, when the broker told it. */
+    peerAddress: z.string().nullable(),
+    credential: z.string().nullable(),
+    action: z.enum(['publish', 'subscribe']).nullable(),
+    topic: z.string().nullable(),
+  })
+  .strict();
+export type DecisionRecord = z.infer<typeof DecisionRecord>;
+
+export const DecisionQuery = z
+  .object({
+    device: DeviceId.optional(),
+    reason: DenyReason.optional(),
+    allow: z.enum(['true', 'false']).transform((s) => s === 'true').optional(),
+    /** Only records with a larger `seq` (follow from the last one seen). */
+    after: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Seconds to wait for a first matching record when there is none yet (long poll). */
+    wait: z.coerce.number().int().min(0).max(30).default(0),
+  })
+  .strict();
+export type DecisionQuery = z.output<typeof DecisionQuery>;
+
+export const DecisionPage = z
+  .object({
+    /** Oldest first. */
+    items: z.array(DecisionRecord),
+    /** The largest `seq` recorded so far: the `after` of the next poll. */
+    last: z.number().int(),
+  })
+  .strict();
+export type DecisionPage = z.infer<typeof DecisionPage>;

@@ -21,6 +21,7 @@ import { InternalError, VerifierError } from './errors.js';
 import { guardRegistry } from './guarded-registry.js';
 import { decideRights } from './rights.js';
 import { Lockout } from './lockout.js';
+import { DEFAULT_RECENT_DECISIONS, RecentDecisions } from './recent-decisions.js';
 import { RulesCache } from './rules-cache.js';
 import type { DeviceRecord } from './ports.js';
 import type { AuthenticateOptions, AuthorizeOptions, Decider, SuperuserClaim } from './types.js';
@@ -37,6 +38,8 @@ export interface ManagedDecider extends Decider {
   stats(): DeciderStats;
   /** The authorize decision for an identity with its trace (the admin explainer); nothing is logged or counted. */
   explain(query: ExplainQuery): Explanation;
+  /** Every recent deny and a sample of allows, for operators. */
+  readonly recent: RecentDecisions;
   /** Stops listening to registry changes and forgets every cached entry. */
   close(): void;
 }
@@ -54,6 +57,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   // A client repeating a denied request gets a few warn lines per reason and window, then a
   // summary (the same limiter as the broker's); the decision metrics keep exact counts.
   const denials = new LogLimiter((fields, message) => logger.warn(fields, message));
+  const recent = new RecentDecisions(config.recentDecisions ?? DEFAULT_RECENT_DECISIONS, () => deps.clock.now());
   const stopListening = deps.registry.onChange((change: Change) => {
     rules.invalidate(change);
     if (change.kind === 'all') cache.clear();
@@ -91,12 +95,16 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     if (decision.allow && options.admitFor !== undefined) {
       admissions.admit(options.admitFor, request.clientId, request.username || undefined, decision);
     }
+    const where = { kind: 'authenticate', clientId: request.clientId, broker: options.admitFor ?? 'bundled', peerAddress: request.peerAddress ?? null, action: null, topic: null } as const;
+    const kept = recent.keeps(decision.allow, started);
     if (decision.allow) {
+      if (kept) recent.record({ ...where, allow: true, reason: null, message: null, deviceId: decision.deviceId, credential: decision.credential.kind });
       logger.info({ ...logContext, deviceId: decision.deviceId, credential: decision.credential.kind, durationMs }, 'authenticate allowed');
       report({ kind: 'authenticate', allow: true, durationMs });
     } else {
       const deviceId = ctx.identified?.deviceId ?? ctx.lockKeys.device;
       const credential = ctx.identified?.credential.kind;
+      if (kept) recent.record({ ...where, allow: false, reason: decision.reason, message: decision.message ?? null, deviceId: deviceId ?? null, credential: credential ?? null });
       denials.log(
         request.clientId,
         { ...logContext, deviceId, credential, reason: decision.reason, message: decision.message, durationMs },
@@ -115,16 +123,23 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   function authorize(request: AuthorizeRequest, caller?: string, options: AuthorizeOptions = {}): AuthorizeDecision {
     const started = performance.now();
     let decision: AuthorizeDecision;
+    let deviceId = request.deviceId ?? null;
     try {
       const who = establish(request, caller);
+      if (!('allow' in who)) deviceId = who.deviceId;
       decision = 'allow' in who ? who : decideAuthorize(resolver, who, request);
     } catch (err) {
       fault(err, 'authorize', { clientId: request.clientId, deviceId: request.deviceId });
     }
     const durationMs = performance.now() - started;
+    if (recent.keeps(decision.allow, started)) {
+      const { reason = null, message = null } = decision.allow ? {} : decision;
+      const { clientId, action, topic } = request;
+      recent.record({ kind: 'authorize', allow: decision.allow, reason, message, deviceId, clientId, broker: caller ?? 'in-process', peerAddress: null, credential: null, action, topic });
+    }
     if (!decision.allow) {
-      const { clientId, deviceId, action, topic, qos, retain } = request;
-      const fields = { caller, clientId, deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message };
+      const { clientId, action, topic, qos, retain } = request;
+      const fields = { caller, clientId, deviceId: request.deviceId, action, topic, qos, retain, reason: decision.reason, message: decision.message };
       if (options.quiet) logger.debug(fields, 'authorize denied');
       else denials.log(`${caller}\u0000${clientId}`, fields, 'authorize denied');
     }
@@ -165,9 +180,11 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     onChange: (listener) => deps.registry.onChange(listener),
     rights,
     explain: (query) => explainAuthorize(registry, config, query),
+    recent,
     stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses }, admissions: admissions.size }),
     close() {
       stopListening();
+      recent.close();
       denials.flush();
       cache.clear();
       rules.invalidate({ kind: 'all' });

@@ -6,6 +6,7 @@
  */
 import type { DenyReason } from '../../schemas/index.js';
 import type { AdmissionsConfig } from './admissions.js';
+import type { RecentDecisionsOptions } from './recent-decisions.js';
 import type { Clock, ExternalKeyResolver, KeyRing, RegistryStore } from './ports.js';
 
 /** The slice of pino the core uses (pino's logger satisfies it). */
@@ -44,6 +45,8 @@ export interface DeciderConfig {
   lockout: LockoutConfig;
   /** Bounds of the record of who each webhook client authenticated as (`admissions.ts`); defaults apply when absent. */
   admissions?: AdmissionsConfig;
+  /** Bounds of the in-memory record of recent decisions (`recent-decisions.ts`); defaults apply when absent. */
+  recentDecisions?: RecentDecisionsOptions;
 }
 
 export interface DecisionEvent {

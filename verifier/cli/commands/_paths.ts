@@ -24,4 +24,5 @@ export const paths = {
   keysRotate: `${ADMIN}/keys/rotate`,
   keyRetire: (kid: string) => `${ADMIN}/keys/${enc(kid)}/retire`,
   explain: `${ADMIN}/explain`,
+  decisions: `${ADMIN}/decisions`,
 } as const;

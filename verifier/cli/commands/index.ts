@@ -80,5 +80,6 @@ export const commands: Record<string, NounEntry> = {
       retire: { summary: 'stop accepting tokens signed by a key', load: load(() => import('./keys-retire.js')) },
     },
   },
+  decisions: { summary: 'recent decisions (every deny, allows sampled), optionally followed', load: load(() => import('./decisions.js')) },
   import: { summary: 'register many devices from a CSV or JSON file', load: load(() => import('./import.js')) },
 };

@@ -12,6 +12,7 @@ import { pathOnly } from '../../../logging/logger.js';
 import type { Store } from '../../store/index.js';
 import { bearerAuth } from './bearer-auth.js';
 import { credentialRoutes } from './credentials.js';
+import { decisionLogRoutes } from './decisions.js';
 import { deviceRoutes } from './devices.js';
 import { explainRoutes } from './explain.js';
 import { groupRoutes } from './groups.js';
@@ -25,7 +26,7 @@ export interface AdminDeps {
   store: Store;
   /** Stamps issued tokens; tests pin it. */
   clock: Clock;
-  decider: Pick<ManagedDecider, 'explain'>;
+  decider: Pick<ManagedDecider, 'explain' | 'recent'>;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config, store, clock, decider }) => {
@@ -49,4 +50,5 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config
   await admin.register(importRoutes, { store, bodyLimit: config.importBodyLimit });
   await admin.register(keyRoutes, { store });
   await admin.register(explainRoutes, { decider });
+  await admin.register(decisionLogRoutes, { decider });
 };
