@@ -5,8 +5,9 @@
  * @module broker/broker
  */
 import type { Duplex } from 'node:stream';
-import type { Change } from '../schemas/index.js';
+import type { Change, ConnectedClient } from '../schemas/index.js';
 import { isValidTopicName } from '../rules/index.js';
+import { disconnectClient, listClients } from './clients.js';
 import { SocketConnection } from './connection.js';
 import type { ConnectionInfo } from './listeners/types.js';
 import { RC } from './reason-codes.js';
@@ -51,6 +52,10 @@ export interface Broker {
   stats(): BrokerStats;
   /** Re-authenticate the connected sessions a registry change affects (also wired to `authorizer.onChange`). */
   recheck(change: Change): Promise<void>;
+  /** The clients past CONNECT, for operators. */
+  clients(): ConnectedClient[];
+  /** Disconnects the client with this id (an operator's action); false when it is not connected. */
+  disconnect(clientId: string): boolean;
   /** Graceful: DISCONNECT 0x8B (server shutting down) to 5.0 clients, close all, stop timers. */
   close(): Promise<void>;
 }
@@ -98,6 +103,8 @@ export function createBroker(options: BrokerOptions): Broker {
       };
     },
     recheck: (change) => recheck(core, change),
+    clients: () => listClients(core),
+    disconnect: (clientId) => disconnectClient(core, clientId),
     async close() {
       if (core.closing) return;
       core.closing = true;

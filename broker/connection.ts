@@ -46,6 +46,7 @@ export class SocketConnection implements Connection {
   keepAliveMs = 0;
   /** One timestamp for the CONNECT deadline and keep alive: each such field is a boxed double per idle connection. */
   lastSeen = Date.now();
+  readonly openedAt = Date.now();
   auth: AuthenticateAllow | null = null;
   username: string | undefined = undefined;
   password: string | undefined = undefined;

@@ -40,6 +40,7 @@ export const RC = {
   topicAliasInvalid: 0x94,
   packetTooLarge: 0x95,
   quotaExceeded: 0x97,
+  administrativeAction: 0x98,
   payloadFormatInvalid: 0x99,
 } as const;
 

@@ -95,6 +95,8 @@ export interface Connection {
   keepAliveMs: number;
   /** Ms since epoch: until CONNECT, when the socket opened; then when the client last sent anything. */
   lastSeen: number;
+  /** Ms since epoch the socket was handed to the broker. */
+  readonly openedAt: number;
   /** The allow decision of CONNECT (replaced by a recheck). */
   auth: AuthenticateAllow | null;
   /** CONNECT's secrets, kept while the connection lives, to re-authenticate on a registry change. */

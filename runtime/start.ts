@@ -20,11 +20,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const brokerConfig = loadBrokerConfig();
   const logger = createLogger({ level: config.logLevel });
-  const verifier = await startVerifier(config, { logger });
+  let running: RunningBroker | undefined;
+  const verifier = await startVerifier(config, { logger, brokerClients: () => running?.broker });
   const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger);
-  let broker;
   try {
-    broker = await startBroker(brokerConfig, authorizer, {
+    running = await startBroker(brokerConfig, authorizer, {
       logger,
       version: packageVersion(),
       deviceCaPem: verifier.store.caCertificatePem(),
@@ -34,14 +34,14 @@ async function main(): Promise<void> {
     await verifier.close();
     throw err;
   }
-  const running = broker;
+  const broker = running;
   closeOnSignals('arra-mq', logger, async () => {
-    await running.close();
+    await broker.close();
     await authorizer.close();
     await verifier.close();
   });
   // Printed last: whoever reads it (a person, a supervisor, a test) may signal at once.
-  process.stderr.write(nextSteps(verifier, running.ports, config.dataDir));
+  process.stderr.write(nextSteps(verifier, broker.ports, config.dataDir));
 }
 
 function nextSteps({ url, adminUrl }: { url: string; adminUrl: string }, ports: RunningBroker['ports'], dataDir: string): string {

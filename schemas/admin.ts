@@ -14,3 +14,4 @@ export * from './admin-access.js';
 export * from './admin-import.js';
 export * from './admin-keys.js';
 export * from './admin-explain.js';
+export * from './admin-connections.js';

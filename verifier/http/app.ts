@@ -20,6 +20,7 @@ import type { Clock, ManagedDecider } from '../core/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../store/index.js';
 import { adminRoutes } from './admin/index.js';
+import type { BrokerClientsLink } from './admin/connections.js';
 import { ChangeFeed } from './change-feed.js';
 import { limitConnections, serverTimeoutOptions } from './connection-limits.js';
 import { answerError, installErrorHandling } from './errors.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
    * Default: every socket (one listener serves everything, and `app.inject` in tests).
    */
   adminSocket?: (socket: Socket) => boolean;
+  /** The bundled broker's clients when it runs in this process (`npm start`); default: none. */
+  brokerClients?: BrokerClientsLink;
   /** Certificate and key: the app's own (webhook) listener speaks TLS. */
   https?: { cert: string; key: string };
 }
@@ -109,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async function adminListenerOnly(admin) {
     // Before the bearer check, and the plain 404 of any unknown path: the admin API does not exist here.
     if (adminSocket) admin.addHook('onRequest', async (request, reply) => (adminSocket(request.socket) ? undefined : reply.callNotFound()));
-    await admin.register(adminRoutes, { config, store, clock: deps.clock, decider, prefix: '/v1/admin' });
+    await admin.register(adminRoutes, { config, store, clock: deps.clock, decider, broker: deps.brokerClients ?? (() => undefined), prefix: '/v1/admin' });
   });
   return app as unknown as FastifyInstance;
 }

@@ -13,6 +13,7 @@ import { createDecider, type DeciderConfig, type ManagedDecider } from '../core/
 import { createExternalKeyResolver } from '../external-jwks.js';
 import { createLogger, type Logger } from '../../logging/logger.js';
 import { openStore, type Store } from '../store/index.js';
+import type { BrokerClientsLink } from './admin/connections.js';
 import { buildApp } from './app.js';
 import { adminSocketSet, isLoopback, listenAdmin, listenerTls, type AdminListener } from './listeners.js';
 import { createMetrics } from './metrics.js';
@@ -30,6 +31,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Where the first-start notice goes (default: process.stderr). */
   stderr?: NodeJS.WritableStream;
+  /** The bundled broker's clients, for the admin API, once the caller started it in this process. */
+  brokerClients?: BrokerClientsLink;
 }
 
 /** Lockout tuning the environment does not expose: sane for every deployment we know of. */
@@ -52,7 +55,7 @@ export interface AssembledVerifier {
   close(): Promise<void>;
 }
 
-export async function assembleVerifier(input: Config, logger?: Logger): Promise<AssembledVerifier> {
+export async function assembleVerifier(input: Config, logger?: Logger, brokerClients?: BrokerClientsLink): Promise<AssembledVerifier> {
   const { config, generatedAdminToken } = resolveSecrets(input);
   const log = logger ?? createLogger({ level: config.logLevel });
   const store = await openStore({ dataDir: config.dataDir, logger: log });
@@ -78,6 +81,7 @@ export async function assembleVerifier(input: Config, logger?: Logger): Promise<
       store,
       clock: Date,
       metrics,
+      ...(brokerClients ? { brokerClients } : {}),
       ...(adminSockets ? { adminSocket: (socket: Socket) => adminSockets.has(socket) } : {}),
       ...(tls && !isLoopback(config.bind) ? { https: tls } : {}),
     });
@@ -107,7 +111,7 @@ export async function assembleVerifier(input: Config, logger?: Logger): Promise<
  * token once.
  */
 export async function startVerifier(input: Config = loadConfig(), options: StartOptions = {}): Promise<RunningVerifier> {
-  const verifier = await assembleVerifier(input, options.logger);
+  const verifier = await assembleVerifier(input, options.logger, options.brokerClients);
   const { app, config, generatedAdminToken, tls, adminSockets } = verifier;
   let admin: AdminListener | undefined;
   try {

@@ -11,6 +11,7 @@ import type { Clock, ManagedDecider } from '../../core/index.js';
 import { pathOnly } from '../../../logging/logger.js';
 import type { Store } from '../../store/index.js';
 import { bearerAuth } from './bearer-auth.js';
+import { connectionRoutes, type BrokerClientsLink } from './connections.js';
 import { credentialRoutes } from './credentials.js';
 import { decisionLogRoutes } from './decisions.js';
 import { deviceRoutes } from './devices.js';
@@ -27,9 +28,11 @@ export interface AdminDeps {
   /** Stamps issued tokens; tests pin it. */
   clock: Clock;
   decider: Pick<ManagedDecider, 'explain' | 'recent'>;
+  /** The bundled broker's clients, once it runs in this process. */
+  broker: BrokerClientsLink;
 }
 
-export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config, store, clock, decider }) => {
+export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config, store, clock, decider, broker }) => {
   admin.addHook('onRequest', bearerAuth(config.adminToken));
   // Unknown admin paths go through the bearer check too: without a token, nobody learns which exist.
   admin.setNotFoundHandler((request, reply) =>
@@ -51,4 +54,5 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config
   await admin.register(keyRoutes, { store });
   await admin.register(explainRoutes, { decider });
   await admin.register(decisionLogRoutes, { decider });
+  await admin.register(connectionRoutes, { broker });
 };

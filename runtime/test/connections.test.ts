@@ -1,0 +1,33 @@
+/** The admin API's view of the bundled broker's clients, as `npm start` wires them. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import mqtt from 'mqtt';
+import { startTestVerifier } from '../../verifier/test/helpers.js';
+import { startAllInOne } from './all-in-one.js';
+
+test('connections lists a connected MQTT client with its device, and disconnect ends it (5.0: 0x98)', async (t) => {
+  const server = await startAllInOne(t);
+  assert.equal((await server.admin('/v1/admin/devices', { method: 'POST', body: { id: 'cam-1' } })).status, 201);
+  const pw = await server.admin('/v1/admin/devices/cam-1/credentials', { method: 'POST', body: { kind: 'password', secret: 'correct horse battery' } });
+  assert.equal(pw.status, 201);
+  const client = mqtt.connect(`mqtt://127.0.0.1:${server.mqttPort}`, { clientId: 'cam-1', username: 'cam-1', password: 'correct horse battery', protocolVersion: 5, reconnectPeriod: 0 });
+  t.after(() => client.end(true));
+  await new Promise<void>((resolve, reject) => (client.once('connect', () => resolve()), client.once('error', reject)));
+
+  const list = (await (await server.admin('/v1/admin/connections')).json()) as { items: Array<Record<string, unknown>> };
+  assert.equal(list.items.length, 1);
+  assert.deepEqual([list.items[0]!.clientId, list.items[0]!.deviceId, list.items[0]!.protocol, list.items[0]!.transport], ['cam-1', 'cam-1', 'mqtt5', 'tcp']);
+
+  const reason = new Promise<number | undefined>((resolve) => client.once('disconnect', (packet) => resolve(packet.reasonCode)));
+  assert.equal((await server.admin('/v1/admin/connections/cam-1/disconnect', { method: 'POST' })).status, 204);
+  assert.equal(await reason, 0x98);
+  const missing = await server.admin('/v1/admin/connections/cam-1/disconnect', { method: 'POST' });
+  assert.equal(missing.status, 404);
+});
+
+test('a verifier without a bundled broker answers connections with a 404 that says so', async (t) => {
+  const v = await startTestVerifier(t);
+  const res = await v.admin({ url: '/v1/admin/connections' });
+  assert.equal(res.statusCode, 404);
+  assert.match(res.json().error.message, /no bundled broker/);
+});
