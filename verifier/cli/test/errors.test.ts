@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXIT } from './_exit-codes.js';
-import { closedPort, runCli, runJson, startTestVerifier } from './test/helpers.js';
+import { EXIT } from '../_exit-codes.js';
+import { closedPort, runCli, runJson, startTestVerifier } from './helpers.js';
 
 test('unknown options, verbs and missing arguments exit 2 with the usage on stderr', async () => {
   const unknownOption = await runCli(undefined, ['device', 'add', 'd1', '--bogus']);

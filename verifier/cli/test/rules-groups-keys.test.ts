@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EXIT } from './_exit-codes.js';
-import { runCli, runJson, startTestVerifier } from './test/helpers.js';
+import { EXIT } from '../_exit-codes.js';
+import { runCli, runJson, startTestVerifier } from './helpers.js';
 
 test('acl add, list (filtered by subject) and remove round-trip', async (t) => {
   const verifier = await startTestVerifier(t);

@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXIT } from './_exit-codes.js';
-import { ADMIN_TOKEN, ROOT, runCli, runJson, startTestVerifier } from './test/helpers.js';
+import { EXIT } from '../_exit-codes.js';
+import { ADMIN_TOKEN, ROOT, runCli, runJson, startTestVerifier } from './helpers.js';
 
 /** Async on purpose: the verifier answers from this same process, so its event loop must keep running. */
 function runProcess(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN_TOKEN, runCli, runJson, startTestVerifier } from './test/helpers.js';
+import { ADMIN_TOKEN, runCli, runJson, startTestVerifier } from './helpers.js';
 
 test("the CLI beside a verifier trusts that verifier's server CA when its admin API speaks TLS off loopback", async (t) => {
   const verifier = await startTestVerifier(t, { env: { ARRA_ADMIN_BIND: '0.0.0.0', ARRA_ADMIN_PORT: '0' } });

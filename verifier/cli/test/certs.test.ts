@@ -10,8 +10,8 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXIT } from './_exit-codes.js';
-import { runCli, runJson, startTestVerifier } from './test/helpers.js';
+import { EXIT } from '../_exit-codes.js';
+import { runCli, runJson, startTestVerifier } from './helpers.js';
 
 function sha256Hex(cert: X509Certificate): string {
   return cert.fingerprint256.replace(/:/g, '').toLowerCase();
