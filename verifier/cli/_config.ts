@@ -3,8 +3,6 @@
  * environment beats files: `--token`, then `--token-file`, then `ARRA_ADMIN_TOKEN`, then
  * `$ARRA_DATA_DIR/admin-token` (the file the verifier writes on first start). The token is read only
  * when a command talks to the verifier, and it is never printed.
- *
- * @module verifier/cli/_config
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,11 +64,7 @@ async function readTokenFile(path: string, source: string, named: boolean): Prom
   return nonEmpty(text, `${source} (${path})`);
 }
 
-/**
- * For an https URL, the verifier's own server CA from `$ARRA_DATA_DIR/server-ca.pem` when that file
- * is there, so the CLI beside a verifier (the LXC container's) trusts its issued certificate with no
- * flag. Public CAs stay trusted as well; an http URL or a missing file adds nothing.
- */
+/** For an https URL, also trust the verifier's server CA in `$ARRA_DATA_DIR` when it is there (the CLI beside a verifier). */
 export async function resolveServerCa(baseUrl: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (!baseUrl.startsWith('https:')) return undefined;
   try {

@@ -1,12 +1,6 @@
 /**
  * `arra-mq`: resolve the command line, run one command, and turn whatever it throws into a message
  * and an exit code (`runtime/cli.ts` is the process entry that sets it).
- *
- * @example
- * ```sh
- * arra-mq device add dev-042 --group sensors --password
- * TOKEN=$(arra-mq token issue dev-042 --ttl 3600)
- * ```
  */
 import { parseLine } from './_args.js';
 import { AdminClient } from './_client.js';
