@@ -1,7 +1,6 @@
 /**
- * One client connection over a socket: its framer and writer, the packets it reads handed to the
- * dispatcher, and the proper ways to end it. The end is reported to the broker (`onClosed`), which
- * runs the session's end-of-connection rules.
+ * One client connection over a socket: frames in, to the handlers; frames out; proper endings, each
+ * reported to the broker once (`onClosed`).
  *
  * @module broker/connection
  */
@@ -91,11 +90,7 @@ export class SocketConnection implements Connection {
     };
   }
 
-  /**
-   * Sends a non-PUBLISH packet. One larger than the client's Maximum Packet Size ends the connection
-   * unsent [MQTT-3.1.2-24]: we add no Reason String or User Property that could be left out instead
-   * [MQTT-3.2.2-19] [MQTT-3.9.2-1], so what does not fit is required (a CONNACK, a SUBACK's codes).
-   */
+  /** Too large closes unsent [MQTT-3.1.2-24]: we add nothing optional [MQTT-3.2.2-19] [MQTT-3.9.2-1], so it is all required. */
   send(packet: Packet): void {
     if (this.state === 'closed') return;
     const frame = encode(packet, this.version);
@@ -109,11 +104,7 @@ export class SocketConnection implements Connection {
     this.writer.write(frame);
   }
 
-  /**
-   * Sends a PUBLISH of a routed message. The encoded form is cached on the message per variant and
-   * re-stamped with the packet id, so a fan-out serialises once. Returns false when the client's
-   * Maximum Packet Size forbids it: the message is then dropped and counted [MQTT-3.1.2-25].
-   */
+  /** [MQTT-3.1.2-25]: too large for the client is dropped and counted. */
   sendPublish(message: Message, qos: 0 | 1 | 2, retain: boolean, packetId: number, dup: boolean, subIds: number[] | undefined): boolean {
     if (this.state === 'closed') return false;
     const frame = publishFrame(this.version, { message, qos, retain, packetId, dup, subIds }, this.outgoingAliases);
@@ -127,10 +118,7 @@ export class SocketConnection implements Connection {
     return true;
   }
 
-  /**
-   * Ends the connection for a protocol reason: 5.0 clients past CONNECT get a DISCONNECT with the
-   * reason code first [MQTT-4.13.2-1]; 3.1.1 has no server DISCONNECT, so the socket just closes.
-   */
+  /** [MQTT-4.13.2-1]; 3.1.1 has no server DISCONNECT, so the socket just closes. */
   disconnect(reasonCode: number, why: string): void {
     if (this.state === 'closed') return;
     this.core.logger.info({ clientId: this.clientId, deviceId: this.auth?.deviceId ?? null, reasonCode, reason: why }, 'disconnecting client');
@@ -138,10 +126,6 @@ export class SocketConnection implements Connection {
     this.close();
   }
 
-  /**
-   * Ends the connection of a client that lost its rights (disabled, removed, revoked, credential
-   * expired, a recheck that denies or cannot decide): DISCONNECT 0x87, and its will is never sent.
-   */
   revoke(why: string): void {
     this.will = null;
     this.disconnect(RC.notAuthorized, why);
@@ -165,7 +149,6 @@ export class SocketConnection implements Connection {
     }
   }
 
-  /** Stops reading this client (flow control for QoS 1/2 towards a slow subscriber). */
   pauseReading(): void {
     if (this.throttled || this.state === 'closed') return;
     this.throttled = true;
@@ -181,13 +164,11 @@ export class SocketConnection implements Connection {
     this.onData(Buffer.alloc(0));
   }
 
-  /** CONNECT is being decided: hold frames that arrive meanwhile, in order. */
   holdFrames(): void {
     this.pending ??= [];
     this.stream.pause(); // bounds what a client can pile up before it is authenticated
   }
 
-  /** CONNECT was accepted: process the held frames. */
   releaseFrames(): void {
     const held = this.pending;
     this.pending = null;
@@ -233,11 +214,7 @@ export class SocketConnection implements Connection {
     this.disconnect(RC.unspecifiedError, 'internal error');
   }
 
-  /**
-   * An unknown protocol level is answered with CONNACK 0x01 in 3.1.1 framing (a client of an unknown
-   * version can only be expected to read the oldest form) and a close [MQTT-3.1.2-2]. An unknown
-   * protocol name just closes [MQTT-3.1.2-1].
-   */
+  /** Unknown level: CONNACK 0x01 in 3.1.1 framing, the oldest form [MQTT-3.1.2-2]; unknown name: close [MQTT-3.1.2-1]. */
   private acceptsProtocol(frame: Buffer): boolean {
     const protocol = connectProtocol(frame);
     if (protocol === null) throw new MalformedPacketError('truncated CONNECT');

@@ -1,15 +1,6 @@
 /**
- * Decisions × protocol version → wire codes, in one table, so no handler branches on the version
- * to pick a code (mosquitto repeats that branch in every handler; we do it once here).
- *
- * | decision                  | 3.1.1              | 5.0  |
- * |---------------------------|--------------------|------|
- * | CONNECT bad credentials   | CONNACK 0x04       | 0x86 |
- * | CONNECT other deny        | CONNACK 0x05       | 0x87 |
- * | authorizer unavailable    | CONNACK 0x03       | 0x88 |
- * | connection cap reached    | CONNACK 0x03       | 0x89 |
- * | SUBSCRIBE filter denied   | SUBACK 0x80        | 0x87 |
- * | PUBLISH denied            | see publishDenied  | 0x87 |
+ * Decision × protocol version → wire code, once, so no handler branches on the version (the full
+ * table is in the README).
  *
  * @module broker/reason-codes
  */
@@ -101,13 +92,7 @@ export function subackQuotaExceeded(version: number): number {
   return version === 5 ? RC.quotaExceeded : 0x80;
 }
 
-/**
- * PUBACK/PUBREC reason for a PUBLISH the ACL refused. 5.0 says "not authorized". 3.1.1 has no way to
- * say no: like mosquitto (handle_publish.c, process_bad_message) we acknowledge QoS 1/2 normally but
- * do not route the message, and drop QoS 0 silently, so a device cannot tell an allowed topic from a
- * denied one and the connection stays up. aedes closes the connection instead; we prefer not to
- * turn an ACL mistake into a reconnect storm.
- */
+/** 3.1.1 cannot say no: acknowledged, not routed, as mosquitto does (closing would turn an ACL mistake into a reconnect storm). */
 export function publishDenied(version: number): number {
   return version === 5 ? RC.notAuthorized : RC.success;
 }

@@ -1,7 +1,6 @@
 /**
- * DISCONNECT from the client: a normal one discards the will [MQTT-3.1.2-10] [MQTT-3.14.4-3]; 5.0
- * reason 0x04 (or an error reason) has it sent. 5.0 may also change the Session Expiry Interval, but not
- * from zero to non-zero [MQTT-3.14.2-2].
+ * DISCONNECT: a normal one discards the will [MQTT-3.1.2-10] [MQTT-3.14.4-3], 0x04 or an error sends
+ * it; the Session Expiry Interval may change, but not from 0 [MQTT-3.14.2-2].
  *
  * @module broker/handlers/disconnect
  */
