@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadBody, BodyTooLarge, UnsupportedMediaType } from './errors.js';
-import { refuseForbiddenKeys } from '../schemas/json-keys.js';
+import { refuseForbiddenKeys } from './json-keys.js';
 
 /**
  * Largest body accepted. The biggest legitimate request is a NanoMQ JSON body with a 64 KiB password

@@ -36,6 +36,7 @@ export interface AdapterOptions {
 
 export { AdapterError, InvalidField, CallerUnknown, CallerSecretWrong } from './errors.js';
 export type { AdapterErrorCode } from './errors.js';
+export { ForbiddenJsonKey, refuseForbiddenKeys } from './json-keys.js';
 export { createGuard, SECRET_HEADER, SECRET_QUERY, type BrokerGuard, type GuardConfig } from './guard.js';
 
 export async function registerAdapters(app: FastifyInstance, opts: AdapterOptions): Promise<void> {

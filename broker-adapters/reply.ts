@@ -8,7 +8,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { looksLikeJwt } from '../verifier/core/index.js';
-import { ForbiddenJsonKey } from '../schemas/json-keys.js';
+import { ForbiddenJsonKey } from './json-keys.js';
 import { AdapterError, CallerSecretWrong, CallerUnknown } from './errors.js';
 
 export type DialectName = 'nanomq' | 'go-auth' | 'emqx';

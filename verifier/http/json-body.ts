@@ -7,7 +7,7 @@
  * @module verifier/http/json-body
  */
 import { errorCodes, type FastifyInstance } from 'fastify';
-import { refuseForbiddenKeys } from '../../schemas/json-keys.js';
+import { refuseForbiddenKeys } from '../../broker-adapters/index.js';
 
 /** Replaces the default `application/json` parser of `app` (and of every context inside it). */
 export function installJsonBodyParser(app: FastifyInstance): void {

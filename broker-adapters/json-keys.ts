@@ -1,9 +1,9 @@
 /**
- * Keys a JSON body may not carry, refused by every parser that reads one (the verifier's and the
- * adapters'): `__proto__` and `constructor.prototype` could replace or reach an object's prototype
- * when the body is later merged somewhere. The refusal names the key's path.
+ * Keys a JSON body may not carry, refused by the adapters' parsers and the verifier API's
+ * (`verifier/http/json-body.ts`): `__proto__` and `constructor.prototype` could reach an object's
+ * prototype when the body is later merged somewhere. The refusal names the key's path.
  *
- * @module schemas/json-keys
+ * @module broker-adapters/json-keys
  */
 
 /** A key that could replace or reach an object's prototype when the body is merged somewhere. */
