@@ -34,7 +34,7 @@ const walls = [
   },
   {
     part: 'broker-adapters',
-    forbid: [into('broker'), '(^|/)verifier/(?!core/(index|types)\\.js$)'],
+    forbid: [into('broker'), '(^|/)verifier/(?!core/index\\.js$)'],
     why: "the adapters are dialects: the core's public entry, schemas/ and rules/ only, never the store",
   },
   {
@@ -44,10 +44,13 @@ const walls = [
   },
 ];
 
-/** Whatever a part's own wall says: nothing imports runtime/ (composition roots) or scripts/ (tooling), and rules/ has one entry. */
+const CORE_ENTRY = { regex: '(^|/)core/(?!index\\.js$)', message: 'the decision core is reached through verifier/core/index.js only' };
+
+/** Whatever a part's own wall says: nothing imports runtime/ (composition roots) or scripts/ (tooling); rules/ and the core have one entry each. */
 const EVERYWHERE = [
   { regex: into('runtime', 'scripts'), message: 'runtime/ and scripts/ are imported by nobody' },
   { regex: '(^|/)rules/(?!index\\.js$)', message: 'rules/ is reached through rules/index.js only' },
+  CORE_ENTRY,
 ];
 
 function wall({ part, forbid, why }) {
@@ -92,6 +95,11 @@ export default defineConfig(
     files: ['**/*.ts'],
     ignores: [...TESTS, 'runtime/**', 'scripts/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: EVERYWHERE }] },
+  },
+  {
+    files: ['runtime/**/*.ts', 'scripts/**/*.ts'],
+    ignores: TESTS,
+    rules: { 'no-restricted-imports': ['error', { patterns: [CORE_ENTRY] }] },
   },
   ...walls.map((w) => wall(w)),
   ...packageOwners(),

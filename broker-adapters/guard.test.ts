@@ -10,7 +10,7 @@ import pino from 'pino';
 import { BlockList } from 'node:net';
 import { createGuard, registerAdapters } from './index.js';
 import { ConfigError, loadConfig } from '../verifier/config.js';
-import type { Decider } from '../verifier/core/types.js';
+import type { Decider } from '../verifier/core/index.js';
 import { LONG_PASSWORD, provisionCaptureDevices } from './test/fixtures.js';
 import { call } from './test/http.js';
 import { TEST_SECRET, startAdapterApp, startVerifier } from './test/verifier.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import type { Decider } from '../verifier/core/types.js';
+import type { Decider } from '../verifier/core/index.js';
 import { LONG_PASSWORD, provisionCaptureDevices } from './test/fixtures.js';
 import { call } from './test/http.js';
 import { TEST_SECRET, startAdapterApp, startVerifier } from './test/verifier.js';

@@ -8,7 +8,6 @@
  */
 import { z } from 'zod';
 import type { AuthenticateAllow, AuthenticateRequest, AuthorizeRequest } from '../../schemas/index.js';
-import type { AuthenticateOptions } from '../../verifier/core/types.js';
 import { blankAsAbsent, lenientBool, lenientQos, parseParams, wireString } from '../fields.js';
 
 export const AuthnParams = z.object({
@@ -42,31 +41,19 @@ export function parseAuthz(raw: unknown): AuthzParams {
   return parseParams(AuthzParams, raw);
 }
 
-export type AuthenticatePlan =
-  | { ask: true; request: AuthenticateRequest; options: AuthenticateOptions }
-  | { ask: false; message: string };
-
 /**
- * The CONNECT check. The certificate subject counts only when the operator set `trustCertSubject`
- * (listener with verify_peer, fail_if_no_peer_cert and our device CA); the core reads the CN from it,
- * names the device by it and checks the subject against the device's certificate credential. Without
- * that trust a certificate-only login is refused. `cert_cn` / `cert_common_name` are accepted for
- * templates that send them but never trusted on their own: a CN is only as good as its full subject.
+ * The CONNECT request. `cert_subject` is handed over as it is: the core decides whether it counts
+ * (`trustCertSubject`). `cert_cn` / `cert_common_name` are accepted for templates that send them but
+ * never passed on: a CN is only as good as its full subject.
  */
-export function toAuthenticate(p: AuthnParams, trustCertSubject: boolean): AuthenticatePlan {
-  const request: AuthenticateRequest = {
+export function toAuthenticate(p: AuthnParams): AuthenticateRequest {
+  return {
     clientId: p.clientid,
     ...(p.username !== undefined && { username: p.username }),
     ...(p.password !== undefined && { password: p.password }),
     ...(p.peerhost !== undefined && { peerAddress: p.peerhost }),
+    ...(p.cert_subject !== undefined && { certSubject: p.cert_subject }),
   };
-  const certificate = p.cert_subject ?? p.cert_common_name ?? p.cert_cn;
-  if (certificate === undefined) return { ask: true, request, options: {} };
-  if (trustCertSubject && p.cert_subject !== undefined) {
-    return { ask: true, request: { ...request, certSubject: p.cert_subject }, options: { trustCertSubject: true } };
-  }
-  if (p.password !== undefined) return { ask: true, request, options: {} };
-  return { ask: false, message: trustCertSubject ? 'cert_subject is required to trust a certificate' : 'certificate-only login refused: trustCertSubject is off' };
 }
 
 export function toAuthorize(p: AuthzParams): AuthorizeRequest {

@@ -10,7 +10,7 @@
  * @module broker-adapters/emqx/routes
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Decider } from '../../verifier/core/types.js';
+import type { Decider } from '../../verifier/core/index.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
 import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
 import { parseAuthn, parseAuthz, toAuthenticate, toAuthnAllow, toAuthorize } from './map.js';
@@ -36,9 +36,7 @@ export async function emqxRoutes(app: FastifyInstance, opts: EmqxRouteOptions): 
     handler: async (request, reply) => {
       const params = parseAuthn(requestParams(request));
       const identity = logIdentity({ clientId: params.clientid, username: params.username });
-      const plan = toAuthenticate(params, opts.trustCertSubject);
-      if (!plan.ask) return deny(request, reply, 'authn', { ...identity, reason: 'no_credentials', detail: plan.message });
-      const decision = await opts.decider.authenticate(plan.request, { ...plan.options, admitFor: callerOf('emqx', request) });
+      const decision = await opts.decider.authenticate(toAuthenticate(params), { trustCertSubject: opts.trustCertSubject, admitFor: callerOf('emqx', request) });
       if (decision.allow) return reply.code(200).send(toAuthnAllow(decision));
       return deny(request, reply, 'authn', { ...identity, reason: decision.reason, detail: decision.message });
     },

@@ -14,10 +14,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../rules/index.js';
-import type { Decider } from '../../verifier/core/types.js';
+import { type Decider, looksLikeJwt, outwardReason } from '../../verifier/core/index.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
 import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
-import { looksLikeJwt, outwardReason } from '../../verifier/core/index.js';
 import {
   RESPONSE_MODES,
   aclActions,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
-import type { Decider } from '../../verifier/core/types.js';
+import type { Decider } from '../../verifier/core/index.js';
 import { TokenDecisionCache } from './token-cache.js';
 
 function countingDecider(decide: (request: AuthenticateRequest) => AuthenticateDecision) {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuthenticateDecision, Change } from '../../schemas/index.js';
-import type { Decider } from '../../verifier/core/types.js';
+import type { Decider } from '../../verifier/core/index.js';
 
 export interface TokenCacheOptions {
   ttlMs?: number;

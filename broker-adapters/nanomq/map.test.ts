@@ -1,7 +1,3 @@
-/**
- * NanoMQ request mapping: parameters as NanoMQ names them become core requests, and the certificate
- * subject counts only when trusted.
- */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidField } from '../errors.js';
@@ -23,14 +19,12 @@ test('the certificate subject names the device only when trusted, and %C is neve
   const p = parseNanoParams({ clientid: 'c', cn: 'evil, O=x', dn, access: '2', topic: 't' });
   assert.deepEqual(toIdentity(p, true), { clientId: 'c', deviceId: 'dev-042' });
   assert.deepEqual(toIdentity(p, false), { clientId: 'c' });
-  const trusted = toAuthenticate(p, true);
-  assert.ok(trusted.ask && trusted.request.certSubject === dn && trusted.options.trustCertSubject);
-  assert.deepEqual(toAuthenticate(p, false), { ask: false, reason: 'no_credentials', message: 'certificate-only login refused: trustCertSubject is off' });
+  assert.deepEqual(toAuthenticate(p), { clientId: 'c', certSubject: dn }, 'the core decides whether the subject counts');
 });
 
 test('MQTT 3.1 is recognised by its protocol name and the no-parameters request is refused', () => {
-  const plan = toAuthenticate(parseNanoParams({ clientid: 'c', username: 'u', password: 'p', proto: 'MQIsdp' }), false);
-  assert.ok(plan.ask && plan.request.protocol === 'mqtt31');
+  const request = toAuthenticate(parseNanoParams({ clientid: 'c', username: 'u', password: 'p', proto: 'MQIsdp' }));
+  assert.equal(request.protocol, 'mqtt31');
   assert.throws(() => parseNanoParams({}), { code: 'ERR_ADAPTER_INVALID_FIELD', field: 'clientid' });
   assert.throws(() => parseNanoParams({ clientid: 'c', access: '3' }), { field: 'access' });
 });

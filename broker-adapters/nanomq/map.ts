@@ -7,9 +7,8 @@
  * @module broker-adapters/nanomq/map
  */
 import { z } from 'zod';
-import type { AuthenticateRequest, AuthorizeRequest, DenyReason } from '../../schemas/index.js';
+import type { AuthenticateRequest, AuthorizeRequest } from '../../schemas/index.js';
 import { commonNameFromSubject } from '../../verifier/core/index.js';
-import type { AuthenticateOptions } from '../../verifier/core/types.js';
 import { InvalidField } from '../errors.js';
 import { parseParams, wireString } from '../fields.js';
 
@@ -38,29 +37,20 @@ export function parseNanoParams(raw: unknown): NanoParams {
   return parseParams(NanoParams, raw);
 }
 
-export type AuthenticatePlan =
-  | { ask: true; request: AuthenticateRequest; options: AuthenticateOptions }
-  | { ask: false; reason: DenyReason; message: string };
-
 /**
- * The CONNECT check. A client certificate (`dn`, the subject NanoMQ verified) counts only when the
- * operator set `trustCertSubject` (documented listener: verify_peer, fail_if_no_peer_cert, our device
- * CA); the core then reads the CN from that subject itself, names the device by it and checks the
- * subject against the device's certificate credential. `cn` (`%C`) is never used: NanoMQ fills it with
- * everything after `CN=` to the end of the DN. Without that trust a certificate-only login is refused.
+ * The CONNECT request. `dn` (`%d`, the subject NanoMQ verified) is handed over as it is: the core
+ * decides whether it counts (`trustCertSubject`). `cn` (`%C`) is never used: NanoMQ fills it with
+ * everything after `CN=` to the end of the DN.
  */
-export function toAuthenticate(p: NanoParams, trustCertSubject: boolean): AuthenticatePlan {
-  const request: AuthenticateRequest = {
+export function toAuthenticate(p: NanoParams): AuthenticateRequest {
+  return {
     clientId: p.clientid,
     ...(p.username !== undefined && { username: p.username }),
     ...(p.password !== undefined && { password: p.password }),
     ...(p.ipaddr !== undefined && { peerAddress: p.ipaddr }),
     ...(p.proto === 'MQIsdp' && { protocol: 'mqtt31' as const }),
+    ...(p.dn !== undefined && { certSubject: p.dn }),
   };
-  if (p.dn === undefined) return { ask: true, request, options: {} };
-  if (trustCertSubject) return { ask: true, request: { ...request, certSubject: p.dn }, options: { trustCertSubject: true } };
-  if (p.password !== undefined) return { ask: true, request, options: {} };
-  return { ask: false, reason: 'no_credentials', message: 'certificate-only login refused: trustCertSubject is off' };
 }
 
 /** Who a superuser or acl request is about. */

@@ -14,8 +14,7 @@
  * @module broker-adapters/nanomq/routes
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { outwardReason } from '../../verifier/core/index.js';
-import type { Decider } from '../../verifier/core/types.js';
+import { type Decider, outwardReason } from '../../verifier/core/index.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
 import { callerOf, installErrorHandler, logIdentity, type DialectReplies } from '../reply.js';
 import { parseNanoParams, toAuthenticate, toAuthorizeRequests, toIdentity } from './map.js';
@@ -39,10 +38,8 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
 
   route('/nanomq/auth', async (request, reply) => {
     const params = parseNanoParams(requestParams(request));
-    const plan = toAuthenticate(params, opts.trustCertSubject);
     const identity = logIdentity(toIdentity(params, opts.trustCertSubject));
-    if (!plan.ask) return deny(request, reply, 'auth', { ...identity, reason: plan.reason, detail: plan.message });
-    const decision = await opts.decider.authenticate(plan.request, { ...plan.options, admitFor: callerOf('nanomq', request) });
+    const decision = await opts.decider.authenticate(toAuthenticate(params), { trustCertSubject: opts.trustCertSubject, admitFor: callerOf('nanomq', request) });
     if (decision.allow) return allow(reply);
     // The core logged the precise reason; the answer does not tell an unknown device from a wrong password.
     return deny(request, reply, 'auth', { ...identity, reason: outwardReason(decision.reason) });

@@ -14,7 +14,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import type { RuleCreate } from '../../schemas/index.js';
 import { assembleVerifier, loadConfig, startVerifier } from '../../verifier/index.js';
-import type { Decider } from '../../verifier/core/types.js';
+import type { Decider } from '../../verifier/core/index.js';
 import type { Authorizer } from '../authorizer.js';
 import type { Broker } from '../broker.js';
 import { createHttpAuthorizer } from '../authorizers/http.js';

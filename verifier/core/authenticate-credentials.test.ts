@@ -36,6 +36,16 @@ test('a registered certificate fingerprint authenticates its device, expiring wi
   assert.equal(decision.expiresAt, Math.floor((h.clock.now() + DAY) / 1000));
 });
 
+test('an untrusted certificate subject is refused alone, even with anonymous access, and ignored beside a password', async (t) => {
+  const h = await harness(t, { config: { allowAnonymous: true } });
+  h.registry.passwords.push({ kind: 'password', id: 'pw-1', deviceId: 'dev-1', hash: await hashPassword('right-secret'), notAfter: null, revoked: false });
+  const alone = await authenticate(h, { certSubject: SUBJECT_1 });
+  assert.deepEqual(alone.allow ? alone : { reason: alone.reason, message: alone.message }, { reason: 'no_credentials', message: 'certificate-only login refused: trustCertSubject is off' });
+  const withPassword = await authenticate(h, { certSubject: 'CN=dev-2', username: 'dev-1', password: 'right-secret' });
+  assert.ok(withPassword.allow);
+  assert.deepEqual(withPassword.credential, { kind: 'password', id: 'pw-1' });
+});
+
 test('certificate denials: unknown, revoked, expired, of another device, username of another device, malformed', async (t) => {
   const h = await harness(t);
   assert.equal(reasonOf(await authenticate(h, { certFingerprint: 'c'.repeat(64) })), 'bad_credentials');

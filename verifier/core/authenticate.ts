@@ -50,6 +50,7 @@ export type Presented =
   | { kind: 'subject'; subject: string }
   | { kind: 'token'; token: string; carrier: 'password' | 'username' }
   | { kind: 'password'; secret: string }
+  | { kind: 'untrusted-subject' }
   | { kind: 'none' };
 
 type Step = (ctx: AuthenticateContext) => Deny | undefined | Promise<Deny | undefined>;
@@ -77,6 +78,7 @@ function cannotBeGuess(ctx: AuthenticateContext): boolean {
   const { presented, username } = ctx;
   switch (presented.kind) {
     case 'none':
+    case 'untrusted-subject':
       return true;
     case 'token':
       ctx.recalledToken = recallOwnToken(presented.token);
@@ -147,6 +149,8 @@ async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOu
     case 'password':
       if (ctx.username === undefined) return refuse('bad_credentials', 'password without username');
       return checkPassword(ctx, ctx.logger, ctx.username, presented.secret, ctx.passwordCredentials);
+    case 'untrusted-subject':
+      return refuse('no_credentials', 'certificate-only login refused: trustCertSubject is off');
     case 'none':
       if (ctx.config.allowAnonymous && ctx.username === undefined) return 'anonymous';
       return refuse('no_credentials', 'no credential presented');
@@ -231,13 +235,17 @@ export async function runAuthenticate(ctx: AuthenticateContext): Promise<Authent
 }
 
 /**
- * What the request presents, in resolution order. A password that is not JWT-shaped is a password
- * secret; a JWT-shaped username with no password is mosquitto-go-auth's JWT mode.
+ * What the request presents, in resolution order. A certificate subject counts only when trusted;
+ * an untrusted one with no password is a certificate-only login, refused. A password that is not
+ * JWT-shaped is a password secret; a JWT-shaped username with no password is go-auth's JWT mode.
  */
 function presentedCredential(request: AuthenticateRequest, username: string | undefined, options: AuthenticateOptions): Presented {
   const password = request.password || undefined;
   if (request.certFingerprint) return { kind: 'certificate', fingerprint: request.certFingerprint };
-  if (request.certSubject && options.trustCertSubject) return { kind: 'subject', subject: request.certSubject };
+  if (request.certSubject) {
+    if (options.trustCertSubject) return { kind: 'subject', subject: request.certSubject };
+    if (password === undefined) return { kind: 'untrusted-subject' };
+  }
   if (password !== undefined && looksLikeJwt(password)) return { kind: 'token', token: password, carrier: 'password' };
   if (password === undefined && username !== undefined && looksLikeJwt(username)) return { kind: 'token', token: username, carrier: 'username' };
   if (password !== undefined) return { kind: 'password', secret: password };

@@ -8,8 +8,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DeviceParams, Token, TokenIssue, TokenIssued, TokenParams } from '../../../schemas/admin.js';
-import { issueDeviceToken } from '../../core/index.js';
-import type { Clock, KeyRing } from '../../core/ports.js';
+import { type Clock, issueDeviceToken, type KeyRing } from '../../core/index.js';
 import type { Store } from '../../store/index.js';
 import { adminErrors, adminWriteErrors, optionalBody } from './responses.js';
 

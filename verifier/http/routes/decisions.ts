@@ -20,8 +20,7 @@ import {
   RightsAllow,
   RightsRequest,
 } from '../../../schemas/index.js';
-import { outwardDeny } from '../../core/outward.js';
-import type { Decider } from '../../core/types.js';
+import { type Decider, outwardDeny } from '../../core/index.js';
 import { ApiErrorBody, ServiceUnavailableError } from '../errors.js';
 
 export interface DecisionRoutesOptions {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { Change } from '../../core/types.js';
+import type { Change } from '../../core/index.js';
 import { openStore, type Store, type StoreOptions } from '../index.js';
 
 export function tempDir(t: TestContext): string {
