@@ -76,10 +76,11 @@ build_app() {
 }
 
 # tsc emits only JavaScript; files the compiled code reads beside itself at run time (the store's
-# SQL migrations, see verifier/store/migrations.ts) are copied to the same place under dist/.
+# SQL migrations, see verifier/store/migrations.ts; the console's static files) are copied to the same place under dist/.
 copy_runtime_assets() {
   (cd "$staging/src" && find rules schemas verifier broker broker-adapters -name '*.sql' -type f -print0 2>/dev/null |
     xargs -0 -r cp --parents -t dist/)
+  cp -r "$staging/src/console/assets" "$staging/src/dist/console/"
 }
 
 production_deps() {

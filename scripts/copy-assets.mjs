@@ -11,3 +11,5 @@ const assets = [
 for (const [from, to, pattern] of assets) {
   for (const name of readdirSync(from).filter((n) => pattern.test(n))) cpSync(`${from}/${name}`, `${to}/${name}`);
 }
+// The operator console's static files, served by console/serve.js from beside it.
+cpSync('console/assets', `${out}/console/assets`, { recursive: true });

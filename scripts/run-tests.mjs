@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['logging', 'rules', 'runtime', 'schemas', 'verifier', 'broker', 'broker-adapters', 'scripts', 'lxc', 'reliability'];
+const roots = ['console', 'logging', 'rules', 'runtime', 'schemas', 'verifier', 'broker', 'broker-adapters', 'scripts', 'lxc', 'reliability'];
 const skip = new Set(['node_modules', 'dist', 'data']);
 
 function collect(dir, out) {

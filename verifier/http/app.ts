@@ -19,6 +19,7 @@ import { webhookAllowList, type VerifierConfig } from '../config.js';
 import type { Clock, ManagedDecider } from '../core/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../store/index.js';
+import { consoleRoutes } from '../../console/serve.js';
 import { adminRoutes } from './admin/index.js';
 import type { BrokerClientsLink } from './admin/connections.js';
 import { ChangeFeed } from './change-feed.js';
@@ -112,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async function adminListenerOnly(admin) {
     // Before the bearer check, and the plain 404 of any unknown path: the admin API does not exist here.
     if (adminSocket) admin.addHook('onRequest', async (request, reply) => (adminSocket(request.socket) ? undefined : reply.callNotFound()));
+    await admin.register(consoleRoutes);
     await admin.register(adminRoutes, { config, store, clock: deps.clock, decider, broker: deps.brokerClients ?? (() => undefined), prefix: '/v1/admin' });
   });
   return app as unknown as FastifyInstance;
