@@ -85,6 +85,7 @@ export default defineConfig(
   js.configs.recommended,
   tseslint.configs.recommended,
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  { files: ['console/assets/**/*.js'], languageOptions: { globals: globals.browser } },
   {
     rules: {
       // `_name` marks a parameter a signature requires, or a field left out of a rest copy.

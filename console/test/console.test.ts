@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { startAllInOne, type AllInOne } from '../../runtime/test/all-in-one.js';
-import { CONSOLE_PAGES } from '../serve.js';
+import { CONSOLE_PAGES } from '../../verifier/http/console.js';
 import { SCREENSHOTS, findChromium, launch, screenshot } from './browser.js';
 
 const chromium = findChromium();

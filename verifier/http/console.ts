@@ -1,10 +1,10 @@
 /**
- * Serves the operator console (`/console`, `console/assets/`): every page is the same shell, the
+ * Serves the operator console (`/console`, the files of `console/assets/`): every page is the same shell, the
  * scripts are ES modules from `/console/assets/`. Files are read once at start; each answer carries
  * a strict Content-Security-Policy (no inline script or style, same-origin fetches only), an ETag
  * and `Cache-Control: no-cache`, so a browser revalidates (304) instead of running stale code.
  *
- * @module console/serve
+ * @module verifier/http/console
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -33,7 +33,8 @@ interface Asset {
   etag: string;
 }
 
-const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
+/** `console/assets/` beside the source, `dist/console/assets/` beside the build (copied by npm run build). */
+const ASSETS_DIR = fileURLToPath(new URL('../../console/assets/', import.meta.url));
 
 function loadAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
