@@ -1,5 +1,5 @@
 /**
- * The broker's layers, read from its imports (type-only ones included): state < routing/session <
+ * The broker's layers, read from its imports (type-only ones included): state < routing/session/clients <
  * handlers < connection < broker, data structures below them all, and no import cycle anywhere.
  */
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ const BROKER = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Lowest first; a file may import files of its own layer or a lower one, never a higher one. */
 const LAYERS: Array<(file: string) => boolean> = [
   (f) => f === 'state.ts',
-  (f) => f.startsWith('session/') || f === 'routing/router.ts',
+  (f) => f.startsWith('session/') || f === 'routing/router.ts' || f === 'clients.ts',
   (f) => f.startsWith('handlers/'),
   (f) => f === 'connection.ts',
   (f) => f === 'broker.ts',
