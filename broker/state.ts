@@ -219,6 +219,8 @@ export class Session {
   blocked: Set<Connection> | null = null;
   /** When this session first paused a publisher since its queue was last drained (ms), 0 = not. */
   throttledSince = 0;
+  /** Ends the running pause when the budget runs out (see `outbox.throttle`). */
+  pauseTimer: NodeJS.Timeout | null = null;
   /** Pause time this session cost its publishers since `pauseWindowStart` (ms), the running pause excluded. */
   pausedMs = 0;
   pauseWindowStart = 0;

@@ -10,7 +10,7 @@ import type { BrokerState, Connection, PendingWill, Session } from '../state.js'
 import { RC } from '../reason-codes.js';
 import { route } from '../routing/router.js';
 import { rightsNow } from './ask-authorizer.js';
-import { markSlow, pausedFor, releaseAll, releasePublishers } from './outbox.js';
+import { endOverlongPause, releaseAll, releasePublishers } from './outbox.js';
 
 /** Session Expiry Interval meaning "never" [MQTT-3.1.2-11]. */
 export const NEVER_EXPIRES = 0xffffffff;
@@ -89,7 +89,7 @@ export function settleSession(core: BrokerState, session: Session, now: number):
 
 function checkDeadlines(core: BrokerState, connection: Connection, now: number): void {
   const session = connection.session;
-  if (session?.blocked != null && pausedFor(session, now) > core.limits.maxThrottleMs) markSlow(core, session, now);
+  if (session !== null) endOverlongPause(core, session, now);
   if (connection.state === 'new' && now - connection.lastSeen > core.limits.connectTimeoutMs) {
     return connection.disconnect(RC.protocolError, 'no CONNECT in time');
   }

@@ -183,7 +183,12 @@ function throttle(core: BrokerState, session: Session, message: Message): void {
     session.pausedMs = 0;
     session.pauseWindowStart = now;
   }
-  if (session.throttledSince === 0) session.throttledSince = now;
+  if (session.throttledSince === 0) {
+    session.throttledSince = now;
+    // A paused publisher sends nothing that would end the pause: a timer ends it when the budget runs out.
+    session.pauseTimer = setTimeout(endOverlongPause, core.limits.maxThrottleMs - session.pausedMs + 1, core, session);
+    session.pauseTimer.unref();
+  }
   if (pausedFor(session, now) > core.limits.maxThrottleMs) return markSlow(core, session, now);
   const publisher = core.sessions.get(message.origin)?.connection;
   if (publisher == null || publisher === session.connection || publisher.state !== 'connected') return;
@@ -192,7 +197,7 @@ function throttle(core: BrokerState, session: Session, message: Message): void {
 }
 
 /** Pause time this subscriber has cost its publishers in the current window, the running pause included, ms. */
-export function pausedFor(session: Session, now: number): number {
+function pausedFor(session: Session, now: number): number {
   return session.pausedMs + (session.throttledSince === 0 ? 0 : now - session.throttledSince);
 }
 
@@ -200,12 +205,19 @@ export function pausedFor(session: Session, now: number): number {
 function endPause(core: BrokerState, session: Session, now: number): void {
   session.pausedMs = pausedFor(session, now);
   session.throttledSince = 0;
+  if (session.pauseTimer !== null) clearTimeout(session.pauseTimer);
+  session.pauseTimer = null;
   releasePublishers(session);
   if (session.pausedMs >= core.limits.maxThrottleMs) session.slowUntil = now + core.limits.slowSubscriberPenaltyMs;
 }
 
+/** Ends a pause past the subscriber's budget (`maxThrottleMs`); its timer, or the timer wheel's tick, asks. */
+export function endOverlongPause(core: BrokerState, session: Session, now = Date.now()): void {
+  if (session.blocked !== null && pausedFor(session, now) > core.limits.maxThrottleMs) markSlow(core, session, now);
+}
+
 /** The subscriber held its publishers too long: let them go, and pause nobody for a while. */
-export function markSlow(core: BrokerState, session: Session, now: number): void {
+function markSlow(core: BrokerState, session: Session, now: number): void {
   endPause(core, session, now);
   session.slowUntil = now + core.limits.slowSubscriberPenaltyMs;
 }

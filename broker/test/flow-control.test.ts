@@ -59,6 +59,20 @@ test('a subscriber stuck longer than maxThrottleMs stops pausing its publisher a
   assert.ok(h.broker.stats().droppedMessages > 0);
 });
 
+test('a stuck subscriber releases its publisher when maxThrottleMs runs out, not at the next timer tick', async (t) => {
+  const h = await startBroker(t, undefined, { limits: { maxInflight: 1, maxQueuedPerSession: 4, maxThrottleMs: 200, tickMs: 60_000 } });
+  const sub = await rawConnect(t, h, 4, 'stuck');
+  await rawSubscribe(sub, { s: 1 });
+  const pub = await rawConnect(t, h, 4, 'pub');
+  const started = Date.now();
+  for (let id = 1; id <= 12; id++) {
+    pub.send({ cmd: 'publish', topic: 's', payload: Buffer.from(String(id)), qos: 1, messageId: id, retain: false, dup: false });
+    assert.equal((await pub.next(5000)).cmd, 'puback', `PUBACK ${id}`);
+  }
+  assert.ok(Date.now() - started < 5000, `the publisher was held ${Date.now() - started} ms`);
+  assert.ok(h.broker.stats().droppedMessages > 0, 'the stuck subscriber lost messages instead');
+});
+
 test('a stop-and-go subscriber pauses its publisher once at most, then is marked slow and loses its oldest messages instead', async (t) => {
   const h = await startBroker(t, undefined, { limits: { maxInflight: 2, maxQueuedPerSession: 20, maxThrottleMs: 600, slowSubscriberPenaltyMs: 60_000 } });
   const sub = await rawConnect(t, h, 4, 'stop-and-go');
