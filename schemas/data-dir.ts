@@ -3,3 +3,5 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
 export const WEBHOOK_SECRET_FILE = 'webhook-secret';
 /** The verifier's server CA, which signs its listeners' certificates off loopback. */
 export const SERVER_CA_FILE = 'server-ca.pem';
+/** The secret sealing private keys in a shared (PostgreSQL) registry; the same on every replica. */
+export const KEY_ENCRYPTION_KEY_FILE = 'key-encryption-key';

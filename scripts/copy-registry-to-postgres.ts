@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * `npx tsx scripts/copy-registry-to-postgres.ts`: copies the SQLite registry of `ARRA_DATA_DIR` into the
+ * empty PostgreSQL database of `ARRA_DATABASE_URL`, all or nothing, sealing private keys with
+ * `ARRA_KEY_ENCRYPTION_KEY` (else `$ARRA_DATA_DIR/key-encryption-key`). Exit 2: a setting is missing or
+ * wrong; 1: the copy failed and the target is unchanged.
+ */
+import { join } from 'node:path';
+import pg from 'pg';
+import { KEY_ENCRYPTION_KEY_FILE } from '../schemas/data-dir.js';
+import { ConfigError } from '../verifier/config.js';
+import { readSecretFile } from '../verifier/http/secret-files.js';
+import { DATABASE_FILE } from '../verifier/store/index.js';
+import { copySqliteToPostgres } from '../verifier/store/postgres/copy-from-sqlite.js';
+import { KeyEncryptionKey } from '../verifier/store/postgres/sealed-keys.js';
+
+const EXIT_USAGE = 2;
+
+/** What to copy where with which key, or why not (a usage error). */
+function settings(env: NodeJS.ProcessEnv): { sqlite: string; url: string; kek: KeyEncryptionKey } | string {
+  const dataDir = env.ARRA_DATA_DIR || './data';
+  const url = env.ARRA_DATABASE_URL;
+  if (!url || !/^postgres(ql)?:\/\//.test(url)) return 'ARRA_DATABASE_URL: set it to the target database, postgres://user@host:port/db';
+  const kekFile = join(dataDir, KEY_ENCRYPTION_KEY_FILE);
+  const secret = env.ARRA_KEY_ENCRYPTION_KEY || readSecretFile(kekFile, 'ARRA_KEY_ENCRYPTION_KEY');
+  if (!secret) return `ARRA_KEY_ENCRYPTION_KEY is unset and ${kekFile} does not exist: give every replica the same secret (at least 16 characters)`;
+  if (secret.length < 16) return 'ARRA_KEY_ENCRYPTION_KEY: must be at least 16 characters';
+  return { sqlite: join(dataDir, DATABASE_FILE), url, kek: KeyEncryptionKey.fromSecret(secret) };
+}
+
+try {
+  const chosen = settings(process.env);
+  if (typeof chosen === 'string') {
+    process.stderr.write(`copy-registry-to-postgres: ${chosen}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else {
+    const pool = new pg.Pool({ connectionString: chosen.url, max: 1 });
+    try {
+      const counts = await copySqliteToPostgres(chosen.sqlite, pool, chosen.kek);
+      process.stdout.write(`copied ${chosen.sqlite} into PostgreSQL (key-encryption key ${chosen.kek.id}): ${JSON.stringify(counts)}\n`);
+    } finally {
+      await pool.end();
+    }
+  }
+} catch (err) {
+  const usage = err instanceof ConfigError;
+  process.stderr.write(`copy-registry-to-postgres: ${(err as Error).message}${usage ? '' : ' (nothing was copied)'}\n`);
+  process.exitCode = usage ? EXIT_USAGE : 1;
+}

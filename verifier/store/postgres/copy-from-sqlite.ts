@@ -1,0 +1,97 @@
+/**
+ * Moving over: copies a SQLite registry (one read snapshot) into an empty PostgreSQL database in ONE
+ * transaction, keys and CA included (sealed on the way), then announces a full re-check. A failure at
+ * any row leaves the target as it was; a target that already holds a registry is refused.
+ *
+ * @module verifier/store/postgres/copy-from-sqlite
+ */
+import Database from 'better-sqlite3';
+import type pg from 'pg';
+import { ConflictError } from '../errors.js';
+import { recordChanges } from './change-bus.js';
+import { migratePostgres } from './migrate.js';
+import type { KeyEncryptionKey } from './sealed-keys.js';
+
+type Row = Record<string, unknown>;
+
+interface TableCopy {
+  name: string;
+  /** SQLite 0/1 columns that are BOOLEAN in PostgreSQL. */
+  booleans?: string[];
+  /** Private-key columns, sealed under the context the row's key names. */
+  seal?: { column: string; context: (row: Row) => string };
+  /** An identity column whose values are kept (and whose sequence moves past them). */
+  identity?: string;
+}
+
+/** In foreign-key order. */
+const TABLES: TableCopy[] = [
+  { name: 'devices', booleans: ['superuser', 'require_client_id_match', 'enabled'] },
+  { name: 'groups' },
+  { name: 'device_groups' },
+  { name: 'credentials' },
+  { name: 'tokens' },
+  { name: 'acl_rules', booleans: ['eq', 'retain'], identity: 'id' },
+  { name: 'signing_keys', seal: { column: 'private_jwk', context: (row) => `signing_keys:${String(row.kid)}` } },
+  { name: 'device_ca', seal: { column: 'key_pem', context: () => 'device_ca' } },
+];
+const BATCH = 500;
+
+export type CopyCounts = Record<string, number>;
+
+function readSnapshot(sqlitePath: string): Map<string, Row[]> {
+  const db = new Database(sqlitePath, { readonly: true, fileMustExist: true });
+  try {
+    return db.transaction(() => new Map(TABLES.map((t) => [t.name, db.prepare(`SELECT * FROM ${t.name}`).all() as Row[]])))();
+  } finally {
+    db.close();
+  }
+}
+
+function convert(table: TableCopy, row: Row, kek: KeyEncryptionKey): Row {
+  const out: Row = { ...row };
+  for (const column of table.booleans ?? []) if (out[column] !== null) out[column] = out[column] === 1;
+  if (table.seal) out[table.seal.column] = kek.seal(String(row[table.seal.column]), table.seal.context(row));
+  return out;
+}
+
+async function insertRows(client: pg.ClientBase, table: TableCopy, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const overriding = table.identity ? ' OVERRIDING SYSTEM VALUE' : '';
+  for (let start = 0; start < rows.length; start += BATCH) {
+    const batch = rows.slice(start, start + BATCH);
+    const values = batch.map((_, r) => `(${columns.map((_c, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
+    await client.query(`INSERT INTO ${table.name} (${columns.join(', ')})${overriding} VALUES ${values.join(', ')}`, batch.flatMap((row) => columns.map((c) => row[c])));
+  }
+  if (table.identity) {
+    await client.query(`SELECT setval(pg_get_serial_sequence('${table.name}', '${table.identity}'), (SELECT MAX(${table.identity}) FROM ${table.name}))`);
+  }
+}
+
+/** Copies the registry at `sqlitePath` into the (migrated, empty) database of `pool`; returns rows per table. */
+export async function copySqliteToPostgres(sqlitePath: string, pool: pg.Pool, kek: KeyEncryptionKey): Promise<CopyCounts> {
+  const snapshot = readSnapshot(sqlitePath);
+  await migratePostgres(pool);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const held = await client.query<{ held: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM devices) OR EXISTS (SELECT 1 FROM groups) OR EXISTS (SELECT 1 FROM signing_keys) OR EXISTS (SELECT 1 FROM device_ca) AS held');
+    if (held.rows[0]?.held) throw new ConflictError('the PostgreSQL database already holds a registry: copy into an empty one');
+    const counts: CopyCounts = {};
+    for (const table of TABLES) {
+      const rows = snapshot.get(table.name)!.map((row) => convert(table, row, kek));
+      await insertRows(client, table, rows);
+      counts[table.name] = rows.length;
+    }
+    await recordChanges(client, [{ kind: 'all' }]);
+    await client.query('COMMIT');
+    return counts;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
