@@ -1,10 +1,6 @@
 /**
- * Secrets the operator did not set are generated once and kept in files under `ARRA_DATA_DIR`
- * (mode 0600), so a restart keeps the same admin token and the brokers keep their webhook secret.
- * The admin token's text is read, reduced to a {@link Secret} (its SHA-256) and dropped. A file that
- * exists must obey the variable's rules and be private; otherwise the start stops with a ConfigError.
- *
- * @module verifier/http/secret-files
+ * Secrets the operator did not set are generated once into files under `ARRA_DATA_DIR` (0600), so a
+ * restart keeps them. An existing file must obey the variable's rules and be private, or the start stops.
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -35,22 +31,13 @@ export function resolveSecrets(config: Config): ResolvedSecrets {
   };
 }
 
-/**
- * The file's secret, or a new one written into it when it does not exist. An existing file obeys the
- * rules the environment variable does (at least 16 characters), and it must be private (0600): a token
- * others can read is no token, so the start refuses, as OpenSSH and PostgreSQL refuse a key file with
- * group or world access, rather than warn in a log nobody reads.
- */
+/** The file's secret, or a new one written into it; a readable-by-others file is refused, as OpenSSH refuses key files. */
 function readOrCreate(path: string, variable: string): { path: string; value: string; created: boolean } {
   const existing = readSecretFile(path, variable);
   if (existing !== undefined) return { path, value: existing, created: false };
-  // A fixed prefix: base64url may start with '-', and a secret that looks like an option breaks
-  // `arra-mq --token "$T"` (and any shell script passing it) one start in 32. It also makes a
-  // leaked secret easy to recognise and grep for.
+  // The prefix keeps a secret from starting with '-' (it would parse as an option) and makes a leak greppable.
   const value = `arra_${randomBytes(32).toString('base64url')}`;
-  // Written whole under another name, then linked into place: link() refuses an existing name, so two
-  // processes starting at once cannot hand out different secrets, and neither ever reads a half-written
-  // file. The loser reads the winner's.
+  // link() refuses an existing name: two processes starting at once agree on one whole file.
   const part = `${path}.${process.pid}.part`;
   writeFileSync(part, `${value}\n`, { mode: 0o600, flag: 'w' });
   try {
