@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort, nanomqConfig, readSnippet, SNIPPETS, startNanomq } from '../test/live/brokers.js';
-import { addDevice, tryConnect } from '../test/live/clients.js';
-import { nanomqMissing, tools } from '../test/live/interop.js';
-import { startLiveVerifier } from '../test/live/verifier-process.js';
+import { freePort, nanomqConfig, readSnippet, SNIPPETS, startNanomq } from './live/brokers.js';
+import { addDevice, tryConnect } from './live/clients.js';
+import { nanomqMissing, tools } from './live/interop.js';
+import { startLiveVerifier } from './live/verifier-process.js';
 
 const CONNECTS = 1000;
 const PASSWORD = 'burst-password-0123';

@@ -10,10 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readNanomqCapture, readNanomqDocConnect, type CapturedRequest } from '../test/captures.js';
-import { acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from '../test/fixtures.js';
-import { sendRaw } from '../test/raw-http.js';
-import { startVerifier } from '../test/verifier.js';
+import { readNanomqCapture, readNanomqDocConnect, type CapturedRequest } from './captures.js';
+import { acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from './fixtures.js';
+import { sendRaw } from './raw-http.js';
+import { startVerifier } from './verifier.js';
 
 const FILES = ['form_post.txt', 'get_cache.txt', 'json_post.txt', 'legacy.txt', 'noheaders.txt', 'tls.txt'];
 

@@ -10,10 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readGoAuthCapture, type CapturedRequest } from '../test/captures.js';
-import { acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from '../test/fixtures.js';
-import { sendRaw, type RawResponse } from '../test/raw-http.js';
-import { startVerifier } from '../test/verifier.js';
+import { readGoAuthCapture, type CapturedRequest } from './captures.js';
+import { acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from './fixtures.js';
+import { sendRaw, type RawResponse } from './raw-http.js';
+import { startVerifier } from './verifier.js';
 
 /** `username acc topic` allowed by the fixtures' rules (`test/fixtures.ts`). */
 const ALLOWED = new Set([

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call } from '../test/http.js';
-import { LONG_PASSWORD } from '../test/fixtures.js';
-import { startVerifier } from '../test/verifier.js';
+import { call } from './http.js';
+import { LONG_PASSWORD } from './fixtures.js';
+import { startVerifier } from './verifier.js';
 
 const status = (clientid: string, topicId = clientid) =>
   `clientid=${clientid}&username=dev-7&access=2&topic=${encodeURIComponent(`$SYS/brokers/client_status/${topicId}`)}`;

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort, nanomqConfig, readSnippet, SNIPPETS, startNanomq } from '../test/live/brokers.js';
-import { disabledWhileConnected, loginCases, outageCases, provision, quietConnect, rightsCases, type Subject } from '../test/live/cases.js';
-import { nanomqMissing, tools } from '../test/live/interop.js';
-import { snippetTimeoutMs } from '../test/live/snippet-timeouts.js';
-import { startLiveVerifier } from '../test/live/verifier-process.js';
+import { freePort, nanomqConfig, readSnippet, SNIPPETS, startNanomq } from './live/brokers.js';
+import { disabledWhileConnected, loginCases, outageCases, provision, quietConnect, rightsCases, type Subject } from './live/cases.js';
+import { nanomqMissing, tools } from './live/interop.js';
+import { snippetTimeoutMs } from './live/snippet-timeouts.js';
+import { startLiveVerifier } from './live/verifier-process.js';
 
 const P = 'n-';
 

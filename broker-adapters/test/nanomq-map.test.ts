@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidField } from '../errors.js';
-import { parseNanoParams, toAuthenticate, toAuthorizeRequests, toIdentity } from './map.js';
+import { parseNanoParams, toAuthenticate, toAuthorizeRequests, toIdentity } from '../nanomq/map.js';
 
 const dn = 'C=DE, O=Acme Devices, OU=fleet, CN=dev-042';
 

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { loadConfig, ConfigError } from '../../verifier/config.js';
-import { startVerifier } from '../test/verifier.js';
+import { startVerifier } from './verifier.js';
 
 const API_SECRET = 'emqx-api-secret-value-0123';
 

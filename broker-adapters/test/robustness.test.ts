@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import type { Decider } from '../verifier/core/index.js';
-import { LONG_PASSWORD, provisionCaptureDevices } from './test/fixtures.js';
-import { call } from './test/http.js';
-import { TEST_SECRET, startAdapterApp, startVerifier } from './test/verifier.js';
+import type { Decider } from '../../verifier/core/index.js';
+import { LONG_PASSWORD, provisionCaptureDevices } from './fixtures.js';
+import { call } from './http.js';
+import { TEST_SECRET, startAdapterApp, startVerifier } from './verifier.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 

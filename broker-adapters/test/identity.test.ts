@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { call } from './test/http.js';
-import { startVerifier, type TestVerifier } from './test/verifier.js';
+import { call } from './http.js';
+import { startVerifier, type TestVerifier } from './verifier.js';
 
 async function gwAndRoot(t: TestContext, env: Record<string, string> = {}): Promise<{ v: TestVerifier; gwToken: string }> {
   const v = await startVerifier(t, {

@@ -8,12 +8,12 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { BlockList } from 'node:net';
-import { createGuard, registerAdapters } from './index.js';
-import { ConfigError, loadConfig } from '../verifier/config.js';
-import type { Decider } from '../verifier/core/index.js';
-import { LONG_PASSWORD, provisionCaptureDevices } from './test/fixtures.js';
-import { call } from './test/http.js';
-import { TEST_SECRET, startAdapterApp, startVerifier } from './test/verifier.js';
+import { createGuard, registerAdapters } from '../index.js';
+import { ConfigError, loadConfig } from '../../verifier/config.js';
+import type { Decider } from '../../verifier/core/index.js';
+import { LONG_PASSWORD, provisionCaptureDevices } from './fixtures.js';
+import { call } from './http.js';
+import { TEST_SECRET, startAdapterApp, startVerifier } from './verifier.js';
 
 const CHECKS = [
   ['POST', '/nanomq/auth', 'clientid=bob&username=bob&password=x'],

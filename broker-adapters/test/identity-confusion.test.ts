@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call } from './test/http.js';
-import { startVerifier } from './test/verifier.js';
+import { call } from './http.js';
+import { startVerifier } from './verifier.js';
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 

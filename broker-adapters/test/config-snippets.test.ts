@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SECRET_HEADER } from './index.js';
-import { startAdapterApp } from './test/verifier.js';
+import { SECRET_HEADER } from '../index.js';
+import { startAdapterApp } from './verifier.js';
 
-const here = import.meta.dirname;
-const read = (file: string) => readFileSync(join(here, file), 'utf8');
+const adapters = join(import.meta.dirname, '..');
+const read = (file: string) => readFileSync(join(adapters, file), 'utf8');
 
 function pathsIn(text: string): string[] {
   const urls = [...text.matchAll(/(?:url\s*=\s*"?http:\/\/127\.0\.0\.1:8080|_uri )(\/[^\s"?]+)/g)].map((m) => m[1]!);

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LONG_PASSWORD, provisionCaptureDevices } from '../test/fixtures.js';
-import { call } from '../test/http.js';
-import { startVerifier } from '../test/verifier.js';
+import { LONG_PASSWORD, provisionCaptureDevices } from './fixtures.js';
+import { call } from './http.js';
+import { startVerifier } from './verifier.js';
 
 const authn = (fields: Record<string, string>) => ({
   clientid: '', username: '', password: '', peerhost: '127.0.0.1', cert_common_name: '', cert_subject: '', ...fields,

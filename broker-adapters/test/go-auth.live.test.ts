@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { freePort, mosquittoConfig, readSnippet, SNIPPETS, startMosquitto, type RunningBroker } from '../test/live/brokers.js';
-import { disabledWhileConnected, loginCases, outageCases, PASSWORD, provision, quietConnect, rightsCases, type Subject } from '../test/live/cases.js';
-import { eventually, issueToken, tryConnect } from '../test/live/clients.js';
-import { goAuthMissing, tools } from '../test/live/interop.js';
-import { snippetTimeoutMs } from '../test/live/snippet-timeouts.js';
-import { startLiveVerifier, type LiveVerifier } from '../test/live/verifier-process.js';
+import { freePort, mosquittoConfig, readSnippet, SNIPPETS, startMosquitto, type RunningBroker } from './live/brokers.js';
+import { disabledWhileConnected, loginCases, outageCases, PASSWORD, provision, quietConnect, rightsCases, type Subject } from './live/cases.js';
+import { eventually, issueToken, tryConnect } from './live/clients.js';
+import { goAuthMissing, tools } from './live/interop.js';
+import { snippetTimeoutMs } from './live/snippet-timeouts.js';
+import { startLiveVerifier, type LiveVerifier } from './live/verifier-process.js';
 
 async function startFromSnippet(t: TestContext, snippet: string, verifier: LiveVerifier): Promise<RunningBroker> {
   const port = await freePort();

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call, type Reply } from './test/http.js';
-import { startVerifier } from './test/verifier.js';
+import { call, type Reply } from './http.js';
+import { startVerifier } from './verifier.js';
 
 type Login = (username: string) => Promise<Reply>;
 

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { freePort, mosquittoConfig, readSnippet, SNIPPETS, startMosquitto } from '../test/live/brokers.js';
-import { addDevice, issueToken, subscribe, tryConnect, type Login } from '../test/live/clients.js';
-import { goAuthMissing, tools } from '../test/live/interop.js';
-import { startLiveVerifier, type LiveVerifier } from '../test/live/verifier-process.js';
+import { freePort, mosquittoConfig, readSnippet, SNIPPETS, startMosquitto } from './live/brokers.js';
+import { addDevice, issueToken, subscribe, tryConnect, type Login } from './live/clients.js';
+import { goAuthMissing, tools } from './live/interop.js';
+import { startLiveVerifier, type LiveVerifier } from './live/verifier-process.js';
 
 const PASSWORD = 'gateway-password-01';
 const DENIED = 0x80;

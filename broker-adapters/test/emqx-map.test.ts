@@ -1,7 +1,7 @@
 /** EMQX mapping: template placeholders EMQX could not fill (empty strings) read as absent. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseAuthn, parseAuthz, toAuthorize } from './map.js';
+import { parseAuthn, parseAuthz, toAuthorize } from '../emqx/map.js';
 
 test('empty template values are absent and qos/retain are read from strings or numbers', () => {
   const authn = parseAuthn({ clientid: 'c', username: '', password: '', peerhost: '', cert_subject: '' });

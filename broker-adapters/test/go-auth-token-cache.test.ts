@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
 import type { Decider } from '../../verifier/core/index.js';
-import { TokenDecisionCache } from './token-cache.js';
+import { TokenDecisionCache } from '../mosquitto-go-auth/token-cache.js';
 
 function countingDecider(decide: (request: AuthenticateRequest) => AuthenticateDecision) {
   const calls: AuthenticateRequest[] = [];

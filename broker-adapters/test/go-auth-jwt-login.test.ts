@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call } from '../test/http.js';
-import { startVerifier } from '../test/verifier.js';
+import { call } from './http.js';
+import { startVerifier } from './verifier.js';
 
 test('a JWT-backend login whose username is not a token is refused as no credential, not as a password without username', async (t) => {
   const v = await startVerifier(t, { provision: (store) => void store.createDevice({ id: 'dev-1' }) });

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { call } from '../test/http.js';
-import { startVerifier } from '../test/verifier.js';
+import { call } from './http.js';
+import { startVerifier } from './verifier.js';
 
 test('a revocation, a disable and a removed rule apply to the JWT backend\'s next request', async (t) => {
   const v = await startVerifier(t, {
