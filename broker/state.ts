@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
 import pino from 'pino';
-import type { AuthenticateAllow, AuthenticateRequest, CompiledAcl, RightsRequest } from '../schemas/index.js';
+import type { AclRefusal, AuthenticateAllow, AuthenticateRequest, CompiledAcl, RightsRequest } from '../schemas/index.js';
 import { LogLimiter } from '../logging/log-limiter.js';
 import type { Authorizer } from './authorizer.js';
 import type { ProtocolVersion } from './codec.js';
@@ -64,6 +64,16 @@ export class BrokerState {
     this.serverKeepAlive = options.serverKeepAlive;
     this.retained = new RetainedStore(this.limits);
     this.refusalLog = new LogLimiter((fields, message) => this.logger.warn(fields, message));
+  }
+
+  /** A PUBLISH or SUBSCRIBE the ACL refused: the authorizer keeps it among the recent decisions. */
+  aclRefused(connection: Connection, action: AclRefusal['action'], topic: string): void {
+    const refusal = { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, action, topic, peerAddress: connection.info.peerAddress };
+    try {
+      this.authorizer.refused?.(refusal);
+    } catch (err) {
+      this.logger.error({ err }, 'the authorizer failed to take a refusal');
+    }
   }
 
   /** Logs a refused request of `clientId`, rate limited per client, message and reason. */

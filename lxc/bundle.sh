@@ -80,7 +80,7 @@ build_app() {
 copy_runtime_assets() {
   (cd "$staging/src" && find rules schemas verifier broker broker-adapters -name '*.sql' -type f -print0 2>/dev/null |
     xargs -0 -r cp --parents -t dist/)
-  cp -r "$staging/src/console/assets" "$staging/src/dist/console/"
+  mkdir -p "$staging/src/dist/console" && cp -r "$staging/src/console/assets" "$staging/src/dist/console/"
 }
 
 production_deps() {

@@ -80,6 +80,15 @@ export type Explanation = z.infer<typeof Explanation>;
 
 // ------------------------------------------------------------------------------------ recent decisions
 
+/** A PUBLISH or SUBSCRIBE the bundled broker's own ACL check refused (it decides those locally). */
+export interface AclRefusal {
+  clientId: string;
+  deviceId: string | null;
+  action: 'publish' | 'subscribe';
+  topic: string;
+  peerAddress: string;
+}
+
 /** One decision as the record keeps it: who, what, where and why, never a credential. */
 export const DecisionRecord = z
   .object({

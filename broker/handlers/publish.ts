@@ -100,6 +100,7 @@ function authorize(connection: Connection, packet: IPublishPacket, topic: string
   }
   if (!allowed) {
     connection.core.counters.deniedPublishes++;
+    connection.core.aclRefused(connection, 'publish', topic);
     connection.core.logRefusal(
       connection.clientId,
       { clientId: connection.clientId, deviceId: auth.deviceId, topic, qos: packet.qos, retain: packet.retain, reason: 'acl_denied' },

@@ -67,6 +67,7 @@ function subscribeOne(
   // delivery (`checkEach`), as Mosquitto does, instead of refusing `#` for one denied topic.
   const verdict = subscribeVerdict(session.rights, parsed.filter, qos);
   if (!verdict.allow) {
+    connection.core.aclRefused(connection, 'subscribe', request.topic);
     return refuse(connection, { filter: request.topic, qos, reason: 'acl_denied' }, subackDenied(connection.version));
   }
   const sub: Subscription = {

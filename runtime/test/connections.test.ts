@@ -31,3 +31,22 @@ test('a verifier without a bundled broker answers connections with a 404 that sa
   assert.equal(res.statusCode, 404);
   assert.match(res.json().error.message, /no bundled broker/);
 });
+
+test('a PUBLISH and a SUBSCRIBE the bundled broker refuses appear among the recent decisions', async (t) => {
+  const server = await startAllInOne(t);
+  await server.admin('/v1/admin/devices', { method: 'POST', body: { id: 'cam-2' } });
+  await server.admin('/v1/admin/devices/cam-2/credentials', { method: 'POST', body: { kind: 'password', secret: 'correct horse battery' } });
+  const client = mqtt.connect(`mqtt://127.0.0.1:${server.mqttPort}`, { clientId: 'cam-2', username: 'cam-2', password: 'correct horse battery', protocolVersion: 5, reconnectPeriod: 0 });
+  t.after(() => client.end(true));
+  await new Promise<void>((resolve, reject) => (client.once('connect', () => resolve()), client.once('error', reject)));
+  await client.publishAsync('not/allowed', 'x', { qos: 1 }).catch(() => undefined);
+  await client.subscribeAsync('secret/#').catch(() => undefined);
+
+  const deadline = Date.now() + 20_000;
+  let items: Array<Record<string, unknown>> = [];
+  while (Date.now() < deadline && items.length < 2) {
+    items = ((await (await server.admin('/v1/admin/decisions?device=cam-2&reason=acl_denied')).json()) as { items: typeof items }).items;
+    if (items.length < 2) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.deepEqual(items.map((d) => [d.broker, d.action, d.topic]), [['bundled', 'publish', 'not/allowed'], ['bundled', 'subscribe', 'secret/#']]);
+});

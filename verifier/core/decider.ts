@@ -8,7 +8,7 @@
  * @module verifier/core/decider
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
+import type { AclRefusal, AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { LogLimiter } from '../../logging/log-limiter.js';
 import { AclCache } from './acl-cache.js';
 import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
@@ -40,6 +40,8 @@ export interface ManagedDecider extends Decider {
   explain(query: ExplainQuery): Explanation;
   /** Every recent deny and a sample of allows, for operators. */
   readonly recent: RecentDecisions;
+  /** A PUBLISH or SUBSCRIBE the in-process broker's own ACL check refused, kept among the recent decisions. */
+  recordRefusal(refusal: AclRefusal): void;
   /** Stops listening to registry changes and forgets every cached entry. */
   close(): void;
 }
@@ -181,6 +183,10 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     rights,
     explain: (query) => explainAuthorize(registry, config, query),
     recent,
+    recordRefusal(refusal) {
+      const { clientId, deviceId, action, topic, peerAddress } = refusal;
+      recent.record({ kind: 'authorize', allow: false, reason: 'acl_denied', message: 'the bundled broker’s ACL check', deviceId, clientId, broker: 'bundled', peerAddress, credential: null, action, topic });
+    },
     stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses }, admissions: admissions.size }),
     close() {
       stopListening();
