@@ -13,7 +13,8 @@ import type { ConnectionInfo } from './listeners/types.js';
 import { RC } from './reason-codes.js';
 import { route } from './routing/router.js';
 import { endConnection, tick } from './session/lifecycle.js';
-import { recheck } from './session/recheck.js';
+import { recheck, recheckRestored } from './session/recheck.js';
+import { restore } from './session/restore.js';
 import { BrokerState, type BrokerOptions, type Connection } from './state.js';
 
 export type { BrokerLogger, BrokerOptions } from './state.js';
@@ -56,7 +57,9 @@ export interface Broker {
   clients(): ConnectedClient[];
   /** Disconnects the client with this id (an operator's action); false when it is not connected. */
   disconnect(clientId: string): boolean;
-  /** Graceful: DISCONNECT 0x8B (server shutting down) to 5.0 clients, close all, stop timers. */
+  /** Settles once the sessions loaded from the store are held to today's rights (listeners open after it). */
+  readonly restored: Promise<void>;
+  /** Graceful: DISCONNECT 0x8B (server shutting down) to 5.0 clients, close all, stop timers, close the store. */
   close(): Promise<void>;
 }
 
@@ -64,6 +67,8 @@ export interface Broker {
 export function createBroker(options: BrokerOptions): Broker {
   const core = new BrokerState(options);
   const connectionClosed = (connection: Connection) => endConnection(core, connection);
+  restore(core, core.store.load(Date.now()), Date.now());
+  const restored = recheckRestored(core).catch((err: unknown) => core.logger.error({ err }, 'recheck of restored sessions failed'));
   const timer = setInterval(() => {
     try {
       tick(core, Date.now());
@@ -105,6 +110,7 @@ export function createBroker(options: BrokerOptions): Broker {
     recheck: (change) => recheck(core, change),
     clients: () => listClients(core),
     disconnect: (clientId) => disconnectClient(core, clientId),
+    restored,
     async close() {
       if (core.closing) return;
       core.closing = true;
@@ -114,6 +120,7 @@ export function createBroker(options: BrokerOptions): Broker {
       const streams = [...core.connections].map((connection) => connection.stream);
       for (const connection of [...core.connections]) connection.disconnect(RC.serverShuttingDown, 'server shutting down');
       await Promise.all(streams.map(waitClosed));
+      core.store.close();
     },
   };
 }

@@ -53,6 +53,18 @@ const VARIABLES = {
   ARRA_VERIFIER_CA: { key: 'verifierCa', schema: z.string().min(1).nullable().default(null), description: "PEM file of the CA the broker trusts for an https `ARRA_VERIFIER_URL` (unset: `$ARRA_DATA_DIR/server-ca.pem` when it exists, else the system's CAs)." },
   ARRA_WEBHOOK_SECRET: { key: 'webhookSecret', schema: z.string().min(1).nullable().default(null), description: 'Shared secret brokers send as `X-Arra-Secret`. Unset: the verifier generates it into `$ARRA_DATA_DIR/webhook-secret` (0600), where the broker reads it under the verifier\'s rules for that file.' },
   ARRA_DATA_DIR: { key: 'dataDir', schema: z.string().min(1).default('./data'), description: 'Directory of the SQLite registry, signing keys, CA and generated secrets.' },
+  ARRA_BROKER_DURABILITY: {
+    key: 'durability',
+    schema: z.enum(['fsync', 'os', 'memory']).default('fsync'),
+    description:
+      "What the broker keeps across restarts in `$ARRA_DATA_DIR/broker.db` (retained messages, persistent sessions, their queued and in-flight QoS 1/2 messages, delayed wills), and what it can lose. `fsync`: a QoS 1/2 message is acknowledged only once it is on disk; loses nothing it acknowledged, even on a power cut. `os`: acknowledged once written to the OS; survives a restart and kill -9, a power cut can lose the last commits. `memory`: no file; a restart loses all of it. QoS 0 is never stored.",
+  },
+  ARRA_BROKER_STORE_MAX_BYTES: {
+    key: 'storeMaxBytes',
+    schema: Positive.nullable().default(null),
+    description:
+      'Largest size of `broker.db`, bytes (unset: `ARRA_MAX_QUEUED_BYTES` + `ARRA_MAX_RETAINED_BYTES` + 64 MiB). A message the full store cannot keep is refused: 5.0 PUBACK/PUBREC 0x97, 3.1.1 closed unacknowledged (the client sends it again).',
+  },
   ARRA_AUTHORIZER_TIMEOUT_MS: { key: 'authorizerTimeoutMs', schema: Positive.default(2000), description: 'How long the broker waits for a CONNECT decision before failing closed (0x88 / 0x03).' },
   ARRA_AUTHORIZER_CONNECTIONS: { key: 'authorizerConnections', schema: Positive.default(16), description: 'Keep-alive HTTP connections from the broker to the verifier.' },
   ARRA_MAX_CONNECTIONS: { key: 'maxConnections', schema: Positive.default(100_000), description: 'Authenticated connections (past CONNACK) the broker holds at most; beyond it new sockets are closed at once and a CONNECT gets 0x89 server busy (3.1.1: 0x03).' },

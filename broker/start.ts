@@ -13,6 +13,7 @@ import type { BrokerConfig } from './config.js';
 import { BrokerConfigError } from './errors.js';
 import { createGate, listenTcp, listenTls, listenWs, type Gate, type Listener, type ListenOptions, type Transport } from './listeners/index.js';
 import { createBrokerMetrics, startMetricsServer, type BrokerMetrics } from './metrics.js';
+import { openBrokerStore } from './persistence/index.js';
 import { startSysPublisher } from './sys.js';
 
 /** Bytes a WebSocket message may add around one MQTT packet (fixed header + remaining length). */
@@ -82,11 +83,21 @@ async function openListeners(config: BrokerConfig, base: ListenOptions, deviceCa
   }
 }
 
+/** Sessions and the file's own overhead, beside the retained and queued budgets. */
+const STORE_HEADROOM_BYTES = 64 * 1024 * 1024;
+
 export async function startBroker(config: BrokerConfig, authorizer: Authorizer, options: StartBrokerOptions): Promise<RunningBroker> {
   const logger = options.logger;
+  const store = openBrokerStore({
+    dataDir: config.dataDir,
+    durability: config.durability,
+    maxBytes: config.storeMaxBytes ?? config.maxQueuedBytes + config.maxRetainedBytes + STORE_HEADROOM_BYTES,
+    onError: (err) => logger.error({ err }, 'broker store commit failed'),
+  });
   const broker = createBroker({
     authorizer,
     logger,
+    store,
     limits: {
       maxPacketSize: config.maxPacketSize,
       authTimeoutMs: config.authorizerTimeoutMs + 500,
@@ -120,6 +131,7 @@ export async function startBroker(config: BrokerConfig, authorizer: Authorizer, 
   const base: ListenOptions = { host: config.bind, port: 0, handler: broker, gate, logger, events: metrics };
   let listeners: Listener[];
   try {
+    await broker.restored;
     listeners = await openListeners(config, base, options.deviceCaPem);
   } catch (err) {
     await broker.close();

@@ -16,6 +16,7 @@ import type { ConnectionInfo } from './listeners/types.js';
 import { resolveLimits, type BrokerLimits } from './limits.js';
 import type { OutgoingAliases } from './outgoing.js';
 import type { Message } from './routing/message.js';
+import { MemoryStore, type BrokerStore } from './persistence/index.js';
 import { RetainedStore } from './routing/retained.js';
 import { TopicTree, subscriptionBytes } from './routing/topic-tree.js';
 import type { Writer } from './writer.js';
@@ -35,6 +36,8 @@ export interface BrokerOptions {
   limits?: Partial<BrokerLimits>;
   /** Keep alive imposed on 5.0 clients, seconds [MQTT-3.2.2-21]; 3.1.1 clients cannot be told. */
   serverKeepAlive?: number;
+  /** Where sessions and retained messages are kept across restarts; none (memory) by default. Closed with the broker. */
+  store?: BrokerStore;
 }
 
 export class BrokerState {
@@ -48,6 +51,7 @@ export class BrokerState {
   readonly dormant = new Set<Session>();
   readonly tree = new TopicTree<Subscription>();
   readonly retained: RetainedStore;
+  readonly store: BrokerStore;
   readonly counters = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, droppedMessages: 0, refusedConnects: 0, deniedPublishes: 0, refusedSubscriptions: 0 };
   /** Refusal warnings, a few per client and reason per window; the counters stay exact. */
   readonly refusalLog: LogLimiter;
@@ -63,6 +67,7 @@ export class BrokerState {
     this.authorizer = options.authorizer;
     this.serverKeepAlive = options.serverKeepAlive;
     this.retained = new RetainedStore(this.limits);
+    this.store = options.store ?? new MemoryStore();
     this.refusalLog = new LogLimiter((fields, message) => this.logger.warn(fields, message));
   }
 
@@ -181,6 +186,8 @@ export interface Outgoing {
   bytes: number;
   /** `publish`: waiting for PUBACK/PUBREC; `pubrel`: PUBREL sent, waiting for PUBCOMP. */
   state: 'publish' | 'pubrel';
+  /** Its key in the broker's store, when it is kept there (see `session/durable.ts`). */
+  seq?: number;
 }
 
 /** A delivery waiting for an in-flight slot or for the client to come back. */
@@ -191,6 +198,7 @@ export interface Queued {
   subIds: number[] | undefined;
   /** What it counts against the byte budgets (`messageBytes`). */
   bytes: number;
+  seq?: number;
 }
 
 /** A will waiting for its delay [MQTT-3.1.3-9], with the identity whose rights of the moment decide it. */
@@ -218,6 +226,8 @@ export class Session {
   heldBytes = 0;
   /** QoS 2 packet ids received and acknowledged with PUBREC, not yet released [MQTT-4.3.3-9]. */
   incomingQos2: Set<number> | null = null;
+  /** Kept in the broker's store (see `session/durable.ts`). */
+  stored = false;
   /** Session Expiry Interval, seconds; 0xFFFFFFFF = never. */
   expiryInterval = 0;
   /** While disconnected: when the session ends (ms since epoch); null = never. */

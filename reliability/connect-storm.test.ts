@@ -77,7 +77,7 @@ async function storm(t: TestContext, name: string, makeAuthorizer: (v: Listening
   const provisionMs = Math.round(performance.now() - provisionStart);
   const authorizer = makeAuthorizer(v);
   t.after(() => authorizer.close());
-  const config = BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, connectRate: 1_000_000, connectRateGlobal: 1_000_000, maxPendingPerAddress: 100_000, authorizerConnections: 32 });
+  const config = BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, durability: 'memory', connectRate: 1_000_000, connectRateGlobal: 1_000_000, maxPendingPerAddress: 100_000, authorizerConnections: 32 });
   const broker = await startBroker(config, authorizer, { logger: pino({ level: 'silent' }) });
   t.after(() => broker.close());
 

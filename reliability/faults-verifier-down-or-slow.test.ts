@@ -32,7 +32,7 @@ test('verifier down or slow: new CONNECTs get server unavailable, open sessions 
   const proxy = await faultProxy(t, v.port);
   const authorizer = createHttpAuthorizer({ url: proxy.url, secret: WEBHOOK_SECRET, timeoutMs: AUTH_TIMEOUT_MS, changeFeed: { waitMs: 1000, minBackoffMs: 100, maxBackoffMs: 500 } });
   t.after(() => authorizer.close());
-  const broker = await startBroker(BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, authorizerTimeoutMs: AUTH_TIMEOUT_MS }), authorizer, { logger: pino({ level: 'silent' }) });
+  const broker = await startBroker(BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, durability: 'memory', authorizerTimeoutMs: AUTH_TIMEOUT_MS }), authorizer, { logger: pino({ level: 'silent' }) });
   t.after(() => broker.close());
   const port = broker.ports.mqtt;
   const newDevice = (version: 4 | 5) => connectOnce(port, { clientId: 'dev-new', username: 'dev-new', password: fresh.token, version, timeoutMs: 10_000 });

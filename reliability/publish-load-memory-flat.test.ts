@@ -55,7 +55,7 @@ test('sustained publish load with ACL checks: no denied message delivered, heap 
   v.store.createRule({ subject: { kind: 'device', id: 'sink' }, action: 'subscribe', topic: '#', permission: 'allow' });
   const authorizer = createInProcessAuthorizer(v.decider, (listener) => v.store.onChange(listener));
   t.after(() => authorizer.close());
-  const broker = await startBroker(BrokerConfig.parse({ mqttPort: 0, sysInterval: 0 }), authorizer, { logger: pino({ level: 'silent' }) });
+  const broker = await startBroker(BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, durability: 'memory' }), authorizer, { logger: pino({ level: 'silent' }) });
   t.after(() => broker.close());
   const port = broker.ports.mqtt;
 

@@ -12,6 +12,7 @@ import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket } from
 import type { Connection, Outgoing } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { RC } from '../reason-codes.js';
+import { markDelivery, saveSession } from '../session/durable.js';
 import { settle } from '../session/outbox.js';
 
 /** QoS 1 delivery complete [MQTT-4.3.2-5]: forget the message. */
@@ -37,8 +38,12 @@ export function handlePubrec(connection: Connection, packet: IPubrecPacket): voi
     settle(connection.core, session, id); // the receiver refused it: the id is free again
     return;
   }
-  entry.state = 'pubrel'; // a repeated PUBREC is answered with PUBREL again
-  connection.send({ cmd: 'pubrel', messageId: id });
+  if (entry.state === 'publish') {
+    entry.state = 'pubrel'; // a repeated PUBREC is answered with PUBREL again
+    markDelivery(connection.core, entry, id, 'pubrel');
+  }
+  // Once PUBREL leaves, the client delivers and forgets the id: a restart must not send the PUBLISH again.
+  connection.core.store.afterCommit(() => connection.send({ cmd: 'pubrel', messageId: id }));
 }
 
 /** QoS 2 delivery complete: forget the message and free its slot. */
@@ -55,7 +60,9 @@ export function handlePubrel(connection: Connection, packet: IPubrelPacket): voi
   const session = connection.session!;
   const id = packet.messageId!;
   const known = session.incomingQos2?.delete(id) ?? false;
-  connection.send({ cmd: 'pubcomp', messageId: id, reasonCode: known ? RC.success : RC.packetIdentifierNotFound });
+  if (known) saveSession(connection.core, session);
+  // After PUBCOMP the client may reuse the id: a restart must not still hold it as a duplicate.
+  connection.core.store.afterCommit(() => connection.send({ cmd: 'pubcomp', messageId: id, reasonCode: known ? RC.success : RC.packetIdentifierNotFound }));
 }
 
 function wrongAck(type: string, entry: Outgoing): ProtocolError {

@@ -15,6 +15,7 @@ import { OutgoingAliases } from '../outgoing.js';
 import { ConnectRefusedError, MalformedPacketError, ProtocolError } from '../errors.js';
 import { RC, connackRefusal } from '../reason-codes.js';
 import { authenticateNow, isStale, rightsNow } from '../session/ask-authorizer.js';
+import { saveSession } from '../session/durable.js';
 import { discardSession, settleSession, wakeSession } from '../session/lifecycle.js';
 import { resume } from '../session/outbox.js';
 import { applyRights, identityRequest } from '../session/rights.js';
@@ -280,6 +281,7 @@ function openSession(ctx: ConnectContext): void {
   session.connection = connection;
   connection.session = session;
   ctx.session = session;
+  saveSession(core, session);
 }
 
 /** The client's own limits on what we send it (5.0). */

@@ -14,6 +14,7 @@ import { RC, publishDenied } from '../reason-codes.js';
 import { forwardedProperties, type Message } from '../routing/message.js';
 import { route } from '../routing/router.js';
 import { publishVariant } from '../outgoing.js';
+import { saveSession } from '../session/durable.js';
 
 const ACL_CACHE_MAX = 256;
 
@@ -142,13 +143,35 @@ function toMessage(connection: Connection, packet: ParsedPublish, topic: string)
   };
 }
 
-/** PUBACK for QoS 1 [MQTT-4.3.2-4], PUBREC for QoS 2 [MQTT-4.3.3-8]; QoS 0 gets nothing. */
+/**
+ * PUBACK for QoS 1 [MQTT-4.3.2-4], PUBREC for QoS 2 [MQTT-4.3.3-8]; QoS 0 gets nothing. They leave
+ * once the store has committed what this message left to keep (retained, queued for a stored
+ * session, the QoS 2 id), in the order the PUBLISHes came [MQTT-4.6.0-2].
+ */
 function acknowledge(connection: Connection, packet: IPublishPacket, reasonCode: number): void {
+  const qos = packet.qos;
+  if (qos === 0) return;
   const messageId = packet.messageId!;
-  if (packet.qos === 1) connection.send({ cmd: 'puback', messageId, reasonCode });
-  else if (packet.qos === 2) {
-    // A refused QoS 2 message is not held: the exchange ends with the error PUBREC.
-    if (reasonCode < 0x80) (connection.session!.incomingQos2 ??= new Set()).add(messageId);
-    connection.send({ cmd: 'pubrec', messageId, reasonCode });
+  const session = connection.session!;
+  // A refused QoS 2 message is not held: the exchange ends with the error PUBREC.
+  if (qos === 2 && reasonCode < 0x80 && !session.incomingQos2?.has(messageId)) {
+    (session.incomingQos2 ??= new Set()).add(messageId);
+    saveSession(connection.core, session);
   }
+  const cmd = qos === 1 ? 'puback' : 'pubrec';
+  connection.core.store.afterCommit((stored) => {
+    if (stored) return connection.send({ cmd, messageId, reasonCode });
+    if (qos === 2) session.incomingQos2?.delete(messageId);
+    refuseUnstored(connection, cmd, messageId);
+  });
+}
+
+/**
+ * The store could not keep the message (full, or failing): 5.0 says so with 0x97 quota exceeded;
+ * 3.1.1 has no negative acknowledgement, so the connection closes unacknowledged and the client
+ * sends the message again when it reconnects.
+ */
+function refuseUnstored(connection: Connection, cmd: 'puback' | 'pubrec', messageId: number): void {
+  if (connection.version === 5) return connection.send({ cmd, messageId, reasonCode: RC.quotaExceeded });
+  connection.disconnect(RC.quotaExceeded, 'broker store could not keep a message');
 }

@@ -11,6 +11,7 @@ import type { Connection, Subscription } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { subackDenied, subackInvalid, subackQuotaExceeded } from '../reason-codes.js';
 import { subscriptionBytes } from '../routing/topic-tree.js';
+import { saveSession } from '../session/durable.js';
 import { deliver } from '../session/outbox.js';
 import { mayReceive, subscribeVerdict } from '../session/rights.js';
 
@@ -28,8 +29,12 @@ export function handleSubscribe(connection: Connection, packet: ISubscribePacket
     granted.push(outcome.code);
     if (outcome.sub !== undefined) fresh.push({ sub: outcome.sub, isNew: outcome.isNew });
   }
-  connection.send({ cmd: 'suback', messageId: packet.messageId!, granted });
-  for (const { sub, isNew } of fresh) sendRetained(connection, sub, isNew);
+  if (fresh.length > 0) saveSession(connection.core, connection.session!);
+  // A granted subscription is kept before the client is told.
+  connection.core.store.afterCommit(() => {
+    connection.send({ cmd: 'suback', messageId: packet.messageId!, granted });
+    for (const { sub, isNew } of fresh) sendRetained(connection, sub, isNew);
+  });
 }
 
 /** One Subscription Identifier per SUBSCRIBE, 1..268435455, never 0. */

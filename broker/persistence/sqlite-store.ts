@@ -59,6 +59,7 @@ export class SqliteStore implements BrokerStore {
   private waiting: Array<(stored: boolean) => void> = [];
   private scheduled: NodeJS.Immediate | null = null;
   private seq = 0;
+  private closed = false;
   private readonly commitBatch: () => void;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -143,25 +144,29 @@ export class SqliteStore implements BrokerStore {
   }
 
   afterCommit(then: (stored: boolean) => void): void {
-    if (this.scheduled === null) then(true);
+    if (this.scheduled === null) then(!this.closed);
     else this.waiting.push(then);
   }
 
+  /** Commits what waits; later writes (a will sent while the broker stops) are not kept. */
   close(): void {
+    if (this.closed) return;
     if (this.scheduled !== null) {
       clearImmediate(this.scheduled);
       this.commit();
     }
+    this.closed = true;
     this.db.close();
   }
 
   private write(write: Write): void {
+    if (this.closed) return;
     this.writes.push(write);
     this.schedule();
   }
 
   private schedule(): void {
-    this.scheduled ??= setImmediate(() => this.commit());
+    if (!this.closed) this.scheduled ??= setImmediate(() => this.commit());
   }
 
   private commit(): void {

@@ -29,7 +29,7 @@ let spare: Matched<Subscription> | null = null;
 
 /** Routes a message to every matching session; returns the number of sessions it went to. */
 export function route(core: BrokerState, message: Message): number {
-  if (message.retain && !core.retained.set(message)) core.counters.droppedMessages++;
+  if (message.retain) retain(core, message);
   const found = spare ?? { subs: [], groups: [] };
   spare = null;
   try {
@@ -40,6 +40,17 @@ export function route(core: BrokerState, message: Message): number {
     empty(found.groups);
     spare = found;
   }
+}
+
+/** Retained messages of any QoS are kept across restarts, as Mosquitto keeps them; `$SYS` is published afresh. */
+function retain(core: BrokerState, message: Message): void {
+  if (!core.retained.set(message)) {
+    core.counters.droppedMessages++;
+    return;
+  }
+  if (message.topic.startsWith('$SYS/')) return;
+  if (message.payload.length === 0) core.store.deleteRetained(message.topic);
+  else core.store.saveRetained(message);
 }
 
 /** Each share group's copy goes to one member. */

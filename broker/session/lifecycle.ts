@@ -10,6 +10,7 @@ import type { BrokerState, Connection, PendingWill, Session } from '../state.js'
 import { RC } from '../reason-codes.js';
 import { route } from '../routing/router.js';
 import { rightsNow } from './ask-authorizer.js';
+import { forgetSession, saveSession } from './durable.js';
 import { endOverlongPause, releaseAll, releasePublishers } from './outbox.js';
 
 /** Session Expiry Interval meaning "never" [MQTT-3.1.2-11]. */
@@ -36,6 +37,7 @@ export function endConnection(core: BrokerState, connection: Connection): void {
   if (session.expiryInterval === 0) return endSession(core, session); // [MQTT-3.1.2-6] [MQTT-3.1.2-23]
   session.expiresAt = session.expiryInterval === NEVER_EXPIRES ? null : now + session.expiryInterval * 1000;
   if (session.will !== null || session.expiresAt !== null) core.dormant.add(session);
+  saveSession(core, session);
 }
 
 /** A session being reused by a new connection: cancel its delayed will [MQTT-3.1.3-9] and its expiry. */
@@ -64,7 +66,9 @@ export function discardSession(core: BrokerState, session: Session): void {
   session.outgoing = null;
   session.incomingQos2 = null;
   core.dormant.delete(session);
-  if (core.sessions.get(session.clientId) === session) core.sessions.delete(session.clientId);
+  const current = core.sessions.get(session.clientId);
+  if (current === undefined || current === session) forgetSession(core, session); // not the rows of its successor
+  if (current === session) core.sessions.delete(session.clientId);
 }
 
 /** One tick of the wheel: connection deadlines, then dormant sessions' wills and expiry. */
@@ -78,6 +82,7 @@ export function settleSession(core: BrokerState, session: Session, now: number):
   if (session.will !== null && session.will.publishAt <= now) {
     publishWill(core, session.clientId, session.will);
     session.will = null;
+    saveSession(core, session);
   }
   if (session.expiresAt !== null && session.expiresAt <= now) {
     endSession(core, session);

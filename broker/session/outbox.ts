@@ -12,6 +12,7 @@
  */
 import type { BrokerState, Queued, Session } from '../state.js';
 import { isExpired, messageBytes, type Message } from '../routing/message.js';
+import { dropDelivery, keepDelivery, markDelivery } from './durable.js';
 
 /** Hands one message to a session, online or not. */
 export function deliver(
@@ -26,7 +27,10 @@ export function deliver(
   if (connection === null || connection.state !== 'connected') {
     // QoS 0 is not kept for offline clients (optional in the spec); QoS 1/2 are [MQTT-3.1.2-5].
     const bytes = qos > 0 ? takeCustody(core, session, message) : 0;
-    if (bytes > 0) enqueue(core, session, { message, qos, retain, subIds, bytes });
+    if (bytes === 0) return;
+    const item: Queued = { message, qos, retain, subIds, bytes };
+    keepDelivery(core, session, item);
+    enqueue(core, session, item);
     return;
   }
   if (qos === 0) {
@@ -40,6 +44,7 @@ export function deliver(
   const bytes = takeCustody(core, session, message);
   if (bytes === 0) return;
   const item: Queued = { message, qos, retain, subIds, bytes };
+  keepDelivery(core, session, item);
   if (session.queue !== null && session.queue.length > 0) {
     enqueue(core, session, item); // keep order behind what already waits
     drain(core, session);
@@ -57,7 +62,7 @@ export function drain(core: BrokerState, session: Session): void {
     const next = queue[0]!;
     if (next.qos === 0) {
       queue.shift();
-      release(core, session, next.bytes);
+      release(core, session, next);
       if (!isExpired(next.message, Date.now())) connection.sendPublish(next.message, 0, next.retain, 0, false, next.subIds);
       continue;
     }
@@ -84,6 +89,7 @@ export function resume(core: BrokerState, session: Session): void {
       if (entry.state === 'pubrel') connection.send({ cmd: 'pubrel', messageId: packetId });
       else if (!connection.sendPublish(entry.message, entry.qos, entry.retain, packetId, true, entry.subIds)) {
         session.outgoing.delete(packetId); // too large for the client's Maximum Packet Size now [MQTT-3.1.2-25]
+        release(core, session, entry);
       }
     }
   }
@@ -95,17 +101,19 @@ function sendInflight(core: BrokerState, session: Session, item: Queued): boolea
   const window = Math.min(core.limits.maxInflight, connection.clientReceiveMaximum);
   if ((session.outgoing?.size ?? 0) >= window) return false;
   if (isExpired(item.message, Date.now())) {
-    release(core, session, item.bytes);
+    release(core, session, item);
     return true; // expired while waiting: consumed, not sent [MQTT-3.3.2-5]
   }
   const packetId = session.allocatePacketId();
   if (packetId === 0) return false;
   const qos = item.qos as 1 | 2;
   if (!connection.sendPublish(item.message, qos, item.retain, packetId, false, item.subIds)) {
-    release(core, session, item.bytes);
+    release(core, session, item);
     return true;
   }
-  session.outgoing!.set(packetId, { message: item.message, qos, retain: item.retain, subIds: item.subIds, bytes: item.bytes, state: 'publish' });
+  const entry = { message: item.message, qos, retain: item.retain, subIds: item.subIds, bytes: item.bytes, state: 'publish' as const, seq: item.seq };
+  session.outgoing!.set(packetId, entry);
+  markDelivery(core, entry, packetId, 'publish');
   return true;
 }
 
@@ -117,7 +125,7 @@ function enqueue(core: BrokerState, session: Session, item: Queued): void {
 }
 
 function dropOldest(core: BrokerState, session: Session): void {
-  release(core, session, session.queue!.shift()!.bytes);
+  release(core, session, session.queue!.shift()!);
   core.counters.droppedMessages++;
 }
 
@@ -143,16 +151,17 @@ function fits(core: BrokerState, session: Session, bytes: number): boolean {
 }
 
 /** A message leaves the session's custody: delivered, dropped, expired or no longer allowed. */
-export function release(core: BrokerState, session: Session, bytes: number): void {
-  session.heldBytes -= bytes;
-  core.heldBytes -= bytes;
+export function release(core: BrokerState, session: Session, held: { bytes: number; seq?: number }): void {
+  session.heldBytes -= held.bytes;
+  core.heldBytes -= held.bytes;
+  dropDelivery(core, held);
 }
 
 /** An acknowledgement closed the delivery with this packet id: free its slot and its bytes, send what waits. */
 export function settle(core: BrokerState, session: Session, packetId: number): void {
   const entry = session.outgoing!.get(packetId)!;
   session.outgoing!.delete(packetId);
-  release(core, session, entry.bytes);
+  release(core, session, entry);
   drain(core, session);
 }
 

@@ -55,24 +55,42 @@ async function recheckConnection(core: BrokerState, connection: Connection): Pro
   if (connection.session !== null) report(core, connection.session, applyRights(core, connection.session, outcome), 'subscriptions dropped after recheck');
 }
 
-async function recheckStored(core: BrokerState, session: Session): Promise<void> {
+/**
+ * Start-up: every session loaded from the store is held to today's rights. An authorizer that
+ * cannot answer a whole batch is down: the rest are left to the re-check of their CONNECT rather
+ * than waiting a timeout each.
+ */
+export async function recheckRestored(core: BrokerState): Promise<void> {
+  const away = [...core.sessions.values()].filter((s) => s.connection === null);
+  for (let i = 0; i < away.length; i += RECHECK_CONCURRENCY) {
+    const outcomes = await Promise.all(away.slice(i, i + RECHECK_CONCURRENCY).map((s) => recheckStored(core, s)));
+    if (outcomes.every((outcome) => outcome === 'unavailable')) {
+      core.logger.warn({ sessions: away.length - i, reason: 'authorizer_unavailable' }, 'restored sessions left to be re-checked when they resume');
+      return;
+    }
+  }
+}
+
+async function recheckStored(core: BrokerState, session: Session): Promise<'unavailable' | 'decided'> {
   const outcome = await rightsNow(core, session.identity);
   // Resumed or ended meanwhile: the CONNECT (or its end) has decided with fresher facts.
-  if (session.connection !== null || core.sessions.get(session.clientId) !== session) return;
+  if (session.connection !== null || core.sessions.get(session.clientId) !== session) return 'decided';
   const log = { clientId: session.clientId, deviceId: session.identity.deviceId };
   if (outcome.allow === 'unavailable') {
     // Nothing is delivered while it is away; resuming it re-checks everything (see handlers/connect).
     core.logger.warn({ ...log, reason: 'authorizer_unavailable', err: String(outcome.error) }, 'stored session not re-checked');
-    return;
+    return 'unavailable';
   }
   if (!outcome.allow) {
-    if (outcome.reason !== 'unknown_device') return; // disabled: kept, and re-checked when it resumes
+    if (outcome.reason !== 'unknown_device') return 'decided'; // disabled: kept, and re-checked when it resumes
     core.logger.warn({ ...log, reason: outcome.reason }, 'stored session of a removed identity discarded');
-    return discardSession(core, session);
+    discardSession(core, session);
+    return 'decided';
   }
   const applied = applyRights(core, session, outcome);
   if (applied.dropped.length > 0) (session.revoked ??= []).push(...applied.dropped);
   report(core, session, applied, 'stored session held to current rights');
+  return 'decided';
 }
 
 function report(core: BrokerState, session: Session, applied: ReturnType<typeof applyRights>, msg: string): void {

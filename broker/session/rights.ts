@@ -10,6 +10,7 @@
 import { checkAcl } from '../../rules/index.js';
 import type { AuthenticateAllow, RightsRequest } from '../../schemas/index.js';
 import type { BrokerState, Connection, Queued, Rights, Session } from '../state.js';
+import { saveSession } from './durable.js';
 import { release } from './outbox.js';
 
 /** A subscribe decision of the bundled broker: `checkEach` when a deny rule overlaps the filter. */
@@ -58,7 +59,7 @@ export function applyRights(core: BrokerState, session: Session, rights: Rights)
   }
   const allowed = (item: Queued) => {
     if (mayReceive(rights, item.message.topic, item.qos)) return true;
-    release(core, session, item.bytes);
+    release(core, session, item);
     discarded++;
     return false;
   };
@@ -67,5 +68,6 @@ export function applyRights(core: BrokerState, session: Session, rights: Rights)
     // A PUBREL entry carries no message any more (it was delivered): that exchange is left to finish.
     for (const [packetId, entry] of session.outgoing) if (entry.state === 'publish' && !allowed(entry)) session.outgoing.delete(packetId);
   }
+  saveSession(core, session);
   return { dropped, discarded };
 }

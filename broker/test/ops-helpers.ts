@@ -14,7 +14,7 @@ import { allowAll } from './authorizer-stub-verifier.js';
 import { rightsOf } from '../authorizers/static.js';
 
 export function testConfig(overrides: Partial<BrokerConfig> = {}): BrokerConfig {
-  return BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, ...overrides });
+  return BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, durability: 'memory', ...overrides });
 }
 
 export async function runBroker(t: TestContext, authorizer: Authorizer, overrides: Partial<BrokerConfig> = {}, options: Partial<StartBrokerOptions> = {}): Promise<RunningBroker> {

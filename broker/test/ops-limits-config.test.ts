@@ -12,7 +12,7 @@ import { silent } from './listeners-helpers.js';
 
 test('ARRA_MAX_KEEPALIVE, ARRA_MAX_TOPIC_LEVELS, ARRA_MAX_FILTER_LENGTH and ARRA_MAX_SUBSCRIPTIONS_PER_CLIENT apply to clients', async (t) => {
   const config = loadBrokerConfig({
-    ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0',
+    ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0', ARRA_BROKER_DURABILITY: 'memory',
     ARRA_MAX_KEEPALIVE: '7', ARRA_MAX_TOPIC_LEVELS: '3', ARRA_MAX_FILTER_LENGTH: '20', ARRA_MAX_SUBSCRIPTIONS_PER_CLIENT: '2',
   });
   const running = await startBroker(config, recordingAuthorizer(), { logger: silent });

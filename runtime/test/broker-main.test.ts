@@ -15,7 +15,7 @@ const main = fileURLToPath(new URL('../broker.ts', import.meta.url));
 
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    env: { PATH: process.env.PATH ?? '', ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0', ARRA_BROKER_DURABILITY: 'memory', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => {
