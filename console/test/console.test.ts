@@ -154,6 +154,53 @@ test('HTML and script in attributes and reasons are shown as text, never run', {
   await page.close();
 });
 
+test('keyboard only: sign in, reach every page by Tab and Enter; on a phone nothing overflows sideways', { skip, ...LONG }, async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${server.url}/console`);
+  await page.keyboard.type(server.token);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('nav a[aria-current=page]');
+  for (const name of CONSOLE_PAGES) {
+    await page.focus(`nav a[data-page=${name}]`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`nav a[data-page=${name}][aria-current=page]`);
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name}: ${overflow}px wider than the phone`);
+  }
+  await screenshot(page, 'phone-keys');
+  await page.close();
+});
+
+test('edit and remove a rule, revoke a credential and remove a device', { skip, ...LONG }, async () => {
+  await server.admin('/v1/admin/devices', { method: 'POST', body: { id: 'spare-1' } });
+  const cred = await (await server.admin('/v1/admin/devices/spare-1/credentials', { method: 'POST', body: { kind: 'password' } })).json();
+  const rule = await (await server.admin('/v1/admin/rules', { method: 'POST', body: { subject: { kind: 'device', id: 'spare-1' }, action: 'publish', topic: 'spare/#', permission: 'allow' } })).json();
+  const page = await signedIn();
+  page.on('dialog', (dialog) => dialog.accept());
+  await page.click('tr[data-device="spare-1"] button.link');
+  await page.click(`#device-detail button:has-text("Revoke")`);
+  await page.waitForSelector('#device-detail td:has-text("revoked")');
+  const detail = await (await server.admin('/v1/admin/devices/spare-1')).json();
+  assert.equal(detail.credentials.find((c: { id: string }) => c.id === cred.credential.id).revoked, true);
+
+  await open(page, 'rules');
+  await page.click(`tr[data-rule="${rule.id}"] button:has-text("Edit")`);
+  await page.fill('#rule-form input[name=priority]', '7');
+  await page.click('#rule-form button[type=submit]');
+  await page.waitForSelector(`tr[data-rule="${rule.id}"] td:nth-child(2):has-text("7")`);
+  await page.click(`tr[data-rule="${rule.id}"] button:has-text("Remove")`);
+  await page.waitForSelector(`tr[data-rule="${rule.id}"]`, { state: 'detached' });
+  assert.equal((await server.admin(`/v1/admin/rules/${rule.id}`)).status, 404);
+
+  await open(page, 'devices');
+  await page.click('tr[data-device="spare-1"] button:has-text("Remove")');
+  await page.waitForSelector('tr[data-device="spare-1"]', { state: 'detached' });
+  assert.equal((await server.admin('/v1/admin/devices/spare-1')).status, 404);
+  await page.close();
+});
+
 test('every console page and asset carries the CSP; the shell has no inline script', { skip, ...LONG }, async () => {
   const paths = ['/console', ...CONSOLE_PAGES.map((p) => `/console/${p}`), '/console/assets/app.js', '/console/assets/style.css'];
   for (const path of paths) {
