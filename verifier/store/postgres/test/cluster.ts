@@ -120,6 +120,30 @@ export async function stopTestCluster(): Promise<string | undefined> {
   return started?.dir;
 }
 
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database on the configured server or this process's throwaway cluster (benchmarks too). */
+export async function scratchDatabase(): Promise<ScratchDatabase> {
+  const reason = postgresUnavailable();
+  if (reason) throw new Error(reason);
+  const admin = await serverUrl();
+  const name = `arra_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(admin, `CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const owner = cluster;
+  return {
+    url: url.href,
+    async drop() {
+      if (owner !== cluster) return; // its throwaway cluster is already gone, and the database with it
+      await adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
 export interface TestDatabase {
   url: string;
   /** A pool on this database, ended before the database is dropped. */
@@ -133,22 +157,16 @@ export async function testDatabase(t: TestContext): Promise<TestDatabase | undef
     t.skip(reason);
     return undefined;
   }
-  const admin = await serverUrl();
-  const name = `arra_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(admin, `CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
+  const scratch = await scratchDatabase();
   const pools: pg.Pool[] = [];
-  const owner = cluster;
   t.after(async () => {
     await Promise.all(pools.map((p) => p.end()));
-    if (owner !== cluster) return; // its throwaway cluster is already gone, and the database with it
-    await adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
   });
   return {
-    url: url.href,
+    url: scratch.url,
     pool(max = 4) {
-      const pool = new pg.Pool({ connectionString: url.href, max });
+      const pool = new pg.Pool({ connectionString: scratch.url, max });
       pools.push(pool);
       return pool;
     },

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:postgres [-- --write]`: what the PostgreSQL pieces cost on this machine, with a registry
+ * of `ARRA_BENCH_PG_DEVICES` devices (default 100,000; the issue's scale run uses 1,000,000), each with
+ * a password credential and a rule: the copy of a SQLite registry into PostgreSQL, the reads a decision
+ * cache miss would make (device, its password credentials, its rules: three queries over loopback), and
+ * the change bus from COMMIT on one connection to delivery on another. `ARRA_BENCH_DATABASE_URL` names
+ * the server (else a throwaway cluster as in the tests). `--write` replaces the `bench:postgres`
+ * section of BENCHMARKS.md; without it the section is printed.
+ *
+ * @module scripts/bench/postgres
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { migrate } from '../../verifier/store/migrations.js';
+import { recordChanges, startChangeBus } from '../../verifier/store/postgres/change-bus.js';
+import { copySqliteToPostgres } from '../../verifier/store/postgres/copy-from-sqlite.js';
+import { KeyEncryptionKey } from '../../verifier/store/postgres/sealed-keys.js';
+import { scratchDatabase, stopTestCluster } from '../../verifier/store/postgres/test/cluster.js';
+import { sectionMarkers, writeSection } from './report.js';
+
+const DEVICES = Number(process.env.ARRA_BENCH_PG_DEVICES ?? 100_000);
+const LOOKUP_MS = 5000;
+const CHANGES = 200;
+const { start: START, end: END } = sectionMarkers('postgres');
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+}
+
+function sqliteRegistry(dir: string): string {
+  const path = join(dir, 'registry.sqlite');
+  const db = new Database(path);
+  migrate(db);
+  const device = db.prepare('INSERT INTO devices (id, created_at, updated_at, incarnation) VALUES (?, 1, 1, ?)');
+  const credential = db.prepare("INSERT INTO credentials (id, device_id, kind, password_hash, created_at) VALUES (?, ?, 'password', 'scrypt$bench', 1)");
+  const rule = db.prepare("INSERT INTO acl_rules (subject_kind, device_id, action, topic, permission, created_at) VALUES ('device', ?, 'publish', ?, 'allow', 1)");
+  db.transaction(() => {
+    for (let i = 0; i < DEVICES; i += 1) {
+      device.run(`dev-${i}`, `inc-${i}`);
+      credential.run(`cred-${i}`, `dev-${i}`);
+      rule.run(`dev-${i}`, `devices/dev-${i}/#`);
+    }
+  })();
+  db.close();
+  return path;
+}
+
+/** Sequential miss reads for LOOKUP_MS: p50/p99 of one miss, ms. */
+async function missReads(pool: pg.Pool): Promise<{ p50: number; p99: number; count: number }> {
+  const times: number[] = [];
+  const until = Date.now() + LOOKUP_MS;
+  while (Date.now() < until) {
+    const id = `dev-${Math.floor(Math.random() * DEVICES)}`;
+    const started = process.hrtime.bigint();
+    await pool.query('SELECT * FROM devices WHERE id = $1', [id]);
+    await pool.query("SELECT * FROM credentials WHERE device_id = $1 AND kind = 'password' AND revoked_at IS NULL", [id]);
+    await pool.query('SELECT * FROM acl_rules WHERE device_id = $1', [id]);
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), count: times.length };
+}
+
+/** COMMIT on one connection to delivery by the bus: p50/p99, ms. */
+async function busLatency(url: string, pool: pg.Pool): Promise<{ p50: number; p99: number }> {
+  const bus = await startChangeBus({ url });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < CHANGES; i += 1) {
+      const heard = new Promise<void>((resolve) => {
+        const off = bus.onChange(() => {
+          off();
+          resolve();
+        });
+      });
+      const client = await pool.connect();
+      await client.query('BEGIN');
+      await recordChanges(client, [{ kind: 'device', deviceId: `dev-${i}` }]);
+      const started = process.hrtime.bigint();
+      await client.query('COMMIT');
+      client.release();
+      await heard;
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  } finally {
+    await bus.close();
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'arra-bench-pg-'));
+const scratch = process.env.ARRA_BENCH_DATABASE_URL ? undefined : await scratchDatabase();
+const url = process.env.ARRA_BENCH_DATABASE_URL ?? scratch!.url;
+const pool = new pg.Pool({ connectionString: url, max: 4 });
+try {
+  const sqlite = sqliteRegistry(dir);
+  const copyStarted = Date.now();
+  await copySqliteToPostgres(sqlite, pool, KeyEncryptionKey.fromSecret('bench-key-encryption-secret'));
+  const copySeconds = (Date.now() - copyStarted) / 1000;
+  await pool.query('ANALYZE');
+  const miss = await missReads(pool);
+  const bus = await busLatency(url, pool);
+  const section = [
+    START,
+    '## PostgreSQL pieces over loopback (`npm run bench:postgres`)',
+    '',
+    `Registry: ${DEVICES.toLocaleString('en-US')} devices, each with a password credential and a rule.`,
+    '',
+    '| metric | value | goal |',
+    '|---|---:|---|',
+    `| copy of the SQLite registry into PostgreSQL (one transaction) | ${copySeconds.toFixed(1)} s | |`,
+    `| decision cache miss reads (device, password credentials, rules), p50 | ${miss.p50.toFixed(3)} ms | ≤ 1 ms (uncached decision p50) |`,
+    `| decision cache miss reads, p99 | ${miss.p99.toFixed(3)} ms | |`,
+    `| change bus, COMMIT to delivery on another connection, p50 | ${bus.p50.toFixed(3)} ms | |`,
+    `| change bus, p99 | ${bus.p99.toFixed(3)} ms | ≤ 1,000 ms (every replica) |`,
+    '',
+    `- ${miss.count.toLocaleString('en-US')} sequential misses in ${LOOKUP_MS / 1000} s; three queries each, no password hashing (that is the SQLite rows' cost too).`,
+    '- Not yet: decisions served from PostgreSQL (the repositories are not written), so no cached/uncached authorize rows beside SQLite in `bench:verifier`.',
+    END,
+  ].join('\n');
+  if (process.argv.includes('--write')) writeSection(new URL('../../BENCHMARKS.md', import.meta.url).pathname, 'postgres', section);
+  else process.stdout.write(`${section}\n`);
+} finally {
+  await pool.end();
+  await scratch?.drop();
+  await stopTestCluster();
+  rmSync(dir, { recursive: true, force: true });
+}
