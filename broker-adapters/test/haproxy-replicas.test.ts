@@ -9,36 +9,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { request } from 'undici';
+import { canConnect, freePort } from '../../verifier/test/net.js';
 import { PROCESS_WEBHOOK_SECRET, startVerifierProcess } from '../../verifier/test/process.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const SNIPPET = join(import.meta.dirname, '..', 'haproxy', 'haproxy.cfg');
 const PASSWORD = 'a-long-password-for-the-haproxy-test';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** The shipped snippet with this test's port, replicas (plain http on loopback) and secret. */
 function renderSnippet(port: number, replicas: string[]): string {

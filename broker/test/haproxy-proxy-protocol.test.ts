@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect, createServer } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,21 +17,12 @@ import mqttPacket from 'mqtt-packet';
 import type { AuthenticateRequest } from '../../schemas/index.js';
 import { assembleVerifier, loadConfig } from '../../verifier/index.js';
 import { createInProcessAuthorizer } from '../authorizers/in-process.js';
+import { canConnect, freePort } from '../../verifier/test/net.js';
 import { silent } from './listeners-helpers.js';
 import { runBroker } from './ops-helpers.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'arra-haproxy-'));
@@ -66,16 +57,6 @@ async function startHaproxy(t: TestContext, brokerPort: number): Promise<{ v1: n
     }
   }
   return ports;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** One MQTT 3.1.1 CONNECT from `localAddress`: the CONNACK return code, or 'closed' without one. */

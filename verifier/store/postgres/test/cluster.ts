@@ -9,11 +9,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { freePort } from '../../../test/net.js';
 
 const DEBIAN_BIN_ROOT = '/usr/lib/postgresql';
 
@@ -52,16 +52,6 @@ function spawnAs(prefix: string[], command: string, args: string[]) {
 function run(prefix: string[], command: string, args: string[]): void {
   const result = spawnAs(prefix, command, args);
   if (result.status !== 0) throw new Error(`${command} ${args[0] ?? ''} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function startCluster(binDir: string): Promise<Cluster> {
