@@ -1,9 +1,6 @@
 /**
- * How adapter requests carry their parameters, for every broker dialect: form bodies, JSON bodies,
- * query strings, and JSON bodies on GET (mosquitto-go-auth `http_method GET` sends them, and Fastify
- * does not read bodies of GET requests, so a hook reads them here).
- *
- * @module broker-adapters/body
+ * Adapter parameters from form bodies, JSON bodies, query strings, and JSON bodies on GET
+ * (go-auth's `http_method GET` sends them; Fastify does not read GET bodies, so a hook does).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadBody, BodyTooLarge, UnsupportedMediaType } from './errors.js';

@@ -1,19 +1,11 @@
-/**
- * Field shapes shared by the dialects' pure mappers, and the one function that turns a zod failure
- * into an `InvalidField` naming the field.
- *
- * @module broker-adapters/fields
- */
+/** Field shapes shared by the dialects' mappers, and zod failures as an `InvalidField` naming the field. */
 import { z } from 'zod';
 import { InvalidField } from './errors.js';
 
 /** An MQTT string field: at most 65535 bytes on the wire, so no broker can send more characters. */
 export const wireString = z.string().max(65535);
 
-/**
- * A parameter that is present or absent. Brokers that build the body from a template (EMQX) send an
- * empty string for a placeholder they cannot fill: those fields read `''` as absent.
- */
+/** A template placeholder the broker (EMQX) could not fill arrives as `''`: read as absent. */
 export const blankAsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /** QoS as a template substitution: `1`, `"1"`; anything else is refused. */

@@ -1,12 +1,8 @@
 /**
- * The caller check every broker route runs before anything else (before the body is read). Two
- * proofs are accepted: the shared secret, in the `X-Arra-Secret` header or a `secret` query parameter
- * (mosquitto-go-auth cannot send headers, but keeps a query string in its URI), or a caller address
- * in the allow-list. A presented secret must be right even from an allowed address: a stale secret
- * is a misconfiguration to see, not to paper over. The hook is a callback, not an async function: a
- * promise per request is measurable at the rates brokers ask.
- *
- * @module broker-adapters/guard
+ * The caller check in front of every broker route, before the body is read: the shared secret
+ * (`X-Arra-Secret`, or `?secret=` for go-auth, which cannot send headers) or an allow-listed address.
+ * A wrong secret is refused even from an allowed address. A callback, not async: brokers ask at rates
+ * where a promise per request shows.
  */
 import { isIP, type BlockList } from 'node:net';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';

@@ -1,9 +1,6 @@
 /**
- * The broker adapters: HTTP dialects through which NanoMQ, mosquitto-go-auth and EMQX 5 ask the one
- * decision core. Each dialect lives in its own encapsulated Fastify context (own body parsers, own
- * error handler) behind the caller guard the verifier's app builds once and hands in.
- *
- * @module broker-adapters
+ * The broker adapters: NanoMQ, mosquitto-go-auth and EMQX 5 dialects over the one decision core, each
+ * in its own Fastify context behind the caller guard the verifier's app builds once.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Decider } from '../verifier/core/index.js';

@@ -1,11 +1,7 @@
 /**
- * Keys a JSON body may not carry, refused by the adapters' parsers and the verifier API's
- * (`verifier/http/json-body.ts`): `__proto__` and `constructor.prototype` could reach an object's
- * prototype when the body is later merged somewhere. The refusal names the key's path.
- *
- * @module broker-adapters/json-keys
+ * `__proto__` and `constructor.prototype` keys are refused in every JSON body (the adapters' and the
+ * API's, `verifier/http/json-body.ts`): merged later, they could reach an object's prototype.
  */
-
 /** A key that could replace or reach an object's prototype when the body is merged somewhere. */
 export class ForbiddenJsonKey extends Error {
   readonly code = 'validation';

@@ -1,10 +1,7 @@
 /**
- * What every dialect shares about answering: one error handler per adapter context that sorts a
- * failure into "the caller is not our broker" (401/403), "the request is bad" (a deny in the broker's
- * own terms) and "the decision core failed" (5xx), and log lines that carry the decision's reason
- * but never a password, token or secret.
- *
- * @module broker-adapters/reply
+ * How every dialect answers: an error handler per context sorting a failure into "not our broker"
+ * (401/403), "bad request" (a deny in the broker's terms) and "core failed" (5xx), and log fields that
+ * never carry a password, token or secret.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { looksLikeJwt } from '../verifier/core/index.js';
@@ -44,11 +41,7 @@ export function installErrorHandler(app: FastifyInstance, dialect: DialectName, 
   });
 }
 
-/**
- * Our own refusals, the verifier's JSON parser's (a prototype key), and Fastify's 4xx (bad JSON, body too large, wrong media type, truncated body).
- * Their messages are fixed texts; a raw SyntaxError is not passed through because V8 quotes the
- * offending input in it, which may be a password.
- */
+/** Our refusals and Fastify's 4xx, with fixed messages: a raw SyntaxError quotes its input, maybe a password. */
 function asRefusal(error: FastifyError | Error): Refusal | null {
   const statusCode = (error as FastifyError).statusCode;
   if ((error instanceof AdapterError && error.statusCode < 500) || error instanceof ForbiddenJsonKey) {
@@ -66,10 +59,7 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' ? code : 'ERR_UNKNOWN';
 }
 
-/**
- * Identity fields for a log line. A username that is a JWT (go-auth's JWT backend makes the token the
- * username) is replaced, so a bearer credential never reaches the logs.
- */
+/** Identity fields for a log line; a username that is a JWT (go-auth's JWT mode) is replaced. */
 export function logIdentity(fields: { clientId?: string; username?: string }): Record<string, string | undefined> {
   const username = fields.username;
   return {
@@ -78,21 +68,14 @@ export function logIdentity(fields: { clientId?: string; username?: string }): R
   };
 }
 
-/**
- * The request log serializer of the adapter contexts: method, path and caller, never the query
- * string (NanoMQ GET puts the password there, go-auth may carry `?secret=`).
- */
+/** Request log lines without the query string (NanoMQ GET puts the password there, go-auth `?secret=`). */
 export const adapterLogSerializers = {
   req(request: FastifyRequest): string {
     return `${request.method} ${request.url.split('?')[0]} from ${request.raw.socket?.remoteAddress ?? 'unknown'}`;
   },
 };
 
-/**
- * The broker behind a request, as the record of who each client authenticated as names it
- * (`verifier/core/admissions.ts`): the dialect and the TCP peer (never `X-Forwarded-For`). A client
- * id is looked up only among the authentications the same broker asked about.
- */
+/** The broker behind a request, as admissions name it (`verifier/core/admissions.ts`): dialect and TCP peer. */
 export function callerOf(dialect: DialectName, request: FastifyRequest): string {
   return `${dialect} ${request.socket.remoteAddress ?? 'unknown'}`;
 }

@@ -1,10 +1,6 @@
 /**
- * EMQX 5 HTTP authentication / authorization requests to decision-core requests, and the core's
- * answers to EMQX's response bodies (pure). The wire contract is `broker-adapters/test/captures/emqx.md`.
- * EMQX builds our request body from a template, so a placeholder it cannot fill (no username, no
- * client certificate) arrives as an empty string: empty means absent here.
- *
- * @module broker-adapters/emqx/map
+ * EMQX 5 request bodies to core requests and core answers to EMQX bodies (pure; wire contract:
+ * `test/captures/emqx.md`). EMQX fills a placeholder it cannot fill with `''`: empty means absent.
  */
 import { z } from 'zod';
 import type { AuthenticateAllow, AuthenticateRequest, AuthorizeRequest } from '../../schemas/index.js';

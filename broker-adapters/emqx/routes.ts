@@ -1,13 +1,6 @@
 /**
- * EMQX 5 endpoints: `POST /emqx/authn` (the HTTP authenticator) and `POST|GET /emqx/authz` (the HTTP
- * authorization source). EMQX reads the body of a `200` (`result` allow | deny | ignore) and turns
- * every 4xx/5xx into "ignore", so every decision, bad input included, is a `200` here: `ignore` only
- * for a device ARRA-MQ does not know and only when the URI carries `?chain=1` (the operator chained
- * another source after us); everything else that is not an allow is a deny. A core fault is a `503`:
- * EMQX then ignores us, which is why operators must put ARRA-MQ last with `no_match = deny`. An authz
- * request is decided for the identity this client id authenticated as at `/emqx/authn` (`admitFor`).
- *
- * @module broker-adapters/emqx/routes
+ * EMQX 5: `/emqx/authn` and `/emqx/authz`. EMQX turns every 4xx/5xx into "ignore", so every decision is
+ * a `200` (`ignore` only for an unknown device on a `?chain=1` URI); a core fault is a `503`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Decider } from '../../verifier/core/index.js';

@@ -1,11 +1,6 @@
 /**
- * mosquitto-go-auth HTTP / JWT-remote backend requests to decision-core requests (pure). The wire
- * contract is `broker-adapters/test/captures/mosquitto-go-auth.md`: JSON bodies (acc a number) or form bodies
- * (everything a string); user `{clientid, password, username}`, superuser `{username}`, acl
- * `{acc, clientid, topic, username}`. The JWT backend sends the token as `Authorization: Bearer`,
- * user/superuser bodies `null` (or only `username` with `jwt_parse_token`) and no acl username.
- *
- * @module broker-adapters/mosquitto-go-auth/map
+ * mosquitto-go-auth requests to core requests (pure; wire contract: `test/captures/mosquitto-go-auth.md`).
+ * The JWT backend sends the token as `Authorization: Bearer` and no acl username.
  */
 import { z } from 'zod';
 import type { AuthenticateRequest, AuthorizeAction, AuthorizeRequest } from '../../schemas/index.js';

@@ -1,16 +1,11 @@
 /**
- * mosquitto-go-auth endpoints, for the HTTP backend and the JWT backend in remote mode. The response
- * mode the operator configured is part of the URI, because go-auth cannot tell us and reads a 2xx
- * differently per mode (status: any 2xx allows; json: `{"ok":true}`; text: exactly `ok`):
+ * mosquitto-go-auth, HTTP backend and JWT backend in remote mode. The response mode is part of the
+ * URI (go-auth reads a 2xx differently per mode and cannot tell us):
  *
  *   /go-auth[/jwt]/{user,superuser,acl}                 response_mode status (go-auth's default)
  *   /go-auth[/jwt]/{status,json,text}/{user,superuser,acl}
  *
- * A deny is `403` with `{"ok":false,...}`, which denies in every mode; bad input is a `4xx`, also a
- * deny; a core fault is `503`, which go-auth treats as an error (not cached, CONNECT dropped).
- * Methods: POST, PUT, and GET with a JSON body (see `body.ts`).
- *
- * @module broker-adapters/mosquitto-go-auth/routes
+ * A deny is `403` `{"ok":false}` in every mode; a core fault is `503` (not cached by go-auth).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../rules/index.js';

@@ -1,12 +1,7 @@
 /**
- * Decisions about go-auth JWT-remote tokens, kept for a few seconds. go-auth asks user, superuser and
- * acl for every message with the same bearer token; verifying it each time would put the core's
- * token check on the path of every delivery. An entry lives `ttlMs` at most and never past the
- * credential's own expiry, and a registry change drops at once the entries it may affect (the
- * device's allows, and every deny), so a revoked token or a disabled device is refused at its next
- * request, as everywhere else. Faults are not kept. Keys are SHA-256 digests: the cache holds no token.
- *
- * @module broker-adapters/mosquitto-go-auth/token-cache
+ * go-auth JWT-remote decisions kept a few seconds: go-auth asks with the same token for every message.
+ * An entry lives `ttlMs` at most, never past the credential's expiry, and a registry change drops what
+ * it may affect at once. Faults are not kept; keys are SHA-256 digests, never the token.
  */
 import { createHash } from 'node:crypto';
 import type { AuthenticateDecision, Change } from '../../schemas/index.js';

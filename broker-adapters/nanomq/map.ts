@@ -1,10 +1,6 @@
 /**
- * NanoMQ `auth_http` requests to decision-core requests, and nothing else (pure). The wire contract
- * is `broker-adapters/test/captures/nanomq.md` (NanoMQ 0.25.5): every parameter is a string, a parameter
- * NanoMQ cannot fill is omitted (never sent empty), `access` is "1" subscribe / "2" publish, and a
- * SUBSCRIBE's filters arrive in one `topic`, joined with `,`.
- *
- * @module broker-adapters/nanomq/map
+ * NanoMQ `auth_http` parameters to core requests (pure; wire contract: `test/captures/nanomq.md`). A
+ * parameter NanoMQ cannot fill is omitted; a SUBSCRIBE's filters arrive comma-joined in `topic`.
  */
 import { z } from 'zod';
 import type { AuthenticateRequest, AuthorizeRequest } from '../../schemas/index.js';
@@ -37,11 +33,7 @@ export function parseNanoParams(raw: unknown): NanoParams {
   return parseParams(NanoParams, raw);
 }
 
-/**
- * The CONNECT request. `dn` (`%d`, the subject NanoMQ verified) is handed over as it is: the core
- * decides whether it counts (`trustCertSubject`). `cn` (`%C`) is never used: NanoMQ fills it with
- * everything after `CN=` to the end of the DN.
- */
+/** The CONNECT request; `dn` (`%d`) is handed over as it is, and the core decides whether it counts. */
 export function toAuthenticate(p: NanoParams): AuthenticateRequest {
   return {
     clientId: p.clientid,
@@ -61,9 +53,8 @@ export interface NanoIdentity {
 }
 
 /**
- * The identity of a superuser / acl request. NanoMQ repeats the verified certificate subject on every
- * request; when that subject is trusted, its CN names the device, because a certificate-only client's
- * client id and (absent) username name nothing. The core's DN parser reads the CN, never `%C`.
+ * The identity of a superuser / acl request: a trusted subject's CN names the device, since a
+ * certificate-only client's client id and (absent) username name nothing.
  */
 export function toIdentity(p: NanoParams, trustCertSubject: boolean): NanoIdentity {
   const deviceId = trustCertSubject && p.dn !== undefined ? commonNameFromSubject(p.dn) : undefined;
@@ -74,11 +65,7 @@ export function toIdentity(p: NanoParams, trustCertSubject: boolean): NanoIdenti
   };
 }
 
-/**
- * The PUBLISH / SUBSCRIBE check: one core request per topic. A SUBSCRIBE packet's filters come
- * comma-joined; NanoMQ answers the whole packet with one verdict, so the caller denies the lot as
- * soon as one filter is denied. (A filter that itself holds `,` cannot be told apart: it is split.)
- */
+/** One core request per topic; NanoMQ answers a SUBSCRIBE's comma-joined filters with one verdict. */
 export function toAuthorizeRequests(p: NanoParams, trustCertSubject: boolean): AuthorizeRequest[] {
   if (p.access === undefined) throw new InvalidField('access', 'required on acl requests: configure access = "%A"');
   if (p.topic === undefined || p.topic === '') throw new InvalidField('topic', 'required on acl requests: configure topic = "%t"');

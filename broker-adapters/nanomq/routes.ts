@@ -1,17 +1,7 @@
 /**
- * NanoMQ `auth_http` endpoints: `/nanomq/auth` (CONNECT), `/nanomq/superuser` and `/nanomq/acl`
- * (every PUBLISH and SUBSCRIBE, will messages, and the broker's own `$SYS/brokers/client_status/...`
- * events), by POST (form or JSON) or GET (query string).
- *
- * NanoMQ allows on exactly `200` and denies on any other status, reading no body; we answer `403`
- * with a JSON body to deny, `400` for bad input (also a deny) and `503` when the core fails.
- * `$SYS/brokers/client_status/<clientid>` publishes, which NanoMQ makes with the client's identity on
- * every connect and disconnect, are allowed for a client it admitted (and decided without a warning);
- * the client could publish there itself too, announcing only its own client id.
- * superuser and acl requests carry no proof: they are decided for the identity this client id last
- * authenticated as through this broker (`admitFor`), never for a device its client id or username names.
- *
- * @module broker-adapters/nanomq/routes
+ * NanoMQ `auth_http`: `/nanomq/auth`, `/nanomq/superuser`, `/nanomq/acl` (statuses: README.md). acl and
+ * superuser requests carry no proof: they are decided for the identity the client id last
+ * authenticated as through this broker (`admitFor`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Decider, outwardReason } from '../../verifier/core/index.js';

@@ -1,17 +1,11 @@
-/**
- * Shared secrets, compared in constant time in one place (`secretMatcher`). The time taken depends on
- * the presented length (the caller's own) and never on the secret's content.
- *
- * @module verifier/core/secrets
- */
+/** Shared secrets, compared in constant time in one place: `secretMatcher`. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 export type SecretMatcher = (presented: string) => boolean;
 
 /**
- * Runs on every broker request, so it neither hashes nor allocates: the presented text is written over
- * a zeroed scratch buffer as long as the secret; a length mismatch is folded in after the comparison.
- * An empty `expected` matches nothing, not even an empty presented value.
+ * Runs on every broker request, so it neither hashes nor allocates; its time depends on the presented
+ * length only. An empty `expected` matches nothing, not even an empty presented value.
  */
 export function secretMatcher(expected: string): SecretMatcher {
   const want = Buffer.from(expected, 'utf8');

@@ -1,10 +1,6 @@
 /**
- * The API's JSON body parser. Fastify's own refuses `__proto__` and `constructor.prototype` keys
- * (prototype poisoning) but answers every refusal "body is not valid JSON", which sends the caller
- * looking for a syntax error that is not there. This one refuses the same keys and says which key,
- * where: a 400 `validation` whose field is the key's path.
- *
- * @module verifier/http/json-body
+ * The API's JSON body parser. Fastify's own answers a prototype key "body is not valid JSON"; this one
+ * says which key, where: a 400 `validation` whose field is the key's path.
  */
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { refuseForbiddenKeys } from '../../broker-adapters/index.js';

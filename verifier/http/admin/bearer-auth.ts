@@ -1,10 +1,6 @@
 /**
- * The admin API's only gate: an `onRequest` hook, registered inside the admin context alone (Fastify
- * encapsulation), that wants `Authorization: Bearer <ARRA_ADMIN_TOKEN>`. It runs before the body is
- * read, so an unauthenticated caller cannot make the verifier parse 20 MB. The comparison is on SHA-256
- * digests in constant time ({@link Secret.matches}).
- *
- * @module verifier/http/admin/bearer-auth
+ * The admin API's only gate, in the admin context alone: `Authorization: Bearer <ARRA_ADMIN_TOKEN>`,
+ * checked before the body is read ({@link Secret.matches}, constant time).
  */
 import type { onRequestAsyncHookHandler } from 'fastify';
 import type { Secret } from '../../core/index.js';
