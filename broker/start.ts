@@ -1,7 +1,6 @@
 /**
- * Wires a running broker from its configuration: the protocol engine, the admission gate, the
- * listeners (TCP always; TLS and WebSocket when their ports are set), `$SYS` statistics and the
- * Prometheus endpoint. The authorizer is the caller's: it is passed in and closed by whoever made it.
+ * A running broker from its configuration: engine, gate, listeners, `$SYS`, metrics. The authorizer
+ * is the caller's to make and close.
  *
  * @module broker/start
  */

@@ -1,10 +1,6 @@
 /**
- * The acknowledgement packets: PUBACK/PUBREC/PUBCOMP close our QoS 1/2 deliveries (freeing an
- * in-flight slot, so the queue drains); PUBREL releases a QoS 2 message the client sent us.
- *
- * An acknowledgement of the wrong type for the delivery it names (PUBREC or PUBCOMP for QoS 1,
- * PUBACK for QoS 2, PUBCOMP before PUBREC) is a protocol error (§4.3.2, §4.3.3; 5.0 §4.13): closed,
- * 5.0 with DISCONNECT 0x82. An id we do not know is harmless: nothing to free.
+ * Acknowledgements: PUBACK/PUBREC/PUBCOMP close our deliveries, PUBREL releases a client's QoS 2.
+ * The wrong type for a delivery is a protocol error (§4.3.2, §4.3.3; 5.0 §4.13); an unknown id is harmless.
  *
  * @module broker/handlers/acks
  */

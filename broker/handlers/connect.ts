@@ -1,7 +1,6 @@
 /**
- * CONNECT, as a list of named steps (aedes `connectActions`): validate the packet, ask the
- * authorizer, take over a duplicate client id, open or resume the session, answer CONNACK, resume
- * deliveries. A refusal ends the list with the CONNACK code `reason-codes.ts` picks, and a close.
+ * CONNECT as named steps (aedes `connectActions`); a refusal ends them with the CONNACK code
+ * `reason-codes.ts` picks, and a close.
  *
  * @module broker/handlers/connect
  */
@@ -116,10 +115,7 @@ function checkPacket({ connection, packet }: ConnectContext): void {
 /** MQTT 3.1 (MQIsdp) client ids are 1 to 23 characters; others get return code 2 (3.1 §3.1, "Client Identifier"). */
 const MQTT31_MAX_CLIENT_ID = 23;
 
-/**
- * An empty client id: 3.1.1 allows it only with Clean Session, refusing with 0x02 otherwise
- * [MQTT-3.1.3-8]; 5.0 assigns one and says so [MQTT-3.1.3-6] [MQTT-3.2.2-16]. 3.1 never allows it.
- */
+/** Empty: 3.1.1 only with Clean Session, else 0x02 [MQTT-3.1.3-8]; 5.0 assigns one [MQTT-3.1.3-6] [MQTT-3.2.2-16]; 3.1 never. */
 function checkClientId(ctx: ConnectContext): void {
   if (ctx.connection.version === 3 && (ctx.clientId.length === 0 || ctx.clientId.length > MQTT31_MAX_CLIENT_ID)) {
     throw new ConnectRefusedError({ kind: 'client_id' }, `MQTT 3.1 client id of ${ctx.clientId.length} characters`);
@@ -181,21 +177,15 @@ async function authenticate(ctx: ConnectContext): Promise<void> {
   connection.credentialExpiresAt = outcome.expiresAt === null ? 0 : outcome.expiresAt * 1000;
 }
 
-/**
- * The listener's pending slot becomes an authenticated one (see `listeners/gate.ts`); with the
- * authenticated clients at their cap the CONNECT is refused (5.0 0x89 server busy, 3.1.1 0x03).
- */
+/** The pending slot becomes an authenticated one (`listeners/gate.ts`); at the cap: 0x89 busy (3.1.1: 0x03). */
 function takeSlot({ connection }: ConnectContext): void {
   const ticket = connection.info.admission;
   if (ticket !== undefined && !ticket.promote()) throw new ConnectRefusedError({ kind: 'busy' }, 'connection limit reached');
 }
 
 /**
- * Keep alive, as Mosquitto's `max_keepalive`: 0 ("never time me out") and values above
- * `maxKeepAlive` become `maxKeepAlive`, so a silent client cannot hold its connection for good
- * (`maxKeepAlive` 0 lifts the bound). 5.0 clients are told with Server Keep Alive [MQTT-3.2.2-21],
- * and `serverKeepAlive`, when set, is imposed on them; 3.1.1 has no way to tell a client, so the
- * bound applies silently (Mosquitto leaves such 3.1.1 clients alone; 2.0.0 refused them with 0x02).
+ * As Mosquitto's `max_keepalive`: 0 and values above `maxKeepAlive` become it, so a silent client
+ * cannot stay for good. 5.0 is told [MQTT-3.2.2-21]; 3.1.1 cannot be, so the bound applies silently.
  */
 function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
   const { minKeepAlive, maxKeepAlive } = connection.core.limits;
@@ -209,11 +199,8 @@ function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
 }
 
 /**
- * A session, live or stored, belongs to the identity that created it, not to its client id: another
- * identity (another device, a re-created device of the same id, anonymous) choosing that client id
- * neither resumes it, nor discards it with Clean Start, nor disconnects its owner. It is refused.
- * Only a stored session whose owner no longer exists (a removed device, which the registry change
- * normally discarded already) is discarded, and the CONNECT goes on with a new session.
+ * A session belongs to the identity that created it, not to its client id: another identity is
+ * refused and changes nothing. Only a stored session whose owner no longer exists is discarded.
  */
 async function checkSessionOwner({ connection, clientId, auth }: ConnectContext): Promise<void> {
   const core = connection.core;
@@ -245,11 +232,9 @@ function takeOver({ connection, clientId }: ConnectContext): void {
 }
 
 /**
- * Clean Start discards the old session [MQTT-3.1.2-4]; otherwise it is resumed [MQTT-3.2.2-3].
- * What the timer wheel has not caught up with yet counts first: a will whose delay is over goes out,
- * an expired session is gone. A session of expiry 0 (3.1.1 Clean Session) lasted only as long as its
- * connection, just taken over, so it is not present [MQTT-3.1.2-6] [MQTT-3.2.2-2]; and a new
- * connection for the client id deletes a will still waiting for its delay [MQTT-3.1.2-8].
+ * Clean Start discards [MQTT-3.1.2-4], else resume [MQTT-3.2.2-3], after what the timer wheel has
+ * not caught up with. Expiry 0 ended with its connection [MQTT-3.1.2-6] [MQTT-3.2.2-2]; a waiting
+ * will is deleted [MQTT-3.1.2-8].
  */
 function openSession(ctx: ConnectContext): void {
   const { connection, packet, clientId } = ctx;
@@ -293,12 +278,8 @@ function applyClientLimits({ connection, packet }: ConnectContext): void {
 }
 
 /**
- * A resumed session keeps only what its identity may have today: subscriptions the ACL no longer
- * allows are dropped and queued or in-flight messages it may no longer receive are discarded, before
- * anything is delivered. MQTT has no packet that ends one subscription from the server side; a 5.0
- * client is told in this CONNACK, with those a registry change dropped while it was away (Reason
- * String, and a `revoked-subscription` User Property per filter, left out when the client's Maximum
- * Packet Size would not allow them [MQTT-3.2.2-19]).
+ * A resumed session keeps only what its identity may have today, before anything is delivered. MQTT
+ * cannot end a subscription from the server, so 5.0 is told in the CONNACK, when it fits [MQTT-3.2.2-19].
  */
 const REVOKED = 'revoked-subscription';
 /** More than a CONNACK with every other property we send takes. */

@@ -1,6 +1,5 @@
 /**
- * PUBLISH from a client, as named steps: resolve the topic alias, validate the topic, enforce our
- * Receive Maximum, authorize against the CONNECT decision's ACL, route, acknowledge.
+ * PUBLISH as named steps: topic alias, topic, Receive Maximum, ACL, route, acknowledge.
  *
  * @module broker/handlers/publish
  */
@@ -49,11 +48,7 @@ function resolveTopic(connection: Connection, packet: IPublishPacket): string {
   return known;
 }
 
-/**
- * A topic name has no wildcards [MQTT-3.3.2-2]; a Response Topic neither [MQTT-3.3.2-14]. One with
- * more than `maxTopicLevels` levels is refused like an invalid one (5.0 DISCONNECT 0x90; 3.1.1 has
- * no code for it: closed), as each level costs a node wherever the topic is stored.
- */
+/** No wildcards [MQTT-3.3.2-2] [MQTT-3.3.2-14]; too many levels is invalid too (each costs a node where stored). */
 function validateTopic(connection: Connection, packet: IPublishPacket, topic: string): void {
   if (!isValidTopicName(topic)) throw new ProtocolError(`invalid topic name ${JSON.stringify(topic)}`, RC.topicNameInvalid);
   const max = connection.core.limits.maxTopicLevels;
@@ -77,10 +72,7 @@ function enforceReceiveMaximum(connection: Connection, packet: IPublishPacket): 
   if (open >= connection.core.limits.receiveMaximum) throw new ProtocolError('receive maximum exceeded', RC.receiveMaximumExceeded);
 }
 
-/**
- * Clients never publish to `$` topics (`$SYS` and friends belong to the broker); otherwise the
- * CONNECT decision's ACL decides, with verdicts cached per connection for the hot path.
- */
+/** `$` topics belong to the broker; otherwise the CONNECT's ACL decides, verdicts cached per connection. */
 function authorize(connection: Connection, packet: IPublishPacket, topic: string): boolean {
   const auth = connection.auth!;
   let allowed: boolean;
@@ -111,18 +103,13 @@ function authorize(connection: Connection, packet: IPublishPacket, topic: string
   return allowed;
 }
 
-/**
- * A 5.0 payload marked as UTF-8 text must be UTF-8 [MQTT-3.3.2-4]; we check, since subscribers trust
- * the flag. A bad one is answered with 0x99 (QoS 1/2) or dropped (QoS 0), not routed.
- */
+/** [MQTT-3.3.2-4]: subscribers trust the flag, so we check; 0x99 or dropped, not routed. */
 function payloadMatchesFormat(packet: IPublishPacket): boolean {
   return packet.properties?.payloadFormatIndicator !== true || isUtf8(packet.payload as Buffer);
 }
 
 function toMessage(connection: Connection, packet: ParsedPublish, topic: string): Message {
-  // The parsed payload is a view into the socket's read chunk, which a retained or queued message
-  // would keep alive whole: those get a copy. A QoS 0 message that is not retained is never kept
-  // (every delivery of it is QoS 0, written or dropped before route() returns), so it skips the copy.
+  // The payload is a view of the read chunk: what may be kept (retained, QoS 1/2) gets a copy.
   const view = packet.payload as Buffer;
   const payload = packet.qos > 0 || packet.retain ? Buffer.from(view) : view;
   const expiry = packet.properties?.messageExpiryInterval;
@@ -134,9 +121,7 @@ function toMessage(connection: Connection, packet: ParsedPublish, topic: string)
     properties: forwardedProperties(packet.properties),
     expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000,
     origin: connection.clientId,
-    // The received frame is the encoding a same-version QoS 0 subscriber gets: forwarded unchanged.
-    // Declared up front either way, so caching an encoding later fills in-object slots instead of
-    // growing the message's property store (see `broker/outgoing`).
+    // Declared up front either way, so a cached encoding fills in-object slots (see `outgoing.ts`).
     encodedVariant: packet.forwardable === undefined ? undefined : publishVariant(connection.version, 0, false),
     encodedFrame: packet.forwardable,
     otherVariants: undefined,

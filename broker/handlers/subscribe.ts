@@ -1,7 +1,6 @@
 /**
- * SUBSCRIBE: each filter on its own (validate, authorize against the ACL, store), one SUBACK code
- * per filter in request order [MQTT-3.8.4-6], then the retained messages the new subscriptions ask
- * for (Retain Handling [MQTT-3.3.1-9..11]).
+ * SUBSCRIBE: each filter on its own, one SUBACK code per filter in order [MQTT-3.8.4-6], then the
+ * retained messages the new subscriptions ask for [MQTT-3.3.1-9..11].
  *
  * @module broker/handlers/subscribe
  */
@@ -92,11 +91,7 @@ function subscribeOne(
   return { code: qos, sub, isNew };
 }
 
-/**
- * A filter longer than `maxFilterLength` bytes or of more than `maxTopicLevels` levels is refused as
- * invalid (5.0 SUBACK 0x8F, 3.1.1 0x80): each level is a node of the subscription tree, and 200
- * filters of 16,000 levels grew the process by 780 MiB.
- */
+/** Too long or too deep is invalid (0x8F; 3.1.1 0x80): each level is a node of the subscription tree. */
 function withinFilterLimits(connection: Connection, filter: string, matched: string): boolean {
   const { maxFilterLength, maxTopicLevels } = connection.core.limits;
   return Buffer.byteLength(filter) <= maxFilterLength && levelCount(matched) <= maxTopicLevels;
@@ -109,10 +104,7 @@ function refuse(connection: Connection, fields: { reason: string } & Record<stri
   return { code, isNew: false };
 }
 
-/**
- * Retained messages for a new subscription, with retain set [MQTT-3.3.1-6]: always for Retain
- * Handling 0, only for a new subscription with 1, never with 2; never for shared ones (retained messages are not sent to share groups).
- */
+/** With retain set [MQTT-3.3.1-6]: Retain Handling 0 always, 1 if new, 2 never; never to share groups. */
 function sendRetained(connection: Connection, sub: Subscription, isNew: boolean): void {
   if (sub.group !== undefined || sub.rh === 2 || (sub.rh === 1 && !isNew)) return;
   const core = connection.core;

@@ -1,8 +1,6 @@
 /**
- * Routing one message: store it if retained, find the subscriptions matching its topic, merge a
- * client's overlapping subscriptions into one delivery at the highest granted QoS
- * [MQTT-3.3.4-2] carrying all their Subscription Identifiers [MQTT-3.3.4-3], and give each share
- * group's copy to one member, round robin.
+ * Routing one message: retain it, match, one delivery per client at the highest QoS [MQTT-3.3.4-2]
+ * with all Subscription Identifiers [MQTT-3.3.4-3], one member per share group, round robin.
  *
  * @module broker/routing/router
  */
@@ -20,11 +18,7 @@ interface Match {
   checkEach: boolean;
 }
 
-/**
- * The matched-subscription arrays, reused from one message to the next so routing allocates no
- * per-message collections (young-generation garbage is what sets our latency tail). A nested route
- * finds `spare` taken and gets its own.
- */
+/** Reused across messages (young-generation garbage sets the latency tail); a nested route gets its own. */
 let spare: Matched<Subscription> | null = null;
 
 /** Routes a message to every matching session; returns the number of sessions it went to. */
@@ -63,10 +57,7 @@ function sendToGroups(core: BrokerState, message: Message, groups: ShareGroup<Su
   return sent;
 }
 
-/**
- * One delivery per session. The common case, a single matching subscription, goes straight out;
- * only when several match is the merge map built.
- */
+/** The merge map only when several subscriptions match. */
 function sendToSubscribers(core: BrokerState, message: Message, subs: Subscription[]): number {
   if (subs.length === 1) {
     const sub = subs[0]!;
@@ -103,10 +94,7 @@ function merge(matches: Map<Session, Match>, sub: Subscription): void {
   if (sub.id !== undefined) (existing.subIds ??= []).push(sub.id);
 }
 
-/**
- * One delivery; false when the session may not receive this topic (a deny rule overlaps one of its
- * subscriptions: only those are checked here, so the common delivery costs one flag test).
- */
+/** False when a flagged subscription's session may not receive the topic; others cost one flag test. */
 function send(core: BrokerState, message: Message, to: Subscription | Match, subIds: number[] | undefined): boolean {
   if (to.checkEach && !mayReceive(to.session.rights, message.topic, to.qos)) return false;
   const qos = Math.min(message.qos, to.qos) as 0 | 1 | 2; // [MQTT-3.8.4-8]

@@ -1,7 +1,6 @@
 /**
- * When connections end and sessions expire: wills (with their delay), session expiry, and the one
- * timer wheel that enforces keep alive, CONNECT timeout and credential expiry for every connection.
- * One interval for the whole broker keeps idle connections free of timers.
+ * Ends of connections and sessions: wills and their delay, expiry, and the one timer wheel for keep
+ * alive, CONNECT timeout and credential expiry (idle connections carry no timer).
  *
  * @module broker/session/lifecycle
  */
@@ -114,12 +113,7 @@ function pendingWill(connection: Connection, session: Session, now: number): Pen
   return { message: will.message, expirySeconds: will.expirySeconds, publishAt: now + will.delaySeconds * 1000, identity: session.identity };
 }
 
-/**
- * The will is a publish of its client, decided by the rights of the moment it is sent, not those of
- * its CONNECT: the identity must still exist (the same registration), be enabled, and its publish ACL
- * allow the topic, QoS and retain flag. Asking takes a round trip; a will is rare, and an identity
- * disabled a second ago must not speak, delayed or not. No answer is a refusal (fail closed).
- */
+/** Decided by the rights of the moment it is sent (a round trip; wills are rare), no answer refuses. */
 function publishWill(core: BrokerState, clientId: string, will: PendingWill): void {
   const { topic, qos, retain } = will.message;
   const refuse = (reason: string) => {

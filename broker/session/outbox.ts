@@ -1,12 +1,7 @@
 /**
- * Delivery to one session: QoS 0 straight to the socket, QoS 1/2 through the in-flight window
- * (the smaller of our maxInflight and the client's Receive Maximum [MQTT-3.3.4-9]), the rest queued,
- * bounded, oldest dropped first. Reconnecting resends what was in flight with DUP set [MQTT-4.4.0-1].
- *
- * What a session holds for delivery (queued and in flight, online or offline) is bounded in bytes
- * per session (`maxQueuedBytesPerSession`) and over all sessions (`maxQueuedBytes`), besides the
- * message count: a message that does not fit after dropping the session's oldest queued ones is
- * dropped and counted, as Mosquitto's `max_queued_bytes` does.
+ * Delivery to one session: QoS 0 to the socket, QoS 1/2 through the in-flight window [MQTT-3.3.4-9],
+ * the rest queued, bounded in count and bytes, oldest dropped first; a reconnect resends with DUP
+ * [MQTT-4.4.0-1].
  *
  * @module broker/session/outbox
  */
@@ -129,11 +124,7 @@ function dropOldest(core: BrokerState, session: Session): void {
   core.counters.droppedMessages++;
 }
 
-/**
- * Counts a QoS 1/2 message against the session's and the broker's byte budgets, dropping the
- * session's oldest queued messages to make room. Returns what it counted, or 0 (dropped, counted)
- * when it still does not fit, i.e. what is in flight already fills the budget.
- */
+/** Counts a message against the byte budgets, dropping the oldest queued for room; 0 when it still does not fit. */
 function takeCustody(core: BrokerState, session: Session, message: Message): number {
   const bytes = messageBytes(message);
   while (!fits(core, session, bytes) && (session.queue?.length ?? 0) > 0) dropOldest(core, session);
@@ -172,13 +163,9 @@ export function releaseAll(core: BrokerState, session: Session): void {
 }
 
 /**
- * Flow control: an online subscriber whose queue is half full pauses the publisher feeding it, so
- * QoS 1/2 traffic slows to the subscriber's pace instead of being dropped. Offline sessions never
- * pause anyone: a device being away must not stall the others. Nor may a slow one stall them again
- * and again: the pauses one subscriber causes may add up to `maxThrottleMs` within
- * `slowSubscriberPenaltyMs`; beyond that it is marked slow for `slowSubscriberPenaltyMs` (renewed
- * each time its queue fills again), and while slow it pauses nobody and gets its bounded queue,
- * oldest dropped first (Mosquitto's `max_queued_messages` way).
+ * A half-full online queue pauses its publisher, so QoS 1/2 slows down instead of being dropped; the
+ * pauses add up to `maxThrottleMs` per `slowSubscriberPenaltyMs`, then the subscriber is slow and
+ * pauses nobody (Mosquitto's `max_queued_messages` way). Offline sessions never pause anyone.
  */
 function throttle(core: BrokerState, session: Session, message: Message): void {
   if (message.origin === undefined) return;

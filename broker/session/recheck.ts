@@ -1,14 +1,7 @@
 /**
- * Registry changes reach every session they affect. A connected client is re-authenticated with the
- * credentials it connected with: a deny (or no answer: fail closed) disconnects it without its will,
- * an allow replaces its ACL. A stored session of a client that is away is held to its identity's
- * rights of now (`Authorizer.rights`, no credential needed): a removed device's session (or one of an
- * earlier device of the same id) is discarded, an allowed one keeps only what the new ACL allows.
- * Either way the subscriptions and queued messages the rights no longer allow are dropped
- * (`rights.ts`).
- *
- * Bounded cost: only the sessions of the changed device (all of them for `kind: 'all'`), asked in
- * batches of RECHECK_CONCURRENCY.
+ * Registry changes reach every session they affect, 32 at a time: connected clients re-authenticate
+ * (deny or no answer: disconnected, no will); stored sessions are held to `Authorizer.rights` (a
+ * removed device's discarded).
  *
  * @module broker/session/recheck
  */

@@ -1,9 +1,6 @@
 /**
- * Holding a session to the rights of its identity now. The same rules serve a connected client after
- * a registry change, a stored session after one, and a session being resumed: a subscription the ACL
- * no longer allows is dropped; one a deny rule overlaps is kept but flagged, so each delivery's topic
- * is checked (`check-deliveries`, see rules/README.md); a queued or in-flight message whose topic
- * the identity may no longer receive is discarded, not delivered.
+ * A session held to its identity's rights of now (after a change, or on resume): disallowed
+ * subscriptions dropped, overlapped ones flagged (`check-deliveries`), disallowed messages discarded.
  *
  * @module broker/session/rights
  */
@@ -25,11 +22,7 @@ export function mayReceive(rights: Rights, topic: string, qos: 0 | 1 | 2): boole
   return rights.superuser || checkAcl(rights.acl, { action: 'subscribe', topic, qos }).allow;
 }
 
-/**
- * Who a connection authenticated as, in the form `Authorizer.rights` asks about. The username only
- * ever names the device itself (the verifier refuses any other beside a credential); a username that
- * carried a token is not kept.
- */
+/** As `Authorizer.rights` asks; a username is kept only when it names the device (not a token). */
 export function identityRequest(connection: Connection, auth: AuthenticateAllow): RightsRequest {
   const username = auth.deviceId !== null && connection.username === auth.deviceId ? auth.deviceId : undefined;
   return { deviceId: auth.deviceId, incarnation: auth.incarnation, clientId: connection.clientId, username };
