@@ -1,7 +1,6 @@
 /**
- * The broker's shared state and the shapes every layer above it works on: sessions, subscriptions
- * and a connection as the engine sees it. It imports only data structures, so routing, sessions,
- * handlers, the connection and the broker build on it in that order, without an import cycle.
+ * The shared state and the shapes the layers above work on; it imports only data structures, so
+ * nothing here can close an import cycle.
  *
  * @module broker/state
  */
@@ -31,7 +30,6 @@ export interface BrokerLogger {
 
 export interface BrokerOptions {
   authorizer: Authorizer;
-  /** Defaults to a silent logger. */
   logger?: BrokerLogger;
   limits?: Partial<BrokerLimits>;
   /** Keep alive imposed on 5.0 clients, seconds [MQTT-3.2.2-21]; 3.1.1 clients cannot be told. */
@@ -106,11 +104,9 @@ export interface Connection {
   version: ProtocolVersion;
   clientId: string;
   session: Session | null;
-  /** Keep alive in ms; 0 = off. */
   keepAliveMs: number;
   /** Ms since epoch: until CONNECT, when the socket opened; then when the client last sent anything. */
   lastSeen: number;
-  /** Ms since epoch the socket was handed to the broker. */
   readonly openedAt: number;
   /** The allow decision of CONNECT (replaced by a recheck). */
   auth: AuthenticateAllow | null;
@@ -131,13 +127,11 @@ export interface Connection {
   aclCache: Map<string, number> | null;
   /** Reading paused because a subscriber this client publishes to cannot keep up. */
   throttled: boolean;
-  /** What the authorizer is asked, at CONNECT and at every recheck. */
   authenticateRequest(): AuthenticateRequest;
-  /** Sends a non-PUBLISH packet; one over the client's Maximum Packet Size closes instead. */
+  /** One over the client's Maximum Packet Size closes instead. */
   send(packet: Packet): void;
-  /** Sends a routed message; false (dropped, counted) when over the client's Maximum Packet Size. */
+  /** False (dropped, counted) when over the client's Maximum Packet Size. */
   sendPublish(message: Message, qos: 0 | 1 | 2, retain: boolean, packetId: number, dup: boolean, subIds: number[] | undefined): boolean;
-  /** Ends the connection for a protocol reason (5.0: DISCONNECT with the code first). */
   disconnect(reasonCode: number, why: string): void;
   /** Ends the connection of a client that lost its rights: DISCONNECT 0x87, no will. */
   revoke(why: string): void;
@@ -148,7 +142,6 @@ export interface Connection {
   /** While CONNECT is decided, frames that arrive are held in order; released when it is accepted. */
   holdFrames(): void;
   releaseFrames(): void;
-  /** Turns a fault into the right disconnect. */
   fail(error: unknown): void;
 }
 
@@ -161,7 +154,6 @@ export interface Subscription {
   readonly session: Session;
   /** The filter as matched (for `$share/g/f`, just `f`). */
   readonly filter: string;
-  /** Share group name, for `$share/group/filter`. */
   readonly group?: string;
   qos: 0 | 1 | 2;
   /** No Local [MQTT-3.8.3-3]. */
@@ -218,7 +210,6 @@ export class Session {
   connection: Connection | null = null;
   /** Keyed by the filter as the client sent it (including `$share/group/`). */
   subscriptions: Map<string, Subscription> | null = null;
-  /** `subscriptionBytes` of every filter in `subscriptions`. */
   subscriptionBytes = 0;
   outgoing: Map<number, Outgoing> | null = null;
   queue: Queued[] | null = null;
@@ -260,14 +251,13 @@ export class Session {
     public rights: Rights,
   ) {}
 
-  /** Records a subscription under the filter as the client sent it, replacing one with the same filter. */
   setSubscription(key: string, sub: Subscription): void {
     const subscriptions = (this.subscriptions ??= new Map());
     if (!subscriptions.has(key)) this.subscriptionBytes += subscriptionBytes(key);
     subscriptions.set(key, sub);
   }
 
-  /** Forgets the subscription under this filter; returns it (the caller removes it from the tree). */
+  /** The caller removes it from the tree. */
   deleteSubscription(key: string): Subscription | undefined {
     const sub = this.subscriptions?.get(key);
     if (sub === undefined) return undefined;
@@ -287,11 +277,7 @@ export class Session {
   }
 }
 
-/**
- * Who a CONNECT authenticated as, as a session owner: one registration of a device (its id and
- * incarnation, so a device removed and created again is someone else), or the anonymous identity,
- * which anonymous clients share since they cannot be told apart.
- */
+/** A session owner: one registration of a device (a device created again is someone else), or anonymous. */
 export function identityOf(auth: AuthenticateAllow): string {
   return auth.deviceId === null ? 'anonymous' : `device:${auth.deviceId}#${auth.incarnation ?? ''}`;
 }
