@@ -55,6 +55,7 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
         ...(options.changeFeed || {}),
       });
 
+  /** 5xx, timeouts and network errors throw: the replica is not answering. Other non-decisions are the caller's fault. */
   async function askOne(replica: Replica, route: string, body: string, attemptMs: number) {
     try {
       const response = await replica.pool.request({
@@ -66,6 +67,7 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
       });
       if (response.statusCode !== 200 && response.statusCode !== 403) {
         await response.body.dump();
+        if (response.statusCode < 500) return { refused: response.statusCode };
         throw unavailable(`the verifier answered ${response.statusCode}`);
       }
       return { status: response.statusCode, json: (await response.body.json()) as unknown };
@@ -83,12 +85,17 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
     for (const [index, replica] of order.entries()) {
       const left = deadline - Date.now();
       if (left <= 0) break;
+      let answer: Awaited<ReturnType<typeof askOne>>;
       try {
-        return await askOne(replica, route, body, Math.max(1, Math.floor(left / (order.length - index))));
+        answer = await askOne(replica, route, body, Math.max(1, Math.floor(left / (order.length - index))));
       } catch (err) {
         failure = err as AuthorizerUnavailableError;
         replicas.markDown(replica, failure.message);
+        continue;
       }
+      // A wrong secret or a request the verifier cannot read is the same on every replica.
+      if ('refused' in answer) throw unavailable(`the verifier answered ${answer.refused}`);
+      return answer;
     }
     throw failure ?? unavailable('the verifier did not answer within the deadline');
   }

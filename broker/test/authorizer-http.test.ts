@@ -13,7 +13,7 @@ import { STUB_SECRET, allowAll, startStubVerifier } from './authorizer-stub-veri
 const request = { clientId: 'dev-1', username: 'dev-1', password: 'pw-not-logged', peerAddress: '127.0.0.1' };
 const unavailable = { code: AuthorizerUnavailableError.code };
 
-function authorizer(t: TestContext, url: string, extra: Partial<HttpAuthorizerOptions> = {}) {
+function authorizer(t: TestContext, url: string | string[], extra: Partial<HttpAuthorizerOptions> = {}) {
   const a = createHttpAuthorizer({ url, secret: STUB_SECRET, timeoutMs: 300, changeFeed: false, ...extra });
   t.after(() => a.close());
   return a;
@@ -134,4 +134,17 @@ test('close() ends an open long poll promptly', async (t) => {
   const started = Date.now();
   await a.close();
   assert.ok(Date.now() - started < 1000);
+});
+
+test('with replicas, a 5xx moves to the next one, but a 4xx (a wrong secret is wrong everywhere) fails closed at once', async (t) => {
+  const first = await startStubVerifier(t, { kind: 'raw', status: 503, body: '{"error":"closed"}' });
+  const second = await startStubVerifier(t);
+  const a = authorizer(t, [first.url, second.url]);
+  assert.equal((await a.authenticate(request)).allow, true, 'the second replica decided');
+  assert.equal(second.requests.length, 1);
+
+  const refusing = await startStubVerifier(t, { kind: 'raw', status: 401, body: '{"error":"secret"}' });
+  const third = await startStubVerifier(t);
+  await assert.rejects(authorizer(t, [refusing.url, third.url]).authenticate(request), unavailable);
+  assert.equal(third.requests.length, 0, 'the next replica was not asked');
 });

@@ -35,6 +35,12 @@ test('environment variables override defaults, and empty ones count as unset', (
   assert.equal(config.connectRate, 5);
 });
 
+test('ARRA_VERIFIER_URL is one URL or a comma list of replicas, each checked', () => {
+  assert.deepEqual(loadBrokerConfig({ ARRA_VERIFIER_URL: 'http://10.0.0.11:8080, https://10.0.0.12:8443/' }).verifierUrl, ['http://10.0.0.11:8080', 'https://10.0.0.12:8443/']);
+  assert.throws(() => loadBrokerConfig({ ARRA_VERIFIER_URL: 'http://10.0.0.11:8080,not a url' }), { code: BrokerConfigError.code, message: /verifierUrl\.1 \(ARRA_VERIFIER_URL\)/ });
+  assert.throws(() => loadBrokerConfig({ ARRA_VERIFIER_URL: ',' }), /ARRA_VERIFIER_URL/);
+});
+
 test('the ARRA_BROKER_CONFIG file overrides the environment', (t) => {
   const file = join(tempDir(t), 'broker.json');
   writeFileSync(file, JSON.stringify({ mqttPort: 1999, maxConnections: 10 }));
