@@ -19,7 +19,7 @@ import { BrokerConfig } from '../broker/config.js';
 import { startBroker } from '../broker/start.js';
 import { pool, recordResult, scale } from './harness.js';
 import { connectOnce, type ConnectOutcome } from './mqtt-raw.js';
-import { listeningVerifier, WEBHOOK_SECRET, type ListeningVerifier } from './verifier.js';
+import { startTestVerifier, WEBHOOK_SECRET, type TestVerifier } from '../verifier/test/test-verifier.js';
 
 const DEVICES = Number(process.env.ARRA_STORM_DEVICES ?? scale(4000, 10_000));
 const FORGED = Math.max(100, Math.floor(DEVICES / 20));
@@ -32,7 +32,7 @@ interface Device {
   forged: boolean;
 }
 
-async function provision(v: ListeningVerifier): Promise<Device[]> {
+async function provision(v: TestVerifier): Promise<Device[]> {
   const ids = Array.from({ length: DEVICES + FORGED }, (_, i) => `storm-${String(i).padStart(6, '0')}`);
   await v.store.importDevices({ devices: ids.map((id) => ({ id })) });
   const signing = v.store.activeSigningKey();
@@ -70,8 +70,8 @@ async function wave(port: number, devices: Device[]) {
   return { ms, perSecond: Math.round((devices.length * 1000) / ms), codes, wrong: wrong.length, firstWrong: wrong.slice(0, 5) };
 }
 
-async function storm(t: TestContext, name: string, makeAuthorizer: (v: ListeningVerifier) => Authorizer) {
-  const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'warn', ARRA_LOCKOUT_SLOW_AFTER: '1000000', ARRA_LOCKOUT_LOCK_AFTER: '1000000' });
+async function storm(t: TestContext, name: string, makeAuthorizer: (v: TestVerifier) => Authorizer) {
+  const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn', ARRA_LOCKOUT_SLOW_AFTER: '1000000', ARRA_LOCKOUT_LOCK_AFTER: '1000000' } });
   const provisionStart = performance.now();
   const devices = await provision(v);
   const provisionMs = Math.round(performance.now() - provisionStart);

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { http, postJson, recordResult, spawnChild } from './harness.js';
-import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, listeningVerifier, WEBHOOK_SECRET } from './verifier.js';
+import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, startTestVerifier, WEBHOOK_SECRET } from '../verifier/test/test-verifier.js';
 
 const PASSWORD = 'disk-full-password-1';
 
@@ -61,7 +61,7 @@ function fillDisk(dir: string): { path: string; bytes: number } {
 test('disk full: writes answer 503 JSON, no wrong allow, and recover once space is freed', { timeout: 120_000 }, async (t) => {
   const mount = mountTmpfs(t, '8m');
   if (!mount) return t.skip('needs root to mount a tmpfs (mount -t tmpfs -o size=8m)');
-  const v = await listeningVerifier(t, { ARRA_DATA_DIR: join(mount, 'data'), ARRA_CACHE_SIZE: '0', ARRA_LOG_LEVEL: 'warn' });
+  const v = await startTestVerifier(t, { env: { ARRA_DATA_DIR: join(mount, 'data'), ARRA_CACHE_SIZE: '0', ARRA_LOG_LEVEL: 'warn' } });
   v.store.createDevice({ id: 'dev-df' });
   await v.store.addCredential('dev-df', { kind: 'password', secret: PASSWORD });
   const filler = fillDisk(mount);

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../verifier/store/index.js';
 import { http, postJson, recordResult, scale, spawnChild, tempDir, type Child } from './harness.js';
-import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, WEBHOOK_SECRET } from './verifier.js';
+import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, WEBHOOK_SECRET } from '../verifier/test/test-verifier.js';
 
 const IMPORT_SIZE = scale(30_000, 100_000);
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DATABASE_FILE, openStore, RegistryMissingError } from '../verifier/store/index.js';
 import { http, postJson, recordResult } from './harness.js';
-import { ADMIN_HEADERS, BROKER_HEADERS, listeningVerifier } from './verifier.js';
+import { ADMIN_HEADERS, BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
 
 const PASSWORD = 'registry-gone-password-1';
 
@@ -26,7 +26,7 @@ async function answers(url: string, deviceId: string) {
 
 for (const fault of ['deleted', 'replaced'] as const) {
   test(`registry file ${fault} while running: writes 503, /healthz 503, decisions still answer; a restart refuses`, async (t) => {
-    const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'warn' });
+    const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn' } });
     v.store.createDevice({ id: 'dev-rg' });
     await v.store.addCredential('dev-rg', { kind: 'password', secret: PASSWORD });
     const path = join(v.dataDir, DATABASE_FILE);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { http, postJson, recordResult, type HttpAnswer } from './harness.js';
-import { BROKER_HEADERS, listeningVerifier } from './verifier.js';
+import { BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
 
 const PASSWORD = 'store-fault-password-1';
 const identity = { clientid: 'dev-sf', username: 'dev-sf', password: PASSWORD };
@@ -41,7 +41,7 @@ const PROBES: Probe[] = [
 
 test('with the registry gone, every decision route answers cannot-decide and never allow', async (t) => {
   // No decision cache: every answer must come from the registry.
-  const v = await listeningVerifier(t, { ARRA_CACHE_SIZE: '0', ARRA_LOG_LEVEL: 'warn' });
+  const v = await startTestVerifier(t, { env: { ARRA_CACHE_SIZE: '0', ARRA_LOG_LEVEL: 'warn' } });
   v.store.createDevice({ id: 'dev-sf' });
   await v.store.addCredential('dev-sf', { kind: 'password', secret: PASSWORD });
   v.store.createRule({ subject: { kind: 'device', id: 'dev-sf' }, action: 'all', topic: 'dev/dev-sf/#', permission: 'allow' });

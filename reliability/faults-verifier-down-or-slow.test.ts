@@ -17,12 +17,12 @@ import { startBroker } from '../broker/start.js';
 import { faultProxy } from './fault-proxy.js';
 import { recordResult } from './harness.js';
 import { connectOnce } from './mqtt-raw.js';
-import { listeningVerifier, WEBHOOK_SECRET } from './verifier.js';
+import { startTestVerifier, WEBHOOK_SECRET } from '../verifier/test/test-verifier.js';
 
 const AUTH_TIMEOUT_MS = 500;
 
 test('verifier down or slow: new CONNECTs get server unavailable, open sessions keep working, recovery by itself', { timeout: 120_000 }, async (t) => {
-  const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'warn', ARRA_CACHE_SIZE: '0' });
+  const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn', ARRA_CACHE_SIZE: '0' } });
   for (const id of ['dev-live', 'dev-new']) {
     v.store.createDevice({ id });
     v.store.createRule({ subject: { kind: 'device', id }, action: 'all', topic: `dev/${id}/#`, permission: 'allow' });

@@ -16,7 +16,7 @@ import { AclParams, JwtIdentityParams, SuperuserParams, UserParams } from '../br
 import { NanoParams } from '../broker-adapters/nanomq/map.js';
 import { fuzzSeed, http, pool, prng, recordResult, scale, type HttpAnswer } from './harness.js';
 import { generate, hostileBodies, schemaBody, type JsonSchema } from './schema-inputs.js';
-import { ADMIN_HEADERS, BROKER_HEADERS, listeningVerifier } from './verifier.js';
+import { ADMIN_HEADERS, BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
 
 const PER_ROUTE = scale(25, 400);
 const PASSWORD = 'correct-horse-battery-staple';
@@ -96,7 +96,7 @@ function url(rand: () => number, op: Operation): string {
 test('every verifier and adapter route answers fuzzed and hostile input with a 4xx or a deny: never a 5xx, never an allow', { timeout: scale(240_000, 3_600_000) }, async (t) => {
   const seed = fuzzSeed();
   t.diagnostic(`fuzz seed ${seed} (replay with ARRA_FUZZ_SEED=${seed})`);
-  const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'fatal', ARRA_LOCKOUT_SLOW_AFTER: '1000000', ARRA_LOCKOUT_LOCK_AFTER: '1000000' });
+  const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'fatal', ARRA_LOCKOUT_SLOW_AFTER: '1000000', ARRA_LOCKOUT_LOCK_AFTER: '1000000' } });
   v.store.createDevice({ id: 'fz-dev' });
   await v.store.addCredential('fz-dev', { kind: 'password', secret: PASSWORD });
   const doc = (await http(v.url, 'GET', '/docs/json')).json as Parameters<typeof operations>[0];

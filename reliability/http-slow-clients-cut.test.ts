@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
 import { postJson, recordResult } from './harness.js';
-import { BROKER_HEADERS, listeningVerifier, type ListeningVerifier } from './verifier.js';
+import { BROKER_HEADERS, startTestVerifier, type TestVerifier } from '../verifier/test/test-verifier.js';
 
 const PASSWORD = 'slow-client-password-1';
 /** The brief's bound: a body dribbled one byte per 20 s is cut within 30 s. */
@@ -64,13 +64,13 @@ async function decide(url: string): Promise<{ status: number; ms: number }> {
   return { status: answer.status, ms: Date.now() - started };
 }
 
-async function provisioned(v: ListeningVerifier): Promise<void> {
+async function provisioned(v: TestVerifier): Promise<void> {
   v.store.createDevice({ id: 'dev-slow' });
   await v.store.addCredential('dev-slow', { kind: 'password', secret: PASSWORD });
 }
 
 test('slow and silent sockets are cut within their deadlines while decisions keep answering', async (t) => {
-  const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'warn' });
+  const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn' } });
   await provisioned(v);
   // A broker's keep-alive connection, open before the attack.
   const broker = new Client(v.url, { keepAliveTimeout: 60_000 });
@@ -112,7 +112,7 @@ test('connections over the per-address and the global cap are closed at once; th
     [{ ARRA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '40' }, 40],
     [{ ARRA_HTTP_MAX_CONNECTIONS: '40' }, 40],
   ] as const) {
-    const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'warn', ...env });
+    const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn', ...env } });
     await provisioned(v);
     const broker = new Client(v.url);
     t.after(() => broker.close());

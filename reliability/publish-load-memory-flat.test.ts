@@ -18,7 +18,7 @@ import { createInProcessAuthorizer } from '../broker/authorizers/in-process.js';
 import { BrokerConfig } from '../broker/config.js';
 import { startBroker } from '../broker/start.js';
 import { recordResult, scale } from './harness.js';
-import { listeningVerifier } from './verifier.js';
+import { startTestVerifier } from '../verifier/test/test-verifier.js';
 
 const PUBLISHERS = 8;
 // Soak stays under the runner's 300 s per-file timeout (scripts/run-tests.mjs); ARRA_LOAD_MS runs longer by hand.
@@ -48,7 +48,7 @@ async function connected(port: number, id: string, password: string): Promise<Mq
 }
 
 test('sustained publish load with ACL checks: no denied message delivered, heap flat after GC', { timeout: DURATION_MS + 120_000 }, async (t) => {
-  const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'warn' });
+  const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn' } });
   const ids = Array.from({ length: PUBLISHERS }, (_, i) => `load-${i}`);
   for (const id of [...ids, 'sink']) v.store.createDevice({ id });
   for (const id of ids) v.store.createRule({ subject: { kind: 'device', id }, action: 'publish', topic: `data/${id}/#`, permission: 'allow' });

@@ -12,14 +12,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { http, recordResult } from './harness.js';
-import { ADMIN_HEADERS, ADMIN_TOKEN, WEBHOOK_SECRET, listeningVerifier, type ListeningVerifier } from './verifier.js';
+import { ADMIN_HEADERS, ADMIN_TOKEN, WEBHOOK_SECRET, startTestVerifier, type TestVerifier } from '../verifier/test/test-verifier.js';
 
 interface Route {
   method: string;
   path: string;
 }
 
-async function routes(v: ListeningVerifier): Promise<Route[]> {
+async function routes(v: TestVerifier): Promise<Route[]> {
   const doc = (await http(v.url, 'GET', '/docs/json')).json as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, 'guard-probe') })),
@@ -30,7 +30,7 @@ const isBrokerRoute = (path: string) => /^\/(v1\/(authenticate|authorize|changes
 const body = JSON.stringify({ clientid: 'x', clientId: 'x', username: 'x', password: 'x', id: 'guard-probe-created', devices: [{ id: 'guard-probe-imported' }] });
 
 test('every admin route refuses callers without the right bearer token and changes nothing', async (t) => {
-  const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'fatal' });
+  const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'fatal' } });
   const admin = (await routes(v)).filter((r) => r.path.startsWith('/v1/admin'));
   const attempts: Array<[string, Record<string, string>, string]> = [
     ['no token', {}, ''],
@@ -59,7 +59,7 @@ test('every admin route refuses callers without the right bearer token and chang
 });
 
 test('every broker route refuses callers without the shared secret, with a wrong one, or outside the allow-list', async (t) => {
-  const v = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'fatal', ARRA_WEBHOOK_ALLOW: '10.0.0.0/8,fd00::/8' });
+  const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'fatal', ARRA_WEBHOOK_ALLOW: '10.0.0.0/8,fd00::/8' } });
   const broker = (await routes(v)).filter((r) => isBrokerRoute(r.path));
   const attempts: Array<[string, Record<string, string>, string]> = [
     ['no secret, address not allowed', {}, ''],
@@ -82,7 +82,7 @@ test('every broker route refuses callers without the shared secret, with a wrong
     }
   }
   // The allow-list itself works: 127.0.0.1 listed, no secret needed.
-  const listed = await listeningVerifier(t, { ARRA_LOG_LEVEL: 'fatal', ARRA_WEBHOOK_ALLOW: '127.0.0.1/32' });
+  const listed = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'fatal', ARRA_WEBHOOK_ALLOW: '127.0.0.1/32' } });
   const fromListed = await http(listed.url, 'POST', '/v1/authenticate', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'nobody', username: 'nobody', password: 'x' }) });
   recordResult('security-broker-route-walk', { routes: broker.length, attempts: tried, wrong: wrong.length, allowListedCallerStatus: fromListed.status });
   assert.ok(broker.length >= 50, `walked ${broker.length} broker routes`);

@@ -18,7 +18,7 @@ import mqtt from 'mqtt';
 import { DATABASE_FILE } from '../verifier/store/index.js';
 import { http, postJson, recordResult, spawnChild, tempDir } from './harness.js';
 import { connectOnce } from './mqtt-raw.js';
-import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, WEBHOOK_SECRET } from './verifier.js';
+import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, WEBHOOK_SECRET } from '../verifier/test/test-verifier.js';
 
 const PASSWORD = 'log-grep-password-Zq81';
 const WRONG_PASSWORD = 'log-grep-wrong-guess-Yx42';

@@ -9,7 +9,7 @@ import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import { postJson, recordResult } from './harness.js';
-import { BROKER_HEADERS, listeningVerifier } from './verifier.js';
+import { BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const fingerprint = (seed: string) => createHash('sha256').update(seed).digest('hex');
@@ -21,7 +21,7 @@ interface Attack {
 }
 
 test('forged, stale, misdirected and revoked tokens and certificates are denied with the exact reason', async (t) => {
-  const v = await listeningVerifier(t, { ARRA_LOCKOUT_SLOW_AFTER: '100000', ARRA_LOCKOUT_LOCK_AFTER: '100000' });
+  const v = await startTestVerifier(t, { env: { ARRA_LOCKOUT_SLOW_AFTER: '100000', ARRA_LOCKOUT_LOCK_AFTER: '100000' } });
   for (const id of ['dev-a', 'dev-b']) v.store.createDevice({ id });
   const fpA = fingerprint('a');
   const fpB = fingerprint('b');

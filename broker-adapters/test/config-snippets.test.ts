@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SECRET_HEADER } from '../index.js';
-import { startAdapterApp } from './verifier.js';
+import { startAdapterApp } from './adapter-app.js';
 
 const adapters = join(import.meta.dirname, '..');
 const read = (file: string) => readFileSync(join(adapters, file), 'utf8');

@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { loadConfig, ConfigError } from '../../verifier/config.js';
-import { startVerifier } from './verifier.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
+import { REPLAY_ENV } from './fixtures.js';
 
 const API_SECRET = 'emqx-api-secret-value-0123';
 
@@ -41,8 +42,8 @@ async function until(predicate: () => boolean, ms = 5000): Promise<void> {
 
 test('disabling a device kicks its EMQX clients by client id and by username, with the API key', async (t) => {
   const emqx = await fakeEmqxApi(t);
-  const v = await startVerifier(t, {
-    env: { ARRA_EMQX_API_URL: emqx.url, ARRA_EMQX_API_KEY: 'arra-key', ARRA_EMQX_API_SECRET: API_SECRET },
+  const v = await startTestVerifier(t, {
+    env: { ...REPLAY_ENV, ARRA_EMQX_API_URL: emqx.url, ARRA_EMQX_API_KEY: 'arra-key', ARRA_EMQX_API_SECRET: API_SECRET },
     provision: (store) => {
       store.createDevice({ id: 'dev-1' });
     },
@@ -56,26 +57,26 @@ test('disabling a device kicks its EMQX clients by client id and by username, wi
   assert.deepEqual(emqx.calls.filter((c) => c.method === 'DELETE').map((c) => c.url).sort(), ['/api/v5/clients/dev-1', '/api/v5/clients/dev-1-b']);
   const basic = `Basic ${Buffer.from(`arra-key:${API_SECRET}`).toString('base64')}`;
   assert.ok(emqx.calls.every((c) => c.authorization === basic));
-  assert.ok(v.logs.some((line) => line.msg === 'emqx clients kicked after a registry change' && line.kicked === 2));
+  assert.ok(v.logs().some((line) => line.msg === 'emqx clients kicked after a registry change' && line.kicked === 2));
 });
 
 test('a failing EMQX API is logged without its secret; a change to everything kicks nobody', async (t) => {
   const emqx = await fakeEmqxApi(t, 500);
-  const v = await startVerifier(t, {
-    env: { ARRA_EMQX_API_URL: emqx.url, ARRA_EMQX_API_KEY: 'arra-key', ARRA_EMQX_API_SECRET: API_SECRET },
+  const v = await startTestVerifier(t, {
+    env: { ...REPLAY_ENV, ARRA_EMQX_API_URL: emqx.url, ARRA_EMQX_API_KEY: 'arra-key', ARRA_EMQX_API_SECRET: API_SECRET },
     provision: (store) => {
       store.createDevice({ id: 'dev-1' });
     },
   });
-  const failures = () => v.logs.filter((line) => line.msg === 'emqx kick failed').length;
+  const failures = () => v.logs().filter((line) => line.msg === 'emqx kick failed').length;
   await until(() => failures() === 1); // the device's creation
   emqx.calls.length = 0;
   v.store.createRule({ subject: { kind: 'all' }, action: 'publish', topic: 'x/#', permission: 'allow' });
   v.store.deleteDevice('dev-1');
   await until(() => failures() === 2);
   assert.equal(emqx.calls.length, 1, 'only the removed device was looked up; the rule change for all kicked nobody');
-  assert.doesNotMatch(JSON.stringify(v.logs), new RegExp(API_SECRET));
-  assert.doesNotMatch(JSON.stringify(v.logs), new RegExp(Buffer.from(`arra-key:${API_SECRET}`).toString('base64')));
+  assert.doesNotMatch(JSON.stringify(v.logs()), new RegExp(API_SECRET));
+  assert.doesNotMatch(JSON.stringify(v.logs()), new RegExp(Buffer.from(`arra-key:${API_SECRET}`).toString('base64')));
 });
 
 test('ARRA_EMQX_API_URL without the key and secret is a configuration error', () => {

@@ -5,26 +5,26 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LONG_PASSWORD, provisionCaptureDevices } from './fixtures.js';
+import { LONG_PASSWORD, REPLAY_ENV, provisionCaptureDevices } from './fixtures.js';
 import { call } from './http.js';
-import { startVerifier } from './verifier.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 
 const authn = (fields: Record<string, string>) => ({
   clientid: '', username: '', password: '', peerhost: '127.0.0.1', cert_common_name: '', cert_subject: '', ...fields,
 });
 
 test('a device with the right password is allowed with no session-long ACL, so every check asks authz', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const reply = await call(port, 'POST', '/emqx/authn', { body: authn({ clientid: 'c1', username: 'u', password: LONG_PASSWORD }) });
   assert.equal(reply.status, 200);
   assert.deepEqual(reply.json(), { result: 'allow', is_superuser: false });
 });
 
 test('a superuser is flagged and a token login expires when its token does', async (t) => {
-  const verifier = await startVerifier(t, { provision: provisionCaptureDevices });
+  const verifier = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const admin = await call(verifier.port, 'POST', '/emqx/authn', { body: authn({ clientid: 'a', username: 'admin', password: LONG_PASSWORD }) });
   assert.equal(admin.json().is_superuser, true);
-  const token = await verifier.issueToken('bob', 600);
+  const token = (await verifier.issueToken('bob', 600)).token;
   const [, payload = ''] = token.split('.');
   const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp: number }).exp;
   const bob = await call(verifier.port, 'POST', '/emqx/authn', { body: authn({ clientid: 'bob', username: 'bob', password: token }) });
@@ -33,7 +33,7 @@ test('a superuser is flagged and a token login expires when its token does', asy
 });
 
 test('wrong passwords, empty passwords, unknown devices and wildcard names are denied in a 200', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   for (const fields of [
     { clientid: 'c', username: 'bob', password: 'wrong password' },
     { clientid: 'c', username: 'bob', password: '' },
@@ -48,7 +48,7 @@ test('wrong passwords, empty passwords, unknown devices and wildcard names are d
 });
 
 test('an unknown device is ignored only on a chained URI, a wrong password is denied there too', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const unknown = await call(port, 'POST', '/emqx/authn?chain=1', { body: authn({ clientid: 'c', username: 'nobody', password: LONG_PASSWORD }) });
   assert.deepEqual(unknown.json(), { result: 'ignore' });
   const wrong = await call(port, 'POST', '/emqx/authn?chain=1', { body: authn({ clientid: 'c', username: 'bob', password: 'wrong password' }) });
@@ -57,16 +57,16 @@ test('an unknown device is ignored only on a chained URI, a wrong password is de
 
 test('a certificate subject is trusted only when the operator said so', async (t) => {
   const subject = { clientid: 'dev-043', cert_common_name: 'dev-043', cert_subject: 'O=CN-not-last,CN=dev-043' };
-  const off = await startVerifier(t, { provision: provisionCaptureDevices });
+  const off = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   assert.equal((await call(off.port, 'POST', '/emqx/authn', { body: authn(subject) })).json().result, 'deny');
-  const on = await startVerifier(t, { provision: provisionCaptureDevices, config: { trustCertSubject: true } });
+  const on = await startTestVerifier(t, { provision: provisionCaptureDevices, env: { ...REPLAY_ENV, ARRA_TRUST_CERT_SUBJECT: 'true' } });
   const reply = await call(on.port, 'POST', '/emqx/authn', { body: authn(subject) });
   assert.equal(reply.json().result, 'allow');
   assert.equal(typeof reply.json().expire_at, 'number');
 });
 
 test('authz reads qos and retain leniently and answers allow or deny, by POST or GET', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const login = await call(port, 'POST', '/emqx/authn', { body: { clientid: 'c', username: 'u', password: LONG_PASSWORD } });
   assert.equal(login.json().result, 'allow');
   const ask = (fields: Record<string, unknown>) =>
@@ -81,7 +81,8 @@ test('authz reads qos and retain leniently and answers allow or deny, by POST or
 });
 
 test('a rule removed after login and a deny inside a wider filter are answered by authz from the rights of now', async (t) => {
-  const verifier = await startVerifier(t, {
+  const verifier = await startTestVerifier(t, {
+    env: REPLAY_ENV,
     provision: async (store) => {
       store.createDevice({ id: 'gw', superuser: false, requireClientIdMatch: true });
       await store.addCredential('gw', { kind: 'password', secret: LONG_PASSWORD });

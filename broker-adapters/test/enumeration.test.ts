@@ -7,14 +7,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { call, type Reply } from './http.js';
-import { startVerifier } from './verifier.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
+import { REPLAY_ENV } from './fixtures.js';
 
 type Login = (username: string) => Promise<Reply>;
 
 const WRONG = 'not-the-password-1';
 
 test('a wrong password and an unknown device id get the same answer in every dialect, in about the same time', async (t) => {
-  const v = await startVerifier(t, {
+  const v = await startTestVerifier(t, {
+    env: REPLAY_ENV,
     provision: async (store) => {
       store.createDevice({ id: 'real-device' });
       await store.addCredential('real-device', { kind: 'password', secret: 'the-real-password' });
@@ -33,7 +35,7 @@ test('a wrong password and an unknown device id get the same answer in every dia
     assert.equal(unknown.status, existing.status, `${name}: status`);
     assert.equal(unknown.body, existing.body, `${name}: body`);
   }
-  const denials = v.logs.filter((l) => l.msg === 'authenticate denied').map((l) => l.reason);
+  const denials = v.logs().filter((l) => l.msg === 'authenticate denied').map((l) => l.reason);
   assert.ok(denials.includes('unknown_device') && denials.includes('bad_credentials'), 'the log keeps the precise reason');
 
   // Timing: the median of interleaved attempts. An unknown id pays a dummy scrypt, so it is not a

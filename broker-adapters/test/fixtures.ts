@@ -118,3 +118,6 @@ async function insertCapturePasswords(databaseFile: string): Promise<void> {
     db.close();
   }
 }
+
+/** Replays send hundreds of failing CONNECTs: keep the brute-force brakes out of their way. */
+export const REPLAY_ENV = { ARRA_LOCKOUT_SLOW_AFTER: '100000', ARRA_LOCKOUT_LOCK_AFTER: '100000' };

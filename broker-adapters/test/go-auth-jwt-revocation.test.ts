@@ -7,16 +7,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { call } from './http.js';
-import { startVerifier } from './verifier.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
+import { REPLAY_ENV } from './fixtures.js';
 
 test('a revocation, a disable and a removed rule apply to the JWT backend\'s next request', async (t) => {
-  const v = await startVerifier(t, {
+  const v = await startTestVerifier(t, {
+    env: REPLAY_ENV,
     provision: (store) => {
       store.createDevice({ id: 'bob' });
     },
   });
   const ruleId = v.store.createRule({ subject: { kind: 'device', id: 'bob' }, permission: 'allow', action: 'all', topic: 'dev/#' }).id;
-  const token = await v.issueToken('bob');
+  const token = (await v.issueToken('bob')).token;
   const acl = () =>
     call(v.port, 'POST', '/go-auth/jwt/json/acl', { body: { clientid: 'bob', acc: 2, topic: 'dev/1' }, headers: { authorization: `Bearer ${token}` } });
   assert.equal((await acl()).status, 200);

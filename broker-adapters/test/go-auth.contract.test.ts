@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readGoAuthCapture, type CapturedRequest } from './captures.js';
-import { acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from './fixtures.js';
+import { REPLAY_ENV, acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from './fixtures.js';
 import { sendRaw, type RawResponse } from './raw-http.js';
-import { startVerifier } from './verifier.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 
 /** `username acc topic` allowed by the fixtures' rules (`test/fixtures.ts`). */
 const ALLOWED = new Set([
@@ -72,8 +72,8 @@ function assertAnswer(response: RawResponse, allow: boolean, mode: string, where
 }
 
 test('every captured go-auth request gets the answer its response mode reads as the registry calls for', async (t) => {
-  const verifier = await startVerifier(t, { provision: provisionCaptureDevices, config: { webhookAllow: ['127.0.0.1/32'] } });
-  const token = await verifier.issueToken('bob');
+  const verifier = await startTestVerifier(t, { provision: provisionCaptureDevices, env: { ...REPLAY_ENV, ARRA_WEBHOOK_ALLOW: '127.0.0.1/32' } });
+  const token = (await verifier.issueToken('bob')).token;
   let replayed = 0;
   let capturedLoginsAllowed = 0;
   for (const run of readGoAuthCapture()) {

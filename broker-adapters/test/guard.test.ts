@@ -11,9 +11,10 @@ import { BlockList } from 'node:net';
 import { createGuard, registerAdapters } from '../index.js';
 import { ConfigError, loadConfig } from '../../verifier/config.js';
 import type { Decider } from '../../verifier/core/index.js';
-import { LONG_PASSWORD, provisionCaptureDevices } from './fixtures.js';
+import { LONG_PASSWORD, REPLAY_ENV, provisionCaptureDevices } from './fixtures.js';
 import { call } from './http.js';
-import { TEST_SECRET, startAdapterApp, startVerifier } from './verifier.js';
+import { startAdapterApp } from './adapter-app.js';
+import { WEBHOOK_SECRET, startTestVerifier } from '../../verifier/test/test-verifier.js';
 
 const CHECKS = [
   ['POST', '/nanomq/auth', 'clientid=bob&username=bob&password=x'],
@@ -24,7 +25,7 @@ const CHECKS = [
 ] as const;
 
 test('a caller with neither the secret nor an allow-listed address is refused 401 on every adapter', async (t) => {
-  const { port } = await startVerifier(t);
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV });
   for (const [method, path, body] of CHECKS) {
     const reply = await call(port, method, path, { body, secret: null });
     assert.equal(reply.status, 401, path);
@@ -33,7 +34,7 @@ test('a caller with neither the secret nor an allow-listed address is refused 40
 });
 
 test('a wrong secret is refused 403 even from an allow-listed address', async (t) => {
-  const { port } = await startVerifier(t, { config: { webhookAllow: ['127.0.0.0/8'] } });
+  const { port } = await startTestVerifier(t, { env: { ...REPLAY_ENV, ARRA_WEBHOOK_ALLOW: '127.0.0.0/8' } });
   for (const [method, path, body] of CHECKS) {
     assert.equal((await call(port, method, path, { body, secret: 'wrong' })).status, 403, path);
   }
@@ -41,11 +42,11 @@ test('a wrong secret is refused 403 even from an allow-listed address', async (t
 });
 
 test('the secret in the header, the secret in the query string, or an allow-listed address lets the request through', async (t) => {
-  const guarded = await startVerifier(t, { provision: provisionCaptureDevices });
+  const guarded = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const user = { clientid: 'bob', username: 'bob', password: LONG_PASSWORD };
   assert.equal((await call(guarded.port, 'POST', '/go-auth/json/user', { body: user })).status, 200);
-  assert.equal((await call(guarded.port, 'POST', `/go-auth/json/user?secret=${TEST_SECRET}`, { body: user, secret: null })).status, 200);
-  const listed = await startVerifier(t, { provision: provisionCaptureDevices, config: { webhookSecret: '', webhookAllow: ['10.0.0.0/8', '127.0.0.1'] } });
+  assert.equal((await call(guarded.port, 'POST', `/go-auth/json/user?secret=${WEBHOOK_SECRET}`, { body: user, secret: null })).status, 200);
+  const listed = await startTestVerifier(t, { provision: provisionCaptureDevices, env: { ...REPLAY_ENV, ARRA_WEBHOOK_SECRET: '', ARRA_WEBHOOK_ALLOW: '10.0.0.0/8,127.0.0.1' } });
   assert.equal((await call(listed.port, 'POST', '/go-auth/json/user', { body: user, secret: null })).status, 200);
 });
 
@@ -55,18 +56,18 @@ test('an empty configured secret never matches an empty presented one', async (t
 });
 
 test('no log line carries the shared secret, a password or a token', async (t) => {
-  const verifier = await startVerifier(t, { provision: provisionCaptureDevices });
-  const token = await verifier.issueToken('bob');
+  const verifier = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
+  const token = (await verifier.issueToken('bob')).token;
   await call(verifier.port, 'GET', `/nanomq/auth?clientid=bob&username=bob&password=${encodeURIComponent(LONG_PASSWORD)}`);
   await call(verifier.port, 'GET', '/nanomq/auth?clientid=bob&username=bob&password=wrong-password-1');
-  await call(verifier.port, 'POST', `/go-auth/user?secret=${TEST_SECRET}`, { body: { clientid: 'bob', username: 'bob', password: 'wrong-password-2' }, secret: null });
+  await call(verifier.port, 'POST', `/go-auth/user?secret=${WEBHOOK_SECRET}`, { body: { clientid: 'bob', username: 'bob', password: 'wrong-password-2' }, secret: null });
   await call(verifier.port, 'POST', '/go-auth/user?secret=bad-secret-3', { body: '{}', secret: null });
   await call(verifier.port, 'POST', '/go-auth/jwt/user', { body: 'null', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
   await call(verifier.port, 'POST', '/go-auth/user', { body: { clientid: 'bob', username: token, password: 'x' } });
   await call(verifier.port, 'POST', '/emqx/authn', { body: '{"clientid":"bob","password":"p4ssw0rd-in-bad-json', headers: { 'content-type': 'application/json' } });
-  const text = JSON.stringify(verifier.logs);
-  assert.ok(verifier.logs.length > 0);
-  for (const secret of [TEST_SECRET, LONG_PASSWORD, encodeURIComponent(LONG_PASSWORD), 'wrong-password-1', 'wrong-password-2', 'bad-secret-3', token, 'p4ssw0rd']) {
+  const text = JSON.stringify(verifier.logs());
+  assert.ok(verifier.logs().length > 0);
+  for (const secret of [WEBHOOK_SECRET, LONG_PASSWORD, encodeURIComponent(LONG_PASSWORD), 'wrong-password-1', 'wrong-password-2', 'bad-secret-3', token, 'p4ssw0rd']) {
     assert.ok(!text.includes(secret), `logs contain ${secret}`);
   }
 });

@@ -3,7 +3,7 @@
  *
  * @module broker-adapters/test/http
  */
-import { TEST_SECRET } from './verifier.js';
+import { WEBHOOK_SECRET } from '../../verifier/test/test-verifier.js';
 
 export interface Reply {
   status: number;
@@ -17,7 +17,7 @@ export async function call(
   path: string,
   options: { body?: string | object; headers?: Record<string, string>; secret?: string | null } = {},
 ): Promise<Reply> {
-  const { body, secret = TEST_SECRET } = options;
+  const { body, secret = WEBHOOK_SECRET } = options;
   const headers: Record<string, string> = { ...(secret !== null && { 'x-arra-secret': secret }), ...options.headers };
   let payload: string | undefined;
   if (typeof body === 'object') {

@@ -6,20 +6,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { call } from './http.js';
-import { startVerifier } from './verifier.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
+import { REPLAY_ENV } from './fixtures.js';
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
-async function withGw(t: Parameters<typeof startVerifier>[0], trustCertSubject = false) {
-  const v = await startVerifier(t, {
-    config: { trustCertSubject },
+async function withGw(t: Parameters<typeof startTestVerifier>[0], trustCertSubject = false) {
+  const v = await startTestVerifier(t, {
+    env: { ...REPLAY_ENV, ARRA_TRUST_CERT_SUBJECT: String(trustCertSubject) },
     provision: (store) => {
       store.createDevice({ id: 'gw', requireClientIdMatch: false });
       store.createDevice({ id: 'root', superuser: true, requireClientIdMatch: false });
       store.createRule({ subject: { kind: 'device', id: 'gw' }, permission: 'allow', action: 'all', topic: 'gw/#' });
     },
   });
-  return { v, token: await v.issueToken('gw') };
+  return { v, token: (await v.issueToken('gw')).token };
 }
 
 test('a trusted certificate subject that names another device than the one authenticated gets nothing', async (t) => {
@@ -55,7 +56,7 @@ test('a username that only looks like the authenticated one (case, spaces) is no
 
 test('acl rights end when the token that admitted the client expires (they used to last until it reconnected)', async (t) => {
   const { v } = await withGw(t);
-  const shortToken = await v.issueToken('gw', 2);
+  const shortToken = (await v.issueToken('gw', 2)).token;
   const nano = (route: string, fields: Record<string, string>) => call(v.port, 'POST', `/nanomq/${route}`, { body: form(fields) });
   assert.equal((await nano('auth', { clientid: 'c4', username: 'gw', password: shortToken })).status, 200);
   assert.equal((await nano('acl', { clientid: 'c4', username: 'gw', access: '2', topic: 'gw/up' })).status, 200);

@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { call } from './http.js';
-import { startVerifier, type TestVerifier } from './verifier.js';
+import { type TestVerifier, startTestVerifier } from '../../verifier/test/test-verifier.js';
+import { REPLAY_ENV } from './fixtures.js';
 
 async function gwAndRoot(t: TestContext, env: Record<string, string> = {}): Promise<{ v: TestVerifier; gwToken: string }> {
-  const v = await startVerifier(t, {
-    env,
+  const v = await startTestVerifier(t, {
+    env: { ...REPLAY_ENV, ...env },
     provision: (store) => {
       store.createDevice({ id: 'gw', requireClientIdMatch: false });
       store.createDevice({ id: 'root', superuser: true });
@@ -19,7 +20,7 @@ async function gwAndRoot(t: TestContext, env: Record<string, string> = {}): Prom
       store.createRule({ subject: { kind: 'anonymous' }, permission: 'allow', action: 'all', topic: 'public/#' });
     },
   });
-  return { v, gwToken: await v.issueToken('gw') };
+  return { v, gwToken: (await v.issueToken('gw')).token };
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();

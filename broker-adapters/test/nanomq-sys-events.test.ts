@@ -8,14 +8,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { call } from './http.js';
-import { LONG_PASSWORD } from './fixtures.js';
-import { startVerifier } from './verifier.js';
+import { LONG_PASSWORD, REPLAY_ENV } from './fixtures.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 
 const status = (clientid: string, topicId = clientid) =>
   `clientid=${clientid}&username=dev-7&access=2&topic=${encodeURIComponent(`$SYS/brokers/client_status/${topicId}`)}`;
 
 test('status events of an admitted client are allowed without a rule and without a warning; others follow the ACL', async (t) => {
-  const verifier = await startVerifier(t, {
+  const verifier = await startTestVerifier(t, {
+    env: REPLAY_ENV,
     provision: async (store) => {
       store.createDevice({ id: 'dev-7', requireClientIdMatch: false });
       await store.addCredential('dev-7', { kind: 'password', secret: LONG_PASSWORD });
@@ -26,9 +27,9 @@ test('status events of an admitted client are allowed without a rule and without
   assert.equal((await acl(status('c7'))).status, 403, 'a client NanoMQ never admitted');
   const login = `clientid=c7&username=dev-7&password=${encodeURIComponent(LONG_PASSWORD)}`;
   assert.equal((await call(verifier.port, 'POST', '/nanomq/auth', { body: login })).status, 200);
-  const warnsBefore = verifier.logs.filter((line) => Number(line.level) >= 40).length;
+  const warnsBefore = verifier.logs().filter((line) => Number(line.level) >= 40).length;
   assert.equal((await acl(status('c7'))).status, 200);
-  assert.equal(verifier.logs.filter((line) => Number(line.level) >= 40).length, warnsBefore, 'a normal connect logged a warning');
+  assert.equal(verifier.logs().filter((line) => Number(line.level) >= 40).length, warnsBefore, 'a normal connect logged a warning');
   assert.equal((await acl(status('c7', 'someone-else'))).status, 403, "another client's status topic");
   assert.equal((await acl('clientid=c7&username=dev-7&access=2&topic=will%2Fdev-7')).status, 200, 'a will publish is an ordinary publish');
 

@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readNanomqCapture, readNanomqDocConnect, type CapturedRequest } from './captures.js';
-import { acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from './fixtures.js';
+import { REPLAY_ENV, acceptsPasswordLogin, isCapturePassword, provisionCaptureDevices } from './fixtures.js';
 import { sendRaw } from './raw-http.js';
-import { startVerifier } from './verifier.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 
 const FILES = ['form_post.txt', 'get_cache.txt', 'json_post.txt', 'legacy.txt', 'noheaders.txt', 'tls.txt'];
 
@@ -68,9 +68,9 @@ function expectedStatus(request: CapturedRequest, trustCertSubject: boolean, adm
 }
 
 async function replay(t: import('node:test').TestContext, trustCertSubject: boolean, files: string[]) {
-  const verifier = await startVerifier(t, {
+  const verifier = await startTestVerifier(t, {
     provision: provisionCaptureDevices,
-    config: { webhookAllow: ['127.0.0.1/32'], trustCertSubject },
+    env: { ...REPLAY_ENV, ARRA_WEBHOOK_ALLOW: '127.0.0.1/32', ARRA_TRUST_CERT_SUBJECT: String(trustCertSubject) },
   });
   let replayed = 0;
   let loginsAllowed = 0;
@@ -107,7 +107,7 @@ test('certificate-only NanoMQ logins are refused when the operator did not trust
 });
 
 test('the verbatim CONNECT quoted in nanomq.md is allowed with its registered password, and refused with one byte of it changed', async (t) => {
-  const verifier = await startVerifier(t, { provision: provisionCaptureDevices, config: { webhookAllow: ['127.0.0.1/32'] } });
+  const verifier = await startTestVerifier(t, { provision: provisionCaptureDevices, env: { ...REPLAY_ENV, ARRA_WEBHOOK_ALLOW: '127.0.0.1/32' } });
   const connect = readNanomqDocConnect();
   assert.equal(await send(verifier.port, connect), 200);
   // `p@ss w&rd=2`: same length, so the captured Content-Length still holds.

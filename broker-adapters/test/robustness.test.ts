@@ -7,14 +7,15 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import type { Decider } from '../../verifier/core/index.js';
-import { LONG_PASSWORD, provisionCaptureDevices } from './fixtures.js';
+import { LONG_PASSWORD, REPLAY_ENV, provisionCaptureDevices } from './fixtures.js';
 import { call } from './http.js';
-import { TEST_SECRET, startAdapterApp, startVerifier } from './verifier.js';
+import { startAdapterApp } from './adapter-app.js';
+import { WEBHOOK_SECRET, startTestVerifier } from '../../verifier/test/test-verifier.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 test('malformed, wrong-type, oversize and unsupported bodies are denies naming the problem', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const huge = JSON.stringify({ clientid: 'bob', password: 'x'.repeat(600 * 1024) });
   const cases: Array<[string, string | object, Record<string, string>, number, string]> = [
     ['/nanomq/auth', '{"clientid":', JSON_TYPE, 400, 'FST_ERR_CTP_INVALID_JSON_BODY'],
@@ -43,7 +44,7 @@ test('malformed, wrong-type, oversize and unsupported bodies are denies naming t
 });
 
 test('a GET body larger than the limit is refused, and a go-auth GET body is read like a POST body', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const user = { clientid: 'bob', username: 'bob', password: LONG_PASSWORD };
   const ok = await rawExchange(port, getWithBody('/go-auth/text/user', JSON.stringify(user)));
   assert.match(ok, /^HTTP\/1\.1 200 [^]*\r\n\r\nok$/);
@@ -52,7 +53,7 @@ test('a GET body larger than the limit is refused, and a go-auth GET body is rea
 });
 
 test('a __proto__ key in a GET body is a 400 naming the key, as in a POST body, never an allow', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const body = '{"clientid":"bob","username":"bob","password":"x","__proto__":{"superuser":true}}';
   for (const answer of [
     await rawExchange(port, getWithBody('/go-auth/text/user', body)),
@@ -64,10 +65,10 @@ test('a __proto__ key in a GET body is a 400 naming the key, as in a POST body, 
 });
 
 test('a body cut short by the caller is never an allow and leaves the verifier serving', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const body = JSON.stringify({ clientid: 'bob', username: 'bob', password: LONG_PASSWORD });
   for (const method of ['POST', 'GET']) {
-    const request = `${method} /go-auth/status/user HTTP/1.1\r\nHost: x\r\nx-arra-secret: ${TEST_SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 20}\r\n\r\n${body}`;
+    const request = `${method} /go-auth/status/user HTTP/1.1\r\nHost: x\r\nx-arra-secret: ${WEBHOOK_SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 20}\r\n\r\n${body}`;
     const answer = await rawExchange(port, request, 300);
     assert.doesNotMatch(answer, /^HTTP\/1\.1 2/, method);
   }
@@ -76,7 +77,7 @@ test('a body cut short by the caller is never an allow and leaves the verifier s
 });
 
 test('unknown devices, wildcard ids and empty passwords are denied by every dialect', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const identities = [
     { clientid: 'x', username: 'nobody', password: LONG_PASSWORD },
     { clientid: 'bob', username: 'bo+', password: LONG_PASSWORD },
@@ -93,7 +94,7 @@ test('unknown devices, wildcard ids and empty passwords are denied by every dial
 });
 
 test('the right credentials are allowed by every dialect (the allow path the short capture passwords cannot show)', async (t) => {
-  const { port } = await startVerifier(t, { provision: provisionCaptureDevices });
+  const { port } = await startTestVerifier(t, { env: REPLAY_ENV, provision: provisionCaptureDevices });
   const form = `clientid=sub-1&username=bob&password=${encodeURIComponent(LONG_PASSWORD)}`;
   assert.equal((await call(port, 'POST', '/nanomq/auth', { body: form })).status, 200);
   assert.equal((await call(port, 'GET', `/nanomq/auth?${form}`)).status, 200);
@@ -136,7 +137,7 @@ test('a decision core that throws gets a 5xx from every dialect, never an allow'
 });
 
 function getWithBody(path: string, body: string): string {
-  return `GET ${path} HTTP/1.1\r\nHost: x\r\nx-arra-secret: ${TEST_SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return `GET ${path} HTTP/1.1\r\nHost: x\r\nx-arra-secret: ${WEBHOOK_SECRET}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** Sends raw bytes; returns whatever came back when the server closed or `quietMs` passed without data. */

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { startTestVerifier } from './helpers.js';
+import { startTestVerifier } from './test-verifier.js';
 
 test('a token from an external issuer a group trusts authenticates through /v1/authenticate', async (t) => {
   const { privateKey, publicKey } = await generateKeyPair('ES256');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EXIT } from '../_exit-codes.js';
-import { runCli, runJson, startTestVerifier } from './helpers.js';
+import { runCli, runJson } from './run-cli.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('acl explain prints the deciding rule marked, the uncovered part of a filter, and --json the explanation', async (t) => {
   const verifier = await startTestVerifier(t);

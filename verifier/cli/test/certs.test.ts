@@ -11,7 +11,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT } from '../_exit-codes.js';
-import { runCli, runJson, startTestVerifier } from './helpers.js';
+import { runCli, runJson } from './run-cli.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 function sha256Hex(cert: X509Certificate): string {
   return cert.fingerprint256.replace(/:/g, '').toLowerCase();

@@ -9,7 +9,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT } from '../_exit-codes.js';
-import { closedPort, runCli, runJson, startTestVerifier } from './helpers.js';
+import { closedPort, runCli, runJson } from './run-cli.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('unknown options, verbs and missing arguments exit 2 with the usage on stderr', async () => {
   const unknownOption = await runCli(undefined, ['device', 'add', 'd1', '--bogus']);
@@ -72,7 +73,7 @@ test('a wrong admin token exits 6, and the token never appears in the output', a
   assert.equal(result.code, EXIT.UNAUTHORIZED);
   assert.doesNotMatch(result.stdout + result.stderr, new RegExp(wrong));
 
-  const none = await runCli(undefined, ['device', 'list', '--url', verifier.url]);
+  const none = await runCli(undefined, ['device', 'list', '--url', verifier.adminUrl]);
   assert.equal(none.code, EXIT.UNAUTHORIZED);
   assert.match(none.stderr, /no admin token/);
 });
@@ -80,13 +81,13 @@ test('a wrong admin token exits 6, and the token never appears in the output', a
 test('the token is read from --token-file, and from the file the verifier generated in $ARRA_DATA_DIR', async (t) => {
   const verifier = await startTestVerifier(t, { generateToken: true });
   const generated = join(verifier.dataDir, 'admin-token');
-  const env = { ARRA_URL: verifier.url, ARRA_DATA_DIR: verifier.dataDir };
+  const env = { ARRA_URL: verifier.adminUrl, ARRA_DATA_DIR: verifier.dataDir };
   const fromDataDir = await runCli(undefined, ['device', 'add', 'gen-1'], { env });
   assert.equal(fromDataDir.code, EXIT.OK, fromDataDir.stderr);
 
   const copy = join(verifier.dataDir, 'copy-of-token');
   await writeFile(copy, await readFile(generated), { mode: 0o600 });
-  const fromFlag = await runCli(undefined, ['device', 'show', 'gen-1', '--url', verifier.url, '--token-file', copy]);
+  const fromFlag = await runCli(undefined, ['device', 'show', 'gen-1', '--url', verifier.adminUrl, '--token-file', copy]);
   assert.equal(fromFlag.code, EXIT.OK, fromFlag.stderr);
   // An explicit --token wins over the file, so a wrong one is refused.
   const flagWins = await runCli(undefined, ['device', 'show', 'gen-1', '--token', 'not-the-token'], { env });

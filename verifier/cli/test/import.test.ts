@@ -11,7 +11,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT } from '../_exit-codes.js';
-import { ADMIN_TOKEN, ROOT, runCli, runJson, startTestVerifier } from './helpers.js';
+import { ROOT, runCli, runJson } from './run-cli.js';
+import { ADMIN_TOKEN, startTestVerifier } from '../../test/test-verifier.js';
 
 /** Async on purpose: the verifier answers from this same process, so its event loop must keep running. */
 function runProcess(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -58,7 +59,7 @@ test('on a terminal, import shows upload progress on stderr and ends with one fi
   const command = `${process.execPath} --import tsx runtime/cli.ts import ${file}`;
   const result = await runProcess('/usr/bin/script', ['-qec', command, '/dev/null'], {
     ...process.env,
-    ARRA_URL: verifier.url,
+    ARRA_URL: verifier.adminUrl,
     ARRA_ADMIN_TOKEN: ADMIN_TOKEN,
   });
   assert.match(result, /\ruploading tty\.csv \[#+-*\] +\d+% /);

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EXIT } from '../_exit-codes.js';
-import { runCli, runJson, startTestVerifier } from './helpers.js';
+import { runCli, runJson } from './run-cli.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('acl add, list (filtered by subject) and remove round-trip', async (t) => {
   const verifier = await startTestVerifier(t);

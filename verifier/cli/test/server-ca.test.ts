@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN_TOKEN, runCli, runJson, startTestVerifier } from './helpers.js';
+import { runCli, runJson } from './run-cli.js';
+import { ADMIN_TOKEN, startTestVerifier } from '../../test/test-verifier.js';
 
 test("the CLI beside a verifier trusts that verifier's server CA when its admin API speaks TLS off loopback", async (t) => {
   const verifier = await startTestVerifier(t, { env: { ARRA_ADMIN_BIND: '0.0.0.0', ARRA_ADMIN_PORT: '0' } });
   // 0.0.0.0 stands for "off loopback"; the CLI dials it on 127.0.0.1, which the issued certificate names.
-  const url = verifier.url.replace('0.0.0.0', '127.0.0.1');
+  const url = verifier.adminUrl.replace('0.0.0.0', '127.0.0.1');
   assert.match(url, /^https:\/\/127\.0\.0\.1:/);
   const env = { ARRA_URL: url, ARRA_ADMIN_TOKEN: ADMIN_TOKEN };
 

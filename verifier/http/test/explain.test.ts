@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestVerifier, type TestVerifier } from '../../test/helpers.js';
+import { startTestVerifier, type TestVerifier } from '../../test/test-verifier.js';
 
 async function rule(v: TestVerifier, body: object): Promise<number> {
   const res = await v.admin({ method: 'POST', url: '/v1/admin/rules', payload: body });

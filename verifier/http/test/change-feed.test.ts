@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ChangeFeed } from './change-feed.js';
+import { ChangeFeed } from '../change-feed.js';
 
 const device = (deviceId: string) => ({ kind: 'device' as const, deviceId });
 

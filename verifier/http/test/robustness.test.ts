@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestVerifier } from '../test/helpers.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('hostile and broken requests get a coded 4xx, never a 5xx', async (t) => {
   const v = await startTestVerifier(t);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestVerifier } from '../test/helpers.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('metrics count decisions by kind, result and reason in the Prometheus text format', async (t) => {
   const v = await startTestVerifier(t);

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { test, type TestContext } from 'node:test';
 import { Agent, fetch } from 'undici';
-import { createCaPems, loadDeviceCa } from '../ca/device-ca.js';
-import { issueServerCertificate } from '../ca/server-tls.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../../logging/logger.js';
-import { startVerifier, type RunningVerifier } from './server.js';
+import { createCaPems, loadDeviceCa } from '../../ca/device-ca.js';
+import { issueServerCertificate } from '../../ca/server-tls.js';
+import { ConfigError, loadConfig } from '../../config.js';
+import { createLogger } from '../../../logging/logger.js';
+import { startVerifier, type RunningVerifier } from '../server.js';
 
 const TOKEN = 'listener-test-admin-token';
 

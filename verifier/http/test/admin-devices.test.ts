@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestVerifier } from '../../test/helpers.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('devices can be created, read, paged through, patched and deleted', async (t) => {
   const v = await startTestVerifier(t);
@@ -52,7 +52,7 @@ test('wildcard characters in ids are refused with a 400 naming the field, in the
 });
 
 test('unknown fields, malformed JSON, a wrong content type and an oversize body are 400/400/415/413', async (t) => {
-  const v = await startTestVerifier(t, { ARRA_BODY_LIMIT: '2048' });
+  const v = await startTestVerifier(t, { env: { ARRA_BODY_LIMIT: '2048' } });
   const unknown = await v.admin({ method: 'POST', url: '/v1/admin/devices', payload: { id: 'dev-1', admin: true } });
   assert.equal(unknown.statusCode, 400);
   assert.deepEqual(unknown.json().error.fields, [{ path: 'body.admin', message: 'unknown field' }]);

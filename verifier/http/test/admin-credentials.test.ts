@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { startTestVerifier } from '../../test/helpers.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('an issued token verifies against the public JWKS, authenticates, and stops after revocation', async (t) => {
   const v = await startTestVerifier(t);
@@ -28,7 +28,7 @@ test('an issued token verifies against the public JWKS, authenticates, and stops
 });
 
 test('a token issued without a ttl lives ARRA_TOKEN_TTL seconds; a ttl out of bounds is a 400', async (t) => {
-  const v = await startTestVerifier(t, { ARRA_TOKEN_TTL: '7200' });
+  const v = await startTestVerifier(t, { env: { ARRA_TOKEN_TTL: '7200' } });
   await v.admin({ method: 'POST', url: '/v1/admin/devices', payload: { id: 'dev-1' } });
   const before = Date.now();
   const res = await v.admin({ method: 'POST', url: '/v1/admin/devices/dev-1/tokens' });

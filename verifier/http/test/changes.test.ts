@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestVerifier } from '../test/helpers.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('a long poll is answered as soon as the registry changes, with the device that changed', async (t) => {
   const v = await startTestVerifier(t);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN_TOKEN, startTestVerifier, WEBHOOK_SECRET } from '../test/helpers.js';
+import { ADMIN_TOKEN, startTestVerifier, WEBHOOK_SECRET } from '../../test/test-verifier.js';
 
 test('a run through every kind of request logs none of the secrets it used', async (t) => {
   const v = await startTestVerifier(t);

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestVerifier, type TestVerifier } from '../test/helpers.js';
+import { startTestVerifier, type TestVerifier } from '../../test/test-verifier.js';
 
 async function gwAndRoot(t: Parameters<typeof startTestVerifier>[0], env: Record<string, string> = {}) {
-  const v = await startTestVerifier(t, env);
+  const v = await startTestVerifier(t, { env });
   for (const payload of [{ id: 'gw', requireClientIdMatch: false }, { id: 'root', superuser: true }]) {
     assert.equal((await v.admin({ method: 'POST', url: '/v1/admin/devices', payload })).statusCode, 201);
   }

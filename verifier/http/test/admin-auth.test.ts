@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { startTestVerifier } from '../../test/helpers.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 /**
  * Every (method, path) the app serves, read from Fastify's own route tree

@@ -1,59 +1,18 @@
 /**
- * Test helpers for the CLI: a real verifier on 127.0.0.1 (ephemeral port, SQLite file in a temp
- * directory) and `runCli`, which runs `arra-mq` as a child process against it.
+ * `runCli` runs `arra-mq` as a child process against a test verifier (`startTestVerifier`).
  *
- * @module verifier/cli/test/helpers
+ * @module verifier/cli/test/run-cli
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
-import type { TestContext } from 'node:test';
-import { loadConfig, startVerifier } from '../../index.js';
+import { ADMIN_TOKEN, type TestVerifier } from '../../test/test-verifier.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'runtime/cli.ts');
 export const BIN = join(ROOT, 'bin/arra-mq.js');
-
-export const ADMIN_TOKEN = 'cli-test-admin-token-0123456789';
-
-export interface TestVerifier {
-  url: string;
-  dataDir: string;
-}
-
-export interface VerifierOptions {
-  /** Leave ARRA_ADMIN_TOKEN unset, so the verifier generates `$ARRA_DATA_DIR/admin-token` itself. */
-  generateToken?: boolean;
-  /** More verifier environment, e.g. a small ARRA_IMPORT_BODY_LIMIT. */
-  env?: Record<string, string>;
-}
-
-/**
- * The real verifier (`startVerifier`) on 127.0.0.1, ephemeral port, with a fresh SQLite registry in a
- * temp directory; closed (and the directory removed) when the test ends.
- */
-export async function startTestVerifier(t: TestContext, options: VerifierOptions = {}): Promise<TestVerifier> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'arra-cli-'));
-  const env = {
-    ARRA_DATA_DIR: dataDir,
-    ARRA_HTTP_PORT: '0',
-    ARRA_BIND: '127.0.0.1',
-    ARRA_LOG_LEVEL: 'silent',
-    ...(!options.generateToken && { ARRA_ADMIN_TOKEN: ADMIN_TOKEN }),
-    ...options.env,
-  };
-  // The first-start notice prints the generated token: keep it out of the test output.
-  const verifier = await startVerifier(loadConfig(env), { stderr: new PassThrough().resume() });
-  t.after(async () => {
-    await verifier.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  return { url: verifier.adminUrl, dataDir };
-}
 
 export interface CliResult {
   code: number;
@@ -74,7 +33,7 @@ export function runCli(verifier: TestVerifier | undefined, args: string[], optio
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     ARRA_DATA_DIR: join(tmpdir(), 'arra-cli-no-such-dir'),
-    ...(verifier && { ARRA_URL: verifier.url, ARRA_ADMIN_TOKEN: ADMIN_TOKEN }),
+    ...(verifier && { ARRA_URL: verifier.adminUrl, ARRA_ADMIN_TOKEN: ADMIN_TOKEN }),
     ...options.env,
   };
   return new Promise((resolve) => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { ADMIN_TOKEN, startTestVerifier } from '../../test/helpers.js';
+import { ADMIN_TOKEN, startTestVerifier } from '../../test/test-verifier.js';
 
 const COUNT = 10_000;
 
 test('10k devices import over a real socket as JSON, then 10k more as CSV', async (t) => {
   const v = await startTestVerifier(t);
-  const base = await v.app.listen({ host: '127.0.0.1', port: 0 });
+  const base = v.url;
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
   // One password only: each is hashed with scrypt on purpose (~50 ms), which is not what this measures.
@@ -46,7 +46,7 @@ test('an import with a bad row is refused whole with the row and field named', a
 
 test('an import whose caller aborts before the answer is rolled back, and its retry with onConflict=skip converges', async (t) => {
   const v = await startTestVerifier(t);
-  const base = await v.app.listen({ host: '127.0.0.1', port: 0 });
+  const base = v.url;
   const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
   // Every password costs a deliberate scrypt hash, so 60 of them keep the verifier busy past the abort.
   const body = JSON.stringify({ devices: Array.from({ length: 60 }, (_, i) => ({ id: `ab-${i}`, password: `password-${i}-long` })) });
