@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqtt from 'mqtt';
-import { startTestVerifier } from '../../verifier/test/helpers.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 import { startAllInOne } from './all-in-one.js';
 
 test('connections lists a connected MQTT client with its device, and disconnect ends it (5.0: 0x98)', async (t) => {

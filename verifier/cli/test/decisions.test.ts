@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT } from '../_exit-codes.js';
-import { ADMIN_TOKEN, ROOT, runCli, runJson, startTestVerifier, type TestVerifier } from './helpers.js';
+import { ROOT, runCli, runJson } from './run-cli.js';
+import { ADMIN_TOKEN, startTestVerifier, WEBHOOK_SECRET, type TestVerifier } from '../../test/test-verifier.js';
 
 async function refuse(verifier: TestVerifier, clientId: string): Promise<void> {
-  const secret = (await readFile(join(verifier.dataDir, 'webhook-secret'), 'utf8')).trim();
   const res = await fetch(`${verifier.url}/v1/authenticate`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-arra-secret': secret },
+    headers: { 'content-type': 'application/json', 'x-arra-secret': WEBHOOK_SECRET },
     body: JSON.stringify({ clientId, username: clientId, password: 'not-a-real-password' }),
   });
   assert.equal(res.status, 403, 'a deny');
@@ -33,7 +32,7 @@ test('decisions --device lists that device’s denies with their reason; --json 
 test('decisions --follow prints a new deny as it happens', async (t) => {
   const verifier = await startTestVerifier(t);
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'runtime/cli.ts'), '--json', 'decisions', '--follow', '--device', 'late'], {
-    env: { PATH: process.env.PATH, ARRA_URL: verifier.url, ARRA_ADMIN_TOKEN: ADMIN_TOKEN },
+    env: { PATH: process.env.PATH, ARRA_URL: verifier.adminUrl, ARRA_ADMIN_TOKEN: ADMIN_TOKEN },
     cwd: ROOT,
   });
   t.after(() => child.kill());

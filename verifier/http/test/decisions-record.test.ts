@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestVerifier } from '../../test/helpers.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 const PASSWORD = 'correct horse battery staple';
 
