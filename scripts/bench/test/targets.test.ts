@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { shippedNodeFlags } from './targets.js';
+import { shippedNodeFlags } from '../targets.js';
 
 test('the LXC broker unit runs Node with the flags npm start uses and the benchmark measures', () => {
   const flags = shippedNodeFlags();
   assert.ok(flags.length > 0, 'npm start passes Node flags');
-  const unit = readFileSync(new URL('../../lxc/units/arra-mq-broker.service', import.meta.url), 'utf8');
+  const unit = readFileSync(new URL('../../../lxc/units/arra-mq-broker.service', import.meta.url), 'utf8');
   const execStart = unit.split('\n').find((line) => line.startsWith('ExecStart='))!;
   const words = execStart.split(/\s+/);
   assert.deepEqual(words.slice(1).filter((w) => w.startsWith('--')), flags);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { missedGoals, noSlopeNotes, type GoalInputs } from './goals.js';
+import { missedGoals, noSlopeNotes, type GoalInputs } from '../goals.js';
 
 function inputs(p99: GoalInputs['p99'], p99Rounds: GoalInputs['p99Rounds'] = {}): GoalInputs {
   return { qos0: {}, qos1: {}, p99, p99Warmup: {}, idleBytes: {}, idleAverage: {}, p99Rounds, idleRounds: {}, idleAverageRounds: {} };

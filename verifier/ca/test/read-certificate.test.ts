@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { EC_P256, randomSerial, subtle, x509 } from './crypto-provider.js';
-import { readCertificate } from './index.js';
+import { EC_P256, randomSerial, subtle, x509 } from '../crypto-provider.js';
+import { readCertificate } from '../index.js';
 
 async function selfSigned(name: string, notAfter: Date): Promise<string> {
   const keys = (await subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqttPacket from 'mqtt-packet';
-import { FrameScanner } from './scanner.js';
+import { FrameScanner } from '../scanner.js';
 
 const frames = [
   mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }),

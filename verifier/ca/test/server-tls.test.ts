@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SERVER_CA_FILE } from '../../schemas/data-dir.js';
-import { SERVER_CA_KEY_FILE, loadOrCreateServerCa } from './server-tls.js';
+import { SERVER_CA_FILE } from '../../../schemas/data-dir.js';
+import { SERVER_CA_KEY_FILE, loadOrCreateServerCa } from '../server-tls.js';
 
 function dataDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'arra-server-ca-'));

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sectionMarkers, writeSection } from './report.js';
+import { sectionMarkers, writeSection } from '../report.js';
 
 function section(name: string, body: string): string {
   const { start, end } = sectionMarkers(name);
