@@ -15,7 +15,7 @@ export function findChromium(): { path: string } | { skip: string } {
 
 export const SCREENSHOTS = join(tmpdir(), 'arra-mq-console-screenshots');
 
-export async function launch(t: TestContext, path: string): Promise<Browser> {
+export async function launch(t: Pick<TestContext, 'after'>, path: string): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: path, headless: true, timeout: 60_000, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
   t.after(() => browser.close());
   return browser;

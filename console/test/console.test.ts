@@ -17,12 +17,19 @@ const WAIT = { timeout: 30_000 };
 let server: AllInOne;
 let browser: Browser;
 
-before(async (t) => {
-  if (skip || 'skip' in chromium) return;
-  server = await startAllInOne(t as never);
-  browser = await launch(t as never, chromium.path);
+/** One server and one browser for the whole file, closed after its last test. */
+const cleanups: Array<() => unknown> = [];
+const file = { after: (fn: () => unknown) => void cleanups.push(fn) };
+
+before(async () => {
+  if ('skip' in chromium) return;
+  server = await startAllInOne(file);
+  browser = await launch(file, chromium.path);
 }, LONG);
-after(() => skip || process.stdout.write(`# console screenshots: ${SCREENSHOTS}\n`));
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  if (!skip) console.log(`console screenshots: ${SCREENSHOTS}`);
+}, LONG);
 
 async function signedIn(): Promise<Page> {
   const page = await browser.newPage();

@@ -18,7 +18,8 @@ export interface AllInOne {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ALL_IN_ONE_TOKEN = 'all-in-one-test-admin-token-0123456789';
 
-export async function startAllInOne(t: TestContext, env: Record<string, string> = {}): Promise<AllInOne> {
+/** `t`: a test, or anything that runs cleanups after (a file's `after` hook). */
+export async function startAllInOne(t: Pick<TestContext, 'after'>, env: Record<string, string> = {}): Promise<AllInOne> {
   const dataDir = mkdtempSync(join(tmpdir(), 'arra-all-in-one-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/start.ts'], {
     cwd: ROOT,
