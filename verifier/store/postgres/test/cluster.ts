@@ -44,13 +44,14 @@ function asServerUser(): { prefix: string[]; uid?: number; gid?: number } {
   return { prefix: ['runuser', '-u', 'postgres', '--'], uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
-function spawnAs(prefix: string[], command: string, args: string[]) {
+/** Runs in the cluster's own dir: the server user may not be allowed into the repository's. */
+function spawnAs(prefix: string[], command: string, args: string[], cwd: string) {
   const [file, ...rest] = [...prefix, command, ...args];
-  return spawnSync(file!, rest, { encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(file!, rest, { encoding: 'utf8', timeout: 60_000, cwd });
 }
 
-function run(prefix: string[], command: string, args: string[]): void {
-  const result = spawnAs(prefix, command, args);
+function run(prefix: string[], command: string, args: string[], cwd: string): void {
+  const result = spawnAs(prefix, command, args, cwd);
   if (result.status !== 0) throw new Error(`${command} ${args[0] ?? ''} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
 }
 
@@ -60,13 +61,13 @@ async function startCluster(binDir: string): Promise<Cluster> {
   if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!);
   const data = join(dir, 'data');
   const superuser = user.uid === undefined ? userInfo().username : 'postgres';
-  run(user.prefix, join(binDir, 'initdb'), ['-D', data, '-U', superuser, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  run(user.prefix, join(binDir, 'initdb'), ['-D', data, '-U', superuser, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
   let port = 0;
   for (let attempt = 0; ; attempt += 1) {
     port = await freePort();
     const options = `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`;
     try {
-      run(user.prefix, join(binDir, 'pg_ctl'), ['start', '-w', '-t', '60', '-D', data, '-l', join(dir, 'log'), '-o', options]);
+      run(user.prefix, join(binDir, 'pg_ctl'), ['start', '-w', '-t', '60', '-D', data, '-l', join(dir, 'log'), '-o', options], dir);
       break;
     } catch (err) {
       if (attempt >= 2) {
@@ -79,7 +80,7 @@ async function startCluster(binDir: string): Promise<Cluster> {
   const stop = () => {
     if (stopped) return;
     stopped = true;
-    spawnAs(user.prefix, join(binDir, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate', '-w']);
+    spawnAs(user.prefix, join(binDir, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate', '-w'], tmpdir());
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', stop);
