@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AuthorizeDecision, AuthorizeRequest } from '../../schemas/index.js';
-import { admit, createHarness, TEST_CALLER, type Harness } from './test/helpers.js';
+import type { AuthorizeDecision, AuthorizeRequest } from '../../../schemas/index.js';
+import { admit, createHarness, TEST_CALLER, type Harness } from './helpers.js';
 
 function outcome(decision: AuthorizeDecision): string {
   return decision.allow ? 'allow' : decision.reason;

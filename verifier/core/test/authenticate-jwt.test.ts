@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { ExternalKeyNotFoundError } from './errors.js';
-import { issueDeviceToken } from './issue-token.js';
-import { AUDIENCE, ISSUER, createHarness, createTestKeyRing, type Harness } from './test/helpers.js';
+import { ExternalKeyNotFoundError } from '../errors.js';
+import { issueDeviceToken } from '../issue-token.js';
+import { AUDIENCE, ISSUER, createHarness, createTestKeyRing, type Harness } from './helpers.js';
 
 /** Issues a token for `deviceId` with the harness's key and records its jti, as the admin API does. */
 async function issueRecorded(h: Harness, deviceId: string, ttlSeconds = 3600) {

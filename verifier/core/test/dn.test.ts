@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { commonNameFromSubject, parseDn, subjectsEqual } from './dn.js';
+import { commonNameFromSubject, parseDn, subjectsEqual } from '../dn.js';
 
 const commonNames: Array<[string, string | undefined]> = [
   ['C=DE, O=Acme Devices, OU=fleet, CN=dev-042', 'dev-042'], // mbedtls (NanoMQ)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VerifiedMemory } from './verified-secrets.js';
+import { VerifiedMemory } from '../credentials/verified-secrets.js';
 
 test('a secret is recognised only with the stored hash it verified against', () => {
   const memory = new VerifiedMemory<boolean>();

@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import { InvalidHashError, KeyUnavailableError, VerifierError } from './errors.js';
-import { issueDeviceToken } from './issue-token.js';
-import { hashPassword, verifyPassword } from './password.js';
-import { generateSigningKey } from './signing-keys.js';
-import { createTestKeyRing, TestClock } from './test/helpers.js';
-import { certFingerprint, fingerprintsEqual } from './x509.js';
+import { InvalidHashError, KeyUnavailableError, VerifierError } from '../errors.js';
+import { issueDeviceToken } from '../issue-token.js';
+import { hashPassword, verifyPassword } from '../password.js';
+import { generateSigningKey } from '../signing-keys.js';
+import { createTestKeyRing, TestClock } from './helpers.js';
+import { certFingerprint, fingerprintsEqual } from '../x509.js';
 
 test('hashPassword salts scrypt and verifyPassword accepts only the same secret', async () => {
   const a = await hashPassword('s3cret');

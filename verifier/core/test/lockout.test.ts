@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Lockout, type LockoutKeys } from './lockout.js';
-import { hashPassword } from './password.js';
-import { createHarness, TestClock } from './test/helpers.js';
+import { Lockout, type LockoutKeys } from '../lockout.js';
+import { hashPassword } from '../password.js';
+import { createHarness, TestClock } from './helpers.js';
 
 /** One attempt's view of the lockout, settled at once. */
 async function probe(lockout: Lockout, keys: LockoutKeys) {

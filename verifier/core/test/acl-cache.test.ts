@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AclCache, type ResolvedIdentity } from './acl-cache.js';
+import { AclCache, type ResolvedIdentity } from '../acl-cache.js';
 
 const identity = (deviceId: string): ResolvedIdentity => ({
   deviceId,

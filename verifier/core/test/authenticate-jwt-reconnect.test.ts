@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import { issueDeviceToken } from './issue-token.js';
-import { AUDIENCE, ISSUER, createHarness } from './test/helpers.js';
+import { issueDeviceToken } from '../issue-token.js';
+import { AUDIENCE, ISSUER, createHarness } from './helpers.js';
 
 /**
  * A device with a recorded token, authenticated once (the full check), and a counter of signature

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AuthenticateDecision, type AuthenticateRequest } from '../../schemas/index.js';
-import { hashPassword } from './password.js';
-import { createHarness, type Harness } from './test/helpers.js';
+import { AuthenticateDecision, type AuthenticateRequest } from '../../../schemas/index.js';
+import { hashPassword } from '../password.js';
+import { createHarness, type Harness } from './helpers.js';
 
 const FP_1 = 'a'.repeat(64);
 const FP_2 = 'b'.repeat(64);
