@@ -7,7 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
-import type { Packet, IPublishPacket } from 'mqtt-packet';
+import type { IPubackPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 import { checkProperties } from './properties.js';
 
@@ -133,6 +133,7 @@ function hookValidation(internals: ParserInternals, state: SharedParser): void {
 
 /** Parses one whole frame. Before CONNECT the version is unknown: CONNECT carries its own. */
 export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
+  if (frame.length === 4 && frame[0] === PUBACK_HEADER && frame[1] === 2) return parsePuback(frame, version);
   const key: ParserKey = frame[0]! >> 4 === CONNECT_PACKET_TYPE ? 'connect' : version;
   const shared = parserFor(key);
   shared.packet = null;
@@ -156,6 +157,17 @@ export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
   if (violation !== null) throw violation;
   if (packet.messageId === 0) throw new MalformedPacketError('packet identifier 0'); // [MQTT-2.2.1-3]
   checkProperties(packet);
+  return packet;
+}
+
+const PUBACK_HEADER = 0x40;
+
+/** The PUBACK of every QoS 1 delivery, by hand: what mqtt-packet gives, without its general parser's cost. */
+function parsePuback(frame: Buffer, version: ProtocolVersion): IPubackPacket {
+  const messageId = frame.readUInt16BE(2);
+  if (messageId === 0) throw new MalformedPacketError('packet identifier 0'); // [MQTT-2.2.1-3]
+  const packet: IPubackPacket = { cmd: 'puback', length: 2, messageId };
+  if (version === 5) packet.reasonCode = 0;
   return packet;
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
-import { Framer, encode, encodePublish, parsePublish, restampPublish } from '../codec.js';
+import mqttPacket, { type IPubackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { Framer, encode, encodePublish, parseFrame, parsePublish, restampPublish } from '../codec.js';
 import { MalformedPacketError, PacketTooLargeError } from '../errors.js';
 
 const publishes: IPublishPacket[] = [
@@ -109,4 +109,17 @@ test('hand-encoded PINGRESP and 3.1.1 CONNACK, SUBACK and UNSUBACK match mqtt-pa
     assert.deepEqual(encode(packet as never, 4), mqttPacket.generate(packet as never, { protocolVersion: 4 }), packet.cmd);
   }
   assert.deepEqual(encode({ cmd: 'pingresp' }, 5), mqttPacket.generate({ cmd: 'pingresp' }, { protocolVersion: 5 }));
+});
+
+test('a plain PUBACK parses to what mqtt-packet gives, and packet id 0 is malformed [MQTT-2.2.1-3]', () => {
+  for (const version of [3, 4, 5] as const) {
+    const reference = mqttPacket.parser({ protocolVersion: version });
+    let expected: Packet | undefined;
+    reference.on('packet', (packet: Packet) => (expected = packet));
+    const frame = Buffer.from([0x40, 0x02, 0x12, 0x34]);
+    reference.parse(frame);
+    const { cmd, messageId, length, reasonCode } = expected as IPubackPacket;
+    assert.deepEqual(parseFrame(frame, version), { cmd, messageId, length, ...(reasonCode !== undefined && { reasonCode }) });
+    assert.throws(() => parseFrame(Buffer.from([0x40, 0x02, 0x00, 0x00]), version), MalformedPacketError);
+  }
 });
