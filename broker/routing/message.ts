@@ -35,28 +35,12 @@ export interface Message {
 export function forwardedProperties(props: IPublishPacket['properties']): ForwardedProperties | undefined {
   if (props === undefined) return undefined;
   const out: ForwardedProperties = {};
-  let any = false;
-  if (props.payloadFormatIndicator !== undefined) {
-    out.payloadFormatIndicator = props.payloadFormatIndicator;
-    any = true;
-  }
-  if (props.contentType !== undefined) {
-    out.contentType = props.contentType;
-    any = true;
-  }
-  if (props.responseTopic !== undefined) {
-    out.responseTopic = props.responseTopic;
-    any = true;
-  }
-  if (props.correlationData !== undefined) {
-    out.correlationData = props.correlationData;
-    any = true;
-  }
-  if (props.userProperties !== undefined) {
-    out.userProperties = props.userProperties;
-    any = true;
-  }
-  return any ? out : undefined;
+  if (props.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = props.payloadFormatIndicator;
+  if (props.contentType !== undefined) out.contentType = props.contentType;
+  if (props.responseTopic !== undefined) out.responseTopic = props.responseTopic;
+  if (props.correlationData !== undefined) out.correlationData = props.correlationData;
+  if (props.userProperties !== undefined) out.userProperties = props.userProperties;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** Has the message outlived its Message Expiry Interval [MQTT-3.3.2-5]? */
