@@ -209,3 +209,20 @@ test('a QoS 0 message is never stored; a QoS 1 message the full store cannot kee
   await legacy.closed; // 3.1.1 has no negative PUBACK: closed unacknowledged, the client sends it again
   assert.equal(legacy.packets.length, 0);
 });
+
+test('QoS 0 traffic and clean sessions never commit to the store: the durable broker costs them nothing', async (t) => {
+  const dir = storeDir(t);
+  const h = await brokerOn(t, dir);
+  const sub = await connectClient(t, h, { clientId: 'clean-sub' });
+  await sub.subscribeAsync('fan/#', { qos: 1 });
+  const got = collect(sub);
+  const pub = await rawConnect(t, h, 4, 'clean-pub');
+  for (let id = 1; id <= 2000; id++) pub.send({ cmd: 'publish', topic: `fan/${id % 4}`, payload: Buffer.from(String(id)), qos: 0, messageId: id, retain: false, dup: false });
+  await quietFor(got, 2000);
+  assert.equal(got.length, 2000);
+  assert.equal(rows(dir, 'meta'), 0, 'no commit was ever made');
+});
+
+async function quietFor(got: unknown[], expected: number): Promise<void> {
+  for (let i = 0; i < 50 && got.length < expected; i++) await sleep(100);
+}
