@@ -41,7 +41,7 @@ export function openSocket(port: number): Promise<Socket> {
   });
 }
 
-export async function rawClient(port: number, clientId: string, keepalive = 0): Promise<RawClient> {
+export async function rawClient(port: number, clientId: string, keepalive = 0, clean = true): Promise<RawClient> {
   const socket = await openSocket(port);
   socket.on('error', () => {});
   let handler: OnFrame | null = null;
@@ -82,7 +82,7 @@ export async function rawClient(port: number, clientId: string, keepalive = 0): 
     close: () => socket.destroy(),
   };
   const connack = client.next(CONNACK);
-  socket.write(connectFrame(clientId, BENCH_USER, BENCH_PASSWORD, keepalive));
+  socket.write(connectFrame(clientId, BENCH_USER, BENCH_PASSWORD, keepalive, clean));
   const frame = await connack;
   if (frame[3] !== 0) throw new Error(`CONNACK return code ${frame[3]} for ${clientId}`);
   return client;

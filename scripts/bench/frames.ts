@@ -9,13 +9,13 @@ import mqttPacket from 'mqtt-packet';
 
 export const PAYLOAD_BYTES = 64;
 
-/** A CONNECT; without a username (and password) it is an anonymous one. */
-export function connectFrame(clientId: string, username?: string, password?: string, keepalive = 0): Buffer {
+/** A CONNECT; without a username (and password) it is an anonymous one; `clean` false keeps the session. */
+export function connectFrame(clientId: string, username?: string, password?: string, keepalive = 0, clean = true): Buffer {
   return mqttPacket.generate({
     cmd: 'connect',
     protocolId: 'MQTT',
     protocolVersion: 4,
-    clean: true,
+    clean,
     clientId,
     keepalive,
     ...(username === undefined ? {} : { username }),

@@ -60,6 +60,7 @@ const authorizer: Authorizer = mode === 'http'
   : createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger);
 const brokerConfig = BrokerConfig.parse({
   mqttPort: Number(port),
+  dataDir,
   sysInterval: 0,
   maxConnections: 1_000_000,
   connectRate: 1_000_000,

@@ -7,6 +7,9 @@
  * @module scripts/bench/server-ours
  */
 import { timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AuthenticateAllow, AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
 import { createInProcessAuthorizer } from '../../broker/authorizers/in-process.js';
@@ -40,9 +43,13 @@ async function authenticate(request: AuthenticateRequest): Promise<AuthenticateD
   };
 }
 
+// A store of its own per start, with the shipped durability unless ARRA_BROKER_DURABILITY says otherwise.
+const dataDir = mkdtempSync(join(tmpdir(), 'arra-bench-store-'));
 const config = BrokerConfig.parse({
   mqttPort: port,
   sysInterval: 0,
+  dataDir,
+  durability: process.env.ARRA_BROKER_DURABILITY ?? 'fsync',
   maxConnections: 1_000_000,
   connectRate: 1_000_000,
   connectRateGlobal: 1_000_000,
@@ -55,4 +62,9 @@ const running = await startBroker(config, authorizer, { logger: pino({ level: 's
 process.stdout.write('ready\n');
 // The benchmark reads RSS after a full collection, so garbage is not counted as per-connection memory.
 process.on('SIGUSR2', () => globalThis.gc?.());
-process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));
+process.once('SIGTERM', () =>
+  void running.close().then(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  }),
+);

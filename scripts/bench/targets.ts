@@ -9,7 +9,7 @@
  * @module scripts/bench/targets
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -24,9 +24,9 @@ import { BENCH_PASSWORD, BENCH_USER, PASSWORD_DEVICES } from './client.js';
  * server measured as the floor of idle memory. `ours-verifier` is our broker with the real verifier
  * behind it (`server-ours-verifier.ts`), for the connect rows, where the decision is what is measured.
  */
-export type TargetName = 'ours' | 'mosquitto' | 'aedes' | 'net' | 'ours-node-defaults' | 'ours-verifier';
+export type TargetName = 'ours' | 'mosquitto' | 'mosquitto-persistent' | 'aedes' | 'net' | 'ours-node-defaults' | 'ours-verifier';
 
-type NodeTargetName = Exclude<TargetName, 'mosquitto'>;
+type NodeTargetName = Exclude<TargetName, 'mosquitto' | 'mosquitto-persistent'>;
 
 /**
  * The Node flags of `npm start` (package.json): every `--` option between `node` and the script.
@@ -164,7 +164,19 @@ async function startNodeTarget(name: NodeTargetName, verifier?: VerifierTargetOp
   };
 }
 
-async function startMosquitto(): Promise<Target> {
+/**
+ * `persistent`: `persistence true` with Mosquitto's default `autosave_interval` (1800 s): what it
+ * acknowledged since the last save is lost by a crash.
+ */
+/** Where Mosquitto saves, writable by the user it drops to (a benchmark's throwaway directory). */
+function storeDir(dir: string): string {
+  const store = join(dir, 'store');
+  mkdirSync(store, { mode: 0o777 });
+  chmodSync(store, 0o777);
+  return store;
+}
+
+async function startMosquitto(persistent: boolean): Promise<Target> {
   if (!existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} is missing: apt-get install mosquitto`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'arra-bench-mosq-'));
@@ -180,7 +192,7 @@ async function startMosquitto(): Promise<Target> {
     'allow_anonymous true',
     `password_file ${passwd}`,
     'set_tcp_nodelay true',
-    'persistence false',
+    ...(persistent ? ['persistence true', `persistence_location ${storeDir(dir)}/`] : ['persistence false']),
     'sys_interval 0',
     'log_dest none',
     '',
@@ -188,7 +200,7 @@ async function startMosquitto(): Promise<Target> {
   const child = spawnPinned(MOSQUITTO, ['-c', conf]);
   await waitReady(child, port, false);
   return {
-    name: 'mosquitto',
+    name: persistent ? 'mosquitto-persistent' : 'mosquitto',
     port,
     pid: child.pid!,
     collectGarbage: async () => {},
@@ -197,5 +209,6 @@ async function startMosquitto(): Promise<Target> {
 }
 
 export function startTarget(name: TargetName, verifier?: VerifierTargetOptions): Promise<Target> {
-  return name === 'mosquitto' ? startMosquitto() : startNodeTarget(name, verifier);
+  if (name === 'mosquitto' || name === 'mosquitto-persistent') return startMosquitto(name === 'mosquitto-persistent');
+  return startNodeTarget(name, verifier);
 }

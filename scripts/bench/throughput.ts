@@ -18,6 +18,8 @@ export interface FanInOptions {
   timeLimitMs?: number;
   /** First topic level: the subscriber takes `<prefix>/#`, publisher i sends to `<prefix>/p<i>` (default `bench`). */
   prefix?: string;
+  /** The subscriber's session outlives its connection (Clean Session 0): the broker keeps what it holds for it. */
+  persistent?: boolean;
 }
 
 export interface FanInResult {
@@ -95,7 +97,7 @@ export async function fanIn(port: number, options: FanInOptions): Promise<FanInR
   const publishers = options.publishers ?? 4;
   const timeLimit = options.timeLimitMs ?? 20_000;
   const total = publishers * options.perPublisher;
-  const sub = await rawClient(port, `bench-sub-${options.qos}`);
+  const sub = await rawClient(port, `bench-sub-${options.qos}${options.persistent ? '-persistent' : ''}`, 0, !options.persistent);
   const pubs = await Promise.all(Array.from({ length: publishers }, (_, i) => rawClient(port, `bench-pub-${options.qos}-${i}`)));
   try {
     const suback = sub.next(SUBACK);
