@@ -231,6 +231,15 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
   /** The update's bundle on the Proxmox host: the release that runs from then on. */
   let updated = '';
 
+  // Issue 17: what the broker acknowledged survives the update (it restarts the broker unit).
+  const dashboard = (...args: string[]) => lan.exec('mosquitto_sub', [...mqttAuth(d, lan.ctAddress, 'dashboard', 'staple tuna pencil'), '-q', '1', '-t', 'devices/+/temp', ...args], 30_000);
+  await t.test('before the update: a persistent session with a QoS 1 message queued for it, and a retained message', async () => {
+    const subscribed = await dashboard('-c', '-E');
+    assert.equal(subscribed.code, 0, subscribed.stderr);
+    const pub = await lan.exec('mosquitto_pub', [...mqttAuth(d, lan.ctAddress, 'sensor-1', 'correct horse battery'), '-q', '1', '-r', '-t', 'devices/sensor-1/temp', '-m', 'kept']);
+    assert.equal(pub.code, 0, pub.stderr);
+  });
+
   await t.test('an update keeps the admin token, webhook secret and registry byte for byte, the env file but for the port asked to move', async () => {
     const before = await snapshot(false);
     let moved = await freePort();
@@ -249,6 +258,16 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
     // From now on the port is the one setup.sh reads from the environment, as an operator's would be.
     d.adminPort = moved;
     d.buildEnv.ARRA_ADMIN_PORT = d.pveEnv.ARRA_ADMIN_PORT = String(moved);
+  });
+
+  await t.test("after the update the persistent session gets its queued message, and a new subscription the retained one", async () => {
+    await waitFor(async () => (await lan.reaches(d.mqttPort)), 30_000, 'the broker listening after the update');
+    const resumed = await dashboard('-c', '-C', '1', '-W', '20', '-v');
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.stdout.trim(), 'devices/sensor-1/temp kept', 'the queued QoS 1 message survived the update');
+    const retained = await dashboard('-C', '1', '-W', '20', '-v', '--retained-only');
+    assert.equal(retained.code, 0, retained.stderr);
+    assert.equal(retained.stdout.trim(), 'devices/sensor-1/temp kept', 'the retained message survived the update');
   });
 
   await t.test('a restart of the CT keeps them byte for byte, and the device connects again', async () => {
