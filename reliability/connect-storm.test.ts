@@ -20,6 +20,7 @@ import { startBroker } from '../broker/start.js';
 import { pool, recordResult, scale } from './harness.js';
 import { connectOnce, type ConnectOutcome } from './mqtt-raw.js';
 import { startTestVerifier, WEBHOOK_SECRET, type TestVerifier } from '../verifier/test/test-verifier.js';
+import { ImportBody } from '../schemas/admin.js';
 
 const DEVICES = Number(process.env.ARRA_STORM_DEVICES ?? scale(4000, 10_000));
 const FORGED = Math.max(100, Math.floor(DEVICES / 20));
@@ -34,8 +35,8 @@ interface Device {
 
 async function provision(v: TestVerifier): Promise<Device[]> {
   const ids = Array.from({ length: DEVICES + FORGED }, (_, i) => `storm-${String(i).padStart(6, '0')}`);
-  await v.store.importDevices({ devices: ids.map((id) => ({ id })) });
-  const signing = v.store.activeSigningKey();
+  await v.useCases.importDevices(ImportBody.parse({ devices: ids.map((id) => ({ id })) }));
+  const signing = v.useCases.keys.activeSigningKey();
   const forger = generateKeyPairSync('ed25519').privateKey;
   const now = Math.floor(Date.now() / 1000);
   const devices: Device[] = [];

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { http, postJson, recordResult, spawnChild } from './harness.js';
 import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, startTestVerifier, WEBHOOK_SECRET } from '../verifier/test/test-verifier.js';
+import { CredentialCreate, DeviceCreate } from '../schemas/admin.js';
 
 const PASSWORD = 'disk-full-password-1';
 
@@ -62,8 +63,8 @@ test('disk full: writes answer 503 JSON, no wrong allow, and recover once space 
   const mount = mountTmpfs(t, '8m');
   if (!mount) return t.skip('needs root to mount a tmpfs (mount -t tmpfs -o size=8m)');
   const v = await startTestVerifier(t, { env: { ARRA_DATA_DIR: join(mount, 'data'), ARRA_CACHE_SIZE: '0', ARRA_LOG_LEVEL: 'warn' } });
-  v.store.createDevice({ id: 'dev-df' });
-  await v.store.addCredential('dev-df', { kind: 'password', secret: PASSWORD });
+  await v.useCases.createDevice(DeviceCreate.parse({ id: 'dev-df' }));
+  await v.useCases.addCredential('dev-df', CredentialCreate.parse({ kind: 'password', secret: PASSWORD }));
   const filler = fillDisk(mount);
 
   // Writes until one fails: SQLite may still have free pages, but the WAL must grow eventually.

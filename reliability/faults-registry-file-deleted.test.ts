@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { DATABASE_FILE, openStore, RegistryMissingError } from '../verifier/store/index.js';
 import { http, postJson, recordResult } from './harness.js';
 import { ADMIN_HEADERS, BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
+import { CredentialCreate, DeviceCreate } from '../schemas/admin.js';
 
 const PASSWORD = 'registry-gone-password-1';
 
@@ -27,8 +28,8 @@ async function answers(url: string, deviceId: string) {
 for (const fault of ['deleted', 'replaced'] as const) {
   test(`registry file ${fault} while running: writes 503, /healthz 503, decisions still answer; a restart refuses`, async (t) => {
     const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn' } });
-    v.store.createDevice({ id: 'dev-rg' });
-    await v.store.addCredential('dev-rg', { kind: 'password', secret: PASSWORD });
+    await v.useCases.createDevice(DeviceCreate.parse({ id: 'dev-rg' }));
+    await v.useCases.addCredential('dev-rg', CredentialCreate.parse({ kind: 'password', secret: PASSWORD }));
     const path = join(v.dataDir, DATABASE_FILE);
 
     const before = await answers(v.url, 'dev-before');
@@ -49,7 +50,7 @@ for (const fault of ['deleted', 'replaced'] as const) {
     assert.equal(after.health.status, 503, after.health.text);
     assert.match(after.health.text, /registry file deleted or replaced/);
     assert.equal(after.decision.status, 200, 'decisions read the file still open');
-    assert.throws(() => v.store.getDeviceDetail('dev-after'), /dev-after/, 'the refused write wrote nothing');
+    await assert.rejects(v.useCases.getDeviceDetail('dev-after'), /dev-after/, 'the refused write wrote nothing');
 
     if (fault === 'deleted') {
       await assert.rejects(openStore({ dataDir: v.dataDir }), (err: Error) => {

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { http, postJson, recordResult, type HttpAnswer } from './harness.js';
 import { BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
+import { CredentialCreate, DeviceCreate, RuleCreate } from '../schemas/admin.js';
 
 const PASSWORD = 'store-fault-password-1';
 const identity = { clientid: 'dev-sf', username: 'dev-sf', password: PASSWORD };
@@ -42,9 +43,9 @@ const PROBES: Probe[] = [
 test('with the registry gone, every decision route answers cannot-decide and never allow', async (t) => {
   // No decision cache: every answer must come from the registry.
   const v = await startTestVerifier(t, { env: { ARRA_CACHE_SIZE: '0', ARRA_LOG_LEVEL: 'warn' } });
-  v.store.createDevice({ id: 'dev-sf' });
-  await v.store.addCredential('dev-sf', { kind: 'password', secret: PASSWORD });
-  v.store.createRule({ subject: { kind: 'device', id: 'dev-sf' }, action: 'all', topic: 'dev/dev-sf/#', permission: 'allow' });
+  await v.useCases.createDevice(DeviceCreate.parse({ id: 'dev-sf' }));
+  await v.useCases.addCredential('dev-sf', CredentialCreate.parse({ kind: 'password', secret: PASSWORD }));
+  await v.useCases.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'dev-sf' }, action: 'all', topic: 'dev/dev-sf/#', permission: 'allow' }));
 
   const healthy: Record<string, number> = {};
   for (const probe of PROBES) {

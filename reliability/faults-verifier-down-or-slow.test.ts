@@ -18,14 +18,15 @@ import { faultProxy } from './fault-proxy.js';
 import { recordResult } from './harness.js';
 import { connectOnce } from './mqtt-raw.js';
 import { startTestVerifier, WEBHOOK_SECRET } from '../verifier/test/test-verifier.js';
+import { DeviceCreate, RuleCreate } from '../schemas/admin.js';
 
 const AUTH_TIMEOUT_MS = 500;
 
 test('verifier down or slow: new CONNECTs get server unavailable, open sessions keep working, recovery by itself', { timeout: 120_000 }, async (t) => {
   const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn', ARRA_CACHE_SIZE: '0' } });
   for (const id of ['dev-live', 'dev-new']) {
-    v.store.createDevice({ id });
-    v.store.createRule({ subject: { kind: 'device', id }, action: 'all', topic: `dev/${id}/#`, permission: 'allow' });
+    await v.useCases.createDevice(DeviceCreate.parse({ id }));
+    await v.useCases.createRule(RuleCreate.parse({ subject: { kind: 'device', id }, action: 'all', topic: `dev/${id}/#`, permission: 'allow' }));
   }
   const live = await v.issueToken('dev-live');
   const fresh = await v.issueToken('dev-new');

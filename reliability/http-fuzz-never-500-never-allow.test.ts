@@ -17,6 +17,7 @@ import { NanoParams } from '../broker-adapters/nanomq/map.js';
 import { fuzzSeed, http, pool, prng, recordResult, scale, type HttpAnswer } from './harness.js';
 import { generate, hostileBodies, schemaBody, type JsonSchema } from './schema-inputs.js';
 import { ADMIN_HEADERS, BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
+import { CredentialCreate, DeviceCreate } from '../schemas/admin.js';
 
 const PER_ROUTE = scale(25, 400);
 const PASSWORD = 'correct-horse-battery-staple';
@@ -97,8 +98,8 @@ test('every verifier and adapter route answers fuzzed and hostile input with a 4
   const seed = fuzzSeed();
   t.diagnostic(`fuzz seed ${seed} (replay with ARRA_FUZZ_SEED=${seed})`);
   const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'fatal', ARRA_LOCKOUT_SLOW_AFTER: '1000000', ARRA_LOCKOUT_LOCK_AFTER: '1000000' } });
-  v.store.createDevice({ id: 'fz-dev' });
-  await v.store.addCredential('fz-dev', { kind: 'password', secret: PASSWORD });
+  await v.useCases.createDevice(DeviceCreate.parse({ id: 'fz-dev' }));
+  await v.useCases.addCredential('fz-dev', CredentialCreate.parse({ kind: 'password', secret: PASSWORD }));
   const doc = (await http(v.url, 'GET', '/docs/json')).json as Parameters<typeof operations>[0];
   const ops = operations(doc);
   // Decisions first, while the registry holds only the known device; then the admin API mutates it.

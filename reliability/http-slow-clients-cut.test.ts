@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
 import { postJson, recordResult } from './harness.js';
 import { BROKER_HEADERS, startTestVerifier, type TestVerifier } from '../verifier/test/test-verifier.js';
+import { CredentialCreate, DeviceCreate } from '../schemas/admin.js';
 
 const PASSWORD = 'slow-client-password-1';
 /** The brief's bound: a body dribbled one byte per 20 s is cut within 30 s. */
@@ -65,8 +66,8 @@ async function decide(url: string): Promise<{ status: number; ms: number }> {
 }
 
 async function provisioned(v: TestVerifier): Promise<void> {
-  v.store.createDevice({ id: 'dev-slow' });
-  await v.store.addCredential('dev-slow', { kind: 'password', secret: PASSWORD });
+  await v.useCases.createDevice(DeviceCreate.parse({ id: 'dev-slow' }));
+  await v.useCases.addCredential('dev-slow', CredentialCreate.parse({ kind: 'password', secret: PASSWORD }));
 }
 
 test('slow and silent sockets are cut within their deadlines while decisions keep answering', async (t) => {

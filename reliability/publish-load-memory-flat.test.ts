@@ -19,6 +19,7 @@ import { BrokerConfig } from '../broker/config.js';
 import { startBroker } from '../broker/start.js';
 import { recordResult, scale } from './harness.js';
 import { startTestVerifier } from '../verifier/test/test-verifier.js';
+import { DeviceCreate, RuleCreate } from '../schemas/admin.js';
 
 const PUBLISHERS = 8;
 // Soak stays under the runner's 300 s per-file timeout (scripts/run-tests.mjs); ARRA_LOAD_MS runs longer by hand.
@@ -50,9 +51,9 @@ async function connected(port: number, id: string, password: string): Promise<Mq
 test('sustained publish load with ACL checks: no denied message delivered, heap flat after GC', { timeout: DURATION_MS + 120_000 }, async (t) => {
   const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'warn' } });
   const ids = Array.from({ length: PUBLISHERS }, (_, i) => `load-${i}`);
-  for (const id of [...ids, 'sink']) v.store.createDevice({ id });
-  for (const id of ids) v.store.createRule({ subject: { kind: 'device', id }, action: 'publish', topic: `data/${id}/#`, permission: 'allow' });
-  v.store.createRule({ subject: { kind: 'device', id: 'sink' }, action: 'subscribe', topic: '#', permission: 'allow' });
+  for (const id of [...ids, 'sink']) await v.useCases.createDevice(DeviceCreate.parse({ id }));
+  for (const id of ids) await v.useCases.createRule(RuleCreate.parse({ subject: { kind: 'device', id }, action: 'publish', topic: `data/${id}/#`, permission: 'allow' }));
+  await v.useCases.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'sink' }, action: 'subscribe', topic: '#', permission: 'allow' }));
   const authorizer = createInProcessAuthorizer(v.decider, (listener) => v.store.onChange(listener));
   t.after(() => authorizer.close());
   const broker = await startBroker(BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, durability: 'memory' }), authorizer, { logger: pino({ level: 'silent' }) });

@@ -10,14 +10,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pool, postJson, recordResult, scale } from './harness.js';
 import { BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
+import { CredentialCreate, DeviceCreate } from '../schemas/admin.js';
 
 const GUESSES = scale(500, 5000);
 
 test(`${GUESSES} wrong passwords lock the attacked device and only it`, { timeout: 180_000 }, async (t) => {
   const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'fatal' } });
   for (const [id, secret] of [['victim', 'victim-password-1'], ['bystander', 'bystander-password-1']] as const) {
-    v.store.createDevice({ id });
-    await v.store.addCredential(id, { kind: 'password', secret });
+    await v.useCases.createDevice(DeviceCreate.parse({ id }));
+    await v.useCases.addCredential(id, CredentialCreate.parse({ kind: 'password', secret }));
   }
   const reasons: Record<string, number> = {};
   let allowed = 0;

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import { postJson, recordResult } from './harness.js';
 import { BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
+import { DeviceCreate } from '../schemas/admin.js';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const fingerprint = (seed: string) => createHash('sha256').update(seed).digest('hex');
@@ -22,15 +23,15 @@ interface Attack {
 
 test('forged, stale, misdirected and revoked tokens and certificates are denied with the exact reason', async (t) => {
   const v = await startTestVerifier(t, { env: { ARRA_LOCKOUT_SLOW_AFTER: '100000', ARRA_LOCKOUT_LOCK_AFTER: '100000' } });
-  for (const id of ['dev-a', 'dev-b']) v.store.createDevice({ id });
+  for (const id of ['dev-a', 'dev-b']) await v.useCases.createDevice(DeviceCreate.parse({ id }));
   const fpA = fingerprint('a');
   const fpB = fingerprint('b');
   const fpRevoked = fingerprint('revoked');
-  v.store.registerCertificate('dev-b', { fingerprint: fpB, subject: 'CN=dev-b', notAfter: Date.now() + 86_400_000 });
-  const revokedCert = v.store.registerCertificate('dev-a', { fingerprint: fpRevoked, subject: 'CN=dev-a', notAfter: Date.now() + 86_400_000 });
-  v.store.revokeCredential('dev-a', revokedCert.id);
+  await v.useCases.registerCertificate('dev-b', { fingerprint: fpB, subject: 'CN=dev-b', notAfter: Date.now() + 86_400_000 });
+  const revokedCert = await v.useCases.registerCertificate('dev-a', { fingerprint: fpRevoked, subject: 'CN=dev-a', notAfter: Date.now() + 86_400_000 });
+  await v.useCases.revokeCredential('dev-a', revokedCert.id);
 
-  const signing = v.store.activeSigningKey();
+  const signing = v.useCases.keys.activeSigningKey();
   const { issuer, audience } = v.config;
   const now = Math.floor(Date.now() / 1000);
   const claims = (sub: string) => new SignJWT({}).setIssuer(issuer).setAudience(audience).setSubject(sub).setJti(`jti-${Math.random()}`);
@@ -38,9 +39,9 @@ test('forged, stale, misdirected and revoked tokens and certificates are denied 
 
   const good = await v.issueToken('dev-a', 3600);
   const revoked = await v.issueToken('dev-a', 3600);
-  v.store.revokeToken(revoked.jti);
+  await v.useCases.revokeToken(revoked.jti);
   // The attacker's HMAC secret: the verifier's own public key, as published in the JWKS.
-  const publicJwk = v.store.publicJwks().keys.find((k) => k.kid === signing.kid)!;
+  const publicJwk = v.useCases.keys.publicJwks().keys.find((k) => k.kid === signing.kid)!;
   const spki = createPublicKey({ key: publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
   const otherKey = generateKeyPairSync('ed25519').privateKey;
 

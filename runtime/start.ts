@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     running = await startBroker(brokerConfig, authorizer, {
       logger,
       version: packageVersion(),
-      deviceCaPem: verifier.store.caCertificatePem(),
+      deviceCaPem: verifier.admin.caCertificatePem(),
     });
   } catch (err) {
     await authorizer.close();

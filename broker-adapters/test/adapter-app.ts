@@ -12,6 +12,7 @@ import type { TestContext } from 'node:test';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { webhookAllowList } from '../../verifier/config.js';
+import { createAdmin } from '../../verifier/admin/index.js';
 import { createDecider, type Decider } from '../../verifier/core/index.js';
 import { openStore } from '../../verifier/store/index.js';
 import { WEBHOOK_SECRET } from '../../verifier/test/test-verifier.js';
@@ -30,14 +31,16 @@ export async function startAdapterApp(t: TestContext, options: AdapterAppOptions
   const logger = pino({ level: 'debug' }, { write: () => undefined });
   const store = await openStore({ dataDir: dir });
   t.after(() => store.close());
-  await store.rotateKey();
+  const identity = { issuer: 'arra-mq', audience: 'mqtt' };
+  const admin = await createAdmin({ store, clock: Date, tokens: { ...identity, defaultTtlSeconds: 3600 } });
+  await admin.rotateKey('EdDSA');
   const lockout = { windowSeconds: 60, slowAfter: 1000, lockAfter: 1000, lockSeconds: 60, baseDelayMs: 0, maxDelayMs: 0, maxTrackedKeys: 1000 };
   const real = createDecider({
     registry: store,
-    keys: store,
+    keys: admin.keys,
     clock: Date,
     logger,
-    config: { issuer: 'arra-mq', audience: 'mqtt', clockToleranceSeconds: 5, aclNoMatch: 'deny', allowAnonymous: false, cacheSize: 1000, lockout },
+    config: { ...identity, clockToleranceSeconds: 5, aclNoMatch: 'deny', allowAnonymous: false, cacheSize: 1000, lockout },
   });
   t.after(() => real.close());
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });

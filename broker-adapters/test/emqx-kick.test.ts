@@ -11,6 +11,7 @@ import { test, type TestContext } from 'node:test';
 import { loadConfig, ConfigError } from '../../verifier/config.js';
 import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 import { REPLAY_ENV } from './fixtures.js';
+import { DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 
 const API_SECRET = 'emqx-api-secret-value-0123';
 
@@ -44,15 +45,15 @@ test('disabling a device kicks its EMQX clients by client id and by username, wi
   const emqx = await fakeEmqxApi(t);
   const v = await startTestVerifier(t, {
     env: { ...REPLAY_ENV, ARRA_EMQX_API_URL: emqx.url, ARRA_EMQX_API_KEY: 'arra-key', ARRA_EMQX_API_SECRET: API_SECRET },
-    provision: (store) => {
-      store.createDevice({ id: 'dev-1' });
+    provision: async (admin) => {
+      await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
     },
   });
   const deletes = () => emqx.calls.filter((c) => c.method === 'DELETE').length;
   // Creating the device was a change too (nothing to kick in real life; this fake always lists two).
   await until(() => deletes() === 2);
   emqx.calls.length = 0;
-  v.store.patchDevice('dev-1', { enabled: false });
+  await v.useCases.patchDevice('dev-1', { enabled: false });
   await until(() => deletes() === 2);
   assert.deepEqual(emqx.calls.filter((c) => c.method === 'DELETE').map((c) => c.url).sort(), ['/api/v5/clients/dev-1', '/api/v5/clients/dev-1-b']);
   const basic = `Basic ${Buffer.from(`arra-key:${API_SECRET}`).toString('base64')}`;
@@ -64,15 +65,15 @@ test('a failing EMQX API is logged without its secret; a change to everything ki
   const emqx = await fakeEmqxApi(t, 500);
   const v = await startTestVerifier(t, {
     env: { ...REPLAY_ENV, ARRA_EMQX_API_URL: emqx.url, ARRA_EMQX_API_KEY: 'arra-key', ARRA_EMQX_API_SECRET: API_SECRET },
-    provision: (store) => {
-      store.createDevice({ id: 'dev-1' });
+    provision: async (admin) => {
+      await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
     },
   });
   const failures = () => v.logs().filter((line) => line.msg === 'emqx kick failed').length;
   await until(() => failures() === 1); // the device's creation
   emqx.calls.length = 0;
-  v.store.createRule({ subject: { kind: 'all' }, action: 'publish', topic: 'x/#', permission: 'allow' });
-  v.store.deleteDevice('dev-1');
+  await v.useCases.createRule(RuleCreate.parse({ subject: { kind: 'all' }, action: 'publish', topic: 'x/#', permission: 'allow' }));
+  await v.useCases.deleteDevice('dev-1');
   await until(() => failures() === 2);
   assert.equal(emqx.calls.length, 1, 'only the removed device was looked up; the rule change for all kicked nobody');
   assert.doesNotMatch(JSON.stringify(v.logs()), new RegExp(API_SECRET));

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { LONG_PASSWORD, REPLAY_ENV, provisionCaptureDevices } from './fixtures.js';
 import { call } from './http.js';
 import { startTestVerifier } from '../../verifier/test/test-verifier.js';
+import { CredentialCreate, DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 
 const authn = (fields: Record<string, string>) => ({
   clientid: '', username: '', password: '', peerhost: '127.0.0.1', cert_common_name: '', cert_subject: '', ...fields,
@@ -83,11 +84,11 @@ test('authz reads qos and retain leniently and answers allow or deny, by POST or
 test('a rule removed after login and a deny inside a wider filter are answered by authz from the rights of now', async (t) => {
   const verifier = await startTestVerifier(t, {
     env: REPLAY_ENV,
-    provision: async (store) => {
-      store.createDevice({ id: 'gw', superuser: false, requireClientIdMatch: true });
-      await store.addCredential('gw', { kind: 'password', secret: LONG_PASSWORD });
-      store.createRule({ subject: { kind: 'device', id: 'gw' }, permission: 'deny', action: 'subscribe', topic: 'test/nosubscribe', eq: false, priority: 1 });
-      store.createRule({ subject: { kind: 'device', id: 'gw' }, permission: 'allow', action: 'all', topic: '#', eq: false, priority: 2 });
+    provision: async (admin) => {
+      await admin.createDevice(DeviceCreate.parse({ id: 'gw', superuser: false, requireClientIdMatch: true }));
+      await admin.addCredential('gw', CredentialCreate.parse({ kind: 'password', secret: LONG_PASSWORD }));
+      await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'gw' }, permission: 'deny', action: 'subscribe', topic: 'test/nosubscribe', eq: false, priority: 1 }));
+      await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'gw' }, permission: 'allow', action: 'all', topic: '#', eq: false, priority: 2 }));
     },
   });
   const login = await call(verifier.port, 'POST', '/emqx/authn', { body: authn({ clientid: 'gw', username: 'gw', password: LONG_PASSWORD }) });
@@ -96,7 +97,7 @@ test('a rule removed after login and a deny inside a wider filter are answered b
     call(verifier.port, 'POST', '/emqx/authz', { body: { clientid: 'gw', username: 'gw', peerhost: '127.0.0.1', action, topic, qos: '0', retain: 'false' } });
   assert.equal((await ask('subscribe', '#')).json().result, 'deny', '# overlaps the deny: EMQX never checks deliveries');
   assert.equal((await ask('publish', 'a/b')).json().result, 'allow');
-  const allowAll = verifier.store.listRules().find((rule) => rule.topic === '#')!;
-  verifier.store.deleteRule(allowAll.id);
+  const allowAll = (await verifier.useCases.listRules()).find((rule) => rule.topic === '#')!;
+  await verifier.useCases.deleteRule(allowAll.id);
   assert.equal((await ask('publish', 'a/b')).json().result, 'deny', 'the removed rule stops applying at once');
 });

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { call, type Reply } from './http.js';
 import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 import { REPLAY_ENV } from './fixtures.js';
+import { CredentialCreate, DeviceCreate } from '../../schemas/admin.js';
 
 type Login = (username: string) => Promise<Reply>;
 
@@ -17,9 +18,9 @@ const WRONG = 'not-the-password-1';
 test('a wrong password and an unknown device id get the same answer in every dialect, in about the same time', async (t) => {
   const v = await startTestVerifier(t, {
     env: REPLAY_ENV,
-    provision: async (store) => {
-      store.createDevice({ id: 'real-device' });
-      await store.addCredential('real-device', { kind: 'password', secret: 'the-real-password' });
+    provision: async (admin) => {
+      await admin.createDevice(DeviceCreate.parse({ id: 'real-device' }));
+      await admin.addCredential('real-device', CredentialCreate.parse({ kind: 'password', secret: 'the-real-password' }));
     },
   });
   const routes: Record<string, Login> = {

@@ -13,7 +13,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { AclAction, Permission } from '../../schemas/index.js';
 import { hashPassword } from '../../verifier/core/index.js';
-import type { Store } from '../../verifier/store/index.js';
+import type { Admin } from '../../verifier/admin/index.js';
+import type { SqliteStore } from '../../verifier/store/index.js';
+import { CredentialCreate, DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 
 export const LONG_PASSWORD = 'p@ss w&rd=1 long';
 
@@ -80,21 +82,21 @@ export function acceptsPasswordLogin(clientId: string, username: string | undefi
   return registered && (!DEVICES[username]!.bindClientId || clientId === username);
 }
 
-export async function provisionCaptureDevices(store: Store): Promise<void> {
+export async function provisionCaptureDevices(admin: Admin, store: SqliteStore): Promise<void> {
   for (const [id, spec] of Object.entries(DEVICES)) {
-    store.createDevice({ id, superuser: spec.superuser ?? false, requireClientIdMatch: spec.bindClientId ?? false });
-    await store.addCredential(id, { kind: 'password', secret: LONG_PASSWORD });
+    await admin.createDevice(DeviceCreate.parse({ id, superuser: spec.superuser ?? false, requireClientIdMatch: spec.bindClientId ?? false }));
+    await admin.addCredential(id, CredentialCreate.parse({ kind: 'password', secret: LONG_PASSWORD }));
     for (const [permission, action, topic, eq = false] of spec.rules ?? []) {
-      store.createRule({ subject: { kind: 'device', id }, permission, action, topic, eq });
+      await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id }, permission, action, topic, eq }));
     }
   }
   await insertCapturePasswords(store.path);
   for (const [id, subject] of Object.entries(CERTIFICATES)) {
     const notAfter = Date.now() + 86_400_000;
-    store.registerCertificate(id, { fingerprint: randomBytes(32).toString('hex'), subject, notAfter });
+    await admin.registerCertificate(id, { fingerprint: randomBytes(32).toString('hex'), subject, notAfter });
   }
   // The documented opt-in for NanoMQ's online/offline events: each device may announce itself only.
-  store.createRule({ subject: { kind: 'all' }, permission: 'allow', action: 'publish', topic: '$SYS/brokers/client_status/${clientid}' });
+  await admin.createRule(RuleCreate.parse({ subject: { kind: 'all' }, permission: 'allow', action: 'publish', topic: '$SYS/brokers/client_status/${clientid}' }));
 }
 
 /**

@@ -9,30 +9,31 @@ import { decodeJwt } from 'jose';
 import { call } from './http.js';
 import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 import { REPLAY_ENV } from './fixtures.js';
+import { DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 
 test('a revocation, a disable and a removed rule apply to the JWT backend\'s next request', async (t) => {
   const v = await startTestVerifier(t, {
     env: REPLAY_ENV,
-    provision: (store) => {
-      store.createDevice({ id: 'bob' });
+    provision: async (admin) => {
+      await admin.createDevice(DeviceCreate.parse({ id: 'bob' }));
     },
   });
-  const ruleId = v.store.createRule({ subject: { kind: 'device', id: 'bob' }, permission: 'allow', action: 'all', topic: 'dev/#' }).id;
+  const ruleId = (await v.useCases.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'bob' }, permission: 'allow', action: 'all', topic: 'dev/#' }))).id;
   const token = (await v.issueToken('bob')).token;
   const acl = () =>
     call(v.port, 'POST', '/go-auth/jwt/json/acl', { body: { clientid: 'bob', acc: 2, topic: 'dev/1' }, headers: { authorization: `Bearer ${token}` } });
   assert.equal((await acl()).status, 200);
 
-  v.store.patchDevice('bob', { enabled: false, disabledReason: 'test' });
+  await v.useCases.patchDevice('bob', { enabled: false, disabledReason: 'test' });
   assert.equal((await acl()).status, 403, 'disabled: refused at the next request');
-  v.store.patchDevice('bob', { enabled: true });
+  await v.useCases.patchDevice('bob', { enabled: true });
   assert.equal((await acl()).status, 200, 'enabled again: the cached deny is gone too');
 
-  v.store.deleteRule(ruleId);
+  await v.useCases.deleteRule(ruleId);
   assert.equal((await acl()).status, 403, 'the rule is gone');
-  v.store.createRule({ subject: { kind: 'device', id: 'bob' }, permission: 'allow', action: 'all', topic: 'dev/#' });
+  await v.useCases.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'bob' }, permission: 'allow', action: 'all', topic: 'dev/#' }));
   assert.equal((await acl()).status, 200);
 
-  v.store.revokeToken(decodeJwt(token).jti!);
+  await v.useCases.revokeToken(decodeJwt(token).jti!);
   assert.equal((await acl()).status, 403, 'revoked: refused at the next request');
 });

@@ -8,16 +8,17 @@ import { test } from 'node:test';
 import { call } from './http.js';
 import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 import { REPLAY_ENV } from './fixtures.js';
+import { DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 async function withGw(t: Parameters<typeof startTestVerifier>[0], trustCertSubject = false) {
   const v = await startTestVerifier(t, {
     env: { ...REPLAY_ENV, ARRA_TRUST_CERT_SUBJECT: String(trustCertSubject) },
-    provision: (store) => {
-      store.createDevice({ id: 'gw', requireClientIdMatch: false });
-      store.createDevice({ id: 'root', superuser: true, requireClientIdMatch: false });
-      store.createRule({ subject: { kind: 'device', id: 'gw' }, permission: 'allow', action: 'all', topic: 'gw/#' });
+    provision: async (admin) => {
+      await admin.createDevice(DeviceCreate.parse({ id: 'gw', requireClientIdMatch: false }));
+      await admin.createDevice(DeviceCreate.parse({ id: 'root', superuser: true, requireClientIdMatch: false }));
+      await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'gw' }, permission: 'allow', action: 'all', topic: 'gw/#' }));
     },
   });
   return { v, token: (await v.issueToken('gw')).token };

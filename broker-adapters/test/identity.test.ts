@@ -9,15 +9,16 @@ import { test, type TestContext } from 'node:test';
 import { call } from './http.js';
 import { type TestVerifier, startTestVerifier } from '../../verifier/test/test-verifier.js';
 import { REPLAY_ENV } from './fixtures.js';
+import { CredentialCreate, DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 
 async function gwAndRoot(t: TestContext, env: Record<string, string> = {}): Promise<{ v: TestVerifier; gwToken: string }> {
   const v = await startTestVerifier(t, {
     env: { ...REPLAY_ENV, ...env },
-    provision: (store) => {
-      store.createDevice({ id: 'gw', requireClientIdMatch: false });
-      store.createDevice({ id: 'root', superuser: true });
-      store.createRule({ subject: { kind: 'device', id: 'gw' }, permission: 'allow', action: 'all', topic: 'gw/#' });
-      store.createRule({ subject: { kind: 'anonymous' }, permission: 'allow', action: 'all', topic: 'public/#' });
+    provision: async (admin) => {
+      await admin.createDevice(DeviceCreate.parse({ id: 'gw', requireClientIdMatch: false }));
+      await admin.createDevice(DeviceCreate.parse({ id: 'root', superuser: true }));
+      await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'gw' }, permission: 'allow', action: 'all', topic: 'gw/#' }));
+      await admin.createRule(RuleCreate.parse({ subject: { kind: 'anonymous' }, permission: 'allow', action: 'all', topic: 'public/#' }));
     },
   });
   return { v, gwToken: (await v.issueToken('gw')).token };
@@ -80,7 +81,7 @@ test('go-auth HTTP: gw\'s token as the username under client id root is gw at su
 
 test('go-auth HTTP: a superuser is one only once it authenticated through this broker', async (t) => {
   const { v } = await gwAndRoot(t);
-  await v.store.addCredential('root', { kind: 'password', secret: 'root-password-long' });
+  await v.useCases.addCredential('root', CredentialCreate.parse({ kind: 'password', secret: 'root-password-long' }));
   const goAuth = (route: string, body: Record<string, unknown>) => call(v.port, 'POST', `/go-auth/json/${route}`, { body });
   assert.equal((await goAuth('superuser', { username: 'root' })).status, 403);
   assert.equal((await goAuth('user', { clientid: 'root', username: 'root', password: 'root-password-long' })).status, 200);

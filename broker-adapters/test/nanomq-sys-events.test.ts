@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { call } from './http.js';
 import { LONG_PASSWORD, REPLAY_ENV } from './fixtures.js';
 import { startTestVerifier } from '../../verifier/test/test-verifier.js';
+import { CredentialCreate, DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 
 const status = (clientid: string, topicId = clientid) =>
   `clientid=${clientid}&username=dev-7&access=2&topic=${encodeURIComponent(`$SYS/brokers/client_status/${topicId}`)}`;
@@ -17,10 +18,10 @@ const status = (clientid: string, topicId = clientid) =>
 test('status events of an admitted client are allowed without a rule and without a warning; others follow the ACL', async (t) => {
   const verifier = await startTestVerifier(t, {
     env: REPLAY_ENV,
-    provision: async (store) => {
-      store.createDevice({ id: 'dev-7', requireClientIdMatch: false });
-      await store.addCredential('dev-7', { kind: 'password', secret: LONG_PASSWORD });
-      store.createRule({ subject: { kind: 'device', id: 'dev-7' }, permission: 'allow', action: 'publish', topic: 'will/dev-7' });
+    provision: async (admin) => {
+      await admin.createDevice(DeviceCreate.parse({ id: 'dev-7', requireClientIdMatch: false }));
+      await admin.addCredential('dev-7', CredentialCreate.parse({ kind: 'password', secret: LONG_PASSWORD }));
+      await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'dev-7' }, permission: 'allow', action: 'publish', topic: 'will/dev-7' }));
     },
   });
   const acl = (body: string) => call(verifier.port, 'POST', '/nanomq/acl', { body });
@@ -33,6 +34,6 @@ test('status events of an admitted client are allowed without a rule and without
   assert.equal((await acl(status('c7', 'someone-else'))).status, 403, "another client's status topic");
   assert.equal((await acl('clientid=c7&username=dev-7&access=2&topic=will%2Fdev-7')).status, 200, 'a will publish is an ordinary publish');
 
-  verifier.store.patchDevice('dev-7', { enabled: false });
+  await verifier.useCases.patchDevice('dev-7', { enabled: false });
   assert.equal((await acl(status('c7'))).status, 403, 'a disabled device');
 });

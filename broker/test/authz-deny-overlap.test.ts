@@ -14,8 +14,8 @@ import { run, sleep } from './helpers.js';
 /** The conformance suite's set-up: everyone may do anything but subscribe to test/nosubscribe. */
 async function setUp(h: AuthzHarness, eq: boolean) {
   const dev = await h.device('dev', { requireClientIdMatch: false });
-  h.rule('dev', { action: 'subscribe', topic: 'test/nosubscribe', eq, permission: 'deny', priority: -1 });
-  h.rule('dev', { action: 'all', topic: '#', permission: 'allow' });
+  await h.rule('dev', { action: 'subscribe', topic: 'test/nosubscribe', eq, permission: 'deny', priority: -1 });
+  await h.rule('dev', { action: 'all', topic: '#', permission: 'allow' });
   const root = await h.device('root', { superuser: true });
   return { dev, root };
 }
@@ -64,8 +64,8 @@ test('the verifier decisions for other brokers (no per-delivery check) keep refu
   for (const eq of [false, true]) {
     const id = eq ? 'dev-eq' : 'dev';
     const password = await h.device(id);
-    h.rule(id, { action: 'subscribe', topic: 'test/nosubscribe', eq, permission: 'deny', priority: -1 });
-    h.rule(id, { action: 'all', topic: '#', permission: 'allow' });
+    await h.rule(id, { action: 'subscribe', topic: 'test/nosubscribe', eq, permission: 'deny', priority: -1 });
+    await h.rule(id, { action: 'all', topic: '#', permission: 'allow' });
     // As an adapter route does: the CONNECT is admitted for a broker, then its ACL questions follow.
     const broker = 'nanomq 127.0.0.1';
     assert.equal((await h.decider.authenticate({ clientId: id, username: id, password }, { admitFor: broker })).allow, true);

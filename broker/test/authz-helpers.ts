@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
-import type { RuleCreate } from '../../schemas/index.js';
+import { CredentialCreate, DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 import { assembleVerifier, loadConfig, startVerifier } from '../../verifier/index.js';
 import type { Decider } from '../../verifier/core/index.js';
 import type { Authorizer } from '../authorizer.js';
@@ -25,11 +25,13 @@ import { runBroker } from './ops-helpers.js';
 const SECRET = 'authz-attack-webhook-secret-0123456';
 const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
 
-type Store = Awaited<ReturnType<typeof assembleVerifier>>['store'];
+type Assembled = Awaited<ReturnType<typeof assembleVerifier>>;
+type Store = Assembled['store'];
 
 export interface AuthzHarness {
   t: TestContext;
   store: Store;
+  admin: Assembled['admin'];
   /** The verifier's decision core (the one the adapters' routes call). */
   decider: Decider;
   broker: Broker;
@@ -39,7 +41,7 @@ export interface AuthzHarness {
   /** Registers a device with a password; returns the password. */
   device(id: string, fields?: { superuser?: boolean; requireClientIdMatch?: boolean }): Promise<string>;
   /** Adds an ACL rule for one device. */
-  rule(deviceId: string, rule: Omit<RuleCreate, 'subject'>): number;
+  rule(deviceId: string, rule: Omit<RuleCreate, 'subject'>): Promise<number>;
 }
 
 export interface AuthzOptions {
@@ -62,29 +64,31 @@ export async function startAuthz(t: TestContext, options: AuthzOptions = {}): Pr
     ARRA_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', ARRA_ALLOW_ANONYMOUS: String(options.allowAnonymous ?? false),
     ...options.env,
   });
-  const { store, decider, authorizer } = options.wiring === 'http' ? await overHttp(t, config, options.changeFeed ?? true) : await inProcess(t, config);
+  const { store, admin, decider, authorizer } = options.wiring === 'http' ? await overHttp(t, config, options.changeFeed ?? true) : await inProcess(t, config);
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _e, cb) => (logs.push(JSON.parse(String(chunk))), cb()) }));
   const running = await runBroker(t, authorizer, options.broker ?? {}, { logger });
   return {
     t,
     store,
+    admin,
     decider,
     broker: running.broker,
     url: `mqtt://127.0.0.1:${running.ports.mqtt}`,
     logs,
     async device(id, fields = {}) {
-      store.createDevice({ id, ...fields });
-      return (await store.addCredential(id, { kind: 'password' })).secret!;
+      await admin.createDevice(DeviceCreate.parse({ id, ...fields }));
+      return (await admin.addCredential(id, CredentialCreate.parse({ kind: 'password' }))).secret!;
     },
-    rule(deviceId, rule) {
-      return store.createRule({ subject: { kind: 'device', id: deviceId }, ...rule }).id;
+    async rule(deviceId, rule) {
+      return (await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id: deviceId }, ...rule }))).id;
     },
   };
 }
 
 interface Wired {
   store: Store;
+  admin: Assembled['admin'];
   decider: Decider;
   authorizer: Authorizer;
 }
@@ -94,7 +98,7 @@ async function inProcess(t: TestContext, config: ReturnType<typeof loadConfig>):
   t.after(() => verifier.close());
   const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), silent);
   t.after(() => authorizer.close());
-  return { store: verifier.store, decider: verifier.decider, authorizer };
+  return { store: verifier.store, admin: verifier.admin, decider: verifier.decider, authorizer };
 }
 
 async function overHttp(t: TestContext, config: ReturnType<typeof loadConfig>, feed: boolean): Promise<Wired> {
@@ -103,7 +107,7 @@ async function overHttp(t: TestContext, config: ReturnType<typeof loadConfig>, f
   const changeFeed = feed ? { waitMs: 1000 } : (false as const);
   const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 2000, logger: silent, changeFeed });
   t.after(() => authorizer.close());
-  return { store: verifier.store, decider: verifier.decider, authorizer };
+  return { store: verifier.store, admin: verifier.admin, decider: verifier.decider, authorizer };
 }
 
 export interface Received {

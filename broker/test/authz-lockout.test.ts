@@ -24,7 +24,7 @@ for (const wiring of ['in-process', 'http'] as const) {
     assert.equal(locked.code, 0x87, 'the address is locked out now');
 
     const closed = closesWithin(steady, 2500);
-    h.rule('steady', { action: 'publish', topic: 'steady/#', permission: 'allow' }); // a registry change: re-check
+    await h.rule('steady', { action: 'publish', topic: 'steady/#', permission: 'allow' }); // a registry change: re-check
     assert.equal(await closed, false, 'the re-check of an established session disconnected it (was DISCONNECT 0x87)');
     assert.equal(steady.connected, true);
   });

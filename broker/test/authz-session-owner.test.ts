@@ -15,7 +15,7 @@ const persistent = { clean: false, properties: { sessionExpiryInterval: 300 } };
 /** victim may subscribe to victim/#; attacker may not and is not bound to its client id; root publishes. */
 async function cast(h: AuthzHarness) {
   const victim = await h.device('victim');
-  h.rule('victim', { action: 'subscribe', topic: 'victim/#', permission: 'allow' });
+  await h.rule('victim', { action: 'subscribe', topic: 'victim/#', permission: 'allow' });
   const attacker = await h.device('attacker', { requireClientIdMatch: false });
   const root = await h.device('root', { superuser: true });
   return { victim, attacker, root };
@@ -84,14 +84,14 @@ test('an anonymous client cannot take a device session by its client id', async 
 test('a device removed and created again under the same id does not inherit the old session', async (t) => {
   const h = await startAuthz(t);
   const pw = await cast(h);
-  h.rule('victim', { action: 'subscribe', topic: 'ops/#', permission: 'allow' });
+  await h.rule('victim', { action: 'subscribe', topic: 'ops/#', permission: 'allow' });
   const old = await connected(t, h.url, { clientId: 'victim', username: 'victim', password: pw.victim, ...persistent });
   await old.subscribeAsync('ops/#', { qos: 1 });
   await old.endAsync();
   const root = await connected(t, h.url, { clientId: 'root', username: 'root', password: pw.root });
   await root.publishAsync('ops/secret', 'old-device-only', { qos: 1 });
 
-  h.store.deleteDevice('victim');
+  await h.admin.deleteDevice('victim');
   const fresh = await h.device('victim'); // no rules at all
   const again = await connectCode(t, h.url, { clientId: 'victim', username: 'victim', password: fresh, ...persistent });
   await sleep(300);

@@ -12,8 +12,8 @@ import { sleep } from './helpers.js';
 /** dev may subscribe to own/# and (rule returned) ops/#; root publishes anything. */
 async function setUp(h: AuthzHarness) {
   const dev = await h.device('dev');
-  h.rule('dev', { action: 'subscribe', topic: 'own/#', permission: 'allow' });
-  const opsRule = h.rule('dev', { action: 'subscribe', topic: 'ops/#', permission: 'allow' });
+  await h.rule('dev', { action: 'subscribe', topic: 'own/#', permission: 'allow' });
+  const opsRule = await h.rule('dev', { action: 'subscribe', topic: 'ops/#', permission: 'allow' });
   const root = await h.device('root', { superuser: true });
   return { dev, root, opsRule };
 }
@@ -33,7 +33,7 @@ async function revokeWhileAway(t: Parameters<typeof startAuthz>[0], options: Aut
   const root = await connected(t, h.url, { clientId: 'root', username: 'root', password: pw.root });
   await root.publishAsync('ops/x', 'ops-before', { qos: 1 });
   await root.publishAsync('own/x', 'own-before', { qos: 1 });
-  h.store.deleteRule(pw.opsRule);
+  await h.admin.deleteRule(pw.opsRule);
   await sleep(300); // the change reaches the broker (when it hears of changes at all)
   await root.publishAsync('ops/x', 'ops-after', { qos: 1 });
   const back = await connectCode(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, ...persistent(protocolVersion) });
@@ -67,7 +67,7 @@ test('MQTT 5.0: the CONNACK of a resumed session names the subscriptions that we
     const dev = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, ...persistent(5) });
     await dev.subscribeAsync({ 'own/#': { qos: 1 }, 'ops/#': { qos: 1 } });
     await dev.endAsync();
-    h.store.deleteRule(pw.opsRule);
+    await h.admin.deleteRule(pw.opsRule);
     await sleep(200);
     const back = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, ...persistent(5) });
     const ack = (back as unknown as { connackPacket: { properties?: { reasonString?: string; userProperties?: Record<string, string | string[]> } } }).connackPacket;
@@ -86,10 +86,10 @@ test('a registry change holds stored sessions to it at once: subscriptions dropp
   await root.publishAsync('ops/x', 'queued', { qos: 1 });
   const before = h.broker.stats();
   assert.ok(before.queuedBytes > 0, 'the ops message waits in the stored session');
-  h.store.deleteRule(pw.opsRule);
+  await h.admin.deleteRule(pw.opsRule);
   await until(() => h.broker.stats().subscriptions === before.subscriptions - 1, 'the ops/# subscription to be dropped');
   assert.equal(h.broker.stats().queuedBytes, 0, 'the discarded message no longer counts against the byte budgets');
-  h.store.deleteDevice('dev');
+  await h.admin.deleteDevice('dev');
   await until(() => h.broker.stats().sessions === before.sessions - 1, 'the removed device session to be discarded');
   assert.equal(h.broker.stats().subscriptions, before.subscriptions - 2);
 });
@@ -102,7 +102,7 @@ test('a device removed and created again, with no rules, gets a new session and 
   await old.endAsync();
   const root = await connected(t, h.url, { clientId: 'root', username: 'root', password: pw.root });
   await root.publishAsync('ops/secret', 'old-device-only', { qos: 1 });
-  h.store.deleteDevice('dev');
+  await h.admin.deleteDevice('dev');
   const fresh = await h.device('dev');
   const again = await connectCode(t, h.url, { clientId: 'dev', username: 'dev', password: fresh, ...persistent(5) });
   assert.equal(again.code, 0, 'the new device is not locked out by the old one');
@@ -120,7 +120,7 @@ test('MQTT 5.0: the revoked filters are left out of a CONNACK they would make la
   const dev = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, ...persistent(5) });
   await dev.subscribeAsync(filters);
   await dev.endAsync();
-  h.store.deleteRule(pw.opsRule);
+  await h.admin.deleteRule(pw.opsRule);
   await sleep(200);
   const small = { ...persistent(5), properties: { sessionExpiryInterval: 300, maximumPacketSize: 300 } };
   const back = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, ...small });

@@ -12,7 +12,7 @@ import { sleep } from './helpers.js';
 /** dev may publish wills/dev (retained too); root watches everything. */
 async function setUp(h: AuthzHarness) {
   const dev = await h.device('dev');
-  const willRule = h.rule('dev', { action: 'publish', topic: 'wills/dev', permission: 'allow' });
+  const willRule = await h.rule('dev', { action: 'publish', topic: 'wills/dev', permission: 'allow' });
   const root = await h.device('root', { superuser: true, requireClientIdMatch: false });
   const watcher = await connected(h.t, h.url, { clientId: 'root', username: 'root', password: root });
   await watcher.subscribeAsync('wills/#', { qos: 1 });
@@ -21,9 +21,9 @@ async function setUp(h: AuthzHarness) {
 
 const retainedWill = { topic: 'wills/dev', payload: Buffer.from('gone'), qos: 1 as const, retain: true };
 
-const losses: Array<[string, (h: AuthzHarness) => void]> = [
-  ['disabled', (h) => h.store.patchDevice('dev', { enabled: false, disabledReason: 'stolen' })],
-  ['removed', (h) => h.store.deleteDevice('dev')],
+const losses: Array<[string, (h: AuthzHarness) => Promise<unknown>]> = [
+  ['disabled', (h) => h.admin.patchDevice('dev', { enabled: false, disabledReason: 'stolen' })],
+  ['removed', (h) => h.admin.deleteDevice('dev')],
 ];
 
 for (const protocolVersion of [4, 5] as const) {
@@ -33,7 +33,7 @@ for (const protocolVersion of [4, 5] as const) {
       const pw = await setUp(h);
       const dev = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, protocolVersion, will: retainedWill });
       const closed = closesWithin(dev, 2000);
-      lose(h);
+      await lose(h);
       assert.equal(await closed, true, 'disconnected');
       await sleep(300);
       assert.deepEqual(pw.watcher.got, [], 'no will published');
@@ -49,15 +49,15 @@ const delayed = { ...retainedWill, properties: { willDelayInterval: 1 } };
 
 for (const [how, lose] of [
   ...losses,
-  ['no longer allowed to publish it', (h: AuthzHarness, willRule: number) => h.store.deleteRule(willRule)],
-] as Array<[string, (h: AuthzHarness, willRule: number) => void]>) {
+  ['no longer allowed to publish it', (h: AuthzHarness, willRule: number) => h.admin.deleteRule(willRule)],
+] as Array<[string, (h: AuthzHarness, willRule: number) => Promise<unknown>]>) {
   test(`MQTT 5.0: a delayed will is not sent when its device was ${how} during the delay`, async (t) => {
     const h = await startAuthz(t);
     const pw = await setUp(h);
     const dev = await connected(t, h.url, { clientId: 'dev', username: 'dev', password: pw.dev, will: delayed, clean: false, properties: { sessionExpiryInterval: 60 } });
     dev.stream.destroy(); // dropped, not DISCONNECT: the will is due in 1 s
     await sleep(100);
-    lose(h, pw.willRule);
+    await lose(h, pw.willRule);
     await sleep(2600); // the 1 s delay, then at most one 1 s tick of the timer wheel
     assert.deepEqual(pw.watcher.got, []);
   });

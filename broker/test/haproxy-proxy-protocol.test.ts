@@ -20,6 +20,7 @@ import { createInProcessAuthorizer } from '../authorizers/in-process.js';
 import { canConnect, freePort } from '../../verifier/test/net.js';
 import { silent } from './listeners-helpers.js';
 import { runBroker } from './ops-helpers.js';
+import { CredentialCreate, DeviceCreate } from '../../schemas/admin.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
@@ -85,8 +86,8 @@ test('through HAProxy (PROXY v1 and v2) devices are seen with their own 127.0.0.
   const verifier = await assembleVerifier(config, quiet.logger);
   t.after(() => verifier.close());
   for (const id of ['dev-a', 'dev-b']) {
-    verifier.store.createDevice({ id });
-    await verifier.store.addCredential(id, { kind: 'password', secret: `${id}-password` });
+    await verifier.admin.createDevice(DeviceCreate.parse({ id }));
+    await verifier.admin.addCredential(id, CredentialCreate.parse({ kind: 'password', secret: `${id}-password` }));
   }
   const seen: string[] = [];
   const inProcess = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener));

@@ -18,6 +18,7 @@ import { createInProcessAuthorizer } from '../authorizers/in-process.js';
 import { createTestPki, writePkiFiles } from './ops-pki.js';
 import { silent } from './listeners-helpers.js';
 import { runBroker } from './ops-helpers.js';
+import { CredentialCreate, DeviceCreate } from '../../schemas/admin.js';
 
 const SECRET = 'real-verifier-webhook-secret-0123';
 const pki = await createTestPki();
@@ -34,11 +35,11 @@ function verifierConfig(t: TestContext, port = '0') {
 const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
 
 /** Provisions dev-1 (password) and dev-tls-1 (the test PKI's device certificate). */
-async function provision(store: Awaited<ReturnType<typeof assembleVerifier>>['store']): Promise<string> {
-  store.createDevice({ id: 'dev-1' });
-  const created = await store.addCredential('dev-1', { kind: 'password' });
-  store.createDevice({ id: 'dev-tls-1' });
-  await store.addCredential('dev-tls-1', { kind: 'x509', fingerprint: pki.device.fingerprint });
+async function provision(admin: Awaited<ReturnType<typeof assembleVerifier>>['admin']): Promise<string> {
+  await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
+  const created = await admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'password' }));
+  await admin.createDevice(DeviceCreate.parse({ id: 'dev-tls-1' }));
+  await admin.addCredential('dev-tls-1', CredentialCreate.parse({ kind: 'x509', fingerprint: pki.device.fingerprint }));
   return created.secret!;
 }
 
@@ -68,7 +69,7 @@ function closedWithin(client: MqttClient, ms: number): Promise<boolean> {
 test('over HTTP: the real verifier decides passwords, and disabling a device disconnects it within a second', async (t) => {
   const verifier = await startVerifier(verifierConfig(t), quiet);
   t.after(() => verifier.close());
-  const password = await provision(verifier.store);
+  const password = await provision(verifier.admin);
   const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 1000, logger: silent });
   t.after(() => authorizer.close());
   const broker = await runBroker(t, authorizer);
@@ -79,7 +80,7 @@ test('over HTTP: the real verifier decides passwords, and disabling a device dis
   assert.equal(code, 0);
   await new Promise((resolve) => setTimeout(resolve, 200)); // the change feed's poll is open
   const closed = closedWithin(client, 1000);
-  verifier.store.patchDevice('dev-1', { enabled: false, disabledReason: 'stolen' });
+  await verifier.admin.patchDevice('dev-1', { enabled: false, disabledReason: 'stolen' });
   assert.equal(await closed, true, 'disconnected within 1 s of being disabled');
   assert.notEqual((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password })).code, 0, 'a disabled device cannot come back');
 });
@@ -87,7 +88,7 @@ test('over HTTP: the real verifier decides passwords, and disabling a device dis
 test('over HTTP: a stopped verifier is "server unavailable" and the broker recovers when it is back', async (t) => {
   const config = verifierConfig(t);
   let verifier = await startVerifier(config, quiet);
-  const password = await provision(verifier.store);
+  const password = await provision(verifier.admin);
   const port = new URL(verifier.url).port;
   const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 500, logger: silent, changeFeed: { minBackoffMs: 20, maxBackoffMs: 200 } });
   t.after(() => authorizer.close());
@@ -104,7 +105,7 @@ test('over HTTP: a stopped verifier is "server unavailable" and the broker recov
 test('in one process: the in-process authorizer decides passwords and TLS certificates with the real core and store, and a disable disconnects at once', async (t) => {
   const verifier = await assembleVerifier(verifierConfig(t), silent);
   t.after(() => verifier.close());
-  const password = await provision(verifier.store);
+  const password = await provision(verifier.admin);
   const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), silent);
   t.after(() => authorizer.close());
   const files = writePkiFiles(pki);
@@ -119,6 +120,6 @@ test('in one process: the in-process authorizer decides passwords and TLS certif
   const { code, client } = await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password });
   assert.equal(code, 0);
   const closed = closedWithin(client, 1000);
-  verifier.store.patchDevice('dev-1', { enabled: false });
+  await verifier.admin.patchDevice('dev-1', { enabled: false });
   assert.equal(await closed, true);
 });

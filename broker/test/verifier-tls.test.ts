@@ -16,6 +16,7 @@ import { fetchDeviceCa } from '../listeners/device-ca.js';
 import { createHttpAuthorizer } from '../authorizers/http.js';
 import { loadBrokerConfig, resolveVerifierCa } from '../config.js';
 import { silent } from './listeners-helpers.js';
+import { CredentialCreate, DeviceCreate } from '../../schemas/admin.js';
 
 const SECRET = 'tls-verifier-webhook-secret-0123';
 
@@ -26,8 +27,8 @@ test('over https the broker trusts the server CA in the shared data directory, a
   const env = { ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_WEBHOOK_BIND: '0.0.0.0', ARRA_ADMIN_PORT: '0', ARRA_WEBHOOK_SECRET: SECRET };
   const verifier = await startVerifier(loadConfig(env), { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) });
   t.after(() => verifier.close());
-  verifier.store.createDevice({ id: 'dev-1' });
-  const { secret } = await verifier.store.addCredential('dev-1', { kind: 'password' });
+  await verifier.admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
+  const { secret } = await verifier.admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'password' }));
   const url = `https://127.0.0.1:${new URL(verifier.url).port}`;
 
   const config = loadBrokerConfig({ ARRA_DATA_DIR: dataDir, ARRA_VERIFIER_URL: url });
@@ -37,7 +38,7 @@ test('over https the broker trusts the server CA in the shared data directory, a
   t.after(() => trusting.close());
   const decision = await trusting.authenticate({ clientId: 'dev-1', username: 'dev-1', password: secret! });
   assert.equal(decision.allow, true);
-  assert.equal(await fetchDeviceCa(url, 5000, ca), verifier.store.caCertificatePem());
+  assert.equal(await fetchDeviceCa(url, 5000, ca), verifier.admin.caCertificatePem());
 
   const untrusting = createHttpAuthorizer({ url, secret: SECRET, changeFeed: false });
   t.after(() => untrusting.close());

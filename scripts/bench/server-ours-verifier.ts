@@ -25,6 +25,7 @@ import { startBroker } from '../../broker/start.js';
 import { issueDeviceToken } from '../../verifier/core/index.js';
 import { createLogger, loadConfig, startVerifier, type RunningVerifier } from '../../verifier/index.js';
 import { BENCH_PASSWORD, PASSWORD_DEVICES, benchDevice, type BenchCredentials } from './client.js';
+import { ImportBody } from '../../schemas/admin.js';
 
 const [port, dataDir, mode = 'inprocess', devices = '100'] = process.argv.slice(2);
 const SECRET = 'bench-webhook-secret-0123456789';
@@ -42,11 +43,11 @@ const verifier = await startVerifier(config, { logger });
 async function provision(v: RunningVerifier, count: number): Promise<BenchCredentials> {
   const ids = Array.from({ length: count }, (_, i) => benchDevice(i));
   // A password costs a scrypt to store: only the first PASSWORD_DEVICES get one (one per connect loop).
-  await v.store.importDevices({ devices: ids.map((id, i) => (i < PASSWORD_DEVICES ? { id, password: BENCH_PASSWORD } : { id })) });
+  await v.admin.importDevices(ImportBody.parse({ devices: ids.map((id, i) => (i < PASSWORD_DEVICES ? { id, password: BENCH_PASSWORD } : { id })) }));
   const tokens: string[] = [];
   for (const id of ids) {
-    const issued = await issueDeviceToken(v.store, Date, { deviceId: id, issuer: v.config.issuer, audience: v.config.audience, ttlSeconds: 86_400 });
-    v.store.recordToken(id, { jti: issued.jti, expiresAt: issued.expiresAt });
+    const issued = await issueDeviceToken(v.admin.keys, Date, { deviceId: id, issuer: v.config.issuer, audience: v.config.audience, ttlSeconds: 86_400 });
+    await v.admin.recordToken(id, { jti: issued.jti, expiresAt: issued.expiresAt });
     tokens.push(issued.token);
   }
   return { tokens };

@@ -38,8 +38,8 @@ const { token } = (await admin('POST', `/devices/${DEVICE}/tokens`, { ttlSeconds
 // Tokens never presented yet, for the first verification's cost (each one is checked in full once).
 const firstTokens: string[] = [];
 for (let i = 0; i < FIRST_TOKENS; i++) {
-  const issued = await issueDeviceToken(verifier.store, Date, { deviceId: DEVICE, issuer: verifier.config.issuer, audience: verifier.config.audience, ttlSeconds: 3600 });
-  verifier.store.recordToken(DEVICE, { jti: issued.jti, expiresAt: issued.expiresAt });
+  const issued = await issueDeviceToken(verifier.admin.keys, Date, { deviceId: DEVICE, issuer: verifier.config.issuer, audience: verifier.config.audience, ttlSeconds: 3600 });
+  await verifier.admin.recordToken(DEVICE, { jti: issued.jti, expiresAt: issued.expiresAt });
   firstTokens.push(issued.token);
 }
 

@@ -16,7 +16,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createGuard, registerAdapters } from '../../broker-adapters/index.js';
 import { webhookAllowList, type VerifierConfig } from '../config.js';
-import type { Clock, ManagedDecider } from '../core/index.js';
+import type { Admin } from '../admin/index.js';
+import type { ManagedDecider } from '../core/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../store/index.js';
 import { adminRoutes } from './admin/index.js';
@@ -36,8 +37,7 @@ export interface AppDeps {
   logger: Logger;
   decider: ManagedDecider;
   store: Store;
-  /** Stamps issued tokens; tests pin it. */
-  clock: Clock;
+  admin: Admin;
   /** Default: a fresh registry. Pass the one whose `onDecision` the decider reports to. */
   metrics?: Metrics;
   /**
@@ -52,7 +52,7 @@ export interface AppDeps {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, store, decider } = deps;
+  const { config, store, admin, decider } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const feed = new ChangeFeed();
   const app = Fastify({
@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     feed.close();
   });
 
-  await app.register(publicRoutes, { store, metrics });
+  await app.register(publicRoutes, { store, keys: admin.keys, deviceCa: admin, metrics });
   const guard = createGuard({ webhookSecret: config.webhookSecret, allowList: webhookAllowList(config.webhookAllow) });
   await app.register(async function brokerContext(broker) {
     broker.addHook('onRequest', guard);
@@ -110,11 +110,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await registerAdapters(app, { decider, guard, config });
   const { adminSocket } = deps;
-  await app.register(async function adminListenerOnly(admin) {
+  await app.register(async function adminListenerOnly(scope) {
     // Before the bearer check, and the plain 404 of any unknown path: the admin API does not exist here.
-    if (adminSocket) admin.addHook('onRequest', async (request, reply) => (adminSocket(request.socket) ? undefined : reply.callNotFound()));
-    await admin.register(consoleRoutes);
-    await admin.register(adminRoutes, { config, store, clock: deps.clock, decider, broker: deps.brokerClients ?? (() => undefined), prefix: '/v1/admin' });
+    if (adminSocket) scope.addHook('onRequest', async (request, reply) => (adminSocket(request.socket) ? undefined : reply.callNotFound()));
+    await scope.register(consoleRoutes);
+    await scope.register(adminRoutes, { config, admin, decider, broker: deps.brokerClients ?? (() => undefined), prefix: '/v1/admin' });
   });
   return app as unknown as FastifyInstance;
 }

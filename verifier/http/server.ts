@@ -12,7 +12,8 @@ import { loadConfig, type Config, type VerifierConfig } from '../config.js';
 import { createDecider, type DeciderConfig, type ManagedDecider } from '../core/index.js';
 import { createExternalKeyResolver } from '../external-jwks.js';
 import { createLogger, type Logger } from '../../logging/logger.js';
-import { openStore, type Store } from '../store/index.js';
+import { createAdmin, type Admin } from '../admin/index.js';
+import { openStore, type SqliteStore } from '../store/index.js';
 import type { BrokerClientsLink } from './admin/connections.js';
 import { buildApp } from './app.js';
 import { adminSocketSet, isLoopback, listenAdmin, listenerTls, type AdminListener } from './listeners.js';
@@ -43,7 +44,8 @@ const EXTERNAL_JWKS = { fetchTimeoutMs: 2000, cacheSeconds: 300, cooldownSeconds
 /** The verifier's parts, assembled and ready, not listening: what tests and `startVerifier` share. */
 export interface AssembledVerifier {
   app: FastifyInstance;
-  store: Store;
+  store: SqliteStore;
+  admin: Admin;
   decider: ManagedDecider;
   config: VerifierConfig;
   /** Set when this start generated the admin token (the caller shows it once). */
@@ -60,11 +62,17 @@ export async function assembleVerifier(input: Config, logger?: Logger, brokerCli
   const log = logger ?? createLogger({ level: config.logLevel });
   const store = await openStore({ dataDir: config.dataDir, logger: log });
   try {
-    await ensureSigningAlg(store, config, log);
+    const admin = await createAdmin({
+      store,
+      clock: Date,
+      logger: log,
+      tokens: { issuer: config.issuer, audience: config.audience, defaultTtlSeconds: config.tokenTtlSeconds },
+    });
+    await ensureSigningAlg(admin, config, log);
     const metrics = createMetrics();
     const decider = createDecider({
       registry: store,
-      keys: store,
+      keys: admin.keys,
       externalKeys: createExternalKeyResolver({ ...EXTERNAL_JWKS, logger: log }),
       clock: Date,
       logger: log,
@@ -79,7 +87,7 @@ export async function assembleVerifier(input: Config, logger?: Logger, brokerCli
       logger: log,
       decider,
       store,
-      clock: Date,
+      admin,
       metrics,
       ...(brokerClients ? { brokerClients } : {}),
       ...(adminSockets ? { adminSocket: (socket: Socket) => adminSockets.has(socket) } : {}),
@@ -88,6 +96,7 @@ export async function assembleVerifier(input: Config, logger?: Logger, brokerCli
     return {
       app,
       store,
+      admin,
       decider,
       config,
       generatedAdminToken,
@@ -96,11 +105,11 @@ export async function assembleVerifier(input: Config, logger?: Logger, brokerCli
       async close() {
         await app.close();
         decider.close();
-        store.close();
+        await store.close();
       },
     };
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
 }
@@ -158,9 +167,9 @@ function deciderConfig(config: VerifierConfig): DeciderConfig {
 }
 
 /** `ARRA_JWT_ALG` names the algorithm new tokens are signed with: rotate once when the active key differs. */
-async function ensureSigningAlg(store: Store, config: VerifierConfig, logger: Logger): Promise<void> {
-  const active = store.activeSigningKey();
+async function ensureSigningAlg(admin: Admin, config: VerifierConfig, logger: Logger): Promise<void> {
+  const active = admin.keys.activeSigningKey();
   if (active.alg === config.jwtAlg) return;
-  const rotated = await store.rotateKey({ alg: config.jwtAlg });
+  const rotated = await admin.rotateKey(config.jwtAlg);
   logger.info({ from: active.kid, to: rotated.kid, alg: rotated.alg }, 'rotated the signing key to ARRA_JWT_ALG');
 }

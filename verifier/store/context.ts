@@ -1,6 +1,5 @@
 /**
- * What every group of store operations is built from: the open database, the transactional writer
- * (which also announces changes) and the clock.
+ * What every SQLite repository is built from.
  *
  * @module verifier/store/context
  */
@@ -12,7 +11,6 @@ import type { Lookups } from './lookups.js';
 export interface StoreContext {
   db: Database;
   writer: Writer;
-  /** Unix milliseconds; injected so tests can pin time. */
   now(): number;
   logger?: Logger;
   lookups: Lookups;

@@ -1,38 +1,19 @@
 /**
- * Device administration: create, list (keyset paging by id), read with credentials, patch, delete.
- * Every write announces `{kind:'device'}` after commit; delete cascades to the device's credentials,
- * tokens and device-subject rules through foreign keys.
+ * Devices on SQLite. Every write announces `{kind:'device'}`; delete cascades through foreign keys.
  *
  * @module verifier/store/devices
  */
-import {
-  DeviceCreate,
-  DeviceListQuery,
-  DeviceParams,
-  DevicePatch,
-  type Device,
-  type DeviceDetail,
-  type DevicePage,
-} from '../../schemas/admin.js';
 import type { StoreContext } from './context.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { createMembership } from './membership.js';
+import type { DeviceRepository, DeviceValues } from './repositories.js';
 import { DEVICE_COLUMNS, toCredentialView, toDeviceView, type CredentialRow, type DeviceRow } from './rows.js';
-import { parseInput } from './validate.js';
-
-export interface DeviceOps {
-  createDevice(input: DeviceCreate): Device;
-  listDevices(query?: DeviceListQuery): DevicePage;
-  getDeviceDetail(id: string): DeviceDetail;
-  patchDevice(id: string, patch: DevicePatch): Device;
-  deleteDevice(id: string): void;
-}
 
 /** Above every character a device id may hold, so `prefix || PREFIX_END` bounds a prefix range scan. */
 const PREFIX_END = '\u007f';
 
-export function createDeviceOps(ctx: StoreContext): DeviceOps {
-  const { db, writer, now } = ctx;
+export function createDeviceRepository(ctx: StoreContext): DeviceRepository {
+  const { db, writer, now, lookups } = ctx;
   const membership = createMembership(ctx);
   const select = db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
   const insert = db.prepare(`INSERT INTO devices
@@ -55,59 +36,62 @@ export function createDeviceOps(ctx: StoreContext): DeviceOps {
     return row;
   }
 
+  function columns(id: string, d: Omit<DeviceValues, 'id'>, at: number) {
+    return {
+      id,
+      superuser: Number(d.superuser),
+      requireClientIdMatch: Number(d.requireClientIdMatch),
+      enabled: Number(d.enabled),
+      disabledReason: d.disabledReason,
+      attributes: JSON.stringify(d.attributes),
+      now: at,
+    };
+  }
+
   return {
-    createDevice(input) {
-      const device = parseInput(DeviceCreate, input);
+    async exists(id) {
+      return lookups.deviceExists(id);
+    },
+
+    async create(device) {
       return writer.write((tx) => {
-        if (ctx.lookups.deviceExists(device.id)) throw new ConflictError(`device ${device.id} already exists`);
+        if (lookups.deviceExists(device.id)) throw new ConflictError(`device ${device.id} already exists`);
         const at = now();
-        insert.run({ ...bools(device), id: device.id, disabledReason: device.disabledReason, attributes: JSON.stringify(device.attributes), now: at });
+        insert.run(columns(device.id, device, at));
         membership.set(device.id, device.groups, at);
         tx.changed({ kind: 'device', deviceId: device.id });
         return toDeviceView(load(device.id));
       });
     },
 
-    listDevices(query = {}) {
-      const { limit, cursor, prefix, group } = parseInput(DeviceListQuery, query);
+    async page({ limit, cursor, prefix, group }) {
       // One row past the page says whether there is a next page without a COUNT.
       const rows = page.all({ cursor: cursor ?? null, prefix: prefix ?? null, group: group ?? null, limit: limit + 1 }) as DeviceRow[];
       const items = rows.slice(0, limit).map(toDeviceView);
       return { items, nextCursor: rows.length > limit ? items.at(-1)!.id : null };
     },
 
-    getDeviceDetail(id) {
-      const { id: deviceId } = parseInput(DeviceParams, { id });
-      const device = toDeviceView(load(deviceId));
-      return { ...device, credentials: (credentials.all(deviceId) as CredentialRow[]).map(toCredentialView) };
+    async detail(id) {
+      const device = toDeviceView(load(id));
+      return { ...device, credentials: (credentials.all(id) as CredentialRow[]).map(toCredentialView) };
     },
 
-    patchDevice(id, input) {
-      const { id: deviceId } = parseInput(DeviceParams, { id });
-      const patch = parseInput(DevicePatch, input);
+    async update(id, merge) {
       return writer.write((tx) => {
-        const current = toDeviceView(load(deviceId));
-        const next = { ...current, ...patch };
-        // Re-enabling clears the reason: a stale "disabled because ..." on an enabled device misleads.
-        const disabledReason = next.enabled && patch.disabledReason === undefined ? null : next.disabledReason ?? null;
+        const next = merge(toDeviceView(load(id)));
         const at = now();
-        update.run({ ...bools(next), id: deviceId, disabledReason, attributes: JSON.stringify(next.attributes), now: at });
-        if (patch.groups) membership.set(deviceId, patch.groups, at);
-        tx.changed({ kind: 'device', deviceId });
-        return toDeviceView(load(deviceId));
+        update.run(columns(id, next, at));
+        membership.set(id, next.groups, at);
+        tx.changed({ kind: 'device', deviceId: id });
+        return toDeviceView(load(id));
       });
     },
 
-    deleteDevice(id) {
-      const { id: deviceId } = parseInput(DeviceParams, { id });
+    async remove(id) {
       writer.write((tx) => {
-        if (remove.run(deviceId).changes === 0) throw new NotFoundError(`device ${deviceId} not found`);
-        tx.changed({ kind: 'device', deviceId });
+        if (remove.run(id).changes === 0) throw new NotFoundError(`device ${id} not found`);
+        tx.changed({ kind: 'device', deviceId: id });
       });
     },
   };
-}
-
-function bools(d: { superuser: boolean; requireClientIdMatch: boolean; enabled: boolean }) {
-  return { superuser: Number(d.superuser), requireClientIdMatch: Number(d.requireClientIdMatch), enabled: Number(d.enabled) };
 }

@@ -1,14 +1,7 @@
 /**
- * The store's faults, each with a stable `code` the HTTP layer maps to a status (and the CLI to an exit
- * code): `not_found` 404, `conflict` 409, `validation` 400, `unavailable` 503. Anything else escaping the store is a bug or
- * an unavailable database and must become a 5xx (or a deny), never an allow.
- *
- * @example
- * ```ts
- * try { store.createDevice(body) } catch (err) {
- *   if (err instanceof StoreError) switch (err.code) { case 'conflict': ... }
- * }
- * ```
+ * The registry's faults, each with a stable `code` the HTTP layer maps to a status: `not_found` 404,
+ * `conflict` 409, `validation` 400, `unavailable` 503. Anything else escaping is a bug or an
+ * unavailable database and becomes a 5xx (or a deny), never an allow.
  *
  * @module verifier/store/errors
  */

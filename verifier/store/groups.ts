@@ -1,28 +1,20 @@
 /**
- * Groups: a name devices belong to, optionally with a description and an external token issuer its
- * members may present. Any group change can alter many devices' decisions, so every write announces
- * `{kind:'all'}`. Deleting a group drops its memberships and its rules (foreign keys cascade).
+ * Groups on SQLite. A group change can alter many devices' decisions, so every write announces
+ * `{kind:'all'}`; deleting a group cascades to its memberships and rules.
  *
  * @module verifier/store/groups
  */
-import { GroupCreate, GroupParams, GroupPatch, type Group } from '../../schemas/admin.js';
+import type { Group } from '../../schemas/admin.js';
 import type { StoreContext } from './context.js';
 import { ConflictError, NotFoundError } from './errors.js';
+import type { GroupRepository } from './repositories.js';
 import { toGroupView, type GroupRow } from './rows.js';
-import { parseInput } from './validate.js';
 
-export interface GroupOps {
-  createGroup(input: GroupCreate): Group;
-  listGroups(): Group[];
-  getGroupView(name: string): Group;
-  patchGroup(name: string, patch: GroupPatch): Group;
-  deleteGroup(name: string): void;
-}
-
-type IssuerInput = Group['externalIssuer'];
-
-function issuerColumns(issuer: IssuerInput) {
+function columns(name: string, group: { description: string | null; externalIssuer: Group['externalIssuer'] }) {
+  const issuer = group.externalIssuer;
   return {
+    name,
+    description: group.description,
     issuer: issuer?.issuer ?? null,
     jwksUrl: issuer?.jwksUrl ?? null,
     audience: issuer?.audience ?? null,
@@ -30,7 +22,7 @@ function issuerColumns(issuer: IssuerInput) {
   };
 }
 
-export function createGroupOps({ db, writer, now }: StoreContext): GroupOps {
+export function createGroupRepository({ db, writer, now }: StoreContext): GroupRepository {
   const select = db.prepare('SELECT * FROM groups WHERE name = ?');
   const all = db.prepare('SELECT * FROM groups ORDER BY name');
   const insert = db.prepare(`INSERT INTO groups
@@ -47,39 +39,34 @@ export function createGroupOps({ db, writer, now }: StoreContext): GroupOps {
   }
 
   return {
-    createGroup(input) {
-      const group = parseInput(GroupCreate, input);
+    async create(group) {
       return writer.write((tx) => {
         if (select.get(group.name)) throw new ConflictError(`group ${group.name} already exists`);
-        insert.run({ name: group.name, description: group.description, ...issuerColumns(group.externalIssuer), now: now() });
+        insert.run({ ...columns(group.name, group), now: now() });
         tx.changed({ kind: 'all' });
         return load(group.name);
       });
     },
 
-    listGroups() {
+    async list() {
       return (all.all() as GroupRow[]).map(toGroupView);
     },
 
-    getGroupView(name) {
-      return load(parseInput(GroupParams, { name }).name);
+    async get(name) {
+      return load(name);
     },
 
-    patchGroup(name, input) {
-      const params = parseInput(GroupParams, { name });
-      const patch = parseInput(GroupPatch, input);
+    async update(name, merge) {
       return writer.write((tx) => {
-        const next = { ...load(params.name), ...patch };
-        update.run({ name: params.name, description: next.description, ...issuerColumns(next.externalIssuer) });
+        update.run(columns(name, merge(load(name))));
         tx.changed({ kind: 'all' });
-        return load(params.name);
+        return load(name);
       });
     },
 
-    deleteGroup(name) {
-      const params = parseInput(GroupParams, { name });
+    async remove(name) {
       writer.write((tx) => {
-        if (remove.run(params.name).changes === 0) throw new NotFoundError(`group ${params.name} not found`);
+        if (remove.run(name).changes === 0) throw new NotFoundError(`group ${name} not found`);
         tx.changed({ kind: 'all' });
       });
     },

@@ -1,6 +1,5 @@
 /**
- * Existence checks every group of operations needs, prepared once: does a device exist (else
- * `not_found`), and make sure a group row exists for a name used in a membership or rule.
+ * Existence checks the repositories share, prepared once.
  *
  * @module verifier/store/lookups
  */
@@ -9,7 +8,6 @@ import { NotFoundError } from './errors.js';
 
 export interface Lookups {
   deviceExists(id: string): boolean;
-  /** Throws `NotFoundError` naming the device. */
   requireDevice(id: string): void;
   /** Groups are labels first: one named in a membership or rule is created on first use. */
   ensureGroup(name: string, now: number): void;

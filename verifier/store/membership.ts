@@ -1,6 +1,5 @@
 /**
- * Group membership writes shared by device create/patch and bulk import. A group named in a membership
- * is created on first use (see `Lookups.ensureGroup`).
+ * Group membership writes shared by devices and import; a group is created on first use.
  *
  * @module verifier/store/membership
  */

@@ -1,6 +1,6 @@
 /**
- * The decision core's read side of the registry (`RegistryStore` minus `onChange`). These run on the
- * hot path whenever the core's cache misses, so every statement is prepared once, here.
+ * The core's read port (`RegistryStore` minus `onChange`): the decision path on a cache miss, so
+ * every statement is prepared once.
  *
  * @module verifier/store/registry-reads
  */

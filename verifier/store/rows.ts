@@ -80,8 +80,6 @@ export const DEVICE_COLUMNS = `d.*, (SELECT json_group_array(group_name) FROM
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
-export const msOrNull = (timestamp: string | undefined | null): number | null =>
-  timestamp == null ? null : Date.parse(timestamp);
 
 export function toDeviceRecord(row: DeviceRow): DeviceRecord {
   return {

@@ -1,30 +1,18 @@
 /**
- * ACL rules CRUD. A rule for one device announces that device; a rule for a group, for every device or
- * for anonymous clients announces `{kind:'all'}`. Moving a rule between subjects announces both sides.
- * A device subject must exist (its rules die with it); a group subject is created on first use.
+ * ACL rules on SQLite. A rule for one device announces that device; a rule for a group, for every
+ * device or for anonymous clients announces `{kind:'all'}`; moving a rule announces both subjects.
  *
  * @module verifier/store/rules
  */
 import type { AclSubject } from '../../schemas/acl.js';
-import { RuleCreate, RuleListQuery, RulePatch, RuleParams, type Rule } from '../../schemas/admin.js';
+import type { Rule } from '../../schemas/admin.js';
 import type { Change } from '../core/index.js';
 import type { StoreContext } from './context.js';
 import { NotFoundError } from './errors.js';
+import type { RuleRepository, RuleValues } from './repositories.js';
 import { toRuleView, type RuleRow } from './rows.js';
-import { parseInput } from './validate.js';
 
-export interface RuleOps {
-  createRule(input: RuleCreate): Rule;
-  /** `query.subject` accepts `device:ID`, `group:NAME`, `all`, `anonymous`. */
-  listRules(query?: { subject?: string }): Rule[];
-  getRule(id: number): Rule;
-  patchRule(id: number, patch: RulePatch): Rule;
-  deleteRule(id: number): void;
-}
-
-type RuleValues = ReturnType<typeof RuleCreate.parse>;
-
-export function createRuleOps({ db, writer, now, lookups }: StoreContext): RuleOps {
+export function createRuleRepository({ db, writer, now, lookups }: StoreContext): RuleRepository {
   const select = db.prepare('SELECT * FROM acl_rules WHERE id = ?');
   const list = db.prepare(`SELECT * FROM acl_rules WHERE @kind IS NULL OR (subject_kind = @kind
     AND (@kind NOT IN ('device', 'group') OR device_id = @name OR group_name = @name)) ORDER BY priority, id`);
@@ -62,8 +50,7 @@ export function createRuleOps({ db, writer, now, lookups }: StoreContext): RuleO
   }
 
   return {
-    createRule(input) {
-      const rule = parseInput(RuleCreate, input);
+    async create(rule) {
       return writer.write((tx) => {
         const at = now();
         const id = Number(insert.run({ ...columns(rule, at), now: at }).lastInsertRowid);
@@ -72,35 +59,30 @@ export function createRuleOps({ db, writer, now, lookups }: StoreContext): RuleO
       });
     },
 
-    listRules(query = {}) {
-      const { subject } = parseInput(RuleListQuery, query);
+    async list(subject) {
       const name = subject?.kind === 'device' ? subject.id : subject?.kind === 'group' ? subject.name : null;
       return (list.all({ kind: subject?.kind ?? null, name }) as RuleRow[]).map(toRuleView);
     },
 
-    getRule(id) {
-      return load(parseInput(RuleParams, { id }).id);
+    async get(id) {
+      return load(id);
     },
 
-    patchRule(id, input) {
-      const params = parseInput(RuleParams, { id });
-      const patch = parseInput(RulePatch, input);
+    async update(id, merge) {
       return writer.write((tx) => {
-        const { id: _id, createdAt: _createdAt, ...current } = load(params.id);
-        // Re-validate the merged rule: a patch of one field must not produce an invalid whole.
-        const next = parseInput(RuleCreate, { ...current, ...patch });
-        update.run({ ...columns(next, now()), id: params.id });
+        const { id: _id, createdAt: _createdAt, ...current } = load(id);
+        const next = merge(current);
+        update.run({ ...columns(next, now()), id });
         tx.changed(changeFor(current.subject));
         tx.changed(changeFor(next.subject));
-        return load(params.id);
+        return load(id);
       });
     },
 
-    deleteRule(id) {
-      const params = parseInput(RuleParams, { id });
+    async remove(id) {
       writer.write((tx) => {
-        const rule = load(params.id);
-        remove.run(params.id);
+        const rule = load(id);
+        remove.run(id);
         tx.changed(changeFor(rule.subject));
       });
     },

@@ -12,9 +12,9 @@ import type { TestContext } from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createLogger } from '../../logging/logger.js';
 import { loadConfig } from '../config.js';
-import { issueDeviceToken } from '../core/index.js';
 import { startVerifier, type RunningVerifier } from '../http/server.js';
-import type { Store } from '../store/index.js';
+import type { Admin } from '../admin/index.js';
+import type { SqliteStore } from '../store/index.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
@@ -25,13 +25,15 @@ export const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}` };
 export interface TestVerifierOptions {
   /** More `ARRA_*` variables, as an operator sets them (they win over the test defaults). */
   env?: Record<string, string>;
-  /** Writes to the registry before the test talks to the verifier. */
-  provision?: (store: Store) => Promise<void> | void;
+  /** Writes to the registry (through the admin use cases) before the test talks to the verifier. */
+  provision?: (admin: Admin, store: SqliteStore) => Promise<void> | void;
   /** Leave ARRA_ADMIN_TOKEN unset, so the verifier generates `$ARRA_DATA_DIR/admin-token` itself. */
   generateToken?: boolean;
 }
 
-export interface TestVerifier extends RunningVerifier {
+export interface TestVerifier extends Omit<RunningVerifier, 'admin'> {
+  /** The admin use cases, in-process (`admin` here is the admin API over HTTP). */
+  useCases: Admin;
   dataDir: string;
   port: number;
   /** Every log line so far, as written (JSON lines). */
@@ -69,12 +71,14 @@ export async function startTestVerifier(t: TestContext, options: TestVerifierOpt
   const logger = createLogger({ level: config.logLevel, destination: capture });
   const verifier = await startVerifier(config, { logger, stderr: new PassThrough().resume() });
   t.after(() => verifier.close());
-  await options.provision?.(verifier.store);
+  await options.provision?.(verifier.admin, verifier.store);
   const withHeader = (name: string, value: string) => (inject: InjectOptions) =>
     verifier.app.inject({ ...inject, headers: { [name]: value, ...inject.headers } });
-  const { issuer, audience, tokenTtlSeconds } = verifier.config;
+  const { tokenTtlSeconds } = verifier.config;
+  const { admin: useCases, ...running } = verifier;
   return {
-    ...verifier,
+    ...running,
+    useCases,
     dataDir,
     port: Number(new URL(verifier.url).port),
     logText: () => lines.join(''),
@@ -82,9 +86,8 @@ export async function startTestVerifier(t: TestContext, options: TestVerifierOpt
     admin: withHeader('authorization', `Bearer ${ADMIN_TOKEN}`),
     broker: withHeader('x-arra-secret', WEBHOOK_SECRET),
     async issueToken(deviceId, ttlSeconds = tokenTtlSeconds) {
-      const issued = await issueDeviceToken(verifier.store, Date, { deviceId, issuer, audience, ttlSeconds });
-      verifier.store.recordToken(deviceId, { jti: issued.jti, expiresAt: issued.expiresAt });
-      return { token: issued.token, jti: issued.jti };
+      const { token, jti } = await useCases.issueToken(deviceId, ttlSeconds);
+      return { token, jti };
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `POST /v1/admin/import`: many devices in one transaction, as JSON (`{devices: [...]}`) or `text/csv`
- * (the store's `parseImportCsv` turns it into the JSON form before the one zod schema validates). Only this route accepts a large body (`ARRA_IMPORT_BODY_LIMIT`), and only here is CSV
+ * (`parseImportCsv` turns it into the JSON form before the one zod schema validates). Only this route
+ * accepts a large body (`ARRA_IMPORT_BODY_LIMIT`), and only here is CSV
  * understood: the parser is registered in this plugin's context alone. `?onConflict=fail|skip|update`
  * says what happens to ids already registered; a caller that goes away before the commit gets nothing
  * imported.
@@ -9,16 +10,17 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ImportBody, ImportQuery, ImportResult } from '../../../schemas/admin.js';
-import { parseImportCsv, type Store } from '../../store/index.js';
+import type { ImportAdmin } from '../../admin/index.js';
 import { HttpApiError } from '../errors.js';
+import { parseImportCsv } from './import-csv.js';
 import { adminWriteErrors } from './responses.js';
 
 export interface ImportRoutesOptions {
-  store: Pick<Store, 'importDevices'>;
+  admin: ImportAdmin;
   bodyLimit: number;
 }
 
-export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (app, { store, bodyLimit }) => {
+export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (app, { admin, bodyLimit }) => {
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit }, async (_request: unknown, body: string) => parseImportCsv(body));
 
   app.post(
@@ -41,7 +43,7 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
         if (!reply.raw.writableFinished) gone.abort();
       });
       try {
-        return reply.code(201).send(await store.importDevices(request.body, { onConflict: request.query.onConflict, signal: gone.signal }));
+        return reply.code(201).send(await admin.importDevices(request.body, { onConflict: request.query.onConflict, signal: gone.signal }));
       } catch (err) {
         if (!gone.signal.aborted) throw err;
         throw new HttpApiError('client_closed_request', 'the caller went away before the answer: nothing was imported');

@@ -7,9 +7,9 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { VerifierConfig } from '../../config.js';
-import type { Clock, ManagedDecider } from '../../core/index.js';
+import type { ManagedDecider } from '../../core/index.js';
 import { pathOnly } from '../../../logging/logger.js';
-import type { Store } from '../../store/index.js';
+import type { Admin } from '../../admin/index.js';
 import { bearerAuth } from './bearer-auth.js';
 import { connectionRoutes, type BrokerClientsLink } from './connections.js';
 import { credentialRoutes } from './credentials.js';
@@ -24,35 +24,26 @@ import { tokenRoutes } from './tokens.js';
 
 export interface AdminDeps {
   config: VerifierConfig;
-  store: Store;
-  /** Stamps issued tokens; tests pin it. */
-  clock: Clock;
+  admin: Admin;
   decider: Pick<ManagedDecider, 'explain' | 'recent'>;
   /** The bundled broker's clients, once it runs in this process. */
   broker: BrokerClientsLink;
 }
 
-export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (admin, { config, store, clock, decider, broker }) => {
-  admin.addHook('onRequest', bearerAuth(config.adminToken));
+export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (scope, { config, admin, decider, broker }) => {
+  scope.addHook('onRequest', bearerAuth(config.adminToken));
   // Unknown admin paths go through the bearer check too: without a token, nobody learns which exist.
-  admin.setNotFoundHandler((request, reply) =>
+  scope.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no admin route ${request.method} ${pathOnly(request.url)}` } }),
   );
-  await admin.register(deviceRoutes, { store });
-  await admin.register(credentialRoutes, { store });
-  await admin.register(tokenRoutes, {
-    store,
-    keys: store,
-    clock,
-    issuer: config.issuer,
-    audience: config.audience,
-    defaultTtlSeconds: config.tokenTtlSeconds,
-  });
-  await admin.register(groupRoutes, { store });
-  await admin.register(ruleRoutes, { store });
-  await admin.register(importRoutes, { store, bodyLimit: config.importBodyLimit });
-  await admin.register(keyRoutes, { store });
-  await admin.register(explainRoutes, { decider });
-  await admin.register(decisionLogRoutes, { decider });
-  await admin.register(connectionRoutes, { broker });
+  await scope.register(deviceRoutes, { admin });
+  await scope.register(credentialRoutes, { admin });
+  await scope.register(tokenRoutes, { admin });
+  await scope.register(groupRoutes, { admin });
+  await scope.register(ruleRoutes, { admin });
+  await scope.register(importRoutes, { admin, bodyLimit: config.importBodyLimit });
+  await scope.register(keyRoutes, { admin });
+  await scope.register(explainRoutes, { decider });
+  await scope.register(decisionLogRoutes, { decider });
+  await scope.register(connectionRoutes, { broker });
 };

@@ -7,19 +7,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KeyParams, KeyRotate, SigningKeyInfo } from '../../../schemas/admin.js';
-import type { KeyOps } from '../../store/keys.js';
+import type { KeyAdmin } from '../../admin/index.js';
 import { adminErrors, adminWriteErrors, optionalBody } from './responses.js';
 
 const tags = ['keys'];
 
-export const keyRoutes: FastifyPluginAsyncZod<{ store: Pick<KeyOps, 'listKeys' | 'rotateKey' | 'retireKey'> }> = async (app, { store }) => {
-  app.get('/keys', { schema: { tags, response: { 200: z.array(SigningKeyInfo), ...adminErrors } } }, async () => store.listKeys());
+export const keyRoutes: FastifyPluginAsyncZod<{ admin: KeyAdmin }> = async (app, { admin }) => {
+  app.get('/keys', { schema: { tags, response: { 200: z.array(SigningKeyInfo), ...adminErrors } } }, async () => admin.listKeys());
 
   app.post('/keys/rotate', { schema: { tags, body: optionalBody(KeyRotate), response: { 201: SigningKeyInfo, ...adminWriteErrors } } }, async (request, reply) =>
-    reply.code(201).send(await store.rotateKey(request.body)),
+    reply.code(201).send(await admin.rotateKey(request.body.alg)),
   );
 
   app.post('/keys/:kid/retire', { schema: { tags, params: KeyParams, response: { 200: SigningKeyInfo, ...adminWriteErrors } } }, async (request) =>
-    store.retireKey(request.params.kid),
+    admin.retireKey(request.params.kid),
   );
 };

@@ -6,35 +6,35 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Rule, RuleCreate, RuleParams, RulePatch } from '../../../schemas/admin.js';
-import type { RuleOps } from '../../store/rules.js';
+import type { AccessAdmin } from '../../admin/index.js';
 import { adminErrors, adminWriteErrors } from './responses.js';
 
 const tags = ['rules'];
 
-/** The subject filter as the operator writes it (`device:ID`, `group:NAME`, `all`, `anonymous`); the store parses it. */
+/** The subject filter as the operator writes it (`device:ID`, `group:NAME`, `all`, `anonymous`); the use case parses it. */
 const RuleListQuery = z.object({ subject: z.string().max(140).optional() }).strict();
 
-export const ruleRoutes: FastifyPluginAsyncZod<{ store: RuleOps }> = async (app, { store }) => {
+export const ruleRoutes: FastifyPluginAsyncZod<{ admin: AccessAdmin }> = async (app, { admin }) => {
   app.get('/rules', { schema: { tags, querystring: RuleListQuery, response: { 200: z.array(Rule), ...adminErrors } } }, async (request) =>
-    store.listRules(request.query),
+    admin.listRules(request.query),
   );
 
   app.post('/rules', { schema: { tags, body: RuleCreate, response: { 201: Rule, ...adminWriteErrors } } }, async (request, reply) =>
-    reply.code(201).send(store.createRule(request.body)),
+    reply.code(201).send(await admin.createRule(request.body)),
   );
 
   app.get('/rules/:id', { schema: { tags, params: RuleParams, response: { 200: Rule, ...adminErrors } } }, async (request) =>
-    store.getRule(request.params.id),
+    admin.getRule(request.params.id),
   );
 
   app.patch(
     '/rules/:id',
     { schema: { tags, params: RuleParams, body: RulePatch, response: { 200: Rule, ...adminWriteErrors } } },
-    async (request) => store.patchRule(request.params.id, request.body),
+    async (request) => admin.patchRule(request.params.id, request.body),
   );
 
   app.delete('/rules/:id', { schema: { tags, params: RuleParams, response: { 204: z.null(), ...adminErrors } } }, async (request, reply) => {
-    store.deleteRule(request.params.id);
+    await admin.deleteRule(request.params.id);
     return reply.code(204).send(null);
   });
 };

@@ -6,24 +6,30 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { CertificateAdmin, SigningKeys } from '../../admin/index.js';
 import { RegistryFileGoneError, type Store } from '../../store/index.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 
-type PublicStore = Pick<Store, 'publicJwks' | 'ping' | 'caCertificatePem'>;
+export interface PublicRoutesOptions {
+  store: Pick<Store, 'ping'>;
+  keys: Pick<SigningKeys, 'publicJwks'>;
+  deviceCa: Pick<CertificateAdmin, 'caCertificatePem'>;
+  metrics: Metrics;
+}
 
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
 const Health = z.object({ status: z.literal('ok') }).strict();
 
-export const publicRoutes: FastifyPluginAsyncZod<{ store: PublicStore; metrics: Metrics }> = async (app, { store, metrics }) => {
+export const publicRoutes: FastifyPluginAsyncZod<PublicRoutesOptions> = async (app, { store, keys, deviceCa, metrics }) => {
   app.get('/.well-known/jwks.json', { schema: { tags: ['public'], response: { 200: Jwks } } }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=60');
-    return store.publicJwks();
+    return keys.publicJwks();
   });
 
   app.get('/healthz', { schema: { tags: ['public'], response: { 200: Health } } }, async (request) => {
     try {
-      store.ping();
+      await store.ping();
     } catch (err) {
       request.log.error({ err }, 'health check: registry does not answer');
       // Public route: the reason, never the file's path.
@@ -38,7 +44,7 @@ export const publicRoutes: FastifyPluginAsyncZod<{ store: PublicStore; metrics: 
   });
 
   app.get('/v1/ca.pem', { schema: { tags: ['public'], hide: true } }, async (_request, reply) => {
-    return reply.type('application/x-pem-file').send(store.caCertificatePem());
+    return reply.type('application/x-pem-file').send(deviceCa.caCertificatePem());
   });
 
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());

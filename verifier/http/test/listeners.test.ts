@@ -117,7 +117,7 @@ test('a webhook listener off loopback speaks TLS with a certificate from the ser
   assert.equal((await fetch(`https://127.0.0.1:${port}/healthz`, { dispatcher })).status, 200);
   await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'plain HTTP gets no answer');
 
-  assert.notEqual(v.store.caCertificatePem(), caPem, 'the server CA is not the device CA');
+  assert.notEqual(v.admin.caCertificatePem(), caPem, 'the server CA is not the device CA');
 
   await v.close();
   const again = await start(t, { ARRA_WEBHOOK_BIND: '0.0.0.0', ARRA_ADMIN_PORT: '0' }, v.dataDir);

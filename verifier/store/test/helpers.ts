@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Change } from '../../core/index.js';
-import { openStore, type Store, type StoreOptions } from '../index.js';
+import { openStore, type SqliteStore, type Store, type StoreOptions } from '../index.js';
 
 export function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'arra-store-'));
@@ -17,7 +17,7 @@ export function tempDir(t: TestContext): string {
 }
 
 /** Opens a store in `dataDir` (a fresh temp dir by default) and closes it after the test. */
-export async function openTestStore(t: TestContext, options: Partial<StoreOptions> = {}): Promise<Store> {
+export async function openTestStore(t: TestContext, options: Partial<StoreOptions> = {}): Promise<SqliteStore> {
   const store = await openStore({ dataDir: options.path ? undefined : (options.dataDir ?? join(tempDir(t), 'data')), ...options });
   t.after(() => store.close());
   return store;

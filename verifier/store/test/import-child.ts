@@ -4,12 +4,13 @@
  *
  * @module verifier/store/test/import-child
  */
+import { ImportDevice } from '../../../schemas/admin.js';
 import { openStore } from '../index.js';
 
 const [dataDir, count] = [process.argv[2]!, Number(process.argv[3])];
 const store = await openStore({ dataDir });
-const devices = Array.from({ length: count }, (_, i) => ({ id: `crash-${i}`, groups: ['crash'] }));
+const rows = Array.from({ length: count }, (_, index) => ({ index, row: { ...ImportDevice.parse({ id: `crash-${index}`, groups: ['crash'] }), passwordHash: null } }));
 process.stdout.write('importing\n');
-await store.importDevices({ devices });
+await store.imports.write(rows, 'fail');
 process.stdout.write('done\n');
 setInterval(() => {}, 1000);

@@ -3,14 +3,15 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { openDatabase } from './db.js';
-import { migrate, loadMigrations } from './migrations.js';
-import { openStore } from './index.js';
-import { tempDir } from './test/helpers.js';
+import { openDatabase } from '../db.js';
+import { migrate, loadMigrations } from '../migrations.js';
+import { openStore } from '../index.js';
+import { tempDir } from './helpers.js';
+import { DeviceCreate } from '../../../schemas/admin.js';
 
 test('migrations run once and a reopen applies nothing', async (t) => {
   const dataDir = join(tempDir(t), 'data');
-  (await openStore({ dataDir })).close();
+  await (await openStore({ dataDir })).close();
   const again = await openStore({ dataDir });
   t.after(() => again.close());
   const db = new Database(again.path, { readonly: true });
@@ -33,7 +34,7 @@ test('the data directory is 0700 and the database, its WAL and shared-memory fil
   const dataDir = join(tempDir(t), 'data');
   const store = await openStore({ dataDir });
   t.after(() => store.close());
-  store.createDevice({ id: 'dev-1' });
+  await store.devices.create(DeviceCreate.parse({ id: 'dev-1' }));
   assert.equal(statSync(dataDir).mode & 0o777, 0o700);
   assert.equal(statSync(store.path).mode & 0o777, 0o600);
   assert.equal(statSync(`${store.path}-wal`).mode & 0o777, 0o600);
@@ -51,7 +52,7 @@ test('the database runs in WAL mode with full sync, foreign keys and a busy time
 
 test('ping answers while the store is open and throws once it is closed', async (t) => {
   const store = await openStore({ dataDir: join(tempDir(t), 'data') });
-  store.ping();
-  store.close();
-  assert.throws(() => store.ping());
+  await store.ping();
+  await store.close();
+  await assert.rejects(store.ping());
 });

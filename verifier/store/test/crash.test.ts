@@ -5,10 +5,11 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { openStore } from './index.js';
-import { tempDir } from './test/helpers.js';
+import { openStore } from '../index.js';
+import { tempDir } from './helpers.js';
+import { ImportDevice } from '../../../schemas/admin.js';
 
-const CHILD = fileURLToPath(new URL('./test/import-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./import-child.ts', import.meta.url));
 const COUNT = 50_000;
 
 /** Runs the importing child and SIGKILLs it `delayMs` after it prints `killOn`; resolves with its output. */
@@ -43,8 +44,8 @@ function countCrashDevices(path: string): { devices: number; integrity: string }
   }
 }
 
-// Validating 50,000 rows takes ~100 ms and the transaction a few hundred more (on a 2-core box): the delays
-// spread the kill over both, so at least one lands inside the open transaction.
+// The transaction of 50,000 rows takes a few hundred ms (on a 2-core box): the delays spread the kill over
+// it, so at least one lands inside the open transaction.
 for (const delayMs of [100, 200, 300]) {
   test(`kill -9 ${delayMs} ms into a bulk import leaves all of it or none of it`, { timeout: 120_000 }, async (t) => {
     const dataDir = join(tempDir(t), 'data');
@@ -56,7 +57,7 @@ for (const delayMs of [100, 200, 300]) {
     assert.ok(devices === 0 || devices === COUNT, `found ${devices} devices`);
     if (!output.includes('done')) assert.equal(devices, 0, 'an unacknowledged import left nothing');
     // The store still takes writes after the crash.
-    await store.importDevices({ devices: [{ id: 'after-crash' }] });
+    await store.imports.write([{ index: 0, row: { ...ImportDevice.parse({ id: 'after-crash' }), passwordHash: null } }], 'fail');
   });
 }
 

@@ -2,17 +2,20 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openStore } from './index.js';
-import { openTestStore, tempDir } from './test/helpers.js';
+import { openStore } from '../../store/index.js';
+import { tempDir } from '../../store/test/helpers.js';
+import { createAdmin } from '../index.js';
+import { openTestAdmin, TOKEN_IDENTITY } from './helpers.js';
+import { CertificateIssue, DeviceCreate } from '../../../schemas/admin.js';
 
 test('the device CA is created on first start and kept across a reopen', async (t) => {
   const dataDir = join(tempDir(t), 'data');
   const first = await openStore({ dataDir });
-  const pem = first.caCertificatePem();
-  first.close();
+  const pem = (await createAdmin({ store: first, clock: Date, tokens: TOKEN_IDENTITY })).caCertificatePem();
+  await first.close();
   const second = await openStore({ dataDir });
   t.after(() => second.close());
-  assert.equal(second.caCertificatePem(), pem);
+  assert.equal((await createAdmin({ store: second, clock: Date, tokens: TOKEN_IDENTITY })).caCertificatePem(), pem);
   const ca = new X509Certificate(pem);
   assert.equal(ca.ca, true);
   assert.equal(ca.subject, 'CN=ARRA-MQ device CA');
@@ -21,9 +24,9 @@ test('the device CA is created on first start and kept across a reopen', async (
 
 for (const keyAlg of ['EC', 'Ed25519'] as const) {
   test(`an issued ${keyAlg} device certificate is signed by the CA, for clientAuth, and registered`, async (t) => {
-    const store = await openTestStore(t);
-    store.createDevice({ id: 'dev-7' });
-    const issued = await store.issueCertificate('dev-7', { days: 30, keyAlg });
+    const { store, admin } = await openTestAdmin(t);
+    await admin.createDevice(DeviceCreate.parse({ id: 'dev-7' }));
+    const issued = await admin.issueCertificate('dev-7', CertificateIssue.parse({ days: 30, keyAlg }));
     const cert = new X509Certificate(issued.certPem);
     const ca = new X509Certificate(issued.caPem);
     assert.ok(cert.verify(ca.publicKey));
@@ -42,15 +45,13 @@ for (const keyAlg of ['EC', 'Ed25519'] as const) {
     assert.equal(registered?.subject, 'CN=dev-7');
     assert.equal(registered?.notAfter, Date.parse(cert.validTo));
     assert.equal(issued.credential.fingerprint, cert.fingerprint256.replace(/:/g, '').toLowerCase());
-    assert.ok(!JSON.stringify(store.getDeviceDetail('dev-7')).includes('PRIVATE KEY'));
+    assert.ok(!JSON.stringify(await admin.getDeviceDetail('dev-7')).includes('PRIVATE KEY'));
   });
 }
 
-test('issuing a certificate for an unknown device is not_found, bad options a validation error', async (t) => {
-  const store = await openTestStore(t);
-  await assert.rejects(store.issueCertificate('ghost'), { code: 'not_found' });
-  store.createDevice({ id: 'dev-1' });
-  await assert.rejects(store.issueCertificate('dev-1', { days: 0 }), { code: 'validation' });
-  await assert.rejects(store.issueCertificate('dev-1', { keyAlg: 'RSA' as never }), { code: 'validation' });
-  assert.deepEqual(store.listCredentials('dev-1'), []);
+test('issuing a certificate for an unknown device is not_found and registers nothing', async (t) => {
+  const { admin } = await openTestAdmin(t);
+  await assert.rejects(admin.issueCertificate('ghost', CertificateIssue.parse({})), { code: 'not_found' });
+  await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
+  assert.deepEqual(await admin.listCredentials('dev-1'), []);
 });

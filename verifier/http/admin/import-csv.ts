@@ -1,12 +1,12 @@
 /**
- * The CSV form of a bulk import (`text/csv`), turned into the JSON form `importDevices` takes.
+ * The CSV form of a bulk import (`text/csv`), turned into the JSON form the route's schema validates.
  * Header: `id,groups,superuser,password,cert_fingerprint` (any order, `id` required); groups are
  * `;`-separated; fields follow RFC 4180 (quotes, `""` escapes, CRLF or LF). Empty fields are absent.
  *
- * @module verifier/store/import-csv
+ * @module verifier/http/admin/import-csv
  */
-import type { ImportBody, ImportDevice } from '../../schemas/admin.js';
-import { ValidationError } from './errors.js';
+import type { ImportBody, ImportDevice } from '../../../schemas/admin.js';
+import { ValidationError } from '../../store/index.js';
 
 const COLUMNS = ['id', 'groups', 'superuser', 'password', 'cert_fingerprint'] as const;
 type Column = (typeof COLUMNS)[number];

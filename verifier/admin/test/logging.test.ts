@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
-import { openStore } from './index.js';
-import { tempDir } from './test/helpers.js';
+import { openTestAdmin } from './helpers.js';
+import { CertificateIssue, CredentialCreate, DeviceCreate } from '../../../schemas/admin.js';
 
-test('the store logs first-start events as JSON and never a secret, hash or private key', async (t) => {
+test('the store and the use cases log first-start events as JSON and never a secret, hash or private key', async (t) => {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -14,16 +13,15 @@ test('the store logs first-start events as JSON and never a secret, hash or priv
       done();
     },
   });
-  const store = await openStore({ dataDir: join(tempDir(t), 'data'), logger: pino({ level: 'debug' }, sink) });
-  t.after(() => store.close());
-  store.createDevice({ id: 'dev-1' });
-  const { secret } = await store.addCredential('dev-1', { kind: 'password' });
-  const issued = await store.issueCertificate('dev-1');
-  await store.rotateKey();
+  const { store, admin } = await openTestAdmin(t, { logger: pino({ level: 'debug' }, sink) });
+  await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
+  const { secret } = await admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'password' }));
+  const issued = await admin.issueCertificate('dev-1', CertificateIssue.parse({}));
+  await admin.rotateKey('EdDSA');
   store.onChange(() => {
     throw new Error('listener failure');
   });
-  store.createDevice({ id: 'dev-2' });
+  await admin.createDevice(DeviceCreate.parse({ id: 'dev-2' }));
   const messages = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
   for (const expected of ['registry schema migrated', 'first start: token signing key generated', 'first start: device CA created', 'signing key rotated', 'registry change listener threw']) {
     assert.ok(messages.includes(expected), expected);
