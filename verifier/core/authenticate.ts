@@ -17,10 +17,10 @@ import { checkCertificateFingerprint, checkCertificateSubject } from './credenti
 import { checkToken, recallOwnToken, type VerifiedClaims } from './credentials/jwt.js';
 import { refuse, type CredentialContext, type CredentialOutcome, type Identified } from './credentials/outcome.js';
 import { checkPassword, isKnownPassword } from './credentials/password.js';
-import type { DeciderDeps, Logger } from './deps.js';
+import type { DeciderDeps } from './types.js';
 import { hasControlChars, isDeviceName, looksLikeJwt } from './identifiers.js';
 import type { Lockout, LockoutKeys, LockoutVerdict } from './lockout.js';
-import type { DeviceRecord, PasswordCredential } from './ports.js';
+import type { DeviceRecord, Logger, PasswordCredential } from './ports.js';
 import type { AuthenticateOptions } from './types.js';
 
 /** Denies that count towards a lockout: the ones a guesser produces. */

@@ -12,7 +12,7 @@ import { checkAcl, isValidTopicName, parseFilter, type AclQuery } from '../../ru
 import type { AuthorizeDecision, AuthorizeRequest, Deny, DenyReason } from '../../schemas/index.js';
 import { decisionKey, rememberVerdict, type AclCache, type ResolvedIdentity } from './acl-cache.js';
 import { compileAcl } from './compile-acl.js';
-import type { DeciderConfig } from './deps.js';
+import type { DeciderConfig } from './types.js';
 import { hasControlChars, looksLikeJwt } from './identifiers.js';
 import type { RegistryStore } from './ports.js';
 

@@ -13,7 +13,7 @@
  */
 import type { CompiledAcl, CompiledAclRule } from '../../schemas/index.js';
 import { isSafeSubstitution } from './identifiers.js';
-import type { AclRule } from './types.js';
+import type { AclRule } from './ports.js';
 
 export interface SubstitutionValues {
   clientId: string | null;

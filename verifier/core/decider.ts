@@ -16,7 +16,7 @@ import { Admissions, DEFAULT_ADMISSIONS } from './admissions.js';
 import { createIdentityResolver, decideAuthorize, deny, hasUnsafeIdentity } from './authorize.js';
 import { explainAuthorize, type ExplainQuery } from './explain.js';
 import { establishIdentity, type IdentityClaim } from './establish.js';
-import type { DeciderDeps, DecisionEvent } from './deps.js';
+import type { DeciderDeps, DecisionEvent } from './types.js';
 import { InternalError, VerifierError } from './errors.js';
 import { guardRegistry } from './guarded-registry.js';
 import { decideRights } from './rights.js';

@@ -9,9 +9,8 @@ import { checkAcl, filtersOverlap, topicMatches, type RuleApplies as Outcome } f
 import type { CompiledAclRule, ExplainedRule, Explanation, ExplainRequest } from '../../schemas/index.js';
 import { aclQuery, usernameForAcl } from './authorize.js';
 import { compileRule, type SubstitutionValues } from './compile-acl.js';
-import type { DeciderConfig } from './deps.js';
-import type { DeviceRecord, RegistryStore } from './ports.js';
-import type { AclRule } from './types.js';
+import type { DeciderConfig } from './types.js';
+import type { AclRule, DeviceRecord, RegistryStore } from './ports.js';
 
 export type ExplainQuery = Required<Pick<ExplainRequest, 'broker'>> & Omit<ExplainRequest, 'broker'>;
 

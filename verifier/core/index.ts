@@ -12,7 +12,6 @@
  * @module verifier/core
  */
 export { createDecider, type DeciderStats, type ManagedDecider } from './decider.js';
-export type { DeciderConfig, DeciderDeps, DecisionEvent, LockoutConfig, Logger } from './deps.js';
 export { issueDeviceToken, type IssuedToken, type IssueTokenOptions } from './issue-token.js';
 export { generateSigningKey, type GeneratedSigningKey, type SigningAlg } from './signing-keys.js';
 export { hashPassword, verifyPassword } from './password.js';

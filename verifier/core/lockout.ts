@@ -26,7 +26,7 @@
  *
  * @module verifier/core/lockout
  */
-import type { LockoutConfig } from './deps.js';
+import type { LockoutConfig } from './types.js';
 import type { Clock } from './ports.js';
 
 export interface LockoutKeys {

@@ -1,15 +1,36 @@
 /**
- * What the decision core needs from the outside world. Everything stateful is injected through these
- * interfaces: the SQLite store implements the registry ports, tests may pass their own clock.
- * Registry reads are synchronous because better-sqlite3 is; anything that does network I/O is async.
+ * Ports: what the core needs from outside (interfaces it calls) and the records they hand it. The
+ * registry's reads are synchronous (the decision path; SQLite answers at once); network I/O is async.
  *
  * @module verifier/core/ports
  */
-import type { AclRule, Change } from './types.js';
+import type { AclAction, AclSubject, Change, Permission } from '../../schemas/index.js';
+
+/** The slice of pino the core uses (pino's logger satisfies it). */
+export interface Logger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+}
+
+/** A stored ACL rule. `topic` may hold `${clientid}`, `${username}` and `${device}` placeholders. */
+export interface AclRule {
+  id: number;
+  subject: AclSubject;
+  action: AclAction;
+  topic: string;
+  eq: boolean;
+  qos: Array<0 | 1 | 2> | null;
+  retain: boolean | null;
+  permission: Permission;
+  priority: number;
 }
 
 export interface DeviceRecord {

@@ -7,7 +7,7 @@
  */
 import type { Deny, DenyReason, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { compileAcl } from './compile-acl.js';
-import type { DeciderConfig } from './deps.js';
+import type { DeciderConfig } from './types.js';
 import type { RegistryStore } from './ports.js';
 
 function deny(reason: DenyReason, message: string): Deny {

@@ -8,8 +8,8 @@
  *
  * @module verifier/core/rules-cache
  */
-import type { AclRule, Change } from './types.js';
-import type { DeviceRecord, RegistryStore } from './ports.js';
+import type { Change } from './types.js';
+import type { AclRule, DeviceRecord, RegistryStore } from './ports.js';
 
 /** The key of anonymous clients' rules: no device id is empty. */
 const ANONYMOUS = '';

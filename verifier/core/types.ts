@@ -1,32 +1,24 @@
 /**
- * Types of the decision core that are not wire contracts.
+ * Types: the core's public face (`Decider`), what callers give it (options, `createDecider`'s
+ * config and deps) and what it reports. What it needs from outside is in `ports.ts`.
  *
  * @module verifier/core/types
  */
-import type { AclAction, AclSubject, Change, Permission } from '../../schemas/index.js';
-export type { Change } from '../../schemas/index.js';
-
-/** A stored ACL rule. `topic` may hold `${clientid}`, `${username}` and `${device}` placeholders. */
-export interface AclRule {
-  id: number;
-  subject: AclSubject;
-  action: AclAction;
-  topic: string;
-  eq: boolean;
-  qos: Array<0 | 1 | 2> | null;
-  retain: boolean | null;
-  permission: Permission;
-  priority: number;
-}
-
 import type {
   AuthenticateDecision,
   AuthenticateRequest,
   AuthorizeDecision,
   AuthorizeRequest,
+  Change,
+  DenyReason,
   RightsDecision,
   RightsRequest,
 } from '../../schemas/index.js';
+import type { AdmissionsConfig } from './admissions.js';
+import type { RecentDecisionsOptions } from './recent-decisions.js';
+import type { Clock, ExternalKeyResolver, KeyRing, Logger, RegistryStore } from './ports.js';
+
+export type { Change } from '../../schemas/index.js';
 
 export interface AuthenticateOptions {
   /**
@@ -83,4 +75,56 @@ export interface Decider {
   onChange(listener: (change: Change) => void): () => void;
   /** The rights of one identity now, without a credential (see `RightsRequest`). */
   rights(request: RightsRequest): RightsDecision;
+}
+
+/** Brute-force protection, see `lockout.ts`. */
+export interface LockoutConfig {
+  /** Failures older than this are forgotten (sliding window). */
+  windowSeconds: number;
+  /** After this many failures in the window, each further attempt is delayed. */
+  slowAfter: number;
+  /** After this many failures in the window, attempts are refused with `locked_out`. */
+  lockAfter: number;
+  lockSeconds: number;
+  /** First delay after `slowAfter`; doubles per further failure up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Most device ids and most addresses tracked at once; the oldest is forgotten first. */
+  maxTrackedKeys: number;
+}
+
+export interface DeciderConfig {
+  /** `iss` of the tokens the verifier issues. */
+  issuer: string;
+  audience: string;
+  clockToleranceSeconds: number;
+  aclNoMatch: 'allow' | 'deny';
+  allowAnonymous: boolean;
+  /** Most (device, client id, username) ACL entries kept in memory. */
+  cacheSize: number;
+  lockout: LockoutConfig;
+  /** Bounds of the record of who each webhook client authenticated as (`admissions.ts`); defaults apply when absent. */
+  admissions?: AdmissionsConfig;
+  /** Bounds of the in-memory record of recent decisions (`recent-decisions.ts`); defaults apply when absent. */
+  recentDecisions?: RecentDecisionsOptions;
+}
+
+export interface DecisionEvent {
+  kind: 'authenticate' | 'authorize';
+  allow: boolean;
+  /** Set on deny. */
+  reason?: DenyReason;
+  durationMs: number;
+}
+
+export interface DeciderDeps {
+  registry: RegistryStore;
+  keys: KeyRing;
+  externalKeys?: ExternalKeyResolver;
+  clock: Clock;
+  logger: Logger;
+  config: DeciderConfig;
+  onDecision?: (event: DecisionEvent) => void;
+  /** How a lockout delay waits; tests inject a recorder. Defaults to `node:timers/promises` setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
 }

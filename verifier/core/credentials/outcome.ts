@@ -5,7 +5,7 @@
  * @module verifier/core/credentials/outcome
  */
 import type { AuthenticateRequest, CredentialKind, DenyReason } from '../../../schemas/index.js';
-import type { DeciderConfig } from '../deps.js';
+import type { DeciderConfig } from '../types.js';
 import type { Clock, ExternalKeyResolver, KeyRing, RegistryStore } from '../ports.js';
 
 export interface Identified {

@@ -9,9 +9,8 @@
  * @module verifier/core/credentials/password
  */
 import { isDeviceName } from '../identifiers.js';
-import type { Logger } from '../deps.js';
 import { hashPassword, verifyPassword } from '../password.js';
-import type { PasswordCredential } from '../ports.js';
+import type { Logger, PasswordCredential } from '../ports.js';
 import { isPast, refuse, toUnixSeconds, type CredentialContext, type CredentialOutcome } from './outcome.js';
 import { VerifiedMemory } from './verified-secrets.js';
 

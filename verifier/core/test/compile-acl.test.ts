@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkAcl } from '../../../rules/index.js';
 import { compileAcl } from '../compile-acl.js';
-import type { AclRule } from '../types.js';
+import type { AclRule } from '../ports.js';
 
 function rule(fields: Partial<AclRule> & Pick<AclRule, 'topic'>): AclRule {
   return { id: 1, subject: { kind: 'all' }, action: 'all', eq: false, qos: null, retain: null, permission: 'allow', priority: 1, ...fields };

@@ -10,20 +10,21 @@ import { createHash } from 'node:crypto';
 import { importJWK } from 'jose';
 import type { Change } from '../../../schemas/index.js';
 import { createDecider, type ManagedDecider } from '../decider.js';
-import type { DeciderConfig, DeciderDeps, Logger } from '../deps.js';
+import type { DeciderConfig, DeciderDeps } from '../types.js';
 import type {
+  AclRule,
   CertificateCredential,
   Clock,
   DeviceRecord,
   ExternalKeyResolver,
   GroupRecord,
   KeyRing,
+  Logger,
   PasswordCredential,
   RegistryStore,
   TokenRecord,
 } from '../ports.js';
 import { generateSigningKey, type GeneratedSigningKey } from '../signing-keys.js';
-import type { AclRule } from '../types.js';
 
 export class MemoryRegistry implements RegistryStore {
   devices = new Map<string, DeviceRecord>();

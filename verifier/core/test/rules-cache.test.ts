@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DeviceRecord } from '../ports.js';
+import type { AclRule, DeviceRecord } from '../ports.js';
 import { RulesCache } from '../rules-cache.js';
-import type { AclRule } from '../types.js';
 
 function device(id: string, groups: string[] = []): DeviceRecord {
   return { id, groups, enabled: true, disabledReason: null, superuser: false, requireClientIdMatch: true, attributes: {}, incarnation: `${id}-1` };
