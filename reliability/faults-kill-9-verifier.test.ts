@@ -9,27 +9,19 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../verifier/store/index.js';
-import { http, postJson, recordResult, scale, spawnChild, tempDir, type Child } from './harness.js';
-import { ADMIN_HEADERS, ADMIN_TOKEN, BROKER_HEADERS, WEBHOOK_SECRET } from '../verifier/test/test-verifier.js';
+import { http, postJson, recordResult, scale, tempDir } from './harness.js';
+import { startVerifierProcess, type VerifierProcess } from '../verifier/test/process.js';
+import { ADMIN_HEADERS, BROKER_HEADERS } from '../verifier/test/test-verifier.js';
 
 const IMPORT_SIZE = scale(30_000, 100_000);
 
-async function startVerifierProcess(t: TestContext, dataDir: string): Promise<{ child: Child; url: string }> {
-  const child = await spawnChild(t, 'runtime/verifier.ts', {
-    env: { ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_ADMIN_TOKEN: ADMIN_TOKEN, ARRA_WEBHOOK_SECRET: WEBHOOK_SECRET, ARRA_LOG_LEVEL: 'info' },
-    readyWhen: (line) => line.msg === 'verifier listening',
-  });
-  return { child, url: child.ready.url as string };
-}
-
-async function kill9(child: Child): Promise<void> {
-  child.process.kill('SIGKILL');
-  const { signal } = await child.exit;
-  assert.equal(signal, 'SIGKILL');
+async function kill9(verifier: VerifierProcess): Promise<void> {
+  await verifier.kill('SIGKILL');
+  assert.equal(verifier.child.signalCode, 'SIGKILL');
 }
 
 function inspect(dataDir: string, prefix: string): { devices: number; integrity: string } {
@@ -47,7 +39,7 @@ test('kill -9 during a bulk import over HTTP leaves all of it or none of it, and
   // Kill points: early (body still arriving), mid-way, late, and right after the acknowledgement.
   for (const delayMs of [30, 150, 400, 'after-ack'] as const) {
     const dataDir = join(tempDir(t), 'data');
-    const first = await startVerifierProcess(t, dataDir);
+    const first = await startVerifierProcess(t, { ARRA_DATA_DIR: dataDir });
     const prefix = `imp${delayMs}-`;
     const body = JSON.stringify({ devices: Array.from({ length: IMPORT_SIZE }, (_, i) => ({ id: `${prefix}${i}`, groups: ['bulk'] })) });
     let acknowledged = false;
@@ -57,9 +49,9 @@ test('kill -9 during a bulk import over HTTP leaves all of it or none of it, and
     );
     if (delayMs === 'after-ack') await pending;
     else await sleep(delayMs);
-    await kill9(first.child);
+    await kill9(first);
     await pending;
-    const second = await startVerifierProcess(t, dataDir);
+    const second = await startVerifierProcess(t, { ARRA_DATA_DIR: dataDir });
     const { devices, integrity } = inspect(dataDir, prefix);
     const health = await http(second.url, 'GET', '/healthz');
     const after = await postJson(second.url, '/v1/admin/import', { devices: [{ id: `${prefix}after` }] }, ADMIN_HEADERS);
@@ -69,7 +61,7 @@ test('kill -9 during a bulk import over HTTP leaves all of it or none of it, and
     if (acknowledged) assert.equal(devices, IMPORT_SIZE, 'an acknowledged import survives kill -9');
     assert.equal(health.status, 200);
     assert.equal(after.status, 201);
-    await kill9(second.child);
+    await kill9(second);
   }
   recordResult('faults-kill-9-import', { importSize: IMPORT_SIZE, runs });
   assert.equal(runs.at(-1)?.acknowledged, true, 'the last run was acknowledged before the kill');
@@ -79,7 +71,7 @@ test('kill -9 during key rotations loses no key that signed a live token', { tim
   const runs: Array<Record<string, unknown>> = [];
   for (const delayMs of [200, 700]) {
     const dataDir = join(tempDir(t), 'data');
-    const first = await startVerifierProcess(t, dataDir);
+    const first = await startVerifierProcess(t, { ARRA_DATA_DIR: dataDir });
     assert.equal((await postJson(first.url, '/v1/admin/devices', { id: 'rot-dev' }, ADMIN_HEADERS)).status, 201);
     const tokens: string[] = [];
     let rotations = 0;
@@ -99,10 +91,10 @@ test('kill -9 during key rotations loses no key that signed a live token', { tim
       }
     })();
     await sleep(delayMs);
-    await kill9(first.child);
+    await kill9(first);
     stop = true;
     await churn;
-    const second = await startVerifierProcess(t, dataDir);
+    const second = await startVerifierProcess(t, { ARRA_DATA_DIR: dataDir });
     let verified = 0;
     const failed: unknown[] = [];
     for (const token of tokens) {
@@ -115,7 +107,7 @@ test('kill -9 during key rotations loses no key that signed a live token', { tim
     assert.equal(integrity, 'ok');
     assert.ok(tokens.length > 0, 'tokens were issued before the kill');
     assert.deepEqual(failed, [], 'every token issued before the kill verifies after the restart');
-    await kill9(second.child);
+    await kill9(second);
   }
   recordResult('faults-kill-9-rotation', { runs });
 });

@@ -9,13 +9,13 @@ import { test, type TestContext } from 'node:test';
 import { freePort, mosquittoConfig, readSnippet, SNIPPETS, startMosquitto } from './live/brokers.js';
 import { addDevice, issueToken, subscribe, tryConnect, type Login } from './live/clients.js';
 import { goAuthMissing, tools } from './live/interop.js';
-import { startLiveVerifier, type LiveVerifier } from './live/verifier-process.js';
+import { startVerifierProcess, type VerifierProcess } from '../../verifier/test/process.js';
 
 const PASSWORD = 'gateway-password-01';
 const DENIED = 0x80;
 
 async function setUp(t: TestContext) {
-  const verifier = await startLiveVerifier(t, { env: { ARRA_WEBHOOK_ALLOW: '127.0.0.1/32' } });
+  const verifier = await startVerifierProcess(t, { ARRA_WEBHOOK_ALLOW: '127.0.0.1/32' });
   // gw may use any client id; root is a superuser.
   await addDevice(verifier, 'gw', { password: PASSWORD, requireClientIdMatch: false });
   await addDevice(verifier, 'root', { password: PASSWORD, superuser: true });
@@ -33,7 +33,7 @@ async function borrowsNothing(t: TestContext, port: number, login: Login): Promi
 
 test('Mosquitto + go-auth: a client id naming a superuser confers nothing', { skip: goAuthMissing() ?? false }, async (t) => {
   const { verifier, gwToken } = await setUp(t);
-  const start = async (snippet: string, v: LiveVerifier) => {
+  const start = async (snippet: string, v: VerifierProcess) => {
     const port = await freePort();
     return startMosquitto(t, tools().mosquitto, { conf: mosquittoConfig(snippet, v, port, tools().goAuthPlugin), port });
   };

@@ -12,15 +12,15 @@ import { disabledWhileConnected, loginCases, outageCases, PASSWORD, provision, q
 import { eventually, issueToken, tryConnect } from './live/clients.js';
 import { goAuthMissing, tools } from './live/interop.js';
 import { snippetTimeoutMs } from './live/snippet-timeouts.js';
-import { startLiveVerifier, type LiveVerifier } from './live/verifier-process.js';
+import { startVerifierProcess, type VerifierProcess } from '../../verifier/test/process.js';
 
-async function startFromSnippet(t: TestContext, snippet: string, verifier: LiveVerifier): Promise<RunningBroker> {
+async function startFromSnippet(t: TestContext, snippet: string, verifier: VerifierProcess): Promise<RunningBroker> {
   const port = await freePort();
   return startMosquitto(t, tools().mosquitto, { conf: mosquittoConfig(snippet, verifier, port, tools().goAuthPlugin), port });
 }
 
 test('Mosquitto + go-auth with the shipped snippets, against the real verifier', { skip: goAuthMissing() ?? false }, async (t) => {
-  const verifier = await startLiveVerifier(t, { env: { ARRA_WEBHOOK_ALLOW: '127.0.0.1/32' } });
+  const verifier = await startVerifierProcess(t, { ARRA_WEBHOOK_ALLOW: '127.0.0.1/32' });
   const http = readSnippet(SNIPPETS.goAuth);
   const jwt = readSnippet(SNIPPETS.goAuthJwt);
   await provision(verifier, 'g-');
@@ -67,7 +67,7 @@ function withUriSecret(snippet: string): string {
 }
 
 test('the ?secret= form of both go-auth snippets works without the address allow-list, and leaks as documented', { skip: goAuthMissing() ?? false }, async (t) => {
-  const verifier = await startLiveVerifier(t);
+  const verifier = await startVerifierProcess(t);
   await provision(verifier, 's-');
   const { token } = await issueToken(verifier, 's-sensor');
   for (const snippet of [readSnippet(SNIPPETS.goAuth), readSnippet(SNIPPETS.goAuthJwt)]) {

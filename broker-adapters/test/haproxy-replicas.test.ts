@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { request } from 'undici';
 import { canConnect, freePort } from '../../verifier/test/net.js';
-import { PROCESS_WEBHOOK_SECRET, startVerifierProcess } from '../../verifier/test/process.js';
+import { startVerifierProcess } from '../../verifier/test/process.js';
+import { WEBHOOK_SECRET } from '../../verifier/test/test-verifier.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const SNIPPET = join(import.meta.dirname, '..', 'haproxy', 'haproxy.cfg');
@@ -24,7 +25,7 @@ const PASSWORD = 'a-long-password-for-the-haproxy-test';
 function renderSnippet(port: number, replicas: string[]): string {
   const text = readFileSync(SNIPPET, 'utf8')
     .replace('bind 127.0.0.1:8080', `bind 127.0.0.1:${port}`)
-    .replace('set-header X-Arra-Secret CHANGE-ME', `set-header X-Arra-Secret ${PROCESS_WEBHOOK_SECRET}`);
+    .replace('set-header X-Arra-Secret CHANGE-ME', `set-header X-Arra-Secret ${WEBHOOK_SECRET}`);
   const servers = text.match(/^ {4}server verifier-[ab] .*$/gm) ?? [];
   assert.equal(servers.length, 2, 'the snippet names two replicas');
   return servers.reduce((cfg, line, i) => cfg.replace(line, `    server verifier-${'ab'[i]} ${new URL(replicas[i]!).host} check`), text);

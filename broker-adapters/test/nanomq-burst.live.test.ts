@@ -10,13 +10,13 @@ import { test } from 'node:test';
 import { freePort, nanomqConfig, readSnippet, SNIPPETS, startNanomq } from './live/brokers.js';
 import { addDevice, tryConnect } from './live/clients.js';
 import { nanomqMissing, tools } from './live/interop.js';
-import { startLiveVerifier } from './live/verifier-process.js';
+import { startVerifierProcess } from '../../verifier/test/process.js';
 
 const CONNECTS = 1000;
 const PASSWORD = 'burst-password-0123';
 
 test('1,000 back-to-back connects through NanoMQ: no crash, no wrong decision', { skip: nanomqMissing() ?? false, timeout: 600_000 }, async (t) => {
-  const verifier = await startLiveVerifier(t, { env: { ARRA_LOCKOUT_SLOW_AFTER: '100000', ARRA_LOCKOUT_LOCK_AFTER: '100000' } });
+  const verifier = await startVerifierProcess(t, { ARRA_LOCKOUT_SLOW_AFTER: '100000', ARRA_LOCKOUT_LOCK_AFTER: '100000' });
   await addDevice(verifier, 'fleet', { password: PASSWORD, requireClientIdMatch: false });
   const ports = { mqtt: await freePort(), http: await freePort() };
   const broker = await startNanomq(t, tools().nanomq, { conf: nanomqConfig(readSnippet(SNIPPETS.nanomq), verifier, ports), port: ports.mqtt });

@@ -9,12 +9,12 @@ import { test } from 'node:test';
 import { freePort, nanomqConfig, readSnippet, SNIPPETS, startNanomq } from './live/brokers.js';
 import { addDevice, allow, connectOk, eventually, inbox, issueToken, subscribe } from './live/clients.js';
 import { nanomqMissing, tools } from './live/interop.js';
-import { startLiveVerifier } from './live/verifier-process.js';
+import { startVerifierProcess } from '../../verifier/test/process.js';
 
 const DENIED = 0x80;
 
 test('NanoMQ: a client id never lends a superuser\'s rights (anonymous or another device)', { skip: nanomqMissing() ?? false }, async (t) => {
-  const verifier = await startLiveVerifier(t, { env: { ARRA_ALLOW_ANONYMOUS: 'true' } });
+  const verifier = await startVerifierProcess(t, { ARRA_ALLOW_ANONYMOUS: 'true' });
   await addDevice(verifier, 'root', { superuser: true });
   await addDevice(verifier, 'monitor', { superuser: true });
   await addDevice(verifier, 'gw', { requireClientIdMatch: false });

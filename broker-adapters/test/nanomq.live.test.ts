@@ -9,13 +9,13 @@ import { freePort, nanomqConfig, readSnippet, SNIPPETS, startNanomq } from './li
 import { disabledWhileConnected, loginCases, outageCases, provision, quietConnect, rightsCases, type Subject } from './live/cases.js';
 import { nanomqMissing, tools } from './live/interop.js';
 import { snippetTimeoutMs } from './live/snippet-timeouts.js';
-import { startLiveVerifier } from './live/verifier-process.js';
+import { startVerifierProcess } from '../../verifier/test/process.js';
 
 const P = 'n-';
 
 test('NanoMQ with the shipped snippet, against the real verifier', { skip: nanomqMissing() ?? false }, async (t) => {
   const snippet = readSnippet(SNIPPETS.nanomq);
-  const verifier = await startLiveVerifier(t);
+  const verifier = await startVerifierProcess(t);
   await provision(verifier, P);
   const ports = { mqtt: await freePort(), http: await freePort() };
   const broker = await startNanomq(t, tools().nanomq, { conf: nanomqConfig(snippet, verifier, ports), port: ports.mqtt });

@@ -11,7 +11,8 @@ import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
-import { PROCESS_WEBHOOK_SECRET, startVerifierProcess, type VerifierProcess } from '../../verifier/test/process.js';
+import { startVerifierProcess, type VerifierProcess } from '../../verifier/test/process.js';
+import { WEBHOOK_SECRET } from '../../verifier/test/test-verifier.js';
 import { createHttpAuthorizer } from '../authorizers/http.js';
 import { runBroker } from './ops-helpers.js';
 
@@ -42,7 +43,7 @@ async function twoVerifiers(t: TestContext): Promise<{ a: VerifierProcess; b: Ve
 async function brokerAsking(t: TestContext, urls: string[]) {
   const { logger, lines } = capturingLogger();
   const authorizer = createHttpAuthorizer({
-    url: urls, secret: PROCESS_WEBHOOK_SECRET, timeoutMs: DECISION_DEADLINE_MS, probeMs: 100, logger,
+    url: urls, secret: WEBHOOK_SECRET, timeoutMs: DECISION_DEADLINE_MS, probeMs: 100, logger,
     changeFeed: { waitMs: 2000, minBackoffMs: 50, maxBackoffMs: 200 },
   });
   t.after(() => authorizer.close());

@@ -1,43 +1,55 @@
 /**
- * A real verifier process (`runtime/verifier.ts` under tsx) for tests that kill one: its URLs once it
- * listens, the admin API as a small client, and kill -9 / restart on the same port.
+ * The one verifier process tests start (`runtime/verifier.ts` under tsx), for what only a process
+ * shows: kill -9, a hang (SIGSTOP: the kernel still accepts connections, nobody answers), a restart on
+ * the same port and data. Same test secrets as `startTestVerifier`; the admin API as a small client.
  *
  * @module verifier/test/process
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import { request } from 'undici';
+import { ADMIN_TOKEN, WEBHOOK_SECRET } from './test-verifier.js';
 
 const ENTRY = 'runtime/verifier.ts';
-export const PROCESS_ADMIN_TOKEN = 'admin-token-for-process-tests-0123456789';
-export const PROCESS_WEBHOOK_SECRET = 'webhook-secret-for-process-tests-0123';
 
 export interface VerifierProcess {
   url: string;
   adminUrl: string;
+  host: string;
+  port: number;
+  /** The webhook secret brokers send. */
+  secret: string;
   child: ChildProcess;
+  /** Every JSON log line of every run so far. */
+  logs: Array<Record<string, unknown>>;
   /** Calls the admin API with the admin token; throws unless it answers 2xx. */
-  admin(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
-  /** Sends `signal` and waits for the exit. */
+  admin<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** Sends `signal` (a hung process is let go first) and waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** A new process with the same environment, on the same port. */
+  hang(): void;
+  resume(): void;
+  /** Starts it again (after `kill`) with the same environment, port and data directory; this object follows it. */
   restart(): Promise<VerifierProcess>;
 }
 
-function listening(child: ChildProcess, stderr: () => string): Promise<{ url: string; adminUrl: string }> {
+function listening(child: ChildProcess, logs: VerifierProcess['logs'], stderr: () => string): Promise<{ url: string; adminUrl: string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the verifier did not listen within 60 s: ${stderr()}`)), 60_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: { msg?: string; url?: string; adminUrl?: string };
+      let entry: Record<string, unknown>;
       try {
-        entry = JSON.parse(line) as typeof entry;
+        entry = JSON.parse(line) as Record<string, unknown>;
       } catch {
         return;
       }
-      if (entry.msg === 'verifier listening' && entry.url) {
+      logs.push(entry);
+      if (entry.msg === 'verifier listening' && typeof entry.url === 'string') {
         clearTimeout(timer);
-        resolve({ url: entry.url, adminUrl: entry.adminUrl ?? entry.url });
+        resolve({ url: entry.url, adminUrl: typeof entry.adminUrl === 'string' ? entry.adminUrl : entry.url });
       }
     });
     child.once('exit', (code, signal) => {
@@ -47,42 +59,64 @@ function listening(child: ChildProcess, stderr: () => string): Promise<{ url: st
   });
 }
 
-/** Starts the verifier process with `env` (plus test secrets, port 0, info logs); killed after the test. */
-export async function startVerifierProcess(t: TestContext, env: Record<string, string>): Promise<VerifierProcess> {
+/** Starts the verifier process with `env` (over the test secrets, port 0, info logs, a temp data dir); killed after the test. */
+export function startVerifierProcess(t: TestContext, env: Record<string, string> = {}): Promise<VerifierProcess> {
+  return launch(t, env, {} as VerifierProcess);
+}
+
+async function launch(t: TestContext, env: Record<string, string>, self: VerifierProcess): Promise<VerifierProcess> {
+  let dataDir = env.ARRA_DATA_DIR;
+  if (dataDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'arra-verifier-process-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    dataDir = dir;
+  }
   const fullEnv = {
     PATH: process.env.PATH ?? '',
     ARRA_HTTP_PORT: '0',
     ARRA_LOG_LEVEL: 'info',
-    ARRA_ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
-    ARRA_WEBHOOK_SECRET: PROCESS_WEBHOOK_SECRET,
+    ARRA_ADMIN_TOKEN: ADMIN_TOKEN,
+    ARRA_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ...env,
+    ARRA_DATA_DIR: dataDir,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  const { url, adminUrl } = await listening(child, () => stderr);
-  return {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (running()) {
+      child.kill('SIGCONT');
+      child.kill(signal);
+    }
+    await exited;
+  };
+  t.after(() => kill());
+  const logs: VerifierProcess['logs'] = self.logs ?? [];
+  const { url, adminUrl } = await listening(child, logs, () => stderr);
+  const { hostname, port } = new URL(url);
+  return Object.assign(self, {
     url,
     adminUrl,
+    host: hostname,
+    port: Number(port),
+    secret: fullEnv.ARRA_WEBHOOK_SECRET,
     child,
-    async admin(method, path, body) {
+    logs,
+    async admin<T>(method: string, path: string, body?: unknown) {
       const response = await request(`${adminUrl}/v1/admin${path}`, {
-        method,
-        headers: { authorization: `Bearer ${PROCESS_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        method: method as 'GET',
+        headers: { authorization: `Bearer ${fullEnv.ARRA_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.body.text();
       if (response.statusCode >= 300) throw new Error(`${method} ${path} answered ${response.statusCode}: ${text}`);
-      return text ? (JSON.parse(text) as unknown) : undefined;
+      return (text ? JSON.parse(text) : undefined) as T;
     },
-    async kill(signal = 'SIGKILL') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-    restart: () => startVerifierProcess(t, { ...env, ARRA_HTTP_PORT: new URL(url).port }),
-  };
+    kill,
+    hang: () => void (running() && child.kill('SIGSTOP')),
+    resume: () => void (running() && child.kill('SIGCONT')),
+    restart: () => launch(t, { ...env, ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: port }, self),
+  });
 }

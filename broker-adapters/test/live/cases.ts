@@ -22,11 +22,11 @@ import {
   tryConnect,
   type Login,
 } from './clients.js';
-import type { LiveVerifier } from './verifier-process.js';
+import type { VerifierProcess } from '../../../verifier/test/process.js';
 
 export interface Subject {
   broker: RunningBroker;
-  verifier: LiveVerifier;
+  verifier: VerifierProcess;
   /** How a device logs in with a password through this broker; null where the backend takes tokens only. */
   passwordLogin: ((deviceId: string, password: string, clientId?: string) => Login) | null;
   tokenLogin: (deviceId: string, token: string, clientId?: string) => Login;
@@ -44,7 +44,7 @@ export interface Subject {
 export const PASSWORD = 'live-password-0123';
 
 /** Devices and rules the cases use (ids prefixed so two subjects can share a verifier). */
-export async function provision(v: LiveVerifier, p: string): Promise<void> {
+export async function provision(v: VerifierProcess, p: string): Promise<void> {
   await addDevice(v, `${p}sensor`, { password: PASSWORD });
   await allow(v, `${p}sensor`, 'all', `${p}sensors/\${clientid}/#`);
   await addDevice(v, `${p}watcher`, { password: PASSWORD });

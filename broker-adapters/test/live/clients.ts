@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { LiveVerifier } from './verifier-process.js';
+import type { VerifierProcess } from '../../../verifier/test/process.js';
 
 export type Connected = { ok: true; client: MqttClient; ms: number };
 /** `code`: the CONNACK's return / reason code; absent when the broker closed without a CONNACK. */
@@ -117,15 +117,15 @@ export interface DeviceSpec {
 }
 
 /** A device with an optional password, through the admin API. */
-export async function addDevice(v: LiveVerifier, id: string, spec: DeviceSpec = {}): Promise<void> {
+export async function addDevice(v: VerifierProcess, id: string, spec: DeviceSpec = {}): Promise<void> {
   await v.admin('POST', '/devices', { id, superuser: spec.superuser ?? false, requireClientIdMatch: spec.requireClientIdMatch ?? true });
   if (spec.password !== undefined) await v.admin('POST', `/devices/${id}/credentials`, { kind: 'password', secret: spec.password });
 }
 
-export async function allow(v: LiveVerifier, deviceId: string, action: 'publish' | 'subscribe' | 'all', topic: string): Promise<void> {
+export async function allow(v: VerifierProcess, deviceId: string, action: 'publish' | 'subscribe' | 'all', topic: string): Promise<void> {
   await v.admin('POST', '/rules', { subject: { kind: 'device', id: deviceId }, action, topic, permission: 'allow' });
 }
 
-export async function issueToken(v: LiveVerifier, deviceId: string): Promise<{ token: string; jti: string }> {
+export async function issueToken(v: VerifierProcess, deviceId: string): Promise<{ token: string; jti: string }> {
   return v.admin('POST', `/devices/${deviceId}/tokens`, { ttlSeconds: 3600 });
 }
