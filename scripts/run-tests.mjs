@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Node 20's --test does not expand globs: find every *.test.ts under the parts and hand them to the runner.
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const roots = ['console', 'logging', 'rules', 'runtime', 'schemas', 'verifier', 'broker', 'broker-adapters', 'scripts', 'lxc', 'reliability'];
@@ -19,8 +19,17 @@ function collect(dir, out) {
   return out;
 }
 
+// The convention (README "Tests"): a test lives in the test/ folder of the folder it proves; reliability/
+// is a part made of tests.
+const all = roots.flatMap((root) => collect(root, []));
+const misplaced = all.filter((f) => !f.startsWith(`reliability${sep}`) && !f.split(sep).includes('test'));
+if (misplaced.length > 0) {
+  console.error(`tests outside a test/ folder (move each into the test/ folder of what it proves):\n  ${misplaced.join('\n  ')}`);
+  process.exit(1);
+}
+
 const filter = process.argv[2];
-const files = roots.flatMap((root) => collect(root, [])).filter((f) => !filter || f.includes(filter)).sort();
+const files = all.filter((f) => !filter || f.includes(filter)).sort();
 if (files.length === 0) {
   console.error(`no test files${filter ? ` matching ${filter}` : ''}`);
   process.exit(1);
