@@ -5,33 +5,25 @@
  *
  * @module broker/test/authz-helpers
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { CredentialCreate, DeviceCreate, RuleCreate } from '../../schemas/admin.js';
-import { assembleVerifier, loadConfig, startVerifier } from '../../verifier/index.js';
+import { startTestVerifier, WEBHOOK_SECRET, type TestVerifier } from '../../verifier/test/test-verifier.js';
 import type { Decider } from '../../verifier/core/index.js';
-import type { Authorizer } from '../authorizer.js';
 import type { Broker } from '../broker.js';
 import { createHttpAuthorizer } from '../authorizers/http.js';
 import { createInProcessAuthorizer } from '../authorizers/in-process.js';
 import { silent } from './listeners-helpers.js';
 import { runBroker } from './ops-helpers.js';
 
-const SECRET = 'authz-attack-webhook-secret-0123456';
-const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
 
-type Assembled = Awaited<ReturnType<typeof assembleVerifier>>;
-type Store = Assembled['store'];
 
 export interface AuthzHarness {
   t: TestContext;
-  store: Store;
-  admin: Assembled['admin'];
+  store: TestVerifier['store'];
+  admin: TestVerifier['useCases'];
   /** The verifier's decision core (the one the adapters' routes call). */
   decider: Decider;
   broker: Broker;
@@ -57,14 +49,16 @@ export interface AuthzOptions {
 }
 
 export async function startAuthz(t: TestContext, options: AuthzOptions = {}): Promise<AuthzHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'arra-authz-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const config = loadConfig({
-    ARRA_DATA_DIR: dir, ARRA_HTTP_PORT: '0', ARRA_LOG_LEVEL: 'silent', ARRA_WEBHOOK_SECRET: SECRET,
-    ARRA_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', ARRA_ALLOW_ANONYMOUS: String(options.allowAnonymous ?? false),
-    ...options.env,
+  const verifier = await startTestVerifier(t, {
+    env: { ARRA_LOG_LEVEL: 'silent', ARRA_ALLOW_ANONYMOUS: String(options.allowAnonymous ?? false), ...options.env },
   });
-  const { store, admin, decider, authorizer } = options.wiring === 'http' ? await overHttp(t, config, options.changeFeed ?? true) : await inProcess(t, config);
+  const { store, useCases: admin, decider } = verifier;
+  const changeFeed = (options.changeFeed ?? true) ? { waitMs: 1000 } : (false as const);
+  const authorizer =
+    options.wiring === 'http'
+      ? createHttpAuthorizer({ url: verifier.url, secret: WEBHOOK_SECRET, timeoutMs: 2000, logger: silent, changeFeed })
+      : createInProcessAuthorizer(decider, (listener) => store.onChange(listener), silent);
+  t.after(() => authorizer.close());
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _e, cb) => (logs.push(JSON.parse(String(chunk))), cb()) }));
   const running = await runBroker(t, authorizer, options.broker ?? {}, { logger });
@@ -84,30 +78,6 @@ export async function startAuthz(t: TestContext, options: AuthzOptions = {}): Pr
       return (await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id: deviceId }, ...rule }))).id;
     },
   };
-}
-
-interface Wired {
-  store: Store;
-  admin: Assembled['admin'];
-  decider: Decider;
-  authorizer: Authorizer;
-}
-
-async function inProcess(t: TestContext, config: ReturnType<typeof loadConfig>): Promise<Wired> {
-  const verifier = await assembleVerifier(config, silent);
-  t.after(() => verifier.close());
-  const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), silent);
-  t.after(() => authorizer.close());
-  return { store: verifier.store, admin: verifier.admin, decider: verifier.decider, authorizer };
-}
-
-async function overHttp(t: TestContext, config: ReturnType<typeof loadConfig>, feed: boolean): Promise<Wired> {
-  const verifier = await startVerifier(config, quiet);
-  t.after(() => verifier.close());
-  const changeFeed = feed ? { waitMs: 1000 } : (false as const);
-  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 2000, logger: silent, changeFeed });
-  t.after(() => authorizer.close());
-  return { store: verifier.store, admin: verifier.admin, decider: verifier.decider, authorizer };
 }
 
 export interface Received {
