@@ -8,39 +8,33 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { loadConfig, startVerifier } from '../../verifier/index.js';
+import { startTestVerifier, WEBHOOK_SECRET } from '../../verifier/test/test-verifier.js';
 import { AuthorizerUnavailableError } from '../errors.js';
 import { fetchDeviceCa } from '../listeners/device-ca.js';
 import { createHttpAuthorizer } from '../authorizers/http.js';
 import { loadBrokerConfig, resolveVerifierCa } from '../config.js';
-import { silent } from './listeners-helpers.js';
 import { CredentialCreate, DeviceCreate } from '../../schemas/admin.js';
-
-const SECRET = 'tls-verifier-webhook-secret-0123';
 
 test('over https the broker trusts the server CA in the shared data directory, and refuses the verifier without it', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'arra-verifier-tls-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   // 0.0.0.0 stands for "off loopback": the broker dials 127.0.0.1, which the issued certificate names.
-  const env = { ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_WEBHOOK_BIND: '0.0.0.0', ARRA_ADMIN_PORT: '0', ARRA_WEBHOOK_SECRET: SECRET };
-  const verifier = await startVerifier(loadConfig(env), { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) });
-  t.after(() => verifier.close());
-  await verifier.admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
-  const { secret } = await verifier.admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'password' }));
+  const verifier = await startTestVerifier(t, { env: { ARRA_DATA_DIR: dataDir, ARRA_WEBHOOK_BIND: '0.0.0.0', ARRA_ADMIN_PORT: '0', ARRA_LOG_LEVEL: 'silent' } });
+  await verifier.useCases.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
+  const { secret } = await verifier.useCases.addCredential('dev-1', CredentialCreate.parse({ kind: 'password' }));
   const url = `https://127.0.0.1:${new URL(verifier.url).port}`;
 
   const config = loadBrokerConfig({ ARRA_DATA_DIR: dataDir, ARRA_VERIFIER_URL: url });
   const ca = resolveVerifierCa(config);
   assert.match(ca ?? '', /BEGIN CERTIFICATE/, 'the server CA is found in the data directory');
-  const trusting = createHttpAuthorizer({ url, secret: SECRET, ca, changeFeed: false });
+  const trusting = createHttpAuthorizer({ url, secret: WEBHOOK_SECRET, ca, changeFeed: false });
   t.after(() => trusting.close());
   const decision = await trusting.authenticate({ clientId: 'dev-1', username: 'dev-1', password: secret! });
   assert.equal(decision.allow, true);
-  assert.equal(await fetchDeviceCa(url, 5000, ca), verifier.admin.caCertificatePem());
+  assert.equal(await fetchDeviceCa(url, 5000, ca), verifier.useCases.caCertificatePem());
 
-  const untrusting = createHttpAuthorizer({ url, secret: SECRET, changeFeed: false });
+  const untrusting = createHttpAuthorizer({ url, secret: WEBHOOK_SECRET, changeFeed: false });
   t.after(() => untrusting.close());
   await assert.rejects(untrusting.authenticate({ clientId: 'dev-1', username: 'dev-1', password: secret! }), AuthorizerUnavailableError);
 
