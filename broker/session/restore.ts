@@ -68,7 +68,6 @@ function restoreDelivery(core: BrokerState, delivery: DeliveryRecord): void {
   session.heldBytes += bytes;
   core.heldBytes += bytes;
   const { message, qos, retain, subIds, seq, packetId, state } = delivery;
-  const outgoing = (session.outgoing ??= new Map());
-  if (packetId !== null && !outgoing.has(packetId)) outgoing.set(packetId, { message, qos, retain, subIds, bytes, state, seq });
+  if (packetId !== null && !session.outgoing?.has(packetId)) (session.outgoing ??= new Map()).set(packetId, { message, qos, retain, subIds, bytes, state, seq });
   else (session.queue ??= []).push({ message, qos, retain, subIds, bytes, seq });
 }

@@ -325,6 +325,8 @@ async function main(): Promise<void> {
       'With the real verifier the lockout counted attempts still in flight as failures (`failures + inFlight - slowAfter`): from one address the 6th concurrent correct login waited 250 ms, the 20th 5 s, and only 20 could be in flight; ' +
       'the rows above measure the real path, from one address and from many.',
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
+    `Ours keeps what it acknowledges (\`ARRA_BROKER_DURABILITY=${process.env.ARRA_BROKER_DURABILITY ?? 'fsync'}\`) in every row; clean sessions and QoS 0 never reach its store, so only the persistent-session row writes. ` +
+      'That row: the same QoS 1 fan-in to a subscriber with Clean Session 0; ours stores each message before its PUBACK (group commit, one fsync per event-loop turn with `fsync`), Mosquitto runs with `persistence true` and its default `autosave_interval` (1800 s), so a crash loses what it acknowledged since its last save.',
     `Latency: QoS 0, ${SIZES.rate} msg/s from a freshly started broker; the first ${SIZES.latencyWarmupMs / 1000} s (less the first 0.5 s) are the "first seconds after start" row, ` +
       `the ${SIZES.latencyMs / 1000} s after them the steady state; ${quick ? 1 : 3} runs per round. ` +
       `Floor: the bare Node \`net\` server (\`server-net.ts\`: forwards every PUBLISH unparsed to every subscriber, one write per read; no routing, no authorization) ` +
