@@ -63,6 +63,8 @@ function wall({ part, forbid, why }) {
 
 /** A package that only its owning folders may import (the second rule instance keeps folders and packages apart). */
 const OWNED = [
+  // Two stores: the verifier's registry, and the broker's own file of what it acknowledged, which it
+  // keeps without reaching into the verifier.
   { regex: '^(better-sqlite3|pg)$', owners: ['verifier/store', 'broker/persistence'], message: 'SQL lives in the stores only' },
   { regex: '^(fastify|@fastify/.*|fastify-type-provider-zod)$', owners: ['verifier/http', 'broker-adapters'], message: 'HTTP serving lives in verifier/http and the adapters' },
 ];
