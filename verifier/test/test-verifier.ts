@@ -34,6 +34,7 @@ export interface TestVerifierOptions {
 export interface TestVerifier extends Omit<RunningVerifier, 'admin'> {
   /** The admin use cases, in-process (`admin` here is the admin API over HTTP). */
   useCases: Admin;
+  /** Where its registry is: a temp dir, or `env.ARRA_DATA_DIR`. */
   dataDir: string;
   port: number;
   /** Every log line so far, as written (JSON lines). */
@@ -79,7 +80,7 @@ export async function startTestVerifier(t: TestContext, options: TestVerifierOpt
   return {
     ...running,
     useCases,
-    dataDir,
+    dataDir: config.dataDir,
     port: Number(new URL(verifier.url).port),
     logText: () => lines.join(''),
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
