@@ -7,7 +7,9 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import { Secret } from './core/index.js';
+import { ConfigError, Secret } from './core/index.js';
+
+export { ConfigError };
 import type { HttpLimits } from './http/connection-limits.js';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -134,16 +136,6 @@ export interface Config {
 
 /** A Config whose secrets are known: what the app runs with. */
 export type VerifierConfig = Config & { adminToken: Secret; webhookSecret: string };
-
-/** The environment does not describe a valid configuration; `problems` lists every variable at fault. */
-export class ConfigError extends Error {
-  static readonly code = 'ERR_CONFIG_INVALID';
-  readonly code = ConfigError.code;
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 /** Parses the environment (default `process.env`) into a Config; throws one ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

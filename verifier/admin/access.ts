@@ -47,6 +47,11 @@ export function createAccessAdmin({ store: { groups, rules } }: AdminContext): A
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw ValidationError.fromZod(result.error);
+  if (!result.success) throw validationError(result.error);
   return result.data;
+}
+
+function validationError(error: z.ZodError): ValidationError {
+  const fields = error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  return new ValidationError(fields[0] ? `${fields[0].path || 'body'}: ${fields[0].message}` : 'invalid input', fields, { cause: error });
 }

@@ -1,67 +1,142 @@
 /**
- * Faults of the verifier, as classes with a stable `code` (the panva/jose habit). A deny is a value,
- * never one of these: an error here means no decision could be made, and every caller turns it into a
- * deny or a 5xx, never an allow.
- *
- * @example
- * ```ts
- * try { await decider.authenticate(req) } catch (err) {
- *   if (err instanceof VerifierError && err.code === 'ERR_STORE_UNAVAILABLE') reply.code(503)
- * }
- * ```
+ * The verifier's errors, one module with one union of codes (the jose habit): `instanceof
+ * VerifierError` and `err.code` are all a caller needs. A deny is a value, never one of these. The HTTP
+ * layer maps each code to a status and a public code (`verifier/http/errors.ts`).
  *
  * @module verifier/core/errors
  */
 
 export type VerifierErrorCode =
+  // No decision could be made: callers deny or answer 5xx, never allow.
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_KEY_UNAVAILABLE'
   | 'ERR_EXTERNAL_JWKS'
   | 'ERR_EXTERNAL_KEY_NOT_FOUND'
   | 'ERR_INVALID_HASH'
-  | 'ERR_INTERNAL';
+  | 'ERR_INTERNAL'
+  // A change the registry refused, or a registry that cannot be used.
+  | 'ERR_NOT_FOUND'
+  | 'ERR_CONFLICT'
+  | 'ERR_VALIDATION'
+  | 'ERR_REGISTRY_GONE'
+  | 'ERR_REGISTRY_MISSING'
+  | 'ERR_UNAVAILABLE'
+  // The service itself.
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_CLIENT_GONE';
 
-export class VerifierError extends Error {
-  static readonly code: VerifierErrorCode | 'ERR_VERIFIER' = 'ERR_VERIFIER';
-  readonly code: VerifierErrorCode | 'ERR_VERIFIER' = 'ERR_VERIFIER';
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export abstract class VerifierError extends Error {
+  abstract readonly code: VerifierErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = this.constructor.name;
   }
 }
 
-/** The registry (SQLite) threw: the decision cannot be made. */
+/** The registry threw while deciding. */
 export class StoreUnavailableError extends VerifierError {
-  static override readonly code = 'ERR_STORE_UNAVAILABLE';
-  override readonly code = StoreUnavailableError.code;
+  static readonly code = 'ERR_STORE_UNAVAILABLE';
+  readonly code = StoreUnavailableError.code;
 }
 
 /** The verifier's own signing key is missing or unusable. */
 export class KeyUnavailableError extends VerifierError {
-  static override readonly code = 'ERR_KEY_UNAVAILABLE';
-  override readonly code = KeyUnavailableError.code;
+  static readonly code = 'ERR_KEY_UNAVAILABLE';
+  readonly code = KeyUnavailableError.code;
 }
 
 /** An external issuer's JWKS could not be fetched or read (network, status, body). */
 export class ExternalJwksError extends VerifierError {
-  static override readonly code = 'ERR_EXTERNAL_JWKS';
-  override readonly code = ExternalJwksError.code;
+  static readonly code = 'ERR_EXTERNAL_JWKS';
+  readonly code = ExternalJwksError.code;
 }
 
-/** The external JWKS was read, but holds no key for the token's `kid`/`alg`: the token does not verify. */
+/** The external JWKS holds no key for the token's `kid`/`alg`: the token does not verify. */
 export class ExternalKeyNotFoundError extends VerifierError {
-  static override readonly code = 'ERR_EXTERNAL_KEY_NOT_FOUND';
-  override readonly code = ExternalKeyNotFoundError.code;
+  static readonly code = 'ERR_EXTERNAL_KEY_NOT_FOUND';
+  readonly code = ExternalKeyNotFoundError.code;
 }
 
 /** A stored password hash is not in the `scrypt$N$r$p$salt$hash` format. */
 export class InvalidHashError extends VerifierError {
-  static override readonly code = 'ERR_INVALID_HASH';
-  override readonly code = InvalidHashError.code;
+  static readonly code = 'ERR_INVALID_HASH';
+  readonly code = InvalidHashError.code;
 }
 
 /** Anything else that stopped a decision (a bug): reported as a fault, so it still fails closed. */
 export class InternalError extends VerifierError {
-  static override readonly code = 'ERR_INTERNAL';
-  override readonly code = InternalError.code;
+  static readonly code = 'ERR_INTERNAL';
+  readonly code = InternalError.code;
+}
+
+/** The named device, credential, token, group, rule or key does not exist. */
+export class NotFoundError extends VerifierError {
+  static readonly code = 'ERR_NOT_FOUND';
+  readonly code = NotFoundError.code;
+}
+
+/** The write would duplicate something unique (id, fingerprint, jti) or break a stated invariant. */
+export class ConflictError extends VerifierError {
+  static readonly code = 'ERR_CONFLICT';
+  readonly code = ConflictError.code;
+}
+
+/** Input no state of the registry could accept; `fields` names each offending field. */
+export class ValidationError extends VerifierError {
+  static readonly code = 'ERR_VALIDATION';
+  readonly code = ValidationError.code;
+  constructor(
+    message: string,
+    readonly fields: FieldError[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The registry file was deleted or replaced under the running service. SQLite keeps writing into the
+ * file it opened, which nothing will ever open again: every write would be acknowledged and lost.
+ */
+export class RegistryFileGoneError extends VerifierError {
+  static readonly code = 'ERR_REGISTRY_GONE';
+  readonly code = RegistryFileGoneError.code;
+}
+
+/**
+ * At start: the data directory held a registry (its marker file is there) but the registry file is
+ * not. Creating a new one would silently start over with a new CA, new signing keys and no devices.
+ */
+export class RegistryMissingError extends VerifierError {
+  static readonly code = 'ERR_REGISTRY_MISSING';
+  readonly code = RegistryMissingError.code;
+}
+
+/** The store cannot serve right now (e.g. a sealed key it cannot open): retry, never guess. */
+export class ServiceUnavailableError extends VerifierError {
+  static readonly code = 'ERR_UNAVAILABLE';
+  readonly code = ServiceUnavailableError.code;
+  constructor(message = 'the verifier cannot decide right now; treat as deny', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The environment does not describe a valid configuration; `problems` lists every variable at fault. */
+export class ConfigError extends VerifierError {
+  static readonly code = 'ERR_CONFIG_INVALID';
+  readonly code = ConfigError.code;
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** The HTTP caller went away before the answer (what it asked for was not done). */
+export class ClientGoneError extends VerifierError {
+  static readonly code = 'ERR_CLIENT_GONE';
+  readonly code = ClientGoneError.code;
 }

@@ -22,13 +22,22 @@ export { outwardDeny, outwardReason } from './outward.js';
 export { commonNameFromSubject, parseDn, subjectsEqual, type DnAttribute } from './dn.js';
 export { compileAcl, type SubstitutionValues } from './compile-acl.js';
 export {
+  ClientGoneError,
+  ConfigError,
+  ConflictError,
   ExternalJwksError,
   ExternalKeyNotFoundError,
   InternalError,
   InvalidHashError,
   KeyUnavailableError,
+  NotFoundError,
+  RegistryFileGoneError,
+  RegistryMissingError,
+  ServiceUnavailableError,
   StoreUnavailableError,
+  ValidationError,
   VerifierError,
+  type FieldError,
   type VerifierErrorCode,
 } from './errors.js';
 export type * from './ports.js';

@@ -9,11 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { pathOnly } from '../../logging/logger.js';
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
+import { ValidationError, VerifierError, type FieldError, type VerifierErrorCode } from '../core/index.js';
 
 /** Every error body of the API (the admin API narrows `code` to `AdminErrorCode`). */
 export const ApiErrorBody = z
@@ -29,38 +25,18 @@ export const ApiErrorBody = z
   .strict();
 export type ErrorBody = z.infer<typeof ApiErrorBody>;
 
-/** A coded HTTP API error (jose style: stable `code`, human `message`). */
-export class HttpApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly fields?: FieldError[],
-  ) {
-    super(message);
-    this.name = 'HttpApiError';
-  }
-}
-
-/** The verifier could not decide (store down, core fault): callers must treat it as a deny. */
-export class ServiceUnavailableError extends HttpApiError {
-  constructor(message = 'the verifier cannot decide right now; treat as deny') {
-    super('unavailable', message);
-    this.name = 'ServiceUnavailableError';
-  }
-}
-
-/** Our codes and the store's (`not_found`, `conflict`, `validation`) → HTTP status. */
-const STATUS_BY_CODE: Record<string, number> = {
-  validation: 400,
-  unauthorized: 401,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
+/** Our errors' codes → the status and the public code clients key on. */
+const ANSWERS: Partial<Record<VerifierErrorCode, { status: number; code: string }>> = {
+  ERR_VALIDATION: { status: 400, code: 'validation' },
+  ERR_NOT_FOUND: { status: 404, code: 'not_found' },
+  ERR_CONFLICT: { status: 409, code: 'conflict' },
   // nginx's status for a caller that closed the connection first: logged, never seen by that caller.
-  client_closed_request: 499,
-  unavailable: 503,
+  ERR_CLIENT_GONE: { status: 499, code: 'client_closed_request' },
+  ERR_UNAVAILABLE: { status: 503, code: 'unavailable' },
+  ERR_REGISTRY_GONE: { status: 503, code: 'unavailable' },
 };
+
+const STATUS_BY_CODE: Record<string, number> = { validation: 400, unauthorized: 401, payload_too_large: 413, unsupported_media_type: 415 };
 
 /** Fastify's and the adapters' guard's client errors, renamed to ours so clients key on one vocabulary. */
 const RENAMED_CODES: Record<string, { code: string; message: string; path?: string }> = {
@@ -100,6 +76,12 @@ export function classifyError(err: unknown): Classified {
     const { code, message, path } = renamed;
     return { status: STATUS_BY_CODE[code]!, body: { error: { code, message, ...(path && { fields: [{ path, message }] }) } } };
   }
+  const answer = err instanceof VerifierError ? ANSWERS[err.code] : undefined;
+  if (answer) {
+    const fields = err instanceof ValidationError ? { fields: err.fields } : {};
+    return { status: answer.status, body: { error: { code: answer.code, message: (err as Error).message, ...fields } } };
+  }
+  // Errors of other parts that speak the API's vocabulary already (the JSON body parser's key check).
   const status = typeof e.code === 'string' ? STATUS_BY_CODE[e.code] : undefined;
   if (status !== undefined) {
     const fields = Array.isArray(e.fields) ? (e.fields as FieldError[]) : undefined;

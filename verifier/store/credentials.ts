@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StoreContext } from './context.js';
-import { ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from '../core/index.js';
 import type { CredentialRepository } from './repositories.js';
 import { toCredentialView, type CredentialRow } from './rows.js';
 

@@ -16,7 +16,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, writeF
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { RegistryFileGoneError, RegistryMissingError } from './errors.js';
+import { RegistryFileGoneError, RegistryMissingError } from '../core/index.js';
 import { migrate } from './migrations.js';
 
 export const DATABASE_FILE = 'registry.sqlite';

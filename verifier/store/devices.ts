@@ -4,7 +4,7 @@
  * @module verifier/store/devices
  */
 import type { StoreContext } from './context.js';
-import { ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from '../core/index.js';
 import { createMembership } from './membership.js';
 import type { DeviceRepository, DeviceValues } from './repositories.js';
 import { DEVICE_COLUMNS, toCredentialView, toDeviceView, type CredentialRow, type DeviceRow } from './rows.js';

@@ -6,7 +6,7 @@
  */
 import type { Group } from '../../schemas/admin.js';
 import type { StoreContext } from './context.js';
-import { ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from '../core/index.js';
 import type { GroupRepository } from './repositories.js';
 import { toGroupView, type GroupRow } from './rows.js';
 

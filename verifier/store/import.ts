@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ImportConflictPolicy } from '../../schemas/admin.js';
 import type { StoreContext } from './context.js';
-import { ConflictError } from './errors.js';
+import { ConflictError } from '../core/index.js';
 import { createMembership } from './membership.js';
 import type { ImportDeviceValues, ImportRepository, ImportRow } from './repositories.js';
 

@@ -6,6 +6,6 @@
  */
 export { openStore, type SqliteStore, type StoreOptions } from './store.js';
 export type * from './repositories.js';
-export { ConflictError, NotFoundError, RegistryFileGoneError, RegistryMissingError, StoreError, ValidationError, type FieldError, type StoreErrorCode } from './errors.js';
+export { ConflictError, NotFoundError, RegistryFileGoneError, RegistryMissingError, ValidationError } from '../core/index.js';
 export { DATABASE_FILE } from './db.js';
 export type { ChangeListener } from './changes.js';

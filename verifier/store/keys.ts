@@ -7,7 +7,7 @@
 import type { JWK } from 'jose';
 import type { SigningAlg, SigningKeyInfo } from '../../schemas/admin.js';
 import type { StoreContext } from './context.js';
-import { ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from '../core/index.js';
 import type { NewSigningKey, SigningKeyRepository, StoredSigningKey } from './repositories.js';
 import { iso, isoOrNull } from './rows.js';
 

@@ -4,7 +4,7 @@
  * @module verifier/store/lookups
  */
 import type { Database } from 'better-sqlite3';
-import { NotFoundError } from './errors.js';
+import { NotFoundError } from '../core/index.js';
 
 export interface Lookups {
   deviceExists(id: string): boolean;

@@ -8,7 +8,7 @@ import type { AclSubject } from '../../schemas/acl.js';
 import type { Rule } from '../../schemas/admin.js';
 import type { Change } from '../core/index.js';
 import type { StoreContext } from './context.js';
-import { NotFoundError } from './errors.js';
+import { NotFoundError } from '../core/index.js';
 import type { RuleRepository, RuleValues } from './repositories.js';
 import { toRuleView, type RuleRow } from './rows.js';
 

@@ -5,7 +5,7 @@
  * @module verifier/store/tokens
  */
 import type { StoreContext } from './context.js';
-import { ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from '../core/index.js';
 import type { TokenRepository } from './repositories.js';
 import { toTokenView, type TokenRow } from './rows.js';
 

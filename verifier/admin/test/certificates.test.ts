@@ -51,7 +51,7 @@ for (const keyAlg of ['EC', 'Ed25519'] as const) {
 
 test('issuing a certificate for an unknown device is not_found and registers nothing', async (t) => {
   const { admin } = await openTestAdmin(t);
-  await assert.rejects(admin.issueCertificate('ghost', CertificateIssue.parse({})), { code: 'not_found' });
+  await assert.rejects(admin.issueCertificate('ghost', CertificateIssue.parse({})), { code: 'ERR_NOT_FOUND' });
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   assert.deepEqual(await admin.listCredentials('dev-1'), []);
 });

@@ -48,7 +48,7 @@ test('registering a fingerprint that is already registered is a conflict, in any
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-2' }));
   await admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'x509', fingerprint: 'ab'.repeat(32) }));
-  await assert.rejects(admin.addCredential('dev-2', CredentialCreate.parse({ kind: 'x509', fingerprint: 'AB:'.repeat(31) + 'AB' })), { code: 'conflict' });
+  await assert.rejects(admin.addCredential('dev-2', CredentialCreate.parse({ kind: 'x509', fingerprint: 'AB:'.repeat(31) + 'AB' })), { code: 'ERR_CONFLICT' });
   assert.equal(store.findCertificate('AB'.repeat(32))?.deviceId, 'dev-1');
 });
 
@@ -56,10 +56,10 @@ test('a PEM that is no certificate is a validation error naming certPem; unknown
   const { admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   await assert.rejects(admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'x509', certPem: 'not a cert' })), (err: ValidationError) => {
-    return err.code === 'validation' && err.fields[0]?.path === 'certPem';
+    return err.code === 'ERR_VALIDATION' && err.fields[0]?.path === 'certPem';
   });
-  await assert.rejects(admin.addCredential('ghost', CredentialCreate.parse({ kind: 'password' })), { code: 'not_found' });
-  await assert.rejects(admin.listCredentials('ghost'), { code: 'not_found' });
+  await assert.rejects(admin.addCredential('ghost', CredentialCreate.parse({ kind: 'password' })), { code: 'ERR_NOT_FOUND' });
+  await assert.rejects(admin.listCredentials('ghost'), { code: 'ERR_NOT_FOUND' });
 });
 
 test('a revoked credential stays listed as revoked; revoking an unknown one is not_found', async (t) => {
@@ -69,8 +69,8 @@ test('a revoked credential stays listed as revoked; revoking an unknown one is n
   assert.equal((await admin.revokeCredential('dev-1', credential.id)).revoked, true);
   assert.equal((await admin.revokeCredential('dev-1', credential.id)).revoked, true, 'revoking twice is harmless');
   assert.equal(store.findCertificate('cd'.repeat(32))?.revoked, true);
-  await assert.rejects(admin.revokeCredential('dev-1', 'nope'), { code: 'not_found' });
-  await assert.rejects(admin.revokeCredential('dev-2', credential.id), { code: 'not_found' });
+  await assert.rejects(admin.revokeCredential('dev-1', 'nope'), { code: 'ERR_NOT_FOUND' });
+  await assert.rejects(admin.revokeCredential('dev-2', credential.id), { code: 'ERR_NOT_FOUND' });
 });
 
 test('a recorded token can be listed, looked up by jti and revoked', async (t) => {
@@ -79,10 +79,10 @@ test('a recorded token can be listed, looked up by jti and revoked', async (t) =
   const token = await admin.recordToken('dev-1', { jti: 'jti-1', expiresAt: 1_900_000_000 });
   assert.equal(token.expiresAt, new Date(1_900_000_000_000).toISOString());
   assert.deepEqual(store.getToken('jti-1'), { kind: 'jwt', id: 'jti-1', jti: 'jti-1', deviceId: 'dev-1', notAfter: 1_900_000_000_000, revoked: false });
-  await assert.rejects(admin.recordToken('dev-1', { jti: 'jti-1', expiresAt: 1 }), { code: 'conflict' });
-  await assert.rejects(admin.recordToken('ghost', { jti: 'jti-2', expiresAt: 1 }), { code: 'not_found' });
+  await assert.rejects(admin.recordToken('dev-1', { jti: 'jti-1', expiresAt: 1 }), { code: 'ERR_CONFLICT' });
+  await assert.rejects(admin.recordToken('ghost', { jti: 'jti-2', expiresAt: 1 }), { code: 'ERR_NOT_FOUND' });
   assert.equal((await admin.revokeToken('jti-1')).revoked, true);
   assert.equal(store.getToken('jti-1')?.revoked, true);
   assert.deepEqual((await admin.listTokens('dev-1')).map((x) => x.jti), ['jti-1']);
-  await assert.rejects(admin.revokeToken('nope'), { code: 'not_found' });
+  await assert.rejects(admin.revokeToken('nope'), { code: 'ERR_NOT_FOUND' });
 });

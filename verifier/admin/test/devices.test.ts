@@ -28,14 +28,14 @@ test('a created device reads back with its defaults, groups and no credentials',
 test('creating a device whose id exists is a conflict', async (t) => {
   const { admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
-  await assert.rejects(admin.createDevice(DeviceCreate.parse({ id: 'dev-1' })), { code: 'conflict' });
+  await assert.rejects(admin.createDevice(DeviceCreate.parse({ id: 'dev-1' })), { code: 'ERR_CONFLICT' });
 });
 
 test('reading, patching or deleting an unknown device is not_found', async (t) => {
   const { store, admin } = await openTestAdmin(t);
-  await assert.rejects(admin.getDeviceDetail('nope'), { code: 'not_found' });
-  await assert.rejects(admin.patchDevice('nope', { enabled: false }), { code: 'not_found' });
-  await assert.rejects(admin.deleteDevice('nope'), { code: 'not_found' });
+  await assert.rejects(admin.getDeviceDetail('nope'), { code: 'ERR_NOT_FOUND' });
+  await assert.rejects(admin.patchDevice('nope', { enabled: false }), { code: 'ERR_NOT_FOUND' });
+  await assert.rejects(admin.deleteDevice('nope'), { code: 'ERR_NOT_FOUND' });
   assert.equal(store.getDevice('nope'), undefined);
 });
 

@@ -14,7 +14,7 @@ test('a group with an external issuer is found by that issuer', async (t) => {
     { name: 'fleet', externalIssuer: { ...issuer, audience: null } },
   ]);
   assert.deepEqual(store.getGroup('fleet'), { name: 'fleet', externalIssuer: { ...issuer, audience: null } });
-  await assert.rejects(admin.createGroup(GroupCreate.parse({ name: 'fleet' })), { code: 'conflict' });
+  await assert.rejects(admin.createGroup(GroupCreate.parse({ name: 'fleet' })), { code: 'ERR_CONFLICT' });
 });
 
 test('a group patch changes only what it names and can drop the issuer', async (t) => {
@@ -24,8 +24,8 @@ test('a group patch changes only what it names and can drop the issuer', async (
   assert.equal(patched.description, 'trucks');
   assert.equal(patched.externalIssuer, null);
   assert.deepEqual(store.getGroupsByIssuer('https://idp.example'), []);
-  await assert.rejects(admin.patchGroup('nope', {}), { code: 'not_found' });
-  await assert.rejects(admin.getGroupView('nope'), { code: 'not_found' });
+  await assert.rejects(admin.patchGroup('nope', {}), { code: 'ERR_NOT_FOUND' });
+  await assert.rejects(admin.getGroupView('nope'), { code: 'ERR_NOT_FOUND' });
 });
 
 test('deleting a group removes its memberships and rules', async (t) => {
@@ -35,7 +35,7 @@ test('deleting a group removes its memberships and rules', async (t) => {
   await admin.deleteGroup('g');
   assert.deepEqual(store.getDevice('dev-1')?.groups, ['h']);
   assert.deepEqual(await admin.listRules(), []);
-  await assert.rejects(admin.deleteGroup('g'), { code: 'not_found' });
+  await assert.rejects(admin.deleteGroup('g'), { code: 'ERR_NOT_FOUND' });
 });
 
 test('rulesFor a device returns its own, its groups\' and everyone\'s rules by priority then id', async (t) => {
@@ -67,7 +67,7 @@ test('a rule keeps eq, sorted qos and retain; a device subject must exist', asyn
   const base = { subject: { kind: 'all' as const }, action: 'publish' as const, permission: 'allow' as const };
   const eq = await admin.createRule(RuleCreate.parse({ ...base, topic: 'lit/+/x', eq: true, qos: [1, 0], retain: false }));
   assert.deepEqual([eq.eq, eq.qos, eq.retain], [true, [0, 1], false]);
-  await assert.rejects(admin.createRule(RuleCreate.parse({ ...base, subject: { kind: 'device', id: 'ghost' }, topic: 'a' })), { code: 'not_found' });
+  await assert.rejects(admin.createRule(RuleCreate.parse({ ...base, subject: { kind: 'device', id: 'ghost' }, topic: 'a' })), { code: 'ERR_NOT_FOUND' });
 });
 
 test('a rule patch keeps the fields it does not name; list filters by subject', async (t) => {
@@ -81,10 +81,10 @@ test('a rule patch keeps the fields it does not name; list filters by subject', 
   assert.equal((await admin.listRules({ subject: 'group:g' })).length, 1);
   assert.equal((await admin.listRules({ subject: 'all' })).length, 0);
   assert.equal((await admin.listRules()).length, 2);
-  await assert.rejects(admin.listRules({ subject: 'device:' }), { code: 'validation' });
-  await assert.rejects(admin.patchRule(r.id, { topic: 'a/#/b' }), { code: 'validation' });
+  await assert.rejects(admin.listRules({ subject: 'device:' }), { code: 'ERR_VALIDATION' });
+  await assert.rejects(admin.patchRule(r.id, { topic: 'a/#/b' }), { code: 'ERR_VALIDATION' });
   assert.equal((await admin.getRule(r.id)).topic, 'a/#');
   await admin.deleteRule(r.id);
-  await assert.rejects(admin.getRule(r.id), { code: 'not_found' });
-  await assert.rejects(admin.deleteRule(r.id), { code: 'not_found' });
+  await assert.rejects(admin.getRule(r.id), { code: 'ERR_NOT_FOUND' });
+  await assert.rejects(admin.deleteRule(r.id), { code: 'ERR_NOT_FOUND' });
 });

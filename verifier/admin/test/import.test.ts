@@ -21,14 +21,14 @@ test('a bad row at the end of 10,000 writes nothing', async (t) => {
   await admin.createDevice(DeviceCreate.parse({ id: 'taken' }));
   // Valid syntax, so only the write can find it: the device id already exists.
   await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [...devices(10_000), { id: 'taken' }] })), (err: Error & { code?: string }) => {
-    return err.code === 'conflict' && err.message.includes('devices.10000.id');
+    return err.code === 'ERR_CONFLICT' && err.message.includes('devices.10000.id');
   });
   assert.equal(store.getDevice('dev-00000'), undefined);
   assert.deepEqual((await admin.listDevices(DeviceListQuery.parse({}))).items.map((d) => d.id), ['taken']);
   // Registered while the import hashes its passwords: only the transaction can see it, at its last row.
   const racing = admin.importDevices(ImportBody.parse({ devices: [{ id: 'first', password: 'long enough' }, ...devices(10_000), { id: 'late' }] }));
   await admin.createDevice(DeviceCreate.parse({ id: 'late' }));
-  await assert.rejects(racing, (err: Error & { code?: string }) => err.code === 'conflict' && err.message.includes('devices.10001.id'));
+  await assert.rejects(racing, (err: Error & { code?: string }) => err.code === 'ERR_CONFLICT' && err.message.includes('devices.10001.id'));
   assert.equal(store.getDevice('first'), undefined);
   assert.equal(store.getDevice('dev-09999'), undefined);
   assert.equal((await admin.listDevices(DeviceListQuery.parse({}))).items.length, 2);
@@ -36,10 +36,10 @@ test('a bad row at the end of 10,000 writes nothing', async (t) => {
 
 test('duplicate ids or fingerprints inside one import are a conflict', async (t) => {
   const { admin } = await openTestAdmin(t);
-  await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [{ id: 'a' }, { id: 'a' }] })), { code: 'conflict' });
+  await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [{ id: 'a' }, { id: 'a' }] })), { code: 'ERR_CONFLICT' });
   const fp = '12'.repeat(32);
   await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [{ id: 'a', certFingerprint: fp }, { id: 'b', certFingerprint: fp }] })), {
-    code: 'conflict',
+    code: 'ERR_CONFLICT',
   });
   assert.equal((await admin.listDevices(DeviceListQuery.parse({}))).items.length, 0);
 });
@@ -75,7 +75,7 @@ test('onConflict: fail refuses an existing id, skip leaves it as it was, update 
   await admin.importDevices(ImportBody.parse({ devices: [{ id: 'old', groups: ['a'], password: 'old-password-1' }] }));
   const retry = ImportBody.parse({ devices: [{ id: 'old', groups: ['b'], superuser: true, password: 'new-password-1' }, { id: 'new' }] });
 
-  await assert.rejects(admin.importDevices(retry), (err: Error & { code?: string }) => err.code === 'conflict' && err.message.includes('devices.0.id'));
+  await assert.rejects(admin.importDevices(retry), (err: Error & { code?: string }) => err.code === 'ERR_CONFLICT' && err.message.includes('devices.0.id'));
   assert.equal(store.getDevice('new'), undefined, 'fail wrote nothing');
 
   assert.deepEqual(await admin.importDevices(retry, { onConflict: 'skip' }), { created: 1, updated: 0, skipped: 1 });
@@ -96,7 +96,7 @@ test('no policy lets a row take a certificate registered to another device; its 
   const fp = '56'.repeat(32);
   await admin.importDevices(ImportBody.parse({ devices: [{ id: 'owner', certFingerprint: fp }] }));
   for (const onConflict of ['skip', 'update'] as const) {
-    await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [{ id: 'thief', certFingerprint: fp }] }), { onConflict }), { code: 'conflict' });
+    await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [{ id: 'thief', certFingerprint: fp }] }), { onConflict }), { code: 'ERR_CONFLICT' });
   }
   assert.deepEqual(await admin.importDevices(ImportBody.parse({ devices: [{ id: 'owner', certFingerprint: fp }] }), { onConflict: 'update' }), { created: 0, updated: 1, skipped: 0 });
   assert.equal((await admin.getDeviceDetail('owner')).credentials.length, 1);

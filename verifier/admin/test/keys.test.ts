@@ -65,8 +65,8 @@ test('a retired key stops verifying and leaves the JWKS; the active key cannot b
   const oldKid = admin.keys.activeSigningKey().kid;
   await admin.rotateKey('EdDSA');
   assert.deepEqual(admin.keys.publicJwks().keys.map((k) => k.kid).sort(), [oldKid, admin.keys.activeSigningKey().kid].sort());
-  await assert.rejects(admin.retireKey(admin.keys.activeSigningKey().kid), { code: 'conflict' });
-  await assert.rejects(admin.retireKey('nope'), { code: 'not_found' });
+  await assert.rejects(admin.retireKey(admin.keys.activeSigningKey().kid), { code: 'ERR_CONFLICT' });
+  await assert.rejects(admin.retireKey('nope'), { code: 'ERR_NOT_FOUND' });
   const retired = await admin.retireKey(oldKid);
   assert.equal(retired.status, 'retired');
   assert.ok(retired.retiredAt);

@@ -11,7 +11,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ImportBody, ImportQuery, ImportResult } from '../../../schemas/admin.js';
 import type { ImportAdmin } from '../../admin/index.js';
-import { HttpApiError } from '../errors.js';
+import { ClientGoneError } from '../../core/index.js';
 import { parseImportCsv } from './import-csv.js';
 import { adminWriteErrors } from './responses.js';
 
@@ -46,7 +46,7 @@ export const importRoutes: FastifyPluginAsyncZod<ImportRoutesOptions> = async (a
         return reply.code(201).send(await admin.importDevices(request.body, { onConflict: request.query.onConflict, signal: gone.signal }));
       } catch (err) {
         if (!gone.signal.aborted) throw err;
-        throw new HttpApiError('client_closed_request', 'the caller went away before the answer: nothing was imported');
+        throw new ClientGoneError('the caller went away before the answer: nothing was imported');
       }
     },
   );

@@ -21,7 +21,8 @@ import {
   RightsRequest,
 } from '../../../schemas/index.js';
 import { type Decider, outwardDeny } from '../../core/index.js';
-import { ApiErrorBody, ServiceUnavailableError } from '../errors.js';
+import { ServiceUnavailableError } from '../../core/index.js';
+import { ApiErrorBody } from '../errors.js';
 
 export interface DecisionRoutesOptions {
   decider: Decider;

@@ -7,8 +7,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CertificateAdmin, SigningKeys } from '../../admin/index.js';
-import { RegistryFileGoneError, type Store } from '../../store/index.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { RegistryFileGoneError, ServiceUnavailableError } from '../../core/index.js';
+import type { Store } from '../../store/index.js';
 import type { Metrics } from '../metrics.js';
 
 export interface PublicRoutesOptions {

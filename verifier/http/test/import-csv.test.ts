@@ -24,7 +24,7 @@ test('a CSV import reads groups, booleans, quoted passwords and fingerprints', a
 
 test('a malformed CSV is a validation error naming the line or column', () => {
   const fails = (csv: string, path: string) =>
-    assert.throws(() => parseImportCsv(csv), (err: ValidationError) => err.code === 'validation' && err.fields[0]?.path === path, csv);
+    assert.throws(() => parseImportCsv(csv), (err: ValidationError) => err.code === 'ERR_VALIDATION' && err.fields[0]?.path === path, csv);
   fails('', 'csv');
   fails('id,color\na,red', 'csv.header.1');
   fails('groups\ng', 'csv.header');

@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../core/index.js';
 import { recordChanges } from './change-bus.js';
 import { migratePostgres } from './migrate.js';
 import type { KeyEncryptionKey } from './sealed-keys.js';

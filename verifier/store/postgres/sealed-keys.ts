@@ -7,17 +7,14 @@
  * @module verifier/store/postgres/sealed-keys
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { StoreError } from '../errors.js';
+import { ServiceUnavailableError } from '../../core/index.js';
 
 const PREFIX = 'sealed:v1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** A key that cannot be opened: the store cannot sign or issue, so it is unavailable (503), never a guess. */
-export class SealedKeyError extends StoreError {
-  static readonly code = 'unavailable' as const;
-  readonly code = 'unavailable' as const;
-}
+export class SealedKeyError extends ServiceUnavailableError {}
 
 export class KeyEncryptionKey {
   /** First 8 bytes of the key's SHA-256, hex: names it in errors and sealed values. */

@@ -55,7 +55,7 @@ test('a write rolled back by a conflict announces nothing and leaves nothing beh
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   const changes = recordChanges(store);
-  await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [{ id: 'dev-2' }, { id: 'dev-1' }] })), { code: 'conflict' });
+  await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [{ id: 'dev-2' }, { id: 'dev-1' }] })), { code: 'ERR_CONFLICT' });
   assert.deepEqual(changes, []);
   assert.equal(store.getDevice('dev-2'), undefined);
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import { ConflictError } from '../../errors.js';
+import { ConflictError } from '../../../core/index.js';
 import { migrate } from '../../migrations.js';
 import { copySqliteToPostgres } from '../copy-from-sqlite.js';
 import { KeyEncryptionKey } from '../sealed-keys.js';
