@@ -40,7 +40,7 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localho
 printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$work/server.ext"
 openssl x509 -req -in "$work/server.csr" -CA "$work/server-ca.pem" -CAkey "$work/server-ca.key" -CAcreateserial \
   -days 1 -extfile "$work/server.ext" -out "$work/server.pem" 2>/dev/null
-if [ -f dist/runtime/start.js ]; then entry=(node dist/runtime/start.js); else entry=(npx --no-install tsx runtime/start.ts); fi
+if [ -f dist/runtime/start.js ]; then entry=(node dist/runtime/start.js); else entry=(node --import tsx runtime/start.ts); fi
 ARRA_HTTP_PORT=$http_port ARRA_MQTT_PORT=$mqtt_port ARRA_MQTT_TLS_PORT=$tls_port \
   ARRA_TLS_CERT="$work/server.pem" ARRA_TLS_KEY="$work/server.key" ARRA_LOG_LEVEL=warn \
   "${entry[@]}" >"$work/server.log" 2>&1 &
