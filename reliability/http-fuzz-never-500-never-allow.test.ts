@@ -123,7 +123,8 @@ test('every verifier and adapter route answers fuzzed and hostile input with a 4
   const send = (op: Operation, label: string, target: string, contentType: string | undefined, body: string | Buffer | undefined) => {
     const headers: Record<string, string> = { ...(op.path.startsWith('/v1/admin') ? ADMIN_HEADERS : BROKER_HEADERS) };
     if (contentType) headers['content-type'] = contentType;
-    return http(v.url, op.method, target, { headers, ...(body !== undefined ? { body } : {}), timeoutMs: 20_000 }).then(
+    // A long poll (`GET /v1/admin/decisions?wait=`) may hold its answer up to its schema's 30 s.
+    return http(v.url, op.method, target, { headers, ...(body !== undefined ? { body } : {}), timeoutMs: 40_000 }).then(
       (answer) => note(op, label, answer),
       (err: Error) => note(op, label, err),
     );
