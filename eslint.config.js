@@ -33,6 +33,21 @@ const walls = [
     why: 'the store reads and writes: no HTTP, admin use cases or broker',
   },
   {
+    part: 'verifier/admin',
+    forbid: [into('http', 'cli', 'broker', 'broker-adapters')],
+    why: 'the admin use cases sit under HTTP: store, CA and core only',
+  },
+  {
+    part: 'verifier/ca',
+    forbid: [into('store', 'http', 'cli', 'admin', 'broker', 'broker-adapters')],
+    why: 'the device CA makes certificates: the core and schemas/ only',
+  },
+  {
+    part: 'verifier/cli',
+    forbid: [into('rules', 'logging', 'broker', 'broker-adapters', 'core', 'store', 'http', 'ca', 'admin')],
+    why: "the CLI is an HTTP client of the admin API: schemas/ only",
+  },
+  {
     part: 'broker-adapters',
     forbid: [into('broker'), '(^|/)verifier/(?!core/index\\.js$)'],
     why: "the adapters are dialects: the core's public entry, schemas/ and rules/ only, never the store",
