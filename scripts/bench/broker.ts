@@ -85,6 +85,8 @@ function connectScenario(mode: ConnectMode, source: ConnectSource): (typeof SCEN
   return {
     name: `connect ${mode} ${source}`,
     targets: ['ours', 'mosquitto'],
+    // Anonymous needs no credential check, so the bare Node server measures the floor beside it.
+    ...(mode === 'anonymous' ? { extra: ['net'] as TargetName[] } : {}),
     run: async (target) => {
       const r = await connectRate(target.port, {
         concurrency: CONNECT_LOOPS,
@@ -105,8 +107,6 @@ function connectScenario(mode: ConnectMode, source: ConnectSource): (typeof SCEN
  * floor of a Node process, not a broker) and our broker under Node's default flags (what the
  * shipped flags buy).
  * `repeat`: runs per round, for a figure the shared machine's stalls move most (the p99 latency).
- */
-/**
  * `targets`: only these of the brokers (connect rows: ours and Mosquitto). `standalone`: a scenario
  * that starts (and restarts) its own broker, measured once per round in place of `run`.
  */
@@ -229,6 +229,9 @@ function metricsOf(results: Results): Metric[] {
         return [
           { label: `CONNECT/CONNACK, ${what}`, unit: 'conn/s', better: 'higher', goal: '>= Mosquitto', values: v(`connect-${mode}-${source}`) },
           { label: `broker CPU per connection, ${what}`, unit: 'µs', better: 'lower', goal: "<= 2x Mosquitto's", values: v(`connectCpu-${mode}-${source}`) },
+          ...(mode === 'anonymous'
+            ? [{ label: `broker CPU per connection above a bare Node \`net\` server, ${what}`, unit: 'µs', better: 'lower' as const, values: aboveFloor(v(`connectCpu-${mode}-${source}`)) }]
+            : []),
           { label: `connect p50, ${what}`, unit: 'ms', better: 'lower', values: v(`connectP50-${mode}-${source}`) },
         ];
       }),
@@ -253,6 +256,14 @@ function metricsOf(results: Results): Metric[] {
 
 function fmtMs(value: number | undefined): string {
   return value === undefined ? 'n/a (not measured)' : `${value.toFixed(2)} ms`;
+}
+
+function fmtRate(value: number | undefined): string {
+  return value === undefined ? 'n/a (not measured)' : `${Math.round(value).toLocaleString('en-US')} conn/s`;
+}
+
+function fmtUs(value: number | undefined): string {
+  return value === undefined ? 'n/a (not measured)' : `${Math.round(value)} µs`;
 }
 
 function fmtBytes(value: number | undefined): string {
@@ -318,7 +329,10 @@ async function main(): Promise<void> {
     `Connect rows: ${CONNECT_LOOPS} concurrent connect→CONNACK→DISCONNECT loops for ${SIZES.connectMs / 1000} s, all from 127.0.0.1 ("one address", a NAT or a load balancer) or each loop from its own 127.0.0.x ("${CONNECT_LOOPS} addresses"), ` +
       'after one successful connect per loop (not counted: a reconnect is measured). Ours is `npm start` as shipped (`server-ours-verifier.ts`): the real verifier in-process, SQLite registry, default lockout, info logging serialised then dropped, ' +
       'with only the connect rates raised; password = the device\'s own password (its scrypt paid in the warm-up), JWT = the device\'s own token, anonymous = no credentials (anonymous allowed). ' +
-      'Mosquitto: `allow_anonymous true` and its password file (it has no JWT: its password and JWT rows both use the password file). Broker CPU per connection: user + system time of the broker process from /proc/<pid>/stat over the run (10 ms ticks), divided by the connections accepted.',
+      'Mosquitto: `allow_anonymous true` and its password file (it has no JWT: its password and JWT rows both use the password file). Broker CPU per connection: user + system time of the broker process from /proc/<pid>/stat over the run (10 ms ticks), divided by the connections accepted. ' +
+      `Floor: the bare Node \`net\` server (\`server-net.ts\`: CONNACK to the first bytes, close on DISCONNECT; no parsing, no session, no decision, no log) measured in the anonymous rounds: ` +
+      `${fmtRate(results['connect-anonymous-one']?.net)} and ${fmtUs(results['connectCpu-anonymous-one']?.net)} of CPU per connection from one address, ` +
+      `${fmtRate(results['connect-anonymous-many']?.net)} and ${fmtUs(results['connectCpu-anonymous-many']?.net)} from ${CONNECT_LOOPS} addresses.`,
     `Reconnect storm (\`storm.ts\`): ours as in the connect rows, ${SIZES.stormDevices.toLocaleString('en-US')} devices provisioned with a token each, the broker stopped and started again on the same data directory (every cache cold, each token's signature checked for the first time), ` +
       'then every device connects once, 400 sockets in flight from 127.0.0.1; seconds from the first CONNECT to the last CONNACK. HTTP: the broker asks the verifier over HTTP (both in one process, 32 keep-alive connections), the LXC shape.',
     'Why the earlier row (32 loops, password) said 1.00x while an independent run of `npm start` said 0.33x: that row measured the broker with a stand-in authenticator (a constant-time compare), so neither the verifier nor its lockout was in the path. ' +

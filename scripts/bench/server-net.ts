@@ -1,13 +1,14 @@
 /**
  * The floor a Node process sets, measured beside the brokers: a bare Node `net` server with no
  * MQTT logic beyond what the load generator needs. It answers a socket's first bytes with a
- * successful 3.1.1 CONNACK, a SUBSCRIBE with a SUBACK, and forwards every PUBLISH unchanged to
+ * successful 3.1.1 CONNACK, a DISCONNECT by closing, a SUBSCRIBE with a SUBACK, and forwards every PUBLISH unchanged to
  * every subscriber, one write per subscriber per read (batched like our broker's writer), with
  * TCP_NODELAY like the brokers.
  * - Idle memory: an idle socket holds nothing but the socket, so what a Node broker holds per idle
  *   client beyond this is the broker's own cost.
  * - Latency: no parsing, routing or authorization, so what a Node broker adds to this is its own
  *   cost, and what this adds to Mosquitto is the runtime's (V8, libuv, Node's socket streams).
+ * - Connects: what accepting, answering and closing a socket costs a Node process at all.
  * Prints `ready`.
  *
  * @module scripts/bench/server-net
@@ -17,6 +18,7 @@ import { FrameScanner } from './scanner.js';
 
 const port = Number(process.argv[2]);
 const CONNACK = Buffer.from([0x20, 0x02, 0x00, 0x00]);
+const DISCONNECT = Buffer.from([0xe0, 0x00]);
 const SUBSCRIBE = 8;
 const PUBLISH = 3;
 
@@ -33,6 +35,7 @@ function answerConnect(this: Socket): void {
 }
 
 function relay(this: Socket, chunk: Buffer): void {
+  if (chunk.equals(DISCONNECT)) return void this.end();
   let scanner = scanners.get(this);
   if (scanner === undefined) {
     scanner = new FrameScanner((type, frame, bodyStart) => {
