@@ -54,6 +54,10 @@ export class SqliteStore implements BrokerStore {
     Statement
   >;
   private writes: Write[] = [];
+  /** Deliveries added in this batch: a state change or a delete before the commit edits or cancels the row. */
+  private readonly newDeliveries = new Map<number, DeliveryRow>();
+  /** Packet id and state of deliveries stored by an earlier commit. */
+  private readonly deliveryStates = new Map<number, [packetId: number, pubrel: number]>();
   private readonly retained = new Map<string, Message | null>();
   private readonly sessions = new Map<string, () => SessionRecord>();
   private waiting: Array<(stored: boolean) => void> = [];
@@ -120,6 +124,7 @@ export class SqliteStore implements BrokerStore {
   deleteSession(clientId: string): void {
     // A snapshot taken earlier in this batch is of the session being deleted.
     this.sessions.delete(clientId);
+    for (const [seq, row] of this.newDeliveries) if (row.client_id === clientId) this.newDeliveries.delete(seq);
     this.write(() => {
       this.statements.deleteSession.run(clientId);
       this.statements.deleteSessionDeliveries.run(clientId);
@@ -131,15 +136,26 @@ export class SqliteStore implements BrokerStore {
   }
 
   addDelivery(record: DeliveryRecord): void {
-    const row = deliveryToRow(record);
-    this.write(() => this.statements.addDelivery.run(row));
+    if (this.closed) return;
+    this.newDeliveries.set(record.seq, deliveryToRow(record));
+    this.schedule();
   }
 
   setDeliveryState(seq: number, packetId: number, state: 'publish' | 'pubrel'): void {
-    this.write(() => this.statements.setState.run(packetId, state === 'pubrel' ? 1 : 0, seq));
+    const pubrel = state === 'pubrel' ? 1 : 0;
+    const row = this.newDeliveries.get(seq);
+    if (row !== undefined) {
+      row.packet_id = packetId;
+      row.pubrel = pubrel;
+    } else if (!this.closed) {
+      this.deliveryStates.set(seq, [packetId, pubrel]);
+      this.schedule();
+    }
   }
 
   deleteDelivery(seq: number): void {
+    if (this.newDeliveries.delete(seq)) return;
+    this.deliveryStates.delete(seq);
     this.write(() => this.statements.deleteDelivery.run(seq));
   }
 
@@ -181,6 +197,8 @@ export class SqliteStore implements BrokerStore {
       this.options.onError(err);
     } finally {
       this.writes = [];
+      this.newDeliveries.clear();
+      this.deliveryStates.clear();
       this.retained.clear();
       this.sessions.clear();
     }
@@ -195,6 +213,8 @@ export class SqliteStore implements BrokerStore {
 
   private writeBatch(): void {
     for (const write of this.writes) write();
+    for (const row of this.newDeliveries.values()) this.statements.addDelivery.run(row);
+    for (const [seq, [packetId, pubrel]] of this.deliveryStates) this.statements.setState.run(packetId, pubrel, seq);
     for (const [topic, message] of this.retained) {
       if (message === null) this.statements.deleteRetained.run(topic);
       else this.statements.putRetained.run(messageToRow(message));

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions } from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { STUB_SECRET, startStubVerifier } from './authorizer-stub-verifier.js';
-import { collect, run, sleep } from './helpers.js';
+import { collect, rawConnect, run, sleep, type RawClient } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'durability-test-admin-token-0123456789';
@@ -166,6 +166,68 @@ for (const kind of ['npm start', 'standalone broker'] as const) {
     assert.deepEqual(lost, [], 'every acknowledged message is delivered after the restart');
     assert.equal(back.got.length, found.size, 'none twice');
   });
+}
+
+test('npm start, kill -9: QoS 1/2 in flight resume under their packet ids and state, and QoS 2 stays exactly once both ways', async (t) => {
+  const dir = dataDir(t);
+  const { first, verifierUrl } = await prepare(t, 'npm start', dir, ['inflight', 'sender']);
+  const session = (id: string) => ({ username: id, password: Buffer.from(PASSWORD), clean: false, properties: { sessionExpiryInterval: 3600 } });
+  const sub = await rawConnect(t, { port: first.mqttPort }, 5, 'inflight', session('inflight'));
+  sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'f/#', qos: 2 }] });
+  assert.equal((await sub.next()).cmd, 'suback');
+  const pub = await rawConnect(t, { port: first.mqttPort }, 5, 'sender', session('sender'));
+  const publish = (topic: string, qos: 1 | 2, messageId: number, dup = false) =>
+    pub.send({ cmd: 'publish', topic, payload: Buffer.from(topic), qos, messageId, retain: false, dup });
+  publish('f/q1', 1, 1);
+  publish('f/q2', 2, 2);
+  publish('f/released', 2, 3);
+  publish('f/inbound', 2, 4);
+  const acks = await Promise.all([pub.next(5000), pub.next(5000), pub.next(5000), pub.next(5000)]);
+  assert.deepEqual(acks.map((a) => [a.cmd, (a as { messageId: number }).messageId]), [['puback', 1], ['pubrec', 2], ['pubrec', 3], ['pubrec', 4]]);
+  pub.send({ cmd: 'pubrel', messageId: 2 });
+  pub.send({ cmd: 'pubrel', messageId: 3 });
+  assert.deepEqual([(await pub.next(5000)).cmd, (await pub.next(5000)).cmd], ['pubcomp', 'pubcomp']);
+  // Id 4 stays PUBRECed, not released: the publisher will send it again after the restart.
+  const delivered = await publishes(sub, 4);
+  const idOf = Object.fromEntries(delivered.map((p) => [p.topic, p.messageId!]));
+  sub.send({ cmd: 'pubrec', messageId: idOf['f/released']! });
+  const pubrel = await sub.next(5000);
+  assert.deepEqual([pubrel.cmd, (pubrel as { messageId: number }).messageId], ['pubrel', idOf['f/released']]);
+  await stop(first, 'SIGKILL');
+
+  const second = await start(t, 'npm start', dir, verifierUrl);
+  const back = await rawConnect(t, { port: second.mqttPort }, 5, 'inflight', session('inflight'));
+  const resent = await Promise.all([back.next(5000), back.next(5000), back.next(5000), back.next(5000)]);
+  assert.deepEqual(resent.map(describe), [
+    ['publish', 'f/q1', idOf['f/q1'], 1, true],
+    ['publish', 'f/q2', idOf['f/q2'], 2, true],
+    ['pubrel', undefined, idOf['f/released'], undefined, undefined],
+    ['publish', 'f/inbound', idOf['f/inbound'], 2, true],
+  ], 'the same ids and states [MQTT-4.4.0-1]: PUBLISH with DUP, PUBREL where PUBREC came');
+  const again = await rawConnect(t, { port: second.mqttPort }, 5, 'sender', session('sender'));
+  again.send({ cmd: 'publish', topic: 'f/inbound', payload: Buffer.from('f/inbound'), qos: 2, messageId: 4, retain: false, dup: true });
+  assert.deepEqual(describe(await again.next(5000)), ['pubrec', undefined, 4, undefined, undefined]);
+  again.send({ cmd: 'pubrel', messageId: 4 });
+  assert.deepEqual(describe(await again.next(5000)), ['pubcomp', undefined, 4, undefined, undefined]);
+  back.send({ cmd: 'puback', messageId: idOf['f/q1']! });
+  back.send({ cmd: 'pubrec', messageId: idOf['f/q2']! });
+  back.send({ cmd: 'pubcomp', messageId: idOf['f/released']! });
+  back.send({ cmd: 'pubrec', messageId: idOf['f/inbound']! });
+  const closing = await Promise.all([back.next(5000), back.next(5000)]);
+  assert.deepEqual(closing.map((p) => [p.cmd, (p as { messageId: number }).messageId]), [['pubrel', idOf['f/q2']], ['pubrel', idOf['f/inbound']]]);
+  await sleep(500);
+  assert.deepEqual(back.packets, [], 'the PUBLISH the sender resent after the restart is not delivered a second time');
+});
+
+async function publishes(raw: RawClient, count: number): Promise<Array<{ topic: string; messageId?: number }>> {
+  const got = await Promise.all(Array.from({ length: count }, () => raw.next(5000)));
+  for (const p of got) assert.equal(p.cmd, 'publish');
+  return got as Array<{ topic: string; messageId?: number }>;
+}
+
+function describe(packet: Packet): [string, string | undefined, number | undefined, number | undefined, boolean | undefined] {
+  const p = packet as { cmd: string; topic?: string; messageId?: number; qos?: number; dup?: boolean };
+  return p.cmd === 'publish' ? [p.cmd, p.topic, p.messageId, p.qos, p.dup] : [p.cmd, undefined, p.messageId, undefined, undefined];
 }
 
 /**

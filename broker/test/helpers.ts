@@ -85,7 +85,7 @@ export interface RawClient {
   closed: Promise<void>;
 }
 
-export async function rawClient(t: TestContext, h: Harness, version: 4 | 5 = 4): Promise<RawClient> {
+export async function rawClient(t: TestContext, h: Pick<Harness, 'port'>, version: 4 | 5 = 4): Promise<RawClient> {
   const socket = net.connect(h.port, '127.0.0.1');
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   t.after(() => socket.destroy());
@@ -131,7 +131,7 @@ export function closedWithin(raw: RawClient, ms = 2000): Promise<void> {
 }
 
 /** A raw client past CONNACK. */
-export async function rawConnect(t: TestContext, h: Harness, version: 4 | 5 = 4, clientId = 'raw', extra: Partial<mqttPacket.IConnectPacket> = {}): Promise<RawClient> {
+export async function rawConnect(t: TestContext, h: Pick<Harness, 'port'>, version: 4 | 5 = 4, clientId = 'raw', extra: Partial<mqttPacket.IConnectPacket> = {}): Promise<RawClient> {
   const raw = await rawClient(t, h, version);
   raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clientId, clean: true, keepalive: 30, ...extra });
   const ack = await raw.next();

@@ -112,6 +112,26 @@ test('deleting a session deletes its deliveries; writes after the delete in the 
   assert.deepEqual(state.deliveries.map((d) => d.message.topic), ['a/new']);
 });
 
+test('a delivery acknowledged in the turn it was added is never written; its packet id set in that turn is written with it', async (t) => {
+  const dir = tempDir(t);
+  const store = open(t, dir);
+  store.saveSession('c1', () => sessionRecord('c1'));
+  const gone = store.nextSeq();
+  store.addDelivery({ seq: gone, clientId: 'c1', message: message('a/acked', 'x'), qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
+  store.setDeliveryState(gone, 4, 'publish');
+  store.deleteDelivery(gone);
+  const sent = store.nextSeq();
+  store.addDelivery({ seq: sent, clientId: 'c1', message: message('a/sent', 'y'), qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
+  store.setDeliveryState(sent, 5, 'publish');
+  await committed(store);
+  const db = new Database(join(dir, STORE_FILE), { readonly: true });
+  t.after(() => db.close());
+  assert.deepEqual(db.prepare('SELECT seq, packet_id FROM deliveries').all(), [{ seq: sent, packet_id: 5 }]);
+  store.setDeliveryState(sent, 5, 'pubrel');
+  await committed(store);
+  assert.deepEqual(store.load(Date.now()).deliveries.map((d) => [d.seq, d.packetId, d.state]), [[sent, 5, 'pubrel']]);
+});
+
 test('load drops expired retained messages and deliveries, and deliveries of no session', async (t) => {
   const store = open(t, tempDir(t));
   const now = Date.now();
