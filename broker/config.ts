@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { SERVER_CA_FILE } from '../schemas/data-dir.js';
+import { BROKER_CONTROL_SOCKET_FILE, SERVER_CA_FILE } from '../schemas/data-dir.js';
 import { BrokerConfigError } from './errors.js';
 import { defaultLimits } from './limits.js';
 import { addressList } from './listeners/proxy.js';
@@ -53,6 +53,7 @@ const VARIABLES = {
   ARRA_VERIFIER_CA: { key: 'verifierCa', schema: z.string().min(1).nullable().default(null), description: "PEM file of the CA the broker trusts for an https `ARRA_VERIFIER_URL` (unset: `$ARRA_DATA_DIR/server-ca.pem` when it exists, else the system's CAs)." },
   ARRA_WEBHOOK_SECRET: { key: 'webhookSecret', schema: z.string().min(1).nullable().default(null), description: 'Shared secret brokers send as `X-Arra-Secret`. Unset: the verifier generates it into `$ARRA_DATA_DIR/webhook-secret` (0600), where the broker reads it under the verifier\'s rules for that file.' },
   ARRA_DATA_DIR: { key: 'dataDir', schema: z.string().min(1).default('./data'), description: 'Directory of the SQLite registry, signing keys, CA and generated secrets.' },
+  ARRA_BROKER_CONTROL_SOCKET: { key: 'controlSocket', schema: z.string().min(1).nullable().default(null), unset: '(`$ARRA_DATA_DIR/broker-control.sock`)', description: 'The standalone broker\'s control socket for the verifier\'s admin API (see the verifier\'s row).' },
   ARRA_BROKER_DURABILITY: {
     key: 'durability',
     schema: z.enum(['fsync', 'os', 'memory']).default('fsync'),
@@ -159,6 +160,11 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
     throw new BrokerConfigError(`invalid broker configuration: ${problems.join('; ')}`, { cause: result.error });
   }
   return result.data;
+}
+
+/** Where the standalone broker's control socket listens. */
+export function controlSocketPath(config: Pick<BrokerConfig, 'controlSocket' | 'dataDir'>): string {
+  return config.controlSocket ?? join(config.dataDir, BROKER_CONTROL_SOCKET_FILE);
 }
 
 /** The CA for an https verifier URL: `ARRA_VERIFIER_CA`, else the verifier's server CA in the data directory, else the system's. */

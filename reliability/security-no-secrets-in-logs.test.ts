@@ -61,6 +61,7 @@ test('a full run (provision, connect, publish, deny) logs none of the secrets it
     client.once('error', reject);
   });
   await client.publishAsync('ok/x', 'hello', { qos: 1 });
+  assert.equal((await admin('GET', '/v1/admin/connections')).status, 200, 'asked through the control socket, with the webhook secret');
   await client.publishAsync('denied/x', 'nope', { qos: 1 }).catch(() => undefined);
   await client.subscribeAsync('denied/#').catch(() => undefined);
   await client.endAsync();

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * The standalone broker process (the LXC deployment's `arra-mq-broker.service`): it asks a verifier
- * over HTTP, and on SIGINT/SIGTERM closes gracefully (MQTT 5 clients get "server shutting down").
+ * over HTTP, answers the verifier's admin API on its control socket, and on SIGINT/SIGTERM closes gracefully (MQTT 5 clients get "server shutting down").
  */
 import { pino } from 'pino';
 import { fetchDeviceCa } from '../broker/listeners/device-ca.js';
 import { createHttpAuthorizer } from '../broker/authorizers/http.js';
-import { loadBrokerConfig, resolveVerifierCa } from '../broker/config.js';
+import { controlSocketPath, loadBrokerConfig, resolveVerifierCa } from '../broker/config.js';
+import { listenControl } from '../broker/control.js';
 import { BrokerConfigError } from '../broker/errors.js';
 import { startBroker } from '../broker/start.js';
 import { journalPriorityHooks, redaction } from '../logging/logger.js';
@@ -29,16 +30,23 @@ try {
   });
   const verifierCa = resolveVerifierCa(config);
   const deviceCaPem = config.tlsPort !== null && !config.tlsCa ? await fetchDeviceCa(config.verifierUrl, undefined, verifierCa) : undefined;
+  const secret = brokerWebhookSecret(config);
   const authorizer = createHttpAuthorizer({
     url: config.verifierUrl,
     ...(verifierCa ? { ca: verifierCa } : {}),
-    secret: brokerWebhookSecret(config),
+    secret,
     timeoutMs: config.authorizerTimeoutMs,
     connections: config.authorizerConnections,
     logger,
   });
   const running = await startBroker(config, authorizer, { logger, version: packageVersion(), ...(deviceCaPem ? { deviceCaPem } : {}) });
+  const control = await listenControl({ path: controlSocketPath(config), secret, broker: running.broker, logger }).catch(async (err: unknown) => {
+    await running.close();
+    await authorizer.close();
+    throw err;
+  });
   closeOnSignals('broker', logger, async () => {
+    await control.close();
     await running.close();
     await authorizer.close();
   });

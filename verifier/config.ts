@@ -6,7 +6,9 @@
  * @module verifier/config
  */
 import { BlockList, isIP } from 'node:net';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { BROKER_CONTROL_SOCKET_FILE } from '../schemas/data-dir.js';
 import { ConfigError, Secret } from './core/index.js';
 
 export { ConfigError };
@@ -55,6 +57,7 @@ interface Variable {
 /** Every variable: its parser, its default (as the operator would write it) and one line of meaning. */
 const VARIABLES = {
   ARRA_DATA_DIR: { schema: z.string().min(1), default: './data', description: 'Directory of the SQLite registry, signing keys, CA and generated secrets.' },
+  ARRA_BROKER_CONTROL_SOCKET: { schema: z.string().min(1).optional(), default: undefined, unset: '(`$ARRA_DATA_DIR/broker-control.sock`)', description: "Unix socket of the standalone broker (`dist/runtime/broker.js`) through which the admin API lists and disconnects its clients (the console's Connections page): mode 0600, each request proved by the webhook secret. Both services read it; the default suits both in one container (`lxc/`). `npm start` asks its bundled broker in-process instead." },
   ARRA_HTTP_PORT: { schema: integer(0, 65535), default: '8080', description: "TCP port of the verifier's webhook listener (and of the admin API unless `ARRA_ADMIN_PORT` is set)." },
   ARRA_BIND: { schema: ipAddress, default: '127.0.0.1', description: 'Address of every listener whose own bind variable is unset (`ARRA_WEBHOOK_BIND`, `ARRA_MQTT_BIND`), never of the admin API.' },
   ARRA_WEBHOOK_BIND: { schema: ipAddress.optional(), default: undefined, unset: '(`ARRA_BIND`)', description: 'Address of the verifier listener that brokers call: decisions, adapter webhooks, change feed, and `/healthz`, JWKS, metrics, CA. Off loopback it speaks TLS.' },
@@ -103,6 +106,8 @@ export interface Listen {
 
 export interface Config {
   dataDir: string;
+  /** The standalone broker's control socket (`ARRA_BROKER_CONTROL_SOCKET`). */
+  brokerControlSocket: string;
   /** The webhook listener's port (`ARRA_HTTP_PORT`). */
   httpPort: number;
   /** The webhook listener's address (`ARRA_WEBHOOK_BIND`, else `ARRA_BIND`). */
@@ -196,6 +201,7 @@ function crossCheck(v: Parsed): string[] {
 function toConfig(v: Parsed): Config {
   return {
     dataDir: v.ARRA_DATA_DIR,
+    brokerControlSocket: v.ARRA_BROKER_CONTROL_SOCKET ?? join(v.ARRA_DATA_DIR, BROKER_CONTROL_SOCKET_FILE),
     httpPort: v.ARRA_HTTP_PORT,
     bind: v.ARRA_WEBHOOK_BIND ?? v.ARRA_BIND,
     adminListen: adminListen(v, v.ARRA_WEBHOOK_BIND ?? v.ARRA_BIND),

@@ -27,3 +27,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** A new tab signed in with `token`, on the Devices page. */
+export async function signedIn(browser: Browser, server: { url: string; token: string }): Promise<Page> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${server.url}/console`);
+  await page.fill('input[name=token]', server.token);
+  await page.click('#sign-in button[type=submit]');
+  await page.waitForSelector('nav a[data-page=devices][aria-current=page]');
+  return page;
+}
+
+export async function openPage(page: Page, name: string): Promise<void> {
+  await page.click(`nav a[data-page=${name}]`);
+  await page.waitForSelector(`nav a[data-page=${name}][aria-current=page]`);
+}

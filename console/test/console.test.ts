@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startAllInOne, type AllInOne } from '../../runtime/test/all-in-one.js';
 import { CONSOLE_PAGES } from '../../verifier/http/console.js';
-import { SCREENSHOTS, findChromium, launch, screenshot } from './browser.js';
+import { SCREENSHOTS, findChromium, launch, openPage, screenshot, signedIn as signInTo } from './browser.js';
 
 const chromium = findChromium();
 const skip = 'skip' in chromium ? chromium.skip : false;
@@ -31,20 +31,7 @@ after(async () => {
   if (!skip) console.log(`console screenshots: ${SCREENSHOTS}`);
 }, LONG);
 
-async function signedIn(): Promise<Page> {
-  const page = await browser.newPage();
-  page.setDefaultTimeout(30_000);
-  await page.goto(`${server.url}/console`);
-  await page.fill('input[name=token]', server.token);
-  await page.click('#sign-in button[type=submit]');
-  await page.waitForSelector('nav a[data-page=devices][aria-current=page]');
-  return page;
-}
-
-async function open(page: Page, name: string): Promise<void> {
-  await page.click(`nav a[data-page=${name}]`);
-  await page.waitForSelector(`nav a[data-page=${name}][aria-current=page]`);
-}
+const signedIn = () => signInTo(browser, server);
 
 function connect(port: number, password: string): Promise<{ client: MqttClient; code: number }> {
   return new Promise((resolve) => {
@@ -82,7 +69,7 @@ test('create a device and a rule, explain, watch the client connect, disable it,
   await page.waitForSelector('tr[data-device="sensor-1"]');
   await screenshot(page, 'devices');
 
-  await open(page, 'rules');
+  await openPage(page, 'rules');
   await page.selectOption('#rule-form select[name=subject]', 'device');
   await page.fill('#rule-form input[name=subjectName]', 'sensor-1');
   await page.selectOption('#rule-form select[name=action]', 'all');
@@ -96,7 +83,7 @@ test('create a device and a rule, explain, watch the client connect, disable it,
   const ruleId = await page.getAttribute('tr[data-rule]', 'data-rule');
   await screenshot(page, 'rules');
 
-  await open(page, 'explain');
+  await openPage(page, 'explain');
   await page.fill('#explain-form input[name=deviceId]', 'sensor-1');
   await page.fill('#explain-form input[name=topic]', 'devices/sensor-1/temp');
   await page.click('#explain-form button[type=submit]');
@@ -108,11 +95,11 @@ test('create a device and a rule, explain, watch the client connect, disable it,
   const first = await connect(server.mqttPort, password);
   assert.equal(first.code, 0, 'the device connects with its password');
   const kicked = new Promise<number | undefined>((resolve) => first.client.once('disconnect', (packet) => resolve(packet.reasonCode)));
-  await open(page, 'connections');
+  await openPage(page, 'connections');
   await page.waitForSelector('tr[data-client="sensor-1"]');
   await screenshot(page, 'connections');
 
-  await open(page, 'devices');
+  await openPage(page, 'devices');
   await page.click('tr[data-device="sensor-1"] button:has-text("Disable")');
   await page.fill('input[name=disabledReason]', 'lost in the field');
   await page.click('form[aria-label="Disable sensor-1"] button[type=submit]');
@@ -123,13 +110,13 @@ test('create a device and a rule, explain, watch the client connect, disable it,
   again.client.end(true);
   assert.equal(again.code, 0x87, 'and refuses it');
 
-  await open(page, 'connections');
+  await openPage(page, 'connections');
   await page.waitForSelector('text=No clients connected.');
-  await open(page, 'decisions');
+  await openPage(page, 'decisions');
   await page.waitForSelector('#decision-rows tr.deny:has-text("disabled"):has-text("sensor-1")');
   await screenshot(page, 'decisions');
 
-  await open(page, 'keys');
+  await openPage(page, 'keys');
   await page.waitForSelector('tr[data-kid]');
   await page.click('button:has-text("Rotate signing key")');
   await page.waitForSelector('text=New active key');
@@ -151,7 +138,7 @@ test('HTML and script in attributes and reasons are shown as text, never run', {
   assert.equal(await row.$('img'), null);
   await page.click('tr[data-device="xss-1"] button.link');
   await page.waitForSelector('#device-detail');
-  await open(page, 'explain');
+  await openPage(page, 'explain');
   await page.fill('#explain-form input[name=deviceId]', 'xss-1');
   await page.fill('#explain-form input[name=topic]', 'a');
   await page.click('#explain-form button[type=submit]');
@@ -192,7 +179,7 @@ test('edit and remove a rule, revoke a credential and remove a device', { skip, 
   const detail = await (await server.admin('/v1/admin/devices/spare-1')).json();
   assert.equal(detail.credentials.find((c: { id: string }) => c.id === cred.credential.id).revoked, true);
 
-  await open(page, 'rules');
+  await openPage(page, 'rules');
   await page.click(`tr[data-rule="${rule.id}"] button:has-text("Edit")`);
   await page.fill('#rule-form input[name=priority]', '7');
   await page.click('#rule-form button[type=submit]');
@@ -201,7 +188,7 @@ test('edit and remove a rule, revoke a credential and remove a device', { skip, 
   await page.waitForSelector(`tr[data-rule="${rule.id}"]`, { state: 'detached' });
   assert.equal((await server.admin(`/v1/admin/rules/${rule.id}`)).status, 404);
 
-  await open(page, 'devices');
+  await openPage(page, 'devices');
   await page.click('tr[data-device="spare-1"] button:has-text("Remove")');
   await page.waitForSelector('tr[data-device="spare-1"]', { state: 'detached' });
   assert.equal((await server.admin('/v1/admin/devices/spare-1')).status, 404);

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -14,14 +17,18 @@ import { connect } from '../../broker/test/listeners-helpers.js';
 const main = fileURLToPath(new URL('../broker.ts', import.meta.url));
 
 function startMain(env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'arra-broker-main-'));
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    env: { PATH: process.env.PATH ?? '', ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0', ARRA_BROKER_DURABILITY: 'memory', ...env },
+    env: { PATH: process.env.PATH ?? '', ARRA_DATA_DIR: dataDir, ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0', ARRA_BROKER_DURABILITY: 'memory', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => {
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('exit', (code) => resolve({ code, stderr }));
+    child.once('exit', (code) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      resolve({ code, stderr });
+    });
   });
   const lines = createInterface({ input: child.stdout });
   const listening = new Promise<{ mqtt: number }>((resolve, reject) => {

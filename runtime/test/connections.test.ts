@@ -25,11 +25,14 @@ test('connections lists a connected MQTT client with its device, and disconnect 
   assert.equal(missing.status, 404);
 });
 
-test('a verifier without a bundled broker answers connections with a 404 that says so', async (t) => {
+test('a verifier without a broker answers connections with a 503 naming the control socket it asked', async (t) => {
   const v = await startTestVerifier(t);
-  const res = await v.admin({ url: '/v1/admin/connections' });
-  assert.equal(res.statusCode, 404);
-  assert.match(res.json().error.message, /no bundled broker/);
+  for (const [method, url] of [['GET', '/v1/admin/connections'], ['POST', '/v1/admin/connections/cam-1/disconnect']] as const) {
+    const res = await v.admin({ method, url });
+    assert.equal(res.statusCode, 503, url);
+    assert.equal(res.json().error.code, 'unavailable');
+    assert.match(res.json().error.message, /broker-control\.sock did not answer \(ENOENT\)/);
+  }
 });
 
 test('a PUBLISH and a SUBSCRIBE the bundled broker refuses appear among the recent decisions', async (t) => {

@@ -45,7 +45,7 @@ export interface AppDeps {
    * Default: every socket (one listener serves everything, and `app.inject` in tests).
    */
   adminSocket?: (socket: Socket) => boolean;
-  /** The bundled broker's clients when it runs in this process (`npm start`); default: none. */
+  /** The bundled broker's clients; default: none (the connections routes answer 503). */
   brokerClients?: BrokerClientsLink;
   /** Certificate and key: the app's own (webhook) listener speaks TLS. */
   https?: { cert: string; key: string };

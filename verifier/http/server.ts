@@ -14,6 +14,7 @@ import { createExternalKeyResolver } from '../external-jwks.js';
 import { createLogger, type Logger } from '../../logging/logger.js';
 import { createAdmin, type Admin } from '../admin/index.js';
 import { openStore, type SqliteStore } from '../store/index.js';
+import { brokerControlClient } from './admin/broker-control.js';
 import type { BrokerClientsLink } from './admin/connections.js';
 import { buildApp } from './app.js';
 import { adminSocketSet, isLoopback, listenAdmin, listenerTls, type AdminListener } from './listeners.js';
@@ -32,7 +33,7 @@ export interface StartOptions {
   logger?: Logger;
   /** Where the first-start notice goes (default: process.stderr). */
   stderr?: NodeJS.WritableStream;
-  /** The bundled broker's clients, for the admin API, once the caller started it in this process. */
+  /** The bundled broker's clients, once the caller started it in this process (default: the standalone broker's control socket). */
   brokerClients?: BrokerClientsLink;
 }
 
@@ -89,7 +90,7 @@ export async function assembleVerifier(input: Config, logger?: Logger, brokerCli
       store,
       admin,
       metrics,
-      ...(brokerClients ? { brokerClients } : {}),
+      brokerClients: brokerClients ?? standaloneBroker(config),
       ...(adminSockets ? { adminSocket: (socket: Socket) => adminSockets.has(socket) } : {}),
       ...(tls && !isLoopback(config.bind) ? { https: tls } : {}),
     });
@@ -112,6 +113,12 @@ export async function assembleVerifier(input: Config, logger?: Logger, brokerCli
     await store.close();
     throw err;
   }
+}
+
+/** Without a broker in this process, the admin API asks the standalone broker's control socket. */
+function standaloneBroker(config: VerifierConfig): BrokerClientsLink {
+  const client = brokerControlClient(config.brokerControlSocket, config.webhookSecret);
+  return () => client;
 }
 
 /**

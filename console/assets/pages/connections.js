@@ -7,17 +7,22 @@ export default function connectionsPage(view) {
   const status = h('div');
   const list = h('div', { class: 'table-wrap', 'aria-live': 'polite' });
   let timer;
+  let unreachable = false;
 
   async function load() {
     clearTimeout(timer);
     try {
       const { items } = await api('GET', '/connections');
       replace(list, items.length === 0 ? h('p', { class: 'empty' }, 'No clients connected.') : table(items));
-      timer = setTimeout(load, REFRESH_MS);
+      if (unreachable) replace(status);
+      unreachable = false;
     } catch (err) {
+      // An unreachable broker may come back: keep asking, and show nothing stale meanwhile.
+      unreachable = err.status === 503;
       replace(list);
       replace(status, notice('error', err.message));
     }
+    timer = setTimeout(load, REFRESH_MS);
   }
 
   function table(items) {

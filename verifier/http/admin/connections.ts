@@ -1,21 +1,24 @@
 /**
  * `GET /v1/admin/connections` and `POST /v1/admin/connections/:clientId/disconnect`: the clients of
- * the bundled broker when it runs in this process (`npm start`); a 404 says so when it does not.
+ * the bundled broker, in this process (`npm start`) or a standalone one through its control socket.
  *
  * @module verifier/http/admin/connections
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConnectionList, ConnectionParams, type ConnectedClient } from '../../../schemas/admin.js';
+import { ServiceUnavailableError } from '../../core/index.js';
 import { NotFoundError } from '../../store/index.js';
+import { ApiErrorBody } from '../errors.js';
 import { adminErrors } from './responses.js';
 
-/** What the admin API needs of the bundled broker; the composition root links it once the broker runs. */
+/** What the admin API needs of the bundled broker. */
 export interface BrokerClients {
-  clients(): ConnectedClient[];
-  disconnect(clientId: string): boolean;
+  clients(): ConnectedClient[] | Promise<ConnectedClient[]>;
+  disconnect(clientId: string): boolean | Promise<boolean>;
 }
 
+/** The broker in this process once it runs (`npm start`); undefined until then. */
 export type BrokerClientsLink = () => BrokerClients | undefined;
 
 const tags = ['connections'];
@@ -23,17 +26,17 @@ const tags = ['connections'];
 export const connectionRoutes: FastifyPluginAsyncZod<{ broker: BrokerClientsLink }> = async (app, { broker }) => {
   const linked = (): BrokerClients => {
     const clients = broker();
-    if (!clients) throw new NotFoundError('no bundled broker runs in this process (npm start runs one; a standalone verifier does not)');
+    if (!clients) throw new ServiceUnavailableError('the bundled broker of this process is not running yet');
     return clients;
   };
 
-  app.get('/connections', { schema: { tags, response: { 200: ConnectionList, ...adminErrors } } }, async () => ({ items: linked().clients() }));
+  app.get('/connections', { schema: { tags, response: { 200: ConnectionList, ...adminErrors, 503: ApiErrorBody } } }, async () => ({ items: await linked().clients() }));
 
   app.post(
     '/connections/:clientId/disconnect',
-    { schema: { tags, params: ConnectionParams, response: { 204: z.null(), ...adminErrors } } },
+    { schema: { tags, params: ConnectionParams, response: { 204: z.null(), ...adminErrors, 503: ApiErrorBody } } },
     async (request, reply) => {
-      if (!linked().disconnect(request.params.clientId)) throw new NotFoundError(`client ${request.params.clientId} is not connected`);
+      if (!(await linked().disconnect(request.params.clientId))) throw new NotFoundError(`client ${request.params.clientId} is not connected`);
       return reply.code(204).send(null);
     },
   );

@@ -1,0 +1,93 @@
+/**
+ * The standalone broker's control endpoint for the verifier's admin API: `GET /clients` and
+ * `POST /clients/:clientId/disconnect`, HTTP on a unix socket in the data directory (mode 0600), each
+ * request proved by the shared webhook secret in `X-Arra-Secret`.
+ *
+ * @module broker/control
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { Broker } from './broker.js';
+import { BrokerConfigError } from './errors.js';
+
+/** Longest unix socket path Linux accepts (`sun_path` is 108 bytes with its NUL). */
+const MAX_SOCKET_PATH = 107;
+const DISCONNECT = /^\/clients\/([^/]+)\/disconnect$/;
+
+export interface ControlOptions {
+  path: string;
+  secret: string;
+  broker: Pick<Broker, 'clients' | 'disconnect'>;
+  logger: Logger;
+}
+
+export interface ControlServer {
+  close(): Promise<void>;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+export async function listenControl(options: ControlOptions): Promise<ControlServer> {
+  const { path, broker, logger } = options;
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw new BrokerConfigError(`ARRA_BROKER_CONTROL_SOCKET: ${path} is longer than ${MAX_SOCKET_PATH} bytes; name a shorter path`);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  removeStaleSocket(path);
+  const expected = digest(options.secret);
+  const server = createServer({ headersTimeout: 5000, requestTimeout: 5000, maxHeaderSize: 8192 }, (req, res) => {
+    const given = req.headers['x-arra-secret'];
+    if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
+      logger.warn({ method: req.method, reason: 'secret missing or wrong' }, 'control request refused');
+      return reply(res, 401, { error: { code: 'unauthorized', message: 'send X-Arra-Secret' } });
+    }
+    answer(req, res, broker);
+  });
+  server.maxConnections = 16;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  chmodSync(path, 0o600);
+  logger.info({ path }, 'broker control socket listening');
+  return {
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, broker: ControlOptions['broker']): void {
+  const url = req.url ?? '';
+  if (req.method === 'GET' && url === '/clients') return reply(res, 200, { items: broker.clients() });
+  const match = req.method === 'POST' ? DISCONNECT.exec(url) : null;
+  if (match) {
+    let clientId: string;
+    try {
+      clientId = decodeURIComponent(match[1]!);
+    } catch {
+      return reply(res, 400, { error: { code: 'validation', message: 'client id is not valid percent-encoding' } });
+    }
+    return broker.disconnect(clientId) ? reply(res, 204) : reply(res, 404, { error: { code: 'not_found', message: `client ${clientId} is not connected` } });
+  }
+  reply(res, 404, { error: { code: 'not_found', message: 'GET /clients or POST /clients/:clientId/disconnect' } });
+}
+
+function reply(res: ServerResponse, status: number, body?: unknown): void {
+  res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+}
+
+/** A socket left by a broker that died is replaced; any other file there is not ours to remove. */
+function removeStaleSocket(path: string): void {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isSocket()) throw new BrokerConfigError(`ARRA_BROKER_CONTROL_SOCKET: ${path} exists and is not a socket`);
+  unlinkSync(path);
+}
