@@ -64,8 +64,10 @@ export class BrokerState {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.authorizer = options.authorizer;
     this.serverKeepAlive = options.serverKeepAlive;
-    this.retained = new RetainedStore(this.limits);
     this.store = options.store ?? new MemoryStore();
+    this.retained = new RetainedStore(this.limits, (message) => {
+      if (!message.topic.startsWith('$SYS/')) this.store.deleteRetained(message.topic);
+    });
     this.refusalLog = new LogLimiter((fields, message) => this.logger.warn(fields, message));
   }
 

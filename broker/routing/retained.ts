@@ -1,7 +1,8 @@
 /**
  * Retained messages, one per topic [MQTT-3.3.1-5] [MQTT-3.3.1-10] [MQTT-3.3.1-11], in a trie so a
  * SUBSCRIBE costs the part its filter reaches. Bounded in count and bytes, overall and per client id:
- * beyond a bound a message is routed but not retained.
+ * beyond a bound a message is routed but not retained. Messages with an expiry sit in a heap by
+ * expiry, so the ones that expire are found without a scan, a bounded number per sweep.
  *
  * @module broker/routing/retained
  */
@@ -19,6 +20,8 @@ export interface RetainedLimits {
 interface Node {
   children?: Map<string, Node>;
   message?: Message;
+  /** Its place in the expiry heap while its message has an expiry. */
+  heapIndex?: number;
 }
 
 export class RetainedStore {
@@ -26,8 +29,13 @@ export class RetainedStore {
   private count = 0;
   private totalBytes = 0;
   private readonly bytesByClient = new Map<string, number>();
+  private readonly expiring = new ExpiryHeap();
 
-  constructor(private readonly limits: RetainedLimits) {}
+  /** @param expired told of each message dropped because it expired, so the copy on disk goes too. */
+  constructor(
+    private readonly limits: RetainedLimits,
+    private readonly expired: (message: Message) => void = () => {},
+  ) {}
 
   get size(): number {
     return this.count;
@@ -61,11 +69,22 @@ export class RetainedStore {
       if (child === undefined) (node.children ??= new Map()).set(level, (child = {}));
       node = child;
     }
-    if (existing !== undefined) this.forget(existing);
+    if (existing !== undefined) this.forget(node);
     node.message = message;
+    if (message.expiresAt !== undefined) this.expiring.push(node);
     this.count++;
     this.account(message, cost);
     return true;
+  }
+
+  /** Drops up to `max` messages whose expiry has passed [MQTT-3.3.2-5]; how many it dropped. */
+  sweepExpired(now: number, max: number): number {
+    let dropped = 0;
+    for (let top = this.expiring.peek(); top !== undefined && dropped < max && isExpired(top.message!, now); top = this.expiring.peek()) {
+      this.dropExpired(top.message!);
+      dropped++;
+    }
+    return dropped;
   }
 
   /** Drops expired ones on the way; [MQTT-4.7.2-1] no `$` topics for first-level wildcards, [MQTT-4.7.1-2] `a/#` matches `a`. */
@@ -73,7 +92,7 @@ export class RetainedStore {
     const out: Message[] = [];
     const expired: Message[] = [];
     this.walk(this.root, filter.split('/'), 0, (message) => (isExpired(message, now) ? expired : out).push(message));
-    for (const message of expired) this.remove(message.topic.split('/'));
+    for (const message of expired) this.dropExpired(message);
     return out;
   }
 
@@ -99,6 +118,11 @@ export class RetainedStore {
       if (depth === 0 && name.startsWith('$')) continue;
       this.walk(child, levels, depth + 1, found);
     }
+  }
+
+  private dropExpired(message: Message): void {
+    this.remove(message.topic.split('/'));
+    this.expired(message);
   }
 
   /** Every message strictly below `node` (iterative: a deep tree must not exhaust the stack). */
@@ -131,7 +155,7 @@ export class RetainedStore {
     }
     const leaf = path[path.length - 1]!;
     if (leaf.message === undefined) return;
-    this.forget(leaf.message);
+    this.forget(leaf);
     leaf.message = undefined;
     for (let i = levels.length; i > 0; i--) {
       const node = path[i]!;
@@ -140,7 +164,9 @@ export class RetainedStore {
     }
   }
 
-  private forget(message: Message): void {
+  private forget(node: Node): void {
+    const message = node.message!;
+    if (node.heapIndex !== undefined) this.expiring.remove(node);
     this.count--;
     this.account(message, -messageBytes(message));
   }
@@ -153,4 +179,62 @@ export class RetainedStore {
     if (bytes > 0) this.bytesByClient.set(owner, bytes);
     else this.bytesByClient.delete(owner);
   }
+}
+
+/** A binary min-heap of nodes by their message's expiry; each node knows its index, so removal is O(log n). */
+class ExpiryHeap {
+  private readonly nodes: Node[] = [];
+
+  peek(): Node | undefined {
+    return this.nodes[0];
+  }
+
+  push(node: Node): void {
+    node.heapIndex = this.nodes.length;
+    this.nodes.push(node);
+    this.up(node.heapIndex);
+  }
+
+  remove(node: Node): void {
+    const index = node.heapIndex!;
+    node.heapIndex = undefined;
+    const last = this.nodes.pop()!;
+    if (index === this.nodes.length) return;
+    this.nodes[index] = last;
+    last.heapIndex = index;
+    this.down(index);
+    this.up(last.heapIndex);
+  }
+
+  private up(index: number): void {
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (expiryOf(this.nodes[parent]!) <= expiryOf(this.nodes[index]!)) return;
+      this.swap(index, parent);
+      index = parent;
+    }
+  }
+
+  private down(index: number): void {
+    for (;;) {
+      const left = index * 2 + 1;
+      let least = index;
+      if (left < this.nodes.length && expiryOf(this.nodes[left]!) < expiryOf(this.nodes[least]!)) least = left;
+      if (left + 1 < this.nodes.length && expiryOf(this.nodes[left + 1]!) < expiryOf(this.nodes[least]!)) least = left + 1;
+      if (least === index) return;
+      this.swap(index, least);
+      index = least;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const nodes = this.nodes;
+    [nodes[a], nodes[b]] = [nodes[b]!, nodes[a]!];
+    nodes[a]!.heapIndex = a;
+    nodes[b]!.heapIndex = b;
+  }
+}
+
+function expiryOf(node: Node): number {
+  return node.message!.expiresAt!;
 }

@@ -70,10 +70,14 @@ export function discardSession(core: BrokerState, session: Session): void {
   if (current === session) core.sessions.delete(session.clientId);
 }
 
-/** One tick of the wheel: connection deadlines, then dormant sessions' wills and expiry. */
+/** Retained messages dropped per tick once expired; more wait for the next tick (a SUBSCRIBE never sees them). */
+const EXPIRED_RETAINED_PER_TICK = 1000;
+
+/** One tick of the wheel: connection deadlines, dormant sessions' wills and expiry, expired retained messages. */
 export function tick(core: BrokerState, now: number): void {
   for (const connection of core.connections) checkDeadlines(core, connection, now);
   for (const session of core.dormant) settleSession(core, session, now);
+  core.retained.sweepExpired(now, EXPIRED_RETAINED_PER_TICK);
 }
 
 /** Publishes a will whose delay is over, ends a session whose expiry has passed; false when it ended. */

@@ -112,7 +112,7 @@ function sendInflight(core: BrokerState, session: Session, item: Queued): boolea
   return true;
 }
 
-function enqueue(core: BrokerState, session: Session, item: Queued): void {
+export function enqueue(core: BrokerState, session: Session, item: Queued): void {
   const queue = (session.queue ??= []);
   if (session.connection !== null && queue.length >= core.limits.maxQueuedPerSession / 2) throttle(core, session, item.message);
   if (queue.length >= core.limits.maxQueuedPerSession) dropOldest(core, session); // the newest state of a device is worth more than its history
@@ -125,7 +125,7 @@ function dropOldest(core: BrokerState, session: Session): void {
 }
 
 /** Counts a message against the byte budgets, dropping the oldest queued for room; 0 when it still does not fit. */
-function takeCustody(core: BrokerState, session: Session, message: Message): number {
+export function takeCustody(core: BrokerState, session: Session, message: Message): number {
   const bytes = messageBytes(message);
   while (!fits(core, session, bytes) && (session.queue?.length ?? 0) > 0) dropOldest(core, session);
   if (!fits(core, session, bytes)) {

@@ -3,14 +3,15 @@
  * connections died with the old process), so nothing reaches a client before it reconnects and its
  * CONNECT re-checks it; `recheck` holds them to today's rights right after. Expiry and will delay
  * count across the downtime: a session connected when the broker stopped ended at its last commit.
- * The byte budgets apply as at run time: what no longer fits is dropped and counted.
+ * The queue bounds apply as at run time (count and bytes, oldest queued dropped first, counted), so
+ * a store written under larger limits loads within today's.
  *
  * @module broker/session/restore
  */
 import { parseFilter } from '../../rules/index.js';
 import type { DeliveryRecord, SessionRecord, StoredState } from '../persistence/index.js';
-import { messageBytes } from '../routing/message.js';
 import { NEVER_EXPIRES, settleSession } from './lifecycle.js';
+import { enqueue, takeCustody } from './outbox.js';
 import { subscribeVerdict } from './rights.js';
 import { Session, type BrokerState } from '../state.js';
 
@@ -18,11 +19,13 @@ export function restore(core: BrokerState, state: StoredState, now: number): voi
   for (const message of state.retained) if (!core.retained.set(message)) forgetRetained(core, message.topic);
   const endedAt = state.lastCommitAt ?? now;
   for (const record of state.sessions) restoreSession(core, record, endedAt);
+  const droppedBefore = core.counters.droppedMessages;
   for (const delivery of state.deliveries) restoreDelivery(core, delivery);
   for (const session of [...core.dormant]) settleSession(core, session, now);
   const { sessions, deliveries, retained } = state;
   if (sessions.length + retained.length > 0) {
-    core.logger.info({ sessions: sessions.length, deliveries: deliveries.length, retained: retained.length, live: core.sessions.size }, 'broker store loaded');
+    const dropped = core.counters.droppedMessages - droppedBefore;
+    core.logger.info({ sessions: sessions.length, deliveries: deliveries.length, dropped, retained: retained.length, live: core.sessions.size }, 'broker store loaded');
   }
 }
 
@@ -58,16 +61,12 @@ function restoreSession(core: BrokerState, record: SessionRecord, endedAt: numbe
 function restoreDelivery(core: BrokerState, delivery: DeliveryRecord): void {
   const session = core.sessions.get(delivery.clientId);
   if (session === undefined) return;
-  const bytes = messageBytes(delivery.message);
-  const { limits } = core;
-  if (session.heldBytes + bytes > limits.maxQueuedBytesPerSession || core.heldBytes + bytes > limits.maxQueuedBytes) {
-    core.counters.droppedMessages++;
-    core.store.deleteDelivery(delivery.seq);
+  const { message, qos, retain, subIds, seq, packetId, state } = delivery;
+  const bytes = takeCustody(core, session, message);
+  if (bytes === 0) {
+    core.store.deleteDelivery(seq);
     return;
   }
-  session.heldBytes += bytes;
-  core.heldBytes += bytes;
-  const { message, qos, retain, subIds, seq, packetId, state } = delivery;
   if (packetId !== null && !session.outgoing?.has(packetId)) (session.outgoing ??= new Map()).set(packetId, { message, qos, retain, subIds, bytes, state, seq });
-  else (session.queue ??= []).push({ message, qos, retain, subIds, bytes, seq });
+  else enqueue(core, session, { message, qos, retain, subIds, bytes, seq });
 }

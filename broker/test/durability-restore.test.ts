@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { allow, deny, type StaticDecision } from '../authorizers/static.js';
+import type { BrokerLimits } from '../limits.js';
 import { SqliteStore, STORE_FILE } from '../persistence/index.js';
 import { collect, connectClient, nextMessage, rawConnect, sleep, startBroker, type Harness } from './helpers.js';
 
@@ -22,9 +23,9 @@ function storeDir(t: TestContext): string {
   return dir;
 }
 
-function brokerOn(t: TestContext, dir: string, decision?: StaticDecision, maxBytes = 64 * 1024 * 1024): Promise<Harness> {
+function brokerOn(t: TestContext, dir: string, decision?: StaticDecision, maxBytes = 64 * 1024 * 1024, limits: Partial<BrokerLimits> = {}): Promise<Harness> {
   const store = new SqliteStore({ path: join(dir, STORE_FILE), durability: 'fsync', maxBytes, onError: () => {} });
-  return startBroker(t, decision, { store });
+  return startBroker(t, decision, { store, limits });
 }
 
 function rows(dir: string, table: string): number {
@@ -186,6 +187,38 @@ test('at start-up a stored session is held to today\'s rights before anything is
   await second.broker.restored;
   assert.equal(second.broker.stats().sessions, 0);
   assert.equal(second.broker.stats().subscriptions, 0);
+});
+
+test('a queue stored under a larger message limit is held to today\'s at start-up: the oldest are dropped, counted and deleted', async (t) => {
+  const dir = storeDir(t);
+  const first = await brokerOn(t, dir);
+  const sub = await connectClient(t, first, { ...persistent, clientId: 'backlog' });
+  await sub.subscribeAsync('b/#', { qos: 1 });
+  await sub.endAsync();
+  const pub = await connectClient(t, first, { clientId: 'pub' });
+  for (let i = 0; i < 10; i++) await pub.publishAsync('b/n', String(i), { qos: 1 });
+  await first.broker.close();
+  assert.equal(rows(dir, 'deliveries'), 10);
+
+  const second = await brokerOn(t, dir, undefined, undefined, { maxQueuedPerSession: 4 });
+  assert.equal(second.broker.stats().droppedMessages, 6);
+  await sleep(100);
+  assert.equal(rows(dir, 'deliveries'), 4, 'the dropped ones leave the store');
+  const { got } = await resume(t, second, { ...persistent, clientId: 'backlog' });
+  await sleep(300);
+  assert.deepEqual(got.map((m) => m.payload), ['6', '7', '8', '9'], 'the newest kept, as a queue drops at run time');
+});
+
+test('a retained message that expires while the broker runs leaves the store then, not at the next start', async (t) => {
+  const dir = storeDir(t);
+  const h = await brokerOn(t, dir);
+  const pub = await connectClient(t, h, { clientId: 'pub' });
+  await pub.publishAsync('r/brief', 'soon gone', { qos: 1, retain: true, properties: { messageExpiryInterval: 1 } });
+  await pub.publishAsync('r/lasting', 'stays', { qos: 1, retain: true });
+  assert.equal(rows(dir, 'retained'), 2);
+  for (let i = 0; i < 40 && rows(dir, 'retained') > 1; i++) await sleep(100);
+  assert.equal(rows(dir, 'retained'), 1, 'deleted within a few ticks of its expiry, with no SUBSCRIBE touching it');
+  assert.equal(h.broker.stats().retained, 1);
 });
 
 test('a QoS 0 message is never stored; a QoS 1 message the full store cannot keep is refused with 0x97, not acknowledged', async (t) => {

@@ -105,3 +105,31 @@ test('a wildcard SUBSCRIBE beside 20,000 retained messages it does not match cos
   // The scan took about 2.6 s for these 300 SUBSCRIBEs with 20,000 messages; a generous bound.
   assert.ok(ms < 200, `300 non-matching SUBSCRIBEs took ${ms.toFixed(1)} ms`);
 });
+
+test('a sweep drops exactly the expired messages, soonest first and at most the bound, through replaces and clears (fixed seed)', () => {
+  let seed = 7;
+  const random = (n: number) => (((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 8) % n);
+  const dropped: string[] = [];
+  const store = new RetainedStore(resolveLimits(), (m) => dropped.push(m.topic));
+  const live = new Map<string, number | undefined>();
+  for (let i = 0; i < 3000; i++) {
+    const topic = `t/${random(400)}`;
+    if (random(10) === 0) {
+      store.set(message(topic, ''));
+      live.delete(topic);
+      continue;
+    }
+    const expiresAt = random(4) === 0 ? undefined : 1000 + random(1000);
+    store.set(message(topic, 'x', { expiresAt }));
+    live.set(topic, expiresAt);
+  }
+  const due = [...live].filter(([, at]) => at !== undefined && at <= 1500).sort((a, b) => a[1]! - b[1]!);
+  assert.ok(due.length > 50, `enough expire in the window (${due.length})`);
+  assert.equal(store.sweepExpired(1500, 50), 50, 'no more than the bound');
+  assert.deepEqual(dropped.map((topic) => live.get(topic)), due.slice(0, 50).map(([, at]) => at), 'soonest first');
+  assert.equal(store.sweepExpired(1500, 100_000), due.length - 50);
+  assert.deepEqual(dropped.sort(), due.map(([topic]) => topic).sort());
+  assert.equal(store.size, live.size - due.length);
+  const left = store.matching('#', 0).map((m) => m.topic).sort();
+  assert.deepEqual(left, [...live.keys()].filter((topic) => !dropped.includes(topic)).sort());
+});
