@@ -48,6 +48,13 @@ async function resume(t: TestContext, h: Harness, options: IClientOptions) {
 
 const persistent = { protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 3600 } };
 
+/** A persistent session subscribed to `filter` at QoS 1, its client gone: what matches is queued for it. */
+async function awaySubscriber(t: TestContext, h: Harness, clientId: string, filter: string, extra: IClientOptions = {}): Promise<void> {
+  const sub = await connectClient(t, h, { ...persistent, clientId, ...extra });
+  await sub.subscribeAsync(filter, { qos: 1 });
+  await sub.endAsync();
+}
+
 test('a persistent session, its queued QoS 1 and QoS 2 messages and a retained message with 5.0 properties survive a restart', async (t) => {
   const dir = storeDir(t);
   const first = await brokerOn(t, dir);
@@ -117,9 +124,7 @@ test('a QoS 2 delivery whose PUBREL was sent resumes with PUBREL, not the PUBLIS
 test('a QoS 2 id acknowledged with PUBREC is still known after a restart: the resent PUBLISH is not routed twice', async (t) => {
   const dir = storeDir(t);
   const first = await brokerOn(t, dir);
-  const sub = await connectClient(t, first, { ...persistent, clientId: 'listener' });
-  await sub.subscribeAsync('x/#', { qos: 1 });
-  await sub.endAsync();
+  await awaySubscriber(t, first, 'listener', 'x/#');
   const connect = { clean: false, properties: { sessionExpiryInterval: 600 } };
   const pub = await rawConnect(t, first, 5, 'q2-pub', connect);
   pub.send({ cmd: 'publish', topic: 'x/1', payload: Buffer.from('exactly once'), qos: 2, messageId: 7, retain: false, dup: false });
@@ -178,9 +183,7 @@ test('at start-up a stored session is held to today\'s rights before anything is
   const dir = storeDir(t);
   const device = allow(undefined, { deviceId: 'dev-9', incarnation: '1', credential: { kind: 'password' } });
   const first = await brokerOn(t, dir, device);
-  const sub = await connectClient(t, first, { ...persistent, clientId: 'dev-9', username: 'dev-9', password: 'pw' });
-  await sub.subscribeAsync('s/#', { qos: 1 });
-  await sub.endAsync();
+  await awaySubscriber(t, first, 'dev-9', 's/#', { username: 'dev-9', password: 'pw' });
   await first.broker.close();
 
   const second = await brokerOn(t, dir, deny('unknown_device'));
@@ -192,9 +195,7 @@ test('at start-up a stored session is held to today\'s rights before anything is
 test('a queue stored under a larger message limit is held to today\'s at start-up: the oldest are dropped, counted and deleted', async (t) => {
   const dir = storeDir(t);
   const first = await brokerOn(t, dir);
-  const sub = await connectClient(t, first, { ...persistent, clientId: 'backlog' });
-  await sub.subscribeAsync('b/#', { qos: 1 });
-  await sub.endAsync();
+  await awaySubscriber(t, first, 'backlog', 'b/#');
   const pub = await connectClient(t, first, { clientId: 'pub' });
   for (let i = 0; i < 10; i++) await pub.publishAsync('b/n', String(i), { qos: 1 });
   await first.broker.close();
@@ -224,9 +225,7 @@ test('a retained message that expires while the broker runs leaves the store the
 test('a QoS 0 message is never stored; a QoS 1 message the full store cannot keep is refused with 0x97, not acknowledged', async (t) => {
   const dir = storeDir(t);
   const h = await brokerOn(t, dir, undefined, 128 * 1024);
-  const sub = await connectClient(t, h, { ...persistent, clientId: 'far' });
-  await sub.subscribeAsync('big/#', { qos: 1 });
-  await sub.endAsync();
+  await awaySubscriber(t, h, 'far', 'big/#');
   const pub = await rawConnect(t, h, 5, 'pub');
   for (let id = 1; id <= 5; id++) pub.send({ cmd: 'publish', topic: 'big/zero', payload: Buffer.alloc(1000), qos: 0, messageId: id, retain: false, dup: false });
   await sleep(100);
