@@ -15,7 +15,7 @@ const OURS = ['rules', 'schemas', 'logging', 'verifier', 'broker', 'broker-adapt
 const others = (...allowed) => OURS.filter((part) => !allowed.includes(part));
 
 const walls = [
-  { part: 'rules', forbid: ['^(?!\\./)'], why: 'rules/ is a leaf: it imports nothing but itself' },
+  { part: 'rules', forbid: ['^(?!\\./|node:net$)'], why: 'rules/ is a leaf: it imports nothing but itself and node:net' },
   { part: 'logging', forbid: ['^(?!\\./|pino$|node:)'], why: 'logging/ is a leaf: pino and node: only' },
   { part: 'schemas', forbid: ['^(?!\\./|zod$|\\.\\./rules/index\\.js$)'], why: 'schemas/ holds the wire contracts: rules/ and zod only' },
   {

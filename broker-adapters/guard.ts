@@ -4,8 +4,9 @@
  * A wrong secret is refused even from an allowed address. A callback, not async: brokers ask at rates
  * where a promise per request shows.
  */
-import { isIP, type BlockList } from 'node:net';
+import type { BlockList } from 'node:net';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { peerAddress } from '../rules/index.js';
 import { secretMatcher } from '../verifier/core/index.js';
 import { CallerSecretWrong, CallerUnknown } from './errors.js';
 
@@ -32,7 +33,8 @@ export function createGuard(config: GuardConfig): BrokerGuard {
       if (matchesSecret(presented)) return done();
       return done(new CallerSecretWrong('the shared secret presented by the caller is wrong'));
     }
-    const address = callerAddress(request);
+    // The TCP peer, not `request.ip`: behind `trustProxy` any caller writes X-Forwarded-For.
+    const address = peerAddress(request.raw.socket.remoteAddress);
     if (address !== null && allowList.check(address.ip, address.family)) return done();
     done(new CallerUnknown(`caller ${address?.ip ?? 'unknown'} sent no shared secret and is not in webhookAllow`));
   };
@@ -45,18 +47,4 @@ function presentedSecret(request: FastifyRequest): string | undefined {
   const fromQuery = query?.[SECRET_QUERY];
   if (fromQuery === undefined) return undefined;
   return Array.isArray(fromQuery) ? fromQuery.join(',') : String(fromQuery);
-}
-
-/**
- * The TCP peer, not `request.ip` (behind `trustProxy` any caller writes X-Forwarded-For). An
- * IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, dual-stack sockets) is folded to IPv4.
- */
-function callerAddress(request: FastifyRequest): { ip: string; family: 'ipv4' | 'ipv6' } | null {
-  const raw = request.raw.socket.remoteAddress;
-  if (raw === undefined) return null;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);
-  const ip = mapped ? mapped[1]! : raw;
-  const version = isIP(ip);
-  if (version === 0) return null;
-  return { ip, family: version === 4 ? 'ipv4' : 'ipv6' };
 }

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { BROKER_CONTROL_SOCKET_FILE, SERVER_CA_FILE } from '../schemas/data-dir.js';
 import { BrokerConfigError } from './errors.js';
 import { defaultLimits } from './limits.js';
-import { addressList } from './listeners/proxy.js';
+import { addressList } from '../rules/index.js';
 
 const Bind = z.string().min(1).default('127.0.0.1');
 const Port = z.coerce.number().int().min(0).max(65535);

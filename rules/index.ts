@@ -3,3 +3,4 @@ export { MAX_TOPIC_BYTES, filterCovers, filtersOverlap, isValidTopicFilter, isVa
 export { checkAcl, type Acl, type AclEntry, type AclObserver, type AclQuery, type AclVerdict, type OverlappingDeny, type RuleApplies } from './acl.js';
 export { parseFilter, type ParsedFilter } from './share.js';
 export { isValidRuleTopic } from './rule-topic.js';
+export { addressList, listHolds, peerAddress } from './address-list.js';

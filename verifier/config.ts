@@ -5,9 +5,10 @@
  *
  * @module verifier/config
  */
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { addressList } from '../rules/index.js';
 import { BROKER_CONTROL_SOCKET_FILE } from '../schemas/data-dir.js';
 import { ConfigError, Secret } from './core/index.js';
 
@@ -22,29 +23,12 @@ const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'must be an IP address
 const cidrList = z.string().transform((text, ctx) => {
   const cidrs = text.split(',').map((s) => s.trim()).filter(Boolean);
   try {
-    webhookAllowList(cidrs);
+    addressList(cidrs);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
   }
   return cidrs;
 });
-
-/** `ARRA_WEBHOOK_ALLOW` as the broker guard checks it; throws naming an entry that is not an address or CIDR. */
-export function webhookAllowList(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of cidrs) {
-    const [ip = '', prefixText] = entry.trim().split('/');
-    const version = isIP(ip);
-    const family = version === 4 ? 'ipv4' : 'ipv6';
-    const prefix = prefixText === undefined ? (version === 4 ? 32 : 128) : Number(prefixText);
-    const max = version === 4 ? 32 : 128;
-    if (version === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
-      throw new Error(`webhookAllow: "${entry}" is not an IP address or CIDR`);
-    }
-    list.addSubnet(ip, prefix, family);
-  }
-  return list;
-}
 
 interface Variable {
   schema: z.ZodType;

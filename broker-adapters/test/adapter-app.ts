@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { webhookAllowList } from '../../verifier/config.js';
+import { addressList } from '../../rules/index.js';
 import { createAdmin } from '../../verifier/admin/index.js';
 import { createDecider, type Decider } from '../../verifier/core/index.js';
 import { openStore } from '../../verifier/store/index.js';
@@ -47,7 +47,7 @@ export async function startAdapterApp(t: TestContext, options: AdapterAppOptions
   const { webhookSecret = WEBHOOK_SECRET, webhookAllow = [], ...config } = options.config ?? {};
   await app.register(registerAdapters, {
     decider: options.decider ? options.decider(real) : real,
-    guard: createGuard({ webhookSecret, allowList: webhookAllowList(webhookAllow) }),
+    guard: createGuard({ webhookSecret, allowList: addressList(webhookAllow) }),
     config: { trustCertSubject: false, ...config },
   });
   t.after(() => app.close());

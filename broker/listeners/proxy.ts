@@ -5,8 +5,9 @@
  *
  * @module broker/listeners/proxy
  */
-import { BlockList, createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
+import { addressList, listHolds } from '../../rules/index.js';
 import { parseProxyHeader } from './proxy-header.js';
 import type { ListenOptions, ProxyOptions, Transport } from './types.js';
 
@@ -19,31 +20,6 @@ const proxiedPeers = new WeakMap<Socket, string>();
 /** The address to account a raw socket to: the device's when a trusted balancer named it. */
 export function peerAddressOf(socket: Socket): string {
   return proxiedPeers.get(socket) ?? socket.remoteAddress ?? 'unknown';
-}
-
-/** A `BlockList` of addresses and CIDRs (`10.0.0.0/8`, `::1`); throws on anything else. */
-export function addressList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', prefix] = entry.split('/');
-    const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
-    const bits = prefix === undefined ? undefined : Number(prefix);
-    const maxBits = family === 'ipv4' ? 32 : 128;
-    if (!family || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && bits! <= maxBits))) {
-      throw new Error(`${JSON.stringify(entry)} is not an IP address or CIDR`);
-    }
-    if (bits === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, bits, family);
-  }
-  return list;
-}
-
-/** An IPv4 peer of a dual-stack socket reads `::ffff:a.b.c.d`: checked as the IPv4 address it is. */
-function isTrusted(list: BlockList, address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return list.check(mapped, 'ipv4');
-  return list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
 }
 
 export interface ProxyFront {
@@ -102,7 +78,7 @@ export function proxyFront(inner: Server, proxy: ProxyOptions, options: ListenOp
 
   const server = createServer((socket) => {
     socket.on('error', onError);
-    if (!isTrusted(trusted, socket.remoteAddress)) return refuse(socket, 'not a trusted balancer address (ARRA_PROXY_TRUSTED)');
+    if (!listHolds(trusted, socket.remoteAddress)) return refuse(socket, 'not a trusted balancer address (ARRA_PROXY_TRUSTED)');
     if (awaiting.size >= MAX_AWAITING_HEADER) return refuse(socket, 'too many connections waiting for their PROXY header');
     awaiting.add(socket);
     readHeader(socket);

@@ -31,6 +31,7 @@ const refused: [file: string, code: string][] = [
   ['verifier/http/routes/decisions.ts', "import { outwardDeny } from '../../core/outward.js';"],
   ['runtime/verifier.ts', "import '../verifier/core/decider.js';"],
   ['rules/acl.ts', "import 'zod';"],
+  ['rules/address-list.ts', "import 'node:fs';"],
   ['schemas/admin.ts', "import 'fastify';"],
   ['logging/logger.ts', "import 'undici';"],
 ];
@@ -42,6 +43,7 @@ const allowed: [file: string, code: string][] = [
   ['broker-adapters/nanomq/map.ts', "import '../../verifier/core/index.js'; import 'fastify';"],
   ['schemas/admin.ts', "import '../rules/index.js'; import 'zod';"],
   ['logging/logger.ts', "import './log-limiter.js'; import 'pino'; import 'node:stream';"],
+  ['rules/address-list.ts', "import 'node:net';"],
   ['verifier/core/decider.ts', "import '../../logging/log-limiter.js';"],
   ['runtime/start.ts', "import '../verifier/store/index.js'; import '../broker/broker.js';"],
   ['verifier/core/test/decide.test.ts', "import '../../store/index.js';"],

@@ -15,7 +15,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createGuard, registerAdapters } from '../../broker-adapters/index.js';
-import { webhookAllowList, type VerifierConfig } from '../config.js';
+import { addressList } from '../../rules/index.js';
+import type { VerifierConfig } from '../config.js';
 import type { Admin } from '../admin/index.js';
 import type { ManagedDecider } from '../core/index.js';
 import type { Logger } from '../../logging/logger.js';
@@ -102,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(publicRoutes, { store, keys: admin.keys, deviceCa: admin, metrics });
-  const guard = createGuard({ webhookSecret: config.webhookSecret, allowList: webhookAllowList(config.webhookAllow) });
+  const guard = createGuard({ webhookSecret: config.webhookSecret, allowList: addressList(config.webhookAllow) });
   await app.register(async function brokerContext(broker) {
     broker.addHook('onRequest', guard);
     await broker.register(decisionRoutes, { decider, trustCertSubject: config.trustCertSubject });
