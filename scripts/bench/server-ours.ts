@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AuthenticateAllow, AuthenticateDecision, AuthenticateRequest } from '../../schemas/index.js';
+import { allow } from '../../broker/authorizers/static.js';
 import { createInProcessAuthorizer } from '../../broker/authorizers/in-process.js';
 import { BrokerConfig } from '../../broker/config.js';
 import { startBroker } from '../../broker/start.js';
@@ -31,16 +32,7 @@ async function authenticate(request: AuthenticateRequest): Promise<AuthenticateD
   const given = Buffer.from(request.password ?? '');
   const ok = request.username === BENCH_USER && given.length === expected.length && timingSafeEqual(given, expected);
   if (!ok) return { allow: false, reason: 'bad_credentials' };
-  return {
-    allow: true,
-    deviceId: null,
-    incarnation: null,
-    superuser: false,
-    groups: [],
-    credential: { kind: 'password' },
-    expiresAt: null,
-    acl: CHECKED_ONLY,
-  };
+  return allow(CHECKED_ONLY, { credential: { kind: 'password' } });
 }
 
 // A store of its own per start, with the shipped durability unless ARRA_BROKER_DURABILITY says otherwise.

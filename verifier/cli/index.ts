@@ -6,15 +6,4 @@
  */
 export { main } from './main.js';
 export { EXIT, type ExitCode } from './_exit-codes.js';
-export {
-  CliError,
-  ConflictError,
-  NotFoundError,
-  RejectedError,
-  UnauthorizedError,
-  UnexpectedError,
-  UnreachableError,
-  UsageError,
-  type CliErrorCode,
-  type FieldIssue,
-} from './_errors.js';
+export * from './_errors.js';
