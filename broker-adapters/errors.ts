@@ -17,11 +17,10 @@ export type AdapterErrorCode =
   | 'ERR_ADAPTER_CALLER_UNKNOWN'
   | 'ERR_ADAPTER_CALLER_SECRET_WRONG';
 
-export class AdapterError extends Error {
-  static readonly code: AdapterErrorCode | 'ERR_ADAPTER' = 'ERR_ADAPTER';
-  readonly code: AdapterErrorCode | 'ERR_ADAPTER' = 'ERR_ADAPTER';
+export abstract class AdapterError extends Error {
+  abstract readonly code: AdapterErrorCode;
   /** The HTTP status Fastify uses when the error reaches a handler that does not map it itself. */
-  readonly statusCode: number = 400;
+  abstract readonly statusCode: number;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -29,11 +28,17 @@ export class AdapterError extends Error {
   }
 }
 
-/** A parameter the broker sent is missing, of the wrong type or out of range. Names the field. */
-export class InvalidField extends AdapterError {
-  static override readonly code = 'ERR_ADAPTER_INVALID_FIELD';
-  override readonly code = InvalidField.code;
+/** The base of one code: the code is static and on every instance, with the status it answers. */
+function coded<C extends AdapterErrorCode>(code: C, statusCode: number) {
+  return class extends AdapterError {
+    static readonly code: C = code;
+    readonly code: C = code;
+    readonly statusCode = statusCode;
+  };
+}
 
+/** A parameter the broker sent is missing, of the wrong type or out of range. Names the field. */
+export class InvalidField extends coded('ERR_ADAPTER_INVALID_FIELD', 400) {
   constructor(
     readonly field: string,
     reason: string,
@@ -43,35 +48,16 @@ export class InvalidField extends AdapterError {
 }
 
 /** The body is larger than any request of a supported broker can be. */
-export class BodyTooLarge extends AdapterError {
-  static override readonly code = 'ERR_ADAPTER_BODY_TOO_LARGE';
-  override readonly code = BodyTooLarge.code;
-  override readonly statusCode = 413;
-}
+export class BodyTooLarge extends coded('ERR_ADAPTER_BODY_TOO_LARGE', 413) {}
 
 /** The body is not valid JSON / form data, or it was cut short. */
-export class BadBody extends AdapterError {
-  static override readonly code = 'ERR_ADAPTER_BAD_BODY';
-  override readonly code = BadBody.code;
-}
+export class BadBody extends coded('ERR_ADAPTER_BAD_BODY', 400) {}
 
 /** A body in a content type no broker sends. */
-export class UnsupportedMediaType extends AdapterError {
-  static override readonly code = 'ERR_ADAPTER_UNSUPPORTED_MEDIA_TYPE';
-  override readonly code = UnsupportedMediaType.code;
-  override readonly statusCode = 415;
-}
+export class UnsupportedMediaType extends coded('ERR_ADAPTER_UNSUPPORTED_MEDIA_TYPE', 415) {}
 
 /** No shared secret and an address outside the allow-list: the caller is not one of our brokers. */
-export class CallerUnknown extends AdapterError {
-  static override readonly code = 'ERR_ADAPTER_CALLER_UNKNOWN';
-  override readonly code = CallerUnknown.code;
-  override readonly statusCode = 401;
-}
+export class CallerUnknown extends coded('ERR_ADAPTER_CALLER_UNKNOWN', 401) {}
 
 /** A shared secret was presented and it is wrong. */
-export class CallerSecretWrong extends AdapterError {
-  static override readonly code = 'ERR_ADAPTER_CALLER_SECRET_WRONG';
-  override readonly code = CallerSecretWrong.code;
-  override readonly statusCode = 403;
-}
+export class CallerSecretWrong extends coded('ERR_ADAPTER_CALLER_SECRET_WRONG', 403) {}

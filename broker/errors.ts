@@ -22,16 +22,19 @@ export abstract class BrokerError extends Error {
   }
 }
 
-/** A frame that does not parse as MQTT, or breaks a wire-level rule: 0x81 (5.0) and a close. */
-export class MalformedPacketError extends BrokerError {
-  static readonly code = 'ERR_MQTT_MALFORMED';
-  readonly code = MalformedPacketError.code;
+/** The base of one code: the code is static and on every instance, so both `Class.code` and `err.code` read it. */
+function coded<C extends BrokerErrorCode>(code: C) {
+  return class extends BrokerError {
+    static readonly code: C = code;
+    readonly code: C = code;
+  };
 }
 
+/** A frame that does not parse as MQTT, or breaks a wire-level rule: 0x81 (5.0) and a close. */
+export class MalformedPacketError extends coded('ERR_MQTT_MALFORMED') {}
+
 /** A well-formed packet the protocol does not allow here: a 5.0 reason (default 0x82) and a close. */
-export class ProtocolError extends BrokerError {
-  static readonly code = 'ERR_MQTT_PROTOCOL';
-  readonly code = ProtocolError.code;
+export class ProtocolError extends coded('ERR_MQTT_PROTOCOL') {
   constructor(
     message: string,
     /** The 5.0 DISCONNECT reason code to send. */
@@ -42,31 +45,21 @@ export class ProtocolError extends BrokerError {
 }
 
 /** A packet bigger than the Maximum Packet Size we announce in CONNACK (5.0: DISCONNECT 0x95). */
-export class PacketTooLargeError extends BrokerError {
-  static readonly code = 'ERR_MQTT_PACKET_TOO_LARGE';
-  readonly code = PacketTooLargeError.code;
+export class PacketTooLargeError extends coded('ERR_MQTT_PACKET_TOO_LARGE') {
   constructor(readonly size: number, readonly limit: number) {
     super(`packet of ${size} bytes exceeds the limit of ${limit}`);
   }
 }
 
 /** A CONNECT the broker answers with a refusal CONNACK (the code comes from `reason-codes.ts`). */
-export class ConnectRefusedError extends BrokerError {
-  static readonly code = 'ERR_MQTT_CONNECT_REFUSED';
-  readonly code = ConnectRefusedError.code;
+export class ConnectRefusedError extends coded('ERR_MQTT_CONNECT_REFUSED') {
   constructor(readonly refusal: ConnectRefusal, message: string) {
     super(message);
   }
 }
 
 /** The verifier could not be asked or could not decide: fail closed. */
-export class AuthorizerUnavailableError extends BrokerError {
-  static readonly code = 'ERR_AUTHORIZER_UNAVAILABLE';
-  readonly code = AuthorizerUnavailableError.code;
-}
+export class AuthorizerUnavailableError extends coded('ERR_AUTHORIZER_UNAVAILABLE') {}
 
 /** The configuration could not be parsed or completed: the message names every offending key. */
-export class BrokerConfigError extends BrokerError {
-  static readonly code = 'ERR_BROKER_CONFIG';
-  readonly code = BrokerConfigError.code;
-}
+export class BrokerConfigError extends coded('ERR_BROKER_CONFIG') {}

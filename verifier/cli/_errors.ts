@@ -31,12 +31,17 @@ export abstract class CliError extends Error {
   }
 }
 
-/** The command line itself is wrong; `usage` is the help of the command that was meant, when known. */
-export class UsageError extends CliError {
-  static readonly code = 'ERR_USAGE';
-  readonly code = 'ERR_USAGE';
-  readonly exitCode = EXIT.USAGE;
+/** The base of one code: the code is static and on every instance, with the exit status it maps to. */
+function coded<C extends CliErrorCode>(code: C, exitCode: ExitCode) {
+  return class extends CliError {
+    static readonly code: C = code;
+    readonly code: C = code;
+    readonly exitCode = exitCode;
+  };
+}
 
+/** The command line itself is wrong; `usage` is the help of the command that was meant, when known. */
+export class UsageError extends coded('ERR_USAGE', EXIT.USAGE) {
   constructor(
     message: string,
     readonly usage?: string,
@@ -45,36 +50,16 @@ export class UsageError extends CliError {
   }
 }
 
-export class NotFoundError extends CliError {
-  static readonly code = 'ERR_NOT_FOUND';
-  readonly code = 'ERR_NOT_FOUND';
-  readonly exitCode = EXIT.NOT_FOUND;
-}
+export class NotFoundError extends coded('ERR_NOT_FOUND', EXIT.NOT_FOUND) {}
 
-export class ConflictError extends CliError {
-  static readonly code = 'ERR_CONFLICT';
-  readonly code = 'ERR_CONFLICT';
-  readonly exitCode = EXIT.CONFLICT;
-}
+export class ConflictError extends coded('ERR_CONFLICT', EXIT.CONFLICT) {}
 
-export class UnreachableError extends CliError {
-  static readonly code = 'ERR_UNREACHABLE';
-  readonly code = 'ERR_UNREACHABLE';
-  readonly exitCode = EXIT.UNREACHABLE;
-}
+export class UnreachableError extends coded('ERR_UNREACHABLE', EXIT.UNREACHABLE) {}
 
-export class UnauthorizedError extends CliError {
-  static readonly code = 'ERR_UNAUTHORIZED';
-  readonly code = 'ERR_UNAUTHORIZED';
-  readonly exitCode = EXIT.UNAUTHORIZED;
-}
+export class UnauthorizedError extends coded('ERR_UNAUTHORIZED', EXIT.UNAUTHORIZED) {}
 
 /** The verifier refused the input; `fields` lists what it named, so the message can point at them. */
-export class RejectedError extends CliError {
-  static readonly code = 'ERR_REJECTED';
-  readonly code = 'ERR_REJECTED';
-  readonly exitCode = EXIT.REJECTED;
-
+export class RejectedError extends coded('ERR_REJECTED', EXIT.REJECTED) {
   constructor(
     message: string,
     readonly fields: FieldIssue[] = [],
@@ -83,8 +68,4 @@ export class RejectedError extends CliError {
   }
 }
 
-export class UnexpectedError extends CliError {
-  static readonly code = 'ERR_UNEXPECTED';
-  readonly code = 'ERR_UNEXPECTED';
-  readonly exitCode = EXIT.UNEXPECTED;
-}
+export class UnexpectedError extends coded('ERR_UNEXPECTED', EXIT.UNEXPECTED) {}

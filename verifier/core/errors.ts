@@ -38,58 +38,40 @@ export abstract class VerifierError extends Error {
   }
 }
 
-/** The registry threw while deciding. */
-export class StoreUnavailableError extends VerifierError {
-  static readonly code = 'ERR_STORE_UNAVAILABLE';
-  readonly code = StoreUnavailableError.code;
+/** The base of one code: the code is static and on every instance, so both `Class.code` and `err.code` read it. */
+function coded<C extends VerifierErrorCode>(code: C) {
+  return class extends VerifierError {
+    static readonly code: C = code;
+    readonly code: C = code;
+  };
 }
+
+/** The registry threw while deciding. */
+export class StoreUnavailableError extends coded('ERR_STORE_UNAVAILABLE') {}
 
 /** The verifier's own signing key is missing or unusable. */
-export class KeyUnavailableError extends VerifierError {
-  static readonly code = 'ERR_KEY_UNAVAILABLE';
-  readonly code = KeyUnavailableError.code;
-}
+export class KeyUnavailableError extends coded('ERR_KEY_UNAVAILABLE') {}
 
 /** An external issuer's JWKS could not be fetched or read (network, status, body). */
-export class ExternalJwksError extends VerifierError {
-  static readonly code = 'ERR_EXTERNAL_JWKS';
-  readonly code = ExternalJwksError.code;
-}
+export class ExternalJwksError extends coded('ERR_EXTERNAL_JWKS') {}
 
 /** The external JWKS holds no key for the token's `kid`/`alg`: the token does not verify. */
-export class ExternalKeyNotFoundError extends VerifierError {
-  static readonly code = 'ERR_EXTERNAL_KEY_NOT_FOUND';
-  readonly code = ExternalKeyNotFoundError.code;
-}
+export class ExternalKeyNotFoundError extends coded('ERR_EXTERNAL_KEY_NOT_FOUND') {}
 
 /** A stored password hash is not in the `scrypt$N$r$p$salt$hash` format. */
-export class InvalidHashError extends VerifierError {
-  static readonly code = 'ERR_INVALID_HASH';
-  readonly code = InvalidHashError.code;
-}
+export class InvalidHashError extends coded('ERR_INVALID_HASH') {}
 
 /** Anything else that stopped a decision (a bug): reported as a fault, so it still fails closed. */
-export class InternalError extends VerifierError {
-  static readonly code = 'ERR_INTERNAL';
-  readonly code = InternalError.code;
-}
+export class InternalError extends coded('ERR_INTERNAL') {}
 
 /** The named device, credential, token, group, rule or key does not exist. */
-export class NotFoundError extends VerifierError {
-  static readonly code = 'ERR_NOT_FOUND';
-  readonly code = NotFoundError.code;
-}
+export class NotFoundError extends coded('ERR_NOT_FOUND') {}
 
 /** The write would duplicate something unique (id, fingerprint, jti) or break a stated invariant. */
-export class ConflictError extends VerifierError {
-  static readonly code = 'ERR_CONFLICT';
-  readonly code = ConflictError.code;
-}
+export class ConflictError extends coded('ERR_CONFLICT') {}
 
 /** Input no state of the registry could accept; `fields` names each offending field. */
-export class ValidationError extends VerifierError {
-  static readonly code = 'ERR_VALIDATION';
-  readonly code = ValidationError.code;
+export class ValidationError extends coded('ERR_VALIDATION') {
   constructor(
     message: string,
     readonly fields: FieldError[] = [],
@@ -103,40 +85,27 @@ export class ValidationError extends VerifierError {
  * The registry file was deleted or replaced under the running service. SQLite keeps writing into the
  * file it opened, which nothing will ever open again: every write would be acknowledged and lost.
  */
-export class RegistryFileGoneError extends VerifierError {
-  static readonly code = 'ERR_REGISTRY_GONE';
-  readonly code = RegistryFileGoneError.code;
-}
+export class RegistryFileGoneError extends coded('ERR_REGISTRY_GONE') {}
 
 /**
  * At start: the data directory held a registry (its marker file is there) but the registry file is
  * not. Creating a new one would silently start over with a new CA, new signing keys and no devices.
  */
-export class RegistryMissingError extends VerifierError {
-  static readonly code = 'ERR_REGISTRY_MISSING';
-  readonly code = RegistryMissingError.code;
-}
+export class RegistryMissingError extends coded('ERR_REGISTRY_MISSING') {}
 
 /** The store cannot serve right now (e.g. a sealed key it cannot open): retry, never guess. */
-export class ServiceUnavailableError extends VerifierError {
-  static readonly code = 'ERR_UNAVAILABLE';
-  readonly code = ServiceUnavailableError.code;
+export class ServiceUnavailableError extends coded('ERR_UNAVAILABLE') {
   constructor(message = 'the verifier cannot decide right now; treat as deny', options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
 /** The environment does not describe a valid configuration; `problems` lists every variable at fault. */
-export class ConfigError extends VerifierError {
-  static readonly code = 'ERR_CONFIG_INVALID';
-  readonly code = ConfigError.code;
+export class ConfigError extends coded('ERR_CONFIG_INVALID') {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
 }
 
 /** The HTTP caller went away before the answer (what it asked for was not done). */
-export class ClientGoneError extends VerifierError {
-  static readonly code = 'ERR_CLIENT_GONE';
-  readonly code = ClientGoneError.code;
-}
+export class ClientGoneError extends coded('ERR_CLIENT_GONE') {}
