@@ -3,8 +3,8 @@
  * parameter NanoMQ cannot fill is omitted; a SUBSCRIBE's filters arrive comma-joined in `topic`.
  */
 import { z } from 'zod';
-import type { AuthenticateRequest, AuthorizeRequest } from '../../schemas/index.js';
-import { commonNameFromSubject } from '../../verifier/core/index.js';
+import type { AuthenticateRequest } from '../../schemas/index.js';
+import type { AuthorizeQuestion } from '../../verifier/core/index.js';
 import { InvalidField } from '../errors.js';
 import { parseParams, wireString } from '../fields.js';
 
@@ -45,31 +45,26 @@ export function toAuthenticate(p: NanoParams): AuthenticateRequest {
   };
 }
 
-/** Who a superuser or acl request is about. */
+/** Who a superuser or acl request is about; the core decides whether the subject (`dn`) counts. */
 export interface NanoIdentity {
   clientId: string;
   username?: string;
-  deviceId?: string;
+  certSubject?: string;
 }
 
-/**
- * The identity of a superuser / acl request: a trusted subject's CN names the device, since a
- * certificate-only client's client id and (absent) username name nothing.
- */
-export function toIdentity(p: NanoParams, trustCertSubject: boolean): NanoIdentity {
-  const deviceId = trustCertSubject && p.dn !== undefined ? commonNameFromSubject(p.dn) : undefined;
+export function toIdentity(p: NanoParams): NanoIdentity {
   return {
     clientId: p.clientid,
     ...(p.username !== undefined && { username: p.username }),
-    ...(deviceId !== undefined && { deviceId }),
+    ...(p.dn !== undefined && { certSubject: p.dn }),
   };
 }
 
 /** One core request per topic; NanoMQ answers a SUBSCRIBE's comma-joined filters with one verdict. */
-export function toAuthorizeRequests(p: NanoParams, trustCertSubject: boolean): AuthorizeRequest[] {
+export function toAuthorizeRequests(p: NanoParams): AuthorizeQuestion[] {
   if (p.access === undefined) throw new InvalidField('access', 'required on acl requests: configure access = "%A"');
   if (p.topic === undefined || p.topic === '') throw new InvalidField('topic', 'required on acl requests: configure topic = "%t"');
-  const identity = toIdentity(p, trustCertSubject);
+  const identity = toIdentity(p);
   if (p.access === '2') return [{ ...identity, action: 'publish', topic: p.topic }];
   return p.topic.split(',').map((filter) => {
     if (filter === '') throw new InvalidField('topic', 'empty filter in the comma-joined list');

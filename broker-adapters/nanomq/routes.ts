@@ -28,7 +28,7 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
 
   route('/nanomq/auth', async (request, reply) => {
     const params = parseNanoParams(requestParams(request));
-    const identity = logIdentity(toIdentity(params, opts.trustCertSubject));
+    const identity = logIdentity(toIdentity(params));
     const decision = await opts.decider.authenticate(toAuthenticate(params), { trustCertSubject: opts.trustCertSubject, admitFor: callerOf('nanomq', request) });
     if (decision.allow) return allow(reply);
     // The core logged the precise reason; the answer does not tell an unknown device from a wrong password.
@@ -36,8 +36,8 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
   });
 
   route('/nanomq/superuser', async (request, reply) => {
-    const identity = toIdentity(parseNanoParams(requestParams(request)), opts.trustCertSubject);
-    if (opts.decider.isSuperuser(identity, callerOf('nanomq', request))) return allow(reply);
+    const identity = toIdentity(parseNanoParams(requestParams(request)));
+    if (opts.decider.isSuperuser(identity, callerOf('nanomq', request), { trustCertSubject: opts.trustCertSubject })) return allow(reply);
     // Not an event worth a log line: NanoMQ asks this before every PUBLISH and SUBSCRIBE.
     return reply.code(403).send({ result: 'deny', reason: 'not_superuser' });
   });
@@ -45,9 +45,9 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
   route('/nanomq/acl', async (request, reply) => {
     const params = parseNanoParams(requestParams(request));
     const caller = callerOf('nanomq', request);
-    for (const query of toAuthorizeRequests(params, opts.trustCertSubject)) {
+    for (const query of toAuthorizeRequests(params)) {
       const ownStatus = isOwnStatusEvent(query);
-      const decision = opts.decider.authorize(query, caller, { quiet: ownStatus });
+      const decision = opts.decider.authorize(query, caller, { quiet: ownStatus, trustCertSubject: opts.trustCertSubject });
       // NanoMQ's online/offline event of a client it admitted: allowed whatever the rules say (no rule
       // has to be written, and NanoMQ logs an ERROR for every 403); refused when the client was never
       // admitted, or is disabled, gone or revoked (those reasons come before any rule).

@@ -7,18 +7,18 @@ const dn = 'C=DE, O=Acme Devices, OU=fleet, CN=dev-042';
 
 test('a SUBSCRIBE with several filters becomes one subscribe question per filter', () => {
   const p = parseNanoParams({ clientid: 'c', username: 'bob', access: '1', topic: 'a/+/c,d/#' });
-  assert.deepEqual(toAuthorizeRequests(p, false), [
+  assert.deepEqual(toAuthorizeRequests(p), [
     { clientId: 'c', username: 'bob', action: 'subscribe', topic: 'a/+/c' },
     { clientId: 'c', username: 'bob', action: 'subscribe', topic: 'd/#' },
   ]);
-  assert.throws(() => toAuthorizeRequests(parseNanoParams({ clientid: 'c', access: '1', topic: 'a,,b' }), false), InvalidField);
-  assert.throws(() => toAuthorizeRequests(parseNanoParams({ clientid: 'c', access: '2' }), false), { field: 'topic' });
+  assert.throws(() => toAuthorizeRequests(parseNanoParams({ clientid: 'c', access: '1', topic: 'a,,b' })), InvalidField);
+  assert.throws(() => toAuthorizeRequests(parseNanoParams({ clientid: 'c', access: '2' })), { field: 'topic' });
 });
 
-test('the certificate subject names the device only when trusted, and %C is never read', () => {
+test('the certificate subject is handed to the core as it is, and %C is never read', () => {
   const p = parseNanoParams({ clientid: 'c', cn: 'evil, O=x', dn, access: '2', topic: 't' });
-  assert.deepEqual(toIdentity(p, true), { clientId: 'c', deviceId: 'dev-042' });
-  assert.deepEqual(toIdentity(p, false), { clientId: 'c' });
+  assert.deepEqual(toIdentity(p), { clientId: 'c', certSubject: dn });
+  assert.deepEqual(toAuthorizeRequests(p), [{ clientId: 'c', certSubject: dn, action: 'publish', topic: 't' }]);
   assert.deepEqual(toAuthenticate(p), { clientId: 'c', certSubject: dn }, 'the core decides whether the subject counts');
 });
 

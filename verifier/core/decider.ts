@@ -24,7 +24,8 @@ import { Lockout } from './lockout.js';
 import { DEFAULT_RECENT_DECISIONS, RecentDecisions } from './recent-decisions.js';
 import { RulesCache } from './rules-cache.js';
 import type { DeviceRecord } from './ports.js';
-import type { AuthenticateOptions, AuthorizeOptions, Decider, SuperuserClaim } from './types.js';
+import type { AuthenticateOptions, AuthorizeOptions, AuthorizeQuestion, Decider, SuperuserClaim } from './types.js';
+import { commonNameFromSubject } from './dn.js';
 
 export interface DeciderStats {
   lockedDevices: number;
@@ -122,8 +123,9 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     return establishIdentity(admissions, registry, deps.clock.now(), caller, claim);
   }
 
-  function authorize(request: AuthorizeRequest, caller?: string, options: AuthorizeOptions = {}): AuthorizeDecision {
+  function authorize(question: AuthorizeQuestion, caller?: string, options: AuthorizeOptions = {}): AuthorizeDecision {
     const started = performance.now();
+    const request: AuthorizeRequest = withSubjectClaim(question, options.trustCertSubject);
     let decision: AuthorizeDecision;
     let deviceId = request.deviceId ?? null;
     try {
@@ -149,7 +151,8 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     return decision;
   }
 
-  function isSuperuser(claim: SuperuserClaim, caller?: string): boolean {
+  function isSuperuser(question: SuperuserClaim, caller?: string, options: Pick<AuthorizeOptions, 'trustCertSubject'> = {}): boolean {
+    const claim = withSubjectClaim(question, options.trustCertSubject);
     try {
       // go-auth's superuser request names only the username: any client of this caller admitted with it.
       const clientId = claim.clientId ?? (caller === undefined || claim.username === undefined ? undefined : admissions.clientIdByUsername(caller, claim.username));
@@ -196,4 +199,12 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
       rules.invalidate({ kind: 'all' });
     },
   };
+}
+
+/** A trusted certificate subject claims the device its CN names, as at CONNECT; an untrusted one claims nothing. */
+function withSubjectClaim<T extends { deviceId?: string | undefined; certSubject?: string | undefined }>(question: T, trust: boolean | undefined): Omit<T, 'certSubject'> {
+  if (question.certSubject === undefined) return question;
+  const { certSubject, ...claim } = question;
+  const deviceId = claim.deviceId ?? (trust ? commonNameFromSubject(certSubject) : undefined);
+  return deviceId === undefined ? claim : { ...claim, deviceId };
 }

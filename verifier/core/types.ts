@@ -41,13 +41,19 @@ export interface AuthorizeOptions {
    * at debug, not warn, so normal connects do not fill the log.
    */
   quiet?: boolean;
+  /** As at CONNECT: a trusted `certSubject` claims the device its CN names (the record must agree); an untrusted one claims nothing. */
+  trustCertSubject?: boolean;
 }
+
+/** An acl question: the wire request and, from an adapter, the certificate subject its broker saw. */
+export type AuthorizeQuestion = AuthorizeRequest & { certSubject?: string | undefined };
 
 /** Who a superuser request is about: the client id, or (go-auth, which sends nothing else) only the username. */
 export interface SuperuserClaim {
   clientId?: string | undefined;
   username?: string | undefined;
   deviceId?: string | undefined;
+  certSubject?: string | undefined;
 }
 
 /**
@@ -65,9 +71,9 @@ export interface Decider {
    * Decides for the identity `request.clientId` last authenticated as through `caller` (see
    * `AuthenticateOptions.admitFor`); without such a record the answer is `not_authenticated`.
    */
-  authorize(request: AuthorizeRequest, caller?: string, options?: AuthorizeOptions): AuthorizeDecision;
+  authorize(request: AuthorizeQuestion, caller?: string, options?: AuthorizeOptions): AuthorizeDecision;
   /** Is the identity this client authenticated as (through `caller`) an enabled superuser? Served from cache: brokers ask before every ACL check. */
-  isSuperuser(claim: SuperuserClaim, caller?: string): boolean;
+  isSuperuser(claim: SuperuserClaim, caller?: string, options?: Pick<AuthorizeOptions, 'trustCertSubject'>): boolean;
   /**
    * Registry changes, announced after the core dropped its own cached entries: callers that keep
    * decisions of their own (go-auth's token cache) drop theirs here. Returns the function that stops it.

@@ -95,6 +95,18 @@ test('a client id or username never names the identity: the decision is for what
   assert.equal(ask(h, { clientId: 'dev-1', deviceId: 'dev-1', topic: 'one/a' }), 'allow');
 });
 
+test('a trusted certificate subject on an acl question claims its CN, which the record must agree with', async (t) => {
+  const h = await harness(t);
+  h.registry.devices.get('dev-1')!.superuser = true;
+  const question = (cn: string) => ({ clientId: 'dev-1', certSubject: `O=Acme, CN=${cn}`, action: 'publish' as const, topic: 'x' });
+  const trusted = { trustCertSubject: true };
+  assert.equal(outcome(h.decider.authorize(question('dev-1'), TEST_CALLER, trusted)), 'allow');
+  assert.equal(outcome(h.decider.authorize(question('dev-2'), TEST_CALLER, trusted)), 'not_authenticated');
+  assert.equal(outcome(h.decider.authorize(question('dev-2'), TEST_CALLER)), 'allow', 'an untrusted subject claims nothing');
+  assert.equal(h.decider.isSuperuser({ clientId: 'dev-1', certSubject: 'CN=dev-2' }, TEST_CALLER, trusted), false);
+  assert.equal(h.decider.isSuperuser({ clientId: 'dev-1', certSubject: 'CN=dev-2' }, TEST_CALLER), true);
+});
+
 test('a denied authentication leaves the record alone; an allowed one replaces it', async (t) => {
   const h = await harness(t);
   h.registry.devices.get('dev-1')!.requireClientIdMatch = false;
