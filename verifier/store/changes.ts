@@ -31,18 +31,7 @@ export interface WriterOptions {
 export function createWriter(db: Database, { logger, beforeWrite }: WriterOptions = {}): Writer {
   const listeners = new Set<ChangeListener>();
 
-  function emit(changes: Change[]): void {
-    for (const change of dedupe(changes)) {
-      for (const listener of listeners) {
-        try {
-          listener(change);
-        } catch (err) {
-          // A broken listener must not undo or hide a committed write from the other listeners.
-          logger?.error({ err, change }, 'registry change listener threw');
-        }
-      }
-    }
-  }
+  const emit = (changes: Change[]) => announce(listeners, changes, logger);
 
   return {
     write<T>(fn: (ctx: WriteContext) => T): T {
@@ -59,8 +48,22 @@ export function createWriter(db: Database, { logger, beforeWrite }: WriterOption
   };
 }
 
+/** Tells every listener of each change (deduplicated); one that throws is logged and the others still hear it. */
+export function announce(listeners: Iterable<ChangeListener>, changes: readonly Change[], logger?: Logger): void {
+  for (const change of dedupeChanges(changes)) {
+    for (const listener of listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        // A broken listener must not undo or hide a committed write from the other listeners.
+        logger?.error({ err, change }, 'registry change listener threw');
+      }
+    }
+  }
+}
+
 /** One `all` supersedes every device event; otherwise one event per device, in first-seen order. */
-function dedupe(changes: Change[]): Change[] {
+export function dedupeChanges(changes: readonly Change[]): Change[] {
   if (changes.some((c) => c.kind === 'all')) return [{ kind: 'all' }];
   const seen = new Set<string>();
   return changes.filter((c) => c.kind === 'device' && !seen.has(c.deviceId) && seen.add(c.deviceId));

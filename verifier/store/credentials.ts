@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreContext } from './context.js';
 import { ConflictError, NotFoundError } from '../core/index.js';
-import type { CredentialRepository } from './repositories.js';
+import type { CredentialRepository, NewCredential } from './repositories.js';
 import { toCredentialView, type CredentialRow } from './rows.js';
 
 export function createCredentialRepository({ db, writer, now, lookups }: StoreContext): CredentialRepository {
@@ -34,16 +34,7 @@ export function createCredentialRepository({ db, writer, now, lookups }: StoreCo
           throw new ConflictError(`certificate ${fingerprint} is already registered`);
         }
         const id = randomUUID();
-        insert.run({
-          id,
-          deviceId,
-          kind: c.kind,
-          hash: c.kind === 'password' ? c.hash : null,
-          fingerprint,
-          subject: c.kind === 'x509' ? c.subject : null,
-          notAfter: c.notAfter,
-          now: now(),
-        });
+        insert.run(credentialColumns(id, deviceId, c, now()));
         tx.changed({ kind: 'device', deviceId });
         return toCredentialView(select.get(id, deviceId) as CredentialRow);
       });
@@ -57,5 +48,19 @@ export function createCredentialRepository({ db, writer, now, lookups }: StoreCo
         return toCredentialView(select.get(row.id, deviceId) as CredentialRow);
       });
     },
+  };
+}
+
+/** A new credential's column values. */
+export function credentialColumns(id: string, deviceId: string, c: NewCredential, at: number) {
+  return {
+    id,
+    deviceId,
+    kind: c.kind,
+    hash: c.kind === 'password' ? c.hash : null,
+    fingerprint: c.kind === 'x509' ? c.fingerprint : null,
+    subject: c.kind === 'x509' ? c.subject : null,
+    notAfter: c.notAfter,
+    now: at,
   };
 }

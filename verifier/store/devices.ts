@@ -36,18 +36,6 @@ export function createDeviceRepository(ctx: StoreContext): DeviceRepository {
     return row;
   }
 
-  function columns(id: string, d: Omit<DeviceValues, 'id'>, at: number) {
-    return {
-      id,
-      superuser: Number(d.superuser),
-      requireClientIdMatch: Number(d.requireClientIdMatch),
-      enabled: Number(d.enabled),
-      disabledReason: d.disabledReason,
-      attributes: JSON.stringify(d.attributes),
-      now: at,
-    };
-  }
-
   return {
     async exists(id) {
       return lookups.deviceExists(id);
@@ -57,7 +45,7 @@ export function createDeviceRepository(ctx: StoreContext): DeviceRepository {
       return writer.write((tx) => {
         if (lookups.deviceExists(device.id)) throw new ConflictError(`device ${device.id} already exists`);
         const at = now();
-        insert.run(columns(device.id, device, at));
+        insert.run(deviceColumns(device.id, device, at));
         membership.set(device.id, device.groups, at);
         tx.changed({ kind: 'device', deviceId: device.id });
         return toDeviceView(load(device.id));
@@ -80,7 +68,7 @@ export function createDeviceRepository(ctx: StoreContext): DeviceRepository {
       return writer.write((tx) => {
         const next = merge(toDeviceView(load(id)));
         const at = now();
-        update.run(columns(id, next, at));
+        update.run(deviceColumns(id, next, at));
         membership.set(id, next.groups, at);
         tx.changed({ kind: 'device', deviceId: id });
         return toDeviceView(load(id));
@@ -93,5 +81,18 @@ export function createDeviceRepository(ctx: StoreContext): DeviceRepository {
         tx.changed({ kind: 'device', deviceId: id });
       });
     },
+  };
+}
+
+/** A device's column values (flags as 0/1, which PostgreSQL's BOOLEAN also reads). */
+export function deviceColumns(id: string, d: Omit<DeviceValues, 'id'>, at: number) {
+  return {
+    id,
+    superuser: Number(d.superuser),
+    requireClientIdMatch: Number(d.requireClientIdMatch),
+    enabled: Number(d.enabled),
+    disabledReason: d.disabledReason,
+    attributes: JSON.stringify(d.attributes),
+    now: at,
   };
 }

@@ -10,7 +10,8 @@ import { ConflictError, NotFoundError } from '../core/index.js';
 import type { GroupRepository } from './repositories.js';
 import { toGroupView, type GroupRow } from './rows.js';
 
-function columns(name: string, group: { description: string | null; externalIssuer: Group['externalIssuer'] }) {
+/** A group's column values. */
+export function groupColumns(name: string, group: { description: string | null; externalIssuer: Group['externalIssuer'] }) {
   const issuer = group.externalIssuer;
   return {
     name,
@@ -42,7 +43,7 @@ export function createGroupRepository({ db, writer, now }: StoreContext): GroupR
     async create(group) {
       return writer.write((tx) => {
         if (select.get(group.name)) throw new ConflictError(`group ${group.name} already exists`);
-        insert.run({ ...columns(group.name, group), now: now() });
+        insert.run({ ...groupColumns(group.name, group), now: now() });
         tx.changed({ kind: 'all' });
         return load(group.name);
       });
@@ -58,7 +59,7 @@ export function createGroupRepository({ db, writer, now }: StoreContext): GroupR
 
     async update(name, merge) {
       return writer.write((tx) => {
-        update.run(columns(name, merge(load(name))));
+        update.run(groupColumns(name, merge(load(name))));
         tx.changed({ kind: 'all' });
         return load(name);
       });

@@ -25,15 +25,10 @@ export function createImportRepository(ctx: StoreContext): ImportRepository {
   const insertCertificate = db.prepare(`INSERT INTO credentials (id, device_id, kind, fingerprint, created_at)
     VALUES (?, ?, 'x509', ?, ?)`);
 
-  /** Throws for what no policy resolves; says whether the row's device exists already. */
   function checkRow(d: Pick<ImportDeviceValues, 'id' | 'certFingerprint'>, i: number, onConflict: ImportConflictPolicy): boolean {
     const exists = lookups.deviceExists(d.id);
-    if (exists && onConflict === 'fail') throw new ConflictError(`devices.${i}.id: device ${d.id} already exists`);
-    const owner = d.certFingerprint === undefined ? undefined : fingerprintOwner.get(d.certFingerprint);
-    if (owner !== undefined && owner !== d.id) {
-      throw new ConflictError(`devices.${i}.certFingerprint: certificate ${d.certFingerprint} is already registered`);
-    }
-    return exists;
+    const owner = d.certFingerprint === undefined ? undefined : (fingerprintOwner.get(d.certFingerprint) as string | undefined);
+    return checkImportRow(d, i, onConflict, exists, owner);
   }
 
   function writeRow(d: ImportRow, exists: boolean, at: number): void {
@@ -75,4 +70,15 @@ export function createImportRepository(ctx: StoreContext): ImportRepository {
       });
     },
   };
+}
+
+/** Throws for what no policy resolves; says whether the row's device exists already. */
+export function checkImportRow(
+  d: Pick<ImportDeviceValues, 'id' | 'certFingerprint'>, i: number, onConflict: ImportConflictPolicy, exists: boolean, owner: string | undefined,
+): boolean {
+  if (exists && onConflict === 'fail') throw new ConflictError(`devices.${i}.id: device ${d.id} already exists`);
+  if (owner !== undefined && owner !== d.id) {
+    throw new ConflictError(`devices.${i}.certFingerprint: certificate ${d.certFingerprint} is already registered`);
+  }
+  return exists;
 }

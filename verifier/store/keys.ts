@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError } from '../core/index.js';
 import type { NewSigningKey, SigningKeyRepository, StoredSigningKey } from './repositories.js';
 import { iso, isoOrNull } from './rows.js';
 
-interface KeyRow {
+export interface KeyRow {
   kid: string;
   alg: SigningAlg;
   status: SigningKeyInfo['status'];
@@ -78,10 +78,10 @@ export function createSigningKeyRepository({ db, writer, now }: StoreContext): S
   };
 }
 
-function toInfo(row: KeyRow): SigningKeyInfo {
+export function toInfo(row: KeyRow): SigningKeyInfo {
   return { kid: row.kid, alg: row.alg, status: row.status, createdAt: iso(row.created_at), retiredAt: isoOrNull(row.retired_at) };
 }
 
-function toStored(row: KeyRow): StoredSigningKey {
+export function toStored(row: KeyRow): StoredSigningKey {
   return { kid: row.kid, alg: row.alg, status: row.status, privateJwk: JSON.parse(row.private_jwk) as JWK, publicJwk: JSON.parse(row.public_jwk) as JWK };
 }

@@ -35,18 +35,7 @@ export function createRuleRepository({ db, writer, now, lookups }: StoreContext)
     const { subject } = rule;
     if (subject.kind === 'device') lookups.requireDevice(subject.id);
     if (subject.kind === 'group') lookups.ensureGroup(subject.name, at);
-    return {
-      kind: subject.kind,
-      deviceId: subject.kind === 'device' ? subject.id : null,
-      groupName: subject.kind === 'group' ? subject.name : null,
-      action: rule.action,
-      topic: rule.topic,
-      eq: Number(rule.eq),
-      qos: rule.qos === null ? null : JSON.stringify([...rule.qos].sort()),
-      retain: rule.retain === null ? null : Number(rule.retain),
-      permission: rule.permission,
-      priority: rule.priority,
-    };
+    return ruleColumns(rule);
   }
 
   return {
@@ -89,6 +78,23 @@ export function createRuleRepository({ db, writer, now, lookups }: StoreContext)
   };
 }
 
-function changeFor(subject: AclSubject): Change {
+/** A rule's column values (flags as 0/1, which PostgreSQL's BOOLEAN also reads). */
+export function ruleColumns(rule: RuleValues) {
+  const { subject } = rule;
+  return {
+    kind: subject.kind,
+    deviceId: subject.kind === 'device' ? subject.id : null,
+    groupName: subject.kind === 'group' ? subject.name : null,
+    action: rule.action,
+    topic: rule.topic,
+    eq: Number(rule.eq),
+    qos: rule.qos === null ? null : JSON.stringify([...rule.qos].sort()),
+    retain: rule.retain === null ? null : Number(rule.retain),
+    permission: rule.permission,
+    priority: rule.priority,
+  };
+}
+
+export function changeFor(subject: AclSubject): Change {
   return subject.kind === 'device' ? { kind: 'device', deviceId: subject.id } : { kind: 'all' };
 }

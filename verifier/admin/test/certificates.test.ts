@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { openStore } from '../../store/index.js';
-import { tempDir } from '../../store/test/helpers.js';
+import { testEachStore } from '../../store/test/each-store.js';
+import { openStoreIn, tempDir } from '../../store/test/helpers.js';
 import { createAdmin } from '../index.js';
 import { openTestAdmin, TOKEN_IDENTITY } from './helpers.js';
 import { CertificateIssue, DeviceCreate } from '../../../schemas/admin.js';
 
-test('the device CA is created on first start and kept across a reopen', async (t) => {
+testEachStore('the device CA is created on first start and kept across a reopen', async (t) => {
   const dataDir = join(tempDir(t), 'data');
-  const first = await openStore({ dataDir });
+  const first = await openStoreIn(dataDir);
   const pem = (await createAdmin({ store: first, clock: Date, tokens: TOKEN_IDENTITY })).caCertificatePem();
   await first.close();
-  const second = await openStore({ dataDir });
+  const second = await openStoreIn(dataDir);
   t.after(() => second.close());
   assert.equal((await createAdmin({ store: second, clock: Date, tokens: TOKEN_IDENTITY })).caCertificatePem(), pem);
   const ca = new X509Certificate(pem);
@@ -23,7 +22,7 @@ test('the device CA is created on first start and kept across a reopen', async (
 });
 
 for (const keyAlg of ['EC', 'Ed25519'] as const) {
-  test(`an issued ${keyAlg} device certificate is signed by the CA, for clientAuth, and registered`, async (t) => {
+  testEachStore(`an issued ${keyAlg} device certificate is signed by the CA, for clientAuth, and registered`, async (t) => {
     const { store, admin } = await openTestAdmin(t);
     await admin.createDevice(DeviceCreate.parse({ id: 'dev-7' }));
     const issued = await admin.issueCertificate('dev-7', CertificateIssue.parse({ days: 30, keyAlg }));
@@ -49,7 +48,7 @@ for (const keyAlg of ['EC', 'Ed25519'] as const) {
   });
 }
 
-test('issuing a certificate for an unknown device is not_found and registers nothing', async (t) => {
+testEachStore('issuing a certificate for an unknown device is not_found and registers nothing', async (t) => {
   const { admin } = await openTestAdmin(t);
   await assert.rejects(admin.issueCertificate('ghost', CertificateIssue.parse({})), { code: 'ERR_NOT_FOUND' });
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));

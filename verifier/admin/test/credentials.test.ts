@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { testEachStore } from '../../store/test/each-store.js';
 import { verifyPassword } from '../../core/index.js';
 import { openTestAdmin } from './helpers.js';
 import { CertificateIssue, CredentialCreate, DeviceCreate } from '../../../schemas/admin.js';
 import type { ValidationError } from '../../store/index.js';
 
-test('a password credential without a secret gets a generated one, returned once and stored only hashed', async (t) => {
+testEachStore('a password credential without a secret gets a generated one, returned once and stored only hashed', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   const created = await admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'password' }));
@@ -19,7 +19,7 @@ test('a password credential without a secret gets a generated one, returned once
   assert.deepEqual(Object.keys((await admin.listCredentials('dev-1'))[0]!).sort(), ['createdAt', 'deviceId', 'id', 'kind', 'notAfter', 'revoked']);
 });
 
-test('a password credential with a given secret does not echo it back', async (t) => {
+testEachStore('a password credential with a given secret does not echo it back', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   const created = await admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'password', secret: 'correct horse', notAfter: '2030-01-01T00:00:00Z' }));
@@ -28,7 +28,7 @@ test('a password credential with a given secret does not echo it back', async (t
   assert.equal(store.listPasswordCredentials('dev-1')[0]!.notAfter, Date.parse('2030-01-01T00:00:00Z'));
 });
 
-test('an x509 credential from a PEM takes fingerprint, subject and notAfter from the certificate', async (t) => {
+testEachStore('an x509 credential from a PEM takes fingerprint, subject and notAfter from the certificate', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-2' }));
@@ -43,7 +43,7 @@ test('an x509 credential from a PEM takes fingerprint, subject and notAfter from
   assert.equal(store.findCertificate(credential.fingerprint!)?.deviceId, 'dev-2');
 });
 
-test('registering a fingerprint that is already registered is a conflict, in any spelling', async (t) => {
+testEachStore('registering a fingerprint that is already registered is a conflict, in any spelling', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-2' }));
@@ -52,7 +52,7 @@ test('registering a fingerprint that is already registered is a conflict, in any
   assert.equal(store.findCertificate('AB'.repeat(32))?.deviceId, 'dev-1');
 });
 
-test('a PEM that is no certificate is a validation error naming certPem; unknown devices are not_found', async (t) => {
+testEachStore('a PEM that is no certificate is a validation error naming certPem; unknown devices are not_found', async (t) => {
   const { admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   await assert.rejects(admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'x509', certPem: 'not a cert' })), (err: ValidationError) => {
@@ -62,7 +62,7 @@ test('a PEM that is no certificate is a validation error naming certPem; unknown
   await assert.rejects(admin.listCredentials('ghost'), { code: 'ERR_NOT_FOUND' });
 });
 
-test('a revoked credential stays listed as revoked; revoking an unknown one is not_found', async (t) => {
+testEachStore('a revoked credential stays listed as revoked; revoking an unknown one is not_found', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   const { credential } = await admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'x509', fingerprint: 'cd'.repeat(32) }));
@@ -73,7 +73,7 @@ test('a revoked credential stays listed as revoked; revoking an unknown one is n
   await assert.rejects(admin.revokeCredential('dev-2', credential.id), { code: 'ERR_NOT_FOUND' });
 });
 
-test('a recorded token can be listed, looked up by jti and revoked', async (t) => {
+testEachStore('a recorded token can be listed, looked up by jti and revoked', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   const token = await admin.recordToken('dev-1', { jti: 'jti-1', expiresAt: 1_900_000_000 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { testEachStore } from '../../store/test/each-store.js';
 import { openTestAdmin } from './helpers.js';
 import { CredentialCreate, DeviceCreate, ImportBody, RuleCreate } from '../../../schemas/admin.js';
 
-test('a created device reads back with its defaults, groups and no credentials', async (t) => {
+testEachStore('a created device reads back with its defaults, groups and no credentials', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   const created = await admin.createDevice(DeviceCreate.parse({ id: 'dev-1', groups: ['sensors', 'eu'] }));
   assert.deepEqual(
@@ -25,13 +25,13 @@ test('a created device reads back with its defaults, groups and no credentials',
   assert.deepEqual((await admin.listGroups()).map((g) => g.name), ['eu', 'sensors'], 'groups are created on first use');
 });
 
-test('creating a device whose id exists is a conflict', async (t) => {
+testEachStore('creating a device whose id exists is a conflict', async (t) => {
   const { admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   await assert.rejects(admin.createDevice(DeviceCreate.parse({ id: 'dev-1' })), { code: 'ERR_CONFLICT' });
 });
 
-test('reading, patching or deleting an unknown device is not_found', async (t) => {
+testEachStore('reading, patching or deleting an unknown device is not_found', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await assert.rejects(admin.getDeviceDetail('nope'), { code: 'ERR_NOT_FOUND' });
   await assert.rejects(admin.patchDevice('nope', { enabled: false }), { code: 'ERR_NOT_FOUND' });
@@ -39,7 +39,7 @@ test('reading, patching or deleting an unknown device is not_found', async (t) =
   assert.equal(store.getDevice('nope'), undefined);
 });
 
-test('a patch changes only the fields it names and replaces the group list', async (t) => {
+testEachStore('a patch changes only the fields it names and replaces the group list', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1', groups: ['a'], attributes: { site: 'x' } }));
   const disabled = await admin.patchDevice('dev-1', { enabled: false, disabledReason: 'stolen', groups: ['b'] });
@@ -55,7 +55,7 @@ test('a patch changes only the fields it names and replaces the group list', asy
   assert.deepEqual(enabled.groups, ['b']);
 });
 
-test('deleting a device removes its credentials, tokens and device rules but not group rules', async (t) => {
+testEachStore('deleting a device removes its credentials, tokens and device rules but not group rules', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1', groups: ['g'] }));
   const { credential } = await admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'x509', fingerprint: 'ab'.repeat(32) }));
@@ -72,7 +72,7 @@ test('deleting a device removes its credentials, tokens and device rules but not
   await admin.addCredential('dev-2', CredentialCreate.parse({ kind: 'x509', fingerprint: 'ab'.repeat(32) }));
 });
 
-test('listing pages through devices by id with a cursor, a prefix and a group filter', async (t) => {
+testEachStore('listing pages through devices by id with a cursor, a prefix and a group filter', async (t) => {
   const { admin } = await openTestAdmin(t);
   for (let i = 0; i < 25; i++) {
     await admin.createDevice(DeviceCreate.parse({ id: `dev-${String(i).padStart(2, '0')}`, groups: i % 2 ? ['odd'] : [] }));
@@ -95,7 +95,7 @@ test('listing pages through devices by id with a cursor, a prefix and a group fi
   assert.equal(odd.nextCursor, null);
 });
 
-test('a device keeps its incarnation when changed, and one removed and created again gets a new one', async (t) => {
+testEachStore('a device keeps its incarnation when changed, and one removed and created again gets a new one', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   await admin.importDevices(ImportBody.parse({ devices: [{ id: 'dev-2' }] }));

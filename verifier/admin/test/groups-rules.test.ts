@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { testEachStore } from '../../store/test/each-store.js';
 import { openTestAdmin } from './helpers.js';
 import { DeviceCreate, GroupCreate, RuleCreate } from '../../../schemas/admin.js';
 import type { RuleValues } from '../../store/index.js';
 
 const issuer = { issuer: 'https://idp.example', jwksUrl: 'https://idp.example/jwks', algorithms: ['ES256' as const] };
 
-test('a group with an external issuer is found by that issuer', async (t) => {
+testEachStore('a group with an external issuer is found by that issuer', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   const group = await admin.createGroup(GroupCreate.parse({ name: 'fleet', description: 'trucks', externalIssuer: issuer }));
   assert.deepEqual(group.externalIssuer, { ...issuer, audience: null });
@@ -17,7 +17,7 @@ test('a group with an external issuer is found by that issuer', async (t) => {
   await assert.rejects(admin.createGroup(GroupCreate.parse({ name: 'fleet' })), { code: 'ERR_CONFLICT' });
 });
 
-test('a group patch changes only what it names and can drop the issuer', async (t) => {
+testEachStore('a group patch changes only what it names and can drop the issuer', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createGroup(GroupCreate.parse({ name: 'fleet', description: 'trucks', externalIssuer: issuer }));
   const patched = await admin.patchGroup('fleet', { externalIssuer: null });
@@ -28,7 +28,7 @@ test('a group patch changes only what it names and can drop the issuer', async (
   await assert.rejects(admin.getGroupView('nope'), { code: 'ERR_NOT_FOUND' });
 });
 
-test('deleting a group removes its memberships and rules', async (t) => {
+testEachStore('deleting a group removes its memberships and rules', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1', groups: ['g', 'h'] }));
   await admin.createRule(RuleCreate.parse({ subject: { kind: 'group', name: 'g' }, action: 'all', topic: '#', permission: 'allow' }));
@@ -38,7 +38,7 @@ test('deleting a group removes its memberships and rules', async (t) => {
   await assert.rejects(admin.deleteGroup('g'), { code: 'ERR_NOT_FOUND' });
 });
 
-test('rulesFor a device returns its own, its groups\' and everyone\'s rules by priority then id', async (t) => {
+testEachStore('rulesFor a device returns its own, its groups\' and everyone\'s rules by priority then id', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1', groups: ['g'] }));
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-2', groups: ['other'] }));
@@ -62,7 +62,7 @@ test('rulesFor a device returns its own, its groups\' and everyone\'s rules by p
   assert.deepEqual(store.rulesFor({ ...dev1, id: 'ext', groups: ['other'] }).map((r) => r.topic), ['not-mine', 'all/${device}']);
 });
 
-test('a rule keeps eq, sorted qos and retain; a device subject must exist', async (t) => {
+testEachStore('a rule keeps eq, sorted qos and retain; a device subject must exist', async (t) => {
   const { admin } = await openTestAdmin(t);
   const base = { subject: { kind: 'all' as const }, action: 'publish' as const, permission: 'allow' as const };
   const eq = await admin.createRule(RuleCreate.parse({ ...base, topic: 'lit/+/x', eq: true, qos: [1, 0], retain: false }));
@@ -70,7 +70,7 @@ test('a rule keeps eq, sorted qos and retain; a device subject must exist', asyn
   await assert.rejects(admin.createRule(RuleCreate.parse({ ...base, subject: { kind: 'device', id: 'ghost' }, topic: 'a' })), { code: 'ERR_NOT_FOUND' });
 });
 
-test('a rule patch keeps the fields it does not name; list filters by subject', async (t) => {
+testEachStore('a rule patch keeps the fields it does not name; list filters by subject', async (t) => {
   const { admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   const r = await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id: 'dev-1' }, action: 'subscribe', topic: 'a/#', qos: [0], permission: 'deny', priority: 3 }));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { testEachStore } from '../../store/test/each-store.js';
 import { verifyPassword } from '../../core/index.js';
 import { openTestAdmin } from './helpers.js';
 import { DeviceCreate, DeviceListQuery, ImportBody } from '../../../schemas/admin.js';
@@ -7,7 +7,7 @@ import { DeviceCreate, DeviceListQuery, ImportBody } from '../../../schemas/admi
 const devices = (n: number, prefix = 'dev-') =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}${String(i).padStart(5, '0')}`, groups: ['bulk'] }));
 
-test('importing 10,000 devices in one call writes them all', async (t) => {
+testEachStore('importing 10,000 devices in one call writes them all', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   // How fast is measured in bench:verifier, not here.
   const result = await admin.importDevices(ImportBody.parse({ devices: devices(10_000) }));
@@ -16,7 +16,7 @@ test('importing 10,000 devices in one call writes them all', async (t) => {
   assert.equal((await admin.listDevices({ group: 'bulk', limit: 1000, cursor: 'dev-09500' })).items.length, 499);
 });
 
-test('a bad row at the end of 10,000 writes nothing', async (t) => {
+testEachStore('a bad row at the end of 10,000 writes nothing', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'taken' }));
   // Valid syntax, so only the write can find it: the device id already exists.
@@ -34,7 +34,7 @@ test('a bad row at the end of 10,000 writes nothing', async (t) => {
   assert.equal((await admin.listDevices(DeviceListQuery.parse({}))).items.length, 2);
 });
 
-test('duplicate ids or fingerprints inside one import are a conflict', async (t) => {
+testEachStore('duplicate ids or fingerprints inside one import are a conflict', async (t) => {
   const { admin } = await openTestAdmin(t);
   await assert.rejects(admin.importDevices(ImportBody.parse({ devices: [{ id: 'a' }, { id: 'a' }] })), { code: 'ERR_CONFLICT' });
   const fp = '12'.repeat(32);
@@ -44,7 +44,7 @@ test('duplicate ids or fingerprints inside one import are a conflict', async (t)
   assert.equal((await admin.listDevices(DeviceListQuery.parse({}))).items.length, 0);
 });
 
-test('imported passwords and fingerprints become credentials', async (t) => {
+testEachStore('imported passwords and fingerprints become credentials', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.importDevices(ImportBody.parse({
     devices: [
@@ -59,7 +59,7 @@ test('imported passwords and fingerprints become credentials', async (t) => {
   assert.deepEqual(store.getDevice('b')?.attributes, { site: 'x' });
 });
 
-test('an imported device has an incarnation of its own, new when it is removed and imported again', async (t) => {
+testEachStore('an imported device has an incarnation of its own, new when it is removed and imported again', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.importDevices(ImportBody.parse({ devices: [{ id: 'a' }, { id: 'b' }] }));
   const first = store.getDevice('a')!.incarnation;
@@ -70,7 +70,7 @@ test('an imported device has an incarnation of its own, new when it is removed a
   assert.notEqual(store.getDevice('a')!.incarnation, first, 'a re-imported device is another identity');
 });
 
-test('onConflict: fail refuses an existing id, skip leaves it as it was, update makes it match the row', async (t) => {
+testEachStore('onConflict: fail refuses an existing id, skip leaves it as it was, update makes it match the row', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.importDevices(ImportBody.parse({ devices: [{ id: 'old', groups: ['a'], password: 'old-password-1' }] }));
   const retry = ImportBody.parse({ devices: [{ id: 'old', groups: ['b'], superuser: true, password: 'new-password-1' }, { id: 'new' }] });
@@ -91,7 +91,7 @@ test('onConflict: fail refuses an existing id, skip leaves it as it was, update 
   assert.ok(await verifyPassword('new-password-1', passwords[0]!.hash));
 });
 
-test('no policy lets a row take a certificate registered to another device; its own is kept once', async (t) => {
+testEachStore('no policy lets a row take a certificate registered to another device; its own is kept once', async (t) => {
   const { admin } = await openTestAdmin(t);
   const fp = '56'.repeat(32);
   await admin.importDevices(ImportBody.parse({ devices: [{ id: 'owner', certFingerprint: fp }] }));
@@ -102,7 +102,7 @@ test('no policy lets a row take a certificate registered to another device; its 
   assert.equal((await admin.getDeviceDetail('owner')).credentials.length, 1);
 });
 
-test('an import whose signal is aborted while passwords are hashed writes nothing', async (t) => {
+testEachStore('an import whose signal is aborted while passwords are hashed writes nothing', async (t) => {
   const { admin } = await openTestAdmin(t);
   const gone = new AbortController();
   const importing = admin.importDevices(ImportBody.parse({ devices: Array.from({ length: 40 }, (_, i) => ({ id: `p-${i}`, password: 'password-long-enough' })) }), { signal: gone.signal });

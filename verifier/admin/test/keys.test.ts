@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { testEachStore } from '../../store/test/each-store.js';
 import { join } from 'node:path';
 import { SignJWT, jwtVerify } from 'jose';
 import type { KeyRing } from '../../core/index.js';
@@ -24,7 +24,7 @@ async function verifies(keys: KeyRing, token: string) {
   }
 }
 
-test('the first start creates one EdDSA key that survives a reopen', async (t) => {
+testEachStore('the first start creates one EdDSA key that survives a reopen', async (t) => {
   const dataDir = join(tempDir(t), 'data');
   const first = await openAdminIn(dataDir);
   const token = await sign(first.admin.keys);
@@ -38,7 +38,7 @@ test('the first start creates one EdDSA key that survives a reopen', async (t) =
   assert.ok(await verifies(second.admin.keys, token));
 });
 
-test('rotation makes a new key active while old tokens keep verifying, also after a reopen', async (t) => {
+testEachStore('rotation makes a new key active while old tokens keep verifying, also after a reopen', async (t) => {
   const dataDir = join(tempDir(t), 'data');
   const { store, admin } = await openAdminIn(dataDir);
   const oldToken = await sign(admin.keys);
@@ -57,7 +57,7 @@ test('rotation makes a new key active while old tokens keep verifying, also afte
   assert.ok(await verifies(reopened.admin.keys, oldToken));
 });
 
-test('a retired key stops verifying and leaves the JWKS; the active key cannot be retired', async (t) => {
+testEachStore('a retired key stops verifying and leaves the JWKS; the active key cannot be retired', async (t) => {
   const dataDir = join(tempDir(t), 'data');
   const { store, admin } = await openAdminIn(dataDir);
   t.after(() => store.close());

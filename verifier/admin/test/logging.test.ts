@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { test } from 'node:test';
+import { testEachStore } from '../../store/test/each-store.js';
 import pino from 'pino';
 import { openTestAdmin } from './helpers.js';
 import { CertificateIssue, CredentialCreate, DeviceCreate } from '../../../schemas/admin.js';
 
-test('the store and the use cases log first-start events as JSON and never a secret, hash or private key', async (t) => {
+testEachStore('the store and the use cases log first-start events as JSON and never a secret, hash or private key', async (t) => {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

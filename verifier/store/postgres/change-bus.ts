@@ -23,14 +23,19 @@ const PAGE = 1000;
 
 export type ChangeBusListener = (change: Change, seq: number) => void;
 
-/** Appends `changes` to the log inside the caller's open transaction (call it last, just before COMMIT). */
-export async function recordChanges(client: pg.ClientBase, changes: readonly Change[], now = Date.now()): Promise<void> {
-  if (changes.length === 0) return;
+/**
+ * Appends `changes` to the log inside the caller's open transaction (call it last, just before COMMIT);
+ * returns the log seqs it took.
+ */
+export async function recordChanges(client: pg.ClientBase, changes: readonly Change[], now = Date.now()): Promise<number[]> {
+  if (changes.length === 0) return [];
   const all = changes.some((c) => c.kind === 'all');
   const deviceIds = all ? [null] : [...new Set(changes.map((c) => (c.kind === 'device' ? c.deviceId : null)))];
   await client.query('SELECT pg_advisory_xact_lock($1)', [CHANGE_LOCK.toString()]);
-  await client.query('INSERT INTO change_log (device_id, created_at) SELECT unnest($1::text[]), $2', [deviceIds, now]);
+  const { rows } = await client.query<{ seq: string }>(
+    'INSERT INTO change_log (device_id, created_at) SELECT unnest($1::text[]), $2 RETURNING seq', [deviceIds, now]);
   await client.query('SELECT pg_notify($1, $2)', [CHANNEL, '']);
+  return rows.map((r) => Number(r.seq));
 }
 
 /** Deletes log rows older than `retentionMs` and moves the horizon; a replica behind it re-checks everything. */

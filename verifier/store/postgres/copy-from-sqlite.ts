@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { ConflictError } from '../../core/index.js';
 import { recordChanges } from './change-bus.js';
 import { migratePostgres } from './migrate.js';
+import { inTransaction } from './pool.js';
 import type { KeyEncryptionKey } from './sealed-keys.js';
 
 type Row = Record<string, unknown>;
@@ -73,9 +74,7 @@ async function insertRows(client: pg.ClientBase, table: TableCopy, rows: Row[]):
 export async function copySqliteToPostgres(sqlitePath: string, pool: pg.Pool, kek: KeyEncryptionKey): Promise<CopyCounts> {
   const snapshot = readSnapshot(sqlitePath);
   await migratePostgres(pool);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const held = await client.query<{ held: boolean }>(
       'SELECT EXISTS (SELECT 1 FROM devices) OR EXISTS (SELECT 1 FROM groups) OR EXISTS (SELECT 1 FROM signing_keys) OR EXISTS (SELECT 1 FROM device_ca) AS held');
     if (held.rows[0]?.held) throw new ConflictError('the PostgreSQL database already holds a registry: copy into an empty one');
@@ -86,12 +85,6 @@ export async function copySqliteToPostgres(sqlitePath: string, pool: pg.Pool, ke
       counts[table.name] = rows.length;
     }
     await recordChanges(client, [{ kind: 'all' }]);
-    await client.query('COMMIT');
     return counts;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { loadMigrations, type Migration } from '../migrations.js';
+import { inTransaction } from './pool.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** `pg_advisory_xact_lock` key of schema migrations ('arra-mig' as an int8). */
@@ -19,9 +20,7 @@ export function loadPostgresMigrations(dir = MIGRATIONS_DIR): Migration[] {
 
 /** Applies every migration newer than the database's `schema_version`; returns the versions applied. */
 export async function migratePostgres(pool: pg.Pool, migrations = loadPostgresMigrations()): Promise<number[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
     await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)');
     const { rows } = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
@@ -33,12 +32,6 @@ export async function migratePostgres(pool: pg.Pool, migrations = loadPostgresMi
       await client.query(m.sql);
       await client.query('INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)', [m.version, Date.now()]);
     }
-    await client.query('COMMIT');
     return pending.map((m) => m.version);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

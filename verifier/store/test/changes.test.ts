@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { SqliteStore } from '../index.js';
+import { testEachStore } from './each-store.js';
 import Database from 'better-sqlite3';
 import { recordChanges } from './helpers.js';
 import { openTestAdmin } from '../../admin/test/helpers.js';
 import { CertificateIssue, CredentialCreate, DeviceCreate, GroupCreate, ImportBody, RuleCreate } from '../../../schemas/admin.js';
 
-test('each operation announces exactly the change it makes', async (t) => {
+testEachStore('each operation announces exactly the change it makes', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   const changes = recordChanges(store);
   const expect = async (op: () => unknown, expected: unknown[], what: string) => {
@@ -43,7 +45,7 @@ test('each operation announces exactly the change it makes', async (t) => {
 
 test('a change is announced only after it is committed, visible to another connection', async (t) => {
   const { store, admin } = await openTestAdmin(t);
-  const other = new Database(store.path, { readonly: true });
+  const other = new Database((store as SqliteStore).path, { readonly: true });
   t.after(() => other.close());
   const seen: unknown[] = [];
   store.onChange(() => seen.push(other.prepare('SELECT id FROM devices').pluck().all()));
@@ -51,7 +53,7 @@ test('a change is announced only after it is committed, visible to another conne
   assert.deepEqual(seen, [['dev-1']]);
 });
 
-test('a write rolled back by a conflict announces nothing and leaves nothing behind', async (t) => {
+testEachStore('a write rolled back by a conflict announces nothing and leaves nothing behind', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   const changes = recordChanges(store);
@@ -60,7 +62,7 @@ test('a write rolled back by a conflict announces nothing and leaves nothing beh
   assert.equal(store.getDevice('dev-2'), undefined);
 });
 
-test('a throwing listener neither undoes the write nor silences the other listeners', async (t) => {
+testEachStore('a throwing listener neither undoes the write nor silences the other listeners', async (t) => {
   const { store, admin } = await openTestAdmin(t);
   store.onChange(() => {
     throw new Error('boom');

@@ -1,0 +1,127 @@
+/**
+ * Keeps a replica's mirror fresh and tells the replica's listeners, in one serialised queue: a write
+ * this replica committed (applied before the admin call returns: read-your-writes) and every change
+ * the change bus delivers from any replica. Each change is applied once, by whichever path reaches the
+ * queue first (the other finds its log `seq` done); then the listeners hear it, after the mirror shows
+ * it, as the SQLite store's listeners hear a change after COMMIT.
+ *
+ * @module verifier/store/postgres/mirror-sync
+ */
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Change } from '../../core/index.js';
+import { announce, dedupeChanges, type ChangeListener } from '../changes.js';
+import { startChangeBus, type ChangeBus } from './change-bus.js';
+import { dropMirror, loadMirror, nextMirrorPath, refreshDevice } from './mirror.js';
+
+const RETRY_MS = 1000;
+
+export interface MirrorSyncOptions<V> {
+  pool: pg.Pool;
+  url: string;
+  /** The mirror file (rebuilt at every start) or `:memory:`. */
+  path: string;
+  /** What readers use over a mirror database; rebuilt when a full load swaps the database. */
+  view: (db: Database.Database) => V;
+  logger?: Logger;
+}
+
+export interface MirrorSync<V> {
+  view(): V;
+  /** After COMMIT of a local write with these log seqs: the mirror shows it and listeners heard it. */
+  applyLocal(changes: readonly Change[], seqs: readonly number[]): Promise<void>;
+  onChange(listener: ChangeListener): () => void;
+  /** The change bus's last log seq: the same revision on every replica. */
+  readonly revision: number;
+  close(): Promise<void>;
+}
+
+export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise<MirrorSync<V>> {
+  const { pool, logger } = options;
+  const listeners = new Set<ChangeListener>();
+  /** Seqs applied by one path and not yet reached by the other. */
+  const done = new Set<number>();
+  let queue: Promise<void> = Promise.resolve();
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  // The bus first: it starts at the log's end, and the snapshot loaded next holds at least that much.
+  const bus: ChangeBus = await startChangeBus({ url: options.url, logger });
+  let db: Database.Database;
+  try {
+    db = await loadMirror(pool, options.path);
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+  let view = options.view(db);
+
+  async function apply(changes: readonly Change[]): Promise<void> {
+    const deduped = dedupeChanges(changes);
+    if (deduped.some((c) => c.kind === 'all')) {
+      const next = await loadMirror(pool, nextMirrorPath(options.path, db.name));
+      const old = db;
+      db = next;
+      view = options.view(next);
+      dropMirror(old);
+      return;
+    }
+    for (const change of deduped) if (change.kind === 'device') await refreshDevice(pool, db, change.deviceId);
+  }
+
+  /** A failed apply leaves the mirror behind PostgreSQL: reload it whole until that works. */
+  function retryLater(): void {
+    if (retry || closed) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void enqueue([{ kind: 'all' }], []);
+    }, RETRY_MS);
+    retry.unref();
+  }
+
+  function enqueue(changes: readonly Change[], seqs: readonly number[]): Promise<void> {
+    const run = queue.then(async () => {
+      if (closed) return;
+      if (seqs.length > 0 && seqs.every((s) => done.has(s))) {
+        seqs.forEach((s) => done.delete(s));
+        return;
+      }
+      try {
+        await apply(changes);
+      } catch (err) {
+        logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
+        retryLater();
+        return;
+      }
+      seqs.forEach((s) => (done.has(s) ? done.delete(s) : done.add(s)));
+      announce(listeners, changes, logger);
+    });
+    queue = run;
+    return run;
+  }
+
+  bus.onChange((change, seq) => {
+    // The bus delivers in seq order: what is below it was reached by both paths or never will be.
+    for (const s of done) if (s < seq - 1000) done.delete(s);
+    void enqueue([change], [seq]);
+  });
+
+  return {
+    view: () => view,
+    applyLocal: (changes, seqs) => (changes.length === 0 ? Promise.resolve() : enqueue(changes, seqs)),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    get revision() {
+      return bus.revision;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await bus.close();
+      await queue;
+      dropMirror(db);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * A replica's local mirror of the registry's decision rows: a private SQLite database with the SQLite
+ * store's own schema, so the core's synchronous read port and the admin views run the SQLite store's
+ * read code unchanged. A full load reads one consistent PostgreSQL snapshot through a cursor into a
+ * NEW database (readers keep the old one until it is complete); a device refresh replaces that
+ * device's rows in one SQLite transaction. Foreign keys are off: PostgreSQL already enforced them, and
+ * a device's rows may arrive before the group they name.
+ *
+ * @module verifier/store/postgres/mirror
+ */
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type pg from 'pg';
+import { migrate } from '../migrations.js';
+import { inTransaction, sqliteRow } from './pool.js';
+
+export const MEMORY = ':memory:';
+const TABLES = ['devices', 'groups', 'device_groups', 'credentials', 'tokens', 'acl_rules'] as const;
+/** A device's own rows, by the column that names the device. */
+const DEVICE_ROWS = [['devices', 'id'], ['device_groups', 'device_id'], ['credentials', 'device_id'], ['tokens', 'device_id'], ['acl_rules', 'device_id']] as const;
+const FETCH_ROWS = 5000;
+
+type Table = (typeof TABLES)[number];
+type Row = Record<string, unknown>;
+
+function columnsOf(db: Database.Database, table: Table): string[] {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name);
+}
+
+/** Upserts PostgreSQL rows (any column order) into a mirror table. */
+function writerFor(db: Database.Database, table: Table): (row: Row) => void {
+  const columns = columnsOf(db, table);
+  const insert = db.prepare(`INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+  return (row) => {
+    const shaped = sqliteRow<Row>(row);
+    insert.run(columns.map((c) => shaped[c] ?? null));
+  };
+}
+
+/** A new, empty mirror database at `path` (a file, replaced, or `:memory:`). */
+function createMirrorDatabase(path: string): Database.Database {
+  if (path !== MEMORY) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    rmSync(path, { force: true });
+  }
+  const db = new Database(path);
+  if (path !== MEMORY) chmodSync(path, 0o600);
+  // Rebuilt from PostgreSQL at every start: nothing here needs to survive a crash.
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('foreign_keys = OFF');
+  migrate(db);
+  return db;
+}
+
+const inSnapshot = <T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>) =>
+  inTransaction(pool, fn, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+
+/**
+ * Loads every decision row of one snapshot into a new mirror at `path` (a file or `:memory:`); readers
+ * keep the old mirror, at another path, until this one is complete. SQLite refuses writes to a file
+ * renamed under it, so successive loads alternate between `path` and `path.next` instead of renaming.
+ */
+export async function loadMirror(pool: pg.Pool, path: string): Promise<Database.Database> {
+  const db = createMirrorDatabase(path);
+  try {
+    await inSnapshot(pool, async (client) => {
+      for (const table of TABLES) {
+        const write = writerFor(db, table);
+        await client.query(`DECLARE mirror_rows NO SCROLL CURSOR FOR SELECT ${columnsOf(db, table).join(', ')} FROM ${table}`);
+        for (;;) {
+          const { rows } = await client.query<Row>(`FETCH ${FETCH_ROWS} FROM mirror_rows`);
+          if (rows.length === 0) break;
+          db.transaction(() => rows.forEach(write))();
+        }
+        await client.query('CLOSE mirror_rows');
+      }
+    });
+    return db;
+  } catch (err) {
+    db.close();
+    if (path !== MEMORY) rmSync(path, { force: true });
+    throw err;
+  }
+}
+
+/** Where the next full load goes while `current` is read. */
+export function nextMirrorPath(base: string, current: string): string {
+  if (base === MEMORY) return MEMORY;
+  return current === base ? `${base}.next` : base;
+}
+
+/** Closes a mirror that is no longer read and removes its file. */
+export function dropMirror(db: Database.Database): void {
+  const file = db.memory ? undefined : db.name;
+  db.close();
+  if (file) rmSync(file, { force: true });
+}
+
+/** Replaces one device's rows (and the groups it names) with what PostgreSQL holds now. */
+export async function refreshDevice(pool: pg.Pool, db: Database.Database, deviceId: string): Promise<void> {
+  const fetched = await inSnapshot(pool, async (client) => {
+    const own = [];
+    for (const [table, column] of DEVICE_ROWS) {
+      own.push((await client.query<Row>(`SELECT ${columnsOf(db, table).join(', ')} FROM ${table} WHERE ${column} = $1`, [deviceId])).rows);
+    }
+    const groups = await client.query<Row>(
+      `SELECT ${columnsOf(db, 'groups').join(', ')} FROM groups WHERE name IN (SELECT group_name FROM device_groups WHERE device_id = $1)`, [deviceId]);
+    return { own, groups: groups.rows };
+  });
+  const writeGroup = writerFor(db, 'groups');
+  db.transaction(() => {
+    DEVICE_ROWS.forEach(([table, column], i) => {
+      db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`).run(deviceId);
+      fetched.own[i]!.forEach(writerFor(db, table));
+    });
+    fetched.groups.forEach(writeGroup);
+  })();
+}

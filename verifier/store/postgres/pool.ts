@@ -1,0 +1,63 @@
+/**
+ * The PostgreSQL connection pool and the small helpers every PostgreSQL repository uses: BIGINT read
+ * as a number (unix ms and ids fit), `@name` parameters as in the SQLite statements, and rows in the
+ * SQLite shape (0/1 flags) so one set of row mappers (`../rows.ts`) serves both stores.
+ *
+ * @module verifier/store/postgres/pool
+ */
+import pg from 'pg';
+import { ConflictError, NotFoundError } from '../../core/index.js';
+
+const INT8_OID = 20;
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text'),
+} as pg.CustomTypesConfig;
+
+export function createPool(url: string, max = 8): pg.Pool {
+  return new pg.Pool({ connectionString: url, max, types, application_name: 'arra-verifier', connectionTimeoutMillis: 5000 });
+}
+
+/** Runs `fn` in one transaction on one pooled connection: COMMIT when it returns, ROLLBACK when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** `@name` placeholders to `$n`, so statements read as the SQLite ones do. */
+export function bind(text: string, params: Record<string, unknown>): { text: string; values: unknown[] } {
+  const names: string[] = [];
+  const sql = text.replace(/@([a-zA-Z]+)/g, (_m, name: string) => {
+    if (!(name in params)) throw new Error(`statement parameter @${name} is not given`);
+    const at = names.indexOf(name);
+    if (at >= 0) return `$${at + 1}`;
+    names.push(name);
+    return `$${names.length}`;
+  });
+  return { text: sql, values: names.map((n) => params[n]) };
+}
+
+/** A PostgreSQL row in the SQLite row shape: booleans as 0/1. */
+export function sqliteRow<T>(row: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) out[key] = typeof value === 'boolean' ? Number(value) : value;
+  return out as T;
+}
+
+/** A constraint another replica's concurrent write tripped, as the error the same check would throw here. */
+export function constraintError(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === '23505') return new ConflictError(`already exists (${(err as pg.DatabaseError).constraint ?? 'unique'})`);
+  if (code === '23503') return new NotFoundError(`a row it refers to was removed (${(err as pg.DatabaseError).constraint ?? 'foreign key'})`);
+  return err;
+}
