@@ -11,19 +11,16 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import mqttPacket from 'mqtt-packet';
 import type { AuthenticateRequest } from '../../schemas/index.js';
-import { assembleVerifier, loadConfig } from '../../verifier/index.js';
 import { createInProcessAuthorizer } from '../authorizers/in-process.js';
 import { canConnect, freePort } from '../../verifier/test/net.js';
-import { silent } from './listeners-helpers.js';
+import { startTestVerifier } from '../../verifier/test/test-verifier.js';
 import { runBroker } from './ops-helpers.js';
 import { CredentialCreate, DeviceCreate } from '../../schemas/admin.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
-const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'arra-haproxy-'));
@@ -78,17 +75,15 @@ function connectFrom(port: number, localAddress: string, username: string, passw
 }
 
 test('through HAProxy (PROXY v1 and v2) devices are seen with their own 127.0.0.x, and the lockout counts per device address', { skip: existsSync(HAPROXY) ? false : `${HAPROXY} is missing: apt-get install haproxy` }, async (t) => {
-  const config = loadConfig({
-    ARRA_DATA_DIR: tempDir(t), ARRA_HTTP_PORT: '0', ARRA_LOG_LEVEL: 'silent',
-    ARRA_ADMIN_TOKEN: 'admin-token-for-tests-0123456789', ARRA_WEBHOOK_SECRET: 'haproxy-test-webhook-secret-0123',
-    ARRA_LOCKOUT_SLOW_AFTER: '100', ARRA_LOCKOUT_LOCK_AFTER: '3',
+  const verifier = await startTestVerifier(t, {
+    env: { ARRA_LOCKOUT_SLOW_AFTER: '100', ARRA_LOCKOUT_LOCK_AFTER: '3' },
+    async provision(admin) {
+      for (const id of ['dev-a', 'dev-b']) {
+        await admin.createDevice(DeviceCreate.parse({ id }));
+        await admin.addCredential(id, CredentialCreate.parse({ kind: 'password', secret: `${id}-password` }));
+      }
+    },
   });
-  const verifier = await assembleVerifier(config, quiet.logger);
-  t.after(() => verifier.close());
-  for (const id of ['dev-a', 'dev-b']) {
-    await verifier.admin.createDevice(DeviceCreate.parse({ id }));
-    await verifier.admin.addCredential(id, CredentialCreate.parse({ kind: 'password', secret: `${id}-password` }));
-  }
   const seen: string[] = [];
   const inProcess = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener));
   const authorizer = {

@@ -1,18 +1,16 @@
 /**
- * The broker with the real verifier (`verifier/index.ts`, a real SQLite file), both ways it can be
- * wired: over HTTP (`startVerifier` on 127.0.0.1, the HTTP authorizer, the change feed) and in one
- * process (the in-process authorizer around the verifier's decider and store). Passwords and
- * certificates decide CONNECT, a device disabled in the registry is disconnected within a second, and
- * a verifier that goes away is "server unavailable" until it is back.
+ * The broker with the real verifier (a real SQLite file), both ways it can be wired: over HTTP (the
+ * HTTP authorizer and the change feed) and in one process (the in-process authorizer around the
+ * verifier's decider and store). Passwords and certificates decide CONNECT, a device disabled in the
+ * registry is disconnected within a second, and a verifier that goes away is "server unavailable"
+ * until it is back.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { assembleVerifier, loadConfig, startVerifier } from '../../verifier/index.js';
+import type { Admin } from '../../verifier/admin/index.js';
+import { startVerifierProcess } from '../../verifier/test/process.js';
+import { startTestVerifier, WEBHOOK_SECRET } from '../../verifier/test/test-verifier.js';
 import { createHttpAuthorizer } from '../authorizers/http.js';
 import { createInProcessAuthorizer } from '../authorizers/in-process.js';
 import { createTestPki, writePkiFiles } from './ops-pki.js';
@@ -20,22 +18,10 @@ import { silent } from './listeners-helpers.js';
 import { runBroker } from './ops-helpers.js';
 import { CredentialCreate, DeviceCreate } from '../../schemas/admin.js';
 
-const SECRET = 'real-verifier-webhook-secret-0123';
 const pki = await createTestPki();
 
-function verifierConfig(t: TestContext, port = '0') {
-  const dir = mkdtempSync(join(tmpdir(), 'arra-real-verifier-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return loadConfig({
-    ARRA_DATA_DIR: dir, ARRA_HTTP_PORT: port, ARRA_LOG_LEVEL: 'silent',
-    ARRA_WEBHOOK_SECRET: SECRET, ARRA_ADMIN_TOKEN: 'admin-token-for-tests-0123456789',
-  });
-}
-
-const quiet = { logger: silent, stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
-
 /** Provisions dev-1 (password) and dev-tls-1 (the test PKI's device certificate). */
-async function provision(admin: Awaited<ReturnType<typeof assembleVerifier>>['admin']): Promise<string> {
+async function provision(admin: Admin): Promise<string> {
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
   const created = await admin.addCredential('dev-1', CredentialCreate.parse({ kind: 'password' }));
   await admin.createDevice(DeviceCreate.parse({ id: 'dev-tls-1' }));
@@ -67,10 +53,9 @@ function closedWithin(client: MqttClient, ms: number): Promise<boolean> {
 }
 
 test('over HTTP: the real verifier decides passwords, and disabling a device disconnects it within a second', async (t) => {
-  const verifier = await startVerifier(verifierConfig(t), quiet);
-  t.after(() => verifier.close());
-  const password = await provision(verifier.admin);
-  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 1000, logger: silent });
+  const verifier = await startTestVerifier(t);
+  const password = await provision(verifier.useCases);
+  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: WEBHOOK_SECRET, timeoutMs: 1000, logger: silent });
   t.after(() => authorizer.close());
   const broker = await runBroker(t, authorizer);
   const url = `mqtt://127.0.0.1:${broker.ports.mqtt}`;
@@ -80,32 +65,29 @@ test('over HTTP: the real verifier decides passwords, and disabling a device dis
   assert.equal(code, 0);
   await new Promise((resolve) => setTimeout(resolve, 200)); // the change feed's poll is open
   const closed = closedWithin(client, 1000);
-  await verifier.admin.patchDevice('dev-1', { enabled: false, disabledReason: 'stolen' });
+  await verifier.useCases.patchDevice('dev-1', { enabled: false, disabledReason: 'stolen' });
   assert.equal(await closed, true, 'disconnected within 1 s of being disabled');
   assert.notEqual((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password })).code, 0, 'a disabled device cannot come back');
 });
 
 test('over HTTP: a stopped verifier is "server unavailable" and the broker recovers when it is back', async (t) => {
-  const config = verifierConfig(t);
-  let verifier = await startVerifier(config, quiet);
-  const password = await provision(verifier.admin);
-  const port = new URL(verifier.url).port;
-  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: SECRET, timeoutMs: 500, logger: silent, changeFeed: { minBackoffMs: 20, maxBackoffMs: 200 } });
+  const verifier = await startVerifierProcess(t);
+  await verifier.admin('POST', '/devices', { id: 'dev-1' });
+  const { secret: password } = await verifier.admin<{ secret: string }>('POST', '/devices/dev-1/credentials', { kind: 'password' });
+  const authorizer = createHttpAuthorizer({ url: verifier.url, secret: verifier.secret, timeoutMs: 500, logger: silent, changeFeed: { minBackoffMs: 20, maxBackoffMs: 200 } });
   t.after(() => authorizer.close());
   const broker = await runBroker(t, authorizer);
   const url = `mqtt://127.0.0.1:${broker.ports.mqtt}`;
-  await verifier.close();
+  await verifier.kill('SIGTERM');
   assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password })).code, 0x88);
   assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password, protocolVersion: 4 })).code, 3);
-  verifier = await startVerifier({ ...config, httpPort: Number(port) }, quiet);
-  t.after(() => verifier.close());
+  await verifier.restart();
   assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password })).code, 0);
 });
 
 test('in one process: the in-process authorizer decides passwords and TLS certificates with the real core and store, and a disable disconnects at once', async (t) => {
-  const verifier = await assembleVerifier(verifierConfig(t), silent);
-  t.after(() => verifier.close());
-  const password = await provision(verifier.admin);
+  const verifier = await startTestVerifier(t);
+  const password = await provision(verifier.useCases);
   const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), silent);
   t.after(() => authorizer.close());
   const files = writePkiFiles(pki);
@@ -120,6 +102,6 @@ test('in one process: the in-process authorizer decides passwords and TLS certif
   const { code, client } = await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password });
   assert.equal(code, 0);
   const closed = closedWithin(client, 1000);
-  await verifier.admin.patchDevice('dev-1', { enabled: false });
+  await verifier.useCases.patchDevice('dev-1', { enabled: false });
   assert.equal(await closed, true);
 });

@@ -1,21 +1,10 @@
 /** Where the console is served: beside the admin API, on its own listener when `ARRA_ADMIN_PORT` gives it one. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { createLogger } from '../../../logging/logger.js';
-import { loadConfig } from '../../config.js';
-import { startVerifier } from '../server.js';
+import { startTestVerifier } from '../../test/test-verifier.js';
 
 test('with ARRA_ADMIN_PORT the console answers on the admin listener only, with its CSP and the device CA it downloads', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'arra-console-listener-'));
-  const config = loadConfig({ ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_ADMIN_PORT: '0', ARRA_ADMIN_TOKEN: 'console-listener-admin-token-0123' });
-  const v = await startVerifier(config, { logger: createLogger({ level: 'silent' }) });
-  t.after(async () => {
-    await v.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const v = await startTestVerifier(t, { env: { ARRA_ADMIN_PORT: '0' } });
   assert.notEqual(v.adminUrl, v.url);
   const page = await fetch(`${v.adminUrl}/console/devices`);
   assert.equal(page.status, 200);
