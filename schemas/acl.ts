@@ -1,9 +1,3 @@
-/**
- * ACL rules as stored and as compiled for one device. The compiled form is what the broker enforces
- * locally and what the EMQX adapter hands to EMQX, so it is a wire format, not an internal detail.
- *
- * @module schemas/acl
- */
 import { z } from 'zod';
 import { DeviceId, GroupName } from './common.js';
 
@@ -21,10 +15,7 @@ export const AclSubject = z.discriminatedUnion('kind', [
 ]);
 export type AclSubject = z.infer<typeof AclSubject>;
 
-/**
- * One rule after placeholders (`${clientid}`, `${username}`, `${device}`) were substituted for one
- * connection. Rules are in evaluation order: the first that matches decides.
- */
+/** One rule with placeholders substituted for one connection; the first that matches decides. */
 export const CompiledAclRule = z
   .object({
     permission: Permission,

@@ -1,9 +1,3 @@
-/**
- * Admin API contracts for who may do what: groups (with an optional external token issuer) and ACL
- * rules. Re-exported by `schemas/admin`.
- *
- * @module schemas/admin-access
- */
 import { z } from 'zod';
 import { AclAction, AclSubject, Permission } from './acl.js';
 import { GroupName, IDENTIFIER_PATTERN, Qos } from './common.js';
@@ -50,8 +44,6 @@ export type Group = z.infer<typeof Group>;
 
 export const GroupParams = z.object({ name: GroupName }).strict();
 
-// ---------------------------------------------------------------------------------------------- rules
-
 /** `device:ID`, `group:NAME`, `all` or `anonymous`, as the list filter and the CLI write a subject. */
 export const SubjectRef = z.string().transform((s, ctx): AclSubject => {
   if (s === 'all' || s === 'anonymous') return { kind: s };
@@ -81,10 +73,8 @@ const RuleFields = {
   topic: RuleTopic,
   /** Match the topic as literal text (wildcards included) instead of as a filter. */
   eq: z.boolean(),
-  /** null = any QoS. */
-  qos: QosList.nullable(),
-  /** null = either retain flag. */
-  retain: z.boolean().nullable(),
+  qos: QosList.nullable(), // null: any QoS
+  retain: z.boolean().nullable(), // null: either retain flag
   permission: Permission,
   /** Lower runs first; ties are broken by rule id. */
   priority: z.number().int().min(-1_000_000).max(1_000_000),

@@ -1,9 +1,3 @@
-/**
- * What every admin API contract shares: the timestamp format and the error body.
- * Re-exported by `schemas/admin`.
- *
- * @module schemas/admin-common
- */
 import { z } from 'zod';
 
 /** ISO 8601 date-time; an offset is allowed on input, output is always `Z`. */

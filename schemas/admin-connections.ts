@@ -1,9 +1,3 @@
-/**
- * Admin API contracts for the clients connected to the bundled broker (`/v1/admin/connections`).
- * Re-exported by `schemas/admin`.
- *
- * @module schemas/admin-connections
- */
 import { z } from 'zod';
 import { MqttProtocol } from './decision.js';
 

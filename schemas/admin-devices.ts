@@ -1,9 +1,3 @@
-/**
- * Admin API contracts for devices and what is registered for them: credentials (passwords, X.509
- * fingerprints), certificates issued by the device CA, and issued tokens. Re-exported by `schemas/admin`.
- *
- * @module schemas/admin-devices
- */
 import { z } from 'zod';
 import { CertFingerprint, DeviceId, GroupName } from './common.js';
 import { Timestamp } from './admin-common.js';
@@ -76,8 +70,6 @@ export type DevicePage = z.infer<typeof DevicePage>;
 
 export const DeviceParams = z.object({ id: DeviceId }).strict();
 
-// ----------------------------------------------------------------------------------------- credentials
-
 /** A registered credential as an operator sees it: never the secret or its hash. */
 export const Credential = z
   .object({
@@ -87,7 +79,6 @@ export const Credential = z
     notAfter: Timestamp.nullable(),
     revoked: z.boolean(),
     createdAt: Timestamp,
-    /** x509 only. */
     fingerprint: z.string().optional(),
     /** x509 only, when known (RFC 4514, e.g. `CN=dev-042,O=Acme`). */
     subject: z.string().nullable().optional(),
@@ -95,7 +86,6 @@ export const Credential = z
   .strict();
 export type Credential = z.infer<typeof Credential>;
 
-/** A device with everything registered for it (GET /devices/:id). */
 export const DeviceDetail = Device.extend({ credentials: z.array(Credential) }).strict();
 export type DeviceDetail = z.infer<typeof DeviceDetail>;
 
@@ -111,7 +101,7 @@ export const PasswordCredentialCreate = z
 export const X509CredentialCreate = z
   .object({
     kind: z.literal('x509'),
-    /** PEM of the device certificate: fingerprint, subject and notAfter are read from it. */
+    /** Fingerprint, subject and notAfter are read from it. */
     certPem: z.string().max(65_536).optional(),
     fingerprint: CertFingerprint.optional(),
     notAfter: Timestamp.optional(),
@@ -131,8 +121,6 @@ export type CredentialCreated = z.infer<typeof CredentialCreated>;
 
 export const CredentialParams = z.object({ id: DeviceId, credentialId: z.string().min(1).max(64) }).strict();
 
-// -------------------------------------------------------------------------------------- certificates
-
 export const CertificateKeyAlg = z.enum(['EC', 'Ed25519']);
 export type CertificateKeyAlg = z.infer<typeof CertificateKeyAlg>;
 
@@ -151,8 +139,6 @@ export const CertificateIssued = z
   .strict();
 export type CertificateIssued = z.infer<typeof CertificateIssued>;
 
-// --------------------------------------------------------------------------------------------- tokens
-
 export const TokenIssue = z
   .object({ ttlSeconds: z.number().int().min(60).max(366 * 24 * 3600).default(3600) })
   .strict();
@@ -161,7 +147,7 @@ export type TokenIssue = z.input<typeof TokenIssue>;
 export const TokenIssued = z.object({ token: z.string(), jti: z.string(), expiresAt: Timestamp }).strict();
 export type TokenIssued = z.infer<typeof TokenIssued>;
 
-/** A token the verifier issued, as listed (the token itself is not kept). */
+/** The token itself is not kept. */
 export const Token = z
   .object({ jti: z.string(), deviceId: DeviceId, expiresAt: Timestamp.nullable(), revoked: z.boolean(), createdAt: Timestamp })
   .strict();

@@ -1,9 +1,3 @@
-/**
- * Admin API contracts for "why was this refused?": the explainer (`POST /v1/admin/explain`) and the
- * record of recent decisions (`GET /v1/admin/decisions`). Re-exported by `schemas/admin`.
- *
- * @module schemas/admin-explain
- */
 import { z } from 'zod';
 import { AclAction, AclSubject, Permission } from './acl.js';
 import { DeviceId, Qos } from './common.js';
@@ -11,30 +5,24 @@ import { DenyReason } from './decision.js';
 
 export const ExplainRequest = z
   .object({
-    /** null: an anonymous client. */
-    deviceId: DeviceId.nullable(),
-    /** Default: the device id (what `${clientid}` becomes). */
-    clientId: z.string().max(65535).optional(),
-    /** Default: the device id (what `${username}` becomes). */
-    username: z.string().max(65535).optional(),
+    deviceId: DeviceId.nullable(), // null: an anonymous client
+    clientId: z.string().max(65535).optional(), // default: the device id
+    username: z.string().max(65535).optional(), // default: the device id
     action: z.enum(['publish', 'subscribe']),
     topic: z.string().min(1).max(65535),
     qos: Qos.optional(),
     retain: z.boolean().optional(),
-    /**
-     * Who enforces: `webhook` (NanoMQ, EMQX, go-auth, `/v1/authorize`) refuses a subscription a deny
-     * rule overlaps; `bundled` grants it and checks each delivery.
-     */
+    /** `webhook` refuses a subscription a deny rule overlaps; `bundled` grants it and checks each delivery. */
     broker: z.enum(['webhook', 'bundled']).default('webhook'),
   })
   .strict();
 export type ExplainRequest = z.input<typeof ExplainRequest>;
 
 export const RuleOutcome = z.enum([
-  'not_applicable', // read, did not apply
+  'not_applicable',
   'overlaps', // a deny that overlaps the filter; the bundled broker checks each delivery against it
   'decided',
-  'not_reached', // after the deciding rule
+  'not_reached',
   'dropped', // an allow whose placeholder had no safe value
 ]);
 export type RuleOutcome = z.infer<typeof RuleOutcome>;
@@ -46,7 +34,6 @@ export const ExplainedRule = z
     subject: AclSubject,
     permission: Permission,
     action: AclAction,
-    /** As stored, placeholders included. */
     pattern: z.string(),
     /** The filters it became for this identity (a deny with an unsafe placeholder denies `#`). */
     substituted: z.array(z.string()),
@@ -61,24 +48,19 @@ export const Explanation = z
     allow: z.boolean(),
     reason: DenyReason.nullable(),
     message: z.string(),
-    /** The topic the rules judged (a `$share/group/` prefix removed). */
-    topic: z.string().nullable(),
+    topic: z.string().nullable(), // a `$share/group/` prefix removed
     identity: z
       .object({ deviceId: z.string().nullable(), enabled: z.boolean(), superuser: z.boolean(), groups: z.array(z.string()) })
       .strict()
       .nullable(),
     placeholders: z.object({ clientid: z.string().nullable(), username: z.string().nullable(), device: z.string().nullable() }).strict(),
-    /** Every rule for this identity in evaluation order, with what it did to the request. */
     rules: z.array(ExplainedRule),
     /** The id of the rule that decided; null when `ARRA_ACL_NO_MATCH` (or no ACL step) did. */
     decidingRule: z.number().int().nullable(),
-    /** SUBSCRIBE: allow rules that match part of the filter only, with a topic of it they do not match. */
     uncovered: z.array(z.object({ ruleId: z.number().int(), topic: z.string(), example: z.string().nullable() }).strict()),
   })
   .strict();
 export type Explanation = z.infer<typeof Explanation>;
-
-// ------------------------------------------------------------------------------------ recent decisions
 
 /** A PUBLISH or SUBSCRIBE the bundled broker's own ACL check refused (it decides those locally). */
 export interface AclRefusal {
@@ -92,19 +74,16 @@ export interface AclRefusal {
 /** One decision as the record keeps it: who, what, where and why, never a credential. */
 export const DecisionRecord = z
   .object({
-    /** Increases by one per record; `after` in a query. */
     seq: z.number().int(),
     at: z.string(),
     kind: z.enum(['authenticate', 'authorize']),
     allow: z.boolean(),
     reason: DenyReason.nullable(),
     message: z.string().nullable(),
-    /** The identity decided for (null: anonymous, or not established). */
     deviceId: z.string().nullable(),
     clientId: z.string(),
     /** Who asked: `bundled`, or the dialect and its address (`nanomq 10.0.0.5`, `native 127.0.0.1`). */
     broker: z.string(),
-    /** The device's address, when the broker told it. */
     peerAddress: z.string().nullable(),
     credential: z.string().nullable(),
     action: z.enum(['publish', 'subscribe']).nullable(),
@@ -118,7 +97,6 @@ export const DecisionQuery = z
     device: DeviceId.optional(),
     reason: DenyReason.optional(),
     allow: z.enum(['true', 'false']).transform((s) => s === 'true').optional(),
-    /** Only records with a larger `seq` (follow from the last one seen). */
     after: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     /** Seconds to wait for a first matching record when there is none yet (long poll). */
@@ -129,9 +107,7 @@ export type DecisionQuery = z.output<typeof DecisionQuery>;
 
 export const DecisionPage = z
   .object({
-    /** Oldest first. */
     items: z.array(DecisionRecord),
-    /** The largest `seq` recorded so far: the `after` of the next poll. */
     last: z.number().int(),
   })
   .strict();

@@ -1,9 +1,3 @@
-/**
- * Admin API contracts of the verifier's token signing keys (list, rotate, retire). Re-exported by
- * `schemas/admin`.
- *
- * @module schemas/admin-keys
- */
 import { z } from 'zod';
 import { Timestamp } from './admin-common.js';
 

@@ -1,13 +1,4 @@
-/**
- * The registry change feed (`GET /v1/changes`): how an HTTP authorizer (the bundled broker talking to
- * a remote verifier) learns which connected clients to re-check.
- *
- * `revision` is opaque and only ever grows within one verifier process; a new process starts far
- * above any revision the previous one handed out, so a client's old `since` is recognised as too old.
- * `changes: null` means "the feed cannot say what changed since then": re-check everything.
- *
- * @module schemas/changes
- */
+/** `revision` only grows per process; a new process starts far above the old one. `changes: null`: re-check everything. */
 import { z } from 'zod';
 import { Change } from './decision.js';
 
@@ -15,7 +6,6 @@ export const ChangesQuery = z
   .object({
     /** The `revision` of the previous answer; absent = wait for the next change. */
     since: z.coerce.number().int().nonnegative().optional(),
-    /** How long to hold the request open when nothing changed yet. */
     waitMs: z.coerce.number().int().min(0).max(60_000).default(25_000),
   })
   .strict();

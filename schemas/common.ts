@@ -1,16 +1,6 @@
-/**
- * Identifiers and small value types shared by every wire contract.
- *
- * @module schemas/common
- */
 import { z } from 'zod';
 
-/**
- * Device ids and group names: no `+ # /`, no control characters, so they are safe to substitute into
- * topics. `.` and `..` are refused: in a URL path (`/v1/admin/devices/..`) they
- * are dot segments that clients and servers resolve away (RFC 3986 §5.2.4), so no route could ever
- * name such a device again.
- */
+/** Safe to substitute into topics; `.`/`..` refused as URL dot segments resolve away (RFC 3986 §5.2.4). */
 export const IDENTIFIER_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._-]{1,128}$/;
 const IDENTIFIER_MESSAGE = 'must match [A-Za-z0-9._-]{1,128} and not be "." or ".."';
 
@@ -26,5 +16,4 @@ export const CertFingerprint = z
 export const Qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 export type Qos = z.infer<typeof Qos>;
 
-/** Unix time in seconds, as JWT `exp` and EMQX `expire_at` use. */
 export const UnixSeconds = z.number().int().nonnegative();
