@@ -18,7 +18,6 @@ export interface Acl {
 
 export interface AclQuery {
   action: 'publish' | 'subscribe';
-  /** A topic name for publish, a topic filter for subscribe. */
   topic: string;
   qos?: 0 | 1 | 2;
   retain?: boolean;
@@ -41,15 +40,11 @@ const enum Applies {
   Partly,
 }
 
-/** What the explainer is told of each rule read, up to the deciding one. */
 export type RuleApplies = 'no' | 'yes' | 'partly';
 export type AclObserver = (ruleIndex: number, applies: RuleApplies) => void;
 const APPLIES: readonly RuleApplies[] = ['no', 'yes', 'partly'];
 
-/**
- * The first applicable rule decides, else `noMatch` (the evaluation order is in README.md).
- * `observe` (the explainer's trace) is left out on the hot path: one test per rule read.
- */
+/** The first applicable rule decides, else `noMatch` (README.md); `observe` is the explainer's trace. */
 export function checkAcl(acl: Acl, query: AclQuery, overlappingDeny: OverlappingDeny = 'refuse', observe?: AclObserver): AclVerdict {
   let partial = false;
   for (let i = 0; i < acl.rules.length; i++) {

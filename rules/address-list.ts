@@ -1,4 +1,3 @@
-/** Address allow-lists (`ARRA_WEBHOOK_ALLOW`, `ARRA_PROXY_TRUSTED`): addresses and CIDRs, one parser. */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 /** A `BlockList` of addresses and CIDRs (`10.0.0.0/8`, `::1`); throws naming the first entry that is neither. */
@@ -28,7 +27,7 @@ export function peerAddress(raw: string | undefined): { ip: string; family: 'ipv
   return isIPv6(ip) ? { ip, family: 'ipv6' } : null;
 }
 
-/** Whether `list` holds the peer `raw` (folded as {@link peerAddress} does); an unknown peer is not held. */
+/** An unknown peer is not held. */
 export function listHolds(list: BlockList, raw: string | undefined): boolean {
   const peer = peerAddress(raw);
   return peer !== null && list.check(peer.ip, peer.family);

@@ -1,4 +1,3 @@
-/** MQTT topic and ACL rules, shared by the verifier, the adapters and the broker (see README.md). */
 export { MAX_TOPIC_BYTES, filterCovers, filtersOverlap, isValidTopicFilter, isValidTopicName, levelCount, topicMatches } from './topic.js';
 export { checkAcl, type Acl, type AclEntry, type AclObserver, type AclQuery, type AclVerdict, type OverlappingDeny, type RuleApplies } from './acl.js';
 export { parseFilter, type ParsedFilter } from './share.js';

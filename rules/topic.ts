@@ -18,10 +18,7 @@ export function isValidTopicName(topic: string): boolean {
   return true;
 }
 
-/**
- * A SUBSCRIBE topic filter: non-empty [MQTT-4.7.3-1]; `#` only as the last whole level
- * [MQTT-4.7.1-2]; `+` only as a whole level [MQTT-4.7.1-3]; no NUL.
- */
+/** Non-empty [MQTT-4.7.3-1]; `#` only as the last whole level [MQTT-4.7.1-2]; `+` only as a whole level [MQTT-4.7.1-3]. */
 export function isValidTopicFilter(filter: string): boolean {
   if (filter.length === 0 || Buffer.byteLength(filter) > MAX_TOPIC_BYTES) return false;
   const levels = filter.split('/');
