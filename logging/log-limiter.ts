@@ -1,8 +1,4 @@
-/**
- * Rate limits for refusal log lines (broker denials, verifier webhook denials): per client, message and
- * reason at most `linesPerWindow` lines per window, then one summary line with the count left out.
- * Exact counts belong in the metrics.
- */
+/** Refusal log lines per client, message and reason are limited per window, then summed up in one line. */
 
 export type LogWrite = (fields: Record<string, unknown>, message: string) => void;
 
@@ -40,7 +36,6 @@ export class LogLimiter {
     this.maxKeys = options.maxKeys ?? 10_000;
   }
 
-  /** Writes the line, unless this client has used its lines for this message and reason this window: then it is counted for the summary. */
   log(client: string, fields: { reason: string } & Record<string, unknown>, message: string): void {
     const bucket = this.bucketFor(`${client}\u0000${message}\u0000${fields.reason}`);
     if (bucket.written < this.linesPerWindow) {

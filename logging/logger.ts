@@ -1,7 +1,4 @@
-/**
- * pino as the verifier and broker use it: JSON lines, secrets redacted (credential headers, fields
- * named like a secret) and request URLs without their query string (NanoMQ may send `password=%P`).
- */
+/** pino as the verifier and broker use it: JSON lines, secrets redacted, request URLs without their query. */
 import { fstatSync } from 'node:fs';
 import { pino, stdSerializers, destination, type DestinationStream, type Level, type Logger, type LoggerOptions as LoggerOptionsOf } from 'pino';
 
@@ -22,12 +19,10 @@ export const REDACT_PATHS = [
   'keyPem',
 ];
 
-/** Fields whose value is a secret one level down in a logged object. */
 const NESTED_SECRETS: readonly string[] = ['password', 'secret', 'token', 'keyPem', 'adminToken', 'webhookSecret'];
 
 type Fields = Record<string, unknown>;
 
-/** A copy of `value` with its secret fields censored, or `value` itself when it has none. */
 function censored(value: Fields): Fields {
   let copy: Fields | undefined;
   for (const name of NESTED_SECRETS) {
@@ -39,7 +34,7 @@ function censored(value: Fields): Fields {
   return copy ?? value;
 }
 
-/** The logged object with every secret field one level down censored; copies only what it censors. */
+/** Censors secret fields one level down; copies only what it censors. */
 export function redactNestedSecrets(fields: Fields): Fields {
   let out: Fields | undefined;
   for (const key of Object.keys(fields)) {
@@ -53,7 +48,6 @@ export function redactNestedSecrets(fields: Fields): Fields {
   return out ?? fields;
 }
 
-/** pino options that redact secrets from every line (`REDACT_PATHS`, `redactNestedSecrets`). */
 export const redaction: Pick<LoggerOptionsOf<never>, 'redact' | 'formatters'> = {
   redact: { paths: REDACT_PATHS, censor: CENSOR },
   formatters: { log: redactNestedSecrets },
@@ -80,7 +74,7 @@ export function pathOnly(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-/** pino's levels as syslog priorities (fatal: crit, error: err, warn: warning, info, debug and trace: debug). */
+/** pino's levels as syslog priorities. */
 const JOURNAL_PRIORITY: Readonly<Record<string, number>> = { 60: 2, 50: 3, 40: 4, 30: 6, 20: 7, 10: 7 };
 
 /** True when fd `fd` is the journal: systemd then sets `JOURNAL_STREAM` to that stream's `device:inode`. */
@@ -94,13 +88,9 @@ export function writesToJournal(env: NodeJS.ProcessEnv = process.env, fd = 1): b
   }
 }
 
-/**
- * When stdout is the journal, each line starts with `<N>`, its journal priority: journald takes it off
- * and files the line at N, so `journalctl -p warning` works. Elsewhere lines stay pure JSON.
- */
+/** On the journal each line starts with `<N>`: journald files it at priority N (`journalctl -p warning`). */
 export function journalPriorityHooks(toJournal = writesToJournal()): Pick<LoggerOptionsOf<never>, 'hooks'> {
   if (!toJournal) return {};
-  // pino writes `{"level":N,` first on every line.
   return { hooks: { streamWrite: (line: string) => `<${JOURNAL_PRIORITY[/^\{"level":(\d+)/.exec(line)?.[1] ?? ''] ?? 6}>${line}` } };
 }
 
