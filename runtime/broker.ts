@@ -1,8 +1,5 @@
 #!/usr/bin/env node
-/**
- * The standalone broker process (the LXC deployment's `arra-mq-broker.service`): it asks a verifier
- * over HTTP, answers the verifier's admin API on its control socket, and on SIGINT/SIGTERM closes gracefully (MQTT 5 clients get "server shutting down").
- */
+/** The standalone broker process (`arra-mq-broker.service`): asks a verifier over HTTP, serves its control socket. */
 import { pino } from 'pino';
 import { fetchDeviceCa } from '../broker/listeners/device-ca.js';
 import { createHttpAuthorizer } from '../broker/authorizers/http.js';

@@ -1,7 +1,4 @@
-/**
- * The first SIGINT or SIGTERM runs `close` once and exits 0, or 1 if closing failed. A second signal
- * gets Node's default and ends the process at once (Ctrl-C twice forces).
- */
+/** The first SIGINT or SIGTERM runs `close` and exits 0 (1 if closing failed); a second one ends at once. */
 
 interface ShutdownLogger {
   info(fields: object, message: string): void;

@@ -1,10 +1,5 @@
 #!/usr/bin/env node
-/**
- * `npm start`: the verifier and the bundled broker in one process, the broker asking the verifier's
- * decision core in-process. Ctrl-C or SIGTERM closes the broker first (MQTT 5 clients get "server
- * shutting down"), then the verifier. The LXC deployment runs `runtime/verifier.ts` and
- * `runtime/broker.ts` as two supervised processes instead.
- */
+/** `npm start`: the verifier and the bundled broker in one process; on a signal the broker closes first. */
 import { createInProcessAuthorizer } from '../broker/authorizers/in-process.js';
 import { loadBrokerConfig } from '../broker/config.js';
 import { BrokerConfigError } from '../broker/errors.js';

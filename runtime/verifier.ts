@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-/**
- * The standalone verifier process (the LXC deployment's `arra-mq-verifier.service`): configuration from
- * the environment, listen, and on SIGINT/SIGTERM answer held long polls, finish open requests and
- * close the database.
- */
+/** The standalone verifier process (`arra-mq-verifier.service`). */
 import { ConfigError } from '../verifier/config.js';
 import { startVerifier } from '../verifier/http/server.js';
 import { RegistryMissingError } from '../verifier/store/index.js';
