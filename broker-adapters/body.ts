@@ -1,21 +1,13 @@
-/**
- * Adapter parameters from form bodies, JSON bodies, query strings, and JSON bodies on GET
- * (go-auth's `http_method GET` sends them; Fastify does not read GET bodies, so a hook does).
- */
+/** Form and JSON bodies, query strings, and bodies on GET (go-auth sends them; Fastify reads none). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadBody, BodyTooLarge, UnsupportedMediaType } from './errors.js';
 import { refuseForbiddenKeys } from './json-keys.js';
 
-/**
- * Largest body accepted. The biggest legitimate request is a NanoMQ JSON body with a 64 KiB password
- * and a 64 KiB topic, JSON-escaped; anything larger is not a broker talking.
- */
+/** A NanoMQ JSON body with a 64 KiB password and a 64 KiB topic, escaped, fits; more is not a broker. */
 export const BODY_LIMIT = 512 * 1024;
 
-/** Parameters as the broker sent them: names to strings (a repeated form key gives an array). */
 export type WireParams = Record<string, unknown>;
 
-/** Registers the form parser and the GET-body reader in one encapsulated adapter context. */
 export function registerBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -25,10 +17,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
   app.addHook('preValidation', readGetBody);
 }
 
-/**
- * Decodes `k=v&k=v` (`%XX` and `+`): NanoMQ encodes a space as `%20`, Go as `+`. A repeated key
- * becomes an array so that the schema refuses it instead of one value silently winning.
- */
+/** A repeated key becomes an array, so the schema refuses it instead of one value silently winning. */
 export function decodeForm(text: string): WireParams {
   const out: Record<string, unknown> = Object.create(null);
   for (const [key, value] of new URLSearchParams(text)) {
@@ -38,7 +27,6 @@ export function decodeForm(text: string): WireParams {
   return out;
 }
 
-/** The parameters of a request: its body, or for a body-less GET its query string. */
 export function requestParams(request: FastifyRequest): unknown {
   if (request.body !== undefined) return request.body;
   return request.method === 'GET' ? request.query : undefined;

@@ -1,13 +1,4 @@
-/**
- * Errors of the broker adapters, as classes with a stable `code` (the panva/jose habit). Every one of
- * them is a refusal of the caller's request (4xx); a fault of the decision core is not wrapped here:
- * each dialect's error handler answers it with a 5xx, never an allow.
- *
- * @example
- *   if (err instanceof AdapterError && err.code === 'ERR_ADAPTER_INVALID_FIELD') log(err.field)
- *
- * @module broker-adapters/errors
- */
+/** Refusals of a caller's request (4xx), each with a stable `code`; a core fault is never one of these. */
 
 export type AdapterErrorCode =
   | 'ERR_ADAPTER_INVALID_FIELD'

@@ -1,4 +1,3 @@
-/** Field shapes shared by the dialects' mappers, and zod failures as an `InvalidField` naming the field. */
 import { z } from 'zod';
 import { InvalidField } from './errors.js';
 
@@ -18,7 +17,7 @@ export const lenientBool = z
   .union([z.boolean(), z.literal(0), z.literal(1), z.enum(['true', 'false', '0', '1'])])
   .transform((v) => v === true || v === 1 || v === 'true' || v === '1');
 
-/** Parses broker parameters; the first problem becomes an `InvalidField` naming its field. */
+/** The first problem becomes an `InvalidField` naming its field. */
 export function parseParams<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidField('body', 'expected an object of parameters (form, JSON object or query string)');

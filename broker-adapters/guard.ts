@@ -1,8 +1,6 @@
 /**
- * The caller check in front of every broker route, before the body is read: the shared secret
- * (`X-Arra-Secret`, or `?secret=` for go-auth, which cannot send headers) or an allow-listed address.
- * A wrong secret is refused even from an allowed address. A callback, not async: brokers ask at rates
- * where a promise per request shows.
+ * The shared secret (`?secret=` for go-auth, which cannot send headers) or an allow-listed address; a
+ * wrong secret is refused even from an allowed address. A callback: a promise per request shows.
  */
 import type { BlockList } from 'node:net';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
@@ -16,13 +14,11 @@ export const SECRET_QUERY = 'secret';
 export interface GuardConfig {
   /** The shared secret; empty disables secret authentication (address allow-list only). */
   webhookSecret: string;
-  /** Addresses whose callers need no secret. */
   allowList: BlockList;
 }
 
 export type BrokerGuard = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
-/** The `onRequest` hook; the verifier's HTTP app builds it once for its broker routes and the adapters. */
 export function createGuard(config: GuardConfig): BrokerGuard {
   const { allowList } = config;
   const matchesSecret = secretMatcher(config.webhookSecret);

@@ -1,7 +1,4 @@
-/**
- * The broker adapters: NanoMQ, mosquitto-go-auth and EMQX 5 dialects over the one decision core, each
- * in its own Fastify context behind the caller guard the verifier's app builds once.
- */
+/** NanoMQ, mosquitto-go-auth and EMQX 5 over the one decision core, each behind the one caller guard. */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Decider } from '../verifier/core/index.js';
 import type { BrokerGuard } from './guard.js';
@@ -12,19 +9,14 @@ import { emqxRoutes } from './emqx/routes.js';
 import { createEmqxKicker, type EmqxApiConfig } from './emqx/kick.js';
 
 export interface AdapterConfig {
-  /**
-   * Accept a certificate subject handed over by NanoMQ (`%d`) / EMQX (`${cert_subject}`) as proof of
-   * the device's certificate. Only for listeners with verify_peer, fail_if_no_peer_cert and the
-   * verifier's device CA (GET /v1/ca.pem); see README.md.
-   */
+  /** A NanoMQ `%d` / EMQX `${cert_subject}` proves the certificate: only behind verify_peer with our CA (README.md). */
   trustCertSubject: boolean;
-  /** EMQX's REST API: device changes kick that device's EMQX clients (`emqx/kick.ts`). Absent: off. */
+  /** Absent: no kicks (`emqx/kick.ts`). */
   emqxApi?: EmqxApiConfig | undefined;
 }
 
 export interface AdapterOptions {
   decider: Decider;
-  /** The caller check in front of every dialect (`createGuard`). */
   guard: BrokerGuard;
   /** Where adapter log lines go; defaults to each request's Fastify logger. */
   logger?: FastifyBaseLogger;

@@ -1,8 +1,4 @@
-/**
- * `__proto__` and `constructor.prototype` keys are refused in every JSON body (the adapters' and the
- * API's, `verifier/http/json-body.ts`): merged later, they could reach an object's prototype.
- */
-/** A key that could replace or reach an object's prototype when the body is merged somewhere. */
+/** `__proto__` and `constructor.prototype` keys in any JSON body: merged later, they could reach a prototype. */
 export class ForbiddenJsonKey extends Error {
   readonly code = 'validation';
   readonly statusCode = 400;
@@ -19,7 +15,6 @@ export class ForbiddenJsonKey extends Error {
 /** Text that cannot hold a forbidden key, even escaped (`"\u005f_proto__"`), skips the walk. */
 const MAY_HOLD_FORBIDDEN_KEY = /__proto__|constructor|\\u/;
 
-/** Throws `ForbiddenJsonKey` when `value`, parsed from `text`, holds a forbidden key. */
 export function refuseForbiddenKeys(text: string, value: unknown): void {
   if (MAY_HOLD_FORBIDDEN_KEY.test(text)) walkForForbiddenKeys(value);
 }

@@ -1,8 +1,4 @@
-/**
- * How every dialect answers: an error handler per context sorting a failure into "not our broker"
- * (401/403), "bad request" (a deny in the broker's terms) and "core failed" (5xx), and log fields that
- * never carry a password, token or secret.
- */
+/** How every dialect answers a failure: not our broker (401/403), bad request (a deny), core failed (5xx). */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { looksLikeJwt } from '../verifier/core/index.js';
 import { ForbiddenJsonKey } from './json-keys.js';
@@ -10,7 +6,6 @@ import { AdapterError, CallerSecretWrong, CallerUnknown } from './errors.js';
 
 export type DialectName = 'nanomq' | 'go-auth' | 'emqx';
 
-/** A refusal of a bad request, in the shape every dialect's `invalid` reply gets. */
 export interface Refusal {
   statusCode: number;
   code: string;
@@ -24,7 +19,6 @@ export interface DialectReplies {
   fault(reply: FastifyReply): FastifyReply;
 }
 
-/** Installs the context's error handler: the one place where an exception becomes an answer. */
 export function installErrorHandler(app: FastifyInstance, dialect: DialectName, replies: DialectReplies): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const refusal = asRefusal(error);

@@ -1,21 +1,11 @@
 /**
- * Opt-in push of registry changes to EMQX's REST API (`ARRA_EMQX_API_URL`, API key and secret): when a
- * device changes (disabled, removed, a credential revoked, its rules changed), its clients connected to
- * EMQX are kicked (`DELETE /clients/{clientid}`), so they must authenticate again and get today's
- * answer and ACL; without it EMQX keeps them connected on the ACL it got at login. A device's clients
- * are the ones EMQX lists with its id as client id or as username. A change to everything (`all`) kicks
- * nobody: that would disconnect the whole fleet.
- *
- * Bounded: one device at a time, at most `maxQueued` waiting (further ones are dropped and logged),
- * each HTTP call cut off after `timeoutMs`. Failures are logged (never the API secret) and not retried.
- *
- * @module broker-adapters/emqx/kick
+ * `ARRA_EMQX_API_URL`: a changed device's EMQX clients are kicked so they log in again under today's
+ * rights (EMQX keeps the login's ACL otherwise). `all` kicks nobody: it would drop the whole fleet.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Change } from '../../schemas/index.js';
 
 export interface EmqxApiConfig {
-  /** Base of EMQX's API, e.g. `http://127.0.0.1:18083/api/v5`. */
   url: string;
   key: string;
   secret: string;
@@ -29,7 +19,6 @@ export interface EmqxKickOptions {
 }
 
 export interface EmqxKicker {
-  /** Feed it the registry's changes. */
   onChange(change: Change): void;
   /** Resolves once nothing is queued or running (tests, shutdown). */
   idle(): Promise<void>;

@@ -1,7 +1,4 @@
-/**
- * EMQX 5 request bodies to core requests and core answers to EMQX bodies (pure; wire contract:
- * `test/captures/emqx.md`). EMQX fills a placeholder it cannot fill with `''`: empty means absent.
- */
+/** EMQX 5 bodies to core requests and back (`test/captures/emqx.md`); EMQX sends `''` for absent. */
 import { z } from 'zod';
 import type { AuthenticateAllow, AuthenticateRequest, AuthorizeRequest } from '../../schemas/index.js';
 import { blankAsAbsent, lenientBool, lenientQos, parseParams, wireString } from '../fields.js';
@@ -9,7 +6,6 @@ import { blankAsAbsent, lenientBool, lenientQos, parseParams, wireString } from 
 export const AuthnParams = z.object({
   clientid: wireString,
   username: blankAsAbsent(wireString),
-  /** Empty: the client sent no password (EMQX cannot tell us apart from an empty one). */
   password: blankAsAbsent(wireString),
   peerhost: blankAsAbsent(z.string().max(128)),
   cert_cn: blankAsAbsent(z.string().max(4096)),
@@ -37,11 +33,7 @@ export function parseAuthz(raw: unknown): AuthzParams {
   return parseParams(AuthzParams, raw);
 }
 
-/**
- * The CONNECT request. `cert_subject` is handed over as it is: the core decides whether it counts
- * (`trustCertSubject`). `cert_cn` / `cert_common_name` are accepted for templates that send them but
- * never passed on: a CN is only as good as its full subject.
- */
+/** The core decides whether `cert_subject` counts; `cert_cn` is never passed on: a CN is only as good as its subject. */
 export function toAuthenticate(p: AuthnParams): AuthenticateRequest {
   return {
     clientId: p.clientid,
@@ -63,12 +55,7 @@ export function toAuthorize(p: AuthzParams): AuthorizeRequest {
   };
 }
 
-/**
- * The authn answer for an allowed client. `expire_at` is omitted when the credential never expires.
- * No `acl`: EMQX would hold that list for the whole session ahead of every authorization source, so a
- * rule removed or a device disabled would not reach it, and by its own matching a `#` subscription
- * would pass a narrower deny. Every check goes through `/emqx/authz`, which decides from today's rights.
- */
+/** No `acl`: EMQX would hold it for the whole session ahead of `/emqx/authz`, which decides from today's rights. */
 export function toAuthnAllow(decision: AuthenticateAllow) {
   return {
     result: 'allow' as const,

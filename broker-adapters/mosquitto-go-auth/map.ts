@@ -1,7 +1,4 @@
-/**
- * mosquitto-go-auth requests to core requests (pure; wire contract: `test/captures/mosquitto-go-auth.md`).
- * The JWT backend sends the token as `Authorization: Bearer` and no acl username.
- */
+/** mosquitto-go-auth requests to core requests (wire contract: `test/captures/mosquitto-go-auth.md`). */
 import { z } from 'zod';
 import type { AuthenticateRequest, AuthorizeAction, AuthorizeRequest } from '../../schemas/index.js';
 import { InvalidField } from '../errors.js';
@@ -14,10 +11,7 @@ export type ResponseMode = (typeof RESPONSE_MODES)[number];
 export const UserParams = z.object({ clientid: wireString, username: wireString, password: wireString });
 export const SuperuserParams = z.object({ username: wireString });
 
-/**
- * mosquitto's access bits (`mosquitto_plugin.h`): 1 READ = a delivery to this client, 2 WRITE = its
- * publish, 3 = both, 4 SUBSCRIBE. A number in JSON mode, a string in form mode.
- */
+/** `mosquitto_plugin.h`: 1 READ (a delivery), 2 WRITE, 3 both, 4 SUBSCRIBE; a string in form mode. */
 const Acc = z
   .union([z.number(), z.string().regex(/^\d{1,2}$/)])
   .transform(Number)
@@ -31,7 +25,6 @@ export const AclParams = z.object({
 });
 export type AclParams = z.infer<typeof AclParams>;
 
-/** JWT-remote bodies: `null` without `jwt_parse_token`, `{username}` with it. */
 export const JwtIdentityParams = z.object({ username: wireString.optional(), clientid: wireString.optional() });
 
 export function parseUser(raw: unknown): AuthenticateRequest {
@@ -54,11 +47,7 @@ export function parseJwtIdentity(raw: unknown): { clientId?: string } {
   return p.clientid !== undefined ? { clientId: p.clientid } : {};
 }
 
-/**
- * The core questions behind one acl request. READ is a delivery of a concrete topic to a subscriber:
- * it is checked as permission to subscribe to that topic, so a rule that allows subscribing to
- * `dev/+/temp` also lets `dev/1/temp` be delivered, and a deny on it stops retained and will copies.
- */
+/** READ, a delivery, is checked as subscribing to that topic: a deny on it stops retained and will copies too. */
 export function aclActions(acc: AclParams['acc']): AuthorizeAction[] {
   if (acc === 2) return ['publish'];
   if (acc === 3) return ['subscribe', 'publish'];
@@ -71,18 +60,13 @@ export function toAuthorizeRequests(p: AclParams): AuthorizeRequest[] {
   return aclActions(p.acc).map((action) => ({ clientId: p.clientid, username, action, topic: p.topic }));
 }
 
-/** The token of a JWT-remote request: `Authorization: Bearer <token>`. */
 export function bearerToken(header: string | undefined): string {
   const match = header === undefined ? null : /^Bearer +(\S+)$/i.exec(header);
   if (match === null) throw new InvalidField('authorization', 'expected "Bearer <token>"');
   return match[1]!;
 }
 
-/**
- * The client id to present with a token when go-auth does not say (user and superuser checks): the
- * token's own unverified `sub`. The core verifies the token; the real client id is bound at every acl
- * check, where go-auth sends it, so a token used under a foreign client id can do nothing.
- */
+/** The token's unverified `sub` where go-auth sends no client id; every acl check binds the real one. */
 export function tokenSubject(token: string): string {
   try {
     const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));

@@ -1,11 +1,6 @@
 /**
- * mosquitto-go-auth, HTTP backend and JWT backend in remote mode. The response mode is part of the
- * URI (go-auth reads a 2xx differently per mode and cannot tell us):
- *
- *   /go-auth[/jwt]/{user,superuser,acl}                 response_mode status (go-auth's default)
- *   /go-auth[/jwt]/{status,json,text}/{user,superuser,acl}
- *
- * A deny is `403` `{"ok":false}` in every mode; a core fault is `503` (not cached by go-auth).
+ * mosquitto-go-auth, HTTP and JWT-remote backends: `/go-auth[/jwt][/{status,json,text}]/{user,superuser,acl}`.
+ * The response mode is in the URI because go-auth reads a 2xx differently per mode and cannot tell us.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkAcl, isValidTopicFilter, isValidTopicName } from '../../rules/index.js';
@@ -72,13 +67,7 @@ function allow(reply: FastifyReply, mode: ResponseMode): FastifyReply {
   return reply.code(200).send({ ok: true, error: '' });
 }
 
-/**
- * The HTTP backend. acl requests are decided for the identity the client id authenticated as at
- * `user` (`admitFor`); superuser requests name only a username, so they are answered for a client of
- * this broker that authenticated with it. When the username is a token (the client put its JWT in the
- * username), the acl request carries its own proof: with no record (a verifier restart) the token is
- * checked again and the client's record rebuilt from it.
- */
+/** A JWT in the username is its own proof: with no record (a verifier restart) it rebuilds the record. */
 function httpBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Handler> {
   return {
     async user(request) {
@@ -89,7 +78,6 @@ function httpBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Han
     },
     async superuser(request) {
       const { username } = parseSuperuser(requestParams(request));
-      // Asked before every acl check: the core serves this from cache, and a "no" is not logged.
       return decider.isSuperuser({ username }, callerOf('go-auth', request)) ? { allow: true } : { allow: false, reason: 'not_superuser' };
     },
     async acl(request) {
@@ -109,11 +97,7 @@ function httpBackend(decider: Decider): Record<'user' | 'superuser' | 'acl', Han
   };
 }
 
-/**
- * The JWT backend in remote mode: the bearer token is the credential on every request. The core
- * verifies it (cached briefly and dropped on registry changes, see `token-cache.ts`) and the ACL is the one it compiled for the
- * token's device, evaluated with the shared `checkAcl`.
- */
+/** The bearer token is the credential on every request; the ACL is the one the core compiled for it. */
 function jwtBackend(cache: TokenDecisionCache): Record<'user' | 'superuser' | 'acl', Handler> {
   const decide = (request: FastifyRequest, clientId?: string) => {
     const token = bearerToken(request.headers.authorization);

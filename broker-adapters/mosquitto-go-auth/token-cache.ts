@@ -1,7 +1,6 @@
 /**
- * go-auth JWT-remote decisions kept a few seconds: go-auth asks with the same token for every message.
- * An entry lives `ttlMs` at most, never past the credential's expiry, and a registry change drops what
- * it may affect at once. Faults are not kept; keys are SHA-256 digests, never the token.
+ * go-auth asks with the same token for every message: decisions live `ttlMs`, never past the credential's
+ * expiry, and go on a registry change. Faults are not kept; keys are digests, never the token.
  */
 import { createHash } from 'node:crypto';
 import type { AuthenticateDecision, Change } from '../../schemas/index.js';
@@ -36,7 +35,6 @@ export class TokenDecisionCache {
     }
   }
 
-  /** The core's decision on `token` presented by `clientId`, from cache when still fresh. */
   async decide(token: string, clientId: string): Promise<AuthenticateDecision> {
     const key = createHash('sha256').update(clientId).update('\0').update(token).digest('base64');
     const now = this.#now();

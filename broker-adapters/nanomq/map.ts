@@ -1,7 +1,4 @@
-/**
- * NanoMQ `auth_http` parameters to core requests (pure; wire contract: `test/captures/nanomq.md`). A
- * parameter NanoMQ cannot fill is omitted; a SUBSCRIBE's filters arrive comma-joined in `topic`.
- */
+/** NanoMQ `auth_http` parameters to core requests (wire contract: `test/captures/nanomq.md`). */
 import { z } from 'zod';
 import type { AuthenticateRequest } from '../../schemas/index.js';
 import type { AuthorizeQuestion } from '../../verifier/core/index.js';
@@ -25,7 +22,6 @@ export const NanoParams = z.object({
 });
 export type NanoParams = z.infer<typeof NanoParams>;
 
-/** Parses the request's parameters; an empty set is NanoMQ's "no headers configured" request. */
 export function parseNanoParams(raw: unknown): NanoParams {
   if (raw !== null && typeof raw === 'object' && Object.keys(raw).length === 0) {
     throw new InvalidField('clientid', 'no parameters at all: NanoMQ sends none when no header is configured, set headers.content-type');
@@ -33,7 +29,6 @@ export function parseNanoParams(raw: unknown): NanoParams {
   return parseParams(NanoParams, raw);
 }
 
-/** The CONNECT request; `dn` (`%d`) is handed over as it is, and the core decides whether it counts. */
 export function toAuthenticate(p: NanoParams): AuthenticateRequest {
   return {
     clientId: p.clientid,

@@ -1,8 +1,4 @@
-/**
- * NanoMQ `auth_http`: `/nanomq/auth`, `/nanomq/superuser`, `/nanomq/acl` (statuses: README.md). acl and
- * superuser requests carry no proof: they are decided for the identity the client id last
- * authenticated as through this broker (`admitFor`).
- */
+/** NanoMQ `auth_http`; acl and superuser requests carry no proof: decided for what the client id authenticated as. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Decider, outwardReason } from '../../verifier/core/index.js';
 import { BODY_LIMIT, registerBodyParsers, requestParams } from '../body.js';
@@ -48,9 +44,7 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
     for (const query of toAuthorizeRequests(params)) {
       const ownStatus = isOwnStatusEvent(query);
       const decision = opts.decider.authorize(query, caller, { quiet: ownStatus, trustCertSubject: opts.trustCertSubject });
-      // NanoMQ's online/offline event of a client it admitted: allowed whatever the rules say (no rule
-      // has to be written, and NanoMQ logs an ERROR for every 403); refused when the client was never
-      // admitted, or is disabled, gone or revoked (those reasons come before any rule).
+      // NanoMQ's own online/offline event for an admitted client needs no rule (NanoMQ logs an ERROR per 403).
       if (ownStatus && (decision.allow || decision.reason === 'acl_denied')) return allow(reply);
       if (!decision.allow) {
         return deny(request, reply, 'acl', {
@@ -65,7 +59,6 @@ export async function nanomqRoutes(app: FastifyInstance, opts: NanomqRouteOption
   });
 }
 
-/** NanoMQ's own `$SYS/brokers/client_status/<clientid>` publish, made with this client's identity. */
 function isOwnStatusEvent(query: { action: string; topic: string; clientId: string }): boolean {
   return query.action === 'publish' && query.topic === `${STATUS_TOPIC}${query.clientId}`;
 }
