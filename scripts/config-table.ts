@@ -2,8 +2,6 @@
  * The README's one configuration table, generated from where each variable is defined (the verifier's
  * and the broker's config modules, the CLI's two). `npx tsx scripts/config-table.ts --write` rewrites
  * the block between the `config:table` markers; `scripts/test/config-table.test.ts` fails when it is stale.
- *
- * @module scripts/config-table
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { brokerConfigRows } from '../broker/config.js';

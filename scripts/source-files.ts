@@ -1,9 +1,4 @@
-/**
- * The TypeScript sources of a part, tests and `test/` helpers left out: what the repository checks
- * (the import-cycle check, the configuration table) read.
- *
- * @module scripts/source-files
- */
+/** The TypeScript sources of a part without tests, as the import-cycle check and the config table read them. */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -8,8 +8,6 @@
  * and time. `ARRA_BENCH_QUICK=1` runs tiny sizes (a smoke test of the harness, not a measurement);
  * `ARRA_BENCH_TARGETS`, `ARRA_BENCH_SCENARIOS` (names, comma-separated), `ARRA_BENCH_ROUNDS` and
  * `ARRA_BENCH_OUT` narrow a run while tuning.
- *
- * @module scripts/bench/broker
  */
 import { readFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';

@@ -1,8 +1,6 @@
 /**
  * Raw-socket MQTT clients for the load generator: TCP_NODELAY like every broker under test, frames
  * written as pre-built buffers, incoming bytes scanned, never parsed in full.
- *
- * @module scripts/bench/client
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connectFrame } from './frames.js';

@@ -5,8 +5,6 @@
  * first (so the generator's ephemeral ports are not left in TIME_WAIT). Each loop connects once
  * before the clock starts (a reconnect is measured, not a first login). The broker's CPU time over
  * the run, read from /proc, is reported per accepted connection.
- *
- * @module scripts/bench/connect-rate
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';

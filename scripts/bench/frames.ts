@@ -1,10 +1,4 @@
-/**
- * Pre-generated MQTT 3.1.1 frames for the load generator, so encoding is never what the benchmark
- * measures: CONNECT/SUBSCRIBE are built once with mqtt-packet, PUBLISH frames are one template per
- * publisher whose packet id (and timestamp) are patched in place.
- *
- * @module scripts/bench/frames
- */
+/** Frames built once, PUBLISH as a template patched in place: encoding is never what is measured. */
 import mqttPacket from 'mqtt-packet';
 
 export const PAYLOAD_BYTES = 64;

@@ -1,10 +1,4 @@
-/**
- * The `bench:broker` goals, checked against the measured medians: for each one missed, one
- * sentence with the numbers that say why, so the published section never claims more than it shows.
- * The reasons come from profiling this broker (CPU profile, heap snapshot, V8 heap statistics).
- *
- * @module scripts/bench/goals
- */
+/** The `bench:broker` goals against the medians: a sentence with the numbers for each one missed. */
 import { shippedNodeFlags, type TargetName } from './targets.js';
 
 type Values = Partial<Record<TargetName, number>>;
@@ -54,7 +48,6 @@ function nodeFloor(m: GoalInputs, p99Mosq: number): string {
   );
 }
 
-/** One sentence per missed goal (none when every goal is met or could not be measured). */
 export function missedGoals(m: GoalInputs): string[] {
   const missed: string[] = [];
   const { ours: qos0, mosquitto: qos0Mosq } = m.qos0;
@@ -86,12 +79,7 @@ export function missedGoals(m: GoalInputs): string[] {
   return missed;
 }
 
-/**
- * The first seconds after start, beside the steady state the goal is about: where a JIT runtime
- * pays for compiling its hot path. Traced with perf sched on this machine: lazy compilation runs on
- * the event loop, and V8's optimising compiles run on helper threads that share the broker's pinned
- * core and hold it for 1–4 ms while a read waits.
- */
+/** The first seconds after start, where the JIT compiles the hot path on the broker's pinned core. */
 export function warmupNote(m: GoalInputs, warmupMs: number): string | undefined {
   const { ours, mosquitto } = m.p99Warmup;
   if (ours === undefined || mosquitto === undefined) return undefined;
@@ -114,10 +102,7 @@ export function nodeDefaultsNote(m: GoalInputs): string | undefined {
   );
 }
 
-/**
- * Rounds whose RSS fell from half to all idle connections have no slope (the runtime returned memory
- * grown earlier, and the difference measures that): one sentence per target that had such rounds.
- */
+/** One sentence per target with rounds whose RSS fell from half to all connections (no slope). */
 export function noSlopeNotes(m: GoalInputs, connections: number): string[] {
   return Object.entries(m.idleAverageRounds).flatMap(([name, rounds]) => {
     const sloped = m.idleRounds[name as TargetName]?.length ?? 0;

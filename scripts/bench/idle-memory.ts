@@ -1,19 +1,7 @@
 /**
- * Memory per idle connection: the broker process's RSS (from /proc) with no clients, with half of
- * `count` connected, authenticated, silent clients, and with all of them.
- *
- * The figure per connection is the slope over the second half: what one more connection costs. The
- * average over all of them (from zero) is returned too; it also holds what the first burst of
- * connections grows once and keeps (V8's young generation, up to twice the semi-space size, ~8 MB
- * with our shipped flag: ~1 KB per connection at 8000, a tenth of that at 80,000).
- *
- * "After" means idle: V8 grows its young generation while the connections pour in and gives it
- * back only at a collection once allocation has been low for about 5 s (its allocation-throughput
- * window). Read 2 s after the last connect, that empty young generation was ~2.4 KB of RSS per
- * connection of our broker at 8000 connections, more than all its per-connection objects; so
- * every reading is taken after `QUIET_MS` without traffic and full collections (`settle`).
- *
- * @module scripts/bench/idle-memory
+ * RSS per idle connection: the slope from half of `count` silent clients to all of them (the average
+ * from zero also holds the young generation the first burst grows). V8 returns that young generation
+ * only after ~5 s of low allocation, so every reading waits `QUIET_MS` and collects (`settle`).
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,21 +12,14 @@ export interface IdleMemoryResult {
   rssBeforeKb: number;
   rssHalfKb: number;
   rssAfterKb: number;
-  /**
-   * RSS added per connection from half of the connections to all of them; null when RSS fell in
-   * between: the runtime returned memory it had grown before, and the difference measures that.
-   */
+  /** Null when RSS fell in between: the runtime returned memory grown before. */
   bytesPerConnection: number | null;
-  /** RSS added per connection from none to all. */
   averageBytesPerConnection: number;
 }
 
 const QUIET_MS = 6000;
 
-/**
- * Quiet, then two full collections a second apart: the first may shrink the young generation, the
- * second finds its pages returned. Before and after are read in the same state.
- */
+/** Two full collections a second apart: the first may shrink the young generation, the second sees it returned. */
 async function settle(collectGarbage: (() => Promise<void>) | undefined): Promise<void> {
   await sleep(QUIET_MS);
   await collectGarbage?.();

@@ -8,8 +8,6 @@
  * compilation on the event loop and optimising compiles on V8's helper threads, which share the
  * broker's pinned core). What follows, `durationMs` long, is the steady state a long-running broker
  * lives in. The first half second (connections settling) is in neither.
- *
- * @module scripts/bench/latency
  */
 import { performance } from 'node:perf_hooks';
 import { PUBLISH, SUBACK, rawClient } from './client.js';

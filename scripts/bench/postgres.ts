@@ -6,8 +6,6 @@
  * the change bus from COMMIT on one connection to delivery on another. `ARRA_BENCH_DATABASE_URL` names
  * the server (else a throwaway cluster as in the tests). `--write` replaces the `bench:postgres`
  * section of BENCHMARKS.md; without it the section is printed.
- *
- * @module scripts/bench/postgres
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

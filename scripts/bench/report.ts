@@ -1,14 +1,7 @@
-/**
- * `BENCHMARKS.md` sections: each benchmark owns the text between `<!-- bench:NAME -->` and
- * `<!-- /bench:NAME -->` and replaces only that (`writeSection`, used by `bench:broker` and
- * `bench:verifier`); `renderSection` turns the broker benchmark's results into its table.
- *
- * @module scripts/bench/report
- */
+/** Each benchmark owns its `<!-- bench:NAME -->` section of `BENCHMARKS.md` and replaces only that. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { TargetName } from './targets.js';
 
-/** The comment lines that delimit a benchmark's section. */
 export function sectionMarkers(name: string): { start: string; end: string } {
   return { start: `<!-- bench:${name} -->`, end: `<!-- /bench:${name} -->` };
 }
@@ -53,10 +46,7 @@ export function renderSection(metrics: Metric[], notes: string[]): string {
   ].join('\n');
 }
 
-/**
- * Replaces section `name` of the file at `path` with `section` (which carries its own markers), or
- * appends it when the file has none yet; the other sections are left exactly as they are.
- */
+/** Replaces section `name` (or appends it); the other sections are left exactly as they are. */
 export function writeSection(path: string, name: string, section: string): void {
   const { start: startMarker, end: endMarker } = sectionMarkers(name);
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';

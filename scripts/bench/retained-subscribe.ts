@@ -3,8 +3,6 @@
  * wildcard filters that match nothing, first with no retained messages, then after one client
  * retained `retained` small messages. The ratio is what the store adds: about 1 when a SUBSCRIBE
  * costs what it matches (an index), thousands when it scans the store.
- *
- * @module scripts/bench/retained-subscribe
  */
 import { performance } from 'node:perf_hooks';
 import mqttPacket from 'mqtt-packet';

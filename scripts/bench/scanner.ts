@@ -1,10 +1,4 @@
-/**
- * A minimal incremental MQTT frame scanner for the load generator's receiving side. It reads only
- * the fixed header and remaining length and hands out slices, which is all the benchmark needs
- * (packet type, packet id, payload timestamp) at a fraction of a full parser's cost.
- *
- * @module scripts/bench/scanner
- */
+/** Reads only the fixed header and remaining length: all the load generator needs, at a fraction of a parser's cost. */
 
 export type OnFrame = (type: number, frame: Buffer, bodyStart: number) => void;
 

@@ -1,9 +1,4 @@
-/**
- * Aedes as a benchmark target: a plain `net` server with TCP_NODELAY and an authenticate hook doing
- * the same constant-time password check as our broker's benchmark authorizer. Prints `ready`.
- *
- * @module scripts/bench/server-aedes
- */
+/** Aedes, with the same constant-time password check as our broker's benchmark authorizer. */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:net';
 import aedesModule from 'aedes';

@@ -1,17 +1,7 @@
 /**
- * The floor a Node process sets, measured beside the brokers: a bare Node `net` server with no
- * MQTT logic beyond what the load generator needs. It answers a socket's first bytes with a
- * successful 3.1.1 CONNACK, a DISCONNECT by closing, a SUBSCRIBE with a SUBACK, and forwards every PUBLISH unchanged to
- * every subscriber, one write per subscriber per read (batched like our broker's writer), with
- * TCP_NODELAY like the brokers.
- * - Idle memory: an idle socket holds nothing but the socket, so what a Node broker holds per idle
- *   client beyond this is the broker's own cost.
- * - Latency: no parsing, routing or authorization, so what a Node broker adds to this is its own
- *   cost, and what this adds to Mosquitto is the runtime's (V8, libuv, Node's socket streams).
- * - Connects: what accepting, answering and closing a socket costs a Node process at all.
- * Prints `ready`.
- *
- * @module scripts/bench/server-net
+ * The floor a Node process sets: a bare `net` server that answers CONNECT and SUBSCRIBE and forwards
+ * every PUBLISH to every subscriber. What a Node broker adds to it in memory, latency and connects is
+ * the broker's own cost; what it adds to Mosquitto is the runtime's.
  */
 import { createServer, type Socket } from 'node:net';
 import { FrameScanner } from './scanner.js';

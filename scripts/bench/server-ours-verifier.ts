@@ -1,18 +1,9 @@
 /**
- * Our broker as `npm start` ships it, for the connect benchmarks: the real verifier (SQLite registry
- * in the data directory named on the command line, default lockout, anonymous access allowed, info
- * logging serialised then dropped) and the bundled broker asking it in-process, or over HTTP with
- * `http` as the third argument (the LXC shape; both in this one process). Only the connect rates and
- * the cap of unauthenticated sockets per address are raised out of the way, as the benchmark measures
- * authentication, not those limits.
- *
- * On a first start (empty data directory) it provisions `devices` devices (fourth argument), each
- * with the bench password and a token, and writes them to `credentials.json` there; a restart on the
- * same directory finds them, with every in-memory cache cold. Prints `ready`.
+ * Our broker with the real verifier, in-process or over HTTP (the LXC shape), for the connect rows:
+ * only the connect-rate limits are raised, as the rows measure authentication. A first start
+ * provisions DEVICES into `credentials.json`; a restart finds them with every cache cold.
  *
  * Usage: server-ours-verifier.js PORT DATA_DIR [inprocess|http] [DEVICES]
- *
- * @module scripts/bench/server-ours-verifier
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

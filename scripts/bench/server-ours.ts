@@ -1,11 +1,4 @@
-/**
- * Our broker as a benchmark target, started the way `runtime/broker.ts` starts it (`startBroker`) with
- * the in-process authorizer around a decider that does a constant-time password check: the same work
- * as Aedes's hook, so the numbers compare brokers (the verifier's own decision cost is what
- * `bench:verifier` measures). Connection limits are lifted so they do not cap the load. Prints `ready`.
- *
- * @module scripts/bench/server-ours
- */
+/** Our broker as `runtime/broker.ts` starts it, deciding by the same password check as Aedes's hook. */
 import { timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,11 +14,7 @@ import { BENCH_PASSWORD, BENCH_USER } from './client.js';
 const port = Number(process.argv[2]);
 const expected = Buffer.from(BENCH_PASSWORD);
 
-/**
- * Everything allowed, but a subscribe deny under `checked/`: it overlaps only the `checked/#` filter
- * of the "qos0 fan-in checked" scenario, whose every delivery is then checked against this ACL (the
- * bundled broker's way with a deny inside a granted filter); `bench/#` is not checked.
- */
+/** The deny overlaps only `checked/#` (the "qos0 fan-in checked" row), whose deliveries are then checked. */
 const CHECKED_ONLY: AuthenticateAllow['acl'] = { rules: [{ permission: 'deny', action: 'subscribe', topic: 'checked/never', eq: false }], noMatch: 'allow' };
 
 async function authenticate(request: AuthenticateRequest): Promise<AuthenticateDecision> {

@@ -3,8 +3,6 @@
  * subscriber that keeps up, for `durationMs`; then the same again with a second subscriber on the
  * same topic that reads for `goMs` and stops reading for `stopMs`, in a loop. The figure is the
  * publisher's throughput with that subscriber present over without it (1 = not slowed at all).
- *
- * @module scripts/bench/slow-subscriber
  */
 import { performance } from 'node:perf_hooks';
 import { SUBACK, rawClient, type RawClient } from './client.js';

@@ -1,12 +1,4 @@
-/**
- * A reconnect storm: `devices` JWT devices all reconnecting to our broker right after it restarted
- * (every in-memory cache cold: each token's signature is checked for the first time), `IN_FLIGHT`
- * sockets at a time from 127.0.0.1, with the in-process or the HTTP authorizer. The first start
- * provisions the devices (a token each) into a data directory; the broker is stopped and started
- * again on it, and the clock runs from the first CONNECT to the last CONNACK.
- *
- * @module scripts/bench/storm
- */
+/** A reconnect storm: every JWT device at once right after a restart, with every cache cold. */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,12 +1,6 @@
 /**
- * The brokers under test, each started as its own process pinned to CPU 0 (`taskset`, when there are
- * two cores) on a free port: ours (as shipped, and under Node's default flags), Aedes and the bare
- * `net` floor through their server scripts, compiled to JavaScript first and run by plain Node the way
- * `npm start` runs the broker (a TypeScript loader would add a thread of its own, with its own garbage
- * collections, on the broker's core); Mosquitto from Debian with a generated configuration and
- * password file.
- *
- * @module scripts/bench/targets
+ * The brokers under test, each its own process pinned to CPU 0. Node targets are compiled first and run
+ * by plain Node: a TypeScript loader would add a thread, with its own collections, on the broker's core.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,28 +11,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_PASSWORD, BENCH_USER, PASSWORD_DEVICES } from './client.js';
 
-/**
- * `ours` is our broker with the Node flags it ships with (`shippedNodeFlags`), so the table shows
- * what `npm start` and the LXC unit run. `ours-node-defaults` is the same broker under Node's default
- * flags, measured beside it to show what the flags buy. `net` is no broker: the bare Node socket
- * server measured as the floor of idle memory. `ours-verifier` is our broker with the real verifier
- * behind it (`server-ours-verifier.ts`), for the connect rows, where the decision is what is measured.
- */
+/** `ours` runs the shipped Node flags, `ours-node-defaults` shows what they buy, `net` is the bare socket floor. */
 export type TargetName = 'ours' | 'mosquitto' | 'mosquitto-persistent' | 'aedes' | 'net' | 'ours-node-defaults' | 'ours-verifier';
 
 type NodeTargetName = Exclude<TargetName, 'mosquitto' | 'mosquitto-persistent'>;
 
-/**
- * The Node flags of `npm start` (package.json): every `--` option between `node` and the script.
- * The LXC broker unit carries the same ones (checked by `targets.test.ts`).
- */
+/** The `--` options of `npm start` (package.json); the LXC unit carries the same (`targets.test.ts`). */
 export function shippedNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
   return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
 }
 
-/** The server script (its name without extension) and extra Node flags of each Node target. */
 const NODE_TARGETS: Record<NodeTargetName, { script: string; flags: string[] }> = {
   ours: { script: 'server-ours', flags: shippedNodeFlags() },
   'ours-node-defaults': { script: 'server-ours', flags: [] },
@@ -79,7 +63,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Pins the load generator (this process) to CPU 1, away from the broker on CPU 0. */
 export function pinSelf(): void {
   if (canPin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
 }
@@ -129,7 +112,6 @@ function stopper(child: ChildProcess, cleanup: () => void = () => {}): () => Pro
 
 let serversBuilt = false;
 
-/** Compiles the server scripts (`tsconfig.bench.json`, into `.bench-build/`) once per benchmark run. */
 function buildServers(): void {
   if (serversBuilt) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -144,7 +126,6 @@ async function startNodeTarget(name: NodeTargetName, verifier?: VerifierTargetOp
   const port = await freePort();
   const { script: serverModule, flags } = NODE_TARGETS[name];
   const script = fileURLToPath(new URL(`../../.bench-build/scripts/bench/${serverModule}.js`, import.meta.url));
-  // Without options the verifier target gets a data directory of its own, removed when it stops.
   const ownDir = name === 'ours-verifier' && !verifier ? mkdtempSync(join(tmpdir(), 'arra-bench-ours-')) : undefined;
   const v = verifier ?? (ownDir ? { dataDir: ownDir, authorizer: 'inprocess', devices: PASSWORD_DEVICES } : undefined);
   const args = v ? [v.dataDir, v.authorizer, String(v.devices)] : [];
@@ -164,11 +145,7 @@ async function startNodeTarget(name: NodeTargetName, verifier?: VerifierTargetOp
   };
 }
 
-/**
- * `persistent`: `persistence true` with Mosquitto's default `autosave_interval` (1800 s): what it
- * acknowledged since the last save is lost by a crash.
- */
-/** Where Mosquitto saves, writable by the user it drops to (a benchmark's throwaway directory). */
+/** `persistent`: Mosquitto's default `autosave_interval` (1800 s), so a crash loses what came since the last save. */
 function storeDir(dir: string): string {
   const store = join(dir, 'store');
   mkdirSync(store, { mode: 0o777 });
@@ -180,8 +157,7 @@ async function startMosquitto(persistent: boolean): Promise<Target> {
   if (!existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} is missing: apt-get install mosquitto`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'arra-bench-mosq-'));
-  // Started as root, Mosquitto drops to user `mosquitto`, which must still read its files (a
-  // throwaway password of a benchmark, nothing to protect).
+  // Started as root, Mosquitto drops to user `mosquitto`, which must still read its throwaway files.
   chmodSync(dir, 0o755);
   const passwd = join(dir, 'passwd');
   execFileSync('mosquitto_passwd', ['-b', '-c', passwd, BENCH_USER, BENCH_PASSWORD], { stdio: 'ignore' });

@@ -2,8 +2,6 @@
  * Fan-in throughput: 4 publishers → 1 subscriber on a wildcard filter, 64-byte payloads, QoS 0 (as
  * fast as the sockets take them) or QoS 1 (a window of unacknowledged PUBLISHes per publisher). The
  * rate is what the subscriber receives, from the first write to the last delivery.
- *
- * @module scripts/bench/throughput
  */
 import { performance } from 'node:perf_hooks';
 import { PUBACK, PUBLISH, SUBACK, rawClient, type RawClient } from './client.js';

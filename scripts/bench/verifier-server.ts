@@ -1,11 +1,6 @@
 /**
- * The server side of `npm run bench:verifier`, run as its own process: the real verifier (SQLite in
- * a temp dir, info logging to /dev/null-like sink) and a do-nothing Fastify route, in the same process
- * with the same Fastify and logger setup, so their rates compare like for like. Provisions one device
- * (a token, `FIRST_TOKENS` more never presented, an allow rule) and the password devices, prints one
- * JSON line with the URLs and credentials, and runs until its stdin closes.
- *
- * @module scripts/bench/verifier-server
+ * The server side of `bench:verifier`: the real verifier beside a do-nothing Fastify route with the
+ * same setup, so their rates compare like for like. Prints its URLs and credentials as one JSON line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -6,8 +6,6 @@
  * `BENCHMARKS.md`; other sections are left alone.
  *
  * Steps: start the server process → warm up and measure each case → render and write the section.
- *
- * @module scripts/bench/verifier
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
