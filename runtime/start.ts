@@ -6,7 +6,7 @@ import { BrokerConfigError } from '../broker/errors.js';
 import { startBroker, type RunningBroker } from '../broker/start.js';
 import { createLogger } from '../logging/logger.js';
 import { ConfigError, loadConfig, startVerifier } from '../verifier/index.js';
-import { RegistryMissingError } from '../verifier/store/index.js';
+import { RegistryMissingError, SealedKeyError, StoreUnavailableError } from '../verifier/store/index.js';
 import { closeOnSignals } from './close-on-signals.js';
 import { exitOnStartupError } from './exit.js';
 import { packageVersion } from './package-version.js';
@@ -56,4 +56,4 @@ function nextSteps({ url, adminUrl }: { url: string; adminUrl: string }, ports: 
   return lines.join('\n');
 }
 
-main().catch((err: unknown) => exitOnStartupError('arra-mq', err, { usage: [ConfigError, BrokerConfigError], refusals: [RegistryMissingError] }));
+main().catch((err: unknown) => exitOnStartupError('arra-mq', err, { usage: [ConfigError, BrokerConfigError], refusals: [RegistryMissingError, StoreUnavailableError, SealedKeyError] }));

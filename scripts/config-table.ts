@@ -17,8 +17,6 @@ interface Row {
 /** Variables read outside the two config modules. */
 const OTHER_ROWS: Row[] = [
   { name: 'ARRA_BROKER_CONFIG', default: '(none)', description: 'JSON file with broker settings (camelCase keys, e.g. `{"mqttPort": 1884}`); its values override the environment.', usedBy: ['broker'] },
-  { name: 'ARRA_DATABASE_URL', default: '(unset)', description: 'PostgreSQL registry (`postgres://user@host:port/db`). So far read only by `scripts/copy-registry-to-postgres.ts`, which copies the SQLite registry of `ARRA_DATA_DIR` into it; the verifier does not serve from PostgreSQL yet.', usedBy: ['copy script'] },
-  { name: 'ARRA_KEY_ENCRYPTION_KEY', default: '(unset)', description: 'Secret (16+ characters, the same on every replica) sealing private keys in a PostgreSQL registry; unset: `$ARRA_DATA_DIR/key-encryption-key` (0600). Never stored in the database.', usedBy: ['copy script'] },
   { name: 'ARRA_URL', default: 'http://127.0.0.1:8080', description: 'Verifier the CLI talks to (`--url` overrides it). For an https URL the CLI also trusts `$ARRA_DATA_DIR/server-ca.pem`, the verifier\'s own server CA, when that file exists.', usedBy: ['cli'] },
 ];
 
@@ -35,6 +33,8 @@ export function configRows(): Row[] {
   add('broker', brokerConfigRows());
   rows.get('ARRA_ADMIN_TOKEN')?.usedBy.push('cli');
   rows.get('ARRA_DATA_DIR')?.usedBy.push('cli');
+  rows.get('ARRA_DATABASE_URL')?.usedBy.push('copy script');
+  rows.get('ARRA_KEY_ENCRYPTION_KEY')?.usedBy.push('copy script');
   for (const r of OTHER_ROWS) rows.set(r.name, r);
   return [...rows.values()];
 }

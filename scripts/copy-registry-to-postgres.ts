@@ -7,12 +7,11 @@
  */
 import { join } from 'node:path';
 import pg from 'pg';
-import { KEY_ENCRYPTION_KEY_FILE } from '../schemas/data-dir.js';
 import { ConfigError } from '../verifier/config.js';
-import { readSecretFile } from '../verifier/http/secret-files.js';
+import { keyEncryptionKey } from '../verifier/http/secret-files.js';
 import { DATABASE_FILE } from '../verifier/store/index.js';
+import type { KeyEncryptionKey } from '../verifier/store/postgres/sealed-keys.js';
 import { copySqliteToPostgres } from '../verifier/store/postgres/copy-from-sqlite.js';
-import { KeyEncryptionKey } from '../verifier/store/postgres/sealed-keys.js';
 
 const EXIT_USAGE = 2;
 
@@ -21,11 +20,7 @@ function settings(env: NodeJS.ProcessEnv): { sqlite: string; url: string; kek: K
   const dataDir = env.ARRA_DATA_DIR || './data';
   const url = env.ARRA_DATABASE_URL;
   if (!url || !/^postgres(ql)?:\/\//.test(url)) return 'ARRA_DATABASE_URL: set it to the target database, postgres://user@host:port/db';
-  const kekFile = join(dataDir, KEY_ENCRYPTION_KEY_FILE);
-  const secret = env.ARRA_KEY_ENCRYPTION_KEY || readSecretFile(kekFile, 'ARRA_KEY_ENCRYPTION_KEY');
-  if (!secret) return `ARRA_KEY_ENCRYPTION_KEY is unset and ${kekFile} does not exist: give every replica the same secret (at least 16 characters)`;
-  if (secret.length < 16) return 'ARRA_KEY_ENCRYPTION_KEY: must be at least 16 characters';
-  return { sqlite: join(dataDir, DATABASE_FILE), url, kek: KeyEncryptionKey.fromSecret(secret) };
+  return { sqlite: join(dataDir, DATABASE_FILE), url, kek: keyEncryptionKey(dataDir, env.ARRA_KEY_ENCRYPTION_KEY || undefined) };
 }
 
 try {

@@ -76,6 +76,8 @@ const VARIABLES = {
   ARRA_EMQX_API_URL: { schema: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').optional(), default: undefined, unset: '(off)', description: "Base of EMQX's REST API, e.g. `http://127.0.0.1:18083/api/v5`. Set: every device change (disable, removal, revoked credential, rules) kicks that device's EMQX clients so they log in again under the new state. Needs `ARRA_EMQX_API_KEY` and `ARRA_EMQX_API_SECRET`." },
   ARRA_EMQX_API_KEY: { schema: z.string().min(1).optional(), default: undefined, unset: '(none)', description: "EMQX API key for `ARRA_EMQX_API_URL` (EMQX dashboard: System, API Keys)." },
   ARRA_EMQX_API_SECRET: { schema: z.string().min(1).optional(), default: undefined, unset: '(none)', description: 'Secret of `ARRA_EMQX_API_KEY` (never logged).' },
+  ARRA_DATABASE_URL: { schema: z.string().regex(/^postgres(ql)?:\/\/./, 'must be a postgres:// URL').optional(), default: undefined, unset: '(SQLite)', description: 'PostgreSQL registry shared by verifier replicas (`postgres://user:password@host:port/db`). Unset: the SQLite registry in `ARRA_DATA_DIR`. Set: each replica migrates it at start, keeps a mirror of the decision rows in `$ARRA_DATA_DIR/registry-mirror.sqlite` and hears the others\' writes within a second (README, Scaling out). `scripts/copy-registry-to-postgres.ts` copies a SQLite registry into it.' },
+  ARRA_KEY_ENCRYPTION_KEY: { schema: secretText.optional(), default: undefined, unset: '(file)', description: 'Secret (16+ characters, the same on every replica) sealing the private keys in a PostgreSQL registry; unset: `$ARRA_DATA_DIR/key-encryption-key` (0600), and the start stops when neither exists. Never stored in the database.' },
   ARRA_IMPORT_BODY_LIMIT: { schema: integer(1024, 1024 * 1024 * 1024), default: '20971520', description: 'Largest body of `POST /v1/admin/import`, bytes.' },
 } satisfies Record<string, Variable>;
 
@@ -118,6 +120,10 @@ export interface Config {
   trustCertSubject: boolean;
   bodyLimit: number;
   importBodyLimit: number;
+  /** The PostgreSQL registry; undefined: SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Seals private keys in PostgreSQL; undefined: read from `$dataDir/key-encryption-key` when needed. */
+  keyEncryptionKey: string | undefined;
   /** EMQX's REST API, to kick the clients of a changed device; undefined: off. */
   emqxApi: { url: string; key: string; secret: string } | undefined;
   http: HttpLimits;
@@ -211,6 +217,8 @@ function toConfig(v: Parsed): Config {
     trustCertSubject: v.ARRA_TRUST_CERT_SUBJECT,
     bodyLimit: v.ARRA_BODY_LIMIT,
     importBodyLimit: v.ARRA_IMPORT_BODY_LIMIT,
+    databaseUrl: v.ARRA_DATABASE_URL,
+    keyEncryptionKey: v.ARRA_KEY_ENCRYPTION_KEY,
     emqxApi: v.ARRA_EMQX_API_URL ? { url: v.ARRA_EMQX_API_URL, key: v.ARRA_EMQX_API_KEY!, secret: v.ARRA_EMQX_API_SECRET! } : undefined,
     http: {
       headersTimeoutMs: v.ARRA_HTTP_HEADERS_TIMEOUT * 1000,

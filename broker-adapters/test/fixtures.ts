@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import type { AclAction, Permission } from '../../schemas/index.js';
 import { hashPassword } from '../../verifier/core/index.js';
 import type { Admin } from '../../verifier/admin/index.js';
-import type { SqliteStore } from '../../verifier/store/index.js';
+import type { SqliteStore, Store } from '../../verifier/store/index.js';
 import { CredentialCreate, DeviceCreate, RuleCreate } from '../../schemas/admin.js';
 
 export const LONG_PASSWORD = 'p@ss w&rd=1 long';
@@ -82,7 +82,7 @@ export function acceptsPasswordLogin(clientId: string, username: string | undefi
   return registered && (!DEVICES[username]!.bindClientId || clientId === username);
 }
 
-export async function provisionCaptureDevices(admin: Admin, store: SqliteStore): Promise<void> {
+export async function provisionCaptureDevices(admin: Admin, store: Store): Promise<void> {
   for (const [id, spec] of Object.entries(DEVICES)) {
     await admin.createDevice(DeviceCreate.parse({ id, superuser: spec.superuser ?? false, requireClientIdMatch: spec.bindClientId ?? false }));
     await admin.addCredential(id, CredentialCreate.parse({ kind: 'password', secret: LONG_PASSWORD }));
@@ -90,7 +90,8 @@ export async function provisionCaptureDevices(admin: Admin, store: SqliteStore):
       await admin.createRule(RuleCreate.parse({ subject: { kind: 'device', id }, permission, action, topic, eq }));
     }
   }
-  await insertCapturePasswords(store.path);
+  // The captured hashes go straight into the file: these tests run the verifier on SQLite.
+  await insertCapturePasswords((store as SqliteStore).path);
   for (const [id, subject] of Object.entries(CERTIFICATES)) {
     const notAfter = Date.now() + 86_400_000;
     await admin.registerCertificate(id, { fingerprint: randomBytes(32).toString('hex'), subject, notAfter });

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_TOKEN_FILE, WEBHOOK_SECRET_FILE } from '../../schemas/data-dir.js';
+import { ADMIN_TOKEN_FILE, KEY_ENCRYPTION_KEY_FILE, WEBHOOK_SECRET_FILE } from '../../schemas/data-dir.js';
+import { KeyEncryptionKey } from '../store/postgres/sealed-keys.js';
 import { Secret } from '../core/index.js';
 import { ConfigError, secretText, type Config, type VerifierConfig } from '../config.js';
 
@@ -76,4 +77,18 @@ export function readSecretFile(path: string, variable: string): string | undefin
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return text;
+}
+
+/**
+ * The key sealing private keys in a PostgreSQL registry: `ARRA_KEY_ENCRYPTION_KEY`, else its file in
+ * the data directory. Never generated: a replica with a new key could open none of the stored keys.
+ */
+export function keyEncryptionKey(dataDir: string, fromEnv: string | undefined): KeyEncryptionKey {
+  const file = join(dataDir, KEY_ENCRYPTION_KEY_FILE);
+  const secret = fromEnv ?? readSecretFile(file, 'ARRA_KEY_ENCRYPTION_KEY');
+  if (secret === undefined) {
+    throw new ConfigError([`ARRA_KEY_ENCRYPTION_KEY is unset and ${file} does not exist: give every replica the same secret (at least 16 characters)`]);
+  }
+  if (!secretText.safeParse(secret).success) throw new ConfigError(['ARRA_KEY_ENCRYPTION_KEY: must be at least 16 characters']);
+  return KeyEncryptionKey.fromSecret(secret);
 }

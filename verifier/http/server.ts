@@ -13,13 +13,15 @@ import { createDecider, type DeciderConfig, type ManagedDecider } from '../core/
 import { createExternalKeyResolver } from '../external-jwks.js';
 import { createLogger, type Logger } from '../../logging/logger.js';
 import { createAdmin, type Admin } from '../admin/index.js';
-import { openStore, type SqliteStore } from '../store/index.js';
+import { join } from 'node:path';
+import { openStore, type Store } from '../store/index.js';
+import { openPostgresStore } from '../store/postgres/store.js';
 import { brokerControlClient } from './admin/broker-control.js';
 import type { BrokerClientsLink } from './admin/connections.js';
 import { buildApp } from './app.js';
 import { adminSocketSet, isLoopback, listenAdmin, listenerTls, type AdminListener } from './listeners.js';
 import { createMetrics } from './metrics.js';
-import { resolveSecrets } from './secret-files.js';
+import { keyEncryptionKey, resolveSecrets } from './secret-files.js';
 
 export interface RunningVerifier extends Omit<AssembledVerifier, 'generatedAdminToken' | 'tls' | 'adminSockets'> {
   /** `http(s)://host:port` of the webhook listener (the real port when `ARRA_HTTP_PORT=0`). */
@@ -45,7 +47,7 @@ const EXTERNAL_JWKS = { fetchTimeoutMs: 2000, cacheSeconds: 300, cooldownSeconds
 /** The verifier's parts, assembled and ready, not listening: what tests and `startVerifier` share. */
 export interface AssembledVerifier {
   app: FastifyInstance;
-  store: SqliteStore;
+  store: Store;
   admin: Admin;
   decider: ManagedDecider;
   config: VerifierConfig;
@@ -61,7 +63,7 @@ export interface AssembledVerifier {
 export async function assembleVerifier(input: Config, logger?: Logger, brokerClients?: BrokerClientsLink): Promise<AssembledVerifier> {
   const { config, generatedAdminToken } = resolveSecrets(input);
   const log = logger ?? createLogger({ level: config.logLevel });
-  const store = await openStore({ dataDir: config.dataDir, logger: log });
+  const store = await openRegistry(config, log);
   try {
     const admin = await createAdmin({
       store,
@@ -159,6 +161,16 @@ export async function startVerifier(input: Config = loadConfig(), options: Start
     await verifier.close();
     throw err;
   }
+}
+
+/** The replica's mirror of a PostgreSQL registry, rebuilt at every start. */
+export const MIRROR_FILE = 'registry-mirror.sqlite';
+
+/** SQLite in the data directory, or the PostgreSQL registry `ARRA_DATABASE_URL` names. */
+async function openRegistry(config: VerifierConfig, logger: Logger): Promise<Store> {
+  if (!config.databaseUrl) return openStore({ dataDir: config.dataDir, logger });
+  const kek = keyEncryptionKey(config.dataDir, config.keyEncryptionKey);
+  return openPostgresStore({ url: config.databaseUrl, kek, mirrorPath: join(config.dataDir, MIRROR_FILE), logger });
 }
 
 function deciderConfig(config: VerifierConfig): DeciderConfig {

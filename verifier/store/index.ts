@@ -6,6 +6,7 @@
  */
 export { openStore, type SqliteStore, type StoreOptions } from './store.js';
 export type * from './repositories.js';
-export { ConflictError, NotFoundError, RegistryFileGoneError, RegistryMissingError, ValidationError } from '../core/index.js';
+export { ConflictError, NotFoundError, RegistryFileGoneError, RegistryMissingError, StoreUnavailableError, ValidationError } from '../core/index.js';
+export { SealedKeyError } from './postgres/sealed-keys.js';
 export { DATABASE_FILE } from './db.js';
 export type { ChangeListener } from './changes.js';

@@ -14,7 +14,7 @@ import { createLogger } from '../../logging/logger.js';
 import { loadConfig } from '../config.js';
 import { startVerifier, type RunningVerifier } from '../http/server.js';
 import type { Admin } from '../admin/index.js';
-import type { SqliteStore } from '../store/index.js';
+import type { Store } from '../store/index.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
@@ -26,7 +26,7 @@ export interface TestVerifierOptions {
   /** More `ARRA_*` variables, as an operator sets them (they win over the test defaults). */
   env?: Record<string, string>;
   /** Writes to the registry (through the admin use cases) before the test talks to the verifier. */
-  provision?: (admin: Admin, store: SqliteStore) => Promise<void> | void;
+  provision?: (admin: Admin, store: Store) => Promise<void> | void;
   /** Leave ARRA_ADMIN_TOKEN unset, so the verifier generates `$ARRA_DATA_DIR/admin-token` itself. */
   generateToken?: boolean;
 }

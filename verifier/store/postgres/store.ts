@@ -45,6 +45,10 @@ export function redactedUrl(url: string): string {
   }
 }
 
+function unusable(url: string, err: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(`ARRA_DATABASE_URL: cannot use PostgreSQL at ${redactedUrl(url)}: ${(err as Error).message}`);
+}
+
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const { url, logger } = options;
   const clock = options.clock ?? Date;
@@ -55,11 +59,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (applied.length > 0) logger?.info({ applied }, 'registry schema migrated');
   } catch (err) {
     await pool.end();
-    throw new StoreUnavailableError(`ARRA_DATABASE_URL: cannot use PostgreSQL at ${redactedUrl(url)}: ${(err as Error).message}`);
+    throw unusable(url, err);
   }
   const sync = await startMirrorSync({ pool, url, path: options.mirrorPath, view: mirrored, logger }).catch(async (err: unknown) => {
     await pool.end();
-    throw err;
+    throw unusable(url, err);
   });
   const now = () => clock.now();
   const ctx: PgContext = { pool, kek: options.kek, now, write: createWrite(pool, now, sync.applyLocal), mirror: () => sync.view() };
