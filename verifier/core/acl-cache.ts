@@ -1,39 +1,25 @@
-/**
- * The authorize hot path's memory: what an identity resolved to (device, enabled, superuser, compiled
- * ACL), bounded and keyed by (deviceId, clientId, username). Eviction is second-chance (CLOCK), an
- * approximation of LRU: a hit only marks its slot, so the hot path is one map lookup instead of a
- * delete and a re-insert per request; the eviction walk gives marked slots one more round. Each entry is also indexed under every
- * name it was looked up by, so a registry change for device `X` drops exactly the entries that resolved
- * to `X` or could now resolve to `X` (a device created under a username that used to name nothing).
- * Each identity also remembers the verdicts of its ACL per (action, qos, retain, topic): a verdict
- * depends on nothing else, and it goes when the identity goes.
- *
- * @module verifier/core/acl-cache
- */
+// Bounded by (deviceId, clientId, username). CLOCK eviction: a hit only marks its slot, so the hot path is
+// one lookup. Entries are indexed under every name looked up, so a change to device X drops exactly what
+// could resolve to X.
 import type { AclQuery, AclVerdict } from '../../rules/index.js';
 import type { CompiledAcl } from '../../schemas/index.js';
 
 export interface ResolvedIdentity {
-  /** null: anonymous. */
   deviceId: string | null;
   enabled: boolean;
   superuser: boolean;
   acl: CompiledAcl;
-  /** Verdicts already computed for this ACL, by `decisionKey`; see `rememberVerdict`. */
   verdicts: Map<string, AclVerdict>;
 }
 
-/**
- * Most verdicts remembered per identity. Devices use a handful of topics, so this rarely fills; kept
- * small because it multiplies with `cacheSize` (100k identities × 32 verdicts stays in the tens of MB).
- */
+/** Verdicts per identity; small because it multiplies with `cacheSize`. */
 const MAX_VERDICTS = 32;
 
 export function decisionKey(query: AclQuery): string {
   return `${query.action === 'publish' ? 'p' : 's'}${query.qos ?? '-'}${query.retain === undefined ? '-' : +query.retain}${query.topic}`;
 }
 
-/** Remembers a verdict; a full table is emptied rather than tracked (topics with ids in them would churn it anyway). */
+/** A full table is emptied rather than tracked (topics with ids would churn it anyway). */
 export function rememberVerdict(identity: ResolvedIdentity, key: string, verdict: AclVerdict): void {
   if (identity.verdicts.size >= MAX_VERDICTS) identity.verdicts.clear();
   identity.verdicts.set(key, verdict);
@@ -43,7 +29,6 @@ interface Slot {
   /** undefined: the identity names no device (cached too, and dropped when such a device appears). */
   identity: ResolvedIdentity | undefined;
   names: string[];
-  /** Hit since the eviction walk last passed it. */
   recent: boolean;
 }
 
@@ -59,7 +44,6 @@ export class AclCache {
     return this.slots.size;
   }
 
-  /** The slot for `key` (marked as recently used), or undefined on a miss. */
   get(key: string): Slot | undefined {
     const slot = this.slots.get(key);
     if (!slot) {
@@ -83,10 +67,7 @@ export class AclCache {
     }
   }
 
-  /**
-   * Frees one place before an insert (so the newcomer is never its own victim). Oldest first; a marked
-   * slot loses its mark and goes to the back. Ends: every slot is moved at most once.
-   */
+  /** Frees one place before an insert (the newcomer is never its own victim); a marked slot gets one more round. */
   private makeRoom(): void {
     while (this.slots.size >= this.capacity) {
       const [oldest, slot] = this.slots.entries().next().value as [string, Slot];
@@ -100,7 +81,7 @@ export class AclCache {
     }
   }
 
-  /** Drops every entry that resolved to, or was looked up by, this device id. Synchronous. */
+  /** Drops every entry that resolved to, or was looked up by, this device id. */
   invalidate(deviceId: string): void {
     const keys = this.byName.get(deviceId);
     if (!keys) return;

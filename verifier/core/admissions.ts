@@ -1,33 +1,16 @@
-/**
- * Who each webhook client authenticated as. A broker's acl / superuser request names a client id and
- * a username but carries no proof (NanoMQ sends no password there, go-auth's HTTP backend neither), so
- * the verifier remembers, per caller (the broker, by dialect and address) and client id, the identity
- * that the last allowed authentication of that client id proved: the device (or anonymous), the
- * username it presented and the credential. An acl decision is made for that identity and nothing
- * else; a client id with no record gets nothing.
- *
- * A record is replaced by the next allowed authentication of the same client id (a re-connect, or a
- * take-over by another identity, which the broker then lets in under that id), never by a denied one
- * (the broker keeps the connected client then). It ends when its credential expires, when it has not
- * been used for `idleMs`, when a registry change shows its credential gone or revoked (a removed and
- * re-created device is a new identity: its old credentials are gone), and the least recently used go
- * first when `maxEntries` is reached. Nothing here is persisted: after a verifier restart the clients
- * of webhook brokers must reconnect (their acl requests are denied until they do).
- *
- * @module verifier/core/admissions
- */
+// Brokers' acl/superuser requests carry no proof, so each (caller, client id) remembers the identity its
+// last allowed authentication proved; acl decides for that identity only. Not persisted: after a restart
+// webhook clients must reconnect.
 import type { AuthenticateAllow } from '../../schemas/index.js';
 
 export interface Admission {
-  /** null: an anonymous client. */
   deviceId: string | null;
-  /** The username the client authenticated with (absent when it sent none). */
   username: string | undefined;
   credential: AuthenticateAllow['credential'];
   /** Unix ms at which the credential stops being valid; Infinity when it does not expire. */
   notAfter: number;
   lastUsed: number;
-  /** A registry change touched this identity: the credential must be looked at again before use. */
+  /** A registry change touched this identity: re-check the credential before use. */
   stale: boolean;
 }
 
@@ -44,7 +27,6 @@ function keyOf(caller: string, clientId: string): string {
 }
 
 export class Admissions {
-  /** Map order is least recently used first. */
   private readonly records = new Map<string, Admission>();
   /** Record keys per device id, so a registry change marks exactly that device's records stale. */
   private readonly byDevice = new Map<string, Set<string>>();
@@ -73,7 +55,7 @@ export class Admissions {
     }
   }
 
-  /** The live record of this client, marked as used; undefined when there is none or it ran out. */
+  /** The live record of this client, marked used; undefined when none or expired. */
   find(caller: string, clientId: string): Admission | undefined {
     const key = keyOf(caller, clientId);
     const record = this.records.get(key);
@@ -102,7 +84,7 @@ export class Admissions {
     this.remove(keyOf(caller, clientId));
   }
 
-  /** A registry change: the device's records (every record for `null`) are checked again before their next use. */
+  /** A registry change: the device's records (all for `null`) are re-checked before next use. */
   touch(deviceId: string | null): void {
     const keys = deviceId === null ? this.records.keys() : (this.byDevice.get(deviceId) ?? []);
     for (const key of keys) this.records.get(key)!.stale = true;

@@ -1,16 +1,5 @@
-/**
- * CONNECT decisions, as a list of named steps over one context: each step either lets the next run or
- * ends the decision with a deny. Credential resolution order: certificate fingerprint → certificate
- * subject (only when trusted) → JWT (in the password, or in the username when there is no password:
- * mosquitto-go-auth's JWT mode) → password → anonymous → `no_credentials`.
- *
- * Input rules (see `identifiers.ts`): control characters in the client id or username are an
- * `invalid_request`; a username that must name a device (password, or alongside a certificate or
- * token) must equal that device's id, so a device can never borrow another's name, and `${username}`
- * in an ACL pattern is then always the device id (or nothing, when the username carried the token).
- *
- * @module verifier/core/authenticate
- */
+// Credential order: fingerprint → trusted subject → JWT → password → anonymous. A username beside a
+// credential must equal the device id, so no device borrows another's name.
 import type { AuthenticateDecision, AuthenticateRequest, CompiledAcl, Deny, DenyReason } from '../../schemas/index.js';
 import { compileAcl } from './compile-acl.js';
 import { checkCertificateFingerprint, checkCertificateSubject } from './credentials/certificate.js';
@@ -32,19 +21,16 @@ export interface AuthenticateContext extends CredentialContext {
   lockout: Lockout;
   sleep: (ms: number) => Promise<void>;
   lockKeys: LockoutKeys;
-  /** Set when the lockout let this attempt through: it must be ended exactly once. */
+  /** Set when the lockout let this attempt through: end it exactly once. */
   lockoutBegun?: boolean;
   presented: Presented;
-  /** A token's claims when it verified before, looked up once per attempt (by the lockout step). */
   recalledToken?: VerifiedClaims;
-  /** The username's password credentials, when the lockout step found the password known (`recallPassword`). */
   passwordCredentials?: readonly PasswordCredential[];
   identified?: Identified;
   device?: DeviceRecord;
   acl?: CompiledAcl;
 }
 
-/** The credential a request presents, decided from its shape before anything is checked. */
 export type Presented =
   | { kind: 'certificate'; fingerprint: string }
   | { kind: 'subject'; subject: string }
@@ -69,11 +55,7 @@ function rejectImpossibleInput(ctx: AuthenticateContext): Deny | undefined {
   return undefined;
 }
 
-/**
- * Can this attempt not be a guess? Nothing presented (anonymous) guesses nothing, and a password or
- * token that verified before proves its holder knows it: neither waits for the lockout's in-flight
- * budget or is slowed down, though a lock still holds for them.
- */
+/** Anonymous, or a secret that verified before: not a guess, so no in-flight wait; a lock still holds. */
 function cannotBeGuess(ctx: AuthenticateContext): boolean {
   const { presented, username } = ctx;
   switch (presented.kind) {
@@ -91,11 +73,7 @@ function cannotBeGuess(ctx: AuthenticateContext): boolean {
   }
 }
 
-/**
- * A password verified before against one of the device's credentials. Such an attempt never waits in
- * the lockout, so the credential step may use this same read; any other attempt reads again after
- * its wait (a credential revoked meanwhile must apply).
- */
+/** A password verified before: reused only by an attempt that did not wait, so a revocation meanwhile applies. */
 function recallPassword(ctx: AuthenticateContext, username: string, secret: string): boolean {
   const credentials = ctx.registry.listPasswordCredentials(username);
   if (!isKnownPassword(credentials, secret)) return false;
@@ -120,10 +98,7 @@ async function checkLockout(ctx: AuthenticateContext): Promise<Deny | undefined>
   return undefined;
 }
 
-/**
- * The lockout's verdict, or undefined when waiting for an in-flight attempt to settle outlasted the
- * caller's budget; an attempt let through after that is ended at once, so the in-flight count stays true.
- */
+/** Undefined when the wait outlasted the caller's budget; an attempt let through then is ended at once. */
 async function withinBudget(ctx: AuthenticateContext, budget: number | undefined): Promise<LockoutVerdict | undefined> {
   const pending = ctx.lockout.begin(ctx.lockKeys);
   if (budget === undefined) return pending;
@@ -217,7 +192,6 @@ function allowDecision(ctx: AuthenticateContext): AuthenticateDecision {
   };
 }
 
-/** Runs the steps, then feeds the outcome to the lockout counters. */
 export async function runAuthenticate(ctx: AuthenticateContext): Promise<AuthenticateDecision> {
   try {
     for (const step of steps) {
@@ -234,11 +208,7 @@ export async function runAuthenticate(ctx: AuthenticateContext): Promise<Authent
   }
 }
 
-/**
- * What the request presents, in resolution order. A certificate subject counts only when trusted;
- * an untrusted one with no password is a certificate-only login, refused. A password that is not
- * JWT-shaped is a password secret; a JWT-shaped username with no password is go-auth's JWT mode.
- */
+/** The credential presented, in resolution order; an untrusted subject alone is refused. */
 function presentedCredential(request: AuthenticateRequest, username: string | undefined, options: AuthenticateOptions): Presented {
   const password = request.password || undefined;
   if (request.certFingerprint) return { kind: 'certificate', fingerprint: request.certFingerprint };
@@ -256,11 +226,7 @@ function isTokenInUsername(presented: Presented): boolean {
   return presented.kind === 'token' && presented.carrier === 'username';
 }
 
-/**
- * The lockout keys of a request. The device key is the username of a password attempt: a password is
- * the only secret that can be guessed, and counting certificate or token failures per claimed device
- * would only let anyone lock a device out by naming it. Every attempt counts for its address.
- */
+/** Only password attempts count per device: else anyone could lock a device out by naming it. */
 function lockKeysFor(request: AuthenticateRequest, username: string | undefined, presented: Presented): LockoutKeys {
   const device = presented.kind === 'password' && username !== undefined && isDeviceName(username) ? username : undefined;
   return { device, address: request.peerAddress || undefined };

@@ -1,13 +1,5 @@
-/**
- * PUBLISH / SUBSCRIBE decisions, the hot path. The identity is established by the caller first (the
- * authentication that admitted this client, see `admissions.ts`): a device id, or null for an
- * anonymous client. Nothing in the request (client id, username) names the identity here. Its
- * compiled ACL is cached (`acl-cache.ts`), which also remembers its verdicts: a repeated decision is
- * a topic check and two map lookups, a new one adds `checkAcl`. Allows are not logged
- * here (the hot path; metrics see them through `onDecision`); denies are.
- *
- * @module verifier/core/authorize
- */
+// The identity comes from the authentication that admitted the client (`admissions.ts`), never from the
+// request's client id or username. Allows are not logged here (hot path); denies are.
 import { checkAcl, isValidTopicName, parseFilter, type AclQuery } from '../../rules/index.js';
 import type { AuthorizeDecision, AuthorizeRequest, Deny, DenyReason } from '../../schemas/index.js';
 import { decisionKey, rememberVerdict, type AclCache, type ResolvedIdentity } from './acl-cache.js';
@@ -18,7 +10,6 @@ import type { RegistryStore } from './ports.js';
 
 /** An established identity: whom the decision is for, and the values its ACL placeholders take. */
 export interface IdentityQuery {
-  /** null: an anonymous client. */
   deviceId: string | null;
   clientId: string;
   /** The username the client authenticated with (substituted for `${username}` unless it carried a token). */
@@ -55,8 +46,7 @@ export function createIdentityResolver(registry: RegistryStore, config: DeciderC
 
   return {
     resolve(query) {
-      // NUL cannot occur in a query (control characters are refused first), so the key is unambiguous;
-      // `+` / `-` keep a device id apart from anonymous.
+      // NUL cannot occur in a query, so the key is unambiguous; `+`/`-` keep a device id apart from anonymous.
       const who = query.deviceId === null ? '-' : `+${query.deviceId}`;
       const key = `${who}\u0000${query.clientId}\u0000${query.username ?? ''}`;
       const cached = cache.get(key);
@@ -75,8 +65,7 @@ export function aclQuery(request: AuthorizeRequest): AclQuery | Deny {
     // [MQTT-3.3.2-2] a PUBLISH topic name has no wildcards
     return isValidTopicName(request.topic) ? { action, topic: request.topic, qos, retain } : deny('invalid_request', 'topic is not a valid topic name');
   }
-  // [MQTT-4.7.1-2] [MQTT-4.7.1-3] wildcards only as whole levels, `#` last. A shared subscription is
-  // judged by its filter, as the bundled broker does, so a device allowed `sensors/#` may also share it.
+  // [MQTT-4.7.1-2] [MQTT-4.7.1-3] A shared subscription is judged by its filter, as the bundled broker does.
   const parsed = parseFilter(request.topic);
   return parsed === null ? deny('invalid_request', 'topic is not a valid topic filter') : { action, topic: parsed.filter, qos, retain };
 }

@@ -1,15 +1,7 @@
 /**
- * Turns the stored rules that apply to one connection into the compiled ACL the broker enforces
- * (see `rules/README.md` for how it is read). Placeholders `${clientid}`, `${username}` and
- * `${device}` are substituted in pattern rules (`eq` rules are literal text and keep them).
- *
- * Fail closed on unsafe values: a value that is missing, empty, or contains `+ # /` (or control
- * characters) would widen the pattern (`${clientid}` = `#`) or shift its levels, so
- * - an allow rule using it is dropped;
- * - a deny rule using it becomes a deny of every topic for that action (`#`, plus `$prefix/#` when
- *   the pattern names a `$` topic, because `#` does not reach `$` topics [MQTT-4.7.2-1]).
- *
- * @module verifier/core/compile-acl
+ * The stored rules of one connection, placeholders substituted. A missing, empty or `+ # /` value would
+ * widen the pattern: an allow using it is dropped, a deny using it denies everything (`#`, and
+ * `$prefix/#` for a `$` pattern, as `#` does not reach `$` topics [MQTT-4.7.2-1]).
  */
 import type { CompiledAcl, CompiledAclRule } from '../../schemas/index.js';
 import { isSafeSubstitution } from './identifiers.js';
@@ -48,7 +40,6 @@ function toCompiled(rule: AclRule, topic: string): CompiledAclRule {
   return compiled;
 }
 
-/** The deny-everything rules that replace a deny rule whose placeholder could not be filled safely. */
 function denyEverything(rule: AclRule): CompiledAclRule[] {
   const base = { permission: 'deny', action: rule.action, eq: false } as const;
   const rules: CompiledAclRule[] = [{ ...base, topic: '#' }];

@@ -1,12 +1,5 @@
-/**
- * `createDecider`: wires the registry (guarded), caches, lockout and steps into the `Decider` the
- * HTTP API, the adapters and the in-process broker call. Here live the cross-cutting duties: every
- * authenticate decision is logged (info on allow, warn on deny, never a secret), denies of authorize
- * are logged, every decision is reported to `onDecision`, faults are logged and rethrown as
- * `VerifierError`s, and registry changes drop cached entries synchronously.
- *
- * @module verifier/core/decider
- */
+// Cross-cutting duties: log every authenticate decision (never a secret) and authorize denies, report to
+// `onDecision`, rethrow faults as `VerifierError`, drop caches on registry changes synchronously.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AclRefusal, AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { LogLimiter } from '../../logging/log-limiter.js';
@@ -31,7 +24,6 @@ export interface DeciderStats {
   lockedDevices: number;
   lockedAddresses: number;
   cache: { size: number; hits: number; misses: number };
-  /** Webhook clients whose authentication is on record (`admissions.ts`). */
   admissions: number;
 }
 
@@ -43,7 +35,6 @@ export interface ManagedDecider extends Decider {
   readonly recent: RecentDecisions;
   /** A PUBLISH or SUBSCRIBE the in-process broker's own ACL check refused, kept among the recent decisions. */
   recordRefusal(refusal: AclRefusal): void;
-  /** Stops listening to registry changes and forgets every cached entry. */
   close(): void;
 }
 
@@ -57,8 +48,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   const sleep = deps.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
   const resolver = createIdentityResolver(registry, config, cache);
   const admissions = new Admissions(config.admissions ?? DEFAULT_ADMISSIONS, () => deps.clock.now());
-  // A client repeating a denied request gets a few warn lines per reason and window, then a
-  // summary (the same limiter as the broker's); the decision metrics keep exact counts.
+  // A few warn lines per reason and window, then a summary; the metrics keep exact counts.
   const denials = new LogLimiter((fields, message) => logger.warn(fields, message));
   const recent = new RecentDecisions(config.recentDecisions ?? DEFAULT_RECENT_DECISIONS, () => deps.clock.now());
   const stopListening = deps.registry.onChange((change: Change) => {
@@ -77,7 +67,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     }
   }
 
-  /** Logs a fault and rethrows it as a VerifierError (never an allow, never swallowed). */
+  /** Never an allow, never swallowed. */
   function fault(err: unknown, kind: DecisionEvent['kind'], context: object): never {
     const wrapped = err instanceof VerifierError ? err : new InternalError('decision failed', { cause: err });
     logger.error({ err: wrapped, code: wrapped.code, kind, ...context }, `${kind} could not be decided`);

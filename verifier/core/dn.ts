@@ -1,13 +1,5 @@
-/**
- * Subject distinguished names as brokers hand them over, in any of the three common spellings:
- * RFC 4514 (`CN=dev-042,O=Acme`), mbedtls / OpenSSL one-line with commas (`C=DE, O=Acme Devices, CN=dev-042`)
- * and OpenSSL's legacy slash form (`/C=DE/O=Acme/CN=dev-042`). The DN is parsed attribute by attribute
- * (quotes, `\,` and `\2C` escapes) rather than by searching for `CN=`: NanoMQ's `%C` is known to hand
- * over everything after `CN=` to the end of the string, so text after the CN value is never trusted.
- * Exported from `verifier/core/index.ts`.
- *
- * @module verifier/core/dn
- */
+// DNs in RFC 4514, OpenSSL one-line and slash forms, parsed attribute by attribute: NanoMQ's `%C` may hand
+// over everything after `CN=`, so text after the CN value is never trusted.
 
 export interface DnAttribute {
   /** Upper case, aliases folded (`E` → `EMAILADDRESS`, `S` → `ST`, `2.5.4.3` → `CN`). */
@@ -58,7 +50,6 @@ function readType(c: Cursor): string | undefined {
   return TYPE_ALIASES[upper] ?? upper;
 }
 
-/** Reads `\XX` (a hex byte) or `\c` (a literal character) into `bytes`. */
 function readEscape(c: Cursor, bytes: number[]): boolean {
   c.i++; // '\'
   const pair = c.text.slice(c.i, c.i + 2);
@@ -100,7 +91,6 @@ function readValue(c: Cursor): string | undefined {
   return Buffer.from(bytes.slice(0, bytes.length - trailingSpaces)).toString('utf8');
 }
 
-/** Parses a DN into its attributes in the order written; undefined when it is not a well-formed DN. */
 export function parseDn(dn: string): DnAttribute[] | undefined {
   const text = dn.trim();
   if (text.length === 0) return undefined;
@@ -122,20 +112,14 @@ export function parseDn(dn: string): DnAttribute[] | undefined {
   }
 }
 
-/**
- * The subject's common name, or undefined when the DN is malformed, has no CN, or has more than one
- * (which one names the device would depend on the spelling's order: fail closed).
- */
+/** Undefined when malformed, absent or repeated: which CN counts would depend on the order (fail closed). */
 export function commonNameFromSubject(dn: string): string | undefined {
   const names = parseDn(dn)?.filter((a) => a.type === 'CN') ?? [];
   if (names.length !== 1 || names[0]!.value.length === 0) return undefined;
   return names[0]!.value;
 }
 
-/**
- * Do two DNs name the same subject, whatever their spelling? Attributes are compared as a multiset
- * because RFC 4514 writes the RDNs in reverse of the mbedtls and slash forms.
- */
+/** Same subject whatever the spelling? A multiset compare: RFC 4514 reverses the RDN order. */
 export function subjectsEqual(a: string, b: string): boolean {
   const x = parseDn(a);
   const y = parseDn(b);

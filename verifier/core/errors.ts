@@ -1,10 +1,4 @@
-/**
- * The verifier's errors, one module with one union of codes (the jose habit): `instanceof
- * VerifierError` and `err.code` are all a caller needs. A deny is a value, never one of these. The HTTP
- * layer maps each code to a status and a public code (`verifier/http/errors.ts`).
- *
- * @module verifier/core/errors
- */
+/** One union of codes: `instanceof VerifierError` and `err.code` are all a caller needs; a deny is never one. */
 
 export type VerifierErrorCode =
   // No decision could be made: callers deny or answer 5xx, never allow.
@@ -38,7 +32,7 @@ export abstract class VerifierError extends Error {
   }
 }
 
-/** The base of one code: the code is static and on every instance, so both `Class.code` and `err.code` read it. */
+/** The code is static and on every instance: both `Class.code` and `err.code` read it. */
 function coded<C extends VerifierErrorCode>(code: C) {
   return class extends VerifierError {
     static readonly code: C = code;
@@ -81,16 +75,10 @@ export class ValidationError extends coded('ERR_VALIDATION') {
   }
 }
 
-/**
- * The registry file was deleted or replaced under the running service. SQLite keeps writing into the
- * file it opened, which nothing will ever open again: every write would be acknowledged and lost.
- */
+/** The registry file was replaced under us: SQLite would acknowledge writes into a file nothing opens again. */
 export class RegistryFileGoneError extends coded('ERR_REGISTRY_GONE') {}
 
-/**
- * At start: the data directory held a registry (its marker file is there) but the registry file is
- * not. Creating a new one would silently start over with a new CA, new signing keys and no devices.
- */
+/** A marker says a registry existed: creating a new one would silently start over with a new CA and keys. */
 export class RegistryMissingError extends coded('ERR_REGISTRY_MISSING') {}
 
 /** The store cannot serve right now (e.g. a sealed key it cannot open): retry, never guess. */

@@ -1,19 +1,12 @@
 /**
- * Whom an acl / superuser request is about: the identity the client's own authentication proved
- * (`admissions.ts`), looked up by caller and client id, never a device the client id or username
- * happens to name. What the request claims must agree with that record: a username must be the one
- * the client authenticated with, a device id the device it authenticated as. A record a registry
- * change touched is checked again first: a credential that was removed or revoked since (which is
- * also what removing and re-creating a device does) ends the record.
- *
- * @module verifier/core/establish
+ * An acl / superuser request is about the identity the client's own authentication proved, never one
+ * its client id or username names; what it claims must agree. A removed or revoked credential ends it.
  */
 import type { Deny } from '../../schemas/index.js';
 import type { Admission, Admissions } from './admissions.js';
 import { deny, type IdentityQuery } from './authorize.js';
 import type { RegistryStore } from './ports.js';
 
-/** What an acl / superuser request says about its client. */
 export interface IdentityClaim {
   clientId: string;
   username?: string | undefined;

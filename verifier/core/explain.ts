@@ -2,8 +2,6 @@
  * "Why was this refused?": the authorize decision with its trace. It takes the steps of
  * `decideAuthorize` (topic check, identity, enabled, superuser) and reads the ACL with the same
  * `compileRule` and `checkAcl`, asking `checkAcl` to report each rule it reads.
- *
- * @module verifier/core/explain
  */
 import { checkAcl, filtersOverlap, topicMatches, type RuleApplies as Outcome } from '../../rules/index.js';
 import type { CompiledAclRule, ExplainedRule, Explanation, ExplainRequest } from '../../schemas/index.js';

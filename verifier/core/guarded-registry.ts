@@ -1,8 +1,6 @@
 /**
  * The registry as the core sees it: every read that throws becomes a `StoreUnavailableError`, so the
  * steps never mistake a broken store for a missing record and the callers can tell a fault from a deny.
- *
- * @module verifier/core/guarded-registry
  */
 import { StoreUnavailableError } from './errors.js';
 import type { RegistryStore } from './ports.js';

@@ -1,13 +1,6 @@
 /**
- * What client ids, usernames and placeholder values may look like. MQTT lets a client id hold almost
- * anything, `/` included, so a client id is never rejected for its characters alone; it simply cannot
- * equal a device id then (device ids match `IDENTIFIER_PATTERN`), and it is never substituted into an
- * ACL pattern (`compile-acl.ts`). Control characters are refused outright: MQTT forbids U+0000 and
- * discourages the rest [MQTT-1.5.3-2], and no broker we front sends them. (Mosquitto's
- * `deny_special_chars` makes the same call for `+` and `#` "to protect the plugins against possible
- * pattern based attacks".)
- *
- * @module verifier/core/identifiers
+ * A client id may hold almost anything, `/` included: it then cannot equal a device id and is never
+ * substituted. Control characters are refused outright [MQTT-1.5.3-2]; no broker we front sends them.
  */
 import { IDENTIFIER_PATTERN } from '../../schemas/index.js';
 
@@ -20,7 +13,6 @@ export function hasControlChars(value: string): boolean {
   return CONTROL_CHARS.test(value);
 }
 
-/** Could this string be a device id (and so be looked up and substituted safely)? */
 export function isDeviceName(value: string): boolean {
   return IDENTIFIER_PATTERN.test(value);
 }

@@ -1,16 +1,4 @@
-/**
- * The verifier's pure decision core: the only entry other parts import. No HTTP, no SQL, no
- * environment: stores, keys, clock, logger and sleep are injected (`DeciderDeps`).
- *
- * @example
- * ```ts
- * const decider = createDecider({ registry, keys, clock: Date, logger, config })
- * const decision = await decider.authenticate({ clientId: 'dev-042', username: 'dev-042', password })
- * if (decision.allow) broker.enforce(decision.acl)
- * ```
- *
- * @module verifier/core
- */
+/** The pure decision core's only entry: no HTTP, SQL or environment; everything is injected (`DeciderDeps`). */
 export { createDecider, type DeciderStats, type ManagedDecider } from './decider.js';
 export { issueDeviceToken, type IssuedToken, type IssueTokenOptions } from './issue-token.js';
 export { generateSigningKey, type GeneratedSigningKey, type SigningAlg } from './signing-keys.js';

@@ -2,8 +2,6 @@
  * Issues a device token signed with the active key. The caller (admin API, CLI) records the returned
  * `jti` in the registry: `authenticate` accepts only recorded, unrevoked tokens.
  * Exported from `verifier/core/index.ts`.
- *
- * @module verifier/core/issue-token
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';

@@ -1,31 +1,6 @@
-/**
- * Brute-force protection. Failed authentications are counted per device id (the username of password
- * attempts, see `lockKeysFor` in `authenticate.ts`) and per peer address in a sliding window
- * (`windowSeconds`):
- * - after `slowAfter` failures each further attempt waits `baseDelayMs`, doubling per failure, capped
- *   at `maxDelayMs` (the wait happens before the credential is checked);
- * - after `lockAfter` failures attempts are refused with `locked_out` for `lockSeconds`, without
- *   checking the credential at all.
- * The two keys are tracked separately, so failures against one device never lock out another device,
- * and an address lockout blocks only that address. A success clears the device's counter but not the
- * address's (an attacker must not reset its address by logging in with its own device). Memory is
- * bounded: each table keeps at most `maxTrackedKeys` keys and forgets the least recently failed first.
- *
- * Attempts still being checked use up the budget until they settle (`begin` … `end`): a key with `f`
- * recorded failures has at most `lockAfter - f` attempts in flight, and further attempts WAIT for one
- * to settle instead of being refused. So a guesser firing many attempts at once cannot slip them past
- * the counter before the first one fails, while a fleet reconnecting at once from one address (a NAT,
- * a gateway) queues for a moment and gets in. Attempts in flight are not failures: only recorded
- * failures slow an attempt down, so a busy address is not slowed because it is busy. Waiting is
- * bounded in time (`MAX_WAIT_MS`) and in numbers (`MAX_WAITERS_PER_KEY`); past either the attempt is
- * refused. A settled attempt wakes as many waiters as there are free places (all of them once the key
- * is locked, so they hear it at once), not every waiter: a queue of thousands stays linear.
- *
- * An attempt that cannot be a guess (a credential checked before, or none at all: the caller decides)
- * asks only `isLocked`: a lock still holds for it, but it neither waits for nor uses the budget.
- *
- * @module verifier/core/lockout
- */
+// Counters per device id and per address: one device's failures never lock out another. A success clears
+// the device's counter, not the address's. Attempts in flight use the budget and wait (bounded), so
+// parallel guesses cannot slip past the counter.
 import type { LockoutConfig } from './types.js';
 import type { Clock } from './ports.js';
 
@@ -63,7 +38,7 @@ class FailureTable {
     private readonly clock: Clock,
   ) {}
 
-  /** The entry with failures outside the window dropped; an expired lock is forgotten with its failures. */
+  /** Failures outside the window dropped; an expired lock is forgotten with them. */
   private current(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
@@ -89,7 +64,6 @@ class FailureTable {
     return { locked: false, delayMs: Math.min(this.config.baseDelayMs * 2 ** over, this.config.maxDelayMs), full };
   }
 
-  /** Counts an attempt in flight (`step` +1 when it starts, -1 when it settles and wakes the waiters). */
   track(key: string, step: 1 | -1): void {
     const count = (this.pending.get(key) ?? 0) + step;
     if (count > 0) this.pending.set(key, count);
@@ -162,11 +136,7 @@ export class Lockout {
     this.addresses = new FailureTable(config, clock);
   }
 
-  /**
-   * Starts an attempt: locked when either key is locked; the delay is the larger of the two. When a
-   * key's in-flight budget is used up, waits (bounded) for an attempt to settle and decides again.
-   * Unless locked, the attempt counts as in flight until `end(keys)`, which the caller must call once.
-   */
+  /** Waits (bounded) while the in-flight budget is used; unless locked, the caller must call `end(keys)` once. */
   async begin(keys: LockoutKeys): Promise<LockoutVerdict> {
     // Waiting is real time whatever clock judges the failure window.
     const deadline = Date.now() + MAX_WAIT_MS;
@@ -192,7 +162,6 @@ export class Lockout {
       (keys.address !== undefined && this.addresses.verdict(keys.address).locked);
   }
 
-  /** Ends an attempt `begin` let through (after its failure or success was recorded). */
   end(keys: LockoutKeys): void {
     this.track(keys, -1);
   }

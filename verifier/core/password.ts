@@ -1,9 +1,4 @@
-/**
- * Password secrets: salted scrypt from `node:crypto`, stored as `scrypt$N$r$p$saltB64$hashB64` and
- * compared in constant time. Exported from `verifier/core/index.ts`.
- *
- * @module verifier/core/password
- */
+/** Salted scrypt, stored as `scrypt$N$r$p$saltB64$hashB64`, compared in constant time. */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { InvalidHashError } from './errors.js';
 
@@ -33,7 +28,6 @@ function optionsFor(N: number, r: number, p: number): ScryptOptions {
   return { N, r, p, maxmem: 256 * N * r };
 }
 
-/** Hashes a secret with a fresh random salt. */
 export async function hashPassword(secret: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const { N, r, p } = DEFAULTS;
@@ -56,10 +50,7 @@ function parseHash(stored: string): ParsedHash {
   return { ...parsed, salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
 }
 
-/**
- * Does `secret` match the stored hash? Compared with `timingSafeEqual`. A malformed stored hash
- * rejects with `InvalidHashError` (a fault of the store, not a wrong password).
- */
+/** A malformed stored hash rejects with `InvalidHashError`: a fault of the store, not a wrong password. */
 export async function verifyPassword(secret: string, stored: string): Promise<boolean> {
   const { N, r, p, salt, hash } = parseHash(stored);
   if (hash.length === 0) return false;

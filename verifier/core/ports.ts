@@ -1,12 +1,6 @@
-/**
- * Ports: what the core needs from outside (interfaces it calls) and the records they hand it. The
- * registry's reads are synchronous (the decision path; SQLite answers at once); network I/O is async.
- *
- * @module verifier/core/ports
- */
+// What the core needs from outside. Registry reads are sync (the decision path); network I/O is async.
 import type { AclAction, AclSubject, Change, Permission } from '../../schemas/index.js';
 
-/** The slice of pino the core uses (pino's logger satisfies it). */
 export interface Logger {
   debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
@@ -16,8 +10,7 @@ export interface Logger {
 
 
 export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
+  now(): number; // ms since the epoch
 }
 
 /** A stored ACL rule. `topic` may hold `${clientid}`, `${username}` and `${device}` placeholders. */
@@ -39,13 +32,9 @@ export interface DeviceRecord {
   enabled: boolean;
   disabledReason: string | null;
   superuser: boolean;
-  /** The MQTT client id must equal the device id (default true). */
   requireClientIdMatch: boolean;
   attributes: Record<string, unknown>;
-  /**
-   * Distinguishes this registration of the id from an earlier one that was removed: what a broker
-   * keeps for a device (its session) belongs to one incarnation.
-   */
+  /** Tells this registration of the id from an earlier removed one: a broker's session belongs to one incarnation. */
   incarnation: string;
 }
 
@@ -65,8 +54,7 @@ export interface PasswordCredential extends CredentialBase {
 
 export interface CertificateCredential extends CredentialBase {
   kind: 'x509';
-  /** SHA-256 of the DER, lowercase hex. */
-  fingerprint: string;
+  fingerprint: string; // SHA-256 of the DER, lowercase hex
   /** Subject DN as issued/registered (RFC 4514 order, e.g. `CN=dev-042,O=Acme`), when known. */
   subject: string | null;
 }
@@ -99,18 +87,13 @@ export interface RegistryStore {
   listCertificates(deviceId: string): CertificateCredential[];
   findCertificate(fingerprint: string): CertificateCredential | undefined;
   getToken(jti: string): TokenRecord | undefined;
-  /**
-   * Every rule that can apply to this device (its own, its groups', everyone's), or to anonymous
-   * clients when `device` is null, in evaluation order (priority ascending, then id ascending).
-   */
+  /** Rules that can apply to this device (or anonymous when null), in evaluation order (priority, then id). */
   rulesFor(device: DeviceRecord | null): readonly AclRule[];
-  /** Registers a listener for registry changes; returns the function that removes it. */
   onChange(listener: (change: Change) => void): () => void;
 }
 
 /** The verifier's own signing keys: the public halves verify, the active private key signs. */
 export interface KeyRing {
-  /** Public keys by kid, for verification and the JWKS. */
   verificationKey(kid: string): { alg: string; key: CryptoKey } | undefined;
   activeSigningKey(): { kid: string; alg: string; key: CryptoKey };
 }

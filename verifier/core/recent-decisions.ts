@@ -3,8 +3,6 @@
  * most `allowsPerSecond`), at most `capacity` records of bounded size. A record names who, what and
  * why; it never holds a password, token or certificate (a client id or topic that looks like a token
  * is replaced).
- *
- * @module verifier/core/recent-decisions
  */
 import type { DecisionPage, DecisionQuery, DecisionRecord } from '../../schemas/index.js';
 import { looksLikeJwt } from './identifiers.js';

@@ -2,8 +2,6 @@
  * The rights of one identity now, without a credential (`RightsRequest`): what a broker asks about a
  * session it keeps for an identity that is not connected. Registry reads only; no lockout, no cache
  * (brokers ask this only after a change, and per stored session, not per message).
- *
- * @module verifier/core/rights
  */
 import type { Deny, DenyReason, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { compileAcl } from './compile-acl.js';

@@ -1,12 +1,6 @@
 /**
- * The rules that can apply to a device (or to anonymous clients), remembered between CONNECTs: every
- * login compiles its connection's ACL from them, and reading them is a SQLite query with a JSON
- * subquery per connect. Keyed by the device and the groups of the record the core holds (rulesFor
- * reads the groups from it); a registry change drops the device's entries (`device`) or all of them
- * (`all`: group, everyone and anonymous rules), synchronously, before the next decision. Bounded: a
- * full table is emptied (a reconnect storm refills it with one query per device).
- *
- * @module verifier/core/rules-cache
+ * A device's rules between CONNECTs (reading them is a query per connect). A registry change drops
+ * them before the next decision; a full table is emptied (a reconnect storm refills it).
  */
 import type { Change } from './types.js';
 import type { AclRule, DeviceRecord, RegistryStore } from './ports.js';

@@ -1,8 +1,6 @@
 /**
  * Fresh signing keys for the verifier's own tokens, in a form the store can persist (JWK, extractable).
  * Exported from `verifier/core/index.ts`.
- *
- * @module verifier/core/signing-keys
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 

@@ -1,8 +1,6 @@
 /**
  * Certificate fingerprints: SHA-256 of the DER, lowercase hex, the form the registry stores and the
  * brokers' TLS listeners report. Exported from `verifier/core/index.ts`.
- *
- * @module verifier/core/x509
  */
 import { X509Certificate, timingSafeEqual } from 'node:crypto';
 

@@ -1,9 +1,3 @@
-/**
- * Client certificates: by the fingerprint a broker's TLS listener reports, or (only on routes that
- * trust the broker's verification) by the subject DN it hands over.
- *
- * @module verifier/core/credentials/certificate
- */
 import { commonNameFromSubject, subjectsEqual } from '../dn.js';
 import { isDeviceName } from '../identifiers.js';
 import type { CertificateCredential } from '../ports.js';
@@ -32,10 +26,7 @@ export function checkCertificateFingerprint(ctx: CredentialContext, presented: s
   return usable(cert, ctx.clock.now());
 }
 
-/**
- * The CN names the device; the device must hold a certificate registered with this same subject
- * (compared attribute by attribute, whatever the DN's spelling). The newest usable one wins.
- */
+/** The CN names the device, which must hold a certificate registered with this subject; the newest wins. */
 export function checkCertificateSubject(ctx: CredentialContext, subject: string): CredentialOutcome {
   const cn = commonNameFromSubject(subject);
   if (cn === undefined || !isDeviceName(cn)) return refuse('bad_credentials', 'certSubject has no single CN naming a device');

@@ -1,14 +1,6 @@
-/**
- * Device tokens (JWT). Our own tokens: signature by `kid` from the key ring, algorithms pinned to
- * EdDSA/ES256 (never `none`, never HS*: an HS256 token "signed" with our public key is refused by the
- * pin), issuer, audience, exp/iat/nbf with tolerance at the injected clock, and the `jti` must be
- * recorded for `sub` and not revoked. External issuers (EMQX-style JWKS): a group trusting the token's
- * `iss` supplies the JWKS URL, audience (checked when the group sets one) and algorithms (asymmetric
- * ones only); `sub` must be a registered device in such a group; no `jti` record is needed. An own
- * token verified before is recognised without a new signature check (`verifiedTokens`).
- *
- * @module verifier/core/credentials/jwt
- */
+// Own tokens: `kid` from the key ring, algorithms pinned to EdDSA/ES256 (an HS256 token "signed" with our
+// public key is refused), `jti` recorded and not revoked. External issuers: a group trusting `iss`
+// supplies JWKS, audience and asymmetric algorithms.
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { ExternalJwksError, ExternalKeyNotFoundError, KeyUnavailableError, VerifierError } from '../errors.js';
 import type { ExternalIssuer, GroupRecord } from '../ports.js';
@@ -19,7 +11,6 @@ const OWN_ALGORITHMS = ['EdDSA', 'ES256'];
 /** Asymmetric algorithms only: a shared-secret or unsigned token from an external issuer is never accepted. */
 const EXTERNAL_ALGORITHMS = new Set(['EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
 
-/** jose's coded failures, as deny reasons. */
 function refusalFor(err: unknown): Refused {
   if (err instanceof errors.JWTExpired) return refuse('expired', `token ${err.claim} check failed`);
   if (err instanceof errors.JWTClaimValidationFailed && (err.claim === 'nbf' || err.claim === 'iat')) {
@@ -73,25 +64,18 @@ function checkStillValid(ctx: CredentialContext, checked: VerifiedClaims): Crede
   };
 }
 
-/** What a verified own token says, as far as later attempts need it. */
 export interface VerifiedClaims {
   ok: true;
-  /** The key that verified it (the token's header names it): still in the key ring at every attempt. */
+  /** Still in the key ring at every attempt. */
   kid: string;
   sub: string;
   jti: string;
   exp: number;
 }
 
-/**
- * Own tokens whose signature and claims verified, by token (its header names the kid): a reconnect is
- * recognised without a new signature check, or even decoding the token. The key ring (retired key), the token record (revoked, expired record), the
- * device (disabled, removed) and exp are still read on every attempt, so taking a right away applies
- * at once.
- */
+/** Own tokens verified before, by token: revocation, key ring, device and exp are still read every attempt. */
 const verifiedTokens = new VerifiedMemory<VerifiedClaims | Refused>();
 
-/** The signature, algorithm, issuer, audience and times of an own token, checked in full. */
 async function verifyOwnSignature(
   ctx: CredentialContext,
   token: string,
@@ -114,7 +98,6 @@ async function verifyOwnSignature(
   return { ok: true, kid, sub: payload.sub!, jti: payload.jti!, exp: payload.exp! };
 }
 
-/** The claims of an own token verified before (checking it again costs no signature), if remembered. */
 export function recallOwnToken(token: string): VerifiedClaims | undefined {
   const known = verifiedTokens.recall([token]);
   return known?.ok ? known : undefined;
@@ -187,10 +170,7 @@ async function checkExternalToken(ctx: CredentialContext, token: string, header:
   return outcome;
 }
 
-/**
- * `recalled`: what `recallOwnToken` said for this token in this attempt (undefined: not asked yet).
- * A token verified before goes straight to what can have changed since.
- */
+/** `recalled`: what `recallOwnToken` said in this attempt (undefined: not asked yet). */
 export async function checkToken(ctx: CredentialContext, token: string, recalled = recallOwnToken(token)): Promise<CredentialOutcome> {
   if (recalled) return checkStillValid(ctx, recalled);
   let header: ProtectedHeaderParameters;

@@ -1,9 +1,4 @@
-/**
- * What each credential check returns, and the context it reads. A check either identifies a device
- * (not yet checked for existence or enabled: that is the next step) or denies with a reason.
- *
- * @module verifier/core/credentials/outcome
- */
+/** A credential check identifies a device (its existence is the next step's) or denies with a reason. */
 import type { AuthenticateRequest, CredentialKind, DenyReason } from '../../../schemas/index.js';
 import type { DeciderConfig } from '../types.js';
 import type { Clock, ExternalKeyResolver, KeyRing, RegistryStore } from '../ports.js';
@@ -40,12 +35,10 @@ export function refuse(reason: DenyReason, message: string): Refused {
   return { ok: false, reason, message };
 }
 
-/** Unix seconds from a registry time (ms), null kept. */
 export function toUnixSeconds(ms: number | null): number | null {
   return ms === null ? null : Math.floor(ms / 1000);
 }
 
-/** The earliest of some optional unix times. */
 export function earliest(...times: Array<number | null | undefined>): number | null {
   const known = times.filter((t): t is number => typeof t === 'number');
   return known.length === 0 ? null : Math.min(...known);

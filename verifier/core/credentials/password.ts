@@ -1,12 +1,6 @@
 /**
- * Password secrets: the username names the device, and the secret is checked against every password
- * credential the device holds, all of them and in constant time each, so neither the number of
- * credentials nor which one matched shows in the timing. A device that does not exist still costs one
- * scrypt, so timing does not tell which device ids exist. A secret that verified before against the
- * same stored hash is recognised without a new scrypt, and overlapping checks of it run once
- * (`verified-secrets.ts`).
- *
- * @module verifier/core/credentials/password
+ * The secret is checked against every password of the device, each in constant time, and an unknown
+ * device still costs one scrypt: the timing tells neither which credential matched nor which ids exist.
  */
 import { isDeviceName } from '../identifiers.js';
 import { hashPassword, verifyPassword } from '../password.js';
