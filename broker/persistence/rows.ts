@@ -1,11 +1,17 @@
 /**
  * Messages and session records as SQLite stores them: payloads as BLOBs, the 5.0 properties and
- * session records as JSON with Buffers in base64.
+ * session records as JSON with Buffers in base64. Rows go in as positional parameters (no object per
+ * row) and come out as `MessageRow`s.
  *
  * @module broker/persistence/rows
  */
 import type { ForwardedProperties, Message } from '../routing/message.js';
 import type { SessionRecord } from './store.js';
+
+/** The columns a message fills, in the order of `MESSAGE_COLUMNS`. */
+export type MessageParams = [topic: string, payload: Buffer, qos: number, retain: number, props: string | null, expiresAt: number | null, origin: string | null];
+
+export const MESSAGE_COLUMNS = 'topic, payload, qos, retain, props, expires_at, origin';
 
 export interface MessageRow {
   topic: string;
@@ -17,16 +23,9 @@ export interface MessageRow {
   origin: string | null;
 }
 
-export function messageToRow(message: Message): MessageRow {
-  return {
-    topic: message.topic,
-    payload: message.payload,
-    qos: message.qos,
-    retain: message.retain ? 1 : 0,
-    props: message.properties === undefined ? null : encodeJson(message.properties),
-    expires_at: message.expiresAt ?? null,
-    origin: message.origin ?? null,
-  };
+export function messageParams(message: Message): MessageParams {
+  const { properties, expiresAt, origin } = message;
+  return [message.topic, message.payload, message.qos, message.retain ? 1 : 0, properties === undefined ? null : encodeJson(properties), expiresAt ?? null, origin ?? null];
 }
 
 export function rowToMessage(row: MessageRow): Message {

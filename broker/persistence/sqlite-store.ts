@@ -1,30 +1,19 @@
 /**
  * The broker's store file (`broker.db` in the data directory, beside the verifier's registry but
- * its own file): SQLite in WAL mode, written by group commit. Every write of one event-loop turn
- * joins one batch, committed in one transaction from `setImmediate`; the acknowledgements waiting
- * on it leave after the commit. The file is bounded (`max_page_count`): a commit that would grow it
- * past `maxBytes` fails as a whole, and its waiting acknowledgements are told so.
+ * its own file): SQLite in WAL mode, written by group commit. The writes of one event-loop turn
+ * wait in memory and are committed in one transaction from `setImmediate`; the acknowledgements
+ * waiting on it leave after the commit. A change to a delivery added in the same turn edits or
+ * cancels it before it is written. A message that goes to several sessions in one turn is written
+ * once and referred to by each delivery. The file is bounded (`max_page_count`): a commit that would
+ * grow it past `maxBytes` fails as a whole, and its waiting acknowledgements are told so.
  *
  * @module broker/persistence/sqlite-store
  */
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { Message } from '../routing/message.js';
-import { messageToRow, rowToMessage, sessionFromJson, sessionToJson, type MessageRow } from './rows.js';
+import { MESSAGE_COLUMNS, messageParams, rowToMessage, sessionFromJson, sessionToJson, type MessageRow } from './rows.js';
+import { prepareSchema } from './schema.js';
 import type { BrokerStore, DeliveryRecord, SessionRecord, StoredState } from './store.js';
-
-const SCHEMA_VERSION = 1;
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-  CREATE TABLE IF NOT EXISTS retained (
-    topic TEXT PRIMARY KEY, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL,
-    props TEXT, expires_at INTEGER, origin TEXT);
-  CREATE TABLE IF NOT EXISTS sessions (client_id TEXT PRIMARY KEY, record TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS deliveries (
-    seq INTEGER PRIMARY KEY, client_id TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL,
-    qos INTEGER NOT NULL, retain INTEGER NOT NULL, props TEXT, expires_at INTEGER, origin TEXT,
-    out_qos INTEGER NOT NULL, out_retain INTEGER NOT NULL, sub_ids TEXT, packet_id INTEGER, pubrel INTEGER NOT NULL);
-  CREATE INDEX IF NOT EXISTS deliveries_by_client ON deliveries (client_id);
-`;
 
 export interface SqliteStoreOptions {
   path: string;
@@ -37,6 +26,7 @@ export interface SqliteStoreOptions {
 interface DeliveryRow extends MessageRow {
   seq: number;
   client_id: string;
+  message_id: number | null;
   out_qos: number;
   out_retain: number;
   sub_ids: string | null;
@@ -44,66 +34,87 @@ interface DeliveryRow extends MessageRow {
   pubrel: number;
 }
 
-type Write = () => void;
+/** A `messages` row and the stored deliveries that refer to it; the row goes with the last of them. */
+interface SharedMessage {
+  id: number;
+  seqs: Set<number>;
+}
+
+const DELIVERY_TAIL = 'out_qos, out_retain, sub_ids, packet_id, pubrel';
 
 export class SqliteStore implements BrokerStore {
   readonly durability: 'fsync' | 'os';
   private readonly db: Db;
   private readonly statements: Record<
-    'putRetained' | 'deleteRetained' | 'putSession' | 'deleteSession' | 'deleteSessionDeliveries' | 'addDelivery' | 'setState' | 'deleteDelivery' | 'committedAt',
+    'putRetained' | 'deleteRetained' | 'putSession' | 'deleteSession' | 'putMessage' | 'deleteMessage' | 'addWhole' | 'addShared' | 'setState' | 'deleteDelivery' | 'committedAt',
     Statement
   >;
-  private writes: Write[] = [];
-  /** Deliveries added in this batch: a state change or a delete before the commit edits or cancels the row. */
-  private readonly newDeliveries = new Map<number, DeliveryRow>();
-  /** Packet id and state of deliveries stored by an earlier commit. */
-  private readonly deliveryStates = new Map<number, [packetId: number, pubrel: number]>();
-  private readonly retained = new Map<string, Message | null>();
+  /** Deliveries added in this turn, by seq. */
+  private readonly added = new Map<number, DeliveryRecord>();
+  /** How many of this turn's deliveries carry each message: two or more share one row. */
+  private readonly copies = new Map<Message, number>();
+  /** Packet id and state of deliveries an earlier commit stored. */
+  private readonly states = new Map<number, [packetId: number, pubrel: number]>();
+  private deletedDeliveries: number[] = [];
+  private deletedMessages: number[] = [];
+  private readonly deletedSessions = new Set<string>();
   private readonly sessions = new Map<string, () => SessionRecord>();
+  private readonly retained = new Map<string, Message | null>();
+  /** Messages stored in a row of their own, while a stored delivery refers to them. */
+  private readonly shared = new Map<Message, SharedMessage>();
   private waiting: Array<(stored: boolean) => void> = [];
   private scheduled: NodeJS.Immediate | null = null;
-  private seq = 0;
+  private seq: number;
+  private messageId: number;
   private closed = false;
-  private readonly commitBatch: () => void;
+  private readonly commitBatch: () => Array<[SharedMessage, Message | null, number]>;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.durability = options.durability;
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.durability === 'fsync' ? 'FULL' : 'NORMAL'}`);
-    this.db.exec(SCHEMA);
+    prepareSchema(this.db);
     const pageSize = this.db.pragma('page_size', { simple: true }) as number;
     this.db.pragma(`max_page_count = ${Math.max(16, Math.floor(options.maxBytes / pageSize))}`);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     const prepare = (sql: string) => this.db.prepare(sql);
     this.statements = {
-      putRetained: prepare(
-        'INSERT OR REPLACE INTO retained (topic, payload, qos, retain, props, expires_at, origin) VALUES (@topic, @payload, @qos, @retain, @props, @expires_at, @origin)',
-      ),
+      putRetained: prepare(`INSERT OR REPLACE INTO retained (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       deleteRetained: prepare('DELETE FROM retained WHERE topic = ?'),
       putSession: prepare('INSERT OR REPLACE INTO sessions (client_id, record) VALUES (?, ?)'),
       deleteSession: prepare('DELETE FROM sessions WHERE client_id = ?'),
-      deleteSessionDeliveries: prepare('DELETE FROM deliveries WHERE client_id = ?'),
-      addDelivery: prepare(
-        `INSERT INTO deliveries (seq, client_id, topic, payload, qos, retain, props, expires_at, origin, out_qos, out_retain, sub_ids, packet_id, pubrel)
-         VALUES (@seq, @client_id, @topic, @payload, @qos, @retain, @props, @expires_at, @origin, @out_qos, @out_retain, @sub_ids, @packet_id, @pubrel)`,
-      ),
+      putMessage: prepare(`INSERT INTO messages (id, ${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteMessage: prepare('DELETE FROM messages WHERE id = ?'),
+      addWhole: prepare(`INSERT INTO deliveries (seq, client_id, ${MESSAGE_COLUMNS}, ${DELIVERY_TAIL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      addShared: prepare(`INSERT INTO deliveries (seq, client_id, message_id, ${DELIVERY_TAIL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       setState: prepare('UPDATE deliveries SET packet_id = ?, pubrel = ? WHERE seq = ?'),
       deleteDelivery: prepare('DELETE FROM deliveries WHERE seq = ?'),
       committedAt: prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('committed_at', ?)"),
     };
-    this.seq = (this.db.prepare('SELECT max(seq) AS seq FROM deliveries').get() as { seq: number | null }).seq ?? 0;
+    const max = (sql: string) => (this.db.prepare(sql).pluck().get() as number | null) ?? 0;
+    this.seq = max('SELECT max(seq) FROM deliveries');
+    this.messageId = max('SELECT max(id) FROM messages');
     this.commitBatch = this.db.transaction(() => this.writeBatch());
   }
 
+  /** Once, before any write: what is stored, less what expired or belongs to no session. */
   load(now: number): StoredState {
-    this.db.prepare('DELETE FROM retained WHERE expires_at <= ?').run(now);
-    this.db.prepare('DELETE FROM deliveries WHERE expires_at <= ? OR client_id NOT IN (SELECT client_id FROM sessions)').run(now);
-    const retained = (this.db.prepare('SELECT * FROM retained').all() as MessageRow[]).map(rowToMessage);
-    const sessions = (this.db.prepare('SELECT record FROM sessions').all() as Array<{ record: string }>).map((row) => sessionFromJson(row.record));
-    const deliveries = (this.db.prepare('SELECT * FROM deliveries ORDER BY seq').all() as DeliveryRow[]).map(rowToDelivery);
-    const committed = this.db.prepare("SELECT value FROM meta WHERE key = 'committed_at'").get() as { value: number } | undefined;
-    return { sessions, deliveries, retained, lastCommitAt: committed?.value ?? null };
+    const db = this.db;
+    db.prepare('DELETE FROM retained WHERE expires_at <= ?').run(now);
+    db.prepare('DELETE FROM messages WHERE expires_at <= ?').run(now);
+    db.prepare(
+      `DELETE FROM deliveries WHERE expires_at <= ? OR client_id NOT IN (SELECT client_id FROM sessions)
+         OR (message_id IS NOT NULL AND message_id NOT IN (SELECT id FROM messages))`,
+    ).run(now);
+    db.exec('DELETE FROM messages WHERE id NOT IN (SELECT message_id FROM deliveries WHERE message_id IS NOT NULL)');
+    const retained = (db.prepare('SELECT * FROM retained').all() as MessageRow[]).map(rowToMessage);
+    const sessions = (db.prepare('SELECT record FROM sessions').pluck().all() as string[]).map(sessionFromJson);
+    const byId = new Map<number, Message>();
+    for (const row of db.prepare('SELECT * FROM messages').all() as Array<MessageRow & { id: number }>) byId.set(row.id, rowToMessage(row));
+    this.shared.clear();
+    const deliveries = (db.prepare('SELECT * FROM deliveries ORDER BY seq').all() as DeliveryRow[]).map((row) => this.rowToDelivery(row, byId));
+    const committed = db.prepare("SELECT value FROM meta WHERE key = 'committed_at'").pluck().get() as number | undefined;
+    return { sessions, deliveries, retained, lastCommitAt: committed ?? null };
   }
 
   saveRetained(message: Message): void {
@@ -124,11 +135,8 @@ export class SqliteStore implements BrokerStore {
   deleteSession(clientId: string): void {
     // A snapshot taken earlier in this batch is of the session being deleted.
     this.sessions.delete(clientId);
-    for (const [seq, row] of this.newDeliveries) if (row.client_id === clientId) this.newDeliveries.delete(seq);
-    this.write(() => {
-      this.statements.deleteSession.run(clientId);
-      this.statements.deleteSessionDeliveries.run(clientId);
-    });
+    this.deletedSessions.add(clientId);
+    this.schedule();
   }
 
   nextSeq(): number {
@@ -137,26 +145,37 @@ export class SqliteStore implements BrokerStore {
 
   addDelivery(record: DeliveryRecord): void {
     if (this.closed) return;
-    this.newDeliveries.set(record.seq, deliveryToRow(record));
+    this.added.set(record.seq, record);
+    this.copies.set(record.message, (this.copies.get(record.message) ?? 0) + 1);
     this.schedule();
   }
 
   setDeliveryState(seq: number, packetId: number, state: 'publish' | 'pubrel'): void {
-    const pubrel = state === 'pubrel' ? 1 : 0;
-    const row = this.newDeliveries.get(seq);
-    if (row !== undefined) {
-      row.packet_id = packetId;
-      row.pubrel = pubrel;
-    } else if (!this.closed) {
-      this.deliveryStates.set(seq, [packetId, pubrel]);
-      this.schedule();
+    const record = this.added.get(seq);
+    if (record !== undefined) {
+      record.packetId = packetId;
+      record.state = state;
+      return;
     }
+    this.states.set(seq, [packetId, state === 'pubrel' ? 1 : 0]);
+    this.schedule();
   }
 
-  deleteDelivery(seq: number): void {
-    if (this.newDeliveries.delete(seq)) return;
-    this.deliveryStates.delete(seq);
-    this.write(() => this.statements.deleteDelivery.run(seq));
+  deleteDelivery(seq: number, message: Message): void {
+    if (this.added.delete(seq)) {
+      const copies = this.copies.get(message)! - 1;
+      if (copies === 0) this.copies.delete(message);
+      else this.copies.set(message, copies);
+      return;
+    }
+    this.states.delete(seq);
+    this.deletedDeliveries.push(seq);
+    const shared = this.shared.get(message);
+    if (shared?.seqs.delete(seq) && shared.seqs.size === 0) {
+      this.shared.delete(message);
+      this.deletedMessages.push(shared.id);
+    }
+    this.schedule();
   }
 
   afterCommit(then: (stored: boolean) => void): void {
@@ -175,12 +194,6 @@ export class SqliteStore implements BrokerStore {
     this.db.close();
   }
 
-  private write(write: Write): void {
-    if (this.closed) return;
-    this.writes.push(write);
-    this.schedule();
-  }
-
   private schedule(): void {
     if (!this.closed) this.scheduled ??= setImmediate(() => this.commit());
   }
@@ -191,16 +204,16 @@ export class SqliteStore implements BrokerStore {
     this.waiting = [];
     let stored = true;
     try {
-      this.commitBatch();
+      // Shared rows are known only once they are stored, so a failed commit leaves no reference to a missing row.
+      for (const [shared, message, seq] of this.commitBatch()) {
+        shared.seqs.add(seq);
+        if (message !== null) this.shared.set(message, shared);
+      }
     } catch (err) {
       stored = false;
       this.options.onError(err);
     } finally {
-      this.writes = [];
-      this.newDeliveries.clear();
-      this.deliveryStates.clear();
-      this.retained.clear();
-      this.sessions.clear();
+      this.clearBatch();
     }
     for (const then of waiting) {
       try {
@@ -211,41 +224,66 @@ export class SqliteStore implements BrokerStore {
     }
   }
 
-  private writeBatch(): void {
-    for (const write of this.writes) write();
-    for (const row of this.newDeliveries.values()) this.statements.addDelivery.run(row);
-    for (const [seq, [packetId, pubrel]] of this.deliveryStates) this.statements.setState.run(packetId, pubrel, seq);
-    for (const [topic, message] of this.retained) {
-      if (message === null) this.statements.deleteRetained.run(topic);
-      else this.statements.putRetained.run(messageToRow(message));
-    }
-    for (const [clientId, snapshot] of this.sessions) this.statements.putSession.run(clientId, sessionToJson(snapshot()));
-    this.statements.committedAt.run(Date.now());
+  private clearBatch(): void {
+    this.added.clear();
+    this.copies.clear();
+    this.states.clear();
+    this.deletedDeliveries = [];
+    this.deletedMessages = [];
+    this.deletedSessions.clear();
+    this.sessions.clear();
+    this.retained.clear();
   }
-}
 
-function deliveryToRow(record: DeliveryRecord): DeliveryRow {
-  return {
-    ...messageToRow(record.message),
-    out_qos: record.qos,
-    out_retain: record.retain ? 1 : 0,
-    seq: record.seq,
-    client_id: record.clientId,
-    sub_ids: record.subIds === undefined ? null : JSON.stringify(record.subIds),
-    packet_id: record.packetId,
-    pubrel: record.state === 'pubrel' ? 1 : 0,
-  };
-}
+  /** Deletes before inserts: a seq or message id is never used twice, and a session deleted then saved is saved. */
+  private writeBatch(): Array<[SharedMessage, Message | null, number]> {
+    const s = this.statements;
+    for (const clientId of this.deletedSessions) s.deleteSession.run(clientId);
+    for (const seq of this.deletedDeliveries) s.deleteDelivery.run(seq);
+    for (const id of this.deletedMessages) s.deleteMessage.run(id);
+    const joined: Array<[SharedMessage, Message | null, number]> = [];
+    const created = new Map<Message, SharedMessage>();
+    for (const record of this.added.values()) {
+      const { seq, message } = record;
+      let shared = this.shared.get(message) ?? created.get(message);
+      if (shared === undefined && this.copies.get(message)! > 1) {
+        shared = { id: ++this.messageId, seqs: new Set() };
+        s.putMessage.run(shared.id, ...messageParams(message));
+        created.set(message, shared);
+        joined.push([shared, message, seq]);
+      } else if (shared !== undefined) joined.push([shared, null, seq]);
+      const tail = [record.qos, record.retain ? 1 : 0, record.subIds === undefined ? null : JSON.stringify(record.subIds), record.packetId, record.state === 'pubrel' ? 1 : 0];
+      if (shared === undefined) s.addWhole.run(seq, record.clientId, ...messageParams(message), ...tail);
+      else s.addShared.run(seq, record.clientId, shared.id, ...tail);
+    }
+    for (const [seq, [packetId, pubrel]] of this.states) s.setState.run(packetId, pubrel, seq);
+    for (const [topic, message] of this.retained) {
+      if (message === null) s.deleteRetained.run(topic);
+      else s.putRetained.run(...messageParams(message));
+    }
+    for (const [clientId, snapshot] of this.sessions) s.putSession.run(clientId, sessionToJson(snapshot()));
+    s.committedAt.run(Date.now());
+    return joined;
+  }
 
-function rowToDelivery(row: DeliveryRow): DeliveryRecord {
-  return {
-    seq: row.seq,
-    clientId: row.client_id,
-    message: rowToMessage(row),
-    qos: row.out_qos as 1 | 2,
-    retain: row.out_retain === 1,
-    subIds: row.sub_ids === null ? undefined : (JSON.parse(row.sub_ids) as number[]),
-    packetId: row.packet_id,
-    state: row.pubrel === 1 ? 'pubrel' : 'publish',
-  };
+  private rowToDelivery(row: DeliveryRow, byId: Map<number, Message>): DeliveryRecord {
+    let message: Message;
+    if (row.message_id === null) message = rowToMessage(row);
+    else {
+      message = byId.get(row.message_id)!;
+      let shared = this.shared.get(message);
+      if (shared === undefined) this.shared.set(message, (shared = { id: row.message_id, seqs: new Set() }));
+      shared.seqs.add(row.seq);
+    }
+    return {
+      seq: row.seq,
+      clientId: row.client_id,
+      message,
+      qos: row.out_qos as 1 | 2,
+      retain: row.out_retain === 1,
+      subIds: row.sub_ids === null ? undefined : (JSON.parse(row.sub_ids) as number[]),
+      packetId: row.packet_id,
+      state: row.pubrel === 1 ? 'pubrel' : 'publish',
+    };
+  }
 }

@@ -78,19 +78,20 @@ export interface StoredState {
 
 export interface BrokerStore {
   readonly durability: Durability;
-  /** Everything stored, expired messages left out. */
+  /** Everything stored, expired messages left out; once, before any write. Deliveries of one stored message share one `Message`. */
   load(now: number): StoredState;
   saveRetained(message: Message): void;
   deleteRetained(topic: string): void;
   /** The snapshot is taken at commit, once per session and commit however often it changed. */
   saveSession(clientId: string, snapshot: () => SessionRecord): void;
-  /** The session and every delivery held for it. */
+  /** The session's record; its deliveries go one by one (`deleteDelivery`), as the session releases them. */
   deleteSession(clientId: string): void;
   /** A fresh key for `addDelivery`, increasing in custody order. */
   nextSeq(): number;
   addDelivery(record: DeliveryRecord): void;
   setDeliveryState(seq: number, packetId: number, state: 'publish' | 'pubrel'): void;
-  deleteDelivery(seq: number): void;
+  /** `message` is the one the delivery was added with: its row goes with its last delivery. */
+  deleteDelivery(seq: number, message: Message): void;
   /** Runs `then(true)` once every write made so far is stored, `then(false)` if that commit failed; at once when none waits. */
   afterCommit(then: (stored: boolean) => void): void;
   /** Commits what waits and closes the file. */

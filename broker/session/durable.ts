@@ -6,6 +6,7 @@
  * @module broker/session/durable
  */
 import type { SessionRecord, StoredWill } from '../persistence/index.js';
+import type { Message } from '../routing/message.js';
 import type { BrokerState, Queued, Session } from '../state.js';
 
 /** Stores the session as it will be at the end of this turn; forgets it when it no longer outlives its connection. */
@@ -38,8 +39,8 @@ export function markDelivery(core: BrokerState, item: { seq?: number }, packetId
   if (item.seq !== undefined) core.store.setDeliveryState(item.seq, packetId, state);
 }
 
-export function dropDelivery(core: BrokerState, item: { seq?: number }): void {
-  if (item.seq !== undefined) core.store.deleteDelivery(item.seq);
+export function dropDelivery(core: BrokerState, item: { seq?: number; message: Message }): void {
+  if (item.seq !== undefined) core.store.deleteDelivery(item.seq, item.message);
 }
 
 function sessionRecord(session: Session): SessionRecord {

@@ -142,7 +142,7 @@ function fits(core: BrokerState, session: Session, bytes: number): boolean {
 }
 
 /** A message leaves the session's custody: delivered, dropped, expired or no longer allowed. */
-export function release(core: BrokerState, session: Session, held: { bytes: number; seq?: number }): void {
+export function release(core: BrokerState, session: Session, held: { bytes: number; seq?: number; message: Message }): void {
   session.heldBytes -= held.bytes;
   core.heldBytes -= held.bytes;
   dropDelivery(core, held);
@@ -156,8 +156,10 @@ export function settle(core: BrokerState, session: Session, packetId: number): v
   drain(core, session);
 }
 
-/** Everything the session held for delivery is gone (the session ended). */
+/** Everything the session held for delivery is gone (the session ended), from the store too. */
 export function releaseAll(core: BrokerState, session: Session): void {
+  for (const item of session.queue ?? []) dropDelivery(core, item);
+  for (const entry of session.outgoing?.values() ?? []) dropDelivery(core, entry);
   core.heldBytes -= session.heldBytes;
   session.heldBytes = 0;
 }

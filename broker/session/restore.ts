@@ -64,7 +64,7 @@ function restoreDelivery(core: BrokerState, delivery: DeliveryRecord): void {
   const { message, qos, retain, subIds, seq, packetId, state } = delivery;
   const bytes = takeCustody(core, session, message);
   if (bytes === 0) {
-    core.store.deleteDelivery(seq);
+    core.store.deleteDelivery(seq, message);
     return;
   }
   if (packetId !== null && !session.outgoing?.has(packetId)) (session.outgoing ??= new Map()).set(packetId, { message, qos, retain, subIds, bytes, state, seq });

@@ -222,6 +222,35 @@ test('a retained message that expires while the broker runs leaves the store the
   assert.equal(h.broker.stats().retained, 1);
 });
 
+test('a message fanned out to many persistent sessions is stored once: a bounded store keeps them all, and each session gets them after a restart', async (t) => {
+  const dir = storeDir(t);
+  // 20 sessions x 20 messages of 4 KiB: 1.6 MiB if each session kept a copy, 80 KiB stored once.
+  const first = await brokerOn(t, dir, undefined, 1024 * 1024);
+  const sessions = Array.from({ length: 20 }, (_, i) => `fan-${i}`);
+  for (const clientId of sessions) await awaySubscriber(t, first, clientId, 'fan/#');
+  const pub = await rawConnect(t, first, 5, 'pub');
+  for (let id = 1; id <= 20; id++) {
+    pub.send({ cmd: 'publish', topic: `fan/${id}`, payload: Buffer.alloc(4096, id), qos: 1, messageId: id, retain: false, dup: false });
+    const ack = await pub.next(5000);
+    assert.deepEqual([ack.cmd, (ack as { reasonCode?: number }).reasonCode], ['puback', 0], `message ${id} stored`);
+  }
+  await first.broker.close();
+  assert.deepEqual([rows(dir, 'messages'), rows(dir, 'deliveries')], [20, 400]);
+
+  const second = await brokerOn(t, dir, undefined, 1024 * 1024);
+  for (const clientId of sessions.slice(0, 19)) {
+    const { got } = await resume(t, second, { ...persistent, clientId });
+    for (let i = 0; i < 50 && got.length < 20; i++) await sleep(50);
+    assert.equal(got.length, 20, clientId);
+  }
+  await sleep(200);
+  assert.deepEqual([rows(dir, 'messages'), rows(dir, 'deliveries')], [20, 20], 'kept while one session still holds them');
+  const { got } = await resume(t, second, { ...persistent, clientId: 'fan-19' });
+  for (let i = 0; i < 50 && got.length < 20; i++) await sleep(50);
+  await sleep(200);
+  assert.deepEqual([rows(dir, 'messages'), rows(dir, 'deliveries')], [0, 0], 'gone with the last acknowledgement');
+});
+
 test('a QoS 0 message is never stored; a QoS 1 message the full store cannot keep is refused with 0x97, not acknowledged', async (t) => {
   const dir = storeDir(t);
   const h = await brokerOn(t, dir, undefined, 128 * 1024);

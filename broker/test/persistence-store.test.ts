@@ -94,13 +94,15 @@ test('one event-loop turn is one commit: acknowledgements wait for it, and run a
   assert.deepEqual(order, ['idle', 'first true', 'second true'], 'released together, in order');
 });
 
-test('deleting a session deletes its deliveries; writes after the delete in the same turn are kept', async (t) => {
+test('a session deleted with its deliveries is gone; writes after the delete in the same turn are kept', async (t) => {
   const dir = tempDir(t);
   const store = open(t, dir);
   store.saveSession('c1', () => sessionRecord('c1'));
-  store.addDelivery({ seq: store.nextSeq(), clientId: 'c1', message: message('a/old', 'old'), qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
+  const old = { seq: store.nextSeq(), message: message('a/old', 'old') };
+  store.addDelivery({ ...old, clientId: 'c1', qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
   await committed(store);
   store.saveSession('c1', () => sessionRecord('c1', { expiryInterval: 1 }));
+  store.deleteDelivery(old.seq, old.message);
   store.deleteSession('c1');
   store.saveSession('c1', () => sessionRecord('c1', { expiryInterval: 99 }));
   store.addDelivery({ seq: store.nextSeq(), clientId: 'c1', message: message('a/new', 'new'), qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
@@ -117,9 +119,10 @@ test('a delivery acknowledged in the turn it was added is never written; its pac
   const store = open(t, dir);
   store.saveSession('c1', () => sessionRecord('c1'));
   const gone = store.nextSeq();
-  store.addDelivery({ seq: gone, clientId: 'c1', message: message('a/acked', 'x'), qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
+  const acked = message('a/acked', 'x');
+  store.addDelivery({ seq: gone, clientId: 'c1', message: acked, qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
   store.setDeliveryState(gone, 4, 'publish');
-  store.deleteDelivery(gone);
+  store.deleteDelivery(gone, acked);
   const sent = store.nextSeq();
   store.addDelivery({ seq: sent, clientId: 'c1', message: message('a/sent', 'y'), qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
   store.setDeliveryState(sent, 5, 'publish');
@@ -130,6 +133,59 @@ test('a delivery acknowledged in the turn it was added is never written; its pac
   store.setDeliveryState(sent, 5, 'pubrel');
   await committed(store);
   assert.deepEqual(store.load(Date.now()).deliveries.map((d) => [d.seq, d.packetId, d.state]), [[sent, 5, 'pubrel']]);
+});
+
+test('a message added for several sessions in one turn is one row they share, deleted with the last of them; a message for one is stored whole', async (t) => {
+  const dir = tempDir(t);
+  const store = open(t, dir);
+  const fanned = message('a/all', 'x'.repeat(4096));
+  const single = message('a/one', 'only c1');
+  const seqs: number[] = [];
+  for (const clientId of ['c1', 'c2', 'c3']) {
+    store.saveSession(clientId, () => sessionRecord(clientId));
+    seqs.push(store.nextSeq());
+    store.addDelivery({ seq: seqs.at(-1)!, clientId, message: fanned, qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
+  }
+  store.addDelivery({ seq: store.nextSeq(), clientId: 'c1', message: single, qos: 1, retain: false, subIds: undefined, packetId: null, state: 'publish' });
+  await committed(store);
+  const db = new Database(join(dir, STORE_FILE), { readonly: true });
+  t.after(() => db.close());
+  const count = (sql: string) => db.prepare(sql).pluck().get();
+  assert.equal(count('SELECT count(*) FROM messages'), 1);
+  assert.equal(count('SELECT count(*) FROM deliveries WHERE message_id IS NOT NULL AND payload IS NULL'), 3, 'the 4 KiB payload is written once');
+  assert.equal(count("SELECT count(*) FROM deliveries WHERE message_id IS NULL AND topic = 'a/one'"), 1);
+  store.deleteDelivery(seqs[0]!, fanned);
+  store.deleteDelivery(seqs[1]!, fanned);
+  await committed(store);
+  assert.equal(count('SELECT count(*) FROM messages'), 1, 'still one delivery refers to it');
+  store.close();
+
+  const again = open(t, dir);
+  const loaded = again.load(Date.now()).deliveries;
+  assert.deepEqual(loaded.map((d) => [d.clientId, d.message.topic, d.message.payload.length]), [['c3', 'a/all', 4096], ['c1', 'a/one', 7]]);
+  again.deleteDelivery(loaded[0]!.seq, loaded[0]!.message);
+  await committed(again);
+  assert.equal(count('SELECT count(*) FROM messages'), 0, 'the row goes with its last delivery, after a restart too');
+});
+
+test('a version 1 store file is brought up to date with its deliveries', async (t) => {
+  const dir = tempDir(t);
+  const v1 = new Database(join(dir, STORE_FILE));
+  v1.exec(`
+    CREATE TABLE sessions (client_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+    CREATE TABLE deliveries (
+      seq INTEGER PRIMARY KEY, client_id TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL,
+      qos INTEGER NOT NULL, retain INTEGER NOT NULL, props TEXT, expires_at INTEGER, origin TEXT,
+      out_qos INTEGER NOT NULL, out_retain INTEGER NOT NULL, sub_ids TEXT, packet_id INTEGER, pubrel INTEGER NOT NULL);
+    CREATE INDEX deliveries_by_client ON deliveries (client_id);
+    PRAGMA user_version = 1;`);
+  v1.prepare('INSERT INTO sessions VALUES (?, ?)').run('c1', JSON.stringify(sessionRecord('c1')));
+  v1.prepare("INSERT INTO deliveries VALUES (7, 'c1', 'a/1', x'6f6e65', 2, 0, NULL, NULL, 'p', 2, 0, '[3]', 11, 1)").run();
+  v1.close();
+  const store = open(t, dir);
+  const [delivery] = store.load(Date.now()).deliveries;
+  assert.deepEqual([delivery!.seq, delivery!.message.payload.toString(), delivery!.subIds, delivery!.packetId, delivery!.state], [7, 'one', [3], 11, 'pubrel']);
+  assert.equal(store.nextSeq(), 8);
 });
 
 test('load drops expired retained messages and deliveries, and deliveries of no session', async (t) => {
