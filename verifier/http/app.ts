@@ -1,15 +1,4 @@
-/**
- * `buildApp(deps)`: the verifier's Fastify application, assembled but never listening (tests use
- * `app.inject`, `startVerifier` listens). Contexts, in order:
- *
- * 1. shared: zod validator/serializer, the error table, metrics, the OpenAPI generator;
- * 2. public: JWKS, health, metrics, CA, the OpenAPI document;
- * 3. broker: the native decision endpoints, the change feed and the broker adapters, all behind one
- *    caller guard (shared secret or allow-listed address);
- * 4. admin (`/v1/admin`): behind the bearer token.
- *
- * @module verifier/http/app
- */
+/** The verifier's Fastify app, not listening: public routes, broker routes behind the one guard, admin behind the token. */
 import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -41,10 +30,7 @@ export interface AppDeps {
   admin: Admin;
   /** Default: a fresh registry. Pass the one whose `onDecision` the decider reports to. */
   metrics?: Metrics;
-  /**
-   * Whether a request's socket came through the admin listener; the admin routes 404 on any other.
-   * Default: every socket (one listener serves everything, and `app.inject` in tests).
-   */
+  /** Whether a socket came through the admin listener (default: all); the admin routes 404 on any other. */
   adminSocket?: (socket: Socket) => boolean;
   /** The bundled broker's clients; default: none (the connections routes answer 503). */
   brokerClients?: BrokerClientsLink;
@@ -57,7 +43,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? createMetrics();
   const feed = new ChangeFeed();
   const app = Fastify({
-    // Typed as the http flavour: nothing here depends on which one listens.
     // A TLS handshake gets the headers deadline too (Node's default is 120 s).
     ...(deps.https ? { https: { ...deps.https, handshakeTimeout: config.http.headersTimeoutMs } } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -68,14 +53,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     trustProxy: false,
     frameworkErrors: answerError,
-    // Access logs for the admin API only (an audit trail). Broker traffic is thousands of requests a
-    // second: the core logs every CONNECT decision and every deny itself, and refusals and faults are
-    // logged by the error handler, so a request line per decision would only double the volume.
+    // Access logs for the admin API only (an audit trail): the core already logs every broker decision.
     logController: new LogController({ disableRequestLogging: (request: { url?: string }) => !request.url?.startsWith('/v1/admin') }),
   });
   limitConnections(app.server, config.http);
-  // The API speaks JSON (and CSV on the import route): a text/plain body is a 415, not a string the
-  // schema then refuses with a confusing 400.
+  // A text/plain body is a 415, not a string the schema then refuses with a confusing 400.
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);

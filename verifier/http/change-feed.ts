@@ -1,13 +1,6 @@
 /**
- * An in-memory ring buffer of registry changes with long-poll waiters, fed by `store.onChange`. It
- * answers "what changed after revision N?" for `GET /v1/changes`, and holds a request open (bounded)
- * while nothing did.
- *
- * Revisions start at the process start time in microseconds, so a revision handed out by a previous
- * process is always older than this one's oldest and gets `changes: null` (re-check everything)
- * instead of a silently incomplete list.
- *
- * @module verifier/http/change-feed
+ * Registry changes in a ring with long-poll waiters (`GET /v1/changes`). Revisions start at the process
+ * start in µs, so an old process's revision gets `changes: null`, never a silently incomplete list.
  */
 import type { ChangesResponse } from '../../schemas/changes.js';
 import type { Change } from '../../schemas/index.js';
@@ -46,7 +39,6 @@ export class ChangeFeed {
     return this.#revision;
   }
 
-  /** Records one change and answers every waiting poll. */
   push(change: Change): void {
     this.#revision++;
     if (this.#ring.length < this.#capacity) this.#ring.push(change);
@@ -69,10 +61,7 @@ export class ChangeFeed {
     return { revision, changes };
   }
 
-  /**
-   * Answers at once when something changed after `since` (or the feed cannot tell), otherwise waits
-   * up to `waitMs` for the next change. `signal` aborts the wait when the client goes away.
-   */
+  /** Waits up to `waitMs` only when nothing changed after `since`; `signal` ends it when the client goes. */
   wait(since: number | undefined, waitMs: number, signal?: AbortSignal): Promise<ChangesResponse> {
     const from = since ?? this.#revision;
     const now = this.since(from);

@@ -1,12 +1,4 @@
-/**
- * Bounds on the verifier's HTTP connections in time and number, so that sockets that never finish a
- * request cannot hold descriptors and starve the brokers. Node's http server enforces the deadlines,
- * given the numbers ({@link serverTimeoutOptions}); what it lacks is a cap per client address beside
- * its global `maxConnections`, so that one address cannot take every slot (a reverse proxy's
- * `limit_conn`, in-process: the verifier usually runs without a proxy in front).
- *
- * @module verifier/http/connection-limits
- */
+/** Deadlines Node enforces, and what it lacks: a cap per address, so one address cannot take every slot. */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -23,11 +15,7 @@ export interface HttpLimits {
   maxConnectionsPerAddress: number;
 }
 
-/**
- * Fastify's server options for the limits Node enforces itself. Node checks the headers and request
- * deadlines every `connectionsCheckingInterval` (30 s by default, which would let a slow body live a
- * minute past its deadline): 1 s keeps the cut within a second of the deadline.
- */
+/** `connectionsCheckingInterval` 1 s: Node's 30 s default lets a slow body live a minute past its deadline. */
 export function serverTimeoutOptions(limits: HttpLimits) {
   return {
     connectionTimeout: limits.socketTimeoutMs,

@@ -1,11 +1,4 @@
-/**
- * Serves the operator console (`/console`, the files of `console/assets/`): every page is the same shell, the
- * scripts are ES modules from `/console/assets/`. Files are read once at start; each answer carries
- * a strict Content-Security-Policy (no inline script or style, same-origin fetches only), an ETag
- * and `Cache-Control: no-cache`, so a browser revalidates (304) instead of running stale code.
- *
- * @module verifier/http/console
- */
+/** The console: one shell per page, a strict CSP, and `no-cache` with an ETag so a browser never runs stale code. */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';

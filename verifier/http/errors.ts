@@ -1,10 +1,4 @@
-/**
- * Every error the HTTP API answers with, in one place: a table from error `code` to HTTP status, and
- * one handler that turns anything thrown into `{error: {code, message, fields?}}`. Bad input is always a
- * 4xx naming the field; a 5xx body never carries the internal message (it goes to the log instead).
- *
- * @module verifier/http/errors
- */
+/** Anything thrown becomes `{error: {code, message, fields?}}`; a 5xx body never carries the internal message. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -51,11 +45,7 @@ const RENAMED_CODES: Record<string, { code: string; message: string; path?: stri
   ERR_ADAPTER_CALLER_SECRET_WRONG: { code: 'unauthorized', message: 'not a known broker: send X-Arra-Secret' },
 };
 
-/**
- * SQLite result codes (better-sqlite3's `SqliteError.code`) that mean the storage cannot take the
- * write now — disk full, read-only, locked, I/O error — not that the request is wrong: a 503 the
- * caller may retry, never a 500.
- */
+/** SQLite codes for storage that cannot take the write now (full, read-only, locked): a 503 to retry. */
 const STORAGE_FAULT = /^SQLITE_(FULL|READONLY|BUSY|LOCKED|IOERR|CANTOPEN)/;
 
 interface Classified {
@@ -63,7 +53,6 @@ interface Classified {
   body: ErrorBody;
 }
 
-/** Maps anything thrown to a status and a public body. */
 export function classifyError(err: unknown): Classified {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const fields = err.validation.flatMap((issue) => toFieldErrors(err.validationContext, issue));
@@ -113,11 +102,7 @@ function toFieldErrors(context: string | undefined, issue: ValidationIssue): Fie
   return [{ path: base, message: issue.message ?? issue.keyword }];
 }
 
-/**
- * Answers any error with the table: 5xx logged with the error, 4xx logged as a refusal with its
- * reason. It is both the app's error handler and its `frameworkErrors` option (errors Fastify raises
- * before a route runs, such as a URL that does not decode), so every answer has the coded shape.
- */
+/** Also the `frameworkErrors` option (a URL that does not decode), so every answer has the coded shape. */
 export function answerError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = classifyError(err);
   if (status >= 500) request.log.error({ err }, 'request failed');
@@ -125,7 +110,6 @@ export function answerError(err: unknown, request: FastifyRequest, reply: Fastif
   return reply.code(status).type('application/json').send(body);
 }
 
-/** Installs the one error handler and a JSON 404 for unknown routes. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) =>

@@ -1,11 +1,7 @@
-/**
- * The API's JSON body parser. Fastify's own answers a prototype key "body is not valid JSON"; this one
- * says which key, where: a 400 `validation` whose field is the key's path.
- */
+/** Fastify's parser answers a prototype key "body is not valid JSON"; this one names the key's path. */
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { refuseForbiddenKeys } from '../../broker-adapters/index.js';
 
-/** Replaces the default `application/json` parser of `app` (and of every context inside it). */
 export function installJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {

@@ -1,11 +1,4 @@
-/**
- * The verifier's second HTTP listener, for the admin API alone, and TLS for every listener that is
- * not on loopback. One Fastify app serves both listeners (`app.routing` is its request handler); the
- * admin routes answer only on sockets accepted by the admin listener (see `buildApp`'s `adminSocket`)
- * and 404 on the webhook listener, exactly as a path that does not exist.
- *
- * @module verifier/http/listeners
- */
+/** The admin API's own listener, and TLS off loopback; one app serves both, the admin routes 404 elsewhere. */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -20,10 +13,7 @@ export function isLoopback(address: string): boolean {
   return address.startsWith('127.') || address === '::1';
 }
 
-/**
- * The certificate for the listeners off loopback: the operator's files, else one issued by the
- * server CA in the data directory. Undefined when every listener is on loopback.
- */
+/** The operator's files, else one from the server CA; undefined when every listener is on loopback. */
 export async function listenerTls(config: VerifierConfig): Promise<TlsPems | undefined> {
   const exposed = [config.bind, config.adminListen?.bind ?? config.bind].filter((bind) => !isLoopback(bind));
   if (exposed.length === 0) return undefined;
@@ -41,10 +31,6 @@ export interface AdminListener {
   close(): Promise<void>;
 }
 
-/**
- * Listens on the admin address with the app's handler and the same timeouts as the app's own server,
- * recording every socket it accepts (after the TLS handshake, when it speaks TLS) in `sockets`.
- */
 export async function listenAdmin(
   app: FastifyInstance,
   listen: Listen,

@@ -1,10 +1,4 @@
-/**
- * The verifier's Prometheus metrics, in a registry of its own per app (two apps in one test process
- * must not share counters). The decision core reports each decision through its `onDecision` hook;
- * lockouts and cache counts are read from the core when Prometheus scrapes.
- *
- * @module verifier/http/metrics
- */
+/** A registry per app (two apps in one test process must not share counters); the core reports through `onDecision`. */
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeciderStats, DecisionEvent } from '../core/index.js';
@@ -12,7 +6,6 @@ import { SeriesCounter, SeriesHistogram } from './series-metrics.js';
 
 export interface Metrics {
   registry: Registry;
-  /** Give this to `createDecider({ onDecision })`. */
   onDecision(event: DecisionEvent): void;
   /** Where lockout and cache numbers come from, once the decider exists (`decider.stats`). */
   readStatsFrom(source: () => DeciderStats): void;
@@ -26,8 +19,6 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'arra_verifier_', eventLoopMonitoringPrecision: 1000 });
   let stats: (() => DeciderStats) | undefined;
 
-  // The per-request metrics are series metrics (`series-metrics.ts`): a label set is a map lookup,
-  // not a hash of a label object on every request.
   const decisions = new SeriesCounter({
     name: 'arra_decisions_total',
     help: 'Decisions by kind, result and deny reason',
@@ -82,8 +73,7 @@ export function createMetrics(): Metrics {
       stats = source;
     },
     instrument(app) {
-      // A callback hook, not an async one: it runs on every decision request, and a promise per
-      // request is measurable at the rates brokers ask.
+      // A callback hook: a promise per decision request is measurable at the rates brokers ask.
       app.addHook('onResponse', (request, reply, done) => {
         const route = request.routeOptions.url ?? 'unmatched';
         http.series(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);

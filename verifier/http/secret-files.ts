@@ -17,7 +17,6 @@ export interface ResolvedSecrets {
   generatedAdminToken: { path: string; value: string } | undefined;
 }
 
-/** Fills in the secrets the environment left unset from (or into) their files. */
 export function resolveSecrets(config: Config): ResolvedSecrets {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const admin = config.adminToken ? undefined : readOrCreate(join(config.dataDir, ADMIN_TOKEN_FILE), 'ARRA_ADMIN_TOKEN');
@@ -52,10 +51,7 @@ function readOrCreate(path: string, variable: string): { path: string; value: st
   return { path, value, created: true };
 }
 
-/**
- * The secret in `path`, undefined when there is no such file; a file that breaks a rule is a ConfigError.
- * The broker reads the webhook secret with it too (`runtime/webhook-secret.ts`).
- */
+/** Undefined when there is no such file; a file that breaks a rule is a ConfigError. */
 export function readSecretFile(path: string, variable: string): string | undefined {
   let text: string;
   let mode: number;
@@ -79,10 +75,7 @@ export function readSecretFile(path: string, variable: string): string | undefin
   return text;
 }
 
-/**
- * The key sealing private keys in a PostgreSQL registry: `ARRA_KEY_ENCRYPTION_KEY`, else its file in
- * the data directory. Never generated: a replica with a new key could open none of the stored keys.
- */
+/** `ARRA_KEY_ENCRYPTION_KEY`, else its file; never generated: a replica with a new key could open no stored key. */
 export function keyEncryptionKey(dataDir: string, fromEnv: string | undefined): KeyEncryptionKey {
   const file = join(dataDir, KEY_ENCRYPTION_KEY_FILE);
   const secret = fromEnv ?? readSecretFile(file, 'ARRA_KEY_ENCRYPTION_KEY');

@@ -1,16 +1,9 @@
 /**
- * A Prometheus counter and histogram for the brokers' hot path. prom-client hashes the label set on
- * every `inc`/`observe`, even through a `labels()` child, and a broker request made three such calls
- * (decision count, decision latency, HTTP duration): together about a tenth of a cached authorize in
- * `bench:verifier`. Here a labelled series is found by walking one small map per label (no key
- * string is built per event) and is then counted with plain arithmetic. Both register in a prom-client `Registry` and answer its `get()` the way its own
- * metrics do, so `/metrics` renders them alike.
- *
- * @module verifier/http/series-metrics
+ * Counter and histogram for the brokers' hot path: prom-client hashes the label set on every event; here
+ * a series is one small map per label away. They answer a prom-client `Registry` as its own metrics do.
  */
 import type { Metric, Registry } from 'prom-client';
 
-/** One exposition line, as prom-client's own metrics give them to the registry. */
 interface ExportedValue {
   labels: Record<string, string | number>;
   value: number;
@@ -45,7 +38,6 @@ abstract class SeriesMetric<L extends string, S> {
     options.registry.registerMetric(this as unknown as Metric);
   }
 
-  /** The series for these label values, in `labelNames` order (created on first use). */
   series(...values: LabelValue[]): S {
     let level = this.#tree;
     const last = this.#labelNames.length - 1;

@@ -1,10 +1,4 @@
-/**
- * `startVerifier(config?)`: the composition root of the verifier service. Steps, in order: read the
- * configuration and secrets, open the store, make sure the active signing key has the configured
- * algorithm, build the decider and the app, listen. `close()` undoes them in reverse.
- *
- * @module verifier/http/server
- */
+/** The verifier's composition root: secrets, store, signing key, decider, app, listeners; `close()` in reverse. */
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { TlsPems } from '../ca/server-tls.js';
@@ -24,7 +18,7 @@ import { createMetrics } from './metrics.js';
 import { keyEncryptionKey, resolveSecrets } from './secret-files.js';
 
 export interface RunningVerifier extends Omit<AssembledVerifier, 'generatedAdminToken' | 'tls' | 'adminSockets'> {
-  /** `http(s)://host:port` of the webhook listener (the real port when `ARRA_HTTP_PORT=0`). */
+  /** The webhook listener, with the real port when `ARRA_HTTP_PORT=0`. */
   url: string;
   /** Where the admin API answers: `url` when it shares that listener, else its own listener's. */
   adminUrl: string;
@@ -44,7 +38,7 @@ const LOCKOUT_TUNING = { baseDelayMs: 250, maxDelayMs: 5000, maxTrackedKeys: 100
 /** External issuers' JWKS: a CONNECT waits at most this long for a fetch; keys are kept 5 min. */
 const EXTERNAL_JWKS = { fetchTimeoutMs: 2000, cacheSeconds: 300, cooldownSeconds: 30 };
 
-/** The verifier's parts, assembled and ready, not listening: what tests and `startVerifier` share. */
+/** Assembled, not listening: what tests and `startVerifier` share. */
 export interface AssembledVerifier {
   app: FastifyInstance;
   store: Store;
@@ -123,11 +117,6 @@ function standaloneBroker(config: VerifierConfig): BrokerClientsLink {
   return () => client;
 }
 
-/**
- * Assembles the verifier and listens: the webhook listener on `ARRA_WEBHOOK_BIND:ARRA_HTTP_PORT`, the
- * admin API on its own listener when `ARRA_ADMIN_PORT` asks for one. On first start, shows the admin
- * token once.
- */
 export async function startVerifier(input: Config = loadConfig(), options: StartOptions = {}): Promise<RunningVerifier> {
   const verifier = await assembleVerifier(input, options.logger, options.brokerClients);
   const { app, config, generatedAdminToken, tls, adminSockets } = verifier;

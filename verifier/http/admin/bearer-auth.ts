@@ -1,7 +1,4 @@
-/**
- * The admin API's only gate, in the admin context alone: `Authorization: Bearer <ARRA_ADMIN_TOKEN>`,
- * checked before the body is read ({@link Secret.matches}, constant time).
- */
+/** The admin API's only gate, checked before the body is read, in constant time. */
 import type { onRequestAsyncHookHandler } from 'fastify';
 import type { Secret } from '../../core/index.js';
 

@@ -1,8 +1,6 @@
 /**
  * The admin API's link to a standalone broker: its control socket (`broker/control.ts`), asked with
  * the webhook secret. A broker that does not answer is a 503 saying where it was looked for.
- *
- * @module verifier/http/admin/broker-control
  */
 import { request } from 'node:http';
 import { ConnectionList, type ConnectedClient } from '../../../schemas/admin.js';

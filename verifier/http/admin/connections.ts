@@ -1,9 +1,4 @@
-/**
- * `GET /v1/admin/connections` and `POST /v1/admin/connections/:clientId/disconnect`: the clients of
- * the bundled broker, in this process (`npm start`) or a standalone one through its control socket.
- *
- * @module verifier/http/admin/connections
- */
+/** The bundled broker's clients, in this process or a standalone one's through its control socket. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConnectionList, ConnectionParams, type ConnectedClient } from '../../../schemas/admin.js';

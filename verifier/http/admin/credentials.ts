@@ -1,8 +1,6 @@
 /**
  * Admin routes for a device's credentials: list, add (password or registered certificate), revoke, and
  * issue a certificate from the verifier's device CA (the private key is in that response only).
- *
- * @module verifier/http/admin/credentials
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';

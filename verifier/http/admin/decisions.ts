@@ -1,9 +1,3 @@
-/**
- * `GET /v1/admin/decisions`: recent decisions (every deny, allows sampled), by device, reason or
- * outcome; `after` and `wait` follow them as they happen (long poll).
- *
- * @module verifier/http/admin/decisions
- */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DecisionPage, DecisionQuery } from '../../../schemas/admin.js';
 import type { ManagedDecider } from '../../core/index.js';

@@ -1,7 +1,5 @@
 /**
  * Admin routes for devices: create, page through, read (with credentials), patch, delete.
- *
- * @module verifier/http/admin/devices
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';

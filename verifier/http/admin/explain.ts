@@ -1,9 +1,3 @@
-/**
- * `POST /v1/admin/explain`: the authorize decision for a device (or anonymous) with the rules read,
- * the placeholders as substituted and the rule that decided.
- *
- * @module verifier/http/admin/explain
- */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ExplainRequest, Explanation } from '../../../schemas/admin.js';
 import type { ManagedDecider } from '../../core/index.js';

@@ -1,7 +1,5 @@
 /**
  * Admin routes for groups: create, list, read, patch, delete.
- *
- * @module verifier/http/admin/groups
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';

@@ -2,8 +2,6 @@
  * The CSV form of a bulk import (`text/csv`), turned into the JSON form the route's schema validates.
  * Header: `id,groups,superuser,password,cert_fingerprint` (any order, `id` required); groups are
  * `;`-separated; fields follow RFC 4180 (quotes, `""` escapes, CRLF or LF). Empty fields are absent.
- *
- * @module verifier/http/admin/import-csv
  */
 import type { ImportBody, ImportDevice } from '../../../schemas/admin.js';
 import { ValidationError } from '../../store/index.js';

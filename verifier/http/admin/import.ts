@@ -1,13 +1,4 @@
-/**
- * `POST /v1/admin/import`: many devices in one transaction, as JSON (`{devices: [...]}`) or `text/csv`
- * (`parseImportCsv` turns it into the JSON form before the one zod schema validates). Only this route
- * accepts a large body (`ARRA_IMPORT_BODY_LIMIT`), and only here is CSV
- * understood: the parser is registered in this plugin's context alone. `?onConflict=fail|skip|update`
- * says what happens to ids already registered; a caller that goes away before the commit gets nothing
- * imported.
- *
- * @module verifier/http/admin/import
- */
+/** Many devices in one transaction, JSON or CSV; only this context takes a large body or parses CSV. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ImportBody, ImportQuery, ImportResult } from '../../../schemas/admin.js';
 import type { ImportAdmin } from '../../admin/index.js';

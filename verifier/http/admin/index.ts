@@ -1,10 +1,4 @@
-/**
- * The admin API (`/v1/admin/...`), one encapsulated context: the bearer-token hook registered here
- * guards every route below and nothing outside. Routes are grouped by resource, one file each; the
- * route table and bodies are `schemas/admin.ts`.
- *
- * @module verifier/http/admin
- */
+/** The admin API: one context, whose bearer-token hook guards every route below and nothing outside. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { VerifierConfig } from '../../config.js';
 import type { ManagedDecider } from '../../core/index.js';

@@ -1,9 +1,4 @@
-/**
- * Admin routes for the verifier's signing keys: list, rotate (a new active key; the old one keeps
- * verifying), retire (no longer accepted).
- *
- * @module verifier/http/admin/keys
- */
+/** Rotate makes a new active key while the old one keeps verifying; retire stops accepting it. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KeyParams, KeyRotate, SigningKeyInfo } from '../../../schemas/admin.js';

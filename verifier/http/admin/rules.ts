@@ -1,7 +1,5 @@
 /**
  * Admin routes for ACL rules: create, list (optionally by subject), read, patch, delete.
- *
- * @module verifier/http/admin/rules
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';

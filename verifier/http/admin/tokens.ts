@@ -1,10 +1,4 @@
-/**
- * Admin routes for device tokens: issue (signed by the core with the active key, its `jti` recorded so
- * it can be revoked), list a device's tokens, revoke by `jti`. The token text is in the issue response
- * only; the verifier keeps just its `jti` and expiry.
- *
- * @module verifier/http/admin/tokens
- */
+/** The token text is in the issue response only; the verifier keeps just its `jti` and expiry. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DeviceParams, Token, TokenIssue, TokenIssued, TokenParams } from '../../../schemas/admin.js';

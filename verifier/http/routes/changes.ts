@@ -1,9 +1,3 @@
-/**
- * `GET /v1/changes?since=N&waitMs=25000`: the long-poll feed of registry changes for HTTP authorizers
- * (the bundled broker re-checks its connected clients from it). See `change-feed.ts` for the semantics.
- *
- * @module verifier/http/routes/changes
- */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ChangesQuery, ChangesResponse } from '../../../schemas/changes.js';
 import type { ChangeFeed } from '../change-feed.js';

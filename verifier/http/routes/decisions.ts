@@ -1,13 +1,4 @@
-/**
- * The native decision endpoints, for brokers: `POST /v1/authenticate`, `POST /v1/authorize` and
- * `POST /v1/rights` speak the decision contract of `schemas/decision.ts` as is. Allow → 200, deny →
- * 403 with the deny value, no decision possible → 503 with an error body (never `allow`), which
- * callers must treat as a deny. `/v1/authorize` decides for the identity the client id last
- * authenticated as through `/v1/authenticate` from the same broker address; a client id with no
- * such record is denied. `/v1/rights` names its identity (device id and incarnation) itself.
- *
- * @module verifier/http/routes/decisions
- */
+/** The native decision endpoints: allow 200, deny 403 with the deny, no decision 503 (never `allow`). */
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z, ZodTypeAny } from 'zod';
@@ -29,11 +20,7 @@ export interface DecisionRoutesOptions {
   trustCertSubject: boolean;
 }
 
-/**
- * The answers are the core's own typed values, so they are written with plain JSON.stringify; the
- * response schemas stay for the OpenAPI document. This is the brokers' hot path: re-checking the
- * core's output with zod cost about a tenth of a cached authorize.
- */
+/** The core's own typed values, written with plain JSON.stringify: the hot path; the schemas feed OpenAPI. */
 const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
 
 export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = async (app, { decider, trustCertSubject }) => {

@@ -1,9 +1,4 @@
-/**
- * Routes anyone may call: the JWKS (public keys only), health, Prometheus metrics, the device CA
- * certificate and the OpenAPI document. None of them reveals a secret or registry content.
- *
- * @module verifier/http/routes/public
- */
+/** Routes anyone may call; none reveals a secret or registry content. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CertificateAdmin, SigningKeys } from '../../admin/index.js';
