@@ -1,8 +1,6 @@
 /**
  * Group and ACL rule use cases. A patched rule is validated whole: a patch of one field must not
  * produce an invalid rule.
- *
- * @module verifier/admin/access
  */
 import type { z } from 'zod';
 import { RuleCreate, RuleListQuery, type Group, type GroupPatch, type Rule, type RulePatch } from '../../schemas/admin.js';

@@ -1,9 +1,3 @@
-/**
- * The device CA: created on first start, then issuing device certificates that are registered as the
- * device's x509 credential.
- *
- * @module verifier/admin/certificates
- */
 import type { z } from 'zod';
 import type { CertificateIssue, CertificateIssued } from '../../schemas/admin.js';
 import { createDeviceCaPems, issueDeviceCertificate, loadDeviceCa, type DeviceCa } from '../ca/index.js';

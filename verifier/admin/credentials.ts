@@ -1,9 +1,4 @@
-/**
- * Credential use cases: a password is stored only as its scrypt hash (a generated secret is returned
- * once); a certificate is registered by fingerprint, read from its PEM when given.
- *
- * @module verifier/admin/credentials
- */
+/** A password is stored only as its scrypt hash; a generated secret is returned once. */
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { Credential, CredentialCreate, CredentialCreated } from '../../schemas/admin.js';

@@ -1,8 +1,6 @@
 /**
  * Device use cases. A patch that re-enables a device clears its disabled reason: a stale "disabled
  * because ..." on an enabled device misleads.
- *
- * @module verifier/admin/devices
  */
 import type { z } from 'zod';
 import type { Device, DeviceDetail, DevicePage, DevicePatch } from '../../schemas/admin.js';

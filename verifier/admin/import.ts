@@ -1,17 +1,10 @@
-/**
- * Bulk import: all devices or none. The slow part (scrypt of every password) runs before the one
- * write transaction, so the write lock is held only for the inserts. An id already registered is
- * refused, skipped or updated (`onConflict`); an aborted `signal` stops the import before it commits.
- *
- * @module verifier/admin/import
- */
+/** All devices or none; every scrypt runs before the one write transaction, which holds the lock for inserts only. */
 import type { ImportConflictPolicy, ImportResult } from '../../schemas/admin.js';
 import { hashPassword } from '../core/index.js';
 import { ConflictError, type ImportDeviceValues } from '../store/index.js';
 import type { AdminContext } from './context.js';
 
 export interface ImportOptions {
-  /** What to do with an id already registered (default `fail`). */
   onConflict?: ImportConflictPolicy;
   /** Aborted when the caller went away: nothing is written if it has not committed yet. */
   signal?: AbortSignal;
@@ -38,10 +31,7 @@ export function createImportAdmin({ store: { imports } }: AdminContext): ImportA
   };
 }
 
-/**
- * scrypt runs on libuv's thread pool (4 threads), which device logins share: two hashes at a time
- * leave the other threads to authentication.
- */
+/** Two hashes at a time leave the rest of libuv's pool (4 threads) to device logins. */
 const HASH_CONCURRENCY = 2;
 
 async function hashAll(passwords: Array<string | undefined>, signal?: AbortSignal): Promise<Array<string | null>> {

@@ -1,17 +1,4 @@
-/**
- * The admin use cases over a registry store: what the admin API (and anything in-process that
- * provisions devices) calls. Hashing, key generation and signing happen here; the store only reads
- * and writes rows. Input arrives parsed by the admin schemas (`schemas/admin.ts`).
- *
- * @example
- * ```ts
- * const admin = await createAdmin({ store, clock: Date, logger, tokens: { issuer, audience, defaultTtlSeconds } });
- * const decider = createDecider({ registry: store, keys: admin.keys, ... });
- * await admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
- * ```
- *
- * @module verifier/admin
- */
+/** The admin use cases: hashing, key generation and signing happen here; the store only reads and writes rows. */
 import { createAccessAdmin, type AccessAdmin } from './access.js';
 import { createCertificateAdmin, type CertificateAdmin } from './certificates.js';
 import type { AdminContext } from './context.js';

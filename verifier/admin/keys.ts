@@ -1,10 +1,4 @@
-/**
- * The verifier's signing keys: the core's `KeyRing`, imported as CryptoKeys once and cached because
- * `verificationKey` runs on every token check and must be synchronous; and the key use cases. Rotation
- * makes a new key active while the old ones keep verifying; retiring a key stops it verifying.
- *
- * @module verifier/admin/keys
- */
+/** The core's `KeyRing`, imported as CryptoKeys once: `verificationKey` runs on every token check, synchronously. */
 import { importJWK, type JWK } from 'jose';
 import type { SigningAlg, SigningKeyInfo } from '../../schemas/admin.js';
 import { generateSigningKey, type KeyRing } from '../core/index.js';

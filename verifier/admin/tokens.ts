@@ -1,16 +1,10 @@
-/**
- * Token use cases: issue (signed by the core with the active key, its `jti` recorded so it can be
- * revoked), list, revoke. The token text is in the issue answer only.
- *
- * @module verifier/admin/tokens
- */
+/** The token text is in the issue answer only; its `jti` is recorded so it can be revoked. */
 import type { Token, TokenIssued } from '../../schemas/admin.js';
 import { issueDeviceToken, type KeyRing } from '../core/index.js';
 import type { AdminContext } from './context.js';
 import { requireDevice } from './credentials.js';
 
 export interface TokenIdentity {
-  /** `iss` and `aud` of the tokens the verifier issues. */
   issuer: string;
   audience: string;
   /** `ARRA_TOKEN_TTL`: the lifetime when the request names none. */
