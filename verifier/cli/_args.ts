@@ -1,9 +1,4 @@
-/**
- * Shared argument fragments and the typed wrapper around `node:util` `parseArgs`. Every command
- * declares its options as data (`as const satisfies`), so help text and parsing come from one place.
- *
- * @module verifier/cli/_args
- */
+/** Options are data (`as const satisfies`), so help text and `parseArgs` come from one place. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './_errors.js';
 
@@ -55,11 +50,7 @@ export function parseLine<O extends OptionsSpec>(options: O, args: string[], usa
 /** A negative number: `-1`, `-2.5`. Never an option of ours (none is a digit). */
 const NEGATIVE_NUMBER = /^-[0-9]+(\.[0-9]+)?$/;
 
-/**
- * `parseArgs` refuses a value that starts with '-' after a string option (`--priority -1` is
- * "ambiguous"); a negative number cannot be an option of ours, so it is joined to its flag
- * (`--priority=-1`). Anything after `--` is left alone.
- */
+/** `parseArgs` calls `--priority -1` ambiguous; no option of ours is a number, so it becomes `--priority=-1`. */
 function joinNegativeValues(args: string[], options: OptionsSpec): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -77,10 +68,7 @@ function joinNegativeValues(args: string[], options: OptionsSpec): string[] {
   return joined;
 }
 
-/**
- * Lets `--NAME` take an optional value: a bare `--NAME` (last, or followed by another option) becomes
- * `--NAME=` so `parseArgs` sees an empty string, which the command reads as "generate one".
- */
+/** A bare `--NAME` becomes `--NAME=`: the empty value the command reads as "generate one". */
 export function optionalValue(args: string[], name: string): string[] {
   return args.map((arg, i) => {
     if (arg !== `--${name}`) return arg;
@@ -89,7 +77,6 @@ export function optionalValue(args: string[], name: string): string[] {
   });
 }
 
-/** A whole, positive number from a flag, or a usage error naming the flag. */
 export function positiveInt(value: string | undefined, flag: string, usage: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^[0-9]+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
@@ -98,7 +85,6 @@ export function positiveInt(value: string | undefined, flag: string, usage: stri
   return Number(value);
 }
 
-/** `true`/`false` from a flag, or a usage error naming the flag. */
 export function booleanWord(value: string | undefined, flag: string, usage: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === 'true' || value === 'false') return value === 'true';

@@ -1,11 +1,4 @@
-/**
- * The admin API client: one keep-alive undici `Agent` per CLI run, bearer auth, and the translation
- * of every failure into a typed `CliError` (HTTP status → exit code, network error → unreachable).
- * Success bodies are parsed with the zod schema the caller names, so a verifier that answers
- * something unexpected is reported, not half-printed.
- *
- * @module verifier/cli/_client
- */
+/** Every failure becomes a `CliError`; a success body is parsed with the caller's schema, never half-printed. */
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { Readable } from 'node:stream';
@@ -42,11 +35,7 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-/**
- * The error body every admin route answers with (`fields` only for validation errors). Looser than
- * `AdminErrorBody` on purpose: 413/415 carry codes outside that enum, and an unknown code must still
- * print its message rather than fail to parse.
- */
+/** Looser than `AdminErrorBody`: 413/415 carry other codes, and an unknown code must still print its message. */
 const ErrorBody = z.object({
   error: z.object({
     code: z.string(),
@@ -70,7 +59,6 @@ export class AdminClient {
     this.#agent = new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS, ...(ca && { ca }) } });
   }
 
-  /** Sends one request; resolves with the body parsed by `schema`, or throws a `CliError`. */
   async send<S extends z.ZodType>(method: Method, path: string, schema: S, options: SendOptions = {}): Promise<z.output<S>> {
     const response = await this.#dispatch(method, path, options);
     const text = await response.body.text().catch((error: unknown) => {
@@ -132,7 +120,6 @@ function parseSuccess<S extends z.ZodType>(schema: S, text: string, method: Meth
   return parsed.data;
 }
 
-/** Maps a non-2xx answer to the error (and so the exit code) scripts rely on. */
 export function errorFor(status: number, text: string): CliError {
   const body = parseErrorBody(text);
   const message = body?.message ?? `HTTP ${status}`;

@@ -1,9 +1,4 @@
-/**
- * What a command is: data (usage, summary, options, positional names) plus one `run` function.
- * `defineCommand` only fixes the types, so `ctx.values` knows each option's type.
- *
- * @module verifier/cli/_command
- */
+/** A command is data plus one `run`; `defineCommand` only fixes the types. */
 import type { AdminClient } from './_client.js';
 import type { OptionsSpec, ParsedLine } from './_args.js';
 import type { Output } from './_output.js';
@@ -15,12 +10,10 @@ export interface CommandContext<O extends OptionsSpec> {
   out: Output;
   /** The admin client; created (and the token read) on first use only. */
   client(): Promise<AdminClient>;
-  /** This command's help text, for usage errors the command raises itself. */
   usage: string;
 }
 
 export interface Command<O extends OptionsSpec = OptionsSpec> {
-  /** The command line after `arra-mq`, e.g. `device add ID [options]`. */
   usage: string;
   summary: string;
   /** Extra lines shown by `--help` below the usage. */

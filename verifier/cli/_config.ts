@@ -1,9 +1,4 @@
-/**
- * Where the verifier is and which admin token to present. Flags beat the environment, the
- * environment beats files: `--token`, then `--token-file`, then `ARRA_ADMIN_TOKEN`, then
- * `$ARRA_DATA_DIR/admin-token` (the file the verifier writes on first start). The token is read only
- * when a command talks to the verifier, and it is never printed.
- */
+/** The token: `--token`, `--token-file`, `ARRA_ADMIN_TOKEN`, `$ARRA_DATA_DIR/admin-token`; never printed. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -36,7 +31,6 @@ export function resolveBaseUrl(flags: ConnectionFlags, env: NodeJS.ProcessEnv): 
   return parsed.data.replace(/\/+$/, '');
 }
 
-/** The admin token from the first source that has one (see the module comment for the order). */
 export async function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Promise<string> {
   if (flags.token !== undefined) return nonEmpty(flags.token, '--token');
   if (flags.tokenFile !== undefined) return readTokenFile(flags.tokenFile, '--token-file', true);

@@ -1,9 +1,4 @@
-/**
- * Typed CLI errors. Each class has a stable `code` (static and on the instance, like panva/jose) and
- * the exit code it maps to, so `main.ts` can turn any of them into one message and one exit status.
- *
- * @module verifier/cli/_errors
- */
+/** Each CLI error has a stable `code` and the exit code it maps to. */
 import { EXIT, type ExitCode } from './_exit-codes.js';
 
 export type CliErrorCode =
@@ -31,7 +26,7 @@ export abstract class CliError extends Error {
   }
 }
 
-/** The base of one code: the code is static and on every instance, with the exit status it maps to. */
+/** The code is static and on every instance. */
 function coded<C extends CliErrorCode>(code: C, exitCode: ExitCode) {
   return class extends CliError {
     static readonly code: C = code;

@@ -1,7 +1,4 @@
-/**
- * The exit codes of `arra-mq` and of the processes in `runtime/` (0, 1, 2): scripts branch on them, so
- * they never change meaning. Commands throw a `CliError` that carries one of these.
- */
+/** Scripts branch on these (and `runtime/` uses 0, 1, 2): they never change meaning. */
 export const EXIT = {
   OK: 0,
   /** A bug or an answer the CLI did not expect (5xx, malformed response). */

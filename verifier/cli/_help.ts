@@ -1,8 +1,6 @@
 /**
  * Help texts for the three levels: the whole CLI, one noun, one command. All of it is built from the
  * command map and the commands' option data, so it cannot drift from what is parsed.
- *
- * @module verifier/cli/_help
  */
 import { globalOptions, type OptionsSpec } from './_args.js';
 import type { Command } from './_command.js';

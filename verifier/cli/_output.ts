@@ -1,10 +1,4 @@
-/**
- * Everything the CLI prints goes through here. With `--json` stdout carries exactly one JSON document
- * (the result, or `{ "error": ... }`) and nothing else; in human mode stdout carries aligned tables
- * or a bare value (so `$(arra-mq token issue d1)` works). Notes and errors always go to stderr.
- *
- * @module verifier/cli/_output
- */
+/** With `--json` stdout carries exactly one JSON document; else tables or a bare value. Notes go to stderr. */
 import type { Writable } from 'node:stream';
 
 export interface Streams {
@@ -25,10 +19,7 @@ export class Output {
     readonly streams: Streams,
   ) {}
 
-  /**
-   * Prints the command's result: `data` as the single JSON document, or whatever `human` writes.
-   * A second call is a bug in the command, since it would break the one-document promise.
-   */
+  /** A second call is a bug in the command: it would break the one-document promise. */
   result(data: unknown, human: () => string): void {
     if (this.#resultWritten) throw new Error('a command printed two results');
     this.#resultWritten = true;
@@ -36,10 +27,7 @@ export class Output {
     if (text.length > 0) this.streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /**
-   * In `--json` mode, the error as the one document (`{ "error": ... }`), unless a result was already
-   * printed; in human mode nothing, since `main.ts` already wrote the message to stderr.
-   */
+  /** `--json` only, unless a result was printed: in human mode `main.ts` wrote the message to stderr. */
   failure(error: { code: string; message: string; fields?: unknown }): void {
     if (this.json && !this.#resultWritten) this.result({ error }, () => '');
   }
@@ -68,7 +56,6 @@ export function formatRecord(pairs: ReadonlyArray<readonly [string, string | und
   return present.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n');
 }
 
-/** Booleans and lists read better as words in a table than as JSON. */
 export function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }

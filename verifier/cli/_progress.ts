@@ -1,8 +1,6 @@
 /**
  * A one-line progress bar on stderr, for uploads. Drawn only when stderr is a terminal (the caller
  * decides), redrawn at most every 100 ms, and erased when done so the final line stands alone.
- *
- * @module verifier/cli/_progress
  */
 import type { Writable } from 'node:stream';
 

@@ -1,9 +1,4 @@
-/**
- * Turns the raw command line into what to do: print help, print the version, or run one command with
- * the arguments that remain once the noun and verb are taken out. Global options may appear anywhere.
- *
- * @module verifier/cli/_resolve
- */
+/** Help, version, or one command with the arguments left after its words; global options go anywhere. */
 import { parseArgs } from 'node:util';
 import { globalOptions } from './_args.js';
 import type { Command } from './_command.js';

@@ -1,7 +1,4 @@
-/**
- * `arra-mq`: resolve the command line, run one command, and turn whatever it throws into a message
- * and an exit code (`runtime/cli.ts` is the process entry that sets it).
- */
+/** Runs one command and turns whatever it throws into a message and an exit code. */
 import { parseLine } from './_args.js';
 import { AdminClient } from './_client.js';
 import type { Command, CommandContext } from './_command.js';
@@ -12,7 +9,7 @@ import { commandHelp, PROGRAM } from './_help.js';
 import { Output, type Streams } from './_output.js';
 import { resolve } from './_resolve.js';
 
-/** Runs one command line; resolves with its exit code and never throws. */
+/** Never throws. */
 export async function main(argv: string[], streams: Streams, env: NodeJS.ProcessEnv, version: string): Promise<ExitCode> {
   // Known before parsing, so that even a usage error comes out as one JSON document.
   const out = new Output(argv.includes('--json'), streams);

@@ -1,7 +1,5 @@
 /**
  * The one step `device disable` and `device enable` share: PATCH the device, print what it is now.
- *
- * @module verifier/cli/commands/_patch-device
  */
 import { Device, type DevicePatch } from '../../../schemas/admin.js';
 import type { AdminClient } from '../_client.js';

@@ -1,8 +1,6 @@
 /**
  * Every admin API route the CLI calls, in one place. Ids are user input, so each path segment is
  * percent-encoded: an id can never change which route is hit.
- *
- * @module verifier/cli/commands/_paths
  */
 const ADMIN = '/v1/admin';
 const enc = encodeURIComponent;

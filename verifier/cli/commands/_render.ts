@@ -1,8 +1,6 @@
 /**
  * Human renderings of the admin API's records, shared by the commands that print the same kind of
  * thing (a device from `add`, `show`, `disable`; a rule from `add` and `list`).
- *
- * @module verifier/cli/commands/_render
  */
 import type { AclSubject } from '../../../schemas/acl.js';
 import type { Credential, Device, Group, Rule, SigningKeyInfo } from '../../../schemas/admin.js';

@@ -1,8 +1,6 @@
 /**
  * The subject flags `acl add` and `acl list` share: `--device ID | --group G | --all | --anonymous`,
  * at most one of them.
- *
- * @module verifier/cli/commands/_subject
  */
 import type { AclSubject } from '../../../schemas/acl.js';
 import type { OptionsSpec } from '../_args.js';

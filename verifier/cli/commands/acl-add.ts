@@ -1,8 +1,6 @@
 /**
  * `arra-mq acl add`: one ACL rule. Rules run in priority order (lower first, then by id) and the
  * first that matches decides; the verifier checks the topic filter and placeholders.
- *
- * @module verifier/cli/commands/acl-add
  */
 import { Rule, type RuleCreate } from '../../../schemas/admin.js';
 import { AclAction } from '../../../schemas/acl.js';

@@ -1,8 +1,6 @@
 /**
  * `arra-mq acl explain`: why a device may or may not publish or subscribe to a topic, with the rule
  * that decided and the rules read before it.
- *
- * @module verifier/cli/commands/acl-explain
  */
 import { Explanation, type ExplainRequest } from '../../../schemas/admin.js';
 import { booleanWord } from '../_args.js';

@@ -1,7 +1,5 @@
 /**
  * `arra-mq acl list`: the rules in evaluation order, optionally only those of one subject.
- *
- * @module verifier/cli/commands/acl-list
  */
 import { z } from 'zod';
 import { Rule } from '../../../schemas/admin.js';

@@ -1,7 +1,5 @@
 /**
  * `arra-mq acl remove`: delete one rule by the id `acl list` shows.
- *
- * @module verifier/cli/commands/acl-remove
  */
 import { z } from 'zod';
 import { defineCommand } from '../_command.js';

@@ -1,8 +1,6 @@
 /**
  * `arra-mq cert add`: register the fingerprint of a certificate the device already has (issued by
  * any CA), read from a PEM file; the verifier extracts fingerprint, subject and expiry.
- *
- * @module verifier/cli/commands/cert-add
  */
 import { readFile } from 'node:fs/promises';
 import { CredentialCreated } from '../../../schemas/admin.js';

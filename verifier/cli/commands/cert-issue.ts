@@ -2,8 +2,6 @@
  * `arra-mq cert issue`: the verifier's device CA issues a certificate and key, and registers the
  * fingerprint; the CLI writes `DEVICE.key.pem` (0600), `DEVICE.cert.pem` and `ca.pem` into `--out`.
  * The private key goes only into its file: never on stdout, not even with `--json`.
- *
- * @module verifier/cli/commands/cert-issue
  */
 import { constants } from 'node:fs';
 import { access, mkdir, writeFile } from 'node:fs/promises';

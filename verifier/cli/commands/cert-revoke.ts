@@ -1,8 +1,6 @@
 /**
  * `arra-mq cert revoke`: revoke one credential of a device. Named for certificates, it works for any
  * credential id `device show` lists, passwords included.
- *
- * @module verifier/cli/commands/cert-revoke
  */
 import { Credential } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';

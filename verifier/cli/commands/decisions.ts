@@ -1,8 +1,6 @@
 /**
  * `arra-mq decisions`: recent decisions (every deny, allows sampled) by device or reason; `--follow`
  * keeps printing them as they happen until interrupted.
- *
- * @module verifier/cli/commands/decisions
  */
 import { DecisionPage, type DecisionRecord } from '../../../schemas/admin.js';
 import { DenyReason } from '../../../schemas/decision.js';

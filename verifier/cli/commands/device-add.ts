@@ -1,8 +1,6 @@
 /**
  * `arra-mq device add`: register a device and, with `--password`, give it a password in the same
  * step. A generated password is printed once; one the user typed is never echoed back.
- *
- * @module verifier/cli/commands/device-add
  */
 import { CredentialCreated, Device, type DeviceCreate } from '../../../schemas/admin.js';
 import { optionalValue } from '../_args.js';

@@ -1,8 +1,6 @@
 /**
  * `arra-mq device disable`: the device stays registered but every connection is refused, with the
  * reason kept for the operator (and logged by the verifier on each refusal).
- *
- * @module verifier/cli/commands/device-disable
  */
 import { defineCommand } from '../_command.js';
 import { patchDevice } from './_patch-device.js';

@@ -1,7 +1,5 @@
 /**
  * `arra-mq device enable`: accept the device's connections again and clear the disable reason.
- *
- * @module verifier/cli/commands/device-enable
  */
 import { defineCommand } from '../_command.js';
 import { patchDevice } from './_patch-device.js';

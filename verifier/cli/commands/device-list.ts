@@ -1,8 +1,6 @@
 /**
  * `arra-mq device list`: every device (or a group's, or those with an id prefix), following the
  * API's cursors so the output is complete, up to `--limit`.
- *
- * @module verifier/cli/commands/device-list
  */
 import { DevicePage, type Device } from '../../../schemas/admin.js';
 import { positiveInt } from '../_args.js';

@@ -1,7 +1,5 @@
 /**
  * `arra-mq device remove`: delete a device; its credentials and device rules go with it.
- *
- * @module verifier/cli/commands/device-remove
  */
 import { z } from 'zod';
 import { defineCommand } from '../_command.js';

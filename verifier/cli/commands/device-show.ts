@@ -1,7 +1,5 @@
 /**
  * `arra-mq device show`: one device with its registered credentials (never their secrets).
- *
- * @module verifier/cli/commands/device-show
  */
 import { DeviceDetail } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';

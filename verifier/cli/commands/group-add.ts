@@ -1,8 +1,6 @@
 /**
  * `arra-mq group add`: a device group. With `--issuer` and `--jwks-url` its members may also present
  * JWTs from that external issuer (EMQX-style JWKS authentication), with the algorithms pinned.
- *
- * @module verifier/cli/commands/group-add
  */
 import { z } from 'zod';
 import { ExternalIssuerSchema, Group, type GroupCreate } from '../../../schemas/admin.js';

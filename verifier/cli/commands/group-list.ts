@@ -1,7 +1,5 @@
 /**
  * `arra-mq group list`: every group and the external issuer it trusts, if any.
- *
- * @module verifier/cli/commands/group-list
  */
 import { z } from 'zod';
 import { Group } from '../../../schemas/admin.js';

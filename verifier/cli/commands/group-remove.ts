@@ -1,7 +1,5 @@
 /**
  * `arra-mq group remove`: delete a group; its members lose the membership and its rules go.
- *
- * @module verifier/cli/commands/group-remove
  */
 import { z } from 'zod';
 import { defineCommand } from '../_command.js';

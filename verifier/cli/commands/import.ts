@@ -1,10 +1,4 @@
-/**
- * `arra-mq import`: register many devices in one call. The file is streamed to the verifier as it
- * is (CSV or JSON, told apart by extension), never loaded whole; the verifier validates every row
- * and creates all or none. On a terminal, stderr shows the upload's progress.
- *
- * @module verifier/cli/commands/import
- */
+/** The file is streamed as it is, never loaded whole; the verifier creates all devices or none. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
@@ -15,10 +9,7 @@ import { UsageError } from '../_errors.js';
 import { ProgressBar } from '../_progress.js';
 import { paths } from './_paths.js';
 
-/**
- * The verifier answers an import after its one transaction; every password in it costs a deliberate
- * scrypt hash first (~25 ms of a core each), so 10,000 password devices take minutes on a small host.
- */
+/** The answer comes after every password's scrypt: 10,000 password devices take minutes on a small host. */
 const IMPORT_TIMEOUT_MS = 60 * 60 * 1000;
 
 const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv', '.json': 'application/json' };

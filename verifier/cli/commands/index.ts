@@ -2,8 +2,6 @@
  * The command map: nouns, their verbs, one-line summaries, and lazy loaders, so starting the CLI
  * imports only the command that runs (nuxt/cli `commands/index.ts`). Help for a noun is built from
  * the summaries here without loading any command module.
- *
- * @module verifier/cli/commands
  */
 import type { OptionsSpec } from '../_args.js';
 import type { Command } from '../_command.js';

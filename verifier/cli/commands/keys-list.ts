@@ -1,7 +1,5 @@
 /**
  * `arra-mq keys list`: the verifier's signing keys and their state (active, verifying, retired).
- *
- * @module verifier/cli/commands/keys-list
  */
 import { z } from 'zod';
 import { SigningKeyInfo } from '../../../schemas/admin.js';

@@ -1,7 +1,5 @@
 /**
  * `arra-mq keys retire`: tokens signed by this key are refused from now on.
- *
- * @module verifier/cli/commands/keys-retire
  */
 import { SigningKeyInfo } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';

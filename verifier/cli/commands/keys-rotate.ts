@@ -1,8 +1,6 @@
 /**
  * `arra-mq keys rotate`: a new key signs from now on; the old one keeps verifying the tokens it
  * signed until it is retired.
- *
- * @module verifier/cli/commands/keys-rotate
  */
 import { SigningAlg, SigningKeyInfo } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';

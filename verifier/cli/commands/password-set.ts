@@ -1,8 +1,6 @@
 /**
  * `arra-mq password set`: add a password credential. Without SECRET the verifier generates one and
  * it is printed alone on stdout, once; a SECRET the user gave is never echoed.
- *
- * @module verifier/cli/commands/password-set
  */
 import { CredentialCreated } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';

@@ -1,8 +1,6 @@
 /**
  * `arra-mq token issue`: a device JWT signed by the verifier. In human mode stdout carries the token
  * alone, so `TOKEN=$(arra-mq token issue d1)` works; `--json` adds its `jti` and expiry.
- *
- * @module verifier/cli/commands/token-issue
  */
 import { TokenIssued } from '../../../schemas/admin.js';
 import { positiveInt } from '../_args.js';

@@ -1,7 +1,5 @@
 /**
  * `arra-mq token revoke`: the verifier refuses the token from now on, whatever its expiry.
- *
- * @module verifier/cli/commands/token-revoke
  */
 import { Token } from '../../../schemas/admin.js';
 import { defineCommand } from '../_command.js';
