@@ -1,10 +1,4 @@
-/**
- * The verifier's configuration: the environment parsed once with zod into a typed `Config`, every
- * problem reported at once. The admin token is kept as a {@link Secret} (its SHA-256 only); unset
- * secrets are generated into files by `verifier/http/secret-files.ts`.
- *
- * @module verifier/config
- */
+/** The environment parsed once, every problem reported at once; the admin token kept as its SHA-256 only. */
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -84,7 +78,6 @@ const VARIABLES = {
 type Variables = typeof VARIABLES;
 type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
 
-/** Where one HTTP listener binds. */
 export interface Listen {
   bind: string;
   port: number;
@@ -176,7 +169,6 @@ function adminListen(v: Parsed, webhookBind: string): Listen | undefined {
   return { bind: v.ARRA_ADMIN_BIND, port };
 }
 
-/** Rules between variables. */
 function crossCheck(v: Parsed): string[] {
   if (v.ARRA_EMQX_API_URL !== undefined && (v.ARRA_EMQX_API_KEY === undefined || v.ARRA_EMQX_API_SECRET === undefined)) {
     return ['ARRA_EMQX_API_URL: needs ARRA_EMQX_API_KEY and ARRA_EMQX_API_SECRET'];

@@ -1,17 +1,7 @@
 /**
- * Keys of external token issuers (EMQX-style JWKS authentication), for the decision core's
- * `ExternalKeyResolver` port. This module does I/O, so it lives beside the core, not in it.
- *
- * - Each JWKS URL is fetched with undici, bounded in time (`fetchTimeoutMs`) and size, and kept for
- *   `cacheSeconds`.
- * - A `kid` the cached set does not hold triggers one refetch (key rotation), at most once per
- *   `cooldownSeconds` per URL, so a flood of made-up kids cannot turn into a flood of fetches.
- * - When a refetch fails but an older copy is held, the older copy keeps serving (logged): the
- *   issuer's keys did not stop being its keys because its server hiccupped.
- * - "No such key" rejects with `ExternalKeyNotFoundError` (the core denies `bad_credentials`); "cannot
- *   read the JWKS" rejects with `ExternalJwksError` (the core fails closed with a fault).
- *
- * @module verifier/external-jwks
+ * External issuers' JWKS for the core's `ExternalKeyResolver` (I/O, so beside the core). An unknown
+ * `kid` refetches at most once per `cooldownSeconds`, so made-up kids cannot flood the issuer; a failed
+ * refetch keeps serving the older copy.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet } from 'jose';
 import { request } from 'undici';

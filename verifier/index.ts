@@ -1,17 +1,4 @@
-/**
- * The verifier's public face: start the whole service, or build its HTTP app around parts you own
- * (tests, embedding), and read its configuration.
- *
- * @example
- * ```ts
- * import { startVerifier } from './verifier/index.js';
- * const verifier = await startVerifier(loadConfig({ ARRA_DATA_DIR: '/var/lib/arra-mq' }));
- * // ... later
- * await verifier.close();
- * ```
- *
- * @module verifier
- */
+/** The verifier's public face: start the service, or build its app around parts you own. */
 export { assembleVerifier, startVerifier, type AssembledVerifier, type RunningVerifier, type StartOptions } from './http/server.js';
 export { buildApp, type AppDeps } from './http/app.js';
 export { createMetrics, type Metrics } from './http/metrics.js';

@@ -1,7 +1,5 @@
 /**
  * @peculiar/x509 does its signing through a WebCrypto provider; ours is Node's, set once on import.
- *
- * @module verifier/ca/crypto-provider
  */
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';

@@ -1,17 +1,10 @@
-/**
- * The verifier's device CA: a self-signed ECDSA P-256 CA that signs device client certificates, so a
- * broker's TLS listener can be told "trust this CA" and the verifier can map the certificate to a device.
- * This module creates and loads it; where the PEMs are kept is the store's business.
- *
- * @module verifier/ca/device-ca
- */
+/** The device CA brokers' TLS listeners trust for clients; where its PEMs are kept is the store's business. */
 import { EC_P256, randomSerial, subtle, toPem, x509 } from './crypto-provider.js';
 
 const CA_NAME = 'CN=ARRA-MQ device CA';
 const CA_LIFETIME_DAYS = 3650;
 const DAY_MS = 86_400_000;
 
-/** What the store persists: the certificate and its PKCS#8 private key, both PEM. */
 export interface DeviceCaPems {
   certPem: string;
   keyPem: string;
@@ -39,7 +32,6 @@ export async function createCaPems(name: string, now = Date.now()): Promise<Devi
     keys,
     signingAlgorithm: EC_P256,
     extensions: [
-      // pathLen 0: this CA signs leaf certificates only, never another CA.
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),

@@ -1,8 +1,3 @@
-/**
- * The verifier's device CA: create/load it, issue device certificates, read a certificate's registry facts.
- *
- * @module verifier/ca
- */
 export { createDeviceCaPems, loadDeviceCa, type DeviceCa, type DeviceCaPems } from './device-ca.js';
 export { issueDeviceCertificate, type IssuedDeviceCertificate } from './issue-certificate.js';
 export { readCertificate, type CertificateFacts } from './read-certificate.js';

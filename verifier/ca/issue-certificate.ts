@@ -1,10 +1,4 @@
-/**
- * Issues a device's key pair and client certificate (subject `CN=<deviceId>`, clientAuth only), signed
- * by the device CA. The private key is returned to the caller once and never kept. `signLeafCertificate`
- * signs the server CA's leaves too (`server-tls.ts`).
- *
- * @module verifier/ca/issue-certificate
- */
+/** A device's key pair and client certificate; the private key is returned once and never kept. */
 import type { CertificateKeyAlg } from '../../schemas/admin.js';
 import type { DeviceCa } from './device-ca.js';
 import { EC_P256, ED25519, randomSerial, subtle, toPem, x509 } from './crypto-provider.js';
@@ -44,7 +38,6 @@ export interface LeafRequest {
   now?: number;
 }
 
-/** A leaf certificate (no CA, digitalSignature, one extended key usage) signed by `ca`. */
 export async function signLeafCertificate(ca: DeviceCa, leaf: LeafRequest): Promise<x509.X509Certificate> {
   const now = leaf.now ?? Date.now();
   return x509.X509CertificateGenerator.create({

@@ -1,9 +1,4 @@
-/**
- * What the registry keeps about a certificate: SHA-256 fingerprint of the DER, subject DN in RFC 4514
- * order (most specific first, `CN=dev-042,O=Acme`) and the end of its validity.
- *
- * @module verifier/ca/read-certificate
- */
+/** What the registry keeps of a certificate: fingerprint, subject in RFC 4514 order, end of validity. */
 import { X509Certificate } from 'node:crypto';
 import { certFingerprint } from '../core/index.js';
 

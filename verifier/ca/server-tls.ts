@@ -1,11 +1,6 @@
 /**
- * TLS for the verifier's HTTP listeners that are not on loopback. Unless the operator gives a
- * certificate, the verifier's own server CA (a sibling of the device CA: same shape, other name, files
- * `server-ca.pem` / `server-ca.key` in the data directory) issues one at each start, for the listeners'
- * addresses, loopback and the host name. Clients trust `server-ca.pem` (e.g. `NODE_EXTRA_CA_CERTS`).
- * Two CAs, so that a device certificate can never pass for the server and no server certificate for a device.
- *
- * @module verifier/ca/server-tls
+ * TLS off loopback: unless the operator gives a certificate, a server CA issues one at each start. It is
+ * not the device CA, so no device certificate can pass for the server, nor the reverse.
  */
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
@@ -26,11 +21,7 @@ export interface TlsPems {
   key: string;
 }
 
-/**
- * The server CA of `dataDir`, created on first use. The key file (0600) holds the key and then the
- * certificate, so the pair is one file, made whole and put in place with link(): a crash or a second
- * process starting at once never leaves a half pair. `server-ca.pem` (0644) is the copy clients trust.
- */
+/** Key and certificate are one file put in place with link(): a crash or a racing start never leaves half a pair. */
 export async function loadOrCreateServerCa(dataDir: string): Promise<DeviceCa> {
   const keyPath = join(dataDir, SERVER_CA_KEY_FILE);
   const pems = readPair(keyPath) ?? (await createPair(keyPath));
