@@ -25,8 +25,15 @@ const FIRST_KEY_ALG: SigningAlg = 'EdDSA';
 
 export async function createKeys({ store: { signingKeys }, logger }: AdminContext): Promise<{ keys: SigningKeys; admin: KeyAdmin }> {
   let cache: KeyCache = { verifying: new Map(), active: undefined, jwks: [] };
+  let reloading: Promise<void> = Promise.resolve();
 
-  async function reload(): Promise<void> {
+  /** Serialised, so an older read of the keys never replaces a newer one. */
+  function reload(): Promise<void> {
+    reloading = reloading.then(load, load);
+    return reloading;
+  }
+
+  async function load(): Promise<void> {
     const next: KeyCache = { verifying: new Map(), active: undefined, jwks: [] };
     for (const stored of await signingKeys.live()) {
       next.verifying.set(stored.kid, { alg: stored.alg, key: (await importJWK(stored.publicJwk, stored.alg)) as CryptoKey });
@@ -43,6 +50,10 @@ export async function createKeys({ store: { signingKeys }, logger }: AdminContex
     if (await signingKeys.addFirst(first)) logger?.info({ kid: first.kid, alg: first.alg }, 'first start: token signing key generated');
   }
   await reload();
+  // Another replica rotated or retired a key: this one's ring follows.
+  signingKeys.onChange?.(() => {
+    reload().catch((err: unknown) => logger?.error({ err }, 'signing keys could not be reloaded'));
+  });
 
   const keys: SigningKeys = {
     verificationKey: (kid) => cache.verifying.get(kid),

@@ -110,6 +110,11 @@ export interface SigningKeyRepository {
   rotate(key: NewSigningKey): Promise<void>;
   /** `conflict` for the active key; a verifying key stops verifying (announced as `all`). */
   retire(kid: string): Promise<SigningKeyInfo>;
+  /**
+   * A store shared by replicas: `listener` runs when any replica wrote the keys, so each reloads its
+   * ring. Absent where one process owns the store.
+   */
+  onChange?(listener: () => void): () => void;
 }
 
 export interface DeviceCaRepository {

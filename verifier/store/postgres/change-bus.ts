@@ -17,6 +17,8 @@ import type { Logger } from 'pino';
 import type { Change } from '../../../schemas/index.js';
 
 const CHANNEL = 'arra_registry_changes';
+/** Signing keys changed (no decision did): replicas reload their key rings. NOTIFY it inside the write. */
+export const KEYS_CHANNEL = 'arra_signing_keys';
 /** `pg_advisory_xact_lock` key serialising appends to change_log ('arra-chg' as an int8). */
 const CHANGE_LOCK = 0x6172_7261_6368_67n;
 const PAGE = 1000;
@@ -52,6 +54,8 @@ export interface ChangeBusOptions {
   /** Connection string of the database (the bus keeps one connection of its own). */
   url: string;
   logger?: Logger;
+  /** The signing keys changed somewhere (also called after a reconnect: a notice may have been missed). */
+  onKeysChanged?: () => void;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -120,9 +124,10 @@ export async function startChangeBus(options: ChangeBusOptions): Promise<ChangeB
     next.on('error', (err) => options.logger?.warn({ err }, 'registry change bus lost its connection'));
     await next.connect();
     if (first) revision = Number((await next.query<{ seq: string | null }>('SELECT MAX(seq) AS seq FROM change_log')).rows[0]?.seq ?? 0);
-    next.on('notification', () => catchUp(next));
+    next.on('notification', (message) => (message.channel === KEYS_CHANNEL ? options.onKeysChanged?.() : catchUp(next)));
     next.once('end', () => void reconnect());
-    await next.query(`LISTEN ${CHANNEL}`);
+    await next.query(`LISTEN ${CHANNEL}; LISTEN ${KEYS_CHANNEL}`);
+    if (!first) options.onKeysChanged?.();
     catchUp(next);
     return next;
   }

@@ -8,12 +8,13 @@ import type { DeviceCaPems } from '../../ca/index.js';
 import { ConflictError, NotFoundError } from '../../core/index.js';
 import { toInfo, toStored, type KeyRow } from '../keys.js';
 import type { DeviceCaRepository, NewSigningKey, SigningKeyRepository } from '../repositories.js';
+import { KEYS_CHANNEL } from './change-bus.js';
 import type { PgContext, PgTransaction } from './context.js';
 
 const keyContext = (kid: string) => `signing_keys:${kid}`;
 const DEVICE_CA_CONTEXT = 'device_ca';
 
-export function createPgSigningKeyRepository({ pool, write, now, kek }: PgContext): SigningKeyRepository {
+export function createPgSigningKeyRepository({ pool, write, now, kek }: PgContext, onChange: SigningKeyRepository['onChange']): SigningKeyRepository {
   async function rows(where = ''): Promise<KeyRow[]> {
     return (await pool.query<KeyRow>(`SELECT * FROM signing_keys ${where} ORDER BY created_at, kid`)).rows;
   }
@@ -27,6 +28,7 @@ export function createPgSigningKeyRepository({ pool, write, now, kek }: PgContex
       publicJwk: JSON.stringify(key.publicJwk),
       now: now(),
     });
+    await tx.run(`SELECT pg_notify(@channel, '')`, { channel: KEYS_CHANNEL });
   }
 
   async function info(tx: PgTransaction, kid: string) {
@@ -36,6 +38,7 @@ export function createPgSigningKeyRepository({ pool, write, now, kek }: PgContex
   }
 
   return {
+    onChange,
     list: async () => (await rows()).map(toInfo),
     async live() {
       const live = await rows(`WHERE status != 'retired'`);
@@ -65,6 +68,7 @@ export function createPgSigningKeyRepository({ pool, write, now, kek }: PgContex
         if (current.status === 'active') throw new ConflictError(`key ${kid} is active; rotate before retiring it`);
         if (current.status === 'verifying') {
           await tx.run(`UPDATE signing_keys SET status = 'retired', retired_at = @now WHERE kid = @kid`, { now: now(), kid });
+          await tx.run(`SELECT pg_notify(@channel, '')`, { channel: KEYS_CHANNEL });
           tx.changed({ kind: 'all' });
         }
         return info(tx, kid);

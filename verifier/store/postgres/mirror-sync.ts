@@ -32,6 +32,8 @@ export interface MirrorSync<V> {
   /** After COMMIT of a local write with these log seqs: the mirror shows it and listeners heard it. */
   applyLocal(changes: readonly Change[], seqs: readonly number[]): Promise<void>;
   onChange(listener: ChangeListener): () => void;
+  /** Signing keys changed on some replica. */
+  onKeysChanged(listener: () => void): () => void;
   /** The change bus's last log seq: the same revision on every replica. */
   readonly revision: number;
   close(): Promise<void>;
@@ -40,13 +42,15 @@ export interface MirrorSync<V> {
 export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise<MirrorSync<V>> {
   const { pool, logger } = options;
   const listeners = new Set<ChangeListener>();
+  const keyListeners = new Set<() => void>();
   /** Seqs applied by one path and not yet reached by the other. */
   const done = new Set<number>();
   let queue: Promise<void> = Promise.resolve();
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
   // The bus first: it starts at the log's end, and the snapshot loaded next holds at least that much.
-  const bus: ChangeBus = await startChangeBus({ url: options.url, logger });
+  const onKeysChanged = () => keyListeners.forEach((listener) => listener());
+  const bus: ChangeBus = await startChangeBus({ url: options.url, logger, onKeysChanged });
   let db: Database.Database;
   try {
     db = await loadMirror(pool, options.path);
@@ -112,6 +116,10 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onKeysChanged(listener) {
+      keyListeners.add(listener);
+      return () => keyListeners.delete(listener);
     },
     get revision() {
       return bus.revision;

@@ -84,7 +84,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     tokens: createPgTokenRepository(ctx),
     groups: createPgGroupRepository(ctx),
     rules: createPgRuleRepository(ctx),
-    signingKeys: createPgSigningKeyRepository(ctx),
+    signingKeys: createPgSigningKeyRepository(ctx, sync.onKeysChanged),
     deviceCa: createPgDeviceCaRepository(ctx),
     imports: createPgImportRepository(ctx),
     get revision() {

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { DeviceCreate, GroupCreate } from '../../../../schemas/admin.js';
+import { createAdmin, type Admin } from '../../../admin/index.js';
+import type { Change } from '../../../core/index.js';
+import { TEST_KEK } from '../../test/helpers.js';
+import { openPostgresStore, type PostgresStore } from '../store.js';
+import { testDatabase } from './cluster.js';
+
+interface Replica {
+  store: PostgresStore;
+  admin: Admin;
+  heard: Change[];
+}
+
+async function replica(t: TestContext, url: string): Promise<Replica> {
+  const dir = mkdtempSync(join(tmpdir(), 'arra-replica-'));
+  const store = await openPostgresStore({ url, kek: TEST_KEK, mirrorPath: join(dir, 'registry-mirror.sqlite') });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const heard: Change[] = [];
+  store.onChange((change) => heard.push(change));
+  const admin = await createAdmin({ store, clock: Date, tokens: { issuer: 'arra-mq', audience: 'mqtt', defaultTtlSeconds: 60 } });
+  return { store, admin, heard };
+}
+
+async function within(ms: number, predicate: () => boolean, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) assert.fail(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test('a write on one replica reaches the other replica\'s mirror and listeners within a second', async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const [a, b] = [await replica(t, db.url), await replica(t, db.url)];
+  await a.admin.createDevice(DeviceCreate.parse({ id: 'dev-1', groups: ['cams'] }));
+  assert.ok(a.store.getDevice('dev-1'), 'read-your-writes on the replica that wrote');
+  await within(1000, () => b.store.getDevice('dev-1') !== undefined, 'device on B');
+  assert.deepEqual(b.store.getDevice('dev-1')!.groups, ['cams']);
+  assert.deepEqual(b.heard, [{ kind: 'device', deviceId: 'dev-1' }]);
+  assert.deepEqual(a.heard, [{ kind: 'device', deviceId: 'dev-1' }], 'the writer hears its change once, not again from the bus');
+
+  await a.admin.createGroup(GroupCreate.parse({ name: 'issuers', externalIssuer: { issuer: 'https://idp', jwksUrl: 'https://idp/jwks', algorithms: ['RS256'] } }));
+  await within(1000, () => b.store.getGroupsByIssuer('https://idp').length === 1, 'group (an all change) on B');
+  assert.equal(b.store.revision, a.store.revision, 'one revision on both');
+});
+
+test('two replicas writing the same id at once: one wins, the other gets a conflict', async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const [a, b] = [await replica(t, db.url), await replica(t, db.url)];
+  const results = await Promise.allSettled([a, b].map((r) => r.admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }))));
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.code, 'ERR_CONFLICT');
+});
+
+test('a key rotated or retired on one replica is the same on the other within a second', async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const [a, b] = [await replica(t, db.url), await replica(t, db.url)];
+  const first = a.admin.keys.activeSigningKey().kid;
+  assert.equal(b.admin.keys.activeSigningKey().kid, first, 'the first key is shared');
+  const rotated = await a.admin.rotateKey('ES256');
+  await within(1000, () => b.admin.keys.activeSigningKey().kid === rotated.kid, 'B signs with the rotated key');
+  assert.ok(b.admin.keys.verificationKey(first), 'the old key still verifies on B');
+  await a.admin.retireKey(first);
+  await within(1000, () => b.admin.keys.verificationKey(first) === undefined, 'the retired key stops verifying on B');
+});
