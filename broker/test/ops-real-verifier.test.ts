@@ -6,14 +6,14 @@
  * until it is back.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { test } from 'node:test';
 import type { Admin } from '../../verifier/admin/index.js';
 import { startVerifierProcess } from '../../verifier/test/process.js';
 import { startTestVerifier, WEBHOOK_SECRET } from '../../verifier/test/test-verifier.js';
 import { createHttpAuthorizer } from '../authorizers/http.js';
 import { createInProcessAuthorizer } from '../authorizers/in-process.js';
 import { createTestPki, writePkiFiles } from './ops-pki.js';
+import { closesWithin, connectCode } from './authz-helpers.js';
 import { silent } from './listeners-helpers.js';
 import { runBroker } from './ops-helpers.js';
 import { CredentialCreate, DeviceCreate } from '../../schemas/admin.js';
@@ -29,29 +29,6 @@ async function provision(admin: Admin): Promise<string> {
   return created.secret!;
 }
 
-function connectCode(t: TestContext, url: string, options: IClientOptions): Promise<{ code: number; client: MqttClient }> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 4000, protocolVersion: 5, ...options });
-  t.after(() => client.end(true));
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve({ code: 0, client }));
-    client.once('error', (err) => {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'number') resolve({ code, client });
-      else reject(err);
-    });
-  });
-}
-
-function closedWithin(client: MqttClient, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    client.once('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 test('over HTTP: the real verifier decides passwords, and disabling a device disconnects it within a second', async (t) => {
   const verifier = await startTestVerifier(t);
   const password = await provision(verifier.useCases);
@@ -64,7 +41,7 @@ test('over HTTP: the real verifier decides passwords, and disabling a device dis
   const { code, client } = await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password });
   assert.equal(code, 0);
   await new Promise((resolve) => setTimeout(resolve, 200)); // the change feed's poll is open
-  const closed = closedWithin(client, 1000);
+  const closed = closesWithin(client, 1000);
   await verifier.useCases.patchDevice('dev-1', { enabled: false, disabledReason: 'stolen' });
   assert.equal(await closed, true, 'disconnected within 1 s of being disabled');
   assert.notEqual((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password })).code, 0, 'a disabled device cannot come back');
@@ -101,7 +78,7 @@ test('in one process: the in-process authorizer decides passwords and TLS certif
   assert.equal((await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password: 'nope-nope' })).code, 0x86);
   const { code, client } = await connectCode(t, url, { clientId: 'dev-1', username: 'dev-1', password });
   assert.equal(code, 0);
-  const closed = closedWithin(client, 1000);
+  const closed = closesWithin(client, 1000);
   await verifier.useCases.patchDevice('dev-1', { enabled: false });
   assert.equal(await closed, true);
 });
