@@ -10,6 +10,18 @@ import { postgresUnavailable, scratchDatabase } from '../../verifier/store/postg
 import { startAllInOne, type AllInOne } from './all-in-one.js';
 
 const KEK = 'key-encryption-secret-of-the-replica-test';
+const WEBHOOK_SECRET = 'webhook-secret-of-the-replica-test';
+
+interface Changes {
+  revision: number;
+  changes: Array<{ kind: string; deviceId?: string }> | null;
+}
+
+/** `GET /v1/changes` of a replica, as a broker's HTTP authorizer polls it. */
+async function changes(replica: AllInOne, since?: number): Promise<Changes> {
+  const query = since === undefined ? 'waitMs=0' : `since=${since}&waitMs=2000`;
+  return json<Changes>(fetch(`${replica.url}/v1/changes?${query}`, { headers: { 'x-arra-secret': WEBHOOK_SECRET } }), 200);
+}
 
 async function json<T>(response: Promise<Response>, status: number): Promise<T> {
   const r = await response;
@@ -37,7 +49,7 @@ async function connect(replica: AllInOne, clientId: string, password: string): P
 
 test('two replicas on one PostgreSQL: changes, tokens and acknowledged writes cross over', { skip: postgresUnavailable() ?? false }, async (t) => {
   const db = await scratchDatabase();
-  const env = { ARRA_DATABASE_URL: db.url, ARRA_KEY_ENCRYPTION_KEY: KEK };
+  const env = { ARRA_DATABASE_URL: db.url, ARRA_KEY_ENCRYPTION_KEY: KEK, ARRA_WEBHOOK_SECRET: WEBHOOK_SECRET };
   // Started at once: one migrates and creates the keys and CA, the other finds them.
   const [a, b] = await Promise.all([startAllInOne(t, env), startAllInOne(t, env)]);
   t.after(() => db.drop());
@@ -46,12 +58,22 @@ test('two replicas on one PostgreSQL: changes, tokens and acknowledged writes cr
   await json(a.admin('/v1/admin/devices', { method: 'POST', body: { id: 'cam-1' } }), 201);
   const { secret } = await json<{ secret: string }>(a.admin('/v1/admin/devices/cam-1/credentials', { method: 'POST', body: { kind: 'password' } }), 201);
   const client = await connect(b, 'cam-1', secret);
+  let before = await changes(a);
+  for (let tries = 0; (await changes(b)).revision !== before.revision; tries += 1) {
+    assert.ok(tries < 20, 'the replicas agree on one revision within a second');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    before = await changes(a);
+  }
   const closed = new Promise<number>((resolve) => client.once('close', () => resolve(Date.now())));
   const disabledAt = Date.now();
   await json(a.admin('/v1/admin/devices/cam-1', { method: 'PATCH', body: { enabled: false } }), 200);
   const elapsed = (await closed) - disabledAt;
   assert.ok(elapsed < 1000, `disconnected from B ${elapsed} ms after the disable through A`);
   t.diagnostic(`disabled through A, disconnected from B after ${elapsed} ms`);
+  // A broker that polled A and moves to B asks B with A's revision and gets the same answer.
+  const [fromA, fromB] = [await changes(a, before.revision), await changes(b, before.revision)];
+  assert.deepEqual(fromB, fromA);
+  assert.deepEqual(fromB.changes, [{ kind: 'device', deviceId: 'cam-1' }]);
 
   await json(a.admin('/v1/admin/devices', { method: 'POST', body: { id: 'cam-2' } }), 201);
   const { token } = await json<{ token: string }>(a.admin('/v1/admin/devices/cam-2/tokens', { method: 'POST' }), 201);

@@ -41,7 +41,7 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, admin, decider } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  const feed = new ChangeFeed();
+  const feed = new ChangeFeed(store.revisions ? { startRevision: store.revisions.current } : {});
   const app = Fastify({
     // A TLS handshake gets the headers deadline too (Node's default is 120 s).
     ...(deps.https ? { https: { ...deps.https, handshakeTimeout: config.http.headersTimeoutMs } } : {}),
@@ -77,7 +77,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
 
-  const stopFeed = store.onChange((change) => feed.push(change));
+  const stopFeed = store.revisions
+    ? store.revisions.onChange((change, revision) => feed.push(change, revision))
+    : store.onChange((change) => feed.push(change));
   // preClose, not onClose: held long polls must be answered before the server waits for open requests.
   app.addHook('preClose', async () => {
     stopFeed();

@@ -1,6 +1,7 @@
 /**
  * Registry changes in a ring with long-poll waiters (`GET /v1/changes`). Revisions start at the process
- * start in µs, so an old process's revision gets `changes: null`, never a silently incomplete list.
+ * start in µs, so an old process's revision gets `changes: null`, never a silently incomplete list; on
+ * PostgreSQL replicas they are the change log's seqs (`Store.revisions`), the same on every replica.
  */
 import type { ChangesResponse } from '../../schemas/changes.js';
 import type { Change } from '../../schemas/index.js';
@@ -14,6 +15,11 @@ export interface ChangeFeedOptions {
   startRevision?: number;
 }
 
+interface Entry {
+  revision: number;
+  change: Change;
+}
+
 interface Waiter {
   since: number;
   finish: (answer: ChangesResponse) => void;
@@ -22,10 +28,12 @@ interface Waiter {
 export class ChangeFeed {
   readonly #capacity: number;
   readonly #maxWaiters: number;
-  readonly #ring: Change[] = [];
+  readonly #ring: Entry[] = [];
   /** Index in #ring of the oldest entry once the ring is full. */
   #head = 0;
   #revision: number;
+  /** The newest revision no longer kept: a `since` below it cannot be answered. */
+  #floor: number;
   readonly #waiters = new Set<Waiter>();
   #closed = false;
 
@@ -33,17 +41,22 @@ export class ChangeFeed {
     this.#capacity = options.capacity ?? 4096;
     this.#maxWaiters = options.maxWaiters ?? 1000;
     this.#revision = options.startRevision ?? Date.now() * 1000;
+    this.#floor = this.#revision;
   }
 
   get revision(): number {
     return this.#revision;
   }
 
-  push(change: Change): void {
-    this.#revision++;
-    if (this.#ring.length < this.#capacity) this.#ring.push(change);
+  /** Records one change at `revision` (default: the next; an older one is ignored), answering waiting polls. */
+  push(change: Change, revision = this.#revision + 1): void {
+    if (revision <= this.#revision) return;
+    this.#revision = revision;
+    const entry = { revision, change };
+    if (this.#ring.length < this.#capacity) this.#ring.push(entry);
     else {
-      this.#ring[this.#head] = change;
+      this.#floor = this.#ring[this.#head]!.revision;
+      this.#ring[this.#head] = entry;
       this.#head = (this.#head + 1) % this.#capacity;
     }
     for (const waiter of this.#waiters) waiter.finish(this.since(waiter.since));
@@ -52,12 +65,13 @@ export class ChangeFeed {
   /** What changed after `since`, right now (an empty list when nothing did). */
   since(since: number): ChangesResponse {
     const revision = this.#revision;
-    const available = this.#ring.length;
-    const oldest = revision - available; // a `since` of exactly this needs every stored change
-    if (since > revision || since < oldest) return { revision, changes: null };
-    const wanted = revision - since;
+    if (since > revision || since < this.#floor) return { revision, changes: null };
     const changes: Change[] = [];
-    for (let i = available - wanted; i < available; i++) changes.push(this.#ring[(this.#head + i) % available]!);
+    const count = this.#ring.length;
+    for (let i = 0; i < count; i++) {
+      const entry = this.#ring[(this.#head + i) % count]!;
+      if (entry.revision > since) changes.push(entry.change);
+    }
     return { revision, changes };
   }
 

@@ -49,11 +49,11 @@ export function createWriter(db: Database, { logger, beforeWrite }: WriterOption
 }
 
 /** Tells every listener of each change (deduplicated); one that throws is logged and the others still hear it. */
-export function announce(listeners: Iterable<ChangeListener>, changes: readonly Change[], logger?: Logger): void {
+export function announce(listeners: Iterable<(change: Change, revision: number) => void>, changes: readonly Change[], logger?: Logger, revision = 0): void {
   for (const change of dedupeChanges(changes)) {
     for (const listener of listeners) {
       try {
-        listener(change);
+        listener(change, revision);
       } catch (err) {
         // A broken listener must not undo or hide a committed write from the other listeners.
         logger?.error({ err, change }, 'registry change listener threw');

@@ -31,7 +31,7 @@ import type {
   Token,
 } from '../../schemas/admin.js';
 import type { DeviceCaPems } from '../ca/index.js';
-import type { RegistryStore } from '../core/index.js';
+import type { Change, RegistryStore } from '../core/index.js';
 
 export type DeviceValues = z.output<typeof DeviceCreate>;
 export type DeviceQuery = z.output<typeof DeviceListQuery>;
@@ -139,6 +139,16 @@ export interface ImportRepository {
   write(rows: ReadonlyArray<{ row: ImportRow; index: number }>, onConflict: ImportConflictPolicy, signal?: AbortSignal): Promise<ImportResult>;
 }
 
+export type RevisionListener = (change: Change, revision: number) => void;
+
+/** The changes of a store shared by replicas, in one order with one revision all replicas agree on. */
+export interface SharedRevisions {
+  /** The last revision this replica shows. */
+  readonly current: number;
+  /** Each change once this replica shows it, in revision order. */
+  onChange(listener: RevisionListener): () => void;
+}
+
 export interface Store extends RegistryStore {
   readonly devices: DeviceRepository;
   readonly credentials: CredentialRepository;
@@ -148,6 +158,8 @@ export interface Store extends RegistryStore {
   readonly signingKeys: SigningKeyRepository;
   readonly deviceCa: DeviceCaRepository;
   readonly imports: ImportRepository;
+  /** Present on a store shared by replicas: what `/v1/changes` serves so a revision means the same on each. */
+  readonly revisions?: SharedRevisions;
   /** Throws when the registry cannot answer or its file was replaced (for `/healthz`). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -33,3 +33,15 @@ test('beyond maxWaiters a poll is answered at once instead of held', async () =>
   feed.close();
   assert.deepEqual(await held, { revision: 0, changes: [] });
 });
+
+test('revisions given by a shared log may skip numbers; a since in a gap is answered, one below the kept ones is not', () => {
+  const feed = new ChangeFeed({ capacity: 2, startRevision: 10 });
+  feed.push(device('a'), 12);
+  feed.push(device('b'), 15);
+  feed.push(device('old'), 14);
+  assert.deepEqual(feed.since(13), { revision: 15, changes: [device('b')] }, 'an older revision pushed late is dropped');
+  assert.deepEqual(feed.since(10), { revision: 15, changes: [device('a'), device('b')] });
+  feed.push(device('c'), 20);
+  assert.deepEqual(feed.since(12), { revision: 20, changes: [device('b'), device('c')] });
+  assert.equal(feed.since(11).changes, null, 'a fell out of the ring');
+});

@@ -11,11 +11,20 @@ import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Change } from '../../core/index.js';
+import type { RevisionListener, SharedRevisions } from '../repositories.js';
 import { announce, dedupeChanges, type ChangeListener } from '../changes.js';
 import { startChangeBus, type ChangeBus } from './change-bus.js';
 import { dropMirror, loadMirror, nextMirrorPath, refreshDevice } from './mirror.js';
 
 const RETRY_MS = 1000;
+
+interface Entry {
+  changes: readonly Change[];
+  /** The change-log seqs of these changes (none for a retry). */
+  seqs: readonly number[];
+  /** A write of this replica, a change the bus delivered, or a full reload after a failed one. */
+  source: 'local' | 'bus' | 'retry';
+}
 
 export interface MirrorSyncOptions<V> {
   pool: pg.Pool;
@@ -34,8 +43,8 @@ export interface MirrorSync<V> {
   onChange(listener: ChangeListener): () => void;
   /** Signing keys changed on some replica. */
   onKeysChanged(listener: () => void): () => void;
-  /** The change bus's last log seq: the same revision on every replica. */
-  readonly revision: number;
+  /** Changes in change-log order once this mirror shows them, with their seq: one revision for all replicas. */
+  readonly revisions: SharedRevisions;
   close(): Promise<void>;
 }
 
@@ -59,6 +68,9 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     throw err;
   }
   let view = options.view(db);
+  /** The snapshot holds everything the bus had delivered when it was taken. */
+  let applied = bus.revision;
+  const ordered = new Set<RevisionListener>();
 
   async function apply(changes: readonly Change[]): Promise<void> {
     const deduped = dedupeChanges(changes);
@@ -78,16 +90,25 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     if (retry || closed) return;
     retry = setTimeout(() => {
       retry = undefined;
-      void enqueue([{ kind: 'all' }], []);
+      void enqueue({ changes: [{ kind: 'all' }], seqs: [], source: 'retry' });
     }, RETRY_MS);
     retry.unref();
   }
 
-  function enqueue(changes: readonly Change[], seqs: readonly number[]): Promise<void> {
+  /** The shared order: each bus change once applied here, with its seq (a retry's `all` at the bus's seq). */
+  function inOrder(change: Change, seq: number): void {
+    if (seq <= applied) return;
+    applied = seq;
+    announce(ordered, [change], logger, seq);
+  }
+
+  function enqueue(entry: Entry): Promise<void> {
+    const { changes, seqs, source } = entry;
     const run = queue.then(async () => {
       if (closed) return;
       if (seqs.length > 0 && seqs.every((s) => done.has(s))) {
         seqs.forEach((s) => done.delete(s));
+        if (source === 'bus') inOrder(changes[0]!, seqs[0]!);
         return;
       }
       try {
@@ -99,6 +120,8 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
       }
       seqs.forEach((s) => (done.has(s) ? done.delete(s) : done.add(s)));
       announce(listeners, changes, logger);
+      if (source === 'bus') inOrder(changes[0]!, seqs[0]!);
+      if (source === 'retry') inOrder({ kind: 'all' }, bus.revision);
     });
     queue = run;
     return run;
@@ -107,12 +130,12 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
   bus.onChange((change, seq) => {
     // The bus delivers in seq order: what is below it was reached by both paths or never will be.
     for (const s of done) if (s < seq - 1000) done.delete(s);
-    void enqueue([change], [seq]);
+    void enqueue({ changes: [change], seqs: [seq], source: 'bus' });
   });
 
   return {
     view: () => view,
-    applyLocal: (changes, seqs) => (changes.length === 0 ? Promise.resolve() : enqueue(changes, seqs)),
+    applyLocal: (changes, seqs) => (changes.length === 0 ? Promise.resolve() : enqueue({ changes, seqs, source: 'local' })),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -121,8 +144,14 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
       keyListeners.add(listener);
       return () => keyListeners.delete(listener);
     },
-    get revision() {
-      return bus.revision;
+    revisions: {
+      get current() {
+        return applied;
+      },
+      onChange(listener) {
+        ordered.add(listener);
+        return () => ordered.delete(listener);
+      },
     },
     async close() {
       closed = true;

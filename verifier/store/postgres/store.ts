@@ -30,8 +30,7 @@ export interface PostgresStoreOptions {
 }
 
 export interface PostgresStore extends Store {
-  /** The change log seq this replica has applied up to: the same revision on every replica. */
-  readonly revision: number;
+  readonly revisions: NonNullable<Store['revisions']>;
 }
 
 /** The URL without its password, for messages. */
@@ -87,9 +86,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     signingKeys: createPgSigningKeyRepository(ctx, sync.onKeysChanged),
     deviceCa: createPgDeviceCaRepository(ctx),
     imports: createPgImportRepository(ctx),
-    get revision() {
-      return sync.revision;
-    },
+    revisions: sync.revisions,
     async ping() {
       await pool.query('SELECT 1');
     },
