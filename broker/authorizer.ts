@@ -7,7 +7,7 @@
  *
  * @module broker/authorizer
  */
-import type { AclRefusal, AuthenticateDecision, AuthenticateRequest, Change, RightsDecision, RightsRequest } from '../schemas/index.js';
+import type { BrokerRefusal, AuthenticateDecision, AuthenticateRequest, Change, RightsDecision, RightsRequest } from '../schemas/index.js';
 
 export interface Authorizer {
   /**
@@ -21,8 +21,8 @@ export interface Authorizer {
    * `authenticate`.
    */
   rights(request: RightsRequest): Promise<RightsDecision>;
-  /** Told of each PUBLISH or SUBSCRIBE the broker's ACL check refused, for the verifier's record of decisions. */
-  refused?(refusal: AclRefusal): void;
+  /** Told of each request the broker refused itself (ACL, quota, session owner), for the verifier's record of decisions. */
+  refused?(refusal: BrokerRefusal): void;
   /** Registry changes: the broker re-authenticates the affected connections and asks `rights` for stored sessions. */
   onChange(callback: (change: Change) => void): () => void;
   close(): Promise<void>;

@@ -7,7 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
 import pino from 'pino';
-import type { AclRefusal, AuthenticateAllow, AuthenticateRequest, CompiledAcl, RightsRequest } from '../schemas/index.js';
+import type { BrokerRefusal, AuthenticateAllow, AuthenticateRequest, CompiledAcl, RightsRequest } from '../schemas/index.js';
 import { LogLimiter } from '../logging/log-limiter.js';
 import type { Authorizer } from './authorizer.js';
 import type { ProtocolVersion } from './codec.js';
@@ -71,11 +71,11 @@ export class BrokerState {
     this.refusalLog = new LogLimiter((fields, message) => this.logger.warn(fields, message));
   }
 
-  /** A PUBLISH or SUBSCRIBE the ACL refused: the authorizer keeps it among the recent decisions. */
-  aclRefused(connection: Connection, action: AclRefusal['action'], topic: string): void {
-    const refusal = { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, action, topic, peerAddress: connection.info.peerAddress };
+  /** A request the broker refused itself: the authorizer keeps it among the verifier's recent decisions. */
+  refused(connection: Connection, refusal: Pick<BrokerRefusal, 'action' | 'topic' | 'reason' | 'message'> & Partial<Pick<BrokerRefusal, 'clientId' | 'deviceId'>>): void {
+    const whose = { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, peerAddress: connection.info.peerAddress };
     try {
-      this.authorizer.refused?.(refusal);
+      this.authorizer.refused?.({ ...whose, ...refusal });
     } catch (err) {
       this.logger.error({ err }, 'the authorizer failed to take a refusal');
     }
@@ -86,6 +86,9 @@ export class BrokerState {
     this.refusalLog.log(clientId, fields, message);
   }
 }
+
+/** The message of a refusal by the broker's local ACL check (it enforces the ACL the verifier compiled). */
+export const ACL_REFUSAL = 'the broker’s ACL check';
 
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed';
 

@@ -62,14 +62,29 @@ export const Explanation = z
   .strict();
 export type Explanation = z.infer<typeof Explanation>;
 
-/** A PUBLISH or SUBSCRIBE the bundled broker's own ACL check refused (it decides those locally). */
-export interface AclRefusal {
-  clientId: string;
-  deviceId: string | null;
-  action: 'publish' | 'subscribe';
-  topic: string;
-  peerAddress: string;
-}
+/** Why a record denies: the verifier's reasons, and the broker's own limits. */
+export const RecordReason = z.enum([...DenyReason.options, 'quota_exceeded']);
+
+/**
+ * A request the bundled broker refused itself: a PUBLISH or SUBSCRIBE its local ACL check denied, a
+ * SUBSCRIBE over its quota, a CONNECT whose client id holds a session of another identity. The
+ * in-process authorizer hands it to the core; the HTTP one posts batches to `POST /v1/refusals`.
+ */
+export const BrokerRefusal = z
+  .object({
+    clientId: z.string().max(65535),
+    deviceId: z.string().max(65535).nullable(),
+    action: z.enum(['connect', 'publish', 'subscribe']),
+    topic: z.string().max(65535).nullable(),
+    peerAddress: z.string().max(128),
+    reason: z.enum(['acl_denied', 'clientid_mismatch', 'quota_exceeded']),
+    message: z.string().max(256),
+  })
+  .strict();
+export type BrokerRefusal = z.infer<typeof BrokerRefusal>;
+
+export const MAX_REFUSALS_PER_POST = 100;
+export const BrokerRefusals = z.object({ items: z.array(BrokerRefusal).min(1).max(MAX_REFUSALS_PER_POST) }).strict();
 
 /** One decision as the record keeps it: who, what, where and why, never a credential. */
 export const DecisionRecord = z
@@ -78,7 +93,7 @@ export const DecisionRecord = z
     at: z.string(),
     kind: z.enum(['authenticate', 'authorize']),
     allow: z.boolean(),
-    reason: DenyReason.nullable(),
+    reason: RecordReason.nullable(),
     message: z.string().nullable(),
     deviceId: z.string().nullable(),
     clientId: z.string(),
@@ -95,7 +110,7 @@ export type DecisionRecord = z.infer<typeof DecisionRecord>;
 export const DecisionQuery = z
   .object({
     device: DeviceId.optional(),
-    reason: DenyReason.optional(),
+    reason: RecordReason.optional(),
     allow: z.enum(['true', 'false']).transform((s) => s === 'true').optional(),
     after: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),

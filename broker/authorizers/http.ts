@@ -1,6 +1,7 @@
 /**
  * The Authorizer over HTTP: `POST /v1/authenticate` and `/v1/rights` through a keep-alive pool, the
- * change feed on a connection of its own, replicas in order (`replicas.ts`). Fail closed: only a valid
+ * change feed on a connection of its own, the broker's own refusals posted in batches
+ * (`refusal-sender.ts`), replicas in order (`replicas.ts`). Fail closed: only a valid
  * 200 allow or 403 deny decides; anything else is `AuthorizerUnavailableError`.
  *
  * @module broker/authorizers/http
@@ -11,6 +12,7 @@ import type { Authorizer } from '../authorizer.js';
 import { AuthorizerUnavailableError } from '../errors.js';
 import { startChangeFeed, type ChangeFeedLoop } from './change-feed.js';
 import { createChangeFanout } from './change-fanout.js';
+import { createRefusalSender } from './refusal-sender.js';
 import { createReplicaSet, type Replica } from './replicas.js';
 
 export interface HttpAuthorizerOptions {
@@ -45,6 +47,7 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
     ...(options.probeMs ? { probeMs: options.probeMs } : {}),
   });
   const changes = createChangeFanout(options.logger);
+  const refusals = createRefusalSender({ replicas, secret: options.secret, ...(options.logger ? { logger: options.logger } : {}) });
   const feed: ChangeFeedLoop | undefined = options.changeFeed === false
     ? undefined
     : startChangeFeed({
@@ -113,9 +116,11 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
   return {
     authenticate: (request) => decide('/v1/authenticate', request, AuthenticateDecision),
     rights: (request) => decide('/v1/rights', request, RightsDecision),
+    refused: (refusal) => refusals.add(refusal),
     onChange: (callback) => changes.add(callback),
     async close() {
       await feed?.stop();
+      await refusals.close();
       changes.clear();
       await replicas.close();
     },

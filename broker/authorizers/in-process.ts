@@ -5,7 +5,7 @@
  * @module broker/authorizers/in-process
  */
 import type { Logger } from 'pino';
-import type { AclRefusal, AuthenticateDecision, AuthenticateRequest, Change, RightsDecision, RightsRequest } from '../../schemas/index.js';
+import type { BrokerRefusal, AuthenticateDecision, AuthenticateRequest, Change, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import type { Authorizer } from '../authorizer.js';
 import { AuthorizerUnavailableError } from '../errors.js';
 import { createChangeFanout } from './change-fanout.js';
@@ -14,8 +14,8 @@ import { createChangeFanout } from './change-fanout.js';
 export interface ConnectDecider {
   authenticate(request: AuthenticateRequest): Promise<AuthenticateDecision>;
   rights(request: RightsRequest): RightsDecision;
-  /** Keeps a refusal of the broker's own ACL check among the recent decisions. */
-  recordRefusal?(refusal: AclRefusal): void;
+  /** Keeps a refusal the broker made itself among the recent decisions. */
+  recordRefusal?(refusal: BrokerRefusal): void;
 }
 
 /** `RegistryStore.onChange` of the verifier's store. */

@@ -219,6 +219,7 @@ async function checkSessionOwner({ connection, clientId, auth }: ConnectContext)
     { clientId, identity, sessionIdentity: existing.owner, peer: connection.info.peerAddress, reason: 'session_of_another_identity' },
     'client id belongs to a session of another identity',
   );
+  core.refused(connection, { clientId, deviceId: auth!.deviceId, action: 'connect', topic: null, reason: 'clientid_mismatch', message: 'the client id holds a stored session of another identity' });
   throw new ConnectRefusedError({ kind: 'deny', reason: 'clientid_mismatch' }, 'client id in use by another identity');
 }
 

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { ParsedPublish } from '../codec.js';
 import { checkAcl, isValidTopicName, levelCount } from '../../rules/index.js';
-import type { Connection } from '../state.js';
+import { ACL_REFUSAL, type Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { RC, publishDenied } from '../reason-codes.js';
 import { forwardedProperties, type Message } from '../routing/message.js';
@@ -93,7 +93,7 @@ function authorize(connection: Connection, packet: IPublishPacket, topic: string
   }
   if (!allowed) {
     connection.core.counters.deniedPublishes++;
-    connection.core.aclRefused(connection, 'publish', topic);
+    connection.core.refused(connection, { action: 'publish', topic, reason: 'acl_denied', message: ACL_REFUSAL });
     connection.core.logRefusal(
       connection.clientId,
       { clientId: connection.clientId, deviceId: auth.deviceId, topic, qos: packet.qos, retain: packet.retain, reason: 'acl_denied' },

@@ -6,7 +6,7 @@
  */
 import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
 import { levelCount, parseFilter } from '../../rules/index.js';
-import type { Connection, Subscription } from '../state.js';
+import { ACL_REFUSAL, type Connection, type Subscription } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { subackDenied, subackInvalid, subackQuotaExceeded } from '../reason-codes.js';
 import { subscriptionBytes } from '../routing/topic-tree.js';
@@ -62,16 +62,18 @@ function subscribeOne(
   const limits = connection.core.limits;
   const isNewFilter = !subscriptions?.has(request.topic);
   if (isNewFilter && (subscriptions?.size ?? 0) >= limits.maxSubscriptionsPerSession) {
+    connection.core.refused(connection, { action: 'subscribe', topic: request.topic, reason: 'quota_exceeded', message: `over ${limits.maxSubscriptionsPerSession} subscriptions per session` });
     return refuse(connection, { filter: request.topic, reason: 'quota_exceeded' }, subackQuotaExceeded(connection.version));
   }
   if (isNewFilter && session.subscriptionBytes + subscriptionBytes(request.topic) > limits.maxSubscriptionBytesPerSession) {
+    connection.core.refused(connection, { action: 'subscribe', topic: request.topic, reason: 'quota_exceeded', message: `over ${limits.maxSubscriptionBytesPerSession} subscription bytes per session` });
     return refuse(connection, { filter: request.topic, reason: 'subscription_bytes_exceeded' }, subackQuotaExceeded(connection.version));
   }
   // Granted when an allow rule covers the filter; a deny rule that only overlaps it is enforced per
   // delivery (`checkEach`), as Mosquitto does, instead of refusing `#` for one denied topic.
   const verdict = subscribeVerdict(session.rights, parsed.filter, qos);
   if (!verdict.allow) {
-    connection.core.aclRefused(connection, 'subscribe', request.topic);
+    connection.core.refused(connection, { action: 'subscribe', topic: request.topic, reason: 'acl_denied', message: ACL_REFUSAL });
     return refuse(connection, { filter: request.topic, qos, reason: 'acl_denied' }, subackDenied(connection.version));
   }
   const sub: Subscription = {

@@ -28,7 +28,8 @@ interface Started {
   ready: Record<string, unknown>;
 }
 
-export async function startStandalone(t: Pick<TestContext, 'after'>): Promise<Standalone> {
+/** `brokerEnv`: more variables for the broker (limits). */
+export async function startStandalone(t: Pick<TestContext, 'after'>, brokerEnv: Record<string, string> = {}): Promise<Standalone> {
   const dataDir = mkdtempSync(join(tmpdir(), 'arra-standalone-'));
   let output = '';
   const env = { ...process.env, ARRA_DATA_DIR: dataDir, ARRA_LOG_LEVEL: 'info' };
@@ -56,7 +57,7 @@ export async function startStandalone(t: Pick<TestContext, 'after'>): Promise<St
   };
   const verifier = await run('runtime/verifier.ts', { ARRA_HTTP_PORT: '0', ARRA_ADMIN_TOKEN: ALL_IN_ONE_TOKEN }, 'verifier listening');
   const url = verifier.ready.url as string;
-  const broker = await run('runtime/broker.ts', { ARRA_VERIFIER_URL: url, ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0', ARRA_BROKER_DURABILITY: 'memory' }, 'broker listening');
+  const broker = await run('runtime/broker.ts', { ARRA_VERIFIER_URL: url, ARRA_MQTT_PORT: '0', ARRA_SYS_INTERVAL: '0', ARRA_BROKER_DURABILITY: 'memory', ...brokerEnv }, 'broker listening');
   const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
     fetch(url + path, {
       method: init.method ?? 'GET',

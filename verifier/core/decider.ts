@@ -1,7 +1,7 @@
 // Cross-cutting duties: log every authenticate decision (never a secret) and authorize denies, report to
 // `onDecision`, rethrow faults as `VerifierError`, drop caches on registry changes synchronously.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AclRefusal, AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
+import type { BrokerRefusal, AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { LogLimiter } from '../../logging/log-limiter.js';
 import { AclCache } from './acl-cache.js';
 import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
@@ -33,8 +33,8 @@ export interface ManagedDecider extends Decider {
   explain(query: ExplainQuery): Explanation;
   /** Every recent deny and a sample of allows, for operators. */
   readonly recent: RecentDecisions;
-  /** A PUBLISH or SUBSCRIBE the in-process broker's own ACL check refused, kept among the recent decisions. */
-  recordRefusal(refusal: AclRefusal): void;
+  /** A request the bundled broker refused itself, kept among the recent decisions; `broker` names who told (default `bundled`). */
+  recordRefusal(refusal: BrokerRefusal, broker?: string): void;
   close(): void;
 }
 
@@ -176,9 +176,10 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     rights,
     explain: (query) => explainAuthorize(registry, config, query),
     recent,
-    recordRefusal(refusal) {
-      const { clientId, deviceId, action, topic, peerAddress } = refusal;
-      recent.record({ kind: 'authorize', allow: false, reason: 'acl_denied', message: 'the bundled broker’s ACL check', deviceId, clientId, broker: 'bundled', peerAddress, credential: null, action, topic });
+    recordRefusal(refusal, broker = 'bundled') {
+      const { clientId, deviceId, action, topic, peerAddress, reason, message } = refusal;
+      const kind = action === 'connect' ? 'authenticate' : 'authorize';
+      recent.record({ kind, allow: false, reason, message, deviceId, clientId, broker, peerAddress, credential: null, action: action === 'connect' ? null : action, topic });
     },
     stats: () => ({ ...lockout.stats(), cache: { size: cache.size, hits: cache.hits, misses: cache.misses }, admissions: admissions.size }),
     close() {

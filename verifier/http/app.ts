@@ -19,6 +19,7 @@ import { installJsonBodyParser } from './json-body.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { consoleRoutes } from './console.js';
 import { changeRoutes } from './routes/changes.js';
+import { refusalRoutes } from './routes/refusals.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { publicRoutes } from './routes/public.js';
 
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     broker.addHook('onRequest', guard);
     await broker.register(decisionRoutes, { decider, trustCertSubject: config.trustCertSubject });
     await broker.register(changeRoutes, { feed });
+    await broker.register(refusalRoutes, { decider });
   });
   await registerAdapters(app, { decider, guard, config });
   const { adminSocket } = deps;

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { field, h, notice, replace, when } from '../dom.js';
 
-const REASONS = ['bad_credentials', 'no_credentials', 'unknown_device', 'disabled', 'expired', 'not_yet_valid', 'revoked', 'clientid_mismatch', 'acl_denied', 'locked_out', 'invalid_request', 'not_authenticated'];
+const REASONS = ['bad_credentials', 'no_credentials', 'unknown_device', 'disabled', 'expired', 'not_yet_valid', 'revoked', 'clientid_mismatch', 'acl_denied', 'locked_out', 'invalid_request', 'not_authenticated', 'quota_exceeded'];
 const KEEP_ROWS = 500;
 
 export default function decisionsPage(view) {

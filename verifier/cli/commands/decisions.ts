@@ -3,7 +3,7 @@
  * keeps printing them as they happen until interrupted.
  */
 import { DecisionPage, type DecisionRecord } from '../../../schemas/admin.js';
-import { DenyReason } from '../../../schemas/decision.js';
+import { RecordReason } from '../../../schemas/admin-explain.js';
 import { defineCommand } from '../_command.js';
 import { UsageError } from '../_errors.js';
 import { formatTable, type Column } from '../_output.js';
@@ -36,8 +36,8 @@ export default defineCommand({
   positionals: [],
   async run(ctx) {
     const { values, usage } = ctx;
-    if (values.reason !== undefined && !DenyReason.safeParse(values.reason).success) {
-      throw new UsageError(`--reason: must be one of ${DenyReason.options.join(', ')}`, usage);
+    if (values.reason !== undefined && !RecordReason.safeParse(values.reason).success) {
+      throw new UsageError(`--reason: must be one of ${RecordReason.options.join(', ')}`, usage);
     }
     const client = await ctx.client();
     const filter = { device: values.device, reason: values.reason, allow: values.denies ? 'false' : undefined };

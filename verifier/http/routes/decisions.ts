@@ -88,7 +88,7 @@ function syncDecisionRoute<Body extends ZodTypeAny>(
 }
 
 /** The caller as the admissions record names it: `/v1/authorize` decides for what `/v1/authenticate` proved for the same broker. */
-function nativeCaller(address: string | undefined): string {
+export function nativeCaller(address: string | undefined): string {
   return `native ${address ?? 'unknown'}`;
 }
 
