@@ -1,22 +1,16 @@
-/**
- * The accept step of every listener, before any handshake: ask the gate, destroy refused sockets,
- * track admitted ones; the broker promotes the ticket when the CONNECT is accepted.
- *
- * @module broker/listeners/admission
- */
+// Every listener's accept step, before any handshake; the broker promotes the ticket on an accepted CONNECT.
 import type { Server, Socket } from 'node:net';
 import type { Ticket } from './gate.js';
 import { peerAddressOf, proxyFront } from './proxy.js';
 import type { ListenOptions, Transport } from './types.js';
 
 export interface Admission {
-  /** Runs the gate on a new raw socket; returns null (socket already destroyed) when refused. */
+  /** null: refused (the socket is already destroyed). */
   admit(socket: Socket): Ticket | null;
   /** By the socket, or for a TLS socket by the raw one it wraps (peer address and port, taken once). */
   ticketFor(socket: Socket): Ticket | undefined;
   /** Also ends this socket on close (a TLS socket wraps an admitted raw socket). */
   track(socket: Socket): void;
-  /** Stops the server accepting, destroys every admitted socket still open, waits for the close. */
   close(server: Server): Promise<void>;
 }
 
@@ -83,7 +77,6 @@ export function createAdmission(options: ListenOptions, transport: Transport, wr
   };
 }
 
-/** Binds `server` (behind the PROXY protocol when on); resolves with the bound port and a close. */
 export async function bindListener(server: Server, options: ListenOptions, transport: Transport, admission: Admission) {
   const front = options.proxy ? proxyFront(server, options.proxy, options, transport) : undefined;
   const bound = front?.server ?? server;
@@ -97,7 +90,6 @@ export async function bindListener(server: Server, options: ListenOptions, trans
   };
 }
 
-/** Binds `server` on host:port and resolves with the port actually bound. */
 export function bind(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -1,8 +1,4 @@
-/**
- * The verifier's device CA (`GET /v1/ca.pem`) for the TLS listener when no `ARRA_TLS_CA` file is set.
- *
- * @module broker/listeners/device-ca
- */
+// The verifier's device CA (`GET /v1/ca.pem`) for the TLS listener when `ARRA_TLS_CA` is unset.
 import { Agent, fetch, type Response } from 'undici';
 import { BrokerConfigError } from '../errors.js';
 

@@ -1,14 +1,8 @@
-/**
- * Admission shared by every listener. Sockets are *pending* until their CONNECT is accepted, with caps
- * of their own (refused at once beyond the per-address one; the oldest closed when all are taken, as a
- * SYN cache does) and one deadline swept for all, so silent sockets cannot lock out real clients.
- *
- * @module broker/listeners/gate
- */
+// Sockets are pending until their CONNECT is accepted, with caps of their own (the oldest closed when all
+// are taken, as a SYN cache does) and one swept deadline, so silent sockets cannot lock out real clients.
 import { KeyedTokenBuckets, TokenBucket } from './token-bucket.js';
 
 export type RefusalReason = 'max_connections' | 'pending_address' | 'rate_address' | 'rate_global';
-/** Why a pending socket was closed by the gate. */
 export type ExpulsionReason = 'connect_timeout' | 'pending_evicted';
 
 export interface GateLimits {
@@ -28,16 +22,14 @@ export interface GateLimits {
 
 export const DEFAULT_PENDING_LIMITS = { maxPending: 1000, maxPendingPerAddress: 100, connectTimeoutMs: 10_000 } as const;
 
-/** What the gate closes a socket through. */
 export interface Closable {
   destroy(): void;
 }
 
-/** One admitted socket. */
 export interface Ticket {
   /** The address the socket is accounted to (the device's, when a trusted balancer named it). */
   readonly peer: string;
-  /** Its CONNECT was accepted: it leaves the pending pool. False (nothing changes) when authenticated clients are at their cap. */
+  /** Leaves the pending pool; false (nothing changes) when authenticated clients are at their cap. */
   promote(): boolean;
   /** The socket closed: frees its slot. Idempotent. */
   release(): void;
@@ -51,7 +43,6 @@ export interface Gate {
   readonly pending: number;
   readonly authenticated: number;
   readonly refused: Readonly<Record<RefusalReason, number>>;
-  /** Pending sockets the gate closed, by why. */
   readonly expelled: Readonly<Record<ExpulsionReason, number>>;
 }
 
@@ -143,7 +134,6 @@ class GateImpl implements Gate {
     return reason;
   }
 
-  /** Closes pending sockets past their deadline, oldest first; stops the timer when none is pending. */
   private sweep(now: number): void {
     for (const ticket of this.pendingTickets) {
       if (now - ticket.since < this.connectTimeoutMs) break;

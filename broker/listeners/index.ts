@@ -1,8 +1,4 @@
-/**
- * The network listeners (TCP, TLS, WebSocket) and the admission gate they share.
- *
- * @module broker/listeners
- */
+// The network listeners (TCP, TLS, WebSocket) and the admission gate they share.
 export { listenTcp } from './tcp.js';
 export { listenTls, verifiedFingerprint, type TlsListenOptions } from './tls.js';
 export { listenWs, WS_PATH, type WsListenOptions } from './ws.js';

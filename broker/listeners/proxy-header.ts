@@ -1,10 +1,5 @@
-/**
- * The PROXY protocol header (v1 and v2), parsed incrementally: incomplete, complete (its length and
- * the source address, none for `UNKNOWN`/`LOCAL`), or malformed; bounded in bytes. Not from npm: those
- * parsers need a complete buffer, and reading up to the header's end is most of the work.
- *
- * @module broker/listeners/proxy-header
- */
+// PROXY protocol v1/v2, parsed incrementally and bounded in bytes. Not from npm: those parsers need a
+// complete buffer, and finding the header's end is most of the work.
 import { isIPv4, isIPv6 } from 'node:net';
 
 export type ProxyHeader =
@@ -23,7 +18,6 @@ export const MAX_V2_BYTES = 2048;
 const INCOMPLETE: ProxyHeader = { state: 'incomplete' };
 const malformed = (reason: string): ProxyHeader => ({ state: 'malformed', reason });
 
-/** Does `data` (maybe shorter) start like `prefix`? */
 function startsLike(data: Buffer, prefix: Buffer): boolean {
   const n = Math.min(data.length, prefix.length);
   return data.subarray(0, n).equals(prefix.subarray(0, n));

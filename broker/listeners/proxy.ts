@@ -1,10 +1,5 @@
-/**
- * The PROXY protocol in front of a listener: only configured balancers, header read first, then the
- * socket goes to the listener's own server with the rest of its bytes put back, so the device's own
- * address is what the gate, the lockout and the logs see.
- *
- * @module broker/listeners/proxy
- */
+// Only configured balancers; the header is read first, then the socket goes to the listener's server with
+// the rest put back, so the gate, the lockout and the logs see the device's own address.
 import { createServer, type Server, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { addressList, listHolds } from '../../rules/index.js';
@@ -17,7 +12,6 @@ const MAX_AWAITING_HEADER = 1000;
 /** The device address the header named, by socket; absent: the socket's own peer is the device. */
 const proxiedPeers = new WeakMap<Socket, string>();
 
-/** The address to account a raw socket to: the device's when a trusted balancer named it. */
 export function peerAddressOf(socket: Socket): string {
   return proxiedPeers.get(socket) ?? socket.remoteAddress ?? 'unknown';
 }
@@ -25,7 +19,6 @@ export function peerAddressOf(socket: Socket): string {
 export interface ProxyFront {
   /** The server to bind in place of the listener's own. */
   server: Server;
-  /** Destroys the sockets still waiting for their header (the listener is closing). */
   abort(): void;
 }
 

@@ -1,8 +1,3 @@
-/**
- * Plain MQTT over TCP.
- *
- * @module broker/listeners/tcp
- */
 import { createServer } from 'node:net';
 import { bindListener, createAdmission } from './admission.js';
 import type { Listener, ListenOptions } from './types.js';

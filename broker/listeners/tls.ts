@@ -1,9 +1,4 @@
-/**
- * MQTT over TLS with client certificates; a verified certificate's SHA-256 goes to the authorizer
- * as `certFingerprint`.
- *
- * @module broker/listeners/tls
- */
+// A verified client certificate's SHA-256 goes to the authorizer as `certFingerprint`.
 import { createServer, type TLSSocket } from 'node:tls';
 import { bindListener, createAdmission } from './admission.js';
 import type { Listener, ListenOptions } from './types.js';
@@ -32,14 +27,12 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
     ca: options.ca,
     requestCert: true,
     rejectUnauthorized: options.rejectUnauthorized ?? true,
-    // The gate's deadline (handshake and CONNECT together) is what bounds a silent socket; Node's
-    // own timeout would only report it (see tlsClientError below).
+    // The gate's deadline bounds handshake and CONNECT together; Node's would only report it.
     handshakeTimeout: 0,
   });
   // The gate runs on the raw socket, before the handshake: a connect flood must not cost RSA work.
   server.on('connection', (socket) => admission.admit(socket));
-  // With a listener for this event Node no longer destroys the socket (a handshake timeout left
-  // it open for good): we must.
+  // With a listener for this event Node no longer destroys the socket: we must.
   server.on('tlsClientError', (err, socket) => {
     options.logger.debug({ err, peer: socket.remoteAddress }, 'TLS handshake failed');
     socket.destroy();

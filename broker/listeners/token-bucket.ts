@@ -1,9 +1,4 @@
-/**
- * Connect-rate token buckets (one second of burst, refilled continuously): global and per address.
- *
- * @module broker/listeners/token-bucket
- */
-
+// Connect-rate token buckets (one second of burst, refilled continuously).
 export class TokenBucket {
   #tokens: number;
   #updatedAt: number;
@@ -16,7 +11,6 @@ export class TokenBucket {
     this.#updatedAt = now();
   }
 
-  /** Takes one token if there is one. */
   take(): boolean {
     this.#refill();
     if (this.#tokens < 1) return false;

@@ -1,8 +1,3 @@
-/**
- * What a listener needs and hands to the broker's `handle`.
- *
- * @module broker/listeners/types
- */
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Gate, RefusalReason, Ticket } from './gate.js';
@@ -18,15 +13,12 @@ export interface ConnectionInfo {
   admission?: Ticket;
 }
 
-/** The broker side of a listener: `Broker.handle` from `broker/index.ts` has this shape. */
 export interface ConnectionHandler {
   handle(stream: Duplex, info: ConnectionInfo): void;
 }
 
 export interface ListenerEvents {
-  /** Called once per admitted connection. */
   onAccepted?(transport: Transport): void;
-  /** Called once per refused connection. */
   onRefused?(transport: Transport, reason: RefusalReason): void;
 }
 
@@ -51,8 +43,6 @@ export interface ListenOptions {
 
 export interface Listener {
   readonly transport: Transport;
-  /** The port actually bound. */
   readonly port: number;
-  /** Stops accepting, destroys the connections still open, resolves when the server is closed. */
   close(): Promise<void>;
 }

@@ -1,9 +1,5 @@
-/**
- * MQTT over WebSocket (path `/mqtt`, subprotocol `mqtt` or `mqttv3.1`), `wss://` with a server
- * certificate; no client certificate, like Mosquitto's `require_certificate false`.
- *
- * @module broker/listeners/ws
- */
+// Path `/mqtt`, subprotocol `mqtt` or `mqttv3.1`; `wss://` has no client certificate (as Mosquitto's
+// `require_certificate false`).
 import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -31,7 +27,6 @@ function pickSubprotocol(request: IncomingMessage): string | undefined {
   return SUBPROTOCOLS.find((p) => offered.includes(p));
 }
 
-/** Answers a refused upgrade with a JSON error naming what was wrong, then closes. */
 function refuseUpgrade(socket: Duplex, status: string, error: string, message: string): void {
   const body = JSON.stringify({ error, message });
   socket.end(
@@ -63,8 +58,7 @@ export async function listenWs(options: WsListenOptions): Promise<Listener> {
   const server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout: 0 }, upgradeRequired)
     : createServer(upgradeRequired);
-  // Handshakes, the upgrade request and CONNECT are bounded together by the gate's deadline; a
-  // failed TLS handshake is destroyed here, since Node leaves that to whoever listens for it.
+  // The gate's deadline bounds handshakes, upgrade and CONNECT; Node leaves a failed handshake to us.
   if (options.tls) {
     server.on('tlsClientError', (err, socket) => {
       options.logger.debug({ err, peer: socket.remoteAddress }, 'TLS handshake failed');
