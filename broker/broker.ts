@@ -1,9 +1,5 @@
-/**
- * `createBroker`: adopts connections into the shared state (`state.ts`), runs the timer wheel and the
- * registry-change rechecks, and gives the public `Broker` face.
- *
- * @module broker/broker
- */
+// Adopts connections into the shared state (`state.ts`), runs the timer wheel and the registry-change
+// rechecks.
 import type { Duplex } from 'node:stream';
 import type { Change, ConnectedClient } from '../schemas/index.js';
 import { isValidTopicName } from '../rules/index.js';
@@ -53,9 +49,8 @@ export interface Broker {
   stats(): BrokerStats;
   /** Re-authenticate the connected sessions a registry change affects (also wired to `authorizer.onChange`). */
   recheck(change: Change): Promise<void>;
-  /** The clients past CONNECT, for operators. */
   clients(): ConnectedClient[];
-  /** Disconnects the client with this id (an operator's action); false when it is not connected. */
+  /** An operator's action; false when the client is not connected. */
   disconnect(clientId: string): boolean;
   /** Settles once the sessions loaded from the store are held to today's rights (listeners open after it). */
   readonly restored: Promise<void>;
@@ -63,7 +58,7 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** Creates a broker. It listens on nothing: listeners hand it connections through `handle`. */
+/** It listens on nothing: listeners hand it connections through `handle`. */
 export function createBroker(options: BrokerOptions): Broker {
   const core = new BrokerState(options);
   const connectionClosed = (connection: Connection) => endConnection(core, connection);

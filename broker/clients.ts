@@ -1,8 +1,3 @@
-/**
- * The connected clients as an operator sees them, and the operator's disconnect.
- *
- * @module broker/clients
- */
 import type { ConnectedClient } from '../schemas/index.js';
 import { RC } from './reason-codes.js';
 import type { BrokerState } from './state.js';

@@ -1,10 +1,5 @@
-/**
- * The one place where bytes become packets and back. A framer cuts whole frames (size checked before
- * buffering); shared mqtt-packet parsers, one per version, parse them, so a connection needs no
- * parser of its own.
- *
- * @module broker/codec
- */
+// Bytes to packets and back, in one place. The framer checks a frame's size before buffering it; one shared
+// mqtt-packet parser per version parses whole frames, so a connection needs no parser of its own.
 import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
 import type { IPubackPacket, IPublishPacket, Packet } from 'mqtt-packet';
@@ -21,7 +16,6 @@ const CONNECT_PACKET_TYPE = 1;
 /** Largest Remaining Length the 4-byte variable integer can carry [MQTT-1.5.5]. */
 const MAX_REMAINING_LENGTH = 268_435_455;
 
-/** Cuts a byte stream into whole MQTT frames. */
 export class Framer {
   private pending: Buffer | null = null;
 
@@ -74,10 +68,7 @@ interface SharedParser {
   violation: Error | null;
 }
 
-/**
- * mqtt-packet 9 internals: it ignores bytes left over, reads one-byte properties as `!== 0` and does
- * not check strings. Checked when a parser is built, so an upgrade that moves them fails loudly.
- */
+/** mqtt-packet 9 ignores bytes left over, reads one-byte properties as `!== 0`, checks no strings; an upgrade that moves these fails loudly. */
 interface ParserInternals {
   _pos: number;
   _list: { slice(start: number, end: number): Buffer };
@@ -171,10 +162,7 @@ function parsePuback(frame: Buffer, version: ProtocolVersion): IPubackPacket {
   return packet;
 }
 
-/**
- * Fields fill the Remaining Length exactly: bytes left over mean a flag disagrees with the payload
- * [MQTT-3.1.2-18] [MQTT-3.1.2-20], which is malformed [MQTT-3.1.4-1] [MQTT-4.8.0-1].
- */
+/** Bytes left over mean a flag disagrees with the payload [MQTT-3.1.2-18] [MQTT-3.1.2-20]: malformed [MQTT-3.1.4-1] [MQTT-4.8.0-1]. */
 function checkFilled(packet: Packet, consumed: number): void {
   const length = packet.length ?? 0;
   if (packet.cmd === 'publish' ? consumed > length : consumed !== length) {
@@ -289,7 +277,6 @@ export function publishPacketIdOffset(frame: Buffer): number {
   return pos + 2 + frame.readUInt16BE(pos);
 }
 
-/** Copies an encoded PUBLISH with another packet identifier and DUP flag. */
 export function restampPublish(template: Buffer, packetId: number, dup: boolean): Buffer {
   const out = Buffer.from(template);
   out[0] = dup ? out[0]! | 0x08 : out[0]! & ~0x08;
@@ -297,10 +284,7 @@ export function restampPublish(template: Buffer, packetId: number, dup: boolean)
   return out;
 }
 
-/**
- * Read before mqtt-packet, which calls unknown levels malformed where the spec wants CONNACK 0x01
- * [MQTT-3.1.2-2]. Null when not even that far well-formed.
- */
+/** Read before mqtt-packet, which calls unknown levels malformed where the spec wants CONNACK 0x01 [MQTT-3.1.2-2]. */
 export function connectProtocol(frame: Buffer): { name: string; level: number } | null {
   let pos = 1;
   while (pos < frame.length && frame[pos]! & 0x80) pos++;

@@ -1,8 +1,5 @@
-/**
- * The broker's configuration, parsed once with zod, every bad variable named. Precedence: defaults <
- * environment (`ARRA_*`) < the JSON file `ARRA_BROKER_CONFIG` (camelCase keys, e.g. `{"mqttPort": 1884}`),
- * so a deployment can pin values a stray variable must not change.
- */
+// Parsed once with zod, every bad variable named. Precedence: defaults < `ARRA_*` < the JSON file
+// `ARRA_BROKER_CONFIG` (camelCase keys), so a deployment can pin values a stray variable must not change.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -36,7 +33,6 @@ interface Variable {
   description: string;
 }
 
-/** Every variable: its config key, its parser and default, and one line of meaning. */
 const VARIABLES = {
   ARRA_BIND: { key: 'bind', schema: Bind, description: 'Address of every listener whose own bind variable is unset (`ARRA_WEBHOOK_BIND`, `ARRA_MQTT_BIND`), never of the admin API.' },
   ARRA_MQTT_BIND: { key: 'bind', schema: Bind, unset: '(`ARRA_BIND`)', description: 'Address of the broker listeners (MQTT, TLS, WebSocket, metrics): what devices reach. Unset: `ARRA_BIND`.' },

@@ -1,9 +1,4 @@
-/**
- * One client connection over a socket: frames in, to the handlers; frames out; proper endings, each
- * reported to the broker once (`onClosed`).
- *
- * @module broker/connection
- */
+// One client connection over a socket; each ending is reported to the broker once (`onClosed`).
 import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
 import type { AuthenticateAllow, AuthenticateRequest, MqttProtocol } from '../schemas/index.js';
@@ -21,7 +16,6 @@ const CONNECT_TYPE = 1;
 const PUBLISH_TYPE = 3;
 /** Protocol name by level: 3 is MQTT 3.1 ('MQIsdp'), 4 is 3.1.1, 5 is 5.0 [MQTT-3.1.2-1]. */
 const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQIsdp', 4: 'MQTT', 5: 'MQTT' };
-/** The protocol as the authorizer's request names it. */
 const PROTOCOLS: Record<ProtocolVersion, MqttProtocol> = { 3: 'mqtt31', 4: 'mqtt311', 5: 'mqtt5' };
 
 /** The stream carries its connection, so four shared listeners replace four closures per socket. */
@@ -155,7 +149,7 @@ export class SocketConnection implements Connection {
     this.stream.pause();
   }
 
-  /** Reads again, starting with the frames that were already buffered. */
+  /** Starts with the frames already buffered. */
   resumeReading(): void {
     if (!this.throttled || this.state === 'closed') return;
     this.throttled = false;

@@ -1,10 +1,5 @@
-/**
- * The standalone broker's control endpoint for the verifier's admin API: `GET /clients` and
- * `POST /clients/:clientId/disconnect`, HTTP on a unix socket in the data directory (mode 0600), each
- * request proved by the shared webhook secret in `X-Arra-Secret`.
- *
- * @module broker/control
- */
+// The standalone broker's endpoint for the verifier's admin API: HTTP on a unix socket (0600) in the data
+// directory, each request proved by the webhook secret in `X-Arra-Secret`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -1,9 +1,4 @@
-/**
- * Every fault class of the broker, each with a stable `code` from one union (the jose habit): logs
- * and tests key on the code, never on the message.
- *
- * @module broker/errors
- */
+// Each fault has a stable `code` from one union (as jose): logs and tests key on the code, not the message.
 import type { ConnectRefusal } from './reason-codes.js';
 
 export type BrokerErrorCode =

@@ -1,8 +1,3 @@
-/**
- * The broker's public face.
- *
- * @module broker
- */
 export { createBroker, type Broker, type BrokerOptions, type BrokerStats, type BrokerLogger } from './broker.js';
 export { defaultLimits, resolveLimits, type BrokerLimits } from './limits.js';
 export type { ConnectionInfo } from './listeners/types.js';

@@ -1,8 +1,4 @@
-/**
- * Every bound that protects memory or CPU from a client, with safe defaults, in one place.
- *
- * @module broker/limits
- */
+// Every bound that protects memory or CPU from a client, with safe defaults.
 
 export interface BrokerLimits {
   /** Largest packet accepted from a client, bytes (announced as Maximum Packet Size in 5.0). */

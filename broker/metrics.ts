@@ -1,9 +1,4 @@
-/**
- * Prometheus metrics in a registry of the broker's own (no collision with the verifier's in one
- * process), read from `broker.stats()` and the listeners at scrape time.
- *
- * @module broker/metrics
- */
+// A registry of the broker's own (no collision with the verifier's in one process), read at scrape time.
 import { createServer } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BrokerStats } from './broker.js';
@@ -99,7 +94,6 @@ export function createBrokerMetrics(broker: StatsSource, gate?: Pick<Gate, 'expe
   };
 }
 
-/** Serves `GET /metrics` from `registry` on its own port. */
 export async function startMetricsServer(options: { host: string; port: number; registry: Registry }): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {

@@ -1,9 +1,5 @@
-/**
- * Outgoing PUBLISH frames: the message's cached encoding (re-stamped with the packet id) unless the
- * frame carries per-client parts (expiry left, Subscription Identifiers, a topic alias).
- *
- * @module broker/outgoing
- */
+// The message's cached encoding (re-stamped with the packet id) unless the frame carries per-client parts
+// (expiry left, Subscription Identifiers, a topic alias).
 import type { IPublishPacket } from 'mqtt-packet';
 import { encodePublish, restampPublish, type ProtocolVersion } from './codec.js';
 import type { Message } from './routing/message.js';

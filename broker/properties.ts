@@ -1,10 +1,5 @@
-/**
- * The 5.0 property rules mqtt-packet leaves to us: a property its packet type lacks is malformed
- * (§2.2.2.2); one repeated (User Property aside), or Authentication Data without a method
- * (§3.1.2.11.10), is a Protocol Error.
- *
- * @module broker/properties
- */
+// The 5.0 property rules mqtt-packet leaves to us: a property its packet lacks is malformed (§2.2.2.2);
+// one repeated (User Property aside), or Authentication Data without a method (§3.1.2.11.10), is a Protocol Error.
 import type { Packet } from 'mqtt-packet';
 import { MalformedPacketError, ProtocolError } from './errors.js';
 

@@ -1,9 +1,4 @@
-/**
- * Decision × protocol version → wire code, once, so no handler branches on the version (the full
- * table is in the README).
- *
- * @module broker/reason-codes
- */
+// Decision × protocol version → wire code, once, so no handler branches on the version.
 import type { DenyReason } from '../schemas/index.js';
 
 /** MQTT 5.0 reason codes the broker sends (names as in the spec's table 2-6). */
@@ -54,7 +49,6 @@ export type ConnectRefusal =
   | { kind: 'client_id' }
   | { kind: 'bad_auth_method' };
 
-/** The CONNACK code for a refusal, in the client's protocol version. */
 export function connackRefusal(refusal: ConnectRefusal, version: number): number {
   const v5 = version === 5;
   switch (refusal.kind) {
@@ -77,17 +71,15 @@ export function connackRefusal(refusal: ConnectRefusal, version: number): number
   }
 }
 
-/** SUBACK entry for a filter the ACL refused. */
 export function subackDenied(version: number): number {
   return version === 5 ? RC.notAuthorized : 0x80;
 }
 
-/** SUBACK entry for a filter that is not a valid filter (3.1.1 has only the generic failure). */
+/** 3.1.1 has only the generic failure. */
 export function subackInvalid(version: number): number {
   return version === 5 ? RC.topicFilterInvalid : 0x80;
 }
 
-/** SUBACK entry for a filter beyond the session's subscription quota. */
 export function subackQuotaExceeded(version: number): number {
   return version === 5 ? RC.quotaExceeded : 0x80;
 }

@@ -1,9 +1,4 @@
-/**
- * A running broker from its configuration: engine, gate, listeners, `$SYS`, metrics. The authorizer
- * is the caller's to make and close.
- *
- * @module broker/start
- */
+// A running broker from its configuration; the authorizer is the caller's to make and close.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Authorizer } from './authorizer.js';

@@ -1,8 +1,4 @@
-/**
- * Mosquitto's `$SYS/broker/...` topics, retained, each published only when its value changed.
- *
- * @module broker/sys
- */
+// Mosquitto's `$SYS/broker/...` topics, retained, each published only when its value changed.
 import type { BrokerStats } from './broker.js';
 
 type SysSource = {
@@ -11,7 +7,6 @@ type SysSource = {
 };
 
 export interface SysPublisher {
-  /** Publishes the values that changed, now. */
   publishNow(): void;
   stop(): void;
 }

@@ -1,9 +1,5 @@
-/**
- * One `socket.write` per connection per callback (or per 64 KB): a write per message costs more than
- * the rest of delivery. The flush is a `process.nextTick` so bytes leave before the next I/O poll.
- *
- * @module broker/writer
- */
+// One `socket.write` per connection per callback (or per 64 KB): a write per message costs more than the
+// rest of delivery. Flushed on `process.nextTick`, so bytes leave before the next I/O poll.
 import type { Duplex } from 'node:stream';
 
 const BATCH_BYTES = 64 * 1024;
