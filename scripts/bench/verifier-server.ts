@@ -16,9 +16,13 @@ const ADMIN = 'bench-admin-token-0123456789abcdef';
 /** Logs are produced and serialised as in production, then dropped: disk speed is not what we measure. */
 const sink = () => createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, done) => done() }) });
 
+/** The store and cache the generator asks for (`bench:verifier`'s PostgreSQL and no-cache rows). */
+const { ARRA_DATABASE_URL, ARRA_KEY_ENCRYPTION_KEY, ARRA_CACHE_SIZE } = process.env;
+const firstTokenCount = Number(process.env.ARRA_BENCH_FIRST_TOKENS ?? FIRST_TOKENS);
+
 const dataDir = mkdtempSync(join(tmpdir(), 'arra-bench-'));
 const verifier = await assembleVerifier(
-  loadConfig({ ARRA_DATA_DIR: dataDir, ARRA_ADMIN_TOKEN: ADMIN, ARRA_WEBHOOK_SECRET: SECRET }),
+  loadConfig({ ARRA_DATA_DIR: dataDir, ARRA_ADMIN_TOKEN: ADMIN, ARRA_WEBHOOK_SECRET: SECRET, ARRA_DATABASE_URL, ARRA_KEY_ENCRYPTION_KEY, ARRA_CACHE_SIZE }),
   sink(),
 );
 const admin = (method: 'POST', url: string, payload: object) =>
@@ -32,7 +36,7 @@ await admin('POST', '/rules', { subject: { kind: 'device', id: DEVICE }, action:
 const { token } = (await admin('POST', `/devices/${DEVICE}/tokens`, { ttlSeconds: 3600 })).json() as { token: string };
 // Tokens never presented yet, for the first verification's cost (each one is checked in full once).
 const firstTokens: string[] = [];
-for (let i = 0; i < FIRST_TOKENS; i++) {
+for (let i = 0; i < firstTokenCount; i++) {
   const issued = await issueDeviceToken(verifier.admin.keys, Date, { deviceId: DEVICE, issuer: verifier.config.issuer, audience: verifier.config.audience, ttlSeconds: 3600 });
   await verifier.admin.recordToken(DEVICE, { jti: issued.jti, expiresAt: issued.expiresAt });
   firstTokens.push(issued.token);

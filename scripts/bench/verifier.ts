@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
+import { postgresUnavailable, scratchDatabase, stopTestCluster } from '../../verifier/store/postgres/test/cluster.js';
 import { sectionMarkers, writeSection } from './report.js';
 import { DEVICE, FIRST_TOKENS, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevice } from './verifier-fixture.js';
 
@@ -19,8 +20,9 @@ import { DEVICE, FIRST_TOKENS, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevic
 const ALG_NOTE = 'EdDSA (Ed25519), the default signing algorithm';
 
 const CONCURRENCY = PASSWORD_DEVICES;
-const DURATION_MS = 5000;
-const WARMUP_MS = 1000;
+/** `ARRA_BENCH_DURATION_MS` shortens every case, to prove the benchmark runs (figures then mean little). */
+const DURATION_MS = Number(process.env.ARRA_BENCH_DURATION_MS ?? 5000);
+const WARMUP_MS = Math.min(1000, DURATION_MS);
 const MAX_REQUESTS = 1_000_000;
 /** Interleaved rounds of the do-nothing route and cached authorize; the median of each is reported. */
 const ROUNDS = 3;
@@ -53,7 +55,28 @@ interface Result {
   p99: number;
   errors: number;
   iterations: number;
+  /** The do-nothing route measured in the same server process: what the ratios compare with. */
+  noop?: Result;
 }
+
+/**
+ * The same verifier on other stores and without the decision cache (so each decision reads the registry:
+ * on PostgreSQL, the replica's mirror). A server process each, with its own do-nothing route.
+ */
+interface Variant {
+  store: 'SQLite' | 'PostgreSQL';
+  env: Record<string, string>;
+  cases: string[];
+  /** With `ARRA_CACHE_SIZE=0` the cached case is the uncached one. */
+  uncached?: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { store: 'SQLite', env: { ARRA_CACHE_SIZE: '0' }, cases: ['authorize (cached)'], uncached: true },
+  { store: 'PostgreSQL', env: {}, cases: ['authorize (cached)', 'authenticate (JWT, reconnect)', 'authenticate (password, reconnect)'] },
+  { store: 'PostgreSQL', env: { ARRA_CACHE_SIZE: '0' }, cases: ['authorize (cached)'], uncached: true },
+];
+const KEK = 'bench-key-encryption-secret-0123';
 
 const json = (path: string, body: object, status: number): Call => ({ path, body: JSON.stringify(body), contentType: 'application/json', status });
 const form = (path: string, body: Record<string, string>, status: number): Call => ({
@@ -147,11 +170,22 @@ async function run(pool: Pool, c: Case, durationMs: number): Promise<Result> {
   return { name: c.name, rate: latencies.length / elapsed, cpuUs: NaN, p50: pick(0.5), p99: pick(0.99), errors, iterations: latencies.length };
 }
 
-async function startServer(): Promise<{ urls: { verifier: string; noop: string }; token: string; firstTokens: string[]; pid: number; stop(): void }> {
+interface Server {
+  urls: { verifier: string; noop: string };
+  token: string;
+  firstTokens: string[];
+  pid: number;
+  stop(): void;
+}
+
+async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const pin = hasTaskset();
   if (pin) spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const command = [process.execPath, '--import', 'tsx', 'scripts/bench/verifier-server.ts'];
-  const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '0', ...command] : command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '0', ...command] : command.slice(1), {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -165,12 +199,12 @@ function hasTaskset(): boolean {
   return platform() === 'linux' && cpus().length >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
-function render(results: Result[], pinned: boolean): string {
+function render(results: Result[], pinned: boolean, variantsNote: string): string {
   const noop = results.find((r) => r.name === 'do-nothing route')!;
-  const rows = results.map(
-    (r) =>
-      `| ${r.name} | ${Math.round(r.rate).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.rate / noop.rate).toFixed(2)}x | ${r.cpuUs.toFixed(1)} | ${(noop.cpuUs / r.cpuUs).toFixed(2)}x | ${r.errors} |`,
-  );
+  const rows = results.map((r) => {
+    const base = r.noop ?? noop;
+    return `| ${r.name} | ${Math.round(r.rate).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.rate / base.rate).toFixed(2)}x | ${r.cpuUs.toFixed(1)} | ${(base.cpuUs / r.cpuUs).toFixed(2)}x | ${r.errors} |`;
+  });
   const authorize = results.find((r) => r.name === 'authorize (cached)')!;
   const jwt = results.find((r) => r.name === 'authenticate (JWT, reconnect)')!;
   const firstJwt = results.find((r) => r.name === 'authenticate (JWT, first verification)')!;
@@ -190,26 +224,76 @@ function render(results: Result[], pinned: boolean): string {
     `- Load: undici Pool, ${CONCURRENCY} keep-alive connections, ${CONCURRENCY} requests in flight, ${WARMUP_MS / 1000} s warm-up then ${DURATION_MS / 1000} s (or ${MAX_REQUESTS.toLocaleString('en-US')} iterations) per case; a pair counts as one iteration and its latency is both calls.`,
     `- The do-nothing route and cached authorize run ${ROUNDS} interleaved rounds each; the table shows each one's median round.`,
     '- Password authentication: the first success of a secret against a stored hash costs one scrypt (N=16384, ~29 ms of a core: 27 req/s when every attempt paid it); a reconnect with the same secret is recognised by an HMAC under a process key (`verifier/core/credentials/verified-secrets.ts`), which is what this row measures after the warm-up. Wrong passwords always pay the full scrypt.',
+    variantsNote,
     '- The machine is shared with other work: compare ratios rather than absolute figures.',
     END,
   ].join('\n');
 }
 
-const server = await startServer();
-const pools = {
-  verifier: new Pool(server.urls.verifier, { connections: CONCURRENCY, pipelining: 1 }),
-  noop: new Pool(server.urls.noop, { connections: CONCURRENCY, pipelining: 1 }),
-};
-const results: Result[] = [];
-try {
-  const all = cases(server.token, server.firstTokens);
-  // acl questions are decided for the identity the client id authenticated as through that route.
-  for (const call of logins(server.token)) {
+/** Logs the bench device in through each route, so its acl questions are decided for it. */
+async function logIn(token: string): Promise<void> {
+  for (const call of logins(token)) {
     const headers = { 'x-arra-secret': SECRET, 'content-type': call.contentType! };
     const res = await pools.verifier.request({ method: 'POST', path: call.path, headers, body: call.body });
     await res.body.dump();
     if (res.statusCode !== call.status) throw new Error(`bench login ${call.path} answered ${res.statusCode}`);
   }
+}
+
+function connect(to: Server): { verifier: Pool; noop: Pool } {
+  return {
+    verifier: new Pool(to.urls.verifier, { connections: CONCURRENCY, pipelining: 1 }),
+    noop: new Pool(to.urls.noop, { connections: CONCURRENCY, pipelining: 1 }),
+  };
+}
+
+/** One variant's server: its own do-nothing route, then its cases, named for the store. */
+async function measureVariant(variant: Variant, databaseUrl: string | undefined): Promise<Result[]> {
+  const env = { ...variant.env, ARRA_BENCH_FIRST_TOKENS: '0', ...(databaseUrl ? { ARRA_DATABASE_URL: databaseUrl, ARRA_KEY_ENCRYPTION_KEY: KEK } : {}) };
+  server = await startServer(env);
+  pools = connect(server);
+  try {
+    await logIn(server.token);
+    const all = cases(server.token, []);
+    const chosen = all.filter((c) => c.name === 'do-nothing route' || variant.cases.includes(c.name));
+    for (const c of chosen) await run(pools[c.target], c, WARMUP_MS);
+    const measured: Result[] = [];
+    for (const c of chosen) measured.push(await measure(c));
+    const [noop, ...rest] = measured;
+    const name = (r: Result) => (variant.uncached ? r.name.replace('(cached)', '(uncached: every decision reads the registry)') : r.name);
+    return rest.map((r) => ({ ...r, name: `${name(r)} [${variant.store}${variant.uncached ? ', ARRA_CACHE_SIZE=0' : ''}]`, noop }));
+  } finally {
+    await Promise.all([pools.verifier.close(), pools.noop.close()]);
+    server.stop();
+  }
+}
+
+/** Each variant on its own fresh database; PostgreSQL ones skipped (and said so) without a server. */
+async function measureVariants(): Promise<{ results: Result[]; note: string }> {
+  const results: Result[] = [];
+  const pgMissing = postgresUnavailable();
+  for (const variant of VARIANTS) {
+    if (variant.store === 'PostgreSQL' && pgMissing) continue;
+    const scratch = variant.store === 'PostgreSQL' ? await scratchDatabase() : undefined;
+    try {
+      results.push(...(await measureVariant(variant, scratch?.url)));
+    } finally {
+      await scratch?.drop();
+    }
+  }
+  await stopTestCluster();
+  const note = pgMissing
+    ? `- PostgreSQL rows skipped: ${pgMissing}.`
+    : '- Rows marked [PostgreSQL]: the verifier on `ARRA_DATABASE_URL` (a server on this machine, not pinned), decisions read from its mirror; [ARRA_CACHE_SIZE=0]: no decision or rules cache, so each decision reads the registry (SQLite file, or the mirror). Each variant runs in a server process of its own, and its ratios are to the do-nothing route measured in that process.';
+  return { results, note };
+}
+
+let server = await startServer();
+let pools = connect(server);
+const results: Result[] = [];
+try {
+  const all = cases(server.token, server.firstTokens);
+  await logIn(server.token);
   for (const c of all) await run(pools[c.target], c, WARMUP_MS);
   // The headline ratio compares two cases on a shared machine: interleave them and keep each one's
   // median round, so a burst of someone else's load does not land on one side only.
@@ -225,6 +309,7 @@ try {
   await Promise.all([pools.verifier.close(), pools.noop.close()]);
   server.stop();
 }
-const section = render(results, hasTaskset());
+const variants = await measureVariants();
+const section = render([...results, ...variants.results], hasTaskset(), variants.note);
 writeSection('BENCHMARKS.md', SECTION, section);
 process.stdout.write(`${section}\n`);
