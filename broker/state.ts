@@ -1,9 +1,5 @@
-/**
- * The shared state and the shapes the layers above work on; it imports only data structures, so
- * nothing here can close an import cycle.
- *
- * @module broker/state
- */
+// The shared state and the shapes the layers above work on; it imports only data structures, so nothing
+// here can close an import cycle.
 import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
 import pino from 'pino';
@@ -20,7 +16,6 @@ import { RetainedStore } from './routing/retained.js';
 import { TopicTree, subscriptionBytes } from './routing/topic-tree.js';
 import type { Writer } from './writer.js';
 
-/** The logging surface the broker needs; a pino logger fits. */
 export interface BrokerLogger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
@@ -81,7 +76,6 @@ export class BrokerState {
     }
   }
 
-  /** Logs a refused request of `clientId`, rate limited per client, message and reason. */
   logRefusal(clientId: string, fields: { reason: string } & Record<string, unknown>, message: string): void {
     this.refusalLog.log(clientId, fields, message);
   }
@@ -126,7 +120,6 @@ export interface Connection {
   /** The client's Maximum Packet Size; 0 = no limit [MQTT-3.1.2-24]. */
   clientMaxPacketSize: number;
   clientReceiveMaximum: number;
-  /** Server→client topic aliases, when the client allows them (5.0). */
   outgoingAliases: OutgoingAliases | null;
   /** Publish ACL verdicts by topic (see `handlers/publish`), dropped when the ACL changes. */
   aclCache: Map<string, number> | null;
@@ -193,7 +186,6 @@ export interface Queued {
   qos: 0 | 1 | 2;
   retain: boolean;
   subIds: number[] | undefined;
-  /** What it counts against the byte budgets (`messageBytes`). */
   bytes: number;
   seq?: number;
 }
@@ -207,10 +199,7 @@ export interface PendingWill {
   identity: RightsRequest;
 }
 
-/**
- * What outlives a network connection [MQTT-4.1.0-1]. Collections are allocated on first use, so an
- * idle session costs a few hundred bytes.
- */
+/** What outlives a network connection [MQTT-4.1.0-1]; collections allocated on first use keep an idle one small. */
 export class Session {
   connection: Connection | null = null;
   /** Keyed by the filter as the client sent it (including `$share/group/`). */
@@ -244,16 +233,11 @@ export class Session {
   slowUntil = 0;
   private nextPacketId = 1;
 
-  /**
-   * @param owner the identity that created the session (`identityOf`); only it may resume it.
-   * @param identity who to ask about its rights while it is not connected (the latest CONNECT's).
-   * @param rights what it may receive, as of its latest CONNECT, recheck or resume.
-   */
   constructor(
     readonly clientId: string,
-    readonly owner: string,
-    public identity: RightsRequest,
-    public rights: Rights,
+    readonly owner: string, // `identityOf` its creator; only it may resume the session
+    public identity: RightsRequest, // asked about its rights while not connected (the latest CONNECT's)
+    public rights: Rights, // what it may receive, as of its latest CONNECT, recheck or resume
   ) {}
 
   setSubscription(key: string, sub: Subscription): void {

@@ -1,9 +1,4 @@
-/**
- * Acknowledgements: PUBACK/PUBREC/PUBCOMP close our deliveries, PUBREL releases a client's QoS 2.
- * The wrong type for a delivery is a protocol error (§4.3.2, §4.3.3; 5.0 §4.13); an unknown id is harmless.
- *
- * @module broker/handlers/acks
- */
+// The wrong ack type for a delivery is a protocol error (§4.3.2, §4.3.3; 5.0 §4.13); an unknown id is harmless.
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import type { Connection, Outgoing } from '../state.js';
 import { ProtocolError } from '../errors.js';
@@ -42,7 +37,6 @@ export function handlePubrec(connection: Connection, packet: IPubrecPacket): voi
   connection.core.store.afterCommit(() => connection.send({ cmd: 'pubrel', messageId: id }));
 }
 
-/** QoS 2 delivery complete: forget the message and free its slot. */
 export function handlePubcomp(connection: Connection, packet: IPubcompPacket): void {
   const session = connection.session!;
   const entry = session.outgoing?.get(packet.messageId!);

@@ -1,9 +1,5 @@
-/**
- * AUTH: we offer no method (CONNECT naming one gets 0x8C), so AUTH later is a protocol error
- * [MQTT-4.12.0-1]. In 3.1.1 type 15 is reserved and the parser rejects it.
- *
- * @module broker/handlers/auth
- */
+// We offer no method (CONNECT naming one gets 0x8C), so AUTH is a protocol error [MQTT-4.12.0-1].
+// In 3.1.1 type 15 is reserved and the parser rejects it.
 import type { IAuthPacket } from 'mqtt-packet';
 import type { Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';

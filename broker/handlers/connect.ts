@@ -1,9 +1,4 @@
-/**
- * CONNECT as named steps (aedes `connectActions`); a refusal ends them with the CONNACK code
- * `reason-codes.ts` picks, and a close.
- *
- * @module broker/handlers/connect
- */
+// CONNECT as named steps (aedes `connectActions`); a refusal ends them with a CONNACK code and a close.
 import { randomUUID } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { isValidTopicName, levelCount } from '../../rules/index.js';
@@ -84,8 +79,7 @@ function refuseOrFail(connection: Connection, error: unknown): void {
   if (!(error instanceof ConnectRefusedError)) return connection.fail(error);
   const core = connection.core;
   core.counters.refusedConnects++;
-  // Rate limited per peer address and reason (a password guesser must not flood the log); the
-  // counter stays exact.
+  // Rate limited per peer and reason (a password guesser must not flood the log); the counter stays exact.
   const reason = error.refusal.kind === 'deny' ? error.refusal.reason : error.refusal.kind;
   core.logRefusal(
     connection.info.peerAddress,
@@ -132,7 +126,6 @@ function checkClientId(ctx: ConnectContext): void {
   if (ctx.connection.version === 5) ctx.connack.assignedClientIdentifier = ctx.clientId;
 }
 
-/** The will must carry a valid topic name; it is kept with its delay and expiry for later. */
 function storeWill({ connection, packet, clientId }: ConnectContext): void {
   const will = packet.will;
   if (will === undefined) return;
@@ -164,8 +157,7 @@ async function authenticate(ctx: ConnectContext): Promise<void> {
   const request = connection.authenticateRequest();
   const epoch = connection.core.changeEpoch;
   let outcome = await authenticateNow(connection.core, request);
-  // A registry change while we waited may have been missed by the recheck (this connection was not
-  // connected yet): ask once more, so a revocation racing a CONNECT still wins.
+  // The recheck skips a client not yet connected: ask once more, so a revocation racing a CONNECT still wins.
   if (connection.core.changeEpoch !== epoch) outcome = await authenticateNow(connection.core, request);
   if (outcome.allow === 'unavailable') {
     throw new ConnectRefusedError({ kind: 'unavailable' }, `authorizer unavailable: ${String(outcome.error)}`);
@@ -183,10 +175,7 @@ function takeSlot({ connection }: ConnectContext): void {
   if (ticket !== undefined && !ticket.promote()) throw new ConnectRefusedError({ kind: 'busy' }, 'connection limit reached');
 }
 
-/**
- * As Mosquitto's `max_keepalive`: 0 and values above `maxKeepAlive` become it, so a silent client
- * cannot stay for good. 5.0 is told [MQTT-3.2.2-21]; 3.1.1 cannot be, so the bound applies silently.
- */
+/** As Mosquitto's `max_keepalive`, so a silent client cannot stay for good; told to 5.0 [MQTT-3.2.2-21], silent in 3.1.1. */
 function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
   const { minKeepAlive, maxKeepAlive } = connection.core.limits;
   const requested = packet.keepalive ?? 0;
@@ -198,10 +187,7 @@ function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
   connection.keepAliveMs = keepAlive * 1000;
 }
 
-/**
- * A session belongs to the identity that created it, not to its client id: another identity is
- * refused and changes nothing. Only a stored session whose owner no longer exists is discarded.
- */
+/** A session belongs to the identity that created it, not its client id; a stored one is discarded only when that identity is gone. */
 async function checkSessionOwner({ connection, clientId, auth }: ConnectContext): Promise<void> {
   const core = connection.core;
   const existing = core.sessions.get(clientId);
@@ -233,9 +219,8 @@ function takeOver({ connection, clientId }: ConnectContext): void {
 }
 
 /**
- * Clean Start discards [MQTT-3.1.2-4], else resume [MQTT-3.2.2-3], after what the timer wheel has
- * not caught up with. Expiry 0 ended with its connection [MQTT-3.1.2-6] [MQTT-3.2.2-2]; a waiting
- * will is deleted [MQTT-3.1.2-8].
+ * Clean Start discards [MQTT-3.1.2-4], else resume [MQTT-3.2.2-3]. Expiry 0 ended with its connection
+ * [MQTT-3.1.2-6] [MQTT-3.2.2-2]; a waiting will is deleted [MQTT-3.1.2-8].
  */
 function openSession(ctx: ConnectContext): void {
   const { connection, packet, clientId } = ctx;
@@ -278,10 +263,7 @@ function applyClientLimits({ connection, packet }: ConnectContext): void {
   if (props.topicAliasMaximum) connection.outgoingAliases = new OutgoingAliases(props.topicAliasMaximum);
 }
 
-/**
- * A resumed session keeps only what its identity may have today, before anything is delivered. MQTT
- * cannot end a subscription from the server, so 5.0 is told in the CONNACK, when it fits [MQTT-3.2.2-19].
- */
+/** MQTT cannot end a subscription from the server: 5.0 is told in the CONNACK, when it fits [MQTT-3.2.2-19]. */
 const REVOKED = 'revoked-subscription';
 /** More than a CONNACK with every other property we send takes. */
 const CONNACK_BASE_BYTES = 128;

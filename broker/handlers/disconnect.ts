@@ -1,9 +1,4 @@
-/**
- * DISCONNECT: a normal one discards the will [MQTT-3.1.2-10] [MQTT-3.14.4-3], 0x04 or an error sends
- * it; the Session Expiry Interval may change, but not from 0 [MQTT-3.14.2-2].
- *
- * @module broker/handlers/disconnect
- */
+// The Session Expiry Interval may change, but not from 0 [MQTT-3.14.2-2].
 import type { IDisconnectPacket } from 'mqtt-packet';
 import type { Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';
@@ -18,7 +13,7 @@ export function handleDisconnect(connection: Connection, packet: IDisconnectPack
     }
     session.expiryInterval = Math.min(requested, connection.core.limits.maxSessionExpiry);
   }
-  // Only a Success DISCONNECT discards the will [MQTT-3.14.4-3]: 0x04 and error codes keep it.
+  // Only a Success DISCONNECT discards the will [MQTT-3.1.2-10] [MQTT-3.14.4-3]: 0x04 and error codes keep it.
   if ((packet.reasonCode ?? RC.success) === RC.success) connection.will = null;
   connection.close();
 }

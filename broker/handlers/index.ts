@@ -1,8 +1,3 @@
-/**
- * The flat dispatcher: the CONNECT-first gate, then one handler per packet type.
- *
- * @module broker/handlers
- */
 import type { Packet } from 'mqtt-packet';
 import type { Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';

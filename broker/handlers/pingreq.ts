@@ -1,8 +1,4 @@
-/**
- * PINGREQ: answer PINGRESP [MQTT-3.12.4-1]; the keep alive clock was already reset by the read.
- *
- * @module broker/handlers/pingreq
- */
+// PINGRESP [MQTT-3.12.4-1]; the read already reset the keep alive clock.
 import type { Connection } from '../state.js';
 
 export function handlePingreq(connection: Connection): void {

@@ -1,8 +1,3 @@
-/**
- * PUBLISH as named steps: topic alias, topic, Receive Maximum, ACL, route, acknowledge.
- *
- * @module broker/handlers/publish
- */
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { ParsedPublish } from '../codec.js';
@@ -79,8 +74,7 @@ function authorize(connection: Connection, packet: IPublishPacket, topic: string
   if (topic.startsWith('$')) allowed = false;
   else if (auth.superuser) allowed = true;
   else {
-    // Per topic, two bits per (QoS, retain) pair: known, allowed. Keyed by the topic itself, so a
-    // cache hit builds no key string.
+    // Per topic, two bits (known, allowed) per (QoS, retain): a cache hit builds no key string.
     const known = 1 << ((packet.qos * 2 + (packet.retain ? 1 : 0)) * 2);
     const cache = (connection.aclCache ??= new Map());
     const bits = cache.get(topic) ?? 0;
@@ -129,9 +123,8 @@ function toMessage(connection: Connection, packet: ParsedPublish, topic: string)
 }
 
 /**
- * PUBACK for QoS 1 [MQTT-4.3.2-4], PUBREC for QoS 2 [MQTT-4.3.3-8]; QoS 0 gets nothing. They leave
- * once the store has committed what this message left to keep (retained, queued for a stored
- * session, the QoS 2 id), in the order the PUBLISHes came [MQTT-4.6.0-2].
+ * PUBACK for QoS 1 [MQTT-4.3.2-4], PUBREC for QoS 2 [MQTT-4.3.3-8], once the store has committed what
+ * the message left to keep, in the order the PUBLISHes came [MQTT-4.6.0-2].
  */
 function acknowledge(connection: Connection, packet: IPublishPacket, reasonCode: number): void {
   const qos = packet.qos;
@@ -151,11 +144,7 @@ function acknowledge(connection: Connection, packet: IPublishPacket, reasonCode:
   });
 }
 
-/**
- * The store could not keep the message (full, or failing): 5.0 says so with 0x97 quota exceeded;
- * 3.1.1 has no negative acknowledgement, so the connection closes unacknowledged and the client
- * sends the message again when it reconnects.
- */
+/** 3.1.1 has no negative acknowledgement: the connection closes and the client sends the message again. */
 function refuseUnstored(connection: Connection, cmd: 'puback' | 'pubrec', messageId: number): void {
   if (connection.version === 5) return connection.send({ cmd, messageId, reasonCode: RC.quotaExceeded });
   connection.disconnect(RC.quotaExceeded, 'broker store could not keep a message');

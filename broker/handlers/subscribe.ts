@@ -1,9 +1,4 @@
-/**
- * SUBSCRIBE: each filter on its own, one SUBACK code per filter in order [MQTT-3.8.4-6], then the
- * retained messages the new subscriptions ask for [MQTT-3.3.1-9..11].
- *
- * @module broker/handlers/subscribe
- */
+// One SUBACK code per filter, in order [MQTT-3.8.4-6], then the retained messages asked for [MQTT-3.3.1-9..11].
 import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
 import { levelCount, parseFilter } from '../../rules/index.js';
 import { ACL_REFUSAL, type Connection, type Subscription } from '../state.js';
@@ -69,8 +64,7 @@ function subscribeOne(
     connection.core.refused(connection, { action: 'subscribe', topic: request.topic, reason: 'quota_exceeded', message: `over ${limits.maxSubscriptionBytesPerSession} subscription bytes per session` });
     return refuse(connection, { filter: request.topic, reason: 'subscription_bytes_exceeded' }, subackQuotaExceeded(connection.version));
   }
-  // Granted when an allow rule covers the filter; a deny rule that only overlaps it is enforced per
-  // delivery (`checkEach`), as Mosquitto does, instead of refusing `#` for one denied topic.
+  // A deny rule that only overlaps the filter is enforced per delivery (`checkEach`), as Mosquitto does.
   const verdict = subscribeVerdict(session.rights, parsed.filter, qos);
   if (!verdict.allow) {
     connection.core.refused(connection, { action: 'subscribe', topic: request.topic, reason: 'acl_denied', message: ACL_REFUSAL });
@@ -99,7 +93,6 @@ function withinFilterLimits(connection: Connection, filter: string, matched: str
   return Buffer.byteLength(filter) <= maxFilterLength && levelCount(matched) <= maxTopicLevels;
 }
 
-/** A refused filter: counted exactly, logged within the refusal log's rate limits. */
 function refuse(connection: Connection, fields: { reason: string } & Record<string, unknown>, code: number): { code: number; isNew: false } {
   connection.core.counters.refusedSubscriptions++;
   connection.core.logRefusal(connection.clientId, { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, ...fields }, 'subscribe refused');

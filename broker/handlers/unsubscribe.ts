@@ -1,9 +1,4 @@
-/**
- * UNSUBSCRIBE: remove each filter, answer UNSUBACK [MQTT-3.10.4-4]; 5.0 says per filter whether a
- * subscription existed (0x00 or 0x11).
- *
- * @module broker/handlers/unsubscribe
- */
+// UNSUBACK [MQTT-3.10.4-4]; 5.0 says per filter whether a subscription existed (0x00 or 0x11).
 import type { IUnsubscribePacket } from 'mqtt-packet';
 import type { Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';
