@@ -1,8 +1,4 @@
-/**
- * Registry changes to every `onChange` callback; one that throws cannot silence the others.
- *
- * @module broker/authorizers/change-fanout
- */
+// Registry changes to every `onChange` callback; one that throws cannot silence the others.
 import type { Logger } from 'pino';
 import type { Change } from '../../schemas/index.js';
 

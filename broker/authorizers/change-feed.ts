@@ -1,10 +1,5 @@
-/**
- * The verifier's change feed (`GET /v1/changes`, long poll) as `Change` events, backing off while it
- * is down. After every (re)start it adds `{kind: 'all'}`: changes made without a revision may be lost.
- * A failed poll moves to the next replica at once.
- *
- * @module broker/authorizers/change-feed
- */
+// The verifier's change feed (`GET /v1/changes`, long poll), backing off while it is down; a failed poll
+// moves to the next replica at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ChangesResponse } from '../../schemas/changes.js';
@@ -16,7 +11,7 @@ export interface ChangeFeedOptions {
   secret: string;
   emit: (change: Change) => void;
   logger?: Logger;
-  /** How long the verifier may hold a poll open. */
+  /** How long the verifier may hold a poll open, ms. */
   waitMs?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -55,8 +50,7 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeedLoop {
   async function run(): Promise<void> {
     let since: number | undefined;
     let failures = 0;
-    // Until the feed has a revision, changes can slip by unseen (a client may connect before the first
-    // poll reaches the verifier), so the first answer, like one after an outage, re-checks everyone.
+    // Without a revision changes can slip by unseen: the first answer, like one after an outage, re-checks everyone.
     let unsynced = true;
     let polled: Replica | undefined;
     while (!abort.signal.aborted) {

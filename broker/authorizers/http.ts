@@ -1,11 +1,4 @@
-/**
- * The Authorizer over HTTP: `POST /v1/authenticate` and `/v1/rights` through a keep-alive pool, the
- * change feed on a connection of its own, the broker's own refusals posted in batches
- * (`refusal-sender.ts`), replicas in order (`replicas.ts`). Fail closed: only a valid
- * 200 allow or 403 deny decides; anything else is `AuthorizerUnavailableError`.
- *
- * @module broker/authorizers/http
- */
+// Fail closed: only a valid 200 allow or 403 deny decides; anything else is `AuthorizerUnavailableError`.
 import type { Logger } from 'pino';
 import { AuthenticateDecision, RightsDecision } from '../../schemas/index.js';
 import type { Authorizer } from '../authorizer.js';
@@ -20,11 +13,11 @@ export interface HttpAuthorizerOptions {
   url: string | readonly string[];
   /** Sent as `X-Arra-Secret`; never logged. */
   secret: string;
-  /** Deadline of one CONNECT decision, from request to parsed body. */
+  /** Deadline of one CONNECT decision, from request to parsed body, ms. */
   timeoutMs?: number;
   /** Keep-alive connections in the pool (per replica). */
   connections?: number;
-  /** How often a replica that stopped answering is probed for its return. */
+  /** How often a replica that stopped answering is probed for its return, ms. */
   probeMs?: number;
   /** PEM CA trusted for an https `url` (default: the system's CAs). */
   ca?: string;

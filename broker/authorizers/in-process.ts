@@ -1,9 +1,5 @@
-/**
- * The Authorizer in the verifier's process: the decision core decides, the store announces changes; a
- * fault becomes `AuthorizerUnavailableError`.
- *
- * @module broker/authorizers/in-process
- */
+// In the verifier's process: the core decides, the store announces changes; a fault becomes
+// `AuthorizerUnavailableError`.
 import type { Logger } from 'pino';
 import type { BrokerRefusal, AuthenticateDecision, AuthenticateRequest, Change, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import type { Authorizer } from '../authorizer.js';
@@ -14,7 +10,6 @@ import { createChangeFanout } from './change-fanout.js';
 export interface ConnectDecider {
   authenticate(request: AuthenticateRequest): Promise<AuthenticateDecision>;
   rights(request: RightsRequest): RightsDecision;
-  /** Keeps a refusal the broker made itself among the recent decisions. */
   recordRefusal?(refusal: BrokerRefusal): void;
 }
 

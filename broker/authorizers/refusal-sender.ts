@@ -1,10 +1,5 @@
-/**
- * The HTTP authorizer's `refused()`: the broker's own refusals, queued (bounded) and posted in batches
- * to the verifier's `POST /v1/refusals` for its recent decisions. Best effort and never in the way of
- * MQTT: one request at a time, what does not fit or cannot be sent is dropped and counted in the log.
- *
- * @module broker/authorizers/refusal-sender
- */
+// The broker's own refusals, posted in batches to `POST /v1/refusals`. Best effort and never in MQTT's way:
+// one request at a time; what does not fit or cannot be sent is dropped and counted in the log.
 import type { Logger } from 'pino';
 import { MAX_REFUSALS_PER_POST, type BrokerRefusal } from '../../schemas/index.js';
 import type { ReplicaSet } from './replicas.js';
@@ -22,7 +17,7 @@ export interface RefusalSenderOptions {
 
 export interface RefusalSender {
   add(refusal: BrokerRefusal): void;
-  /** Sends what waits (for at most the timeout), then stops. */
+  /** Sends what waits (for at most the timeout). */
   close(): Promise<void>;
 }
 

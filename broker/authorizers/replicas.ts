@@ -1,8 +1,4 @@
-/**
- * Verifier replicas in order of preference: a failed one is skipped until its `/healthz` answers again.
- *
- * @module broker/authorizers/replicas
- */
+// Verifier replicas in order of preference: a failed one is skipped until its `/healthz` answers again.
 import type { Logger } from 'pino';
 import { Client, Pool } from 'undici';
 

@@ -1,9 +1,4 @@
-/**
- * Fixed answers (allow with an ACL, deny, unavailable) for tests and local development; tests replace
- * the decision and announce changes to drive the recheck.
- *
- * @module broker/authorizers/static
- */
+// Fixed answers for tests and local development; tests replace the decision and announce changes.
 import type {
   AuthenticateAllow,
   AuthenticateDecision,
@@ -32,7 +27,6 @@ export interface StaticAuthorizer extends Authorizer {
 /** An ACL allowing everything: local development only. */
 export const ALLOW_ALL_ACL: CompiledAcl = { rules: [], noMatch: 'allow' };
 
-/** An allow decision with the given ACL and overrides. */
 export function allow(acl: CompiledAcl = ALLOW_ALL_ACL, overrides: Partial<AuthenticateAllow> = {}): AuthenticateAllow {
   return {
     allow: true,
@@ -52,7 +46,6 @@ export function rightsOf(decision: AuthenticateDecision): RightsDecision {
   return decision.allow ? { allow: true, superuser: decision.superuser, acl: decision.acl } : decision;
 }
 
-/** A deny decision. */
 export function deny(reason: DenyReason): AuthenticateDecision {
   return { allow: false, reason };
 }
