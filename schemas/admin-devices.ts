@@ -55,12 +55,17 @@ export const Device = z
 export type Device = z.infer<typeof Device>;
 
 /** Keyset paging by id: `cursor` is the `nextCursor` of the previous page. */
+const IdFragment = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must match [A-Za-z0-9._-]{1,128}');
+
 export const DeviceListQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: DeviceId.optional(),
     group: GroupName.optional(),
-    prefix: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must match [A-Za-z0-9._-]{1,128}').optional(),
+    prefix: IdFragment.optional(),
+    /** Ids that contain it anywhere. */
+    search: IdFragment.optional(),
+    enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   })
   .strict();
 export type DeviceListQuery = z.input<typeof DeviceListQuery>;

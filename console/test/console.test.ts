@@ -213,3 +213,35 @@ test('every console page and asset carries the CSP; the shell has no inline scri
   assert.equal(revalidated.status, 304);
   assert.equal((await fetch(`${server.url}/console/assets/nope.js`)).status, 404);
 });
+
+test('Devices pages through more than one page by keyboard, searches inside ids and filters by status', { skip, ...LONG }, async () => {
+  const ids = Array.from({ length: 60 }, (_, n) => `lot-${String(n).padStart(3, '0')}`);
+  for (const id of ids) assert.equal((await server.admin('/v1/admin/devices', { method: 'POST', body: { id, enabled: id !== 'lot-007' && id !== 'lot-051' } })).status, 201);
+  const page = await signedIn();
+  const rows = () => page.locator('tr[data-device]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-device')));
+  await page.focus('input[name=search]');
+  await page.keyboard.type('lot-');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-device^="lot-"]').length === 50);
+  assert.deepEqual(await rows(), ids.slice(0, 50));
+  assert.equal(await page.isDisabled('button:has-text("Previous")'), true);
+  await page.focus('button:has-text("Next")');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('nav[aria-label="Device pages"] :text("Page 2")');
+  assert.deepEqual(await rows(), ids.slice(50));
+  assert.equal(await page.isDisabled('button:has-text("Next")'), true, 'the last page');
+  await screenshot(page, 'devices-page-2');
+  await page.click('button:has-text("Previous")');
+  await page.waitForSelector('nav[aria-label="Device pages"] :text("Page 1")');
+  assert.deepEqual(await rows(), ids.slice(0, 50));
+
+  await page.fill('input[name=search]', 't-05');
+  await page.press('input[name=search]', 'Enter');
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-device]').length === 10);
+  assert.deepEqual(await rows(), ids.slice(50), 'a part of the id, not only its start');
+  await page.fill('input[name=search]', 'lot');
+  await page.selectOption('select[name=enabled]', 'false');
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-device]').length === 2);
+  assert.deepEqual(await rows(), ['lot-007', 'lot-051'], 'the status filter applies across pages, not to one page');
+  await page.close();
+});

@@ -26,6 +26,8 @@ export function createDeviceRepository(ctx: StoreContext): DeviceRepository {
   const page = db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices d
     WHERE (@cursor IS NULL OR d.id > @cursor)
       AND (@prefix IS NULL OR (d.id >= @prefix AND d.id < @prefix || '${PREFIX_END}'))
+      AND (@search IS NULL OR instr(d.id, @search) > 0)
+      AND (@enabled IS NULL OR d.enabled = @enabled)
       AND (@group IS NULL OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = @group))
     ORDER BY d.id LIMIT @limit`);
   const credentials = db.prepare('SELECT * FROM credentials WHERE device_id = ? ORDER BY created_at, id');
@@ -52,9 +54,10 @@ export function createDeviceRepository(ctx: StoreContext): DeviceRepository {
       });
     },
 
-    async page({ limit, cursor, prefix, group }) {
+    async page({ limit, cursor, prefix, search, enabled, group }) {
       // One row past the page says whether there is a next page without a COUNT.
-      const rows = page.all({ cursor: cursor ?? null, prefix: prefix ?? null, group: group ?? null, limit: limit + 1 }) as DeviceRow[];
+      const filters = { prefix: prefix ?? null, search: search ?? null, enabled: enabled === undefined ? null : Number(enabled), group: group ?? null };
+      const rows = page.all({ cursor: cursor ?? null, ...filters, limit: limit + 1 }) as DeviceRow[];
       const items = rows.slice(0, limit).map(toDeviceView);
       return { items, nextCursor: rows.length > limit ? items.at(-1)!.id : null };
     },

@@ -36,7 +36,7 @@ test('device add, show, disable, enable, list and remove round-trip with --json'
   assert.equal(gone.json.error.code, 'ERR_NOT_FOUND');
 });
 
-test('device list filters by prefix, stops at --limit and prints an aligned table', async (t) => {
+test('device list filters by prefix or a part of the id, stops at --limit and prints an aligned table', async (t) => {
   const verifier = await startTestVerifier(t);
   const ids = ['a-1', 'a-2', 'a-3', 'b-1'];
   for (const id of ids) assert.equal((await runCli(verifier, ['device', 'add', id])).code, EXIT.OK);
@@ -45,6 +45,8 @@ test('device list filters by prefix, stops at --limit and prints an aligned tabl
   assert.deepEqual(all.json.items.map((d: { id: string }) => d.id), ids);
   const prefixed = await runJson(verifier, ['device', 'list', '--prefix', 'a-', '--limit', '2']);
   assert.deepEqual(prefixed.json.items.map((d: { id: string }) => d.id), ['a-1', 'a-2']);
+  const containing = await runJson(verifier, ['device', 'list', '--search', '-1']);
+  assert.deepEqual(containing.json.items.map((d: { id: string }) => d.id), ['a-1', 'b-1']);
 
   const table = await runCli(verifier, ['device', 'list']);
   const lines = table.stdout.trimEnd().split('\n');

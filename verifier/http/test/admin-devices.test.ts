@@ -92,3 +92,27 @@ test('groups and rules have create, list, read, patch and delete', async (t) => 
   assert.equal((await v.admin({ url: `/v1/admin/rules/${id}` })).statusCode, 404);
   assert.equal((await v.admin({ method: 'DELETE', url: '/v1/admin/groups/sensors' })).statusCode, 204);
 });
+
+test('search finds ids containing the text and enabled filters by status, both across keyset pages', async (t) => {
+  const v = await startTestVerifier(t);
+  for (const id of ['pump-01', 'pump-02', 'tank-pump-03', 'valve-01', 'old-pump-04']) {
+    assert.equal((await v.admin({ method: 'POST', url: '/v1/admin/devices', payload: { id, enabled: id !== 'pump-02' } })).statusCode, 201);
+  }
+  const ids = async (query: string) => {
+    const all: string[] = [];
+    let cursor = '';
+    do {
+      const page = (await v.admin({ url: `/v1/admin/devices?limit=1&${query}${cursor}` })).json() as { items: Array<{ id: string }>; nextCursor: string | null };
+      all.push(...page.items.map((d) => d.id));
+      cursor = page.nextCursor === null ? '' : `&cursor=${page.nextCursor}`;
+    } while (cursor);
+    return all;
+  };
+  assert.deepEqual(await ids('search=pump'), ['old-pump-04', 'pump-01', 'pump-02', 'tank-pump-03']);
+  assert.deepEqual(await ids('search=pump&enabled=false'), ['pump-02']);
+  assert.deepEqual(await ids('search=-0&enabled=true'), ['old-pump-04', 'pump-01', 'tank-pump-03', 'valve-01']);
+  assert.deepEqual(await ids('prefix=pump&enabled=true'), ['pump-01']);
+  const bad = await v.admin({ url: '/v1/admin/devices?search=%25&enabled=maybe' });
+  assert.equal(bad.statusCode, 400);
+  assert.deepEqual(bad.json().error.fields.map((f: { path: string }) => f.path).sort(), ['querystring.enabled', 'querystring.search']);
+});
