@@ -1,9 +1,5 @@
-/**
- * A message as the broker routes it: immutable once routed, shared by every subscriber, with a small
- * cache of its encoded forms so a fan-out serialises each variant once.
- *
- * @module broker/routing/message
- */
+// Immutable once routed and shared by every subscriber; encoded forms are cached, so a fan-out serialises
+// each variant once.
 import type { IPublishPacket } from 'mqtt-packet';
 
 /** The 5.0 PUBLISH properties a broker forwards unchanged [MQTT-3.3.2-17..20, MQTT-3.3.2-4]. */

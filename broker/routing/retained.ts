@@ -1,11 +1,5 @@
-/**
- * Retained messages, one per topic [MQTT-3.3.1-5] [MQTT-3.3.1-10] [MQTT-3.3.1-11], in a trie so a
- * SUBSCRIBE costs the part its filter reaches. Bounded in count and bytes, overall and per client id:
- * beyond a bound a message is routed but not retained. Messages with an expiry sit in a heap by
- * expiry, so the ones that expire are found without a scan, a bounded number per sweep.
- *
- * @module broker/routing/retained
- */
+// One message per topic [MQTT-3.3.1-5] [MQTT-3.3.1-10] [MQTT-3.3.1-11], in a trie; beyond a count or byte
+// bound a message is routed but not retained. Expiring messages sit in a heap, so expiry needs no scan.
 import { isExpired, messageBytes, type Message } from './message.js';
 
 export interface RetainedLimits {

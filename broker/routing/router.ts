@@ -1,9 +1,5 @@
-/**
- * Routing one message: retain it, match, one delivery per client at the highest QoS [MQTT-3.3.4-2]
- * with all Subscription Identifiers [MQTT-3.3.4-3], one member per share group, round robin.
- *
- * @module broker/routing/router
- */
+// One delivery per client at the highest QoS [MQTT-3.3.4-2] with all Subscription Identifiers
+// [MQTT-3.3.4-3]; one member per share group, round robin.
 import type { BrokerState, Session, Subscription } from '../state.js';
 import { deliver } from '../session/outbox.js';
 import { mayReceive } from '../session/rights.js';
@@ -21,7 +17,7 @@ interface Match {
 /** Reused across messages (young-generation garbage sets the latency tail); a nested route gets its own. */
 let spare: Matched<Subscription> | null = null;
 
-/** Routes a message to every matching session; returns the number of sessions it went to. */
+/** Returns how many sessions it went to. */
 export function route(core: BrokerState, message: Message): number {
   if (message.retain) retain(core, message);
   const found = spare ?? { subs: [], groups: [] };
@@ -98,8 +94,7 @@ function merge(matches: Map<Session, Match>, sub: Subscription): void {
 function send(core: BrokerState, message: Message, to: Subscription | Match, subIds: number[] | undefined): boolean {
   if (to.checkEach && !mayReceive(to.session.rights, message.topic, to.qos)) return false;
   const qos = Math.min(message.qos, to.qos) as 0 | 1 | 2; // [MQTT-3.8.4-8]
-  // A forwarded message keeps its retain flag only with Retain As Published [MQTT-3.3.1-12]
-  // (3.1.1 always clears it [MQTT-3.3.1-9]).
+  // Retain kept only with Retain As Published [MQTT-3.3.1-12]; 3.1.1 always clears it [MQTT-3.3.1-9].
   deliver(core, to.session, message, qos, to.rap && message.retain, subIds);
   return true;
 }

@@ -1,12 +1,6 @@
-/**
- * The subscription trie: matching costs the topic's depth, not the number of subscriptions. Share
- * groups hang off their filter's node.
- *
- * @module broker/routing/topic-tree
- */
+// Matching costs the topic's depth, not the number of subscriptions; share groups hang off their filter's node.
 import { levelCount } from '../../rules/index.js';
 
-/** What the tree needs of a subscription: its filter, its share group and whose it is. */
 export interface TreeEntry {
   readonly filter: string;
   readonly group?: string;
@@ -68,7 +62,6 @@ export class TopicTree<S extends TreeEntry> {
     return true;
   }
 
-  /** Removes a client's subscription; returns whether there was one. */
   remove(filter: string, group: string | undefined, clientId: string): boolean {
     const node = this.nodeFor(filter, false);
     if (node === undefined) return false;
@@ -91,15 +84,11 @@ export class TopicTree<S extends TreeEntry> {
     return removed;
   }
 
-  /**
-   * Fills the caller's reused arrays (no closure per PUBLISH). First-level wildcards miss `$` topics
-   * [MQTT-4.7.2-1]; `a/#` matches `a` [MQTT-4.7.1-2].
-   */
+  /** Fills reused arrays (no closure per PUBLISH). Wildcards miss `$` topics [MQTT-4.7.2-1]; `a/#` matches `a` [MQTT-4.7.1-2]. */
   collect(topic: string, into: Matched<S>): void {
     this.walk(this.root, topic.split('/'), 0, topic.startsWith('$'), into);
   }
 
-  /** Recursive descent over the topic's levels. */
   private walk(node: Node<S>, levels: string[], depth: number, dollar: boolean, into: Matched<S>): void {
     const children = node.children;
     if (depth === levels.length) {

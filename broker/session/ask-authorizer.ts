@@ -1,8 +1,4 @@
-/**
- * Asking the authorizer within a deadline: no answer means "cannot decide", a refusal (fail closed).
- *
- * @module broker/session/ask-authorizer
- */
+// No answer within the deadline means "cannot decide": a refusal (fail closed).
 import type { AuthenticateDecision, AuthenticateRequest, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import type { BrokerState } from '../state.js';
 
@@ -15,10 +11,7 @@ function answerBudgetMs(timeoutMs: number): number {
   return Math.max(0, Math.floor(timeoutMs * 0.75) - 50);
 }
 
-/**
- * The verifier is told our deadline (`answerWithinMs`), so a locked-out address gets a deny in time,
- * not a "server unavailable". A recheck says so: it is no login attempt, and a lockout never ends it.
- */
+/** Our deadline goes along, so a lockout answers deny in time; a recheck says it is no login attempt (no lockout ends it). */
 export function authenticateNow(core: BrokerState, request: AuthenticateRequest, purpose: 'connect' | 'recheck' = 'connect'): Promise<AuthOutcome> {
   request = { ...request, answerWithinMs: answerBudgetMs(core.limits.authTimeoutMs), ...(purpose === 'recheck' && { recheck: true }) };
   return withDeadline(core, core.authorizer.authenticate(request));

@@ -1,10 +1,5 @@
-/**
- * What of a session reaches the broker's store. Only a session that outlives its connection
- * (Session Expiry > 0, 3.1.1 Clean Session 0) is stored, with the QoS 1/2 messages held for it;
- * a clean session and every QoS 0 delivery never touch the store.
- *
- * @module broker/session/durable
- */
+// Only a session that outlives its connection (Session Expiry > 0, 3.1.1 Clean Session 0) is stored, with its
+// QoS 1/2 messages; a clean session and every QoS 0 delivery never touch the store.
 import type { SessionRecord, StoredWill } from '../persistence/index.js';
 import type { Message } from '../routing/message.js';
 import type { BrokerState, Queued, Session } from '../state.js';
@@ -31,10 +26,7 @@ export function keepDelivery(core: BrokerState, session: Session, item: Queued):
   core.store.addDelivery({ seq: item.seq, clientId: session.clientId, message, qos, retain, subIds, packetId: null, state: 'publish' });
 }
 
-/**
- * A stored delivery's packet id and state, so a restart resends the PUBLISH under its id with DUP, or
- * only its PUBREL [MQTT-4.4.0-1]. Set in the turn it was added, it costs no write of its own.
- */
+/** So a restart resends the PUBLISH with DUP, or only its PUBREL [MQTT-4.4.0-1]; in the turn it was added it costs no write. */
 export function markDelivery(core: BrokerState, item: { seq?: number }, packetId: number, state: 'publish' | 'pubrel'): void {
   if (item.seq !== undefined) core.store.setDeliveryState(item.seq, packetId, state);
 }

@@ -1,9 +1,5 @@
-/**
- * Ends of connections and sessions: wills and their delay, expiry, and the one timer wheel for keep
- * alive, CONNECT timeout and credential expiry (idle connections carry no timer).
- *
- * @module broker/session/lifecycle
- */
+// Wills and their delay, session expiry, and the one timer wheel for keep alive, CONNECT timeout and
+// credential expiry (idle connections carry no timer).
 import { checkAcl } from '../../rules/index.js';
 import type { BrokerState, Connection, PendingWill, Session } from '../state.js';
 import { RC } from '../reason-codes.js';

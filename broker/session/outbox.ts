@@ -1,15 +1,9 @@
-/**
- * Delivery to one session: QoS 0 to the socket, QoS 1/2 through the in-flight window [MQTT-3.3.4-9],
- * the rest queued, bounded in count and bytes, oldest dropped first; a reconnect resends with DUP
- * [MQTT-4.4.0-1].
- *
- * @module broker/session/outbox
- */
+// QoS 1/2 through the in-flight window [MQTT-3.3.4-9], the rest queued (bounded in count and bytes, oldest
+// dropped first); a reconnect resends with DUP [MQTT-4.4.0-1].
 import type { BrokerState, Queued, Session } from '../state.js';
 import { isExpired, messageBytes, type Message } from '../routing/message.js';
 import { dropDelivery, keepDelivery, markDelivery } from './durable.js';
 
-/** Hands one message to a session, online or not. */
 export function deliver(
   core: BrokerState,
   session: Session,
@@ -48,7 +42,6 @@ export function deliver(
   if (!sendInflight(core, session, item)) enqueue(core, session, item);
 }
 
-/** Sends queued messages while the in-flight window has room. */
 export function drain(core: BrokerState, session: Session): void {
   const queue = session.queue;
   const connection = session.connection;
@@ -67,7 +60,6 @@ export function drain(core: BrokerState, session: Session): void {
   if (session.throttledSince !== 0 && queue.length <= core.limits.maxQueuedPerSession / 4) endPause(core, session, Date.now());
 }
 
-/** Lets the publishers paused for this session read again. */
 export function releasePublishers(session: Session): void {
   const blocked = session.blocked;
   if (blocked === null) return;
@@ -165,9 +157,8 @@ export function releaseAll(core: BrokerState, session: Session): void {
 }
 
 /**
- * A half-full online queue pauses its publisher, so QoS 1/2 slows down instead of being dropped; the
- * pauses add up to `maxThrottleMs` per `slowSubscriberPenaltyMs`, then the subscriber is slow and
- * pauses nobody (Mosquitto's `max_queued_messages` way). Offline sessions never pause anyone.
+ * A half-full online queue pauses its publisher, so QoS 1/2 slows down instead of being dropped, up to
+ * `maxThrottleMs` per `slowSubscriberPenaltyMs`; then the subscriber pauses nobody. Offline ones never pause.
  */
 function throttle(core: BrokerState, session: Session, message: Message): void {
   if (message.origin === undefined) return;

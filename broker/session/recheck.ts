@@ -1,10 +1,5 @@
-/**
- * Registry changes reach every session they affect, 32 at a time: connected clients re-authenticate
- * (deny or no answer: disconnected, no will); stored sessions are held to `Authorizer.rights` (a
- * removed device's discarded).
- *
- * @module broker/session/recheck
- */
+// Changes reach every session they affect, 32 at a time: connected clients re-authenticate (deny or no
+// answer: disconnected, no will); stored sessions are held to `Authorizer.rights`.
 import type { Change } from '../../schemas/index.js';
 import type { BrokerState, Connection, Session } from '../state.js';
 import { authenticateNow, isStale, rightsNow } from './ask-authorizer.js';
@@ -48,11 +43,7 @@ async function recheckConnection(core: BrokerState, connection: Connection): Pro
   if (connection.session !== null) report(core, connection.session, applyRights(core, connection.session, outcome), 'subscriptions dropped after recheck');
 }
 
-/**
- * Start-up: every session loaded from the store is held to today's rights. An authorizer that
- * cannot answer a whole batch is down: the rest are left to the re-check of their CONNECT rather
- * than waiting a timeout each.
- */
+/** An authorizer that cannot answer a whole batch is down: the rest wait for their CONNECT, not a timeout each. */
 export async function recheckRestored(core: BrokerState): Promise<void> {
   const away = [...core.sessions.values()].filter((s) => s.connection === null);
   for (let i = 0; i < away.length; i += RECHECK_CONCURRENCY) {

@@ -1,13 +1,5 @@
-/**
- * Start-up: the broker takes back what its store kept. Restored sessions are all away (their
- * connections died with the old process), so nothing reaches a client before it reconnects and its
- * CONNECT re-checks it; `recheck` holds them to today's rights right after. Expiry and will delay
- * count across the downtime: a session connected when the broker stopped ended at its last commit.
- * The queue bounds apply as at run time (count and bytes, oldest queued dropped first, counted), so
- * a store written under larger limits loads within today's.
- *
- * @module broker/session/restore
- */
+// Restored sessions are all away, so nothing reaches a client before its CONNECT re-checks it. Expiry and
+// will delay count from the last commit; today's queue bounds apply to a store written under larger ones.
 import { parseFilter } from '../../rules/index.js';
 import type { DeliveryRecord, SessionRecord, StoredState } from '../persistence/index.js';
 import { NEVER_EXPIRES, settleSession } from './lifecycle.js';

@@ -1,9 +1,5 @@
-/**
- * A session held to its identity's rights of now (after a change, or on resume): disallowed
- * subscriptions dropped, overlapped ones flagged (`check-deliveries`), disallowed messages discarded.
- *
- * @module broker/session/rights
- */
+// After a change or on resume: disallowed subscriptions dropped, overlapped ones flagged (`check-deliveries`),
+// disallowed messages discarded.
 import { checkAcl } from '../../rules/index.js';
 import type { AuthenticateAllow, RightsRequest } from '../../schemas/index.js';
 import type { BrokerState, Connection, Queued, Rights, Session } from '../state.js';
@@ -35,7 +31,6 @@ export interface Applied {
   discarded: number;
 }
 
-/** Applies `rights` to the session. */
 export function applyRights(core: BrokerState, session: Session, rights: Rights): Applied {
   session.rights = rights;
   const dropped: string[] = [];
