@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Change } from '../../core/index.js';
 import type { Mirrored } from './mirrored.js';
 import { recordChanges } from './change-bus.js';
-import { bind, constraintError, inTransaction } from './pool.js';
+import { bind, registryError, inTransaction } from './pool.js';
 import type { KeyEncryptionKey } from './sealed-keys.js';
 
 /** `pg_advisory_xact_lock` key every registry write takes first ('arra-wri' as an int8). */
@@ -57,7 +57,7 @@ export function createWrite(pool: pg.Pool, now: () => number, applyLocal: ApplyL
       seqs = await recordChanges(client, changes, now());
       return value;
     }).catch((err: unknown) => {
-      throw constraintError(err);
+      throw registryError(err);
     });
     await applyLocal(changes, seqs);
     return result;

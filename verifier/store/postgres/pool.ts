@@ -6,7 +6,7 @@
  * @module verifier/store/postgres/pool
  */
 import pg from 'pg';
-import { ConflictError, NotFoundError } from '../../core/index.js';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../core/index.js';
 
 const INT8_OID = 20;
 const types = {
@@ -21,6 +21,11 @@ export function createPool(url: string, max = 8): pg.Pool {
 /** Runs `fn` in one transaction on one pooled connection: COMMIT when it returns, ROLLBACK when it throws. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
+  // A connection lost while checked out is emitted as 'error' (unhandled: the process would die); the
+  // query in flight fails with it anyway.
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  let broken: Error | undefined;
   try {
     await client.query(begin);
     const result = await fn(client);
@@ -28,9 +33,11 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
+    if (err instanceof Error && unreachable(err as pg.DatabaseError)) broken = err;
     throw err;
   } finally {
-    client.release();
+    client.off('error', ignore);
+    client.release(broken); // a broken connection is closed, not handed out again
   }
 }
 
@@ -54,10 +61,19 @@ export function sqliteRow<T>(row: Record<string, unknown>): T {
   return out as T;
 }
 
-/** A constraint another replica's concurrent write tripped, as the error the same check would throw here. */
-export function constraintError(err: unknown): unknown {
-  const code = (err as { code?: string }).code;
-  if (code === '23505') return new ConflictError(`already exists (${(err as pg.DatabaseError).constraint ?? 'unique'})`);
-  if (code === '23503') return new NotFoundError(`a row it refers to was removed (${(err as pg.DatabaseError).constraint ?? 'foreign key'})`);
+/** The server, or the way to it, is gone: SQLSTATE classes 08 (connection) and 57P (shutdown), errno codes, pg's own. */
+function unreachable(err: { code?: string; message?: string }): boolean {
+  return /^(08|57P)/.test(err.code ?? '') || /^E[A-Z]+$/.test(err.code ?? '') || /Connection terminated|timeout exceeded when trying to connect/.test(err.message ?? '');
+}
+
+/**
+ * A PostgreSQL error as the verifier's: a constraint another replica's concurrent write tripped as the
+ * error the same check would throw here; an unreachable database as 503 (retry), never a 500.
+ */
+export function registryError(err: unknown): unknown {
+  const e = err as pg.DatabaseError;
+  if (e.code === '23505') return new ConflictError(`already exists (${e.constraint ?? 'unique'})`);
+  if (e.code === '23503') return new NotFoundError(`a row it refers to was removed (${e.constraint ?? 'foreign key'})`);
+  if (err instanceof Error && unreachable(e)) return new ServiceUnavailableError(`the registry database does not answer (${e.message}); retry later`);
   return err;
 }
