@@ -1,8 +1,4 @@
-/**
- * Opens the store `ARRA_BROKER_DURABILITY` asks for: `broker.db` in the data directory, or none.
- *
- * @module broker/persistence
- */
+// Opens the store `ARRA_BROKER_DURABILITY` asks for: `broker.db` in the data directory, or none.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore } from './memory-store.js';

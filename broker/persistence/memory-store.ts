@@ -1,9 +1,4 @@
-/**
- * `ARRA_BROKER_DURABILITY=memory`: the broker's own maps are all there is. Nothing is written, every
- * acknowledgement leaves at once, and a restart starts empty.
- *
- * @module broker/persistence/memory-store
- */
+// `ARRA_BROKER_DURABILITY=memory`: nothing is written, every acknowledgement leaves at once, a restart starts empty.
 import type { BrokerStore, StoredState } from './store.js';
 
 export class MemoryStore implements BrokerStore {

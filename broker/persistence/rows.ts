@@ -1,10 +1,5 @@
-/**
- * Messages and session records as SQLite stores them: payloads as BLOBs, the 5.0 properties and
- * session records as JSON with Buffers in base64. Rows go in as positional parameters (no object per
- * row) and come out as `MessageRow`s.
- *
- * @module broker/persistence/rows
- */
+// Payloads as BLOBs; 5.0 properties and session records as JSON with Buffers in base64. Rows go in as
+// positional parameters (no object per row).
 import type { ForwardedProperties, Message } from '../routing/message.js';
 import type { SessionRecord } from './store.js';
 

@@ -1,9 +1,5 @@
-/**
- * The tables of `broker.db` and the step from each older layout. A delivery carries its message
- * (`message_id` NULL) or refers to a `messages` row that several sessions' deliveries share.
- *
- * @module broker/persistence/schema
- */
+// A delivery carries its message (`message_id` NULL) or refers to a `messages` row that several sessions'
+// deliveries share.
 import type { Database } from 'better-sqlite3';
 
 export const SCHEMA_VERSION = 2;
@@ -24,7 +20,7 @@ const TABLES = `
     props TEXT, expires_at INTEGER, origin TEXT);
 `;
 
-/** Version 1 kept every delivery whole and indexed them by client id (a third of each write's cost). */
+/** Version 1 kept every delivery whole and indexed them by client id (costly on every write). */
 const FROM_V1 = `
   ALTER TABLE deliveries RENAME TO deliveries_v1;
   ${DELIVERIES};

@@ -1,19 +1,9 @@
-/**
- * What the broker keeps across a restart, and the port it keeps it through. Sessions and retained
- * messages call these methods as they change; an implementation groups the writes of one event-loop
- * turn into one commit and runs `afterCommit` callbacks once that commit is stored, so an
- * acknowledgement leaves only for what is kept. QoS 0 deliveries never reach it.
- *
- * @module broker/persistence/store
- */
+// Callers write as state changes; an implementation commits one event-loop turn's writes at once and runs
+// `afterCommit` callbacks once stored, so an acknowledgement leaves only for what is kept. QoS 0 never reaches it.
 import type { CompiledAcl, RightsRequest } from '../../schemas/index.js';
 import type { Message } from '../routing/message.js';
 
-/**
- * `fsync`: each commit is flushed to disk (SQLite synchronous=FULL) before acknowledgements leave.
- * `os`: each commit is written to the OS (synchronous=NORMAL): survives kill -9, not a power cut.
- * `memory`: nothing is written; a restart loses every session and retained message.
- */
+/** `fsync`: on disk before acks leave (synchronous=FULL); `os`: to the OS (NORMAL), survives kill -9, not a power cut. */
 export type Durability = 'fsync' | 'os' | 'memory';
 
 export interface StoredSubscription {
@@ -27,9 +17,8 @@ export interface StoredSubscription {
 }
 
 /**
- * A will that has not been published: waiting for its delay (`publishAt` set), or the will of the
- * connection that holds the session (`publishAt` null): after a crash, that connection ended when
- * the broker last committed.
+ * Waiting for its delay (`publishAt` set), or the will of the connection holding the session (`publishAt`
+ * null): after a crash, that connection ended when the broker last committed.
  */
 export interface StoredWill {
   message: Message;
@@ -41,7 +30,7 @@ export interface StoredWill {
 
 export interface SessionRecord {
   clientId: string;
-  /** `device:<id>#<incarnation>` or `anonymous` (see `session/session.ts` `identityOf`). */
+  /** `device:<id>#<incarnation>` or `anonymous` (see `identityOf` in `state.ts`). */
   owner: string;
   identity: RightsRequest;
   rights: { superuser: boolean; acl: CompiledAcl };
