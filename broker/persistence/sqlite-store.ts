@@ -2,13 +2,17 @@
  * The broker's store file (`broker.db` in the data directory, beside the verifier's registry but
  * its own file): SQLite in WAL mode, written by group commit. The writes of one event-loop turn
  * wait in memory and are committed in one transaction from `setImmediate`; the acknowledgements
- * waiting on it leave after the commit. A change to a delivery added in the same turn edits or
+ * waiting on it leave after the commit, with `fsync` once the WAL file is flushed to disk. That
+ * flush (`fdatasync`) runs off the event loop while the next turns are read and committed; one at a
+ * time, each covering every commit before it, so acknowledgements leave in order. A change to a delivery added in the same turn edits or
  * cancels it before it is written. A message that goes to several sessions in one turn is written
  * once and referred to by each delivery. The file is bounded (`max_page_count`): a commit that would
  * grow it past `maxBytes` fails as a whole, and its waiting acknowledgements are told so.
  *
  * @module broker/persistence/sqlite-store
  */
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { Message } from '../routing/message.js';
 import { MESSAGE_COLUMNS, messageParams, rowToMessage, sessionFromJson, sessionToJson, type MessageRow } from './rows.js';
@@ -40,6 +44,14 @@ interface SharedMessage {
   seqs: Set<number>;
 }
 
+type Release = (stored: boolean) => void;
+
+/** The acknowledgements of one commit, released once the WAL flush after it is done. */
+interface Committed {
+  waiting: Release[];
+  stored: boolean;
+}
+
 const DELIVERY_TAIL = 'out_qos, out_retain, sub_ids, packet_id, pubrel';
 
 export class SqliteStore implements BrokerStore {
@@ -62,7 +74,11 @@ export class SqliteStore implements BrokerStore {
   private readonly retained = new Map<string, Message | null>();
   /** Messages stored in a row of their own, while a stored delivery refers to them. */
   private readonly shared = new Map<Message, SharedMessage>();
-  private waiting: Array<(stored: boolean) => void> = [];
+  private waiting: Release[] = [];
+  /** `fsync`: the WAL file, to flush after commits (SQLite's own sync is NORMAL: at checkpoints only). */
+  private readonly walFd: number | null = null;
+  private unflushed: Committed[] = [];
+  private flushing: Committed[] | null = null;
   private scheduled: NodeJS.Immediate | null = null;
   private seq: number;
   private messageId: number;
@@ -73,8 +89,12 @@ export class SqliteStore implements BrokerStore {
     this.durability = options.durability;
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.durability === 'fsync' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('synchronous = NORMAL');
     prepareSchema(this.db);
+    if (options.durability === 'fsync') {
+      this.walFd = openSync(`${options.path}-wal`, 'r');
+      syncDirectory(dirname(options.path)); // the WAL file's entry, new on a first start
+    }
     const pageSize = this.db.pragma('page_size', { simple: true }) as number;
     this.db.pragma(`max_page_count = ${Math.max(16, Math.floor(options.maxBytes / pageSize))}`);
     const prepare = (sql: string) => this.db.prepare(sql);
@@ -178,9 +198,10 @@ export class SqliteStore implements BrokerStore {
     this.schedule();
   }
 
-  afterCommit(then: (stored: boolean) => void): void {
-    if (this.scheduled === null) then(!this.closed);
-    else this.waiting.push(then);
+  afterCommit(then: Release): void {
+    if (this.scheduled !== null) this.waiting.push(then);
+    else if (this.flushing !== null || this.unflushed.length > 0) this.unflushed.push({ waiting: [then], stored: !this.closed });
+    else then(!this.closed);
   }
 
   /** Commits what waits; later writes (a will sent while the broker stops) are not kept. */
@@ -191,7 +212,11 @@ export class SqliteStore implements BrokerStore {
       this.commit();
     }
     this.closed = true;
-    this.db.close();
+    this.db.close(); // checkpoints, syncing the WAL and the database file
+    const committed = [...(this.flushing ?? []), ...this.unflushed];
+    this.unflushed = [];
+    for (const { waiting, stored } of committed) this.release(waiting, stored);
+    if (this.walFd !== null && this.flushing === null) closeSync(this.walFd);
   }
 
   private schedule(): void {
@@ -215,6 +240,26 @@ export class SqliteStore implements BrokerStore {
     } finally {
       this.clearBatch();
     }
+    if (this.walFd === null) return this.release(waiting, stored);
+    this.unflushed.push({ waiting, stored }); // even with none waiting: a later acknowledgement may rest on it
+    this.flush();
+  }
+
+  /** Flushes the WAL file once for every commit made since the last flush began. */
+  private flush(): void {
+    if (this.flushing !== null || this.unflushed.length === 0) return;
+    const batches = (this.flushing = this.unflushed);
+    this.unflushed = [];
+    fdatasync(this.walFd!, (err) => {
+      this.flushing = null;
+      if (this.closed) return closeSync(this.walFd!); // close() released them: the database file is synced
+      if (err) this.options.onError(err);
+      for (const { waiting, stored } of batches) this.release(waiting, stored && !err);
+      this.flush();
+    });
+  }
+
+  private release(waiting: Release[], stored: boolean): void {
     for (const then of waiting) {
       try {
         then(stored);
@@ -285,5 +330,14 @@ export class SqliteStore implements BrokerStore {
       packetId: row.packet_id,
       state: row.pubrel === 1 ? 'pubrel' : 'publish',
     };
+  }
+}
+
+function syncDirectory(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
