@@ -1,13 +1,8 @@
 /**
- * The broker's store file (`broker.db` in the data directory, beside the verifier's registry but
- * its own file): SQLite in WAL mode, written by group commit. The writes of one event-loop turn
- * wait in memory and are committed in one transaction from `setImmediate`; the acknowledgements
- * waiting on it leave after the commit, with `fsync` once the WAL file is flushed to disk. That
- * flush (`fdatasync`) runs off the event loop while the next turns are read and committed; one at a
- * time, each covering every commit before it, so acknowledgements leave in order. A change to a delivery added in the same turn edits or
- * cancels it before it is written. A message that goes to several sessions in one turn is written
- * once and referred to by each delivery. The file is bounded (`max_page_count`): a commit that would
- * grow it past `maxBytes` fails as a whole, and its waiting acknowledgements are told so.
+ * `broker.db`: SQLite in WAL mode, one transaction per event-loop turn. With `fsync` the acks of a
+ * commit wait for an `fdatasync` of the WAL run off the event loop, one at a time, so they stay in
+ * order. Same-turn edits fold into the add; a message for several sessions is one shared row.
+ * Bounded by `max_page_count`: a commit past `maxBytes` fails whole and its acks are told.
  *
  * @module broker/persistence/sqlite-store
  */

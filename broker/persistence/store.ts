@@ -3,7 +3,7 @@
 import type { CompiledAcl, RightsRequest } from '../../schemas/index.js';
 import type { Message } from '../routing/message.js';
 
-/** `fsync`: on disk before acks leave (synchronous=FULL); `os`: to the OS (NORMAL), survives kill -9, not a power cut. */
+/** `fsync`: on disk before acks leave (the WAL flushed with fdatasync); `os`: to the OS, survives kill -9, not a power cut. */
 export type Durability = 'fsync' | 'os' | 'memory';
 
 export interface StoredSubscription {

@@ -134,8 +134,8 @@ const SCENARIOS: Array<{
     run: async ({ port }) => ({ qos1: (await fanIn(port, { qos: 1, perPublisher: SIZES.qos1, window: 100, timeLimitMs: 15_000 })).msgsPerSec }),
   },
   {
-    // Issue 17: every message is stored for the persistent session before its PUBACK (ours, fsync per
-    // group commit); Mosquitto with `persistence true` saves only every autosave_interval.
+    // Issue 17: every message is on disk for the persistent session before its PUBACK (ours, the WAL
+    // flushed after each group commit); Mosquitto with `persistence true` saves only every autosave_interval.
     name: 'qos1 fan-in persistent',
     targets: ['ours'],
     extra: ['mosquitto-persistent'],
@@ -213,7 +213,7 @@ function metricsOf(results: Results): Metric[] {
     { label: 'QoS 0 fan-in with each delivery checked over without', unit: 'ratio', better: 'higher', goal: 'about 1', values: checkedRatio(results) },
     { label: 'QoS 1 fan-in', unit: 'msg/s', better: 'higher', goal: '>= Mosquitto', values: v('qos1') },
     {
-      label: 'QoS 1 fan-in into a persistent session (ours: each message on disk before PUBACK, fsync per commit; Mosquitto: persistence true, saved every 30 min)',
+      label: 'QoS 1 fan-in into a persistent session (ours: each message on disk before PUBACK, the WAL flushed after each group commit; Mosquitto: persistence true, saved every 30 min)',
       unit: 'msg/s', better: 'higher', goal: '>= Mosquitto', values: mosquittoAs(v('qos1Persistent')),
     },
     { label: `latency p50 at ${SIZES.rate} msg/s, steady state`, unit: 'ms', better: 'lower', values: v('p50') },
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
       'the rows above measure the real path, from one address and from many.',
     `Fan-in: 4 publishers → 1 subscriber on \`bench/#\`, 64 B payload, ${SIZES.qos0.toLocaleString('en-US')} (QoS 0) / ${SIZES.qos1.toLocaleString('en-US')} (QoS 1, window 100) messages per publisher; rate = deliveries / (last delivery − first send).`,
     `Ours keeps what it acknowledges (\`ARRA_BROKER_DURABILITY=${process.env.ARRA_BROKER_DURABILITY ?? 'fsync'}\`) in every row; clean sessions and QoS 0 never reach its store, so only the persistent-session row writes. ` +
-      'That row: the same QoS 1 fan-in to a subscriber with Clean Session 0; ours stores each message before its PUBACK (group commit, one fsync per event-loop turn with `fsync`), Mosquitto runs with `persistence true` and its default `autosave_interval` (1800 s), so a crash loses what it acknowledged since its last save.',
+      'That row: the same QoS 1 fan-in to a subscriber with Clean Session 0; ours stores each message before its PUBACK (one transaction per event-loop turn; with `fsync` the PUBACKs of a commit wait for an `fdatasync` of the WAL, which runs off the event loop while the next turns are committed), Mosquitto runs with `persistence true` and its default `autosave_interval` (1800 s), so a crash loses what it acknowledged since its last save.',
     `Latency: QoS 0, ${SIZES.rate} msg/s from a freshly started broker; the first ${SIZES.latencyWarmupMs / 1000} s (less the first 0.5 s) are the "first seconds after start" row, ` +
       `the ${SIZES.latencyMs / 1000} s after them the steady state; ${quick ? 1 : 3} runs per round. ` +
       `Floor: the bare Node \`net\` server (\`server-net.ts\`: forwards every PUBLISH unparsed to every subscriber, one write per read; no routing, no authorization) ` +
