@@ -1,7 +1,7 @@
 /**
  * Bulk import on PostgreSQL: all rows in one transaction, announced once as `all`. The existence and
- * certificate-owner checks are read once for the whole batch and kept current as rows are written, so
- * each row is checked as the SQLite store checks it without a query of its own.
+ * certificate-owner checks are read once for the whole batch, each row is checked as the SQLite store
+ * checks it without a query of its own, and the rows are written a chunk per statement.
  *
  * @module verifier/store/postgres/import
  */
@@ -10,7 +10,7 @@ import type { ImportConflictPolicy } from '../../../schemas/admin.js';
 import { checkImportRow } from '../import.js';
 import type { ImportDeviceValues, ImportRepository, ImportRow } from '../repositories.js';
 import type { PgContext, PgTransaction } from './context.js';
-import { newIncarnation, setMembership } from './devices.js';
+import { newIncarnation } from './devices.js';
 import { bind } from './pool.js';
 
 type Query = Pick<PgTransaction, 'rows'>;
@@ -36,27 +36,69 @@ function check(known: Known, d: Checked, i: number, onConflict: ImportConflictPo
   return checkImportRow(d, i, onConflict, known.devices.has(d.id), owner);
 }
 
-async function writeRow(tx: PgTransaction, known: Known, d: ImportRow, exists: boolean, at: number): Promise<void> {
-  const attributes = JSON.stringify(d.attributes);
-  if (exists) {
-    await tx.run('UPDATE devices SET superuser = @superuser, attributes = @attributes, updated_at = @at WHERE id = @id',
-      { superuser: Number(d.superuser), attributes, at, id: d.id });
-    if (d.passwordHash) await tx.run("DELETE FROM credentials WHERE device_id = @id AND kind = 'password'", { id: d.id });
-  } else {
+/** Rows written per statement: every statement takes whole columns as arrays (`unnest`). */
+const CHUNK = 5000;
+
+/**
+ * Writes checked rows as the SQLite store writes them one by one, a statement per step for a whole
+ * chunk. The admin use case refuses an import naming an id or a certificate twice, so no row of a chunk
+ * depends on another.
+ */
+async function writeChunk(tx: PgTransaction, known: Known, rows: ReadonlyArray<{ row: ImportRow; exists: boolean }>, at: number): Promise<void> {
+  const created = rows.filter((r) => !r.exists).map((r) => r.row);
+  const updated = rows.filter((r) => r.exists).map((r) => r.row);
+  const all = rows.map((r) => r.row);
+  const column = <T>(list: readonly ImportRow[], pick: (row: ImportRow) => T) => list.map(pick);
+  if (created.length > 0) {
     await tx.run(`INSERT INTO devices (id, superuser, attributes, created_at, updated_at, incarnation)
-      VALUES (@id, @superuser, @attributes, @at, @at, @incarnation)`, { id: d.id, superuser: Number(d.superuser), attributes, at, incarnation: newIncarnation() });
-    known.devices.add(d.id);
+      SELECT id, superuser, attributes, @at::bigint, @at::bigint, incarnation
+      FROM unnest(@ids::text[], @superusers::boolean[], @attributes::text[], @incarnations::text[]) AS r(id, superuser, attributes, incarnation)`, {
+      at,
+      ids: column(created, (d) => d.id),
+      superusers: column(created, (d) => d.superuser),
+      attributes: column(created, (d) => JSON.stringify(d.attributes)),
+      incarnations: created.map(() => newIncarnation()),
+    });
   }
-  await setMembership(tx, d.id, d.groups, at);
-  if (d.passwordHash) {
-    await tx.run(`INSERT INTO credentials (id, device_id, kind, password_hash, created_at) VALUES (@cid, @id, 'password', @hash, @at)`,
-      { cid: randomUUID(), id: d.id, hash: d.passwordHash, at });
+  if (updated.length > 0) {
+    await tx.run(`UPDATE devices d SET superuser = r.superuser, attributes = r.attributes, updated_at = @at
+      FROM unnest(@ids::text[], @superusers::boolean[], @attributes::text[]) AS r(id, superuser, attributes) WHERE d.id = r.id`, {
+      at,
+      ids: column(updated, (d) => d.id),
+      superusers: column(updated, (d) => d.superuser),
+      attributes: column(updated, (d) => JSON.stringify(d.attributes)),
+    });
+    const replaced = updated.filter((d) => d.passwordHash).map((d) => d.id);
+    await tx.run("DELETE FROM credentials WHERE kind = 'password' AND device_id = ANY(@ids::text[])", { ids: replaced });
   }
-  if (d.certFingerprint !== undefined && !known.owners.has(d.certFingerprint)) {
-    await tx.run(`INSERT INTO credentials (id, device_id, kind, fingerprint, created_at) VALUES (@cid, @id, 'x509', @fingerprint, @at)`,
-      { cid: randomUUID(), id: d.id, fingerprint: d.certFingerprint, at });
-    known.owners.set(d.certFingerprint, d.id);
-  }
+  await tx.run('DELETE FROM device_groups WHERE device_id = ANY(@ids::text[])', { ids: column(all, (d) => d.id) });
+  const memberships = all.flatMap((d) => d.groups.map((group) => [d.id, group] as const));
+  await tx.run('INSERT INTO groups (name, created_at) SELECT DISTINCT unnest(@names::text[]), @at::bigint ON CONFLICT (name) DO NOTHING', {
+    names: memberships.map(([, group]) => group),
+    at,
+  });
+  await tx.run('INSERT INTO device_groups (device_id, group_name) SELECT * FROM unnest(@devices::text[], @groups::text[])', {
+    devices: memberships.map(([id]) => id),
+    groups: memberships.map(([, group]) => group),
+  });
+  const passwords = all.filter((d) => d.passwordHash);
+  await tx.run(`INSERT INTO credentials (id, device_id, kind, password_hash, created_at)
+    SELECT id, device_id, 'password', hash, @at::bigint FROM unnest(@cids::text[], @ids::text[], @hashes::text[]) AS r(id, device_id, hash)`, {
+    at,
+    cids: passwords.map(() => randomUUID()),
+    ids: column(passwords, (d) => d.id),
+    hashes: column(passwords, (d) => d.passwordHash),
+  });
+  const certificates = all.filter((d) => d.certFingerprint !== undefined && !known.owners.has(d.certFingerprint));
+  await tx.run(`INSERT INTO credentials (id, device_id, kind, fingerprint, created_at)
+    SELECT id, device_id, 'x509', fingerprint, @at::bigint FROM unnest(@cids::text[], @ids::text[], @fingerprints::text[]) AS r(id, device_id, fingerprint)`, {
+    at,
+    cids: certificates.map(() => randomUUID()),
+    ids: column(certificates, (d) => d.id),
+    fingerprints: column(certificates, (d) => d.certFingerprint),
+  });
+  for (const d of certificates) known.owners.set(d.certFingerprint!, d.id);
+  for (const d of created) known.devices.add(d.id);
 }
 
 export function createPgImportRepository({ pool, write, now }: PgContext): ImportRepository {
@@ -77,15 +119,18 @@ export function createPgImportRepository({ pool, write, now }: PgContext): Impor
         const at = now();
         const known = await lookUp(tx, rows.map((r) => r.row));
         const result = { created: 0, updated: 0, skipped: 0 };
-        for (const { row, index } of rows) {
-          signal?.throwIfAborted();
+        const checked = rows.flatMap(({ row, index }) => {
           const exists = check(known, row, index, onConflict);
           if (exists && onConflict === 'skip') {
             result.skipped++;
-            continue;
+            return [];
           }
-          await writeRow(tx, known, row, exists, at);
           result[exists ? 'updated' : 'created']++;
+          return [{ row, exists }];
+        });
+        for (let start = 0; start < checked.length; start += CHUNK) {
+          signal?.throwIfAborted();
+          await writeChunk(tx, known, checked.slice(start, start + CHUNK), at);
         }
         signal?.throwIfAborted();
         tx.changed({ kind: 'all' });
