@@ -3,3 +3,4 @@ export { checkAcl, type Acl, type AclEntry, type AclObserver, type AclQuery, typ
 export { parseFilter, type ParsedFilter } from './share.js';
 export { isValidRuleTopic } from './rule-topic.js';
 export { addressList, listHolds, peerAddress } from './address-list.js';
+export { uncoveredTopics, type Uncovered, type UncoveredPart } from './uncovered.js';

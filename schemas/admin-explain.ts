@@ -57,7 +57,20 @@ export const Explanation = z
     rules: z.array(ExplainedRule),
     /** The id of the rule that decided; null when `ARRA_ACL_NO_MATCH` (or no ACL step) did. */
     decidingRule: z.number().int().nullable(),
-    uncovered: z.array(z.object({ ruleId: z.number().int(), topic: z.string(), example: z.string().nullable() }).strict()),
+    /** SUBSCRIBE: allow rules that match part of the filter only. */
+    partialAllows: z.array(z.object({ ruleId: z.number().int(), topic: z.string() }).strict()),
+    /**
+     * SUBSCRIBE, once the ACL was read: the topics of the filter this identity may not receive, as
+     * filters minus the topics in `except`, each with the deny rule that takes it (null:
+     * `ARRA_ACL_NO_MATCH`) and a topic of it. Bounded; `truncated` when some were left out.
+     */
+    uncovered: z
+      .object({
+        parts: z.array(z.object({ filter: z.string(), except: z.array(z.string()), example: z.string(), deniedBy: z.number().int().nullable() }).strict()),
+        truncated: z.boolean(),
+      })
+      .strict()
+      .nullable(),
   })
   .strict();
 export type Explanation = z.infer<typeof Explanation>;

@@ -91,6 +91,12 @@ test('create a device and a rule, explain, watch the client connect, disable it,
   assert.match(await page.textContent('#verdict') ?? '', /^ALLOW: rule \d+ allowed/);
   assert.equal(await page.getAttribute('tr.outcome-decided', 'data-rule'), ruleId, 'the deciding rule is highlighted');
   await screenshot(page, 'explain');
+  await page.selectOption('#explain-form select[name=action]', 'subscribe');
+  await page.fill('#explain-form input[name=topic]', 'devices/#');
+  await page.click('#explain-form button[type=submit]');
+  await page.waitForSelector('#uncovered li:has-text("devices/+/#")');
+  assert.match(await page.textContent('#uncovered') ?? '', /devices\/\+\/# except devices\/sensor-1\/# \(no rule matched\), e\.g\. devices\/x/);
+  await screenshot(page, 'explain-uncovered');
 
   const first = await connect(server.mqttPort, password);
   assert.equal(first.code, 0, 'the device connects with its password');

@@ -3,7 +3,7 @@
  * `decideAuthorize` (topic check, identity, enabled, superuser) and reads the ACL with the same
  * `compileRule` and `checkAcl`, asking `checkAcl` to report each rule it reads.
  */
-import { checkAcl, filtersOverlap, topicMatches, type RuleApplies as Outcome } from '../../rules/index.js';
+import { checkAcl, filtersOverlap, uncoveredTopics, type Acl, type RuleApplies as Outcome } from '../../rules/index.js';
 import type { CompiledAclRule, ExplainedRule, Explanation, ExplainRequest } from '../../schemas/index.js';
 import { aclQuery, usernameForAcl } from './authorize.js';
 import { compileRule, type SubstitutionValues } from './compile-acl.js';
@@ -17,7 +17,7 @@ type Refusal = Pick<Explanation, 'reason' | 'message'>;
 export function explainAuthorize(registry: Pick<RegistryStore, 'getDevice' | 'rulesFor'>, config: Pick<DeciderConfig, 'allowAnonymous' | 'aclNoMatch'>, request: ExplainQuery): Explanation {
   const clientId = request.clientId ?? request.deviceId ?? '';
   const values: SubstitutionValues = { clientId, username: usernameForAcl(request.username ?? request.deviceId ?? undefined), deviceId: request.deviceId };
-  const base = { topic: null, identity: null, placeholders: { clientid: values.clientId, username: values.username, device: values.deviceId }, rules: [], decidingRule: null, uncovered: [] };
+  const base = { topic: null, identity: null, placeholders: { clientid: values.clientId, username: values.username, device: values.deviceId }, rules: [], decidingRule: null, partialAllows: [], uncovered: null };
   const refused = (refusal: Refusal, more: Partial<Explanation> = {}): Explanation => ({ ...base, allow: false, ...refusal, ...more });
 
   const query = aclQuery({ clientId, action: request.action, topic: request.topic, qos: request.qos, retain: request.retain });
@@ -48,10 +48,12 @@ export function explainAuthorize(registry: Pick<RegistryStore, 'getDevice' | 'ru
   });
   const decidingRule = verdict.ruleIndex < 0 ? null : stored[source[verdict.ruleIndex]!]!.id;
   const rules = stored.map((rule, i) => explainedRule(rule, substituted[i]!, outcomes[i]));
-  const uncovered = query.action === 'subscribe' ? partialAllows(stored, substituted, outcomes, query.topic) : [];
+  const subscribe = query.action === 'subscribe';
+  const partial = subscribe ? partialAllows(stored, substituted, outcomes, query.topic) : [];
+  const uncovered = subscribe ? uncoveredParts(query.topic, { rules: compiled, noMatch: config.aclNoMatch }, query.qos, (i) => stored[source[i]!]!.id) : null;
   const message =
     decidingRule === null ? `no rule matched: ARRA_ACL_NO_MATCH (${config.aclNoMatch})` : `rule ${decidingRule} ${verdict.allow ? 'allowed' : 'denied'}`;
-  return { ...base, topic: query.topic, identity, allow: verdict.allow, reason: verdict.allow ? null : 'acl_denied', message, rules, decidingRule, uncovered };
+  return { ...base, topic: query.topic, identity, allow: verdict.allow, reason: verdict.allow ? null : 'acl_denied', message, rules, decidingRule, partialAllows: partial, uncovered };
 }
 
 function identityOf(device: DeviceRecord | null): NonNullable<Explanation['identity']> {
@@ -71,32 +73,18 @@ function outcomeName(compiled: CompiledAclRule[], outcome: Outcome | undefined):
 }
 
 /** Allow rules read without deciding whose filter overlaps the requested one: they cover part of it only. */
-function partialAllows(stored: readonly AclRule[], substituted: CompiledAclRule[][], outcomes: Array<Outcome | undefined>, filter: string): Explanation['uncovered'] {
-  const found: Explanation['uncovered'] = [];
+function partialAllows(stored: readonly AclRule[], substituted: CompiledAclRule[][], outcomes: Array<Outcome | undefined>, filter: string): Explanation['partialAllows'] {
+  const found: Explanation['partialAllows'] = [];
   stored.forEach((rule, i) => {
     if (rule.permission !== 'allow' || outcomes[i] !== 'no') return;
     for (const { topic, eq } of substituted[i]!) {
-      if (!eq && filtersOverlap(topic, filter)) found.push({ ruleId: rule.id, topic, example: topicOutside(filter, topic) });
+      if (!eq && filtersOverlap(topic, filter)) found.push({ ruleId: rule.id, topic });
     }
   });
   return found;
 }
 
-/** A topic name the filter matches and the rule's filter does not, to show what is left uncovered. */
-export function topicOutside(filter: string, rule: string): string | null {
-  const ruleLevels = rule.split('/');
-  const levels = filter.split('/').map((level, i) => (level === '+' ? otherThan(ruleLevels[i]) : level));
-  const candidates: string[] = [];
-  if (levels.at(-1) === '#') {
-    const stem = levels.slice(0, -1);
-    for (let extra = 1; extra <= ruleLevels.length + 1 - stem.length; extra++) {
-      candidates.push([...stem, ...Array.from({ length: extra }, (_, k) => otherThan(ruleLevels[stem.length + k]))].join('/'));
-    }
-    if (stem.length > 0) candidates.push(stem.join('/'));
-  } else candidates.push(levels.join('/'));
-  return candidates.find((topic) => topic !== '' && topicMatches(filter, topic) && !topicMatches(rule, topic)) ?? null;
-}
-
-function otherThan(level: string | undefined): string {
-  return level === 'x' ? 'y' : 'x';
+function uncoveredParts(filter: string, acl: Acl, qos: 0 | 1 | 2 | undefined, ruleId: (index: number) => number): Explanation['uncovered'] {
+  const { parts, truncated } = uncoveredTopics(filter, acl, qos);
+  return { parts: parts.map(({ ruleIndex, ...part }) => ({ ...part, deniedBy: ruleIndex < 0 ? null : ruleId(ruleIndex) })), truncated };
 }

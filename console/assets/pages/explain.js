@@ -64,6 +64,14 @@ function explanation(e) {
     rows.length
       ? h('div', { class: 'table-wrap' }, h('table', {}, h('caption', {}, 'Rules for this identity, in evaluation order'), h('thead', {}, h('tr', {}, ['Rule', 'Priority', 'Subject', 'Action', 'Pattern', 'As substituted', 'Permission', 'Outcome'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)))
       : null,
-    e.uncovered.length ? h('ul', { class: 'uncovered' }, e.uncovered.map((u) => h('li', {}, `Rule ${u.ruleId} allows only `, h('code', {}, u.topic), ' of this filter', u.example ? [', not e.g. ', h('code', {}, u.example)] : ''))) : null,
+    e.partialAllows.length ? h('ul', {}, e.partialAllows.map((p) => h('li', {}, `Rule ${p.ruleId} allows only `, h('code', {}, p.topic), ' of this filter'))) : null,
+    e.uncovered?.parts.length ? uncoveredList(e.uncovered) : null,
   );
+}
+
+function uncoveredList({ parts, truncated }) {
+  const items = parts.map((u) =>
+    h('li', {}, h('code', {}, u.filter), u.except.length ? [' except ', u.except.map((f, i) => [i ? ', ' : '', h('code', {}, f)])] : '', ` (${u.deniedBy === null ? 'no rule matched' : `denied by rule ${u.deniedBy}`}), e.g. `, h('code', {}, u.example)),
+  );
+  return h('div', { class: 'uncovered', id: 'uncovered' }, h('p', {}, 'Not covered: topics of this filter the device will not receive'), h('ul', {}, items, truncated ? h('li', {}, 'and more, not listed') : null));
 }

@@ -33,8 +33,17 @@ export function explanationText(e: Explanation): string {
   head.push(`placeholders: \${device}=${p.device ?? '-'} \${clientid}=${p.clientid ?? '-'} \${username}=${p.username ?? '-'}`);
   const parts = [head.join('\n')];
   if (e.rules.length > 0) parts.push(formatTable(e.rules, columns).trimEnd());
-  for (const u of e.uncovered) parts.push(`rule ${u.ruleId} allows only ${u.topic} of this filter${u.example ? `, not e.g. ${u.example}` : ''}`);
+  for (const p of e.partialAllows) parts.push(`rule ${p.ruleId} allows only ${p.topic} of this filter`);
+  if (e.uncovered && e.uncovered.parts.length > 0) parts.push(uncoveredText(e.uncovered));
   return `${parts.join('\n\n')}\n`;
+}
+
+function uncoveredText(uncovered: NonNullable<Explanation['uncovered']>): string {
+  const lines = uncovered.parts.map((u) => {
+    const except = u.except.length > 0 ? ` except ${u.except.join(', ')}` : '';
+    return `  ${u.filter}${except} (${u.deniedBy === null ? 'ARRA_ACL_NO_MATCH' : `denied by rule ${u.deniedBy}`}), e.g. ${u.example}`;
+  });
+  return ['not covered:', ...lines, ...(uncovered.truncated ? ['  (more not listed)'] : [])].join('\n');
 }
 
 export default defineCommand({

@@ -13,7 +13,9 @@ test('acl explain prints the deciding rule marked, the uncovered part of a filte
   const human = await runCli(verifier, ['acl', 'explain', '--device', 'dash', '--action', 'subscribe', '--topic', 'devices/#']);
   assert.equal(human.code, EXIT.OK, human.stderr);
   assert.match(human.stdout, /^DENY \(acl_denied\): no rule matched: ARRA_ACL_NO_MATCH \(deny\)$/m);
-  assert.match(human.stdout, new RegExp(`rule ${id} allows only devices/\\+/temp of this filter, not e\\.g\\. devices/`));
+  assert.match(human.stdout, new RegExp(`rule ${id} allows only devices/\\+/temp of this filter$`, 'm'));
+  assert.match(human.stdout, /^not covered:\n {2}devices \(ARRA_ACL_NO_MATCH\), e\.g\. devices$/m);
+  assert.match(human.stdout, /^ {2}devices\/\+\/\+\/# except devices\/\+\/temp\/# \(ARRA_ACL_NO_MATCH\), e\.g\. devices\/x\/x$/m);
 
   const allowed = await runCli(verifier, ['acl', 'explain', '--device', 'dash', '--action', 'subscribe', '--topic', 'devices/a/temp']);
   assert.match(allowed.stdout, /^ALLOW: rule \d+ allowed$/m);
