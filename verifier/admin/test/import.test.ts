@@ -26,8 +26,13 @@ testEachStore('a bad row at the end of 10,000 writes nothing', async (t) => {
   assert.equal(store.getDevice('dev-00000'), undefined);
   assert.deepEqual((await admin.listDevices(DeviceListQuery.parse({}))).items.map((d) => d.id), ['taken']);
   // Registered while the import hashes its passwords: only the transaction can see it, at its last row.
+  // Its write waits for that registration: on PostgreSQL both are network round trips and could race.
+  const write = store.imports.write;
+  let registered: Promise<unknown> = Promise.resolve();
+  Object.assign(store.imports, { write: async (...args: Parameters<typeof write>) => (await registered, write(...args)) });
   const racing = admin.importDevices(ImportBody.parse({ devices: [{ id: 'first', password: 'long enough' }, ...devices(10_000), { id: 'late' }] }));
-  await admin.createDevice(DeviceCreate.parse({ id: 'late' }));
+  registered = admin.createDevice(DeviceCreate.parse({ id: 'late' }));
+  await registered;
   await assert.rejects(racing, (err: Error & { code?: string }) => err.code === 'ERR_CONFLICT' && err.message.includes('devices.10001.id'));
   assert.equal(store.getDevice('first'), undefined);
   assert.equal(store.getDevice('dev-09999'), undefined);

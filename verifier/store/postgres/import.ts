@@ -81,24 +81,24 @@ async function writeChunk(tx: PgTransaction, known: Known, rows: ReadonlyArray<{
     devices: memberships.map(([id]) => id),
     groups: memberships.map(([, group]) => group),
   });
-  const passwords = all.filter((d) => d.passwordHash);
-  await tx.run(`INSERT INTO credentials (id, device_id, kind, password_hash, created_at)
-    SELECT id, device_id, 'password', hash, @at::bigint FROM unnest(@cids::text[], @ids::text[], @hashes::text[]) AS r(id, device_id, hash)`, {
-    at,
-    cids: passwords.map(() => randomUUID()),
-    ids: column(passwords, (d) => d.id),
-    hashes: column(passwords, (d) => d.passwordHash),
-  });
+  await insertCredentials(tx, 'password', all.flatMap((d) => (d.passwordHash ? [[d.id, d.passwordHash] as const] : [])), at);
   const certificates = all.filter((d) => d.certFingerprint !== undefined && !known.owners.has(d.certFingerprint));
-  await tx.run(`INSERT INTO credentials (id, device_id, kind, fingerprint, created_at)
-    SELECT id, device_id, 'x509', fingerprint, @at::bigint FROM unnest(@cids::text[], @ids::text[], @fingerprints::text[]) AS r(id, device_id, fingerprint)`, {
-    at,
-    cids: certificates.map(() => randomUUID()),
-    ids: column(certificates, (d) => d.id),
-    fingerprints: column(certificates, (d) => d.certFingerprint),
-  });
+  await insertCredentials(tx, 'x509', certificates.map((d) => [d.id, d.certFingerprint!] as const), at);
   for (const d of certificates) known.owners.set(d.certFingerprint!, d.id);
   for (const d of created) known.devices.add(d.id);
+}
+
+/** New credentials of one kind: (device id, password hash or certificate fingerprint) pairs. */
+async function insertCredentials(tx: PgTransaction, kind: 'password' | 'x509', pairs: ReadonlyArray<readonly [string, string]>, at: number): Promise<void> {
+  const secret = kind === 'password' ? 'password_hash' : 'fingerprint';
+  await tx.run(`INSERT INTO credentials (id, device_id, kind, ${secret}, created_at)
+    SELECT id, device_id, @kind, value, @at::bigint FROM unnest(@cids::text[], @ids::text[], @values::text[]) AS r(id, device_id, value)`, {
+    kind,
+    at,
+    cids: pairs.map(() => randomUUID()),
+    ids: pairs.map(([id]) => id),
+    values: pairs.map(([, value]) => value),
+  });
 }
 
 export function createPgImportRepository({ pool, write, now }: PgContext): ImportRepository {
