@@ -4,7 +4,8 @@
  * SIGKILL and started again on the same data directory. What the broker acknowledged is there after:
  * a retained message (mosquitto_pub), a persistent session's queued QoS 1 (mosquitto_pub) and QoS 2
  * (mqtt.js) messages, each delivered once; and in a QoS 1 burst to an offline persistent subscriber
- * cut by kill -9, every message whose PUBACK the publisher received.
+ * cut by kill -9, every message whose PUBACK the publisher received; QoS 1/2 in flight resume under
+ * their packet ids and states, and QoS 2 stays exactly once both ways.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
