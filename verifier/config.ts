@@ -1,4 +1,5 @@
 /** The environment parsed once, every problem reported at once; the admin token kept as its SHA-256 only. */
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 /** The rule for the admin token and the webhook secret, from the environment or from their files. */
 export const secretText = z.string().min(16, 'must be at least 16 characters');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/./, 'must be a postgres:// URL');
 const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'must be an IP address');
 const cidrList = z.string().transform((text, ctx) => {
   const cidrs = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -70,7 +72,8 @@ const VARIABLES = {
   ARRA_EMQX_API_URL: { schema: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').optional(), default: undefined, unset: '(off)', description: "Base of EMQX's REST API, e.g. `http://127.0.0.1:18083/api/v5`. Set: every device change (disable, removal, revoked credential, rules) kicks that device's EMQX clients so they log in again under the new state. Needs `ARRA_EMQX_API_KEY` and `ARRA_EMQX_API_SECRET`." },
   ARRA_EMQX_API_KEY: { schema: z.string().min(1).optional(), default: undefined, unset: '(none)', description: "EMQX API key for `ARRA_EMQX_API_URL` (EMQX dashboard: System, API Keys)." },
   ARRA_EMQX_API_SECRET: { schema: z.string().min(1).optional(), default: undefined, unset: '(none)', description: 'Secret of `ARRA_EMQX_API_KEY` (never logged).' },
-  ARRA_DATABASE_URL: { schema: z.string().regex(/^postgres(ql)?:\/\/./, 'must be a postgres:// URL').optional(), default: undefined, unset: '(SQLite)', description: 'PostgreSQL registry shared by verifier replicas (`postgres://user:password@host:port/db`). Unset: the SQLite registry in `ARRA_DATA_DIR`. Set: each replica migrates it at start, keeps a mirror of the decision rows in `$ARRA_DATA_DIR/registry-mirror.sqlite` and hears the others\' writes within a second (README, Scaling out). `scripts/copy-registry-to-postgres.ts` copies a SQLite registry into it.' },
+  ARRA_DATABASE_URL: { schema: postgresUrl.optional(), default: undefined, unset: '(SQLite)', description: 'PostgreSQL registry shared by verifier replicas (`postgres://user:password@host:port/db`). Unset: the SQLite registry in `ARRA_DATA_DIR`. Set: each replica migrates it at start, keeps a mirror of the decision rows in `$ARRA_DATA_DIR/registry-mirror.sqlite` and hears the others\' writes within a second (README, Scaling out). `scripts/copy-registry-to-postgres.ts` copies a SQLite registry into it.' },
+  ARRA_DATABASE_URL_FILE: { schema: z.string().min(1).optional(), default: undefined, unset: '(none)', description: 'File holding `ARRA_DATABASE_URL` (one line), so its password stays out of the environment: others may not read it (0600, or 0640 with the service\'s group, as `lxc/setup.sh --database-url-file` writes it). Not together with `ARRA_DATABASE_URL`.' },
   ARRA_KEY_ENCRYPTION_KEY: { schema: secretText.optional(), default: undefined, unset: '(file)', description: 'Secret (16+ characters, the same on every replica) sealing the private keys in a PostgreSQL registry; unset: `$ARRA_DATA_DIR/key-encryption-key` (0600), and the start stops when neither exists. Never stored in the database.' },
   ARRA_IMPORT_BODY_LIMIT: { schema: integer(1024, 1024 * 1024 * 1024), default: '20971520', description: 'Largest body of `POST /v1/admin/import`, bytes.' },
 } satisfies Record<string, Variable>;
@@ -135,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (result.success) values[name] = result.data;
     else problems.push(`${name}: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
+  if (problems.length === 0) problems.push(...databaseUrlFromFile(values as Parsed));
   if (problems.length === 0) problems.push(...crossCheck(values as Parsed));
   if (problems.length > 0) throw new ConfigError(problems);
   const config = toConfig(values as Parsed);
@@ -167,6 +171,25 @@ function adminListen(v: Parsed, webhookBind: string): Listen | undefined {
   if (port === undefined) return undefined;
   if (port === v.ARRA_HTTP_PORT && port !== 0 && v.ARRA_ADMIN_BIND === webhookBind) return undefined;
   return { bind: v.ARRA_ADMIN_BIND, port };
+}
+
+/** Reads `ARRA_DATABASE_URL_FILE` into `ARRA_DATABASE_URL`; its problems name the file, never its text. */
+function databaseUrlFromFile(v: Parsed): string[] {
+  const path = v.ARRA_DATABASE_URL_FILE;
+  if (path === undefined) return [];
+  if (v.ARRA_DATABASE_URL !== undefined) return ['ARRA_DATABASE_URL_FILE: give it or ARRA_DATABASE_URL, not both'];
+  let text: string;
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+    text = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    return [`ARRA_DATABASE_URL_FILE: ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`];
+  }
+  if ((mode & 0o007) !== 0) return [`ARRA_DATABASE_URL_FILE: others may read ${path} (mode ${(mode & 0o777).toString(8)}); run: chmod o= ${path}`];
+  if (text.includes('\n') || !postgresUrl.safeParse(text).success) return [`ARRA_DATABASE_URL_FILE: ${path} must hold one line, a postgres:// URL`];
+  v.ARRA_DATABASE_URL = text;
+  return [];
 }
 
 function crossCheck(v: Parsed): string[] {

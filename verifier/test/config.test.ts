@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, verifierConfigRows } from '../config.js';
 import { Secret } from '../core/index.js';
@@ -58,4 +61,29 @@ test('HTTP limits default to a 10 s headers and 20 s request deadline; headers l
   // Node does not enforce the request deadline at all in that combination.
   assert.throws(() => loadConfig({ ARRA_HTTP_HEADERS_TIMEOUT: '30' }), /ARRA_HTTP_HEADERS_TIMEOUT: must not exceed ARRA_HTTP_REQUEST_TIMEOUT \(20\)/);
   assert.throws(() => loadConfig({ ARRA_HTTP_SOCKET_TIMEOUT: '30' }), /ARRA_HTTP_SOCKET_TIMEOUT/);
+});
+
+test('ARRA_DATABASE_URL_FILE gives the URL from a file others cannot read, and no problem shows its text', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'arra-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const url = 'postgres://arra:pw-in-file-only@db.example:5432/arra';
+  const file = (name: string, text: string, mode: number) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    chmodSync(path, mode);
+    return path;
+  };
+  assert.equal(loadConfig({ ARRA_DATABASE_URL_FILE: file('ok', `${url}\n`, 0o640) }).databaseUrl, url);
+  const refused = (env: Record<string, string>, message: RegExp) =>
+    assert.throws(() => loadConfig(env), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, message);
+      assert.doesNotMatch(err.message, /pw-in-file-only|not-a-url-secret/);
+      return true;
+    });
+  refused({ ARRA_DATABASE_URL_FILE: file('open', url, 0o644) }, /ARRA_DATABASE_URL_FILE: others may read \S+open \(mode 644\); run: chmod o= /);
+  refused({ ARRA_DATABASE_URL_FILE: file('bad', 'mysql://not-a-url-secret@x/y', 0o600) }, /ARRA_DATABASE_URL_FILE: \S+bad must hold one line, a postgres:\/\/ URL/);
+  refused({ ARRA_DATABASE_URL_FILE: file('two', `${url}\n${url}\n`, 0o600) }, /must hold one line/);
+  refused({ ARRA_DATABASE_URL_FILE: join(dir, 'missing') }, /ARRA_DATABASE_URL_FILE: \S+missing cannot be read \(ENOENT\)/);
+  refused({ ARRA_DATABASE_URL_FILE: file('both', url, 0o600), ARRA_DATABASE_URL: url }, /give it or ARRA_DATABASE_URL, not both/);
 });
