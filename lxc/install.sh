@@ -2,10 +2,16 @@
 # Install or update ARRA-MQ inside a Debian 13 container (or any systemd Debian host). Idempotent:
 # running it again with the same bundle changes nothing and restarts nothing.
 #
-# Usage: install.sh [--from DIR] [--with-nanomq] [--with-mosquitto]
+# Usage: install.sh [--from DIR] [--with-nanomq] [--with-mosquitto] [--database-url-file F
+#                   --key-encryption-key-file F] [--webhook-secret-file F]
 #   --from DIR        an unpacked bundle from lxc/bundle.sh (default: the folder above this script)
 #   --with-nanomq     also write /etc/arra-mq/adapters/nanomq.conf pointing at this verifier
 #   --with-mosquitto  also write /etc/arra-mq/adapters/mosquitto.conf (mosquitto-go-auth) likewise
+#   --database-url-file F        the registry on PostgreSQL: F is copied to /etc/arra-mq/database-url
+#                                (0640 root:arra-mq), which ARRA_DATABASE_URL_FILE in the env file names
+#   --key-encryption-key-file F  copied to /var/lib/arra-mq/key-encryption-key (0600 arra-mq); a key it
+#                                replaces is kept beside it as key-encryption-key.previous
+#   --webhook-secret-file F      copied to /var/lib/arra-mq/webhook-secret (0600 arra-mq)
 # Listeners: ARRA_MQTT_BIND, ARRA_MQTT_PORT (devices), ARRA_WEBHOOK_BIND, ARRA_HTTP_PORT (brokers),
 # ARRA_ADMIN_BIND, ARRA_ADMIN_PORT (operators). Each one given replaces the value in /etc/arra-mq/env
 # (and restarts the services); one not given keeps it (first install: env.example's default).
@@ -29,6 +35,8 @@ readonly NODE=/usr/bin/node
 
 from_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 adapters=()
+# Secret files given to this run, by destination; copied in place when their content differs.
+declare -A secret_sources=()
 # Set by the steps below; any of them means the running services are stale and must restart.
 restart_needed=false
 # The release `current` pointed at before this run switched it (empty: no switch); the rollback target.
@@ -43,12 +51,19 @@ parse_args() {
       --from) from_dir=${2:?--from needs a directory}; shift 2 ;;
       --with-nanomq) adapters+=(nanomq); shift ;;
       --with-mosquitto) adapters+=(mosquitto); shift ;;
+      --database-url-file) secret_sources[$ETC_DIR/database-url]=${2:?}; shift 2 ;;
+      --key-encryption-key-file) secret_sources[$DATA_DIR/key-encryption-key]=${2:?}; shift 2 ;;
+      --webhook-secret-file) secret_sources[$DATA_DIR/webhook-secret]=${2:?}; shift 2 ;;
       -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
       *) die "unknown argument: $1 (see --help)" ;;
     esac
   done
   [ "$(id -u)" -eq 0 ] || die "must run as root"
   [ -f "$from_dir/RELEASE" ] || die "$from_dir is not an unpacked ARRA-MQ bundle (no RELEASE file)"
+  local source
+  for source in "${secret_sources[@]}"; do [ -f "$source" ] || die "$source: no such file"; done
+  [ -z "${secret_sources[$ETC_DIR/database-url]:-}" ] || [ -n "${secret_sources[$DATA_DIR/key-encryption-key]:-}" ] ||
+    [ -s "$DATA_DIR/key-encryption-key" ] || die "--database-url-file needs --key-encryption-key-file (the same key on every replica)"
 }
 
 # Debian's nodejs only: Debian's npm would pull in hundreds of packages, and the bundle already carries
@@ -190,6 +205,40 @@ ensure_secret() {
   mv "$path.part" "$path"
 }
 
+# The registry's secrets given to this run. The URL is read by the verifier only, from a file named in
+# the env file: never in an environment, a command line or a log line.
+install_secret_files() {
+  local target
+  for target in "${!secret_sources[@]}"; do
+    if [ "$target" = "$ETC_DIR/database-url" ]; then
+      install_private "${secret_sources[$target]}" "$target" root 0640
+    else
+      install_private "${secret_sources[$target]}" "$target" "$APP_USER" 0600
+    fi
+  done
+  [ -n "${secret_sources[$ETC_DIR/database-url]:-}" ] || return 0
+  if [ "$(env_value ARRA_DATABASE_URL_FILE)" != "$ETC_DIR/database-url" ]; then
+    log "setting ARRA_DATABASE_URL_FILE=$ETC_DIR/database-url in $ETC_DIR/env: the registry is on PostgreSQL"
+    set_env_key "$ETC_DIR/env" ARRA_DATABASE_URL_FILE "$ETC_DIR/database-url"
+    restart_needed=true
+  fi
+}
+
+# Copies a secret file owned by $3 and group arra-mq with mode $4, atomically; unchanged content is left alone.
+install_private() {
+  local source=$1 target=$2
+  cmp -s "$source" "$target" && return 0
+  if [ "${target##*/}" = key-encryption-key ] && [ -s "$target" ]; then
+    cp -p "$target" "$target.previous"
+    log "replacing $target (the one it replaces: $target.previous); the verifier opens the registry's keys only with the key that sealed them"
+  else
+    log "writing $target"
+  fi
+  (umask 077 && install -m "$4" -o "$3" -g "$APP_USER" "$source" "$target.part")
+  mv "$target.part" "$target"
+  restart_needed=true
+}
+
 install_units() {
   local unit
   for unit in "${UNITS[@]}"; do
@@ -290,6 +339,14 @@ admin_url() {
   printf '%s://%s:%s' "$(scheme_for "$bind")" "$(loopback_for "$bind")" "$(env_value ARRA_ADMIN_PORT)"
 }
 
+registry_summary() {
+  if [ -n "$(env_value ARRA_DATABASE_URL_FILE)" ]; then
+    echo "PostgreSQL (the URL in $(env_value ARRA_DATABASE_URL_FILE)), a mirror in $DATA_DIR"
+  else
+    echo "SQLite in $DATA_DIR"
+  fi
+}
+
 print_summary() {
   local mqtt webhook
   mqtt=$(env_value ARRA_MQTT_BIND):$(env_value ARRA_MQTT_PORT)
@@ -300,6 +357,7 @@ ARRA-MQ $(readlink "$OPT_DIR/current" | sed 's|releases/||') is running.
   Brokers   (webhooks, health): $webhook
   Operators (admin API):        $(admin_url)
   Admin token:                  $DATA_DIR/admin-token (root and $APP_USER only)
+  Registry:                     $(registry_summary)
   Config:                       $ETC_DIR/env
   CLI:                          arra-mq device list   (aimed at the admin API with that token)
 SUMMARY
@@ -311,6 +369,7 @@ main() {
   ensure_user
   install_release
   ensure_config
+  install_secret_files
   ensure_secret admin-token
   ensure_secret webhook-secret
   install_units

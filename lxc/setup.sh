@@ -31,6 +31,16 @@
 #   --health-timeout S        ARRA_HEALTH_TIMEOUT  wait for /healthz, default: 60; on timeout a new
 #                                              release is rolled back to the previous one
 #   --with-nanomq, --with-mosquitto            also write that broker's config (see install.sh)
+# A replica on the operator's PostgreSQL (lxc/README.md, "A replica on your PostgreSQL"). Secrets are read
+# from files on this host and pushed as files, never passed as arguments or environment, never printed:
+#   --database-url-file FILE  ARRA_DATABASE_URL_FILE  one line, postgres://user:password@host:port/db;
+#                                              becomes /etc/arra-mq/database-url (0640 root:arra-mq)
+#   --key-encryption-key-file FILE  ARRA_KEY_ENCRYPTION_KEY_FILE  16+ characters, the same on every
+#                                              replica; needed with the URL; becomes
+#                                              /var/lib/arra-mq/key-encryption-key (0600 arra-mq)
+#   --webhook-secret-file FILE  ARRA_WEBHOOK_SECRET_FILE  16+ characters, the same on every replica
+#                                              behind one load balancer; replaces the generated one
+#   Kept on a re-run without them; given again, a changed file replaces the kept one.
 #   --recreate                destroy CT N first, even one this script did not create
 #   --dry-run                 print what would be done, change nothing
 #
@@ -66,6 +76,10 @@ readonly LISTEN_SETTINGS=(ARRA_MQTT_BIND ARRA_MQTT_PORT ARRA_WEBHOOK_BIND ARRA_H
 declare -A listen=()
 for key in "${LISTEN_SETTINGS[@]}"; do [ -z "${!key:-}" ] || listen[$key]=${!key}; done
 health_timeout=${ARRA_HEALTH_TIMEOUT:-60}
+# Host files to push as secrets; each is checked before any container command runs.
+database_url_file=${ARRA_DATABASE_URL_FILE:-}
+key_file=${ARRA_KEY_ENCRYPTION_KEY_FILE:-}
+webhook_secret_file=${ARRA_WEBHOOK_SECRET_FILE:-}
 install_flags=()
 recreate=false
 dry_run=false
@@ -104,6 +118,9 @@ parse_args() {
       --admin-port) listen[ARRA_ADMIN_PORT]=${2:?}; shift 2 ;;
       --bind) die "--bind was split so that opening MQTT does not open the admin API: use --mqtt-bind, --webhook-bind and --admin-bind" ;;
       --health-timeout) health_timeout=${2:?}; shift 2 ;;
+      --database-url-file) database_url_file=${2:?}; shift 2 ;;
+      --key-encryption-key-file) key_file=${2:?}; shift 2 ;;
+      --webhook-secret-file) webhook_secret_file=${2:?}; shift 2 ;;
       --with-nanomq|--with-mosquitto) install_flags+=("$1"); shift ;;
       --recreate) recreate=true; shift ;;
       --dry-run) dry_run=true; shift ;;
@@ -119,6 +136,36 @@ parse_args() {
   for n in "${listen[ARRA_MQTT_BIND]:-0.0.0.0}" "${listen[ARRA_WEBHOOK_BIND]:-0.0.0.0}" "${listen[ARRA_ADMIN_BIND]:-0.0.0.0}"; do
     [[ $n =~ ^[0-9.]+$|: ]] || die "--mqtt-bind/--webhook-bind/--admin-bind must be IP addresses, got '$n'"
   done
+  check_secret_files
+}
+
+# The files' text is read into variables only (no command line shows it) and never printed.
+check_secret_files() {
+  local text
+  if [ -n "$database_url_file" ]; then
+    text=$(read_secret_file --database-url-file "$database_url_file")
+    [[ $text =~ ^postgres(ql)?://[^[:space:]]+$ ]] ||
+      die "--database-url-file $database_url_file must hold one line, a postgres:// URL (postgres://user:password@host:port/database)"
+    [ -n "$key_file" ] ||
+      die "--database-url-file needs --key-encryption-key-file: every replica must seal and open the registry's private keys with the same key"
+  elif [ -n "$key_file" ]; then
+    die "--key-encryption-key-file is for a replica on PostgreSQL: give --database-url-file with it"
+  fi
+  [ -z "$key_file" ] || check_secret_text --key-encryption-key-file "$key_file"
+  [ -z "$webhook_secret_file" ] || check_secret_text --webhook-secret-file "$webhook_secret_file"
+}
+
+read_secret_file() {
+  { [ -f "$2" ] && [ -r "$2" ]; } || die "$1 $2: not a readable file"
+  printf '%s' "$(<"$2")"
+}
+
+# The verifier's rule for its secrets: at least 16 characters once surrounding blanks are trimmed.
+check_secret_text() {
+  local text
+  text=$(read_secret_file "$1" "$2")
+  [[ $text =~ ^[[:space:]]*([^[:space:]].{14,}[^[:space:]])[[:space:]]*$ ]] ||
+    die "$1 $2: must hold a secret of at least 16 characters"
 }
 
 choose_backend() {
@@ -191,10 +238,24 @@ push_and_install() {
   backend_exec mkdir -p "$CT_STAGING/unpacked"
   backend_push "$bundle" "$CT_STAGING/bundle.tar.gz"
   backend_exec tar -xzf "$CT_STAGING/bundle.tar.gz" -C "$CT_STAGING/unpacked"
+  push_secret_files
   local settings=("ARRA_HEALTH_TIMEOUT=$health_timeout") key
   for key in "${LISTEN_SETTINGS[@]}"; do [ -z "${listen[$key]:-}" ] || settings+=("$key=${listen[$key]}"); done
   backend_exec env "${settings[@]}" \
     bash "$CT_STAGING/unpacked/lxc/install.sh" --from "$CT_STAGING/unpacked" "${install_flags[@]}"
+}
+
+# Into a folder only root can enter, removed with the staging folder; install.sh puts them in place.
+push_secret_files() {
+  [ -n "$database_url_file$key_file$webhook_secret_file" ] || return 0
+  local -A files=([database-url]=$database_url_file [key-encryption-key]=$key_file [webhook-secret]=$webhook_secret_file)
+  local name
+  backend_exec install -d -m 0700 "$CT_STAGING/secrets"
+  for name in database-url key-encryption-key webhook-secret; do
+    [ -n "${files[$name]}" ] || continue
+    backend_push "${files[$name]}" "$CT_STAGING/secrets/$name"
+    install_flags+=("--$name-file" "$CT_STAGING/secrets/$name")
+  done
 }
 
 # shellcheck disable=SC2317  # called by the EXIT trap

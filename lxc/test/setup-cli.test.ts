@@ -7,7 +7,7 @@
  * @module lxc/test/setup-cli.test
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -151,4 +151,68 @@ test('without --bundle on a host without Node, setup.sh (and its dry run) says t
     assert.match(res.stderr, /no --bundle given, and this host cannot build one \(it needs Node 20 and the repository\): run lxc\/bundle\.sh on a build machine/);
   }
   assert.deepEqual(readdirSync(s.lxcPath), [], 'nothing was created');
+});
+
+/** Secret files on "the Proxmox host": their text must never reach setup.sh's output. */
+function secretFiles(dir: string) {
+  const url = 'postgres://arra:pg-password-in-file@db.example:5432/arra';
+  const key = 'kek-text-never-printed-0123456789';
+  const webhook = 'webhook-text-never-printed-0123';
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  };
+  return { texts: [url, 'pg-password-in-file', key, webhook], url: write('database-url', `${url}\n`), key: write('kek', `${key}\n`), webhook: write('webhook', webhook), write };
+}
+
+test('--dry-run with the registry files pushes them into a root-only folder and prints their paths, never their text', async (t) => {
+  const s = sandbox(t);
+  const f = secretFiles(s.work);
+  const res = await setup(s.env, '--dry-run', '--bundle', s.bundle, '--template', TEMPLATE, '--database-url-file', f.url, '--key-encryption-key-file', f.key, '--webhook-secret-file', f.webhook);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /^would run: pct exec 110 -- env -i .* install -d -m 0700 \/root\/arra-mq-deploy\/secrets$/m);
+  for (const [file, name] of [[f.url, 'database-url'], [f.key, 'key-encryption-key'], [f.webhook, 'webhook-secret']] as const) {
+    assert.ok(res.stdout.includes(`would run: pct push 110 ${file} /root/arra-mq-deploy/secrets/${name}\n`), `${name} is pushed as a file`);
+  }
+  assert.match(res.stdout, /install\.sh --from \/root\/arra-mq-deploy\/unpacked --database-url-file \/root\/arra-mq-deploy\/secrets\/database-url --key-encryption-key-file \/root\/arra-mq-deploy\/secrets\/key-encryption-key --webhook-secret-file \/root\/arra-mq-deploy\/secrets\/webhook-secret$/m);
+  for (const text of f.texts) assert.ok(!res.stdout.includes(text) && !res.stderr.includes(text), 'no secret text in the output');
+
+  const fromEnv = await setup({ ...s.env, ARRA_DATABASE_URL_FILE: f.url, ARRA_KEY_ENCRYPTION_KEY_FILE: f.key }, '--dry-run', '--bundle', s.bundle, '--template', TEMPLATE);
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  assert.match(fromEnv.stdout, /--database-url-file \/root\/arra-mq-deploy\/secrets\/database-url --key-encryption-key-file /, 'the variables work as the flags do');
+  const without = await setup(s.env, '--dry-run', '--bundle', s.bundle, '--template', TEMPLATE);
+  assert.doesNotMatch(without.stdout, /secrets/, 'without them nothing is pushed and the kept files stay');
+});
+
+test('registry files that are missing, not a postgres:// URL, a short key or a URL without a key are refused before any container command', async (t) => {
+  const s = sandbox(t);
+  const f = secretFiles(s.work);
+  // A pct that records every call: the refusals must come before the first one.
+  const calls = join(s.work, 'pct-calls');
+  const recording = join(s.work, 'recording');
+  mkdirSync(recording);
+  writeFileSync(join(recording, 'pct'), `#!/bin/sh\necho "$*" >>${calls}\nexit 1\n`, { mode: 0o755 });
+  const env = { ...s.env, PATH: `${recording}:${s.env.PATH}` };
+  const mysql = f.write('mysql-url', 'mysql://root:mysql-secret-text@db/arra\n');
+  const twoLines = f.write('two-lines', 'postgres://a@db/arra\npostgres://b@db/arra\n');
+  const shortKey = f.write('short', 'too-short\n');
+  const both = ['--database-url-file', f.url, '--key-encryption-key-file', f.key];
+  for (const [args, message] of [
+    [['--database-url-file', join(s.work, 'absent'), '--key-encryption-key-file', f.key], /--database-url-file \S+absent: not a readable file/],
+    [['--database-url-file', s.work, '--key-encryption-key-file', f.key], /--database-url-file \S+: not a readable file/],
+    [['--database-url-file', mysql, '--key-encryption-key-file', f.key], /--database-url-file \S+mysql-url must hold one line, a postgres:\/\/ URL/],
+    [['--database-url-file', twoLines, '--key-encryption-key-file', f.key], /two-lines must hold one line, a postgres:\/\/ URL/],
+    [['--database-url-file', f.url], /--database-url-file needs --key-encryption-key-file: every replica must seal and open the registry's private keys with the same key/],
+    [['--key-encryption-key-file', f.key], /--key-encryption-key-file is for a replica on PostgreSQL: give --database-url-file with it/],
+    [['--database-url-file', f.url, '--key-encryption-key-file', shortKey], /--key-encryption-key-file \S+short: must hold a secret of at least 16 characters/],
+    [['--database-url-file', f.url, '--key-encryption-key-file', join(s.work, 'absent-key')], /--key-encryption-key-file \S+absent-key: not a readable file/],
+    [[...both, '--webhook-secret-file', shortKey], /--webhook-secret-file \S+short: must hold a secret of at least 16 characters/],
+  ] as const) {
+    const res = await setup(env, '--bundle', s.bundle, ...args);
+    assert.notEqual(res.code, 0, `${args.join(' ')} is refused`);
+    assert.match(res.stderr, message);
+    assert.doesNotMatch(res.stderr + res.stdout, /mysql-secret-text|pg-password-in-file|kek-text/, 'the refusal shows no file text');
+  }
+  assert.equal(existsSync(calls), false, 'pct was never called');
 });
