@@ -173,19 +173,24 @@ function adminListen(v: Parsed, webhookBind: string): Listen | undefined {
   return { bind: v.ARRA_ADMIN_BIND, port };
 }
 
+/** A file's trimmed text and mode; undefined when it does not exist, a ConfigError naming it when it cannot be read. */
+export function readTextFile(path: string): { text: string; mode: number } | undefined {
+  try {
+    return { mode: statSync(path).mode, text: readFileSync(path, 'utf8').trim() };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError([`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+  }
+}
+
 /** Reads `ARRA_DATABASE_URL_FILE` into `ARRA_DATABASE_URL`; its problems name the file, never its text. */
 function databaseUrlFromFile(v: Parsed): string[] {
   const path = v.ARRA_DATABASE_URL_FILE;
   if (path === undefined) return [];
   if (v.ARRA_DATABASE_URL !== undefined) return ['ARRA_DATABASE_URL_FILE: give it or ARRA_DATABASE_URL, not both'];
-  let text: string;
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-    text = readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    return [`ARRA_DATABASE_URL_FILE: ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`];
-  }
+  const file = readTextFile(path);
+  if (file === undefined) return [`ARRA_DATABASE_URL_FILE: ${path} does not exist`];
+  const { text, mode } = file;
   if ((mode & 0o007) !== 0) return [`ARRA_DATABASE_URL_FILE: others may read ${path} (mode ${(mode & 0o777).toString(8)}); run: chmod o= ${path}`];
   if (text.includes('\n') || !postgresUrl.safeParse(text).success) return [`ARRA_DATABASE_URL_FILE: ${path} must hold one line, a postgres:// URL`];
   v.ARRA_DATABASE_URL = text;

@@ -3,12 +3,12 @@
  * restart keeps them. An existing file must obey the variable's rules and be private, or the start stops.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_TOKEN_FILE, KEY_ENCRYPTION_KEY_FILE, WEBHOOK_SECRET_FILE } from '../../schemas/data-dir.js';
 import { KeyEncryptionKey } from '../store/postgres/sealed-keys.js';
 import { Secret } from '../core/index.js';
-import { ConfigError, secretText, type Config, type VerifierConfig } from '../config.js';
+import { ConfigError, readTextFile, secretText, type Config, type VerifierConfig } from '../config.js';
 
 
 export interface ResolvedSecrets {
@@ -53,15 +53,9 @@ function readOrCreate(path: string, variable: string): { path: string; value: st
 
 /** Undefined when there is no such file; a file that breaks a rule is a ConfigError. */
 export function readSecretFile(path: string, variable: string): string | undefined {
-  let text: string;
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-    text = readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError([`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
-  }
+  const file = readTextFile(path);
+  if (file === undefined) return undefined;
+  const { text, mode } = file;
   const problems: string[] = [];
   if ((mode & 0o077) !== 0) {
     problems.push(`${path}: group or others may access it (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`);

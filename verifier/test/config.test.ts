@@ -84,6 +84,6 @@ test('ARRA_DATABASE_URL_FILE gives the URL from a file others cannot read, and n
   refused({ ARRA_DATABASE_URL_FILE: file('open', url, 0o644) }, /ARRA_DATABASE_URL_FILE: others may read \S+open \(mode 644\); run: chmod o= /);
   refused({ ARRA_DATABASE_URL_FILE: file('bad', 'mysql://not-a-url-secret@x/y', 0o600) }, /ARRA_DATABASE_URL_FILE: \S+bad must hold one line, a postgres:\/\/ URL/);
   refused({ ARRA_DATABASE_URL_FILE: file('two', `${url}\n${url}\n`, 0o600) }, /must hold one line/);
-  refused({ ARRA_DATABASE_URL_FILE: join(dir, 'missing') }, /ARRA_DATABASE_URL_FILE: \S+missing cannot be read \(ENOENT\)/);
+  refused({ ARRA_DATABASE_URL_FILE: join(dir, 'missing') }, /ARRA_DATABASE_URL_FILE: \S+missing does not exist/);
   refused({ ARRA_DATABASE_URL_FILE: file('both', url, 0o600), ARRA_DATABASE_URL: url }, /give it or ARRA_DATABASE_URL, not both/);
 });
