@@ -104,6 +104,16 @@ test('the fake pct maps --unprivileged 1 the way Proxmox does and keeps --unpriv
   assert.equal((await run(fake, ['config', '201'], { env })).code, 255, 'destroyed CTs are gone');
 });
 
+/** Whether the admin API (the console's Connections page) lists a client of `deviceId` within 20 s. */
+async function connectedDevices(d: { adminPort: number }, token: string, deviceId: string): Promise<boolean> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    const res = await fetch(`http://127.0.0.1:${d.adminPort}/v1/admin/connections`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200, await res.clone().text());
+    if (((await res.json()) as { items: Array<{ deviceId: string | null }> }).items.some((c) => c.deviceId === deviceId)) return true;
+  }
+  return false;
+}
+
 test('the documented deployment runs as written and exposes MQTT, not the admin API', { skip, timeout: 570_000 }, async (t) => {
   const d = await prepareHost(t);
   for (const port of [d.httpPort, d.mqttPort, d.adminPort]) assert.equal(await listenerPid(port), undefined, `port ${port} is free before the CT starts`);
@@ -174,6 +184,7 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
       assert.equal(res.code, 0, `arra-mq ${args.join(' ')}: ${res.stderr}`);
     }
     const received = lan.exec('mosquitto_sub', [...mqttAuth(d, lan.ctAddress, 'dashboard', 'staple tuna pencil'), '-t', 'devices/+/temp', '-C', '1', '-W', '20', '-v'], 30_000);
+    assert.ok(await connectedDevices(d, await token(), 'dashboard'), 'the verifier lists the subscriber through the broker\'s control socket');
     await new Promise((r) => setTimeout(r, 1000));
     const pub = await lan.exec('mosquitto_pub', [...mqttAuth(d, lan.ctAddress, 'sensor-1', 'correct horse battery'), '-q', '1', '-t', 'devices/sensor-1/temp', '-m', '21.5']);
     assert.equal(pub.code, 0, `the documented device publishes from the LAN: ${pub.stderr}`);
