@@ -237,6 +237,15 @@ install_private() {
   (umask 077 && install -m "$4" -o "$3" -g "$APP_USER" "$source" "$target.part")
   mv "$target.part" "$target"
   restart_needed=true
+  # The broker configs written before carry the old secret: render them again.
+  [ "${target##*/}" != webhook-secret ] || rerender_existing_adapters
+}
+
+rerender_existing_adapters() {
+  local name
+  for name in nanomq mosquitto; do
+    [ ! -f "$ETC_DIR/adapters/$name.conf" ] || [[ " ${adapters[*]} " == *" $name "* ]] || adapters+=("$name")
+  done
 }
 
 install_units() {

@@ -10,7 +10,8 @@
  * connects over the MQTT bind while neither the admin API nor the webhook listener answers it there;
  * the units' sandbox, listeners and journal priorities as the kernel and journald see them; a no-op
  * re-run; a re-run that moves the admin listener; an update and a restart that keep the secrets, the
- * env file and the registry byte for byte; and the rollback of a release that fails its health check.
+ * env file and the registry byte for byte; the rollback of a release that fails its health check; and
+ * the move onto a PostgreSQL on the host (its secrets pushed as files, shown nowhere).
  * The CT shares the host's network, so the test's ports are free host ports, given to setup.sh through
  * the `ARRA_*_PORT` variables it reads.
  *
@@ -35,6 +36,8 @@ import { cgroupOf, freePort, listenerPid, lxcUnavailableReason, mountOptionsOf, 
 import { goAuthMissing, nanomqMissing, tools } from '../../broker-adapters/test/live/interop.js';
 import { mosquittoConfig, nanomqConfig, startMosquitto, startNanomq } from '../../broker-adapters/test/live/brokers.js';
 import { createLan } from './lan.js';
+import pg from 'pg';
+import { postgresUnavailable, scratchDatabase, stopTestCluster } from '../../verifier/store/postgres/test/cluster.js';
 import { grantRootSubordinateIds, USERNS_BASE, USERNS_SIZE } from './subids.js';
 
 const skip = await lxcUnavailableReason();
@@ -369,6 +372,81 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
     assert.notEqual(plain.stdout, '401', 'no plain HTTP answer');
     const untrusted = await lan.exec('curl', ['-sS', '-o', '/dev/null', url]);
     assert.notEqual(untrusted.code, 0, 'a client without the server CA refuses the certificate');
+  });
+
+  const pgSkip = postgresUnavailable();
+  await t.test("--database-url-file moves the replica onto the operator's PostgreSQL; the secrets show nowhere", { skip: pgSkip ?? false }, async (st) => {
+    // The CT shares the host's network, so the throwaway cluster on the host's 127.0.0.1 is "the operator's".
+    const [first, second] = [await scratchDatabase(), await scratchDatabase()];
+    st.after(async () => {
+      await Promise.all([first.drop(), second.drop()]);
+      await stopTestCluster();
+    });
+    // The test cluster trusts local connections: a password in the URL is carried but not needed.
+    const password = decodeURIComponent(new URL(first.url).password) || 'pg-password-never-shown';
+    const withPassword = (url: string) => Object.assign(new URL(url), { password: encodeURIComponent(password) }).href;
+    const secrets = { url: withPassword(first.url), key: 'kek-text-never-shown-0123456789', webhook: 'webhook-text-never-shown-0123' };
+    const hostFile = (name: string, text: string) => writeFileSync(join(d.pveRoot, 'arra-mq', name), `${text}\n`, { mode: 0o600 });
+    hostFile('database-url', secrets.url);
+    hostFile('key-encryption-key', secrets.key);
+    hostFile('webhook-secret', secrets.webhook);
+    const flags = ['--database-url-file', 'database-url', '--key-encryption-key-file', 'key-encryption-key', '--webhook-secret-file', 'webhook-secret'];
+    const leaks = (text: string) => [password, secrets.key, secrets.webhook].filter((s) => text.includes(s));
+
+    const dry = await setup(d, '--dry-run', '--bundle', updated, ...flags);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(leaks(dry.stdout + dry.stderr), [], 'the dry run prints no secret');
+    const res = await setup(d, '--bundle', updated, ...flags);
+    assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
+    assert.match(res.stderr, /setting ARRA_DATABASE_URL_FILE=\/etc\/arra-mq\/database-url in \/etc\/arra-mq\/env/);
+    assert.match(res.stdout, /Registry: +PostgreSQL \(the URL in \/etc\/arra-mq\/database-url\)/);
+    assert.deepEqual(leaks(res.stdout + res.stderr), [], 'setup.sh and install.sh print no secret');
+    const modes = await inContainer(d, 'stat', '-c', '%a %U:%G %n', '/etc/arra-mq/database-url', '/var/lib/arra-mq/key-encryption-key', '/var/lib/arra-mq/webhook-secret');
+    assert.equal(modes, '640 root:arra-mq /etc/arra-mq/database-url\n600 arra-mq:arra-mq /var/lib/arra-mq/key-encryption-key\n600 arra-mq:arra-mq /var/lib/arra-mq/webhook-secret\n');
+    assert.equal((await inContainer(d, 'cat', '/var/lib/arra-mq/webhook-secret')).trim(), secrets.webhook);
+    assert.match(await inContainer(d, 'cat', '/etc/arra-mq/adapters/nanomq.conf'), new RegExp(secrets.webhook), 'the broker configs carry the new webhook secret');
+    assert.equal((await fetch(`http://127.0.0.1:${d.httpPort}/healthz`)).status, 200);
+
+    for (const args of [
+      ['device', 'add', 'pg-sensor', '--password', 'tall cedar lantern'],
+      ['acl', 'add', '--device', 'pg-sensor', '--action', 'publish', '--topic', 'devices/pg-sensor/#', '--allow'],
+    ]) {
+      const added = await cli(...args);
+      assert.equal(added.code, 0, `arra-mq ${args.join(' ')}: ${added.stderr}`);
+    }
+    const db = new pg.Client({ connectionString: first.url });
+    await db.connect();
+    try {
+      const rows = await db.query<{ id: string; enabled: boolean }>("SELECT id, enabled FROM devices WHERE id = 'pg-sensor'");
+      assert.deepEqual(rows.rows, [{ id: 'pg-sensor', enabled: true }], 'the device made through the CT is in PostgreSQL');
+    } finally {
+      await db.end();
+    }
+    await waitFor(async () => lan.reaches(d.mqttPort), 30_000, 'the broker listening again');
+    const pub = await lan.exec('mosquitto_pub', [...mqttAuth(d, lan.ctAddress, 'pg-sensor', 'tall cedar lantern'), '-q', '1', '-t', 'devices/pg-sensor/temp', '-m', '19']);
+    assert.equal(pub.code, 0, `the broker admits a device of the PostgreSQL registry: ${pub.stderr}`);
+
+    const verifierPid = await listenerPid(d.httpPort);
+    assert.ok(verifierPid);
+    const environ = readFileSync(`/proc/${verifierPid}/environ`, 'utf8');
+    assert.match(environ, /ARRA_DATABASE_URL_FILE=\/etc\/arra-mq\/database-url/);
+    assert.deepEqual(leaks(environ + readFileSync(`/proc/${verifierPid}/cmdline`, 'utf8')), [], 'no secret in the verifier\'s environment or command line');
+    const journal = await inContainer(d, 'journalctl', '-u', 'arra-mq-verifier', '-u', 'arra-mq-broker', '-o', 'cat', '--no-pager');
+    assert.deepEqual(leaks(journal), [], 'no secret in the journal');
+    assert.equal((await pct(d, 'exec', CTID, '--', 'test', '-e', '/root/arra-mq-deploy')).code, 1, 'the pushed files went with the staging folder');
+
+    const pidsBefore = await mainPids(d);
+    const kept = await setup(d, '--bundle', updated);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.doesNotMatch(kept.stderr, /writing|replacing|setting ARRA_/);
+    assert.equal(await mainPids(d), pidsBefore, 'a re-run without the flags keeps the files and restarts nothing');
+
+    hostFile('database-url', withPassword(second.url));
+    const moved = await setup(d, '--bundle', updated, ...flags);
+    assert.equal(moved.code, 0, `${moved.stdout}\n${moved.stderr}`);
+    assert.match(moved.stderr, /writing \/etc\/arra-mq\/database-url/);
+    assert.doesNotMatch(moved.stderr, /key-encryption-key|webhook-secret/, 'unchanged files are left alone');
+    assert.notEqual((await cli('device', 'show', 'pg-sensor')).code, 0, 'the replica now reads the other database');
   });
 });
 
