@@ -15,6 +15,13 @@ export interface RefusalSenderOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The verifier keeps 256 characters of each text; a longer client id or topic is cut here already,
+ * so that a batch of 100 stays far below the verifier's body limit.
+ */
+const MAX_TEXT = 1024;
+const cut = (text: string) => (text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text);
+
 export interface RefusalSender {
   add(refusal: BrokerRefusal): void;
   /** Sends what waits (for at most the timeout). */
@@ -76,7 +83,7 @@ export function createRefusalSender(options: RefusalSenderOptions): RefusalSende
         dropped++;
         return;
       }
-      queue.push(refusal);
+      queue.push({ ...refusal, clientId: cut(refusal.clientId), topic: refusal.topic === null ? null : cut(refusal.topic) });
       schedule();
     },
     async close() {

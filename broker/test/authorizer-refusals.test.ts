@@ -55,14 +55,15 @@ test('refusals reach the verifier in batches of at most 100, with the secret; 1,
   assert.ok(!JSON.stringify(logs).includes(SECRET));
 });
 
-test('a verifier that refuses the post loses the batch, logged with the reason, and the next ones still go', async (t) => {
+test('a verifier that refuses the post loses the batch, logged with the reason; the next ones still go, long texts cut', async (t) => {
   const verifier = await verifierStandIn(t, 503);
   const { authorizer, logs } = authorizerFor(verifier.url);
   authorizer.refused!(refusal(1));
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && logs.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual([logs[0]?.msg, logs[0]?.dropped, logs[0]?.reason], ['refusals not recorded by the verifier', 1, 'the verifier answered 503']);
-  authorizer.refused!(refusal(2));
+  authorizer.refused!({ ...refusal(2), topic: `long/${'x'.repeat(200_000)}` });
   await authorizer.close();
   assert.deepEqual(verifier.posts.map((p) => p.items[0]!.clientId), ['c-1', 'c-2']);
+  assert.equal(verifier.posts[1]!.items[0]!.topic!.length, 1024, 'a long topic is cut to what the verifier could keep');
 });
