@@ -1,12 +1,18 @@
 /**
- * Keeps a replica's mirror fresh and tells the replica's listeners, in one serialised queue: a write
- * this replica committed (applied before the admin call returns: read-your-writes) and every change
- * the change bus delivers from any replica. Each change is applied once, by whichever path reaches the
- * queue first (the other finds its log `seq` done); then the listeners hear it, after the mirror shows
- * it, as the SQLite store's listeners hear a change after COMMIT.
+ * Keeps a replica's mirror fresh and tells the replica's listeners: a write this replica committed
+ * (applied before the admin call returns: read-your-writes) and every change the change bus delivers
+ * from any replica. Each change is applied once, by whichever path reaches the serialised queue first
+ * (the other finds its log `seq` done); the listeners hear it once the mirror shows it.
+ *
+ * A device change refreshes that device's rows. An `all` reloads the whole mirror, which takes seconds
+ * for a large registry, so it runs beside the queue: device changes keep being applied to the mirror
+ * in use meanwhile (a disabled device is not kept waiting behind a group edit) and are applied again to
+ * the new mirror before it replaces the old one. The ordered feed (`revisions`, for `/v1/changes`) holds
+ * back what follows a pending `all` until that reload is in place.
  *
  * @module verifier/store/postgres/mirror-sync
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -14,16 +20,27 @@ import type { Change } from '../../core/index.js';
 import type { RevisionListener, SharedRevisions } from '../repositories.js';
 import { announce, dedupeChanges, type ChangeListener } from '../changes.js';
 import { startChangeBus, type ChangeBus } from './change-bus.js';
-import { dropMirror, loadMirror, nextMirrorPath, refreshDevice } from './mirror.js';
+import { dropMirror, fetchDevice, loadMirror, nextMirrorPath, writeDevice } from './mirror.js';
 
 const RETRY_MS = 1000;
+const ALL: Change = { kind: 'all' };
 
 interface Entry {
   changes: readonly Change[];
   /** The change-log seqs of these changes (none for a retry). */
   seqs: readonly number[];
-  /** A write of this replica, a change the bus delivered, or a full reload after a failed one. */
+  /** A write of this replica, a change the bus delivered, or a full reload after a failed refresh. */
   source: 'local' | 'bus' | 'retry';
+}
+
+/** A full reload and the `all` changes it answers. */
+interface Reload {
+  /** Run once the new mirror is in place. */
+  waiters: Array<() => void>;
+  /** Devices written to the old mirror while this one loads: written again into it before the swap. */
+  touched: Set<string>;
+  /** The lowest log seq of its `all`s: the ordered feed holds back later seqs until it is in place. */
+  firstSeq: number;
 }
 
 export interface MirrorSyncOptions<V> {
@@ -52,9 +69,16 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
   const { pool, logger } = options;
   const listeners = new Set<ChangeListener>();
   const keyListeners = new Set<() => void>();
-  /** Seqs applied by one path and not yet reached by the other. */
+  const ordered = new Set<RevisionListener>();
+  /** Seqs one path took on and the other has not reached yet. */
   const done = new Set<number>();
+  /** Seqs of `all`s waiting for a reload: the path that finds them done waits for the same reload. */
+  const pendingAll = new Map<number, Promise<void>>();
+  const deferred: Array<{ change: Change; seq: number }> = [];
   let queue: Promise<void> = Promise.resolve();
+  let running: Reload | undefined;
+  let next: Reload | undefined;
+  let reloading: Promise<void> = Promise.resolve();
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
   // The bus first: it starts at the log's end, and the snapshot loaded next holds at least that much.
@@ -68,67 +92,138 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     throw err;
   }
   let view = options.view(db);
-  /** The snapshot holds everything the bus had delivered when it was taken. */
   let applied = bus.revision;
-  const ordered = new Set<RevisionListener>();
 
-  async function apply(changes: readonly Change[]): Promise<void> {
-    const deduped = dedupeChanges(changes);
-    if (deduped.some((c) => c.kind === 'all')) {
-      const next = await loadMirror(pool, nextMirrorPath(options.path, db.name));
-      const old = db;
-      db = next;
-      view = options.view(next);
-      dropMirror(old);
-      return;
-    }
-    for (const change of deduped) if (change.kind === 'device') await refreshDevice(pool, db, change.deviceId);
-  }
-
-  /** A failed apply leaves the mirror behind PostgreSQL: reload it whole until that works. */
-  function retryLater(): void {
-    if (retry || closed) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      void enqueue({ changes: [{ kind: 'all' }], seqs: [], source: 'retry' });
-    }, RETRY_MS);
-    retry.unref();
-  }
-
-  /** The shared order: each bus change once applied here, with its seq (a retry's `all` at the bus's seq). */
-  function inOrder(change: Change, seq: number): void {
+  function publish(change: Change, seq: number): void {
     if (seq <= applied) return;
     applied = seq;
     announce(ordered, [change], logger, seq);
   }
 
-  function enqueue(entry: Entry): Promise<void> {
-    const { changes, seqs, source } = entry;
-    const run = queue.then(async () => {
-      if (closed) return;
-      if (seqs.length > 0 && seqs.every((s) => done.has(s))) {
-        seqs.forEach((s) => done.delete(s));
-        if (source === 'bus') inOrder(changes[0]!, seqs[0]!);
-        return;
-      }
+  /** The shared order: a change after a pending `all` waits for that reload. */
+  function inOrder(change: Change, seq: number): void {
+    if ([running, next].some((r) => r && r.firstSeq < seq)) deferred.push({ change, seq });
+    else publish(change, seq);
+  }
+
+  function flushDeferred(): void {
+    const held = deferred.splice(0).sort((a, b) => a.seq - b.seq);
+    for (const entry of held) inOrder(entry.change, entry.seq);
+  }
+
+  async function reloadLoop(): Promise<void> {
+    while (running && !closed) {
+      const reload = running;
+      let fresh: Database.Database | undefined;
       try {
-        await apply(changes);
+        fresh = await loadMirror(pool, nextMirrorPath(options.path, db.name));
+        while (reload.touched.size > 0) {
+          const ids = [...reload.touched];
+          reload.touched.clear();
+          for (const id of ids) writeDevice(fresh, id, await fetchDevice(pool, fresh, id));
+        }
       } catch (err) {
-        logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
-        retryLater();
-        return;
+        if (fresh) dropMirror(fresh);
+        logger?.error({ err }, 'registry mirror could not be reloaded from PostgreSQL; retrying');
+        await sleep(RETRY_MS);
+        continue;
       }
-      seqs.forEach((s) => (done.has(s) ? done.delete(s) : done.add(s)));
-      announce(listeners, changes, logger);
-      if (source === 'bus') inOrder(changes[0]!, seqs[0]!);
-      if (source === 'retry') inOrder({ kind: 'all' }, bus.revision);
+      const old = db;
+      db = fresh;
+      view = options.view(fresh);
+      dropMirror(old);
+      running = next;
+      next = undefined;
+      reload.waiters.forEach((waiter) => waiter());
+      flushDeferred();
+    }
+  }
+
+  function requestReload(firstSeq: number, waiter: () => void): void {
+    if (!running) {
+      running = { waiters: [waiter], touched: new Set(), firstSeq };
+      reloading = reloadLoop();
+      return;
+    }
+    next ??= { waiters: [], touched: new Set(), firstSeq };
+    next.waiters.push(waiter);
+    next.firstSeq = Math.min(next.firstSeq, firstSeq);
+  }
+
+  /** A failed refresh leaves the mirror behind PostgreSQL: reload it whole. */
+  function retryLater(): void {
+    if (retry || closed) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void enqueue({ changes: [ALL], seqs: [], source: 'retry' });
+    }, RETRY_MS);
+    retry.unref();
+  }
+
+  /** Writes the device as PostgreSQL holds it into the mirror in use, fetching again if a reload swapped it meanwhile. */
+  async function refresh(deviceId: string): Promise<void> {
+    for (;;) {
+      const target = db;
+      const rows = await fetchDevice(pool, target, deviceId);
+      if (target !== db) continue;
+      writeDevice(db, deviceId, rows);
+      running?.touched.add(deviceId);
+      return;
+    }
+  }
+
+  function startAll({ seqs, source }: Entry, finished: () => void): void {
+    const completed = new Promise<void>((resolve) => {
+      requestReload(seqs.length > 0 ? Math.min(...seqs) : Infinity, () => {
+        seqs.forEach((s) => pendingAll.delete(s));
+        announce(listeners, [ALL], logger);
+        if (source === 'retry') publish(ALL, bus.revision);
+        for (const s of seqs) publish(ALL, s);
+        resolve();
+      });
     });
-    queue = run;
-    return run;
+    seqs.forEach((s) => pendingAll.set(s, completed));
+    void completed.then(finished);
+  }
+
+  async function handle(entry: Entry, finished: () => void): Promise<void> {
+    const { changes, seqs, source } = entry;
+    if (closed) return finished();
+    const all = dedupeChanges(changes).some((c) => c.kind === 'all');
+    if (seqs.length > 0 && seqs.every((s) => done.has(s))) {
+      seqs.forEach((s) => done.delete(s));
+      const waiting = seqs.map((s) => pendingAll.get(s)).find((p) => p !== undefined);
+      if (!all && source === 'bus') inOrder(changes[0]!, seqs[0]!);
+      return void (waiting ?? Promise.resolve()).then(finished);
+    }
+    if (all) {
+      seqs.forEach((s) => done.add(s));
+      return startAll(entry, finished);
+    }
+    try {
+      for (const change of dedupeChanges(changes)) if (change.kind === 'device') await refresh(change.deviceId);
+    } catch (err) {
+      logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
+      retryLater();
+      return finished();
+    }
+    seqs.forEach((s) => (done.has(s) ? done.delete(s) : done.add(s)));
+    announce(listeners, changes, logger);
+    if (source === 'bus') inOrder(changes[0]!, seqs[0]!);
+    finished();
+  }
+
+  function enqueue(entry: Entry): Promise<void> {
+    return new Promise<void>((finished) => {
+      queue = queue.then(() => handle(entry, finished)).catch((err: unknown) => {
+        logger?.error({ err }, 'registry mirror update failed');
+        finished();
+      });
+    });
   }
 
   bus.onChange((change, seq) => {
-    // The bus delivers in seq order: what is below it was reached by both paths or never will be.
+    // The bus delivers in seq order: what is far below it was reached by both paths or never will be.
     for (const s of done) if (s < seq - 1000) done.delete(s);
     void enqueue({ changes: [change], seqs: [seq], source: 'bus' });
   });
@@ -158,6 +253,7 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
       clearTimeout(retry);
       await bus.close();
       await queue;
+      await reloading;
       dropMirror(db);
     },
   };

@@ -98,9 +98,11 @@ export function dropMirror(db: Database.Database): void {
   if (file) rmSync(file, { force: true });
 }
 
-/** Replaces one device's rows (and the groups it names) with what PostgreSQL holds now. */
-export async function refreshDevice(pool: pg.Pool, db: Database.Database, deviceId: string): Promise<void> {
-  const fetched = await inSnapshot(pool, async (client) => {
+type DeviceRows = { own: Row[][]; groups: Row[] };
+
+/** One device's rows (and the groups it names) as PostgreSQL holds them now; `db` gives the columns. */
+export async function fetchDevice(pool: pg.Pool, db: Database.Database, deviceId: string): Promise<DeviceRows> {
+  return inSnapshot(pool, async (client) => {
     const own = [];
     for (const [table, column] of DEVICE_ROWS) {
       own.push((await client.query<Row>(`SELECT ${columnsOf(db, table).join(', ')} FROM ${table} WHERE ${column} = $1`, [deviceId])).rows);
@@ -109,12 +111,16 @@ export async function refreshDevice(pool: pg.Pool, db: Database.Database, device
       `SELECT ${columnsOf(db, 'groups').join(', ')} FROM groups WHERE name IN (SELECT group_name FROM device_groups WHERE device_id = $1)`, [deviceId]);
     return { own, groups: groups.rows };
   });
+}
+
+/** Replaces one device's rows in the mirror with `rows`, in one transaction. */
+export function writeDevice(db: Database.Database, deviceId: string, rows: DeviceRows): void {
   const writeGroup = writerFor(db, 'groups');
   db.transaction(() => {
     DEVICE_ROWS.forEach(([table, column], i) => {
       db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`).run(deviceId);
-      fetched.own[i]!.forEach(writerFor(db, table));
+      rows.own[i]!.forEach(writerFor(db, table));
     });
-    fetched.groups.forEach(writeGroup);
+    rows.groups.forEach(writeGroup);
   })();
 }

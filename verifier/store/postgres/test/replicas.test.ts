@@ -74,3 +74,29 @@ test('a key rotated or retired on one replica is the same on the other within a 
   await a.admin.retireKey(first);
   await within(1000, () => b.admin.keys.verificationKey(first) === undefined, 'the retired key stops verifying on B');
 });
+
+test('a device change is not held behind a full reload of a large mirror', async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const a = await replica(t, db.url);
+  await a.admin.createDevice(DeviceCreate.parse({ id: 'dev-1' }));
+  const pool = db.pool(1);
+  await pool.query(`INSERT INTO devices (id, created_at, updated_at, incarnation) SELECT 'bulk-' || g, 1, 1, 'i' FROM generate_series(1, 150000) g`);
+  await pool.query(`INSERT INTO credentials (id, device_id, kind, password_hash, created_at) SELECT 'c-' || g, 'bulk-' || g, 'password', 'h', 1 FROM generate_series(1, 150000) g`);
+  const b = await replica(t, db.url);
+
+  // A group is an `all`: every replica reloads its whole mirror (seconds at this size).
+  const grouping = a.admin.createGroup(GroupCreate.parse({ name: 'late-group' }));
+  while ((await pool.query("SELECT 1 FROM groups WHERE name = 'late-group'")).rowCount === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await a.admin.patchDevice('dev-1', { enabled: false });
+  const patched = Date.now();
+  await within(1000, () => b.store.getDevice('dev-1')?.enabled === false, 'the disable reaches B while it reloads');
+  const elapsed = Date.now() - patched;
+  assert.equal(b.store.getGroup('late-group'), undefined, 'B was still reloading: the disable did not wait for it');
+  assert.ok(b.heard.some((c) => c.kind === 'device' && c.deviceId === 'dev-1'), 'B told its listeners (caches, bundled broker)');
+  // Both replicas share this test's event loop (and its CPU) with both reloads: separate processes do better.
+  t.diagnostic(`disable applied on B ${elapsed} ms after A acknowledged it, during B's full reload`);
+  await grouping;
+  await within(30_000, () => b.store.getGroup('late-group') !== undefined, 'the reload lands');
+  assert.equal(b.store.getDevice('dev-1')?.enabled, false, 'the reloaded mirror keeps the newer device row');
+});
