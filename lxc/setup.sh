@@ -31,6 +31,8 @@
 #   --health-timeout S        ARRA_HEALTH_TIMEOUT  wait for /healthz, default: 60; on timeout a new
 #                                              release is rolled back to the previous one
 #   --with-nanomq, --with-mosquitto            also write that broker's config (see install.sh)
+#   --recreate                destroy CT N first, even one this script did not create
+#   --dry-run                 print what would be done, change nothing
 # A replica on the operator's PostgreSQL (lxc/README.md, "A replica on your PostgreSQL"). Secrets are read
 # from files on this host and pushed as files, never passed as arguments or environment, never printed:
 #   --database-url-file FILE  ARRA_DATABASE_URL_FILE  one line, postgres://user:password@host:port/db;
@@ -41,8 +43,6 @@
 #   --webhook-secret-file FILE  ARRA_WEBHOOK_SECRET_FILE  16+ characters, the same on every replica
 #                                              behind one load balancer; replaces the generated one
 #   Kept on a re-run without them; given again, a changed file replaces the kept one.
-#   --recreate                destroy CT N first, even one this script did not create
-#   --dry-run                 print what would be done, change nothing
 #
 # A container this script created carries the tag/marker "arra-mq"; such a container is updated in
 # place (data in /var/lib/arra-mq, config in /etc/arra-mq and secrets are kept). Any other container

@@ -26,7 +26,7 @@
  * @module lxc/test/lxc-deploy.test
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -393,6 +393,19 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
     const flags = ['--database-url-file', 'database-url', '--key-encryption-key-file', 'key-encryption-key', '--webhook-secret-file', 'webhook-secret'];
     const leaks = (text: string) => [password, secrets.key, secrets.webhook].filter((s) => text.includes(s));
 
+    // The CT's SQLite registry comes along as lxc/README.md says: services stopped, the file copied out
+    // (here straight from the rootfs) and into the empty database by the copy script, with the same key.
+    await inContainer(d, 'systemctl', 'stop', ...UNITS);
+    const copyDir = mkdtempSync(join(d.work, 'registry-copy-'));
+    const registry = join(d.lxcPath, CTID, 'rootfs', 'var', 'lib', 'arra-mq', 'registry.sqlite');
+    for (const suffix of ['', '-wal']) if (existsSync(registry + suffix)) copyFileSync(registry + suffix, join(copyDir, `registry.sqlite${suffix}`));
+    writeFileSync(join(copyDir, 'key-encryption-key'), `${secrets.key}\n`, { mode: 0o600 });
+    const copy = await run(process.execPath, ['--import', 'tsx', 'scripts/copy-registry-to-postgres.ts'], {
+      cwd: REPO_DIR,
+      env: { PATH: process.env.PATH, ARRA_DATA_DIR: copyDir, ARRA_DATABASE_URL: first.url },
+    });
+    assert.equal(copy.code, 0, `the copy script: ${copy.stderr}`);
+
     const dry = await setup(d, '--dry-run', '--bundle', updated, ...flags);
     assert.equal(dry.code, 0, dry.stderr);
     assert.deepEqual(leaks(dry.stdout + dry.stderr), [], 'the dry run prints no secret');
@@ -414,6 +427,7 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
       const added = await cli(...args);
       assert.equal(added.code, 0, `arra-mq ${args.join(' ')}: ${added.stderr}`);
     }
+    assert.equal((await cli('device', 'show', 'sensor-1')).code, 0, 'the device of the SQLite registry came along');
     const db = new pg.Client({ connectionString: first.url });
     await db.connect();
     try {
@@ -425,6 +439,8 @@ test('the documented deployment runs as written and exposes MQTT, not the admin 
     await waitFor(async () => lan.reaches(d.mqttPort), 30_000, 'the broker listening again');
     const pub = await lan.exec('mosquitto_pub', [...mqttAuth(d, lan.ctAddress, 'pg-sensor', 'tall cedar lantern'), '-q', '1', '-t', 'devices/pg-sensor/temp', '-m', '19']);
     assert.equal(pub.code, 0, `the broker admits a device of the PostgreSQL registry: ${pub.stderr}`);
+    const copied = await lan.exec('mosquitto_pub', [...mqttAuth(d, lan.ctAddress, 'sensor-1', 'correct horse battery'), '-q', '1', '-t', 'devices/sensor-1/temp', '-m', '20']);
+    assert.equal(copied.code, 0, `and the copied device with its copied password and rule: ${copied.stderr}`);
 
     const verifierPid = await listenerPid(d.httpPort);
     assert.ok(verifierPid);
