@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { StoreUnavailableError, type Clock } from '../../core/index.js';
 import type { Store } from '../repositories.js';
 import { createPgGroupRepository, createPgRuleRepository } from './access.js';
+import { pruneChanges } from './change-bus.js';
 import { createWrite, type PgContext } from './context.js';
 import { createPgCredentialRepository, createPgDeviceRepository, createPgTokenRepository } from './devices.js';
 import { createPgImportRepository } from './import.js';
@@ -27,7 +28,15 @@ export interface PostgresStoreOptions {
   mirrorPath: string;
   logger?: Logger;
   clock?: Clock;
+  /** How often this replica prunes the change log (default 10 min); rows older than a day go. */
+  pruneEveryMs?: number;
 }
+
+/**
+ * The change log serves replicas catching up after a lost connection (a restart reloads the mirror
+ * whole); one that fell behind a day re-checks everything.
+ */
+const CHANGE_LOG_RETENTION_MS = 24 * 3600_000;
 
 export interface PostgresStore extends Store {
   readonly revisions: NonNullable<Store['revisions']>;
@@ -67,6 +76,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const now = () => clock.now();
   const ctx: PgContext = { pool, kek: options.kek, now, write: createWrite(pool, now, sync.applyLocal), mirror: () => sync.view() };
   const reads = () => sync.view().reads;
+  const pruning = setInterval(() => {
+    pruneChanges(pool, CHANGE_LOG_RETENTION_MS, clock.now()).catch((err: unknown) => logger?.warn({ err }, 'change log could not be pruned'));
+  }, options.pruneEveryMs ?? 600_000);
+  pruning.unref();
   logger?.info({ url: redactedUrl(url), mirror: options.mirrorPath }, 'registry store open on PostgreSQL');
   return {
     getDevice: (id) => reads().getDevice(id),
@@ -91,6 +104,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await pool.query('SELECT 1');
     },
     async close() {
+      clearInterval(pruning);
       await sync.close();
       await pool.end();
     },

@@ -100,3 +100,24 @@ test('a device change is not held behind a full reload of a large mirror', async
   await within(30_000, () => b.store.getGroup('late-group') !== undefined, 'the reload lands');
   assert.equal(b.store.getDevice('dev-1')?.enabled, false, 'the reloaded mirror keeps the newer device row');
 });
+
+test('a replica prunes change-log rows older than a day and moves the horizon', async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const dir = mkdtempSync(join(tmpdir(), 'arra-prune-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = await openPostgresStore({ url: db.url, kek: TEST_KEK, mirrorPath: join(dir, 'm.sqlite'), pruneEveryMs: 50 });
+  t.after(() => store.close());
+  const pool = db.pool(1);
+  const dayAgo = Date.now() - 25 * 3600_000;
+  await pool.query('INSERT INTO change_log (device_id, created_at) VALUES ($1, $2), ($3, $4)', ['old', dayAgo, 'new', Date.now()]);
+  const until = Date.now() + 5000;
+  let left: string[] = [];
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = (await pool.query<{ device_id: string }>('SELECT device_id FROM change_log ORDER BY seq')).rows.map((r) => r.device_id);
+  } while (left.includes('old') && Date.now() < until);
+  assert.deepEqual(left, ['new']);
+  const horizon = await pool.query<{ pruned_through: string }>('SELECT pruned_through FROM change_log_horizon');
+  assert.equal(Number(horizon.rows[0]!.pruned_through), 1);
+});
