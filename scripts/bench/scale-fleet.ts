@@ -11,7 +11,7 @@ export const ADMIN_TOKEN = 'bench-scale-admin-token-0123456789';
 export const WEBHOOK_SECRET = 'bench-scale-webhook-secret-0123456';
 export const FLEETS = 100;
 export const REGIONS = 10;
-export const DEVICE_RULE_EVERY = 20;
+export const DEVICE_RULE_EVERY = 100;
 /** The import route's largest batch (`schemas/admin-import.ts`). */
 export const IMPORT_BATCH = 100_000;
 const RULE_WRITERS = 4;
