@@ -1,8 +1,7 @@
 /**
- * What every PostgreSQL repository is built from: `write` runs one transaction under the registry's
- * write lock (writers queue, as SQLite's IMMEDIATE transactions do, so the checks a repository makes
- * before it writes hold until COMMIT), records its changes in the change log last, and returns only
- * after this replica's mirror shows the write; `mirror()` is the SQLite read code over that mirror.
+ * What every PostgreSQL repository is built from. `write`: one transaction under one lock (writers
+ * queue as in SQLite, so a check holds until COMMIT), changes logged last, returning once this
+ * replica's mirror shows it.
  *
  * @module verifier/store/postgres/context
  */

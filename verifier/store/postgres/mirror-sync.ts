@@ -1,14 +1,7 @@
 /**
- * Keeps a replica's mirror fresh and tells the replica's listeners: a write this replica committed
- * (applied before the admin call returns: read-your-writes) and every change the change bus delivers
- * from any replica. Each change is applied once, by whichever path reaches the serialised queue first
- * (the other finds its log `seq` done); the listeners hear it once the mirror shows it.
- *
- * A device change refreshes that device's rows. An `all` reloads the whole mirror, which takes seconds
- * for a large registry, so it runs beside the queue: device changes keep being applied to the mirror
- * in use meanwhile (a disabled device is not kept waiting behind a group edit) and are applied again to
- * the new mirror before it replaces the old one. The ordered feed (`revisions`, for `/v1/changes`) holds
- * back what follows a pending `all` until that reload is in place.
+ * Keeps a replica's mirror fresh from its own writes (before the admin call returns) and the change
+ * bus, each change once, by whichever path reaches the queue first; listeners hear it once the mirror
+ * shows it. An `all` reloads the mirror beside the queue, so device changes are not held behind it.
  *
  * @module verifier/store/postgres/mirror-sync
  */

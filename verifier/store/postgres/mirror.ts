@@ -1,10 +1,6 @@
 /**
- * A replica's local mirror of the registry's decision rows: a private SQLite database with the SQLite
- * store's own schema, so the core's synchronous read port and the admin views run the SQLite store's
- * read code unchanged. A full load reads one consistent PostgreSQL snapshot through a cursor into a
- * NEW database (readers keep the old one until it is complete); a device refresh replaces that
- * device's rows in one SQLite transaction. Foreign keys are off: PostgreSQL already enforced them, and
- * a device's rows may arrive before the group they name.
+ * A replica's mirror of the decision rows: a private SQLite database with the SQLite store's schema.
+ * Foreign keys are off: PostgreSQL enforced them, and a device's rows may come before its group.
  *
  * @module verifier/store/postgres/mirror
  */
@@ -57,11 +53,7 @@ function createMirrorDatabase(path: string): Database.Database {
 const inSnapshot = <T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>) =>
   inTransaction(pool, fn, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 
-/**
- * Loads every decision row of one snapshot into a new mirror at `path` (a file or `:memory:`); readers
- * keep the old mirror, at another path, until this one is complete. SQLite refuses writes to a file
- * renamed under it, so successive loads alternate between `path` and `path.next` instead of renaming.
- */
+/** Every decision row of one snapshot into a new mirror at `path` (a file or `:memory:`). */
 export async function loadMirror(pool: pg.Pool, path: string): Promise<Database.Database> {
   const db = createMirrorDatabase(path);
   try {
@@ -85,7 +77,7 @@ export async function loadMirror(pool: pg.Pool, path: string): Promise<Database.
   }
 }
 
-/** Where the next full load goes while `current` is read. */
+/** Where the next full load goes while `current` is read: SQLite refuses writes to a renamed file. */
 export function nextMirrorPath(base: string, current: string): string {
   if (base === MEMORY) return MEMORY;
   return current === base ? `${base}.next` : base;

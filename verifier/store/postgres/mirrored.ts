@@ -1,7 +1,5 @@
 /**
- * The SQLite store's read code over a replica's mirror: the core's read port and the admin views
- * (device pages, credential and token lists, groups, rules). Writes never reach the mirror through
- * these: its writer refuses, and the mirror changes only from PostgreSQL.
+ * The SQLite store's read code over a replica's mirror: the core's read port and the admin views.
  *
  * @module verifier/store/postgres/mirrored
  */

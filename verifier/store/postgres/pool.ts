@@ -1,7 +1,5 @@
 /**
- * The PostgreSQL connection pool and the small helpers every PostgreSQL repository uses: BIGINT read
- * as a number (unix ms and ids fit), `@name` parameters as in the SQLite statements, and rows in the
- * SQLite shape (0/1 flags) so one set of row mappers (`../rows.ts`) serves both stores.
+ * The pool (BIGINT read as a number: unix ms and ids fit) and what every PostgreSQL repository uses.
  *
  * @module verifier/store/postgres/pool
  */
@@ -21,8 +19,7 @@ export function createPool(url: string, max = 8): pg.Pool {
 /** Runs `fn` in one transaction on one pooled connection: COMMIT when it returns, ROLLBACK when it throws. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
-  // A connection lost while checked out is emitted as 'error' (unhandled: the process would die); the
-  // query in flight fails with it anyway.
+  // A connection lost while checked out emits 'error', fatal when unhandled; the query fails anyway.
   const ignore = () => undefined;
   client.on('error', ignore);
   let broken: Error | undefined;
@@ -54,7 +51,7 @@ export function bind(text: string, params: Record<string, unknown>): { text: str
   return { text: sql, values: names.map((n) => params[n]) };
 }
 
-/** A PostgreSQL row in the SQLite row shape: booleans as 0/1. */
+/** A PostgreSQL row in the SQLite row shape (0/1 flags), for the SQLite store's row mappers. */
 export function sqliteRow<T>(row: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) out[key] = typeof value === 'boolean' ? Number(value) : value;

@@ -1,7 +1,5 @@
 /**
- * `openPostgresStore`: the registry on PostgreSQL for one replica of many. Writes go to PostgreSQL
- * (one transaction each, recorded in the change log); the core's synchronous read port and the admin
- * views read this replica's mirror, loaded at start and kept fresh by the change bus.
+ * `openPostgresStore`: the registry of one replica of many; writes to PostgreSQL, reads from the mirror.
  *
  * @module verifier/store/postgres/store
  */
