@@ -8,7 +8,7 @@
  */
 import { Pool } from 'undici';
 import { WEBHOOK_SECRET, allowedTopic, deviceId, fingerprint } from './scale-fleet.js';
-import { cpuMs } from './scale-replica.js';
+import { processCpuMs as cpuMs } from './connect-rate.js';
 
 export interface Timing {
   p50: number;

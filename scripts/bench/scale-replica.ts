@@ -58,13 +58,3 @@ export function memoryMb(pid: number): { rss: number; peak: number } {
     return { rss: NaN, peak: NaN };
   }
 }
-
-/** User + system CPU time of a process so far, ms (clock ticks of 10 ms); NaN off Linux. */
-export function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}

@@ -21,7 +21,7 @@ import { DEVICE_RULE_EVERY, FLEETS, IMPORT_BATCH, REGIONS, addRules, importDevic
 import { canPin, memoryMb, startReplica } from './scale-replica.js';
 import { renderScale, type StoreFigures } from './scale-report.js';
 
-const DEVICES = Number(process.env.ARRA_BENCH_SCALE_DEVICES ?? 1_000_000);
+const DEVICES = deviceCount(process.env.ARRA_BENCH_SCALE_DEVICES);
 const KEK = 'bench-scale-key-encryption-secret';
 const PLAN: Omit<DecisionPlan, 'sample'> = {
   uncachedMs: 20_000,
@@ -31,6 +31,13 @@ const PLAN: Omit<DecisionPlan, 'sample'> = {
 };
 const SAMPLE = Math.min(DEVICES, 10_000);
 const log = (line: string) => process.stderr.write(`bench:scale: ${line}\n`);
+
+function deviceCount(text: string | undefined): number {
+  const devices = Number(text ?? 1_000_000);
+  if (Number.isInteger(devices) && devices >= 1) return devices;
+  process.stderr.write(`bench:scale: ARRA_BENCH_SCALE_DEVICES must be a whole number of devices, 1 or more, got "${text}"\n`);
+  process.exit(2);
+}
 
 async function measureReplica(dataDir: string, env: Record<string, string>): Promise<Omit<StoreFigures, 'store' | 'load'>> {
   const replica = await startReplica(dataDir, env, canPin());
