@@ -25,15 +25,15 @@ export function rememberVerdict(identity: ResolvedIdentity, key: string, verdict
   identity.verdicts.set(key, verdict);
 }
 
-interface Slot {
+interface Slot<V> {
   /** undefined: the identity names no device (cached too, and dropped when such a device appears). */
-  identity: ResolvedIdentity | undefined;
+  identity: V | undefined;
   names: string[];
   recent: boolean;
 }
 
-export class AclCache {
-  private readonly slots = new Map<string, Slot>();
+export class AclCache<V = ResolvedIdentity> {
+  private readonly slots = new Map<string, Slot<V>>();
   private readonly byName = new Map<string, Set<string>>();
   hits = 0;
   misses = 0;
@@ -44,7 +44,7 @@ export class AclCache {
     return this.slots.size;
   }
 
-  get(key: string): Slot | undefined {
+  get(key: string): Slot<V> | undefined {
     const slot = this.slots.get(key);
     if (!slot) {
       this.misses++;
@@ -55,7 +55,7 @@ export class AclCache {
     return slot;
   }
 
-  set(key: string, identity: ResolvedIdentity | undefined, names: string[]): void {
+  set(key: string, identity: V | undefined, names: string[]): void {
     if (this.capacity <= 0) return;
     this.remove(key);
     this.makeRoom();
@@ -70,7 +70,7 @@ export class AclCache {
   /** Frees one place before an insert (the newcomer is never its own victim); a marked slot gets one more round. */
   private makeRoom(): void {
     while (this.slots.size >= this.capacity) {
-      const [oldest, slot] = this.slots.entries().next().value as [string, Slot];
+      const [oldest, slot] = this.slots.entries().next().value as [string, Slot<V>];
       if (!slot.recent) {
         this.remove(oldest);
         continue;

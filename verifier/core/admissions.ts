@@ -44,9 +44,17 @@ export class Admissions {
 
   admit(caller: string, clientId: string, username: string | undefined, decision: AuthenticateAllow): void {
     const key = keyOf(caller, clientId);
-    this.remove(key);
     const notAfter = decision.expiresAt === null ? Infinity : decision.expiresAt * 1000;
-    this.records.set(key, { deviceId: decision.deviceId, username, credential: decision.credential, notAfter, lastUsed: this.now(), stale: false });
+    const fresh = { credential: decision.credential, notAfter, lastUsed: this.now(), stale: false };
+    const known = this.records.get(key);
+    if (known?.deviceId === decision.deviceId && known.username === username) {
+      // The same identity again (a reconnect): its indexes stand, the record moves to the young end.
+      this.records.delete(key);
+      this.records.set(key, Object.assign(known, fresh));
+      return;
+    }
+    this.remove(key);
+    this.records.set(key, { deviceId: decision.deviceId, username, ...fresh });
     if (decision.deviceId !== null) index(this.byDevice, decision.deviceId, key);
     if (username !== undefined) index(this.byUsername, keyOf(caller, username), key);
     for (const oldest of this.records.keys()) {

@@ -1,15 +1,16 @@
 // Credential order: fingerprint → trusted subject → JWT → password → anonymous. A username beside a
 // credential must equal the device id, so no device borrows another's name.
 import type { AuthenticateDecision, AuthenticateRequest, CompiledAcl, Deny, DenyReason } from '../../schemas/index.js';
+import type { AclCache } from './acl-cache.js';
 import { compileAcl } from './compile-acl.js';
 import { checkCertificateFingerprint, checkCertificateSubject } from './credentials/certificate.js';
 import { checkToken, recallOwnToken, type VerifiedClaims } from './credentials/jwt.js';
 import { refuse, type CredentialContext, type CredentialOutcome, type Identified } from './credentials/outcome.js';
-import { checkPassword, isKnownPassword } from './credentials/password.js';
+import { checkPassword, recallPasswords, type RecalledPasswords } from './credentials/password.js';
 import type { DeciderDeps } from './types.js';
 import { hasControlChars, isDeviceName, looksLikeJwt } from './identifiers.js';
 import type { Lockout, LockoutKeys, LockoutVerdict } from './lockout.js';
-import type { DeviceRecord, Logger, PasswordCredential } from './ports.js';
+import type { DeviceRecord, Logger } from './ports.js';
 import type { AuthenticateOptions } from './types.js';
 
 /** Denies that count towards a lockout: the ones a guesser produces. */
@@ -20,12 +21,13 @@ export interface AuthenticateContext extends CredentialContext {
   logger: Logger;
   lockout: Lockout;
   sleep: (ms: number) => Promise<void>;
+  connectionAcls: AclCache<CompiledAcl>;
   lockKeys: LockoutKeys;
   /** Set when the lockout let this attempt through: end it exactly once. */
   lockoutBegun?: boolean;
   presented: Presented;
   recalledToken?: VerifiedClaims;
-  passwordCredentials?: readonly PasswordCredential[];
+  recalledPasswords?: RecalledPasswords;
   identified?: Identified;
   device?: DeviceRecord;
   acl?: CompiledAcl;
@@ -39,7 +41,9 @@ export type Presented =
   | { kind: 'untrusted-subject' }
   | { kind: 'none' };
 
-type Step = (ctx: AuthenticateContext) => Deny | undefined | Promise<Deny | undefined>;
+type Verdict = Deny | undefined;
+/** Synchronous unless it must wait (a lockout turn, a signature, a scrypt): a reconnect makes no promise. */
+type Step = (ctx: AuthenticateContext) => Verdict | Promise<Verdict>;
 
 function deny(reason: DenyReason, message: string): Deny {
   return { allow: false, reason, message };
@@ -75,18 +79,23 @@ function cannotBeGuess(ctx: AuthenticateContext): boolean {
 
 /** A password verified before: reused only by an attempt that did not wait, so a revocation meanwhile applies. */
 function recallPassword(ctx: AuthenticateContext, username: string, secret: string): boolean {
-  const credentials = ctx.registry.listPasswordCredentials(username);
-  if (!isKnownPassword(credentials, secret)) return false;
-  ctx.passwordCredentials = credentials;
+  const recalled = recallPasswords(ctx.registry.listPasswordCredentials(username), secret);
+  if (!recalled.known.includes(true)) return false;
+  ctx.recalledPasswords = recalled;
   return true;
 }
 
 /** A wait the caller would not sit out: a deny now, so the broker answers "not authorized", not "unavailable". */
 const TOO_SLOW: Deny = { allow: false, reason: 'locked_out', message: 'slowed down: the wait would outlast the caller\'s timeout' };
 
-async function checkLockout(ctx: AuthenticateContext): Promise<Deny | undefined> {
+function checkLockout(ctx: AuthenticateContext): Verdict | Promise<Verdict> {
   if (ctx.request.recheck) return undefined; // an established session, not a login attempt
   if (cannotBeGuess(ctx)) return ctx.lockout.isLocked(ctx.lockKeys) ? deny('locked_out', 'too many failed attempts') : undefined;
+  return awaitTurn(ctx);
+}
+
+/** A possible guess takes a place in the in-flight budget, and waits its delay. */
+async function awaitTurn(ctx: AuthenticateContext): Promise<Verdict> {
   const budget = ctx.request.answerWithinMs;
   const started = Date.now();
   const verdict = await withinBudget(ctx, budget);
@@ -112,7 +121,7 @@ async function withinBudget(ctx: AuthenticateContext, budget: number | undefined
   return verdict;
 }
 
-async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOutcome | 'anonymous'> {
+function resolveCredential(ctx: AuthenticateContext): CredentialOutcome | 'anonymous' | Promise<CredentialOutcome> {
   const presented = ctx.presented;
   switch (presented.kind) {
     case 'certificate':
@@ -123,7 +132,7 @@ async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOu
       return checkToken(ctx, presented.token, ctx.recalledToken ?? recallOwnToken(presented.token));
     case 'password':
       if (ctx.username === undefined) return refuse('bad_credentials', 'password without username');
-      return checkPassword(ctx, ctx.logger, ctx.username, presented.secret, ctx.passwordCredentials);
+      return checkPassword(ctx, ctx.logger, ctx.username, presented.secret, ctx.recalledPasswords);
     case 'untrusted-subject':
       return refuse('no_credentials', 'certificate-only login refused: trustCertSubject is off');
     case 'none':
@@ -132,8 +141,12 @@ async function resolveCredential(ctx: AuthenticateContext): Promise<CredentialOu
   }
 }
 
-async function findCredential(ctx: AuthenticateContext): Promise<Deny | undefined> {
-  const outcome = await resolveCredential(ctx);
+function findCredential(ctx: AuthenticateContext): Verdict | Promise<Verdict> {
+  const outcome = resolveCredential(ctx);
+  return outcome instanceof Promise ? outcome.then((settled) => identify(ctx, settled)) : identify(ctx, outcome);
+}
+
+function identify(ctx: AuthenticateContext, outcome: CredentialOutcome | 'anonymous'): Verdict {
   if (outcome === 'anonymous') return undefined;
   if (!outcome.ok) return fromRefusal(outcome);
   ctx.identified = outcome;
@@ -165,14 +178,19 @@ function bindClientId(ctx: AuthenticateContext): Deny | undefined {
   return undefined;
 }
 
+/** Compiled once per device, client id and username, until a registry change names the device (or all). */
 function compileConnectionAcl(ctx: AuthenticateContext): undefined {
   const device = ctx.device ?? null;
   const username = isTokenInUsername(ctx.presented) ? null : (ctx.username ?? null);
-  ctx.acl = compileAcl(
-    ctx.registry.rulesFor(device),
-    { clientId: ctx.request.clientId, username, deviceId: device?.id ?? null },
-    ctx.config.aclNoMatch,
-  );
+  // NUL cannot occur in either (control characters were refused); `+`/`-` keep a device apart from anonymous.
+  const key = `${device === null ? '-' : `+${device.id}`}\u0000${ctx.request.clientId}\u0000${username ?? ''}`;
+  const known = ctx.connectionAcls.get(key)?.identity;
+  if (known) {
+    ctx.acl = known;
+    return undefined;
+  }
+  ctx.acl = compileAcl(ctx.registry.rulesFor(device), { clientId: ctx.request.clientId, username, deviceId: device?.id ?? null }, ctx.config.aclNoMatch);
+  ctx.connectionAcls.set(key, ctx.acl, device === null ? [] : [device.id]);
   return undefined;
 }
 
@@ -195,7 +213,8 @@ function allowDecision(ctx: AuthenticateContext): AuthenticateDecision {
 export async function runAuthenticate(ctx: AuthenticateContext): Promise<AuthenticateDecision> {
   try {
     for (const step of steps) {
-      const denied = await step(ctx);
+      const verdict = step(ctx);
+      const denied = verdict instanceof Promise ? await verdict : verdict;
       if (denied) {
         if (COUNTED.has(denied.reason) && !ctx.request.recheck) ctx.lockout.recordFailure(ctx.lockKeys);
         return denied;
@@ -232,8 +251,10 @@ function lockKeysFor(request: AuthenticateRequest, username: string | undefined,
   return { device, address: request.peerAddress || undefined };
 }
 
+export type AuthenticateDeps = DeciderDeps & Pick<AuthenticateContext, 'lockout' | 'sleep' | 'connectionAcls'>;
+
 export function createAuthenticateContext(
-  deps: DeciderDeps & { lockout: Lockout; sleep: (ms: number) => Promise<void> },
+  deps: AuthenticateDeps,
   request: AuthenticateRequest,
   options: AuthenticateOptions,
 ): AuthenticateContext {
@@ -251,6 +272,7 @@ export function createAuthenticateContext(
     logger: deps.logger,
     lockout: deps.lockout,
     sleep: deps.sleep,
+    connectionAcls: deps.connectionAcls,
     presented,
     lockKeys: lockKeysFor(request, username, presented),
   };

@@ -1,10 +1,10 @@
 // Cross-cutting duties: log every authenticate decision (never a secret) and authorize denies, report to
 // `onDecision`, rethrow faults as `VerifierError`, drop caches on registry changes synchronously.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { BrokerRefusal, AuthenticateDecision, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
+import type { BrokerRefusal, AuthenticateDecision, CompiledAcl, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import { LogLimiter } from '../../logging/log-limiter.js';
 import { AclCache } from './acl-cache.js';
-import { createAuthenticateContext, runAuthenticate } from './authenticate.js';
+import { createAuthenticateContext, runAuthenticate, type AuthenticateDeps } from './authenticate.js';
 import { Admissions, DEFAULT_ADMISSIONS } from './admissions.js';
 import { createIdentityResolver, decideAuthorize, deny, hasUnsafeIdentity } from './authorize.js';
 import { explainAuthorize, type ExplainQuery } from './explain.js';
@@ -15,8 +15,9 @@ import { guardRegistry } from './guarded-registry.js';
 import { decideRights } from './rights.js';
 import { Lockout } from './lockout.js';
 import { DEFAULT_RECENT_DECISIONS, RecentDecisions } from './recent-decisions.js';
+import { RecordCache } from './record-cache.js';
 import { RulesCache } from './rules-cache.js';
-import type { DeviceRecord } from './ports.js';
+import type { RegistryStore } from './ports.js';
 import type { AuthenticateOptions, AuthorizeOptions, AuthorizeQuestion, Decider, SuperuserClaim } from './types.js';
 import { commonNameFromSubject } from './dn.js';
 
@@ -42,10 +43,20 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   const { logger, config, onDecision } = deps;
   const guarded = guardRegistry(deps.registry);
   const rules = new RulesCache(guarded.rulesFor, config.cacheSize);
-  const registry = { ...guarded, rulesFor: (device: DeviceRecord | null) => rules.rulesFor(device) };
+  const registry: RegistryStore = { ...guarded, rulesFor: (device) => rules.rulesFor(device) };
+  // What a login reads; an acl question on a cache miss reads the registry itself.
+  const records = new RecordCache(guarded, config.cacheSize);
+  const loginReads: RegistryStore = {
+    ...registry,
+    getDevice: (id) => records.getDevice(id),
+    getToken: (jti) => records.getToken(jti),
+    listPasswordCredentials: (deviceId) => records.listPasswordCredentials(deviceId),
+  };
   const cache = new AclCache(config.cacheSize);
   const lockout = new Lockout(config.lockout, deps.clock);
   const sleep = deps.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
+  const connectionAcls = new AclCache<CompiledAcl>(config.cacheSize);
+  const loginDeps: AuthenticateDeps = { ...deps, registry: loginReads, lockout, sleep, connectionAcls };
   const resolver = createIdentityResolver(registry, config, cache);
   const admissions = new Admissions(config.admissions ?? DEFAULT_ADMISSIONS, () => deps.clock.now());
   // A few warn lines per reason and window, then a summary; the metrics keep exact counts.
@@ -53,8 +64,11 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   const recent = new RecentDecisions(config.recentDecisions ?? DEFAULT_RECENT_DECISIONS, () => deps.clock.now());
   const stopListening = deps.registry.onChange((change: Change) => {
     rules.invalidate(change);
-    if (change.kind === 'all') cache.clear();
-    else cache.invalidate(change.deviceId);
+    records.invalidate(change);
+    for (const acls of [cache, connectionAcls]) {
+      if (change.kind === 'all') acls.clear();
+      else acls.invalidate(change.deviceId);
+    }
     admissions.touch(change.kind === 'all' ? null : change.deviceId);
   });
 
@@ -76,7 +90,7 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
 
   async function authenticate(request: AuthenticateRequest, options: AuthenticateOptions = {}): Promise<AuthenticateDecision> {
     const started = performance.now();
-    const ctx = createAuthenticateContext({ ...deps, registry, lockout, sleep }, request, options);
+    const ctx = createAuthenticateContext(loginDeps, request, options);
     const logContext = { clientId: request.clientId, peerAddress: request.peerAddress, protocol: request.protocol };
     let decision: AuthenticateDecision;
     try {
@@ -187,6 +201,8 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
       recent.close();
       denials.flush();
       cache.clear();
+      connectionAcls.clear();
+      records.clear();
       rules.invalidate({ kind: 'all' });
     },
   };

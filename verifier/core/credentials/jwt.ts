@@ -170,9 +170,12 @@ async function checkExternalToken(ctx: CredentialContext, token: string, header:
   return outcome;
 }
 
-/** `recalled`: what `recallOwnToken` said in this attempt (undefined: not asked yet). */
-export async function checkToken(ctx: CredentialContext, token: string, recalled = recallOwnToken(token)): Promise<CredentialOutcome> {
-  if (recalled) return checkStillValid(ctx, recalled);
+/** `recalled`: what `recallOwnToken` said in this attempt (undefined: not asked yet). Synchronous when recalled. */
+export function checkToken(ctx: CredentialContext, token: string, recalled = recallOwnToken(token)): CredentialOutcome | Promise<CredentialOutcome> {
+  return recalled ? checkStillValid(ctx, recalled) : checkInFull(ctx, token);
+}
+
+async function checkInFull(ctx: CredentialContext, token: string): Promise<CredentialOutcome> {
   let header: ProtectedHeaderParameters;
   let iss: unknown;
   try {

@@ -21,26 +21,42 @@ async function matches(secret: string, credential: PasswordCredential, logger: L
   }
 }
 
-/** Was this secret verified against one of the device's stored hashes before (no scrypt needed)? */
-export function isKnownPassword(credentials: readonly PasswordCredential[], secret: string): boolean {
-  return credentials.some((c) => verified.recall([c.hash, secret]) === true);
+/** The device's password credentials and, for each, whether this secret verified against it before. */
+export interface RecalledPasswords {
+  credentials: readonly PasswordCredential[];
+  known: readonly boolean[];
 }
 
-/** `listed`: the device's password credentials as already read in this attempt (by the lockout step). */
-export async function checkPassword(
+/** Which stored hashes this secret verified against before (no scrypt needed for those). */
+export function recallPasswords(credentials: readonly PasswordCredential[], secret: string): RecalledPasswords {
+  return { credentials, known: credentials.map((c) => verified.recall([c.hash, secret]) === true) };
+}
+
+/** `recalled`: as read by the lockout step in this attempt; synchronous when every hash is known. */
+export function checkPassword(
   ctx: CredentialContext,
   logger: Logger,
   username: string,
   secret: string,
-  listed?: readonly PasswordCredential[],
-): Promise<CredentialOutcome> {
+  recalled?: RecalledPasswords,
+): CredentialOutcome | Promise<CredentialOutcome> {
   if (!isDeviceName(username)) return refuse('invalid_request', 'username cannot name a device');
-  const credentials = ctx.registry.getDevice(username) ? (listed ?? ctx.registry.listPasswordCredentials(username)) : undefined;
-  if (credentials === undefined || credentials.length === 0) {
-    await verifyPassword(secret, await (dummyHash ??= hashPassword('arra-mq timing equaliser')));
-  }
+  const credentials = ctx.registry.getDevice(username) ? (recalled?.credentials ?? ctx.registry.listPasswordCredentials(username)) : undefined;
+  if (credentials === undefined || credentials.length === 0) return checkWithoutCredentials(secret, credentials);
+  const known = recalled?.credentials === credentials ? recalled.known : [];
+  const results = credentials.map((c, i) => known[i] || matches(secret, c, logger));
+  if (results.every((r) => r === true)) return judge(ctx, username, credentials, results);
+  return Promise.all(results).then((settled) => judge(ctx, username, credentials, settled));
+}
+
+/** Costs one scrypt like a wrong password, so the timing does not tell which ids exist. */
+async function checkWithoutCredentials(secret: string, credentials: readonly PasswordCredential[] | undefined): Promise<CredentialOutcome> {
+  await verifyPassword(secret, await (dummyHash ??= hashPassword('arra-mq timing equaliser')));
   if (credentials === undefined) return refuse('unknown_device', 'no device with this username');
-  const results = await Promise.all(credentials.map((c) => matches(secret, c, logger)));
+  return refuse('bad_credentials', 'device has no password credential');
+}
+
+function judge(ctx: CredentialContext, username: string, credentials: readonly PasswordCredential[], results: readonly boolean[]): CredentialOutcome {
   const matched = credentials.filter((_, i) => results[i]);
   const now = ctx.clock.now();
   const valid = matched.find((c) => !c.revoked && !isPast(c.notAfter, now));
@@ -49,5 +65,5 @@ export async function checkPassword(
   }
   if (matched.some((c) => c.revoked)) return refuse('revoked', 'password credential revoked');
   if (matched.length > 0) return refuse('expired', 'password credential expired');
-  return refuse('bad_credentials', credentials.length === 0 ? 'device has no password credential' : 'wrong password');
+  return refuse('bad_credentials', 'wrong password');
 }
