@@ -1,22 +1,33 @@
 // Successful checks remembered (keyed by an HMAC under a process-only key, never the secret) so a
 // reconnecting fleet skips scrypt; failures are never remembered, so guessing gains nothing. Overlapping
 // checks of one input run once.
-import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 const MAX_ENTRIES = 50_000;
+/** SHA-256's block size: the HMAC pad length (RFC 2104). */
+const BLOCK = 64;
+
+/**
+ * HMAC-SHA256 (RFC 2104) as two one-shot hashes, base64: createHmac sets up an OpenSSL context per call,
+ * which costs several times the hashing once HTTP work has run between two calls.
+ */
+export function hmacSha256(key: Uint8Array): (message: string) => string {
+  if (key.length > BLOCK) throw new RangeError('HMAC keys longer than the hash block are not supported');
+  const pad = (byte: number) => Buffer.from(Array.from({ length: BLOCK }, (_, i) => (key[i] ?? 0) ^ byte));
+  const inner = pad(0x36);
+  const outer = pad(0x5c);
+  return (message) => hash('sha256', Buffer.concat([outer, hash('sha256', Buffer.concat([inner, Buffer.from(message)]), 'buffer')]), 'base64');
+}
 
 export class VerifiedMemory<V> {
-  /** A KeyObject: createHmac would otherwise import the key on every call. */
-  readonly #key = createSecretKey(randomBytes(32));
+  readonly #mac = hmacSha256(randomBytes(32));
   readonly #entries = new Map<string, V>();
   readonly #running = new Map<string, Promise<V>>();
 
   constructor(private readonly maxEntries = MAX_ENTRIES) {}
 
   #digest(parts: readonly string[]): string {
-    const hmac = createHmac('sha256', this.#key);
-    for (const part of parts) hmac.update(part).update('\0');
-    return hmac.digest('base64');
+    return this.#mac(parts.map((part) => `${part}\0`).join(''));
   }
 
   recall(parts: readonly string[]): V | undefined {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VerifiedMemory } from '../credentials/verified-secrets.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import { VerifiedMemory, hmacSha256 } from '../credentials/verified-secrets.js';
 
 test('a secret is recognised only with the stored hash it verified against', () => {
   const memory = new VerifiedMemory<boolean>();
@@ -38,4 +39,14 @@ test('overlapping checks of the same input run once; a failed check is not remem
   assert.equal(await memory.once(['bad'], slowCheck('denied-3'), ok), 'denied-3');
   assert.equal(runs, 3, 'a failure is checked again every time');
   assert.equal(memory.recall(['bad']), undefined);
+});
+
+test('the memory\'s HMAC is HMAC-SHA256 as OpenSSL computes it, for any key up to the block size', () => {
+  for (const length of [1, 32, 64]) {
+    const key = randomBytes(length);
+    for (const message of ['', 'secret\0', 'é ünïcode\0scrypt$hash\0', 'x'.repeat(1000)]) {
+      assert.equal(hmacSha256(key)(message), createHmac('sha256', key).update(message).digest('base64'), `key ${length} bytes`);
+    }
+  }
+  assert.throws(() => hmacSha256(randomBytes(65)), RangeError);
 });
