@@ -1,6 +1,7 @@
 /** The `bench:scale` section of BENCHMARKS.md: one column per store. */
 import { sectionMarkers } from './report.js';
 import type { DecisionFigures, DecisionPlan } from './scale-decisions.js';
+import { MORE_DEVICES } from './scale-fleet.js';
 
 export interface StoreFigures {
   store: 'SQLite' | 'PostgreSQL';
@@ -14,6 +15,8 @@ export interface StoreFigures {
   rssAfterMb: number;
   peakMb: number;
   decisions: DecisionFigures;
+  /** `MORE_DEVICES` imported through the replica after its decisions, s. */
+  importMoreSeconds: number;
 }
 
 export interface ScaleContext {
@@ -39,7 +42,7 @@ function rows(): Row[] {
     ['replica start: store opened (PostgreSQL: migrations checked, mirror loaded) and verifier assembled, s', (s) => n(s.assembleSeconds)],
     ['replica start: spawn to listening, s', (s) => n(s.readySeconds)],
     ['replica RSS after start, MB', (s) => n(s.rssStartMb, 0)],
-    ['replica RSS after the decisions, MB (peak)', (s) => `${n(s.rssAfterMb, 0)} (${n(s.peakMb, 0)})`],
+    ['replica RSS after the decisions, MB (peak, the import of more devices included)', (s) => `${n(s.rssAfterMb, 0)} (${n(s.peakMb, 0)})`],
     ['devices in the uncached sample (CONNECTs answered within the phase)', (s) => count(d(s).admitted)],
     ['uncached CONNECT (certificate; credential, device, rules read), p50 / p99 ms', (s) => `${n(d(s).connect.p50, 3)} / ${n(d(s).connect.p99, 3)}`],
     ['uncached authorize (first question of an admitted client), p50 / p99 ms', (s) => `${n(d(s).authorize.p50, 3)} / ${n(d(s).authorize.p99, 3)}`, '≤ 1 ms p50 on PostgreSQL'],
@@ -48,6 +51,7 @@ function rows(): Row[] {
     ['cached authorize / do-nothing, by req/s', (s) => `${(d(s).cached.rate / d(s).noop.rate).toFixed(2)}x`, '≥ 0.80x'],
     ['cached authorize / do-nothing, by server CPU per request', (s) => `${(d(s).noop.cpuUs / d(s).cached.cpuUs).toFixed(2)}x`, '≥ 0.80x'],
     ['server CPU per request: uncached CONNECT / uncached authorize / cached / do-nothing, µs', (s) => [d(s).connect, d(s).authorize, d(s).cached, d(s).noop].map((t) => n(t.cpuUs, 0)).join(' / ')],
+    [`import of ${count(MORE_DEVICES)} more devices through the replica, after the decisions (PostgreSQL: answered once its mirror has reloaded), s`, (s) => n(s.importMoreSeconds)],
     ['answers other than 200 (uncached CONNECT, uncached authorize, cached)', (s) => `${d(s).connect.errors}, ${d(s).authorize.errors}, ${d(s).cached.errors}`],
   ];
 }

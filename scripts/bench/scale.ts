@@ -17,7 +17,7 @@ import { DATABASE_FILE } from '../../verifier/store/index.js';
 import { postgresUnavailable, scratchDatabase, stopTestCluster } from '../../verifier/store/postgres/test/cluster.js';
 import { writeSection } from './report.js';
 import { measureDecisions, spreadSample, type DecisionPlan } from './scale-decisions.js';
-import { DEVICE_RULE_EVERY, FLEETS, IMPORT_BATCH, REGIONS, addRules, importDevices } from './scale-fleet.js';
+import { DEVICE_RULE_EVERY, FLEETS, IMPORT_BATCH, MORE_DEVICES, REGIONS, addRules, importDevices } from './scale-fleet.js';
 import { canPin, memoryMb, startReplica } from './scale-replica.js';
 import { renderScale, type StoreFigures } from './scale-report.js';
 
@@ -39,29 +39,43 @@ function deviceCount(text: string | undefined): number {
   process.exit(2);
 }
 
+/** Both stores get the same new devices: PostgreSQL's copy is taken before SQLite's replica adds them. */
+async function importMore(url: string): Promise<number> {
+  const pool = new Pool(url, { connections: 1 });
+  try {
+    return await importDevices(pool, DEVICES, DEVICES + MORE_DEVICES, log);
+  } finally {
+    await pool.close();
+  }
+}
+
 async function measureReplica(dataDir: string, env: Record<string, string>): Promise<Omit<StoreFigures, 'store' | 'load'>> {
   const replica = await startReplica(dataDir, env, canPin());
   try {
     log(`replica ready in ${replica.readySeconds.toFixed(1)} s; deciding`);
     const rssStartMb = memoryMb(replica.pid).rss;
     const decisions = await measureDecisions(replica, replica.pid, { ...PLAN, sample: spreadSample(DEVICES, SAMPLE) });
-    const after = memoryMb(replica.pid);
-    return { assembleSeconds: replica.assembleSeconds, readySeconds: replica.readySeconds, rssStartMb, rssAfterMb: after.rss, peakMb: after.peak, decisions };
+    const rssAfterMb = memoryMb(replica.pid).rss;
+    const importMoreSeconds = await importMore(replica.verifierUrl);
+    const { peak } = memoryMb(replica.pid);
+    return { assembleSeconds: replica.assembleSeconds, readySeconds: replica.readySeconds, rssStartMb, rssAfterMb, peakMb: peak, decisions, importMoreSeconds };
   } finally {
     await replica.stop();
   }
 }
+
+const batches = (devices: number) => (devices <= IMPORT_BATCH ? 'one request' : `${Math.ceil(devices / IMPORT_BATCH)} requests`);
 
 /** The registry loaded through a verifier of its own, as an operator would (imports, then rules). */
 async function loadSqlite(dataDir: string): Promise<StoreFigures['load']> {
   const loader = await startReplica(dataDir, {}, false);
   const pool = new Pool(loader.verifierUrl, { connections: 4 });
   try {
-    const imported = await importDevices(pool, DEVICES, log);
+    const imported = await importDevices(pool, 0, DEVICES, log);
     const rules = await addRules(pool, DEVICES);
     log(`${rules.count.toLocaleString('en-US')} rules in ${rules.seconds.toFixed(1)} s`);
     return [
-      { what: `import of ${DEVICES.toLocaleString('en-US')} devices (\`POST /v1/admin/import\`, CSV, ${Math.ceil(DEVICES / IMPORT_BATCH)} batches)`, seconds: imported },
+      { what: `import of ${DEVICES.toLocaleString('en-US')} devices (\`POST /v1/admin/import\`, CSV, ${batches(DEVICES)})`, seconds: imported },
       { what: `${rules.count.toLocaleString('en-US')} rules (\`POST /v1/admin/rules\`, one each, 4 in flight)`, seconds: rules.seconds },
     ];
   } finally {
@@ -100,25 +114,38 @@ async function vacuumAnalyze(url: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function measurePostgres(sqliteDir: string, dir: string): Promise<StoreFigures> {
-  const scratch = await scratchDatabase();
-  try {
-    log('copying the registry into PostgreSQL');
-    const copy = await copyToPostgres(sqliteDir, scratch.url);
-    const vacuumSeconds = await vacuumAnalyze(scratch.url);
-    log(`copied in ${copy.seconds.toFixed(1)} s, vacuumed in ${vacuumSeconds.toFixed(1)} s; starting the PostgreSQL replica`);
-    const replicaDir = join(dir, 'pg-replica');
-    mkdirSync(replicaDir);
-    const figures = await measureReplica(replicaDir, { ARRA_DATABASE_URL: scratch.url, ARRA_KEY_ENCRYPTION_KEY: KEK });
-    const load = [
-      { what: 'copy of that SQLite registry (`scripts/copy-registry-to-postgres.ts`, one transaction)', seconds: copy.seconds },
-      { what: '`VACUUM ANALYZE`, as after any bulk load (else autovacuum does it while the replica is measured)', seconds: vacuumSeconds },
-    ];
-    return { store: 'PostgreSQL', load, loadPeakMb: copy.peakMb, ...figures };
-  } finally {
-    await scratch.drop();
-    await stopTestCluster();
-  }
+interface PostgresRegistry {
+  url: string;
+  load: StoreFigures['load'];
+  loadPeakMb: number;
+}
+
+/** The SQLite registry copied into a fresh database and vacuumed; measured after the SQLite replica. */
+async function loadPostgres(sqliteDir: string, url: string): Promise<PostgresRegistry> {
+  log('copying the registry into PostgreSQL');
+  const copy = await copyToPostgres(sqliteDir, url);
+  const vacuumSeconds = await vacuumAnalyze(url);
+  log(`copied in ${copy.seconds.toFixed(1)} s, vacuumed in ${vacuumSeconds.toFixed(1)} s`);
+  const load = [
+    { what: 'copy of that SQLite registry (`scripts/copy-registry-to-postgres.ts`, one transaction)', seconds: copy.seconds },
+    { what: '`VACUUM ANALYZE`, as after any bulk load (else autovacuum does it while the replica is measured)', seconds: vacuumSeconds },
+  ];
+  return { url, load, loadPeakMb: copy.peakMb };
+}
+
+async function measurePostgres(registry: PostgresRegistry, dir: string): Promise<StoreFigures> {
+  const replicaDir = join(dir, 'pg-replica');
+  mkdirSync(replicaDir);
+  const figures = await measureReplica(replicaDir, { ARRA_DATABASE_URL: registry.url, ARRA_KEY_ENCRYPTION_KEY: KEK });
+  return { store: 'PostgreSQL', load: registry.load, loadPeakMb: registry.loadPeakMb, ...figures };
+}
+
+/** The SQLite column is kept, and the section says why the other is missing. */
+function postgresFailed(err: unknown): undefined {
+  skipped = `the PostgreSQL half failed: ${(err as Error).message}`;
+  log(skipped);
+  process.exitCode = 1;
+  return undefined;
 }
 
 function fileMb(path: string): number {
@@ -140,18 +167,17 @@ try {
   const load = await loadSqlite(sqliteDir);
   const db = join(sqliteDir, DATABASE_FILE);
   const sizeMb = fileMb(db) + fileMb(`${db}-wal`);
-  results.push({ store: 'SQLite', load, sizeMb, ...(await measureReplica(sqliteDir, {})) });
   skipped = postgresUnavailable();
   if (skipped) log(`PostgreSQL skipped: ${skipped}`);
-  else {
-    // The SQLite column is kept, and the section says why the other is missing.
-    try {
-      results.push(await measurePostgres(sqliteDir, dir));
-    } catch (err) {
-      skipped = `the PostgreSQL half failed: ${(err as Error).message}`;
-      log(skipped);
-      process.exitCode = 1;
-    }
+  const scratch = skipped ? undefined : await scratchDatabase().catch(postgresFailed);
+  try {
+    const registry = scratch && (await loadPostgres(sqliteDir, scratch.url).catch(postgresFailed));
+    results.push({ store: 'SQLite', load, sizeMb, ...(await measureReplica(sqliteDir, {})) });
+    const figures = registry && (await measurePostgres(registry, dir).catch(postgresFailed));
+    if (figures) results.push(figures);
+  } finally {
+    await scratch?.drop();
+    await stopTestCluster();
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

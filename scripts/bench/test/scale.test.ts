@@ -35,7 +35,7 @@ test('the section shows both goals and says why PostgreSQL was skipped', () => {
   const timing = { p50: 0.4, p99: 2, count: 10, errors: 0, rate: 900, cpuUs: 40 };
   const section = renderScale(
     [{ store: 'SQLite', load: [{ what: 'import', seconds: 1 }], sizeMb: 1, assembleSeconds: 0.1, readySeconds: 1, rssStartMb: 100, rssAfterMb: 120, peakMb: 130,
-      decisions: { connect: timing, authorize: timing, cached: timing, noop: { ...timing, rate: 1000, cpuUs: 32 }, admitted: 10 } }],
+      decisions: { connect: timing, authorize: timing, cached: timing, noop: { ...timing, rate: 1000, cpuUs: 32 }, admitted: 10 }, importMoreSeconds: 2 }],
     { devices: 10, shape: 'test', plan: { sample: 10, uncachedMs: 1000, cachedMs: 1000, rounds: 1, concurrency: 2 }, pgSkipped: 'no PostgreSQL here', totalSeconds: 60, machine: 'test' },
   );
   assert.match(section, /^<!-- bench:scale -->/);
