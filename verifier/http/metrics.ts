@@ -1,5 +1,5 @@
 /** A registry per app (two apps in one test process must not share counters); the core reports through `onDecision`. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeciderStats, DecisionEvent } from '../core/index.js';
 import { SeriesCounter, SeriesHistogram } from './series-metrics.js';
@@ -73,12 +73,17 @@ export function createMetrics(): Metrics {
       stats = source;
     },
     instrument(app) {
-      // A callback hook: a promise per decision request is measurable at the rates brokers ask.
-      app.addHook('onResponse', (request, reply, done) => {
-        const route = request.routeOptions.url ?? 'unmatched';
+      // Callback hooks (a promise per decision request shows at the rates brokers ask), each route's with
+      // its template captured once: `request.routeOptions` builds an object on every read.
+      const observe = (route: string) => (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
         http.series(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
         done();
+      };
+      app.addHook('onRoute', (route) => {
+        route.onResponse = [observe(route.url), ...[route.onResponse ?? []].flat()];
       });
+      const unmatched = observe('unmatched');
+      app.addHook('onResponse', (request, reply, done) => (request.is404 ? unmatched(request, reply, done) : done()));
     },
   };
 }

@@ -16,6 +16,20 @@ test('metrics count decisions by kind, result and reason in the Prometheus text 
   assert.match(res.body, /arra_http_request_duration_seconds_count\{method="POST",route="\/v1\/authenticate",status="403"\} 1/);
 });
 
+test('HTTP durations are labelled by route template, once per request; an unknown path is "unmatched"', async (t) => {
+  const v = await startTestVerifier(t);
+  await v.admin({ method: 'POST', url: '/v1/admin/devices', payload: { id: 'dev-secret-name' } });
+  await v.admin({ method: 'PATCH', url: '/v1/admin/devices/dev-secret-name', payload: { enabled: false } });
+  await v.app.inject({ url: '/no/such/path' });
+  await v.app.inject({ url: '/no/such/path' });
+  const body = (await v.app.inject({ url: '/metrics' })).body;
+  const count = (labels: string) => Number(body.match(new RegExp(`arra_http_request_duration_seconds_count\\{${labels}\\} (\\d+)`))?.[1]);
+  assert.equal(count('method="POST",route="/v1/admin/devices",status="201"'), 1);
+  assert.equal(count('method="PATCH",route="/v1/admin/devices/:id",status="200"'), 1);
+  assert.equal(count('method="GET",route="unmatched",status="404"'), 2);
+  assert.doesNotMatch(body, /route="[^"]*dev-secret-name/, 'never the raw URL');
+});
+
 test('the OpenAPI document lists the broker and admin routes with their zod-derived schemas', async (t) => {
   const v = await startTestVerifier(t);
   const res = await v.app.inject({ url: '/docs/json' });
