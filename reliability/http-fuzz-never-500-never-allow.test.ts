@@ -18,6 +18,10 @@ import { fuzzSeed, http, pool, prng, recordResult, scale, type HttpAnswer } from
 import { generate, hostileBodies, schemaBody, type JsonSchema } from './schema-inputs.js';
 import { ADMIN_HEADERS, BROKER_HEADERS, startTestVerifier } from '../verifier/test/test-verifier.js';
 import { CredentialCreate, DeviceCreate } from '../schemas/admin.js';
+import { createInProcessAuthorizer } from '../broker/authorizers/in-process.js';
+import { BrokerConfig } from '../broker/config.js';
+import { startBroker, type RunningBroker } from '../broker/start.js';
+import { createLogger } from '../logging/logger.js';
 
 const PER_ROUTE = scale(25, 400);
 const PASSWORD = 'correct-horse-battery-staple';
@@ -97,7 +101,19 @@ function url(rand: () => number, op: Operation): string {
 test('every verifier and adapter route answers fuzzed and hostile input with a 4xx or a deny: never a 5xx, never an allow', { timeout: scale(240_000, 3_600_000) }, async (t) => {
   const seed = fuzzSeed();
   t.diagnostic(`fuzz seed ${seed} (replay with ARRA_FUZZ_SEED=${seed})`);
-  const v = await startTestVerifier(t, { env: { ARRA_LOG_LEVEL: 'fatal', ARRA_LOCKOUT_SLOW_AFTER: '1000000', ARRA_LOCKOUT_LOCK_AFTER: '1000000' } });
+  // Linked to a running bundled broker as `npm start` is, so the connections routes are fuzzed too.
+  const linked: { broker?: RunningBroker } = {};
+  const v = await startTestVerifier(t, {
+    env: { ARRA_LOG_LEVEL: 'fatal', ARRA_LOCKOUT_SLOW_AFTER: '1000000', ARRA_LOCKOUT_LOCK_AFTER: '1000000' },
+    brokerClients: () => linked.broker?.broker,
+  });
+  const logger = createLogger({ level: 'fatal' });
+  const authorizer = createInProcessAuthorizer(v.decider, (listener) => v.store.onChange(listener), logger);
+  const broker = (linked.broker = await startBroker(BrokerConfig.parse({ mqttPort: 0, sysInterval: 0, durability: 'memory', dataDir: v.dataDir }), authorizer, { logger }));
+  t.after(async () => {
+    await broker.close();
+    await authorizer.close();
+  });
   await v.useCases.createDevice(DeviceCreate.parse({ id: 'fz-dev' }));
   await v.useCases.addCredential('fz-dev', CredentialCreate.parse({ kind: 'password', secret: PASSWORD }));
   const doc = (await http(v.url, 'GET', '/docs/json')).json as Parameters<typeof operations>[0];

@@ -13,6 +13,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createLogger } from '../../logging/logger.js';
 import { loadConfig } from '../config.js';
 import { startVerifier, type RunningVerifier } from '../http/server.js';
+import type { BrokerClientsLink } from '../http/admin/connections.js';
 import type { Admin } from '../admin/index.js';
 import type { Store } from '../store/index.js';
 
@@ -29,6 +30,8 @@ export interface TestVerifierOptions {
   provision?: (admin: Admin, store: Store) => Promise<void> | void;
   /** Leave ARRA_ADMIN_TOKEN unset, so the verifier generates `$ARRA_DATA_DIR/admin-token` itself. */
   generateToken?: boolean;
+  /** The bundled broker the connections routes list, as `npm start` links it. */
+  brokerClients?: BrokerClientsLink;
 }
 
 export interface TestVerifier extends Omit<RunningVerifier, 'admin'> {
@@ -70,7 +73,7 @@ export async function startTestVerifier(t: TestContext, options: TestVerifierOpt
   });
   // The first-start notice prints a generated token: keep it out of the test output.
   const logger = createLogger({ level: config.logLevel, destination: capture });
-  const verifier = await startVerifier(config, { logger, stderr: new PassThrough().resume() });
+  const verifier = await startVerifier(config, { logger, stderr: new PassThrough().resume(), brokerClients: options.brokerClients });
   t.after(() => verifier.close());
   await options.provision?.(verifier.admin, verifier.store);
   const withHeader = (name: string, value: string) => (inject: InjectOptions) =>
