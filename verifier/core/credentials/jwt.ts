@@ -73,7 +73,7 @@ export interface VerifiedClaims {
   exp: number;
 }
 
-/** Own tokens verified before, by token: revocation, key ring, device and exp are still read every attempt. */
+/** Own tokens verified before, by token: revocation, key ring, device and exp are still judged every attempt. */
 const verifiedTokens = new VerifiedMemory<VerifiedClaims | Refused>();
 
 async function verifyOwnSignature(
