@@ -266,6 +266,14 @@ export class Session {
   }
 }
 
+/**
+ * Whose byte budgets a client's messages count against: its device's registration, so a device that
+ * changes client ids keeps one budget; anonymous clients cannot be told apart, so each client id.
+ */
+export function budgetOwnerOf(identity: { deviceId: string | null; incarnation?: string | null }, clientId: string): string {
+  return identity.deviceId === null ? `client:${clientId}` : `device:${identity.deviceId}#${identity.incarnation ?? ''}`;
+}
+
 /** A session owner: one registration of a device (a device created again is someone else), or anonymous. */
 export function identityOf(auth: AuthenticateAllow): string {
   return auth.deviceId === null ? 'anonymous' : `device:${auth.deviceId}#${auth.incarnation ?? ''}`;

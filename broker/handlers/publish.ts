@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { ParsedPublish } from '../codec.js';
 import { checkAcl, isValidTopicName, levelCount } from '../../rules/index.js';
-import { ACL_REFUSAL, type Connection } from '../state.js';
+import { ACL_REFUSAL, budgetOwnerOf, type Connection } from '../state.js';
 import { ProtocolError } from '../errors.js';
 import { RC, publishDenied } from '../reason-codes.js';
 import { forwardedProperties, type Message } from '../routing/message.js';
@@ -115,6 +115,7 @@ function toMessage(connection: Connection, packet: ParsedPublish, topic: string)
     properties: forwardedProperties(packet.properties),
     expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000,
     origin: connection.clientId,
+    owner: packet.retain && connection.auth !== null ? budgetOwnerOf(connection.auth, connection.clientId) : undefined,
     // Declared up front either way, so a cached encoding fills in-object slots (see `outgoing.ts`).
     encodedVariant: packet.forwardable === undefined ? undefined : publishVariant(connection.version, 0, false),
     encodedFrame: packet.forwardable,

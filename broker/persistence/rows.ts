@@ -4,9 +4,9 @@ import type { ForwardedProperties, Message } from '../routing/message.js';
 import type { SessionRecord } from './store.js';
 
 /** The columns a message fills, in the order of `MESSAGE_COLUMNS`. */
-export type MessageParams = [topic: string, payload: Buffer, qos: number, retain: number, props: string | null, expiresAt: number | null, origin: string | null];
+export type MessageParams = [topic: string, payload: Buffer, qos: number, retain: number, props: string | null, expiresAt: number | null, origin: string | null, owner: string | null];
 
-export const MESSAGE_COLUMNS = 'topic, payload, qos, retain, props, expires_at, origin';
+export const MESSAGE_COLUMNS = 'topic, payload, qos, retain, props, expires_at, origin, owner';
 
 export interface MessageRow {
   topic: string;
@@ -16,11 +16,12 @@ export interface MessageRow {
   props: string | null;
   expires_at: number | null;
   origin: string | null;
+  owner: string | null;
 }
 
 export function messageParams(message: Message): MessageParams {
-  const { properties, expiresAt, origin } = message;
-  return [message.topic, message.payload, message.qos, message.retain ? 1 : 0, properties === undefined ? null : encodeJson(properties), expiresAt ?? null, origin ?? null];
+  const { properties, expiresAt, origin, owner } = message;
+  return [message.topic, message.payload, message.qos, message.retain ? 1 : 0, properties === undefined ? null : encodeJson(properties), expiresAt ?? null, origin ?? null, owner ?? null];
 }
 
 export function rowToMessage(row: MessageRow): Message {
@@ -32,6 +33,7 @@ export function rowToMessage(row: MessageRow): Message {
     ...(row.props !== null && { properties: decodeJson(row.props) as ForwardedProperties }),
     ...(row.expires_at !== null && { expiresAt: row.expires_at }),
     ...(row.origin !== null && { origin: row.origin }),
+    ...(row.owner !== null && { owner: row.owner }),
   };
 }
 

@@ -94,13 +94,13 @@ export class SqliteStore implements BrokerStore {
     this.db.pragma(`max_page_count = ${Math.max(16, Math.floor(options.maxBytes / pageSize))}`);
     const prepare = (sql: string) => this.db.prepare(sql);
     this.statements = {
-      putRetained: prepare(`INSERT OR REPLACE INTO retained (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      putRetained: prepare(`INSERT OR REPLACE INTO retained (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteRetained: prepare('DELETE FROM retained WHERE topic = ?'),
       putSession: prepare('INSERT OR REPLACE INTO sessions (client_id, record) VALUES (?, ?)'),
       deleteSession: prepare('DELETE FROM sessions WHERE client_id = ?'),
-      putMessage: prepare(`INSERT INTO messages (id, ${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      putMessage: prepare(`INSERT INTO messages (id, ${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteMessage: prepare('DELETE FROM messages WHERE id = ?'),
-      addWhole: prepare(`INSERT INTO deliveries (seq, client_id, ${MESSAGE_COLUMNS}, ${DELIVERY_TAIL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      addWhole: prepare(`INSERT INTO deliveries (seq, client_id, ${MESSAGE_COLUMNS}, ${DELIVERY_TAIL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       addShared: prepare(`INSERT INTO deliveries (seq, client_id, message_id, ${DELIVERY_TAIL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       setState: prepare('UPDATE deliveries SET packet_id = ?, pubrel = ? WHERE seq = ?'),
       deleteDelivery: prepare('DELETE FROM deliveries WHERE seq = ?'),

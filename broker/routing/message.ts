@@ -21,6 +21,8 @@ export interface Message {
   readonly expiresAt?: number;
   /** Client id of the publisher, for No Local; undefined for the broker's own messages. */
   readonly origin?: string;
+  /** Whose retained budget it counts against (`budgetOwnerOf`); undefined: the origin's. */
+  readonly owner?: string;
   /** Encoded forms (see `outgoing.ts`): the first variant in plain fields, so most messages need no array. */
   encodedVariant?: number;
   encodedFrame?: Buffer;

@@ -52,9 +52,9 @@ export class RetainedStore {
     const cost = messageBytes(message);
     if (existing === undefined && this.count >= this.limits.maxRetained) return false;
     if (this.totalBytes - freed + cost > this.limits.maxRetainedBytes) return false;
-    const owner = message.origin;
+    const owner = ownerOf(message);
     if (owner !== undefined) {
-      const freedByOwner = existing?.origin === owner ? freed : 0;
+      const freedByOwner = existing !== undefined && ownerOf(existing) === owner ? freed : 0;
       if ((this.bytesByClient.get(owner) ?? 0) - freedByOwner + cost > this.limits.maxRetainedBytesPerClient) return false;
     }
     let node = this.root;
@@ -167,12 +167,16 @@ export class RetainedStore {
 
   private account(message: Message, delta: number): void {
     this.totalBytes += delta;
-    const owner = message.origin;
+    const owner = ownerOf(message);
     if (owner === undefined) return;
     const bytes = (this.bytesByClient.get(owner) ?? 0) + delta;
     if (bytes > 0) this.bytesByClient.set(owner, bytes);
     else this.bytesByClient.delete(owner);
   }
+}
+
+function ownerOf(message: Message): string | undefined {
+  return message.owner ?? message.origin;
 }
 
 /** A binary min-heap of nodes by their message's expiry; each node knows its index, so removal is O(log n). */

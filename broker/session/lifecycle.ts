@@ -1,7 +1,7 @@
 // Wills and their delay, session expiry, and the one timer wheel for keep alive, CONNECT timeout and
 // credential expiry (idle connections carry no timer).
 import { checkAcl } from '../../rules/index.js';
-import type { BrokerState, Connection, PendingWill, Session } from '../state.js';
+import { budgetOwnerOf, type BrokerState, type Connection, type PendingWill, type Session } from '../state.js';
 import { RC } from '../reason-codes.js';
 import { route } from '../routing/router.js';
 import { rightsNow } from './ask-authorizer.js';
@@ -127,7 +127,11 @@ function publishWill(core: BrokerState, clientId: string, will: PendingWill): vo
       if (!rights.superuser && !checkAcl(rights.acl, { action: 'publish', topic, qos, retain }).allow) return refuse('acl_denied');
       core.counters.messagesIn++;
       // The Message Expiry Interval of a will counts from when it is published, not from CONNECT.
-      const message = will.expirySeconds === undefined ? will.message : { ...will.message, expiresAt: Date.now() + will.expirySeconds * 1000 };
+      const message = {
+        ...will.message,
+        ...(will.expirySeconds !== undefined && { expiresAt: Date.now() + will.expirySeconds * 1000 }),
+        ...(retain && { owner: budgetOwnerOf(will.identity, clientId) }),
+      };
       route(core, message);
     })
     .catch((err: unknown) => core.logger.error({ clientId, err }, 'will could not be published'));

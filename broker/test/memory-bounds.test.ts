@@ -1,11 +1,14 @@
 /**
  * Per-client bounds in bytes and sizes, each answered with its reason code or a counted drop:
  * topic levels and filter length (SUBACK 0x8F / 0x80, DISCONNECT or CONNACK 0x90, 3.1.1 closed),
- * subscriptions per client (0x97), bytes queued per session online and offline, retained bytes.
+ * subscriptions per client (0x97), bytes queued per session online and offline, retained bytes per
+ * identity.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqttPacket, { type IConnackPacket, type IDisconnectPacket, type IPublishPacket } from 'mqtt-packet';
+import { ALLOW_ALL_ACL, allow } from '../authorizers/static.js';
+import { messageBytes } from '../routing/message.js';
 import { subscriptionBytes } from '../routing/topic-tree.js';
 import { closedWithin, rawClient, rawConnect, rawSubscribe, sleep, startBroker } from './helpers.js';
 
@@ -88,4 +91,23 @@ test('a client subscribed to its own topic that never reads cannot make the brok
   const stats = h.broker.stats();
   assert.ok(stats.queuedBytes <= budget, `held ${stats.queuedBytes}`);
   assert.ok(stats.droppedMessages > 0);
+});
+
+test('a device that changes client ids keeps one retained byte budget; anonymous clients have one each', async (t) => {
+  const payload = Buffer.alloc(1000, 1);
+  const cost = messageBytes({ topic: 'd/0', payload, qos: 0, retain: true });
+  // The CONNECT's username names the device, as a verifier would decide it; no username: anonymous.
+  const h = await startBroker(t, (request) => allow(ALLOW_ALL_ACL, request.username ? { deviceId: request.username, incarnation: 'one' } : {}), {
+    limits: { maxRetainedBytesPerClient: cost * 2 + 10 },
+  });
+  const retainAs = async (clientId: string, topic: string, username?: string) => {
+    const c = await rawConnect(t, h, 4, clientId, username ? { username } : {});
+    c.send({ cmd: 'publish', topic, payload, qos: 1, messageId: 1, retain: true, dup: false });
+    assert.equal((await c.next()).cmd, 'puback');
+    c.socket.end();
+  };
+  for (const [i, clientId] of ['dev-a', 'dev-b', 'dev-c'].entries()) await retainAs(clientId, `d/${i}`, 'sensor');
+  assert.equal(h.broker.stats().retained, 2, 'the third client id of the same device is over its budget');
+  for (const [i, clientId] of ['anon-a', 'anon-b', 'anon-c'].entries()) await retainAs(clientId, `a/${i}`);
+  assert.equal(h.broker.stats().retained, 5, 'each anonymous client id has its own budget');
 });

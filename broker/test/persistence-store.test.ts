@@ -54,7 +54,7 @@ test('retained messages, sessions and deliveries written in one turn are found b
   const dir = tempDir(t);
   const store = open(t, dir);
   const props = { contentType: 'text/plain', correlationData: Buffer.from([0, 1, 255]), userProperties: { k: ['v1', 'v2'] }, payloadFormatIndicator: true };
-  store.saveRetained(message('state/a', 'on', { retain: true, properties: props, expiresAt: Date.now() + 60_000, origin: 'dev-1' }));
+  store.saveRetained(message('state/a', 'on', { retain: true, properties: props, expiresAt: Date.now() + 60_000, origin: 'dev-1', owner: 'device:dev-1#3' }));
   const will = { message: message('will/x', 'gone', { qos: 0 }), expirySeconds: 30, delaySeconds: 10, publishAt: 1234, identity: { deviceId: 'dev-1', incarnation: '3', clientId: 'c1' } };
   store.saveSession('c1', () => sessionRecord('c1', { will }));
   const first = store.nextSeq();
@@ -69,6 +69,7 @@ test('retained messages, sessions and deliveries written in one turn are found b
   assert.equal(state.retained.length, 1);
   assert.deepEqual(state.retained[0]!.properties, props);
   assert.equal(state.retained[0]!.origin, 'dev-1');
+  assert.equal(state.retained[0]!.owner, 'device:dev-1#3', 'its budget stays with the identity that retained it');
   assert.deepEqual(state.sessions, [sessionRecord('c1', { will })]);
   assert.deepEqual(
     state.deliveries.map((d) => [d.seq, d.clientId, d.message.topic, d.message.payload.toString(), d.message.qos, d.qos, d.retain, d.subIds, d.packetId, d.state]),
@@ -190,6 +191,23 @@ test('a version 1 store file is brought up to date with its deliveries', async (
   const [delivery] = store.load(Date.now()).deliveries;
   assert.deepEqual([delivery!.seq, delivery!.message.payload.toString(), delivery!.subIds, delivery!.packetId, delivery!.state], [7, 'one', [3], 11, 'pubrel']);
   assert.equal(store.nextSeq(), 8);
+});
+
+test('a version 2 store file gains the owner column and keeps its retained messages', async (t) => {
+  const dir = tempDir(t);
+  open(t, dir).close();
+  const v2 = new Database(join(dir, STORE_FILE));
+  v2.exec(`
+    DROP TABLE retained;
+    CREATE TABLE retained (topic TEXT PRIMARY KEY, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL, props TEXT, expires_at INTEGER, origin TEXT);
+    INSERT INTO retained VALUES ('r/1', x'6f6e65', 1, 1, NULL, NULL, 'c1');
+    PRAGMA user_version = 2;`);
+  v2.close();
+  const store = open(t, dir);
+  const [kept] = store.load(Date.now()).retained;
+  assert.deepEqual([kept!.topic, kept!.payload.toString(), kept!.origin, kept!.owner], ['r/1', 'one', 'c1', undefined]);
+  store.saveRetained(message('r/2', 'two', { retain: true, origin: 'c2', owner: 'device:c2#1' }));
+  assert.equal(await committed(store), true);
 });
 
 test('load drops expired retained messages and deliveries, and deliveries of no session', async (t) => {
