@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -39,7 +39,10 @@ test('the copy script copies a data dir into PostgreSQL once, and says why it wi
   const copied = runCopy(env);
   assert.equal(copied.code, 0, copied.stderr);
   assert.match(copied.stdout, /"devices":1/);
-  const again = runCopy(env);
+  // From a file, as lxc/setup.sh keeps it: the same database, so a second copy is refused.
+  const urlFile = join(dataDir, 'database-url');
+  writeFileSync(urlFile, db.url, { mode: 0o600 });
+  const again = runCopy({ ...env, ARRA_DATABASE_URL: '', ARRA_DATABASE_URL_FILE: urlFile });
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already holds a registry.*\(nothing was copied\)/);
   assert.ok(!`${copied.stdout}${again.stderr}`.includes(env.ARRA_KEY_ENCRYPTION_KEY), 'the secret is never printed');

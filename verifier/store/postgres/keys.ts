@@ -4,19 +4,30 @@
  *
  * @module verifier/store/postgres/keys
  */
+import type pg from 'pg';
 import type { DeviceCaPems } from '../../ca/index.js';
 import { ConflictError, NotFoundError } from '../../core/index.js';
 import { toInfo, toStored, type KeyRow } from '../keys.js';
 import type { DeviceCaRepository, NewSigningKey, SigningKeyRepository } from '../repositories.js';
 import { KEYS_CHANNEL } from './change-bus.js';
 import type { PgContext, PgTransaction } from './context.js';
+import { registryError } from './pool.js';
 
 const keyContext = (kid: string) => `signing_keys:${kid}`;
 const DEVICE_CA_CONTEXT = 'device_ca';
 
+/** A read outside a write: an unreachable database is a 503 (retry), as in writes, never a 500. */
+async function read<R extends pg.QueryResultRow>(pool: pg.Pool, text: string, values: unknown[] = []): Promise<R[]> {
+  try {
+    return (await pool.query<R>(text, values)).rows;
+  } catch (err) {
+    throw registryError(err);
+  }
+}
+
 export function createPgSigningKeyRepository({ pool, write, now, kek }: PgContext, onChange: SigningKeyRepository['onChange']): SigningKeyRepository {
   async function rows(where = ''): Promise<KeyRow[]> {
-    return (await pool.query<KeyRow>(`SELECT * FROM signing_keys ${where} ORDER BY created_at, kid`)).rows;
+    return read<KeyRow>(pool, `SELECT * FROM signing_keys ${where} ORDER BY created_at, kid`);
   }
 
   async function insertActive(tx: PgTransaction, key: NewSigningKey): Promise<void> {
@@ -45,7 +56,7 @@ export function createPgSigningKeyRepository({ pool, write, now, kek }: PgContex
       return live.map((row) => toStored({ ...row, private_jwk: kek.open(row.private_jwk, keyContext(row.kid)) }));
     },
     async get(kid) {
-      const [row] = (await pool.query<KeyRow>('SELECT * FROM signing_keys WHERE kid = $1', [kid])).rows;
+      const [row] = await read<KeyRow>(pool, 'SELECT * FROM signing_keys WHERE kid = $1', [kid]);
       if (!row) throw new NotFoundError(`key ${kid} not found`);
       return toInfo(row);
     },
@@ -80,7 +91,7 @@ export function createPgSigningKeyRepository({ pool, write, now, kek }: PgContex
 export function createPgDeviceCaRepository({ pool, write, now, kek }: PgContext): DeviceCaRepository {
   return {
     async read() {
-      const [row] = (await pool.query<DeviceCaPems>('SELECT cert_pem AS "certPem", key_pem AS "keyPem" FROM device_ca WHERE id = 1')).rows;
+      const [row] = await read<DeviceCaPems>(pool, 'SELECT cert_pem AS "certPem", key_pem AS "keyPem" FROM device_ca WHERE id = 1');
       return row && { certPem: row.certPem, keyPem: kek.open(row.keyPem, DEVICE_CA_CONTEXT) };
     },
     async addFirst(pems) {

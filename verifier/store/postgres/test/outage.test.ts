@@ -61,6 +61,9 @@ test('while PostgreSQL does not answer, decisions go on from the mirror, writes 
   assert.ok(a.getDevice('dev-1'), 'the decision path reads the mirror');
   await assert.rejects(adminA.createDevice(DeviceCreate.parse({ id: 'dev-2' })), { code: 'ERR_UNAVAILABLE' });
   await assert.rejects(a.ping());
+  for (const keyRead of [a.signingKeys.list(), a.signingKeys.get('none'), a.deviceCa.read()]) {
+    await assert.rejects(keyRead, { code: 'ERR_UNAVAILABLE' }, 'key reads answer 503 too, not 500');
+  }
   await adminB.createDevice(DeviceCreate.parse({ id: 'dev-3' }));
 
   await path.restore();
