@@ -7,21 +7,21 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { Authorizer } from '../../broker/authorizer.js';
 import { createHttpAuthorizer } from '../../broker/authorizers/http.js';
 import { createInProcessAuthorizer } from '../../broker/authorizers/in-process.js';
 import { BrokerConfig } from '../../broker/config.js';
 import { startBroker } from '../../broker/start.js';
 import { issueDeviceToken } from '../../verifier/core/index.js';
-import { createLogger, loadConfig, startVerifier, type RunningVerifier } from '../../verifier/index.js';
+import { loadConfig, startVerifier, type RunningVerifier } from '../../verifier/index.js';
 import { BENCH_PASSWORD, PASSWORD_DEVICES, benchDevice, type BenchCredentials } from './client.js';
 import { ImportBody } from '../../schemas/admin.js';
+import { droppedLogs } from './reference-route.js';
 
 const [port, dataDir, mode = 'inprocess', devices = '100'] = process.argv.slice(2);
 const SECRET = 'bench-webhook-secret-0123456789';
 
-const logger = createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const logger = droppedLogs();
 const config = loadConfig({
   ARRA_DATA_DIR: dataDir,
   ARRA_HTTP_PORT: '0',

@@ -5,16 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import { assembleVerifier, createLogger, loadConfig } from '../../verifier/index.js';
+import { assembleVerifier, loadConfig } from '../../verifier/index.js';
 import { issueDeviceToken } from '../../verifier/core/index.js';
+import { droppedLogs, listenBesideNoop } from './reference-route.js';
 import { DEVICE, FIRST_TOKENS, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevice } from './verifier-fixture.js';
 
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 
-/** Logs are produced and serialised as in production, then dropped: disk speed is not what we measure. */
-const sink = () => createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, done) => done() }) });
 
 /** The store and cache the generator asks for (`bench:verifier`'s PostgreSQL and no-cache rows). */
 const { ARRA_DATABASE_URL, ARRA_KEY_ENCRYPTION_KEY, ARRA_CACHE_SIZE } = process.env;
@@ -23,7 +20,7 @@ const firstTokenCount = Number(process.env.ARRA_BENCH_FIRST_TOKENS ?? FIRST_TOKE
 const dataDir = mkdtempSync(join(tmpdir(), 'arra-bench-'));
 const verifier = await assembleVerifier(
   loadConfig({ ARRA_DATA_DIR: dataDir, ARRA_ADMIN_TOKEN: ADMIN, ARRA_WEBHOOK_SECRET: SECRET, ARRA_DATABASE_URL, ARRA_KEY_ENCRYPTION_KEY, ARRA_CACHE_SIZE }),
-  sink(),
+  droppedLogs(),
 );
 const admin = (method: 'POST', url: string, payload: object) =>
   verifier.app.inject({ method, url: `/v1/admin${url}`, headers: { authorization: `Bearer ${ADMIN}` }, payload });
@@ -42,15 +39,7 @@ for (let i = 0; i < firstTokenCount; i++) {
   firstTokens.push(issued.token);
 }
 
-const noop = Fastify({
-  loggerInstance: sink() as FastifyBaseLogger,
-  logController: new LogController({ disableRequestLogging: true }),
-  forceCloseConnections: true,
-});
-noop.post('/noop', async () => ({ allow: true, superuser: false }));
-
-const verifierUrl = await verifier.app.listen({ host: '127.0.0.1', port: 0 });
-const noopUrl = await noop.listen({ host: '127.0.0.1', port: 0 });
+const { verifierUrl, noopUrl, noop } = await listenBesideNoop(verifier.app);
 process.stdout.write(`${JSON.stringify({ verifierUrl, noopUrl, token, firstTokens })}\n`);
 
 process.stdin.resume();
