@@ -270,11 +270,13 @@ export class Session {
  * Whose byte budgets a client's messages count against: its device's registration, so a device that
  * changes client ids keeps one budget; anonymous clients cannot be told apart, so each client id.
  */
-export function budgetOwnerOf(identity: { deviceId: string | null; incarnation?: string | null }, clientId: string): string {
-  return identity.deviceId === null ? `client:${clientId}` : `device:${identity.deviceId}#${identity.incarnation ?? ''}`;
+export function budgetOwnerOf(identity: Identity, clientId: string): string {
+  return identity.deviceId === null ? `client:${clientId}` : identityOf(identity);
 }
 
+type Identity = Pick<AuthenticateAllow, 'deviceId'> & { incarnation?: string | null };
+
 /** A session owner: one registration of a device (a device created again is someone else), or anonymous. */
-export function identityOf(auth: AuthenticateAllow): string {
+export function identityOf(auth: Identity): string {
   return auth.deviceId === null ? 'anonymous' : `device:${auth.deviceId}#${auth.incarnation ?? ''}`;
 }
