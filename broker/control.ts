@@ -1,6 +1,5 @@
 // The standalone broker's endpoint for the verifier's admin API: HTTP on a unix socket (0600) in the data
 // directory, each request proved by the webhook secret in `X-Arra-Secret`.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
@@ -14,7 +13,8 @@ const DISCONNECT = /^\/clients\/([^/]+)\/disconnect$/;
 
 export interface ControlOptions {
   path: string;
-  secret: string;
+  /** Whether a presented `X-Arra-Secret` is the webhook secret; the caller supplies a constant-time check. */
+  isSecret: (presented: string) => boolean;
   broker: Pick<Broker, 'clients' | 'disconnect'>;
   logger: Logger;
 }
@@ -23,17 +23,14 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
 export async function listenControl(options: ControlOptions): Promise<ControlServer> {
   const { path, broker, logger } = options;
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw new BrokerConfigError(`ARRA_BROKER_CONTROL_SOCKET: ${path} is longer than ${MAX_SOCKET_PATH} bytes; name a shorter path`);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   removeStaleSocket(path);
-  const expected = digest(options.secret);
   const server = createServer({ headersTimeout: 5000, requestTimeout: 5000, maxHeaderSize: 8192 }, (req, res) => {
     const given = req.headers['x-arra-secret'];
-    if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
+    if (typeof given !== 'string' || !options.isSecret(given)) {
       logger.warn({ method: req.method, reason: 'secret missing or wrong' }, 'control request refused');
       return reply(res, 401, { error: { code: 'unauthorized', message: 'send X-Arra-Secret' } });
     }

@@ -9,6 +9,7 @@ import { BrokerConfigError } from '../broker/errors.js';
 import { startBroker } from '../broker/start.js';
 import { journalPriorityHooks, redaction } from '../logging/logger.js';
 import { ConfigError } from '../verifier/config.js';
+import { secretMatcher } from '../verifier/core/index.js';
 import { closeOnSignals } from './close-on-signals.js';
 import { exitOnStartupError } from './exit.js';
 import { packageVersion } from './package-version.js';
@@ -37,7 +38,7 @@ try {
     logger,
   });
   const running = await startBroker(config, authorizer, { logger, version: packageVersion(), ...(deviceCaPem ? { deviceCaPem } : {}) });
-  const control = await listenControl({ path: controlSocketPath(config), secret, broker: running.broker, logger }).catch(async (err: unknown) => {
+  const control = await listenControl({ path: controlSocketPath(config), isSecret: secretMatcher(secret), broker: running.broker, logger }).catch(async (err: unknown) => {
     await running.close();
     await authorizer.close();
     throw err;
