@@ -1,7 +1,7 @@
 // Adopts connections into the shared state (`state.ts`), runs the timer wheel and the registry-change
 // rechecks.
 import type { Duplex } from 'node:stream';
-import type { Change, ConnectedClient } from '../schemas/index.js';
+import type { Change, ConnectionListQuery, ConnectionPage } from '../schemas/index.js';
 import { isValidTopicName } from '../rules/index.js';
 import { disconnectClient, listClients } from './clients.js';
 import { SocketConnection } from './connection.js';
@@ -49,7 +49,8 @@ export interface Broker {
   stats(): BrokerStats;
   /** Re-authenticate the connected sessions a registry change affects (also wired to `authorizer.onChange`). */
   recheck(change: Change): Promise<void>;
-  clients(): ConnectedClient[];
+  /** The connected clients, a page at a time (the admin API's connections). */
+  clients(query: ConnectionListQuery): ConnectionPage;
   /** An operator's action; false when the client is not connected. */
   disconnect(clientId: string): boolean;
   /** Settles once the sessions loaded from the store are held to today's rights (listeners open after it). */
@@ -103,7 +104,7 @@ export function createBroker(options: BrokerOptions): Broker {
       };
     },
     recheck: (change) => recheck(core, change),
-    clients: () => listClients(core),
+    clients: (query) => listClients(core, query),
     disconnect: (clientId) => disconnectClient(core, clientId),
     restored,
     async close() {

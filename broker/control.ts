@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Broker } from './broker.js';
+import { ConnectionListQuery } from '../schemas/index.js';
 import { BrokerConfigError } from './errors.js';
 
 /** Longest unix socket path Linux accepts (`sun_path` is 108 bytes with its NUL). */
@@ -53,7 +54,7 @@ export async function listenControl(options: ControlOptions): Promise<ControlSer
 
 function answer(req: IncomingMessage, res: ServerResponse, broker: ControlOptions['broker']): void {
   const url = req.url ?? '';
-  if (req.method === 'GET' && url === '/clients') return reply(res, 200, { items: broker.clients() });
+  if (req.method === 'GET' && (url === '/clients' || url.startsWith('/clients?'))) return listPage(res, url, broker);
   const match = req.method === 'POST' ? DISCONNECT.exec(url) : null;
   if (match) {
     let clientId: string;
@@ -65,6 +66,16 @@ function answer(req: IncomingMessage, res: ServerResponse, broker: ControlOption
     return broker.disconnect(clientId) ? reply(res, 204) : reply(res, 404, { error: { code: 'not_found', message: `client ${clientId} is not connected` } });
   }
   reply(res, 404, { error: { code: 'not_found', message: 'GET /clients or POST /clients/:clientId/disconnect' } });
+}
+
+/** `GET /clients?limit=&cursor=&device=`: the admin API's query, checked again here (a 400 names the field). */
+function listPage(res: ServerResponse, url: string, broker: ControlOptions['broker']): void {
+  const query = ConnectionListQuery.safeParse(Object.fromEntries(new URL(url, 'http://control').searchParams));
+  if (!query.success) {
+    const issue = query.error.issues[0]!;
+    return reply(res, 400, { error: { code: 'validation', message: `${issue.path.join('.') || 'query'}: ${issue.message}` } });
+  }
+  reply(res, 200, broker.clients(query.data));
 }
 
 function reply(res: ServerResponse, status: number, body?: unknown): void {

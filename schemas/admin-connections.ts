@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DeviceId } from './common.js';
 import { MqttProtocol } from './decision.js';
 
 export const ConnectedClient = z
@@ -15,6 +16,20 @@ export const ConnectedClient = z
   .strict();
 export type ConnectedClient = z.infer<typeof ConnectedClient>;
 
-export const ConnectionList = z.object({ items: z.array(ConnectedClient) }).strict();
+const ClientId = z.string().min(1).max(65535);
 
-export const ConnectionParams = z.object({ clientId: z.string().min(1).max(65535) }).strict();
+/** Keyset paging by client id (code-unit order): `cursor` is the `nextCursor` of the previous page. */
+export const ConnectionListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: ClientId.optional(),
+    /** Only the clients that authenticated as this device. */
+    device: DeviceId.optional(),
+  })
+  .strict();
+export type ConnectionListQuery = z.output<typeof ConnectionListQuery>;
+
+export const ConnectionPage = z.object({ items: z.array(ConnectedClient), nextCursor: ClientId.nullable() }).strict();
+export type ConnectionPage = z.infer<typeof ConnectionPage>;
+
+export const ConnectionParams = z.object({ clientId: ClientId }).strict();

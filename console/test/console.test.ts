@@ -103,6 +103,13 @@ test('create a device and a rule, explain, watch the client connect, disable it,
   const kicked = new Promise<number | undefined>((resolve) => first.client.once('disconnect', (packet) => resolve(packet.reasonCode)));
   await openPage(page, 'connections');
   await page.waitForSelector('tr[data-client="sensor-1"]');
+  await page.waitForSelector('nav[aria-label="Connection pages"] :text("Page 1")');
+  await page.fill('input[name=device]', 'someone-else');
+  await page.click('form[role=search] button[type=submit]');
+  await page.waitForSelector('text=No clients connected.');
+  await page.fill('input[name=device]', 'sensor-1');
+  await page.click('form[role=search] button[type=submit]');
+  await page.waitForSelector('tr[data-client="sensor-1"]');
   await screenshot(page, 'connections');
 
   await openPage(page, 'devices');

@@ -25,6 +25,31 @@ test('connections lists a connected MQTT client with its device, and disconnect 
   assert.equal(missing.status, 404);
 });
 
+test('connections come a page at a time in client-id order, of one device when asked; a bad query names its field', async (t) => {
+  const server = await startAllInOne(t);
+  const ids = ['cam-c', 'cam-a', 'cam-b'];
+  for (const id of ids) {
+    assert.equal((await server.admin('/v1/admin/devices', { method: 'POST', body: { id } })).status, 201);
+    assert.equal((await server.admin(`/v1/admin/devices/${id}/credentials`, { method: 'POST', body: { kind: 'password', secret: 'correct horse battery' } })).status, 201);
+    const client = mqtt.connect(`mqtt://127.0.0.1:${server.mqttPort}`, { clientId: id, username: id, password: 'correct horse battery', reconnectPeriod: 0 });
+    t.after(() => client.end(true));
+    await new Promise<void>((resolve, reject) => (client.once('connect', () => resolve()), client.once('error', reject)));
+  }
+  type Page = { items: Array<{ clientId: string; deviceId: string }>; nextCursor: string | null };
+  const page = async (query: string) => (await (await server.admin(`/v1/admin/connections?${query}`)).json()) as Page;
+
+  const first = await page('limit=2');
+  assert.deepEqual([first.items.map((c) => c.clientId), first.nextCursor], [['cam-a', 'cam-b'], 'cam-b']);
+  const second = await page(`limit=2&cursor=${first.nextCursor}`);
+  assert.deepEqual([second.items.map((c) => c.clientId), second.nextCursor], [['cam-c'], null]);
+  const own = await page('device=cam-b');
+  assert.deepEqual([own.items.map((c) => c.deviceId), own.nextCursor], [['cam-b'], null]);
+
+  const bad = await server.admin('/v1/admin/connections?limit=5000');
+  assert.equal(bad.status, 400);
+  assert.match(JSON.stringify(await bad.json()), /limit/);
+});
+
 test('a verifier without a broker answers connections with a 503 naming the control socket it asked', async (t) => {
   const v = await startTestVerifier(t);
   for (const [method, url] of [['GET', '/v1/admin/connections'], ['POST', '/v1/admin/connections/cam-1/disconnect']] as const) {

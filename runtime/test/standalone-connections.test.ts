@@ -12,9 +12,9 @@ import { startStandalone } from './standalone.js';
 
 const SOCKET = 'broker-control.sock';
 
-function controlStatus(socketPath: string, headers: Record<string, string>): Promise<number> {
+function controlStatus(socketPath: string, headers: Record<string, string>, path = '/clients'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: '/clients', headers }, (res) => {
+    const req = request({ socketPath, path, headers }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -35,6 +35,8 @@ test('a standalone verifier lists and disconnects the clients of the standalone 
   assert.equal(listed.status, 200);
   const { items } = (await listed.json()) as { items: Array<Record<string, unknown>> };
   assert.deepEqual(items.map((c) => [c.clientId, c.deviceId, c.protocol, c.transport]), [['cam-9', 'cam-9', 'mqtt5', 'tcp']]);
+  const paged = (await (await server.admin('/v1/admin/connections?limit=1&cursor=cam-9')).json()) as { items: unknown[]; nextCursor: string | null };
+  assert.deepEqual(paged, { items: [], nextCursor: null }, 'the page query reaches the broker');
 
   const reason = new Promise<number | undefined>((resolve) => client.once('disconnect', (packet) => resolve(packet.reasonCode)));
   assert.equal((await server.admin('/v1/admin/connections/cam-9/disconnect', { method: 'POST' })).status, 204);
@@ -47,6 +49,7 @@ test('a standalone verifier lists and disconnects the clients of the standalone 
   assert.equal(await controlStatus(socketPath, { 'x-arra-secret': 'not-the-webhook-secret-at-all' }), 401);
   const secret = readFileSync(join(server.dataDir, 'webhook-secret'), 'utf8').trim();
   assert.equal(await controlStatus(socketPath, { 'x-arra-secret': secret }), 200);
+  assert.equal(await controlStatus(socketPath, { 'x-arra-secret': secret }, '/clients?limit=0'), 400, 'the broker checks the page query too');
 
   await server.stopBroker();
   const gone = await server.admin('/v1/admin/connections');

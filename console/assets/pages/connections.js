@@ -1,19 +1,28 @@
 import { api, enc } from '../api.js';
-import { h, notice, replace, when } from '../dom.js';
+import { field, h, notice, replace, when } from '../dom.js';
+import { keysetPager } from '../pager.js';
 
 const REFRESH_MS = 3000;
+const PAGE_SIZE = 50;
 
 export default function connectionsPage(view) {
   const status = h('div');
   const list = h('div', { class: 'table-wrap', 'aria-live': 'polite' });
+  const device = h('input', { name: 'device', placeholder: 'device id', autocomplete: 'off', spellcheck: 'false' });
+  const filters = h('form', { class: 'toolbar', role: 'search' }, field('Device', device), h('button', { type: 'submit' }, 'Filter'));
+  const pager = keysetPager('Connection pages', () => load());
+  filters.addEventListener('submit', (event) => (event.preventDefault(), pager.restart()));
   let timer;
   let unreachable = false;
 
   async function load() {
     clearTimeout(timer);
     try {
-      const { items } = await api('GET', '/connections');
-      replace(list, items.length === 0 ? h('p', { class: 'empty' }, 'No clients connected.') : table(items));
+      const query = pager.query(new URLSearchParams({ limit: String(PAGE_SIZE) }));
+      if (device.value.trim()) query.set('device', device.value.trim());
+      const page = await api('GET', `/connections?${query}`);
+      if (!pager.show(page)) return;
+      replace(list, page.items.length === 0 ? h('p', { class: 'empty' }, 'No clients connected.') : table(page.items));
       if (unreachable) replace(status);
       unreachable = false;
     } catch (err) {
@@ -53,7 +62,7 @@ export default function connectionsPage(view) {
     await load();
   }
 
-  replace(view, h('p', {}, 'Clients of the bundled broker, refreshed every few seconds.'), status, list);
+  replace(view, h('p', {}, 'Clients of the bundled broker, refreshed every few seconds.'), filters, status, list, pager.element);
   load();
   return () => clearTimeout(timer);
 }

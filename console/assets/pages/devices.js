@@ -1,5 +1,6 @@
 import { api, enc } from '../api.js';
 import { download, field, h, notice, replace, showFieldErrors, when } from '../dom.js';
+import { keysetPager } from '../pager.js';
 
 const PAGE_SIZE = 50;
 
@@ -11,38 +12,19 @@ export default function devicesPage(view) {
   const group = h('input', { name: 'group', placeholder: 'group' });
   const state = h('select', { name: 'enabled' }, h('option', { value: '' }, 'any'), h('option', { value: 'true' }, 'enabled'), h('option', { value: 'false' }, 'disabled'));
   const filters = h('form', { class: 'toolbar', role: 'search' }, field('Search', search), field('Group', group), field('Status', state), h('button', { type: 'submit' }, 'Filter'));
-  const prev = h('button', { type: 'button', onclick: () => turn(-1) }, '← Previous');
-  const next = h('button', { type: 'button', onclick: () => turn(1) }, 'Next →');
-  const where = h('span', { 'aria-live': 'polite' });
-  const pager = h('nav', { class: 'toolbar pager', 'aria-label': 'Device pages' }, prev, where, next);
-  // Keyset paging: the cursor that opens each page seen so far; the first page has none.
-  let cursors = [undefined];
-  let nextCursor = null;
-  const restart = () => ((cursors = [undefined]), load());
-  filters.addEventListener('submit', (event) => (event.preventDefault(), restart()));
-  state.addEventListener('change', restart);
-
-  function turn(step) {
-    if (step > 0 && nextCursor) cursors.push(nextCursor);
-    if (step < 0 && cursors.length > 1) cursors.pop();
-    load();
-  }
+  const pager = keysetPager('Device pages', () => load());
+  filters.addEventListener('submit', (event) => (event.preventDefault(), pager.restart()));
+  state.addEventListener('change', () => pager.restart());
 
   async function load() {
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    const cursor = cursors.at(-1);
-    if (cursor) query.set('cursor', cursor);
+    const query = pager.query(new URLSearchParams({ limit: String(PAGE_SIZE) }));
     if (search.value.trim()) query.set('search', search.value.trim());
     if (group.value.trim()) query.set('group', group.value.trim());
     if (state.value) query.set('enabled', state.value);
     try {
       const page = await api('GET', `/devices?${query}`);
-      if (page.items.length === 0 && cursors.length > 1) return turn(-1);
-      nextCursor = page.nextCursor;
+      if (!pager.show(page)) return;
       replace(list, table(page.items));
-      prev.disabled = cursors.length === 1;
-      next.disabled = !nextCursor;
-      replace(where, `Page ${cursors.length}`);
       replace(status);
     } catch (err) {
       replace(status, notice('error', err.message));
@@ -139,7 +121,7 @@ export default function devicesPage(view) {
     }
   }
 
-  replace(view, filters, createForm(load, status), status, list, pager, detail);
+  replace(view, filters, createForm(load, status), status, list, pager.element, detail);
   load();
 }
 

@@ -3,13 +3,13 @@
  * the webhook secret. A broker that does not answer is a 503 saying where it was looked for.
  */
 import { request } from 'node:http';
-import { ConnectionList, type ConnectedClient } from '../../../schemas/admin.js';
+import { ConnectionPage, type ConnectionListQuery } from '../../../schemas/admin.js';
 import { ServiceUnavailableError } from '../../core/index.js';
 import type { BrokerClients } from './connections.js';
 
 const TIMEOUT_MS = 5000;
-/** A list of 100,000 clients is about 25 MB. */
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** A page of 1,000 clients whose ids are as long as MQTT allows (64 KiB each). */
+const MAX_BODY_BYTES = 80 * 1024 * 1024;
 
 interface Answer {
   status: number;
@@ -40,12 +40,12 @@ export function brokerControlClient(socketPath: string, secret: string): BrokerC
   }
 
   return {
-    async clients(): Promise<ConnectedClient[]> {
-      const answer = await ask('GET', '/clients');
+    async clients(query: ConnectionListQuery): Promise<ConnectionPage> {
+      const answer = await ask('GET', `/clients?${controlQuery(query)}`);
       if (answer.status !== 200) throw unreachable(`status ${answer.status}`);
-      const list = ConnectionList.safeParse(parseJson(answer.body));
-      if (!list.success) throw unreachable('an answer that is not a client list');
-      return list.data.items;
+      const page = ConnectionPage.safeParse(parseJson(answer.body));
+      if (!page.success) throw unreachable('an answer that is not a page of clients');
+      return page.data;
     },
     async disconnect(clientId: string): Promise<boolean> {
       const answer = await ask('POST', `/clients/${encodeURIComponent(clientId)}/disconnect`);
@@ -53,6 +53,13 @@ export function brokerControlClient(socketPath: string, secret: string): BrokerC
       throw unreachable(`status ${answer.status}`);
     },
   };
+}
+
+function controlQuery({ limit, cursor, device }: ConnectionListQuery): URLSearchParams {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (cursor !== undefined) query.set('cursor', cursor);
+  if (device !== undefined) query.set('device', device);
+  return query;
 }
 
 function parseJson(text: string): unknown {

@@ -1,7 +1,7 @@
 /** The bundled broker's clients, in this process or a standalone one's through its control socket. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ConnectionList, ConnectionParams, type ConnectedClient } from '../../../schemas/admin.js';
+import { ConnectionListQuery, ConnectionPage, ConnectionParams } from '../../../schemas/admin.js';
 import { ServiceUnavailableError } from '../../core/index.js';
 import { NotFoundError } from '../../store/index.js';
 import { ApiErrorBody } from '../errors.js';
@@ -9,7 +9,7 @@ import { adminErrors } from './responses.js';
 
 /** What the admin API needs of the bundled broker. */
 export interface BrokerClients {
-  clients(): ConnectedClient[] | Promise<ConnectedClient[]>;
+  clients(query: ConnectionListQuery): ConnectionPage | Promise<ConnectionPage>;
   disconnect(clientId: string): boolean | Promise<boolean>;
 }
 
@@ -25,7 +25,11 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ broker: BrokerClientsLink
     return clients;
   };
 
-  app.get('/connections', { schema: { tags, response: { 200: ConnectionList, ...adminErrors, 503: ApiErrorBody } } }, async () => ({ items: await linked().clients() }));
+  app.get(
+    '/connections',
+    { schema: { tags, querystring: ConnectionListQuery, response: { 200: ConnectionPage, ...adminErrors, 503: ApiErrorBody } } },
+    async (request) => linked().clients(request.query),
+  );
 
   app.post(
     '/connections/:clientId/disconnect',
