@@ -1,7 +1,8 @@
 /**
  * Two replicas on one PostgreSQL, each the `npm start` composition (verifier + bundled broker): a
- * device disabled through replica A is disconnected from replica B's broker within a second; a token
- * A issued is accepted by B; after A is killed -9, every write A acknowledged is on B and B serves on.
+ * device disabled through replica A, or whose password an import through A replaced, is disconnected
+ * from replica B's broker within a second; a token A issued is accepted by B; after A is killed -9,
+ * every write A acknowledged is on B and B serves on.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -74,6 +75,23 @@ test('two replicas on one PostgreSQL: changes, tokens and acknowledged writes cr
   const [fromA, fromB] = [await changes(a, before.revision), await changes(b, before.revision)];
   assert.deepEqual(fromB, fromA);
   assert.deepEqual(fromB.changes, [{ kind: 'device', deviceId: 'cam-1' }]);
+
+  // An import through A that replaces cam-3's password: B's broker drops the session the old one opened.
+  await json(a.admin('/v1/admin/devices', { method: 'POST', body: { id: 'cam-3' } }), 201);
+  const old = await json<{ secret: string }>(a.admin('/v1/admin/devices/cam-3/credentials', { method: 'POST', body: { kind: 'password' } }), 201);
+  const camera = await connect(b, 'cam-3', old.secret);
+  before = await changes(a);
+  while ((await changes(b)).revision !== before.revision) await new Promise((resolve) => setTimeout(resolve, 50));
+  const dropped = new Promise<number>((resolve) => camera.once('close', () => resolve(Date.now())));
+  const importedAt = Date.now();
+  const devices = [{ id: 'cam-3', password: 'a new password for cam-3' }, { id: 'cam-4' }];
+  await json(a.admin('/v1/admin/import?onConflict=update', { method: 'POST', body: { devices } }), 201);
+  const afterImport = (await dropped) - importedAt;
+  assert.ok(afterImport < 1000, `disconnected from B ${afterImport} ms after the import through A`);
+  t.diagnostic(`password replaced by an import through A, disconnected from B after ${afterImport} ms`);
+  const [importA, importB] = [await changes(a, before.revision), await changes(b, before.revision)];
+  assert.deepEqual(importB, importA);
+  assert.deepEqual(importB.changes, [{ kind: 'device', deviceId: 'cam-3' }, { kind: 'device', deviceId: 'cam-4' }], 'the imported devices, not everything');
 
   await json(a.admin('/v1/admin/devices', { method: 'POST', body: { id: 'cam-2' } }), 201);
   const { token } = await json<{ token: string }>(a.admin('/v1/admin/devices/cam-2/tokens', { method: 'POST' }), 201);

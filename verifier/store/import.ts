@@ -1,6 +1,6 @@
 /**
- * Bulk import on SQLite: every row in ONE transaction with prepared statements, announced once as
- * `{kind:'all'}` rather than as thousands of events.
+ * Bulk import on SQLite: every row in ONE transaction with prepared statements, announced as a change
+ * to each device written: the caches drop those devices' decisions, not everyone's.
  *
  * @module verifier/store/import
  */
@@ -63,9 +63,9 @@ export function createImportRepository(ctx: StoreContext): ImportRepository {
             continue;
           }
           writeRow(row, exists, at);
+          tx.changed({ kind: 'device', deviceId: row.id });
           result[exists ? 'updated' : 'created']++;
         }
-        tx.changed({ kind: 'all' });
         return result;
       });
     },

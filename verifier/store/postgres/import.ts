@@ -1,5 +1,6 @@
 /**
- * Bulk import on PostgreSQL: all rows in one transaction, announced once as `all`. The existence and
+ * Bulk import on PostgreSQL: all rows in one transaction, announced as a change to each device written
+ * (every replica refreshes those devices' rows, not its whole mirror). The existence and
  * certificate-owner checks are read once for the whole batch, each row is checked as the SQLite store
  * checks it without a query of its own, and the rows are written a chunk per statement.
  *
@@ -133,7 +134,7 @@ export function createPgImportRepository({ pool, write, now }: PgContext): Impor
           await writeChunk(tx, known, checked.slice(start, start + CHUNK), at);
         }
         signal?.throwIfAborted();
-        tx.changed({ kind: 'all' });
+        for (const { row } of checked) tx.changed({ kind: 'device', deviceId: row.id });
         return result;
       });
     },

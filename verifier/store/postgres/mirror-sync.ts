@@ -1,7 +1,8 @@
 /**
  * Keeps a replica's mirror fresh from its own writes (before the admin call returns) and the change
  * bus, each change once, by whichever path reaches the queue first; listeners hear it once the mirror
- * shows it. An `all` reloads the mirror beside the queue, so device changes are not held behind it.
+ * shows it. Device changes (an import's included) refresh those devices' rows, a log page's worth per
+ * snapshot; an `all` reloads the mirror beside the queue, so device changes are not held behind it.
  *
  * @module verifier/store/postgres/mirror-sync
  */
@@ -13,16 +14,23 @@ import type { Change } from '../../core/index.js';
 import type { RevisionListener, SharedRevisions } from '../repositories.js';
 import { announce, dedupeChanges, type ChangeListener } from '../changes.js';
 import { startChangeBus, type ChangeBus } from './change-bus.js';
-import { dropMirror, fetchDevice, loadMirror, nextMirrorPath, writeDevice } from './mirror.js';
+import { DEVICE_CHUNK, dropMirror, fetchDevices, loadMirror, nextMirrorPath, writeDevices } from './mirror.js';
 
 const RETRY_MS = 1000;
 const ALL: Change = { kind: 'all' };
+/** How far below the bus's position a seq one path took on is forgotten (both paths passed it, or one never will). */
+const DONE_KEPT = 10_000;
 
+interface Item {
+  change: Change;
+  /** Its change-log seq (none for a retry). */
+  seq?: number;
+}
+
+/** One `all`, or device changes (one write's, or one log page's), in seq order. */
 interface Entry {
-  changes: readonly Change[];
-  /** The change-log seqs of these changes (none for a retry). */
-  seqs: readonly number[];
-  /** A write of this replica, a change the bus delivered, or a full reload after a failed refresh. */
+  items: readonly Item[];
+  /** A write of this replica, changes the bus delivered, or a full reload after a failed refresh. */
   source: 'local' | 'bus' | 'retry';
 }
 
@@ -68,6 +76,8 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
   /** Seqs of `all`s waiting for a reload: the path that finds them done waits for the same reload. */
   const pendingAll = new Map<number, Promise<void>>();
   const deferred: Array<{ change: Change; seq: number }> = [];
+  /** The bus delivers a log page at once: its device changes become one entry, an `all` one of its own. */
+  let page: Item[] = [];
   let queue: Promise<void> = Promise.resolve();
   let running: Reload | undefined;
   let next: Reload | undefined;
@@ -75,17 +85,22 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
   // The bus first: it starts at the log's end, and the snapshot loaded next holds at least that much.
+  // What it delivers during the load waits in the queue behind the load.
   const onKeysChanged = () => keyListeners.forEach((listener) => listener());
   const bus: ChangeBus = await startChangeBus({ url: options.url, logger, onKeysChanged });
+  bus.onChange(fromBus);
+  let applied = bus.revision;
+  const loading = loadMirror(pool, options.path);
+  queue = loading.then(() => undefined, () => undefined);
   let db: Database.Database;
   try {
-    db = await loadMirror(pool, options.path);
+    db = await loading;
   } catch (err) {
+    closed = true;
     await bus.close();
     throw err;
   }
   let view = options.view(db);
-  let applied = bus.revision;
 
   function publish(change: Change, seq: number): void {
     if (seq <= applied) return;
@@ -108,12 +123,13 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     while (running && !closed) {
       const reload = running;
       let fresh: Database.Database | undefined;
+      const started = Date.now();
       try {
         fresh = await loadMirror(pool, nextMirrorPath(options.path, db.name));
         while (reload.touched.size > 0) {
-          const ids = [...reload.touched];
-          reload.touched.clear();
-          for (const id of ids) writeDevice(fresh, id, await fetchDevice(pool, fresh, id));
+          const ids = [...reload.touched].slice(0, DEVICE_CHUNK);
+          ids.forEach((id) => reload.touched.delete(id));
+          writeDevices(fresh, await fetchDevices(pool, fresh, ids));
         }
       } catch (err) {
         if (fresh) dropMirror(fresh);
@@ -121,6 +137,7 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
         await sleep(RETRY_MS);
         continue;
       }
+      logger?.info({ ms: Date.now() - started }, 'registry mirror reloaded whole from PostgreSQL');
       const old = db;
       db = fresh;
       view = options.view(fresh);
@@ -148,61 +165,64 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     if (retry || closed) return;
     retry = setTimeout(() => {
       retry = undefined;
-      void enqueue({ changes: [ALL], seqs: [], source: 'retry' });
+      void enqueue({ items: [{ change: ALL }], source: 'retry' });
     }, RETRY_MS);
     retry.unref();
   }
 
-  /** Writes the device as PostgreSQL holds it into the mirror in use, fetching again if a reload swapped it meanwhile. */
-  async function refresh(deviceId: string): Promise<void> {
+  /** Writes these devices as PostgreSQL holds them into the mirror in use, fetching again if a reload swapped it meanwhile. */
+  async function refresh(ids: readonly string[]): Promise<void> {
     for (;;) {
       const target = db;
-      const rows = await fetchDevice(pool, target, deviceId);
+      const rows = await fetchDevices(pool, target, ids);
       if (target !== db) continue;
-      writeDevice(db, deviceId, rows);
-      running?.touched.add(deviceId);
+      writeDevices(db, rows);
+      ids.forEach((id) => running?.touched.add(id));
       return;
     }
   }
 
-  function startAll({ seqs, source }: Entry, finished: () => void): void {
+  function startAll(seq: number | undefined, source: Entry['source'], finished: () => void): void {
     const completed = new Promise<void>((resolve) => {
-      requestReload(seqs.length > 0 ? Math.min(...seqs) : Infinity, () => {
-        seqs.forEach((s) => pendingAll.delete(s));
+      requestReload(seq ?? Infinity, () => {
+        if (seq !== undefined) pendingAll.delete(seq);
         announce(listeners, [ALL], logger);
-        if (source === 'retry') publish(ALL, bus.revision);
-        for (const s of seqs) publish(ALL, s);
+        publish(ALL, source === 'retry' ? bus.revision : seq!);
         resolve();
       });
     });
-    seqs.forEach((s) => pendingAll.set(s, completed));
+    if (seq !== undefined) pendingAll.set(seq, completed);
     void completed.then(finished);
   }
 
-  async function handle(entry: Entry, finished: () => void): Promise<void> {
-    const { changes, seqs, source } = entry;
+  function handleAll(seq: number | undefined, source: Entry['source'], finished: () => void): void {
+    if (seq !== undefined && done.delete(seq)) return void (pendingAll.get(seq) ?? Promise.resolve()).then(finished);
+    if (seq !== undefined) done.add(seq);
+    startAll(seq, source, finished);
+  }
+
+  /** Refreshes the devices the other path has not taken on, a chunk per snapshot, telling listeners after each. */
+  async function handleDevices(items: readonly Item[], source: Entry['source']): Promise<void> {
+    const fresh = items.filter((item) => item.seq === undefined || !done.delete(item.seq));
+    for (let start = 0; start < fresh.length; start += DEVICE_CHUNK) {
+      const chunk = fresh.slice(start, start + DEVICE_CHUNK);
+      try {
+        await refresh(chunk.map(({ change }) => (change as Extract<Change, { kind: 'device' }>).deviceId));
+      } catch (err) {
+        logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
+        retryLater();
+        return;
+      }
+      chunk.forEach(({ seq }) => seq !== undefined && done.add(seq));
+      announce(listeners, chunk.map(({ change }) => change), logger);
+    }
+    if (source === 'bus') items.forEach(({ change, seq }) => inOrder(change, seq!));
+  }
+
+  async function handle({ items, source }: Entry, finished: () => void): Promise<void> {
     if (closed) return finished();
-    const all = dedupeChanges(changes).some((c) => c.kind === 'all');
-    if (seqs.length > 0 && seqs.every((s) => done.has(s))) {
-      seqs.forEach((s) => done.delete(s));
-      const waiting = seqs.map((s) => pendingAll.get(s)).find((p) => p !== undefined);
-      if (!all && source === 'bus') inOrder(changes[0]!, seqs[0]!);
-      return void (waiting ?? Promise.resolve()).then(finished);
-    }
-    if (all) {
-      seqs.forEach((s) => done.add(s));
-      return startAll(entry, finished);
-    }
-    try {
-      for (const change of dedupeChanges(changes)) if (change.kind === 'device') await refresh(change.deviceId);
-    } catch (err) {
-      logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
-      retryLater();
-      return finished();
-    }
-    seqs.forEach((s) => (done.has(s) ? done.delete(s) : done.add(s)));
-    announce(listeners, changes, logger);
-    if (source === 'bus') inOrder(changes[0]!, seqs[0]!);
+    if (items[0]!.change.kind === 'all') return handleAll(items[0]!.seq, source, finished);
+    await handleDevices(items, source);
     finished();
   }
 
@@ -215,15 +235,31 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     });
   }
 
-  bus.onChange((change, seq) => {
-    // The bus delivers in seq order: what is far below it was reached by both paths or never will be.
-    for (const s of done) if (s < seq - 1000) done.delete(s);
-    void enqueue({ changes: [change], seqs: [seq], source: 'bus' });
-  });
+  function flushPage(): void {
+    if (page.length === 0) return;
+    const items = page;
+    page = [];
+    for (const s of done) if (s < items[0]!.seq! - DONE_KEPT) done.delete(s);
+    void enqueue({ items, source: 'bus' });
+  }
+
+  function fromBus(change: Change, seq: number): void {
+    if (change.kind === 'all') {
+      flushPage();
+      void enqueue({ items: [{ change, seq }], source: 'bus' });
+      return;
+    }
+    if (page.length === 0) queueMicrotask(flushPage);
+    page.push({ change, seq });
+  }
 
   return {
     view: () => view,
-    applyLocal: (changes, seqs) => (changes.length === 0 ? Promise.resolve() : enqueue({ changes, seqs, source: 'local' })),
+    applyLocal(changes, seqs) {
+      if (changes.length === 0) return Promise.resolve();
+      // `recordChanges` took one seq per deduplicated change, in this order.
+      return enqueue({ items: dedupeChanges(changes).map((change, i) => ({ change, seq: seqs[i] })), source: 'local' });
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -90,27 +90,31 @@ export function dropMirror(db: Database.Database): void {
   if (file) rmSync(file, { force: true });
 }
 
-type DeviceRows = { own: Row[][]; groups: Row[] };
+/** Devices refreshed per snapshot: each table is one query for the whole chunk (`= ANY`). */
+export const DEVICE_CHUNK = 1000;
 
-/** One device's rows (and the groups it names) as PostgreSQL holds them now; `db` gives the columns. */
-export async function fetchDevice(pool: pg.Pool, db: Database.Database, deviceId: string): Promise<DeviceRows> {
+type DeviceRows = { ids: readonly string[]; own: Row[][]; groups: Row[] };
+
+/** These devices' rows (and the groups they name) as PostgreSQL holds them now, in one snapshot; `db` gives the columns. */
+export async function fetchDevices(pool: pg.Pool, db: Database.Database, ids: readonly string[]): Promise<DeviceRows> {
   return inSnapshot(pool, async (client) => {
     const own = [];
     for (const [table, column] of DEVICE_ROWS) {
-      own.push((await client.query<Row>(`SELECT ${columnsOf(db, table).join(', ')} FROM ${table} WHERE ${column} = $1`, [deviceId])).rows);
+      own.push((await client.query<Row>(`SELECT ${columnsOf(db, table).join(', ')} FROM ${table} WHERE ${column} = ANY($1)`, [ids])).rows);
     }
     const groups = await client.query<Row>(
-      `SELECT ${columnsOf(db, 'groups').join(', ')} FROM groups WHERE name IN (SELECT group_name FROM device_groups WHERE device_id = $1)`, [deviceId]);
-    return { own, groups: groups.rows };
+      `SELECT ${columnsOf(db, 'groups').join(', ')} FROM groups WHERE name IN (SELECT group_name FROM device_groups WHERE device_id = ANY($1))`, [ids]);
+    return { ids, own, groups: groups.rows };
   });
 }
 
-/** Replaces one device's rows in the mirror with `rows`, in one transaction. */
-export function writeDevice(db: Database.Database, deviceId: string, rows: DeviceRows): void {
+/** Replaces these devices' rows in the mirror with `rows`, in one transaction. */
+export function writeDevices(db: Database.Database, rows: DeviceRows): void {
   const writeGroup = writerFor(db, 'groups');
   db.transaction(() => {
     DEVICE_ROWS.forEach(([table, column], i) => {
-      db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`).run(deviceId);
+      const remove = db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`);
+      for (const id of rows.ids) remove.run(id);
       rows.own[i]!.forEach(writerFor(db, table));
     });
     rows.groups.forEach(writeGroup);

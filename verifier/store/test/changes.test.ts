@@ -35,7 +35,10 @@ testEachStore('each operation announces exactly the change it makes', async (t) 
   await expect(() => admin.createGroup(GroupCreate.parse({ name: 'h' })), [all], 'create group');
   await expect(() => admin.patchGroup('h', { description: 'x' }), [all], 'patch group');
   await expect(() => admin.deleteGroup('h'), [all], 'delete group');
-  await expect(() => admin.importDevices(ImportBody.parse({ devices: [{ id: 'dev-9' }] })), [all], 'import');
+  await expect(() => admin.importDevices(ImportBody.parse({ devices: [{ id: 'dev-9' }, { id: 'dev-8' }] })),
+    [{ kind: 'device', deviceId: 'dev-9' }, { kind: 'device', deviceId: 'dev-8' }], 'import: each device written, not everything');
+  await expect(() => admin.importDevices(ImportBody.parse({ devices: [{ id: 'dev-9', superuser: true }, { id: 'dev-7' }, { id: 'dev-8' }] }), { onConflict: 'skip' }),
+    [{ kind: 'device', deviceId: 'dev-7' }], 'import: a skipped device is not announced');
   const rotated = admin.keys.activeSigningKey().kid;
   await expect(() => admin.rotateKey('EdDSA'), [], 'rotation changes no decision');
   await expect(() => admin.retireKey(rotated), [all], 'retire key');

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { DeviceCreate, GroupCreate } from '../../../../schemas/admin.js';
+import pino from 'pino';
+import { DeviceCreate, GroupCreate, ImportBody } from '../../../../schemas/admin.js';
 import { createAdmin, type Admin } from '../../../admin/index.js';
 import type { Change } from '../../../core/index.js';
 import { TEST_KEK } from '../../test/helpers.js';
@@ -14,11 +15,15 @@ interface Replica {
   store: PostgresStore;
   admin: Admin;
   heard: Change[];
+  /** The messages of its store's log lines. */
+  logged: string[];
 }
 
 async function replica(t: TestContext, url: string): Promise<Replica> {
   const dir = mkdtempSync(join(tmpdir(), 'arra-replica-'));
-  const store = await openPostgresStore({ url, kek: TEST_KEK, mirrorPath: join(dir, 'registry-mirror.sqlite') });
+  const logged: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push((JSON.parse(line) as { msg: string }).msg) });
+  const store = await openPostgresStore({ url, kek: TEST_KEK, mirrorPath: join(dir, 'registry-mirror.sqlite'), logger });
   t.after(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -26,7 +31,7 @@ async function replica(t: TestContext, url: string): Promise<Replica> {
   const heard: Change[] = [];
   store.onChange((change) => heard.push(change));
   const admin = await createAdmin({ store, clock: Date, tokens: { issuer: 'arra-mq', audience: 'mqtt', defaultTtlSeconds: 60 } });
-  return { store, admin, heard };
+  return { store, admin, heard, logged };
 }
 
 async function within(ms: number, predicate: () => boolean, what: string): Promise<void> {
@@ -50,6 +55,31 @@ test('a write on one replica reaches the other replica\'s mirror and listeners w
 
   await a.admin.createGroup(GroupCreate.parse({ name: 'issuers', externalIssuer: { issuer: 'https://idp', jwksUrl: 'https://idp/jwks', algorithms: ['RS256'] } }));
   await within(1000, () => b.store.getGroupsByIssuer('https://idp').length === 1, 'group (an all change) on B');
+  await within(1000, () => b.store.revisions.current === a.store.revisions.current, 'one revision on both');
+});
+
+test('an import reaches the other replica by refreshing the devices it wrote, not by reloading the mirror', async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const [a, b] = [await replica(t, db.url), await replica(t, db.url)];
+  await a.admin.createDevice(DeviceCreate.parse({ id: 'dev-1', superuser: true, groups: ['cams'] }));
+  await within(1000, () => b.store.getDevice('dev-1') !== undefined, 'dev-1 on B');
+  b.heard.length = 0;
+  // More devices than one log page and one refresh chunk (1,000 each); dev-1 loses its rights.
+  const added = Array.from({ length: 2500 }, (_, i) => ({ id: `bulk-${i}`, groups: ['fleet'] }));
+  const devices = [...added, { id: 'dev-1', superuser: false, groups: [] }];
+  await a.admin.importDevices(ImportBody.parse({ devices }), { onConflict: 'update' });
+  const imported = Date.now();
+  await within(1000, () => b.store.getDevice('dev-1')?.superuser === false, 'dev-1 lost superuser on B');
+  t.diagnostic(`the import's change to dev-1 applied on B ${Date.now() - imported} ms after A answered`);
+  await within(5000, () => b.heard.length === devices.length, 'B heard every imported device');
+  assert.deepEqual(b.store.getDevice('dev-1')!.groups, []);
+  assert.deepEqual(b.store.getDevice('bulk-2499')!.groups, ['fleet']);
+  assert.ok(b.store.getGroup('fleet'), 'the group the import created is in B\'s mirror');
+  assert.deepEqual(b.heard.map((c) => (c.kind === 'device' ? c.deviceId : c.kind)).sort(), devices.map((d) => d.id).sort(),
+    'B\'s caches drop exactly the imported devices');
+  assert.deepEqual(a.heard.filter((c) => c.kind === 'all'), [], 'no change to everything on A either');
+  for (const r of [a, b]) assert.ok(!r.logged.some((m) => m.includes('reloaded whole')), 'neither replica reloaded its mirror');
   await within(1000, () => b.store.revisions.current === a.store.revisions.current, 'one revision on both');
 });
 
