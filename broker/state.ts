@@ -68,9 +68,13 @@ export class BrokerState {
 
   /** A request the broker refused itself: the authorizer keeps it among the verifier's recent decisions. */
   refused(connection: Connection, refusal: Pick<BrokerRefusal, 'action' | 'topic' | 'reason' | 'message'> & Partial<Pick<BrokerRefusal, 'clientId' | 'deviceId'>>): void {
-    const whose = { clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, peerAddress: connection.info.peerAddress };
+    this.recordRefusal({ clientId: connection.clientId, deviceId: connection.auth?.deviceId ?? null, peerAddress: connection.info.peerAddress, ...refusal });
+  }
+
+  /** `refused` for what outlives its connection (a will). */
+  recordRefusal(refusal: BrokerRefusal): void {
     try {
-      this.authorizer.refused?.({ ...whose, ...refusal });
+      this.authorizer.refused?.(refusal);
     } catch (err) {
       this.logger.error({ err }, 'the authorizer failed to take a refusal');
     }
@@ -197,6 +201,8 @@ export interface PendingWill {
   expirySeconds: number | undefined;
   publishAt: number;
   identity: RightsRequest;
+  /** Its connection's address, for the record when the will is refused. */
+  peerAddress: string;
 }
 
 /** What outlives a network connection [MQTT-4.1.0-1]; collections allocated on first use keep an idle one small. */

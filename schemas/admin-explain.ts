@@ -77,11 +77,14 @@ export type Explanation = z.infer<typeof Explanation>;
 
 /** Why a record denies: the verifier's reasons, and the broker's own limits. */
 export const RecordReason = z.enum([...DenyReason.options, 'quota_exceeded']);
+export type RecordReason = z.infer<typeof RecordReason>;
 
 /**
  * A request the bundled broker refused itself: a PUBLISH or SUBSCRIBE its local ACL check denied, a
- * SUBSCRIBE over its quota, a CONNECT whose client id holds a session of another identity. The
- * in-process authorizer hands it to the core; the HTTP one posts batches to `POST /v1/refusals`.
+ * SUBSCRIBE filter that is invalid (`invalid_request`) or over its limits, a message its full store
+ * could not keep (`quota_exceeded`), a will the rights of its moment refused (the verifier's reason), a
+ * CONNECT whose client id holds a session of another identity. The in-process authorizer hands it to
+ * the core; the HTTP one posts batches to `POST /v1/refusals`.
  */
 export const BrokerRefusal = z
   .object({
@@ -90,7 +93,7 @@ export const BrokerRefusal = z
     action: z.enum(['connect', 'publish', 'subscribe']),
     topic: z.string().max(65535).nullable(),
     peerAddress: z.string().max(128),
-    reason: z.enum(['acl_denied', 'clientid_mismatch', 'quota_exceeded']),
+    reason: RecordReason,
     message: z.string().max(256),
   })
   .strict();

@@ -141,12 +141,14 @@ function acknowledge(connection: Connection, packet: IPublishPacket, reasonCode:
   connection.core.store.afterCommit((stored) => {
     if (stored) return connection.send({ cmd, messageId, reasonCode });
     if (qos === 2) session.incomingQos2?.delete(messageId);
-    refuseUnstored(connection, cmd, messageId);
+    refuseUnstored(connection, cmd, packet);
   });
 }
 
 /** 3.1.1 has no negative acknowledgement: the connection closes and the client sends the message again. */
-function refuseUnstored(connection: Connection, cmd: 'puback' | 'pubrec', messageId: number): void {
+function refuseUnstored(connection: Connection, cmd: 'puback' | 'pubrec', packet: IPublishPacket): void {
+  const messageId = packet.messageId!;
+  connection.core.refused(connection, { action: 'publish', topic: packet.topic, reason: 'quota_exceeded', message: 'the broker store is full: the message was not kept' });
   if (connection.version === 5) return connection.send({ cmd, messageId, reasonCode: RC.quotaExceeded });
   connection.disconnect(RC.quotaExceeded, 'broker store could not keep a message');
 }

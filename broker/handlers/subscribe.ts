@@ -46,8 +46,13 @@ function subscribeOne(
 ): { code: number; sub?: Subscription; isNew: boolean } {
   const session = connection.session!;
   const parsed = parseFilter(request.topic);
-  if (parsed === null) return refuse(connection, { filter: request.topic, reason: 'invalid_filter' }, subackInvalid(connection.version));
+  if (parsed === null) {
+    connection.core.refused(connection, { action: 'subscribe', topic: request.topic, reason: 'invalid_request', message: 'not a valid topic filter' });
+    return refuse(connection, { filter: request.topic, reason: 'invalid_filter' }, subackInvalid(connection.version));
+  }
   if (!withinFilterLimits(connection, request.topic, parsed.filter)) {
+    const { maxFilterLength, maxTopicLevels } = connection.core.limits;
+    connection.core.refused(connection, { action: 'subscribe', topic: request.topic, reason: 'quota_exceeded', message: `over ${maxFilterLength} bytes or ${maxTopicLevels} levels per filter` });
     return refuse(connection, { bytes: Buffer.byteLength(request.topic), levels: levelCount(parsed.filter), reason: 'filter_too_large' }, subackInvalid(connection.version));
   }
   // No Local on a shared subscription is a protocol error [MQTT-3.8.3-4].

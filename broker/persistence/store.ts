@@ -26,6 +26,8 @@ export interface StoredWill {
   delaySeconds: number;
   publishAt: number | null;
   identity: RightsRequest;
+  /** Where its connection came from (absent in stores written before it was kept). */
+  peerAddress?: string;
 }
 
 export interface SessionRecord {

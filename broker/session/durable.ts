@@ -63,5 +63,5 @@ function storedWill(session: Session): StoredWill | null {
   if (session.will !== null) return { ...session.will, delaySeconds: 0 };
   const will = session.connection?.will;
   if (will == null) return null;
-  return { message: will.message, expirySeconds: will.expirySeconds, delaySeconds: will.delaySeconds, publishAt: null, identity: session.identity };
+  return { message: will.message, expirySeconds: will.expirySeconds, delaySeconds: will.delaySeconds, publishAt: null, identity: session.identity, peerAddress: session.connection!.info.peerAddress };
 }

@@ -1,5 +1,6 @@
 // Wills and their delay, session expiry, and the one timer wheel for keep alive, CONNECT timeout and
 // credential expiry (idle connections carry no timer).
+import type { RecordReason } from '../../schemas/index.js';
 import { checkAcl } from '../../rules/index.js';
 import { budgetOwnerOf, type BrokerState, type Connection, type PendingWill, type Session } from '../state.js';
 import { RC } from '../reason-codes.js';
@@ -110,15 +111,19 @@ function checkDeadlines(core: BrokerState, connection: Connection, now: number):
 
 function pendingWill(connection: Connection, session: Session, now: number): PendingWill {
   const will = connection.will!;
-  return { message: will.message, expirySeconds: will.expirySeconds, publishAt: now + will.delaySeconds * 1000, identity: session.identity };
+  return { message: will.message, expirySeconds: will.expirySeconds, publishAt: now + will.delaySeconds * 1000, identity: session.identity, peerAddress: connection.info.peerAddress };
 }
 
 /** Decided by the rights of the moment it is sent (a round trip; wills are rare), no answer refuses. */
 function publishWill(core: BrokerState, clientId: string, will: PendingWill): void {
   const { topic, qos, retain } = will.message;
-  const refuse = (reason: string) => {
+  const refuse = (reason: RecordReason | 'authorizer_unavailable') => {
     core.counters.deniedPublishes++;
     core.logRefusal(clientId, { clientId, deviceId: will.identity.deviceId, topic, reason }, 'will refused');
+    // Nothing to tell a verifier that did not answer; a decided refusal joins its recent decisions.
+    if (reason !== 'authorizer_unavailable') {
+      core.recordRefusal({ clientId, deviceId: will.identity.deviceId, peerAddress: will.peerAddress, action: 'publish', topic, reason, message: 'will refused by the rights of the moment it was due' });
+    }
   };
   rightsNow(core, will.identity)
     .then((rights) => {

@@ -34,7 +34,7 @@ function restoreSession(core: BrokerState, record: SessionRecord, endedAt: numbe
   const will = record.will;
   if (will !== null) {
     const publishAt = will.publishAt ?? endedAt + will.delaySeconds * 1000;
-    session.will = { message: will.message, expirySeconds: will.expirySeconds, publishAt, identity: will.identity };
+    session.will = { message: will.message, expirySeconds: will.expirySeconds, publishAt, identity: will.identity, peerAddress: will.peerAddress ?? '' };
   }
   for (const stored of record.subscriptions) {
     const parsed = parseFilter(stored.key);

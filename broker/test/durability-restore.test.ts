@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { allow, deny, type StaticDecision } from '../authorizers/static.js';
+import type { BrokerRefusal } from '../../schemas/index.js';
 import type { BrokerLimits } from '../limits.js';
 import { SqliteStore, STORE_FILE } from '../persistence/index.js';
 import { collect, connectClient, nextMessage, rawConnect, sleep, startBroker, type Harness } from './helpers.js';
@@ -251,9 +252,11 @@ test('a message fanned out to many persistent sessions is stored once: a bounded
   assert.deepEqual([rows(dir, 'messages'), rows(dir, 'deliveries')], [0, 0], 'gone with the last acknowledgement');
 });
 
-test('a QoS 0 message is never stored; a QoS 1 message the full store cannot keep is refused with 0x97, not acknowledged', async (t) => {
+test('a QoS 0 message is never stored; a QoS 1 message the full store cannot keep is refused with 0x97, not acknowledged, and recorded', async (t) => {
   const dir = storeDir(t);
   const h = await brokerOn(t, dir, undefined, 128 * 1024);
+  const refusals: BrokerRefusal[] = [];
+  h.authorizer.refused = (refusal) => refusals.push(refusal);
   await awaySubscriber(t, h, 'far', 'big/#');
   const pub = await rawConnect(t, h, 5, 'pub');
   for (let id = 1; id <= 5; id++) pub.send({ cmd: 'publish', topic: 'big/zero', payload: Buffer.alloc(1000), qos: 0, messageId: id, retain: false, dup: false });
@@ -269,6 +272,8 @@ test('a QoS 0 message is never stored; a QoS 1 message the full store cannot kee
   legacy.send({ cmd: 'publish', topic: 'big/two', payload: Buffer.alloc(200 * 1024), qos: 1, messageId: 3, retain: false, dup: false });
   await legacy.closed; // 3.1.1 has no negative PUBACK: closed unacknowledged, the client sends it again
   assert.equal(legacy.packets.length, 0);
+  assert.deepEqual(refusals.map((r) => [r.clientId, r.action, r.topic, r.reason]), [['pub', 'publish', 'big/one', 'quota_exceeded'], ['legacy', 'publish', 'big/two', 'quota_exceeded']]);
+  assert.match(refusals[0]!.message, /store is full/);
 });
 
 test('QoS 0 traffic and clean sessions never commit to the store: the durable broker costs them nothing', async (t) => {
