@@ -1,7 +1,8 @@
 /**
  * Moving over: copies a SQLite registry (one read snapshot) into an empty PostgreSQL database in ONE
- * transaction, keys and CA included (sealed on the way), then announces a full re-check. A failure at
- * any row leaves the target as it was; a target that already holds a registry is refused.
+ * transaction, keys and CA included (sealed on the way), then announces a full re-check. Rows stream
+ * from the snapshot a batch at a time, so memory does not grow with the registry. A failure at any row
+ * leaves the target as it was; a target that already holds a registry is refused.
  *
  * @module verifier/store/postgres/copy-from-sqlite
  */
@@ -40,11 +41,14 @@ const BATCH = 500;
 
 export type CopyCounts = Record<string, number>;
 
-function readSnapshot(sqlitePath: string): Map<string, Row[]> {
+/** Runs `fn` in one read snapshot of the SQLite registry at `sqlitePath`, held across its awaits. */
+async function inSnapshot<T>(sqlitePath: string, fn: (db: Database.Database) => Promise<T>): Promise<T> {
   const db = new Database(sqlitePath, { readonly: true, fileMustExist: true });
   try {
-    return db.transaction(() => new Map(TABLES.map((t) => [t.name, db.prepare(`SELECT * FROM ${t.name}`).all() as Row[]])))();
+    db.exec('BEGIN');
+    return await fn(db);
   } finally {
+    if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
   }
 }
@@ -56,35 +60,42 @@ function convert(table: TableCopy, row: Row, kek: KeyEncryptionKey): Row {
   return out;
 }
 
-async function insertRows(client: pg.ClientBase, table: TableCopy, rows: Row[]): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!);
+async function insertBatch(client: pg.ClientBase, table: TableCopy, batch: readonly Row[]): Promise<void> {
+  const columns = Object.keys(batch[0]!);
   const overriding = table.identity ? ' OVERRIDING SYSTEM VALUE' : '';
-  for (let start = 0; start < rows.length; start += BATCH) {
-    const batch = rows.slice(start, start + BATCH);
-    const values = batch.map((_, r) => `(${columns.map((_c, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
-    await client.query(`INSERT INTO ${table.name} (${columns.join(', ')})${overriding} VALUES ${values.join(', ')}`, batch.flatMap((row) => columns.map((c) => row[c])));
+  const values = batch.map((_, r) => `(${columns.map((_c, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
+  await client.query(`INSERT INTO ${table.name} (${columns.join(', ')})${overriding} VALUES ${values.join(', ')}`, batch.flatMap((row) => columns.map((c) => row[c])));
+}
+
+/** Streams one table of the snapshot into PostgreSQL, `BATCH` rows per statement; returns the rows copied. */
+async function copyTable(sqlite: Database.Database, client: pg.ClientBase, table: TableCopy, kek: KeyEncryptionKey): Promise<number> {
+  let copied = 0;
+  let batch: Row[] = [];
+  for (const row of sqlite.prepare(`SELECT * FROM ${table.name}`).iterate() as IterableIterator<Row>) {
+    batch.push(convert(table, row, kek));
+    if (batch.length < BATCH) continue;
+    await insertBatch(client, table, batch);
+    copied += batch.length;
+    batch = [];
   }
-  if (table.identity) {
+  if (batch.length > 0) await insertBatch(client, table, batch);
+  copied += batch.length;
+  if (table.identity && copied > 0) {
     await client.query(`SELECT setval(pg_get_serial_sequence('${table.name}', '${table.identity}'), (SELECT MAX(${table.identity}) FROM ${table.name}))`);
   }
+  return copied;
 }
 
 /** Copies the registry at `sqlitePath` into the (migrated, empty) database of `pool`; returns rows per table. */
 export async function copySqliteToPostgres(sqlitePath: string, pool: pg.Pool, kek: KeyEncryptionKey): Promise<CopyCounts> {
-  const snapshot = readSnapshot(sqlitePath);
   await migratePostgres(pool);
-  return inTransaction(pool, async (client) => {
+  return inSnapshot(sqlitePath, (sqlite) => inTransaction(pool, async (client) => {
     const held = await client.query<{ held: boolean }>(
       'SELECT EXISTS (SELECT 1 FROM devices) OR EXISTS (SELECT 1 FROM groups) OR EXISTS (SELECT 1 FROM signing_keys) OR EXISTS (SELECT 1 FROM device_ca) AS held');
     if (held.rows[0]?.held) throw new ConflictError('the PostgreSQL database already holds a registry: copy into an empty one');
     const counts: CopyCounts = {};
-    for (const table of TABLES) {
-      const rows = snapshot.get(table.name)!.map((row) => convert(table, row, kek));
-      await insertRows(client, table, rows);
-      counts[table.name] = rows.length;
-    }
+    for (const table of TABLES) counts[table.name] = await copyTable(sqlite, client, table, kek);
     await recordChanges(client, [{ kind: 'all' }]);
     return counts;
-  });
+  }));
 }
