@@ -4,7 +4,8 @@
  * nothing. Each replica LISTENs on one connection of its own and, on a notification, reads the log
  * after the last `seq` it saw, so it misses nothing even when notifications are merged or its
  * connection was lost for a while (it then reconnects with backoff and catches up from the log; only
- * when the log was pruned past that point, `change_log_horizon`, does it announce `{kind: 'all'}`).
+ * when the log was pruned past that point, `change_log_horizon`, does it announce `{kind: 'all'}` with
+ * `gap` set: the log no longer says what changed).
  *
  * Writers take a transaction-scoped advisory lock before appending: `seq` then follows commit order,
  * and a reader that has seen seq N can never later find an N-1 committed behind it.
@@ -23,19 +24,26 @@ export const KEYS_CHANNEL = 'arra_signing_keys';
 const CHANGE_LOCK = 0x6172_7261_6368_67n;
 const PAGE = 1000;
 
-export type ChangeBusListener = (change: Change, seq: number) => void;
+/** `gap`: the log was pruned (or replaced by a copy) past this replica's position: re-read everything. */
+export type ChangeBusListener = (change: Change, seq: number, gap: boolean) => void;
+
+/** The log rows of a write, one seq each: each device once, then `null` for an `all`. */
+export function changeLogRows(changes: readonly Change[]): Array<string | null> {
+  const devices = new Set(changes.flatMap((c) => (c.kind === 'device' ? [c.deviceId] : [])));
+  return [...devices, ...(changes.some((c) => c.kind === 'all') ? [null] : [])];
+}
 
 /**
  * Appends `changes` to the log inside the caller's open transaction (call it last, just before COMMIT);
- * returns the log seqs it took.
+ * returns the log seqs it took, in `changeLogRows` order.
  */
 export async function recordChanges(client: pg.ClientBase, changes: readonly Change[], now = Date.now()): Promise<number[]> {
   if (changes.length === 0) return [];
-  const all = changes.some((c) => c.kind === 'all');
-  const deviceIds = all ? [null] : [...new Set(changes.map((c) => (c.kind === 'device' ? c.deviceId : null)))];
+  const deviceIds = changeLogRows(changes);
   await client.query('SELECT pg_advisory_xact_lock($1)', [CHANGE_LOCK.toString()]);
   const { rows } = await client.query<{ seq: string }>(
-    'INSERT INTO change_log (device_id, created_at) SELECT unnest($1::text[]), $2 RETURNING seq', [deviceIds, now]);
+    `INSERT INTO change_log (device_id, created_at)
+     SELECT r.device_id, $2 FROM unnest($1::text[]) WITH ORDINALITY AS r(device_id, n) ORDER BY r.n RETURNING seq`, [deviceIds, now]);
   await client.query('SELECT pg_notify($1, $2)', [CHANNEL, '']);
   return rows.map((r) => Number(r.seq));
 }
@@ -76,10 +84,10 @@ export async function startChangeBus(options: ChangeBusOptions): Promise<ChangeB
   let reading: Promise<void> = Promise.resolve();
   let again = false;
 
-  function emit(change: Change, seq: number): void {
+  function emit(change: Change, seq: number, gap = false): void {
     for (const listener of listeners) {
       try {
-        listener(change, seq);
+        listener(change, seq, gap);
       } catch (err) {
         options.logger?.error({ err, change }, 'registry change listener threw');
       }
@@ -91,7 +99,7 @@ export async function startChangeBus(options: ChangeBusOptions): Promise<ChangeB
     const prunedThrough = Number(horizon.rows[0]?.pruned_through ?? 0);
     if (prunedThrough > revision) {
       revision = prunedThrough;
-      emit({ kind: 'all' }, revision);
+      emit({ kind: 'all' }, revision, true);
     }
     for (;;) {
       const { rows } = await from.query<{ seq: string; device_id: string | null }>(

@@ -1,8 +1,9 @@
 /**
  * Moving over: copies a SQLite registry (one read snapshot) into an empty PostgreSQL database in ONE
- * transaction, keys and CA included (sealed on the way), then announces a full re-check. Rows stream
- * from the snapshot a batch at a time, so memory does not grow with the registry. A failure at any row
- * leaves the target as it was; a target that already holds a registry is refused.
+ * transaction, keys and CA included (sealed on the way), then announces a full re-check (a gap in the
+ * change log: running replicas reload their mirrors whole). Rows stream from the snapshot a batch at a
+ * time, so memory does not grow with the registry. A failure at any row leaves the target as it was; a
+ * target that already holds a registry is refused.
  *
  * @module verifier/store/postgres/copy-from-sqlite
  */
@@ -95,7 +96,9 @@ export async function copySqliteToPostgres(sqlitePath: string, pool: pg.Pool, ke
     if (held.rows[0]?.held) throw new ConflictError('the PostgreSQL database already holds a registry: copy into an empty one');
     const counts: CopyCounts = {};
     for (const table of TABLES) counts[table.name] = await copyTable(sqlite, client, table, kek);
-    await recordChanges(client, [{ kind: 'all' }]);
+    // The log before the copy no longer says what changed: replicas already running reload whole.
+    const [seq] = await recordChanges(client, [{ kind: 'all' }]);
+    await client.query('UPDATE change_log_horizon SET pruned_through = $1', [seq]);
     return counts;
   }));
 }

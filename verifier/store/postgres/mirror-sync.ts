@@ -2,7 +2,8 @@
  * Keeps a replica's mirror fresh from its own writes (before the admin call returns) and the change
  * bus, each change once, by whichever path reaches the queue first; listeners hear it once the mirror
  * shows it. Device changes (an import's included) refresh those devices' rows, a log page's worth per
- * snapshot; an `all` reloads the mirror beside the queue, so device changes are not held behind it.
+ * snapshot; an `all` refreshes the rows no device owns (groups, shared rules). Only a gap in the log or
+ * a failed refresh reloads the whole mirror, beside the queue, so device changes are not held behind it.
  *
  * @module verifier/store/postgres/mirror-sync
  */
@@ -12,9 +13,9 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Change } from '../../core/index.js';
 import type { RevisionListener, SharedRevisions } from '../repositories.js';
-import { announce, dedupeChanges, type ChangeListener } from '../changes.js';
-import { startChangeBus, type ChangeBus } from './change-bus.js';
-import { DEVICE_CHUNK, dropMirror, fetchDevices, loadMirror, nextMirrorPath, writeDevices } from './mirror.js';
+import { announce, type ChangeListener } from '../changes.js';
+import { changeLogRows, startChangeBus, type ChangeBus } from './change-bus.js';
+import { DEVICE_CHUNK, dropMirror, fetchDevices, fetchShared, loadMirror, nextMirrorPath, writeDevices, writeShared } from './mirror.js';
 
 const RETRY_MS = 1000;
 const ALL: Change = { kind: 'all' };
@@ -25,9 +26,11 @@ interface Item {
   change: Change;
   /** Its change-log seq (none for a retry). */
   seq?: number;
+  /** An `all` for a gap in the log: nothing says what changed. */
+  gap?: boolean;
 }
 
-/** One `all`, or device changes (one write's, or one log page's), in seq order. */
+/** One write's changes (devices, then an `all`), or one log page's device changes, or one `all`, in seq order. */
 interface Entry {
   items: readonly Item[];
   /** A write of this replica, changes the bus delivered, or a full reload after a failed refresh. */
@@ -40,6 +43,8 @@ interface Reload {
   waiters: Array<() => void>;
   /** Devices written to the old mirror while this one loads: written again into it before the swap. */
   touched: Set<string>;
+  /** The shared rows were written to the old mirror meanwhile: written again too. */
+  sharedTouched: boolean;
   /** The lowest log seq of its `all`s: the ordered feed holds back later seqs until it is in place. */
   firstSeq: number;
 }
@@ -73,8 +78,6 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
   const ordered = new Set<RevisionListener>();
   /** Seqs one path took on and the other has not reached yet. */
   const done = new Set<number>();
-  /** Seqs of `all`s waiting for a reload: the path that finds them done waits for the same reload. */
-  const pendingAll = new Map<number, Promise<void>>();
   const deferred: Array<{ change: Change; seq: number }> = [];
   /** The bus delivers a log page at once: its device changes become one entry, an `all` one of its own. */
   let page: Item[] = [];
@@ -126,10 +129,14 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
       const started = Date.now();
       try {
         fresh = await loadMirror(pool, nextMirrorPath(options.path, db.name));
-        while (reload.touched.size > 0) {
+        while (reload.touched.size > 0 || reload.sharedTouched) {
+          if (reload.sharedTouched) {
+            reload.sharedTouched = false;
+            writeShared(fresh, await fetchShared(pool, fresh));
+          }
           const ids = [...reload.touched].slice(0, DEVICE_CHUNK);
           ids.forEach((id) => reload.touched.delete(id));
-          writeDevices(fresh, await fetchDevices(pool, fresh, ids));
+          if (ids.length > 0) writeDevices(fresh, await fetchDevices(pool, fresh, ids));
         }
       } catch (err) {
         if (fresh) dropMirror(fresh);
@@ -151,11 +158,11 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
 
   function requestReload(firstSeq: number, waiter: () => void): void {
     if (!running) {
-      running = { waiters: [waiter], touched: new Set(), firstSeq };
+      running = { waiters: [waiter], touched: new Set(), sharedTouched: false, firstSeq };
       reloading = reloadLoop();
       return;
     }
-    next ??= { waiters: [], touched: new Set(), firstSeq };
+    next ??= { waiters: [], touched: new Set(), sharedTouched: false, firstSeq };
     next.waiters.push(waiter);
     next.firstSeq = Math.min(next.firstSeq, firstSeq);
   }
@@ -170,59 +177,67 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     retry.unref();
   }
 
-  /** Writes these devices as PostgreSQL holds them into the mirror in use, fetching again if a reload swapped it meanwhile. */
-  async function refresh(ids: readonly string[]): Promise<void> {
+  /** Writes what `fetch` reads from PostgreSQL into the mirror in use, fetching again if a reload swapped it meanwhile. */
+  async function refresh<R>(fetch: (target: Database.Database) => Promise<R>, write: (target: Database.Database, rows: R) => void): Promise<void> {
     for (;;) {
       const target = db;
-      const rows = await fetchDevices(pool, target, ids);
+      const rows = await fetch(target);
       if (target !== db) continue;
-      writeDevices(db, rows);
-      ids.forEach((id) => running?.touched.add(id));
+      write(db, rows);
       return;
     }
   }
 
   function startAll(seq: number | undefined, source: Entry['source'], finished: () => void): void {
-    const completed = new Promise<void>((resolve) => {
-      requestReload(seq ?? Infinity, () => {
-        if (seq !== undefined) pendingAll.delete(seq);
-        announce(listeners, [ALL], logger);
-        publish(ALL, source === 'retry' ? bus.revision : seq!);
-        resolve();
-      });
+    requestReload(seq ?? Infinity, () => {
+      announce(listeners, [ALL], logger);
+      publish(ALL, source === 'retry' ? bus.revision : seq!);
+      finished();
     });
-    if (seq !== undefined) pendingAll.set(seq, completed);
-    void completed.then(finished);
-  }
-
-  function handleAll(seq: number | undefined, source: Entry['source'], finished: () => void): void {
-    if (seq !== undefined && done.delete(seq)) return void (pendingAll.get(seq) ?? Promise.resolve()).then(finished);
-    if (seq !== undefined) done.add(seq);
-    startAll(seq, source, finished);
   }
 
   /** Refreshes the devices the other path has not taken on, a chunk per snapshot, telling listeners after each. */
-  async function handleDevices(items: readonly Item[], source: Entry['source']): Promise<void> {
+  async function handleDevices(items: readonly Item[], source: Entry['source'], tell: boolean): Promise<void> {
     const fresh = items.filter((item) => item.seq === undefined || !done.delete(item.seq));
     for (let start = 0; start < fresh.length; start += DEVICE_CHUNK) {
       const chunk = fresh.slice(start, start + DEVICE_CHUNK);
+      const ids = chunk.map(({ change }) => (change as Extract<Change, { kind: 'device' }>).deviceId);
       try {
-        await refresh(chunk.map(({ change }) => (change as Extract<Change, { kind: 'device' }>).deviceId));
+        await refresh((target) => fetchDevices(pool, target, ids), writeDevices);
       } catch (err) {
         logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
-        retryLater();
-        return;
+        return retryLater();
       }
+      ids.forEach((id) => running?.touched.add(id));
       chunk.forEach(({ seq }) => seq !== undefined && done.add(seq));
-      announce(listeners, chunk.map(({ change }) => change), logger);
+      if (tell) announce(listeners, chunk.map(({ change }) => change), logger);
     }
     if (source === 'bus') items.forEach(({ change, seq }) => inOrder(change, seq!));
   }
 
+  /** An `all` of a write: groups and shared rules changed; every decision may have. */
+  async function handleShared(seq: number | undefined, source: Entry['source']): Promise<void> {
+    if (seq === undefined || !done.delete(seq)) {
+      try {
+        await refresh((target) => fetchShared(pool, target), writeShared);
+      } catch (err) {
+        logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
+        return retryLater();
+      }
+      if (running) running.sharedTouched = true;
+      if (seq !== undefined) done.add(seq);
+      announce(listeners, [ALL], logger);
+    }
+    if (source === 'bus') inOrder(ALL, seq!);
+  }
+
   async function handle({ items, source }: Entry, finished: () => void): Promise<void> {
     if (closed) return finished();
-    if (items[0]!.change.kind === 'all') return handleAll(items[0]!.seq, source, finished);
-    await handleDevices(items, source);
+    const all = items.find((item) => item.change.kind === 'all');
+    if (all && (source === 'retry' || all.gap)) return startAll(all.seq, source, finished);
+    // A write's `all` supersedes its device changes for listeners, as on SQLite.
+    await handleDevices(all ? items.filter((item) => item !== all) : items, source, !all);
+    if (all) await handleShared(all.seq, source);
     finished();
   }
 
@@ -243,10 +258,10 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     void enqueue({ items, source: 'bus' });
   }
 
-  function fromBus(change: Change, seq: number): void {
+  function fromBus(change: Change, seq: number, gap: boolean): void {
     if (change.kind === 'all') {
       flushPage();
-      void enqueue({ items: [{ change, seq }], source: 'bus' });
+      void enqueue({ items: [{ change, seq, gap }], source: 'bus' });
       return;
     }
     if (page.length === 0) queueMicrotask(flushPage);
@@ -257,8 +272,8 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     view: () => view,
     applyLocal(changes, seqs) {
       if (changes.length === 0) return Promise.resolve();
-      // `recordChanges` took one seq per deduplicated change, in this order.
-      return enqueue({ items: dedupeChanges(changes).map((change, i) => ({ change, seq: seqs[i] })), source: 'local' });
+      const items = changeLogRows(changes).map((id, i) => ({ change: id === null ? ALL : { kind: 'device' as const, deviceId: id }, seq: seqs[i] }));
+      return enqueue({ items, source: 'local' });
     },
     onChange(listener) {
       listeners.add(listener);

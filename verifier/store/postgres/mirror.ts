@@ -120,3 +120,26 @@ export function writeDevices(db: Database.Database, rows: DeviceRows): void {
     rows.groups.forEach(writeGroup);
   })();
 }
+
+type SharedRows = { groups: Row[]; rules: Row[] };
+
+/** The rows no one device owns (groups, group/everyone/anonymous rules) as PostgreSQL holds them now. */
+export async function fetchShared(pool: pg.Pool, db: Database.Database): Promise<SharedRows> {
+  return inSnapshot(pool, async (client) => ({
+    groups: (await client.query<Row>(`SELECT ${columnsOf(db, 'groups').join(', ')} FROM groups`)).rows,
+    rules: (await client.query<Row>(`SELECT ${columnsOf(db, 'acl_rules').join(', ')} FROM acl_rules WHERE device_id IS NULL`)).rows,
+  }));
+}
+
+/** Replaces the shared rows in the mirror; memberships of a group that is gone go with it. */
+export function writeShared(db: Database.Database, rows: SharedRows): void {
+  const names = new Set(rows.groups.map((g) => String(g.name)));
+  const gone = (db.prepare('SELECT name FROM groups').pluck().all() as string[]).filter((name) => !names.has(name));
+  db.transaction(() => {
+    const leave = db.prepare('DELETE FROM device_groups WHERE group_name = ?');
+    for (const name of gone) leave.run(name);
+    db.exec('DELETE FROM groups; DELETE FROM acl_rules WHERE device_id IS NULL');
+    rows.groups.forEach(writerFor(db, 'groups'));
+    rows.rules.forEach(writerFor(db, 'acl_rules'));
+  })();
+}

@@ -10,6 +10,7 @@ interface Heard {
   change: Change;
   seq: number;
   at: number;
+  gap: boolean;
 }
 
 async function migrated(t: TestContext): Promise<{ db: TestDatabase; pool: pg.Pool } | undefined> {
@@ -24,7 +25,7 @@ async function replicaBus(t: TestContext, db: TestDatabase, extra: Partial<Chang
   const bus = await startChangeBus({ url: db.url, minBackoffMs: 50, maxBackoffMs: 200, ...extra });
   t.after(() => bus.close());
   const heard: Heard[] = [];
-  bus.onChange((change, seq) => heard.push({ change, seq, at: Date.now() }));
+  bus.onChange((change, seq, gap) => heard.push({ change, seq, at: Date.now(), gap }));
   return { bus, heard };
 }
 
@@ -62,9 +63,10 @@ test('a committed write reaches every replica within a second with one revision;
     assert.ok(replica.heard.every((h) => h.at - committedAt < 1000), 'within a second of COMMIT');
   }
   assert.equal(a.bus.revision, b.bus.revision, 'the replicas agree on the revision');
-  await write(ready.pool, [device('dev-3'), { kind: 'all' }]);
-  assert.ok(await until(() => a.heard.length === 3, 5000));
-  assert.deepEqual(a.heard[2]!.change, { kind: 'all' }, 'an all supersedes the device changes of its write');
+  await write(ready.pool, [device('dev-3'), { kind: 'all' }, device('dev-3')]);
+  assert.ok(await until(() => a.heard.length === 4, 5000));
+  assert.deepEqual(a.heard.slice(2).map((h) => [h.change, h.gap]), [[device('dev-3'), false], [{ kind: 'all' }, false]],
+    'a write\'s devices once each, then its all, which is no gap: the log says what changed');
 });
 
 test('concurrent writers: every change arrives once, in increasing revision order', async (t) => {
@@ -95,5 +97,5 @@ test('a replica that lost its connection catches up from the log, or re-checks e
   assert.ok(await until(() => a.heard.length === 2, 5000));
   assert.ok((await pruneChanges(ready.pool, 0, Date.now() + 1)) >= 1);
   assert.ok(await until(() => slow.heard.length > 0, 8000));
-  assert.deepEqual(slow.heard.map((h) => h.change), [{ kind: 'all' }]);
+  assert.deepEqual(slow.heard.map((h) => [h.change, h.gap]), [[{ kind: 'all' }, true]], 'a gap: re-read everything');
 });
