@@ -4,7 +4,7 @@ import type { AuthenticateDecision, AuthenticateRequest, CompiledAcl, Deny, Deny
 import type { AclCache } from './acl-cache.js';
 import { compileAcl } from './compile-acl.js';
 import { checkCertificateFingerprint, checkCertificateSubject } from './credentials/certificate.js';
-import { checkToken, recallOwnToken, type VerifiedClaims } from './credentials/jwt.js';
+import { checkToken, recallOwnToken, type TokenRecall } from './credentials/jwt.js';
 import { refuse, type CredentialContext, type CredentialOutcome, type Identified } from './credentials/outcome.js';
 import { checkPassword, recallPasswords, type RecalledPasswords } from './credentials/password.js';
 import type { DeciderDeps } from './types.js';
@@ -26,7 +26,7 @@ export interface AuthenticateContext extends CredentialContext {
   /** Set when the lockout let this attempt through: end it exactly once. */
   lockoutBegun?: boolean;
   presented: Presented;
-  recalledToken?: VerifiedClaims;
+  tokenRecall?: TokenRecall;
   recalledPasswords?: RecalledPasswords;
   identified?: Identified;
   device?: DeviceRecord;
@@ -67,8 +67,8 @@ function cannotBeGuess(ctx: AuthenticateContext): boolean {
     case 'untrusted-subject':
       return true;
     case 'token':
-      ctx.recalledToken = recallOwnToken(presented.token);
-      return ctx.recalledToken !== undefined;
+      ctx.tokenRecall = recallOwnToken(presented.token);
+      return ctx.tokenRecall.claims !== undefined;
     case 'password':
       if (username === undefined || !isDeviceName(username)) return false;
       return recallPassword(ctx, username, presented.secret);
@@ -129,7 +129,7 @@ function resolveCredential(ctx: AuthenticateContext): CredentialOutcome | 'anony
     case 'subject':
       return checkCertificateSubject(ctx, presented.subject);
     case 'token':
-      return checkToken(ctx, presented.token, ctx.recalledToken ?? recallOwnToken(presented.token));
+      return checkToken(ctx, presented.token, ctx.tokenRecall);
     case 'password':
       if (ctx.username === undefined) return refuse('bad_credentials', 'password without username');
       return checkPassword(ctx, ctx.logger, ctx.username, presented.secret, ctx.recalledPasswords);

@@ -5,7 +5,7 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, t
 import { ExternalJwksError, ExternalKeyNotFoundError, KeyUnavailableError, VerifierError } from '../errors.js';
 import type { ExternalIssuer, GroupRecord } from '../ports.js';
 import { earliest, isPast, refuse, toUnixSeconds, type CredentialContext, type CredentialOutcome, type Refused } from './outcome.js';
-import { VerifiedMemory } from './verified-secrets.js';
+import { VerifiedMemory, type Digest } from './verified-secrets.js';
 
 const OWN_ALGORITHMS = ['EdDSA', 'ES256'];
 /** Asymmetric algorithms only: a shared-secret or unsigned token from an external issuer is never accepted. */
@@ -30,12 +30,12 @@ function verifyOptions(ctx: CredentialContext) {
   return { clockTolerance: ctx.config.clockToleranceSeconds, currentDate: new Date(ctx.clock.now()) };
 }
 
-async function checkOwnToken(ctx: CredentialContext, token: string, header: ProtectedHeaderParameters): Promise<CredentialOutcome> {
+async function checkOwnToken(ctx: CredentialContext, token: string, digest: Digest, header: ProtectedHeaderParameters): Promise<CredentialOutcome> {
   if (typeof header.kid !== 'string') return refuse('bad_credentials', 'token has no kid');
   const kid = header.kid;
   const key = verificationKey(ctx, kid);
   if (!key) return refuse('bad_credentials', 'unknown kid');
-  const checked = await verifiedTokens.once([token], () => verifyOwnSignature(ctx, token, kid, key), (c) => c.ok);
+  const checked = await verifiedTokens.once(digest, () => verifyOwnSignature(ctx, token, kid, key), (c) => c.ok);
   return checked.ok ? checkStillValid(ctx, checked) : checked;
 }
 
@@ -98,9 +98,16 @@ async function verifyOwnSignature(
   return { ok: true, kid, sub: payload.sub!, jti: payload.jti!, exp: payload.exp! };
 }
 
-export function recallOwnToken(token: string): VerifiedClaims | undefined {
-  const known = verifiedTokens.recall([token]);
-  return known?.ok ? known : undefined;
+/** What one attempt knows of its token: the memory's digest (one HMAC per attempt) and its claims if it verified before. */
+export interface TokenRecall {
+  digest: Digest;
+  claims: VerifiedClaims | undefined;
+}
+
+export function recallOwnToken(token: string): TokenRecall {
+  const digest = verifiedTokens.digest([token]);
+  const known = verifiedTokens.recall(digest);
+  return { digest, claims: known?.ok ? known : undefined };
 }
 
 /** The key for this token from the issuer's JWKS; "no such key" is a deny, an unreachable JWKS a fault. */
@@ -170,12 +177,12 @@ async function checkExternalToken(ctx: CredentialContext, token: string, header:
   return outcome;
 }
 
-/** `recalled`: what `recallOwnToken` said in this attempt (undefined: not asked yet). Synchronous when recalled. */
-export function checkToken(ctx: CredentialContext, token: string, recalled = recallOwnToken(token)): CredentialOutcome | Promise<CredentialOutcome> {
-  return recalled ? checkStillValid(ctx, recalled) : checkInFull(ctx, token);
+/** `recall`: what `recallOwnToken` said in this attempt. Synchronous when the token verified before. */
+export function checkToken(ctx: CredentialContext, token: string, recall = recallOwnToken(token)): CredentialOutcome | Promise<CredentialOutcome> {
+  return recall.claims ? checkStillValid(ctx, recall.claims) : checkInFull(ctx, token, recall.digest);
 }
 
-async function checkInFull(ctx: CredentialContext, token: string): Promise<CredentialOutcome> {
+async function checkInFull(ctx: CredentialContext, token: string, digest: Digest): Promise<CredentialOutcome> {
   let header: ProtectedHeaderParameters;
   let iss: unknown;
   try {
@@ -185,6 +192,6 @@ async function checkInFull(ctx: CredentialContext, token: string): Promise<Crede
     return refuse('bad_credentials', 'malformed token');
   }
   if (typeof iss !== 'string') return refuse('bad_credentials', 'token has no iss');
-  if (iss === ctx.config.issuer) return checkOwnToken(ctx, token, header);
+  if (iss === ctx.config.issuer) return checkOwnToken(ctx, token, digest, header);
   return checkExternalToken(ctx, token, header, iss);
 }

@@ -14,7 +14,7 @@ const verified = new VerifiedMemory<boolean>();
 /** Matches the secret against one stored hash; a corrupt hash is logged and never matches (fail closed). */
 async function matches(secret: string, credential: PasswordCredential, logger: Logger): Promise<boolean> {
   try {
-    return await verified.once([credential.hash, secret], () => verifyPassword(secret, credential.hash), (ok) => ok);
+    return await verified.once(verified.digest([credential.hash, secret]), () => verifyPassword(secret, credential.hash), (ok) => ok);
   } catch (err) {
     logger.error({ err, credentialId: credential.id, deviceId: credential.deviceId }, 'stored password hash unusable');
     return false;
@@ -29,7 +29,7 @@ export interface RecalledPasswords {
 
 /** Which stored hashes this secret verified against before (no scrypt needed for those). */
 export function recallPasswords(credentials: readonly PasswordCredential[], secret: string): RecalledPasswords {
-  return { credentials, known: credentials.map((c) => verified.recall([c.hash, secret]) === true) };
+  return { credentials, known: credentials.map((c) => verified.recall(verified.digest([c.hash, secret])) === true) };
 }
 
 /** `recalled`: as read by the lockout step in this attempt; synchronous when every hash is known. */

@@ -19,6 +19,9 @@ export function hmacSha256(key: Uint8Array): (message: string) => string {
   return (message) => hash('sha256', Buffer.concat([outer, hash('sha256', Buffer.concat([inner, Buffer.from(message)]), 'buffer')]), 'base64');
 }
 
+/** The memory's key for one input: computed once per attempt, then used to recall, remember or check. */
+export type Digest = string & { readonly __digest: unique symbol };
+
 export class VerifiedMemory<V> {
   readonly #mac = hmacSha256(randomBytes(32));
   readonly #entries = new Map<string, V>();
@@ -26,21 +29,20 @@ export class VerifiedMemory<V> {
 
   constructor(private readonly maxEntries = MAX_ENTRIES) {}
 
-  #digest(parts: readonly string[]): string {
-    return this.#mac(parts.map((part) => `${part}\0`).join(''));
+  digest(parts: readonly string[]): Digest {
+    return this.#mac(parts.map((part) => `${part}\0`).join('')) as Digest;
   }
 
-  recall(parts: readonly string[]): V | undefined {
-    return this.#entries.get(this.#digest(parts));
+  recall(digest: Digest): V | undefined {
+    return this.#entries.get(digest);
   }
 
-  remember(parts: readonly string[], value: V): void {
-    this.#store(this.#digest(parts), value);
+  remember(digest: Digest, value: V): void {
+    this.#store(digest, value);
   }
 
   /** The remembered value, else `check`'s result (kept only when `succeeded`); a concurrent same check is joined. */
-  once(parts: readonly string[], check: () => Promise<V>, succeeded: (value: V) => boolean): Promise<V> {
-    const digest = this.#digest(parts);
+  once(digest: Digest, check: () => Promise<V>, succeeded: (value: V) => boolean): Promise<V> {
     const known = this.#entries.get(digest);
     if (known !== undefined) return Promise.resolve(known);
     const running = this.#running.get(digest);

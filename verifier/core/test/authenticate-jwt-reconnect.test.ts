@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
+import crypto, { webcrypto } from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import { test, type TestContext } from 'node:test';
 import { issueDeviceToken } from '../issue-token.js';
 import { AUDIENCE, ISSUER, createHarness } from './helpers.js';
@@ -78,4 +79,17 @@ test('a token verified before is not borrowed by another username', async (t) =>
   h.registry.addDevice('dev-2');
   const decision = await h.decider.authenticate({ clientId: 'dev-2', username: 'dev-2', password: issued.token });
   assert.equal(reasonOf(decision), 'bad_credentials');
+});
+
+test('a first connect hashes its token for the verified memory once, not at every step', async (t) => {
+  const h = await createHarness(t);
+  h.registry.addDevice('dev-1');
+  const issued = await issueDeviceToken(h.keys, h.clock, { deviceId: 'dev-1', issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 600 });
+  h.registry.tokens.set(issued.jti, { kind: 'jwt', id: `tok-${issued.jti}`, jti: issued.jti, deviceId: 'dev-1', notAfter: null, revoked: false });
+  const hash = t.mock.method(crypto, 'hash');
+  syncBuiltinESMExports();
+  t.after(() => syncBuiltinESMExports());
+  const decision = await h.decider.authenticate({ clientId: 'dev-1', username: 'dev-1', password: issued.token, peerAddress: '192.0.2.1' });
+  assert.equal(decision.allow, true);
+  assert.equal(hash.mock.callCount(), 2, 'one HMAC (two hashes) for the lockout step, the recall and the signature check together');
 });

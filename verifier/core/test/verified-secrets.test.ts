@@ -5,23 +5,26 @@ import { VerifiedMemory, hmacSha256 } from '../credentials/verified-secrets.js';
 
 test('a secret is recognised only with the stored hash it verified against', () => {
   const memory = new VerifiedMemory<boolean>();
-  memory.remember(['scrypt$hash-a', 'secret'], true);
-  assert.equal(memory.recall(['scrypt$hash-a', 'secret']), true);
-  assert.equal(memory.recall(['scrypt$hash-a', 'secret2']), undefined);
-  assert.equal(memory.recall(['scrypt$hash-b', 'secret']), undefined);
-  assert.equal(memory.recall(['scrypt$hash-as', 'ecret']), undefined, 'the parts are kept apart');
-  assert.equal(new VerifiedMemory<boolean>().recall(['scrypt$hash-a', 'secret']), undefined, 'keys are per instance');
+  const recall = (parts: string[], from = memory) => from.recall(from.digest(parts));
+  memory.remember(memory.digest(['scrypt$hash-a', 'secret']), true);
+  assert.equal(recall(['scrypt$hash-a', 'secret']), true);
+  assert.equal(recall(['scrypt$hash-a', 'secret2']), undefined);
+  assert.equal(recall(['scrypt$hash-b', 'secret']), undefined);
+  assert.equal(recall(['scrypt$hash-as', 'ecret']), undefined, 'the parts are kept apart');
+  assert.equal(recall(['scrypt$hash-a', 'secret'], new VerifiedMemory<boolean>()), undefined, 'keys are per instance');
 });
 
 test('the memory is bounded and forgets the oldest first', () => {
   const memory = new VerifiedMemory<boolean>();
-  for (let i = 0; i <= 50_000; i++) memory.remember([`h${i}`, 's'], true);
-  assert.equal(memory.recall(['h0', 's']), undefined);
-  assert.equal(memory.recall(['h50000', 's']), true);
+  for (let i = 0; i <= 50_000; i++) memory.remember(memory.digest([`h${i}`, 's']), true);
+  assert.equal(memory.recall(memory.digest(['h0', 's'])), undefined);
+  assert.equal(memory.recall(memory.digest(['h50000', 's'])), true);
 });
 
 test('overlapping checks of the same input run once; a failed check is not remembered', async () => {
   const memory = new VerifiedMemory<string>();
+  const t = memory.digest(['t']);
+  const bad = memory.digest(['bad']);
   let runs = 0;
   const ok = (value: string) => value.startsWith('ok');
   const slowCheck = (value: string) => async () => {
@@ -29,16 +32,16 @@ test('overlapping checks of the same input run once; a failed check is not remem
     await new Promise((resolve) => setTimeout(resolve, 10));
     return value;
   };
-  const joined = await Promise.all([memory.once(['t'], slowCheck('ok'), ok), memory.once(['t'], slowCheck('ok-other'), ok)]);
+  const joined = await Promise.all([memory.once(t, slowCheck('ok'), ok), memory.once(t, slowCheck('ok-other'), ok)]);
   assert.deepEqual(joined, ['ok', 'ok']);
   assert.equal(runs, 1, 'the second call joined the first');
-  assert.equal(await memory.once(['t'], slowCheck('ok-again'), ok), 'ok', 'remembered: no new check');
+  assert.equal(await memory.once(t, slowCheck('ok-again'), ok), 'ok', 'remembered: no new check');
   assert.equal(runs, 1);
-  const failures = await Promise.all([memory.once(['bad'], slowCheck('denied'), ok), memory.once(['bad'], slowCheck('denied-2'), ok)]);
+  const failures = await Promise.all([memory.once(bad, slowCheck('denied'), ok), memory.once(bad, slowCheck('denied-2'), ok)]);
   assert.deepEqual(failures, ['denied', 'denied'], 'overlapping failures share the one answer');
-  assert.equal(await memory.once(['bad'], slowCheck('denied-3'), ok), 'denied-3');
+  assert.equal(await memory.once(bad, slowCheck('denied-3'), ok), 'denied-3');
   assert.equal(runs, 3, 'a failure is checked again every time');
-  assert.equal(memory.recall(['bad']), undefined);
+  assert.equal(memory.recall(bad), undefined);
 });
 
 test('the memory\'s HMAC is HMAC-SHA256 as OpenSSL computes it, for any key up to the block size', () => {
