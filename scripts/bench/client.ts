@@ -10,6 +10,8 @@ export const BENCH_USER = 'bench';
 export const BENCH_PASSWORD = 'bench-password-1';
 /** Devices of the real-verifier target (`server-ours-verifier.ts`) that also hold the bench password. */
 export const PASSWORD_DEVICES = 100;
+/** The webhook secret between a bench broker and a bench verifier in another process. */
+export const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 export const benchDevice = (i: number) => `bench-${String(i).padStart(5, '0')}`;
 /** What `server-ours-verifier.ts` provisions: the token of device `benchDevice(i)` at index i. */
 export interface BenchCredentials {

@@ -3,11 +3,10 @@
  * and logger setup as the verifier, whose logs are produced and serialised as in production, then
  * dropped (disk speed is not what we measure).
  */
-import { Writable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { createLogger } from '../../verifier/index.js';
+import { droppedLogs } from './dropped-logs.js';
 
-export const droppedLogs = () => createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, done) => done() }) });
+export { droppedLogs };
 
 /** Listens with the verifier's app and the do-nothing route (`POST /noop`), both on 127.0.0.1. */
 export async function listenBesideNoop(verifierApp: FastifyInstance): Promise<{ verifierUrl: string; noopUrl: string; noop: FastifyInstance }> {

@@ -1,33 +1,30 @@
 /**
- * Our broker with the real verifier, in-process or over HTTP (the LXC shape), for the connect rows:
- * only the connect-rate limits are raised, as the rows measure authentication. A first start
- * provisions DEVICES into `credentials.json`; a restart finds them with every cache cold.
+ * Our broker with the real verifier in-process, as `npm start` runs it, for the connect rows and the
+ * in-process storm; or (`verifier`) the verifier alone, its HTTP API on PORT, for a broker in another
+ * process (`server-ours-broker.ts`, the LXC shape). A first start provisions DEVICES into
+ * `credentials.json`; a restart finds them with every cache cold.
  *
- * Usage: server-ours-verifier.js PORT DATA_DIR [inprocess|http] [DEVICES]
+ * Usage: server-ours-verifier.js PORT DATA_DIR [inprocess|verifier] [DEVICES]
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Authorizer } from '../../broker/authorizer.js';
-import { createHttpAuthorizer } from '../../broker/authorizers/http.js';
 import { createInProcessAuthorizer } from '../../broker/authorizers/in-process.js';
-import { BrokerConfig } from '../../broker/config.js';
-import { startBroker } from '../../broker/start.js';
 import { issueDeviceToken } from '../../verifier/core/index.js';
 import { loadConfig, startVerifier, type RunningVerifier } from '../../verifier/index.js';
-import { BENCH_PASSWORD, PASSWORD_DEVICES, benchDevice, type BenchCredentials } from './client.js';
+import { BENCH_PASSWORD, BENCH_WEBHOOK_SECRET, PASSWORD_DEVICES, benchDevice, type BenchCredentials } from './client.js';
 import { ImportBody } from '../../schemas/admin.js';
-import { droppedLogs } from './reference-route.js';
+import { runOursBroker } from './ours-broker.js';
+import { droppedLogs } from './dropped-logs.js';
 
 const [port, dataDir, mode = 'inprocess', devices = '100'] = process.argv.slice(2);
-const SECRET = 'bench-webhook-secret-0123456789';
 
 const logger = droppedLogs();
 const config = loadConfig({
   ARRA_DATA_DIR: dataDir,
-  ARRA_HTTP_PORT: '0',
+  ARRA_HTTP_PORT: mode === 'verifier' ? port : '0',
   ARRA_ALLOW_ANONYMOUS: 'true',
   ARRA_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
-  ARRA_WEBHOOK_SECRET: SECRET,
+  ARRA_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
 });
 const verifier = await startVerifier(config, { logger });
 
@@ -47,25 +44,10 @@ async function provision(v: RunningVerifier, count: number): Promise<BenchCreden
 const credentialsFile = join(dataDir!, 'credentials.json');
 if (!existsSync(credentialsFile)) writeFileSync(credentialsFile, JSON.stringify(await provision(verifier, Number(devices))));
 
-const authorizer: Authorizer = mode === 'http'
-  ? createHttpAuthorizer({ url: verifier.url, secret: SECRET, connections: 32, logger })
-  : createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger);
-const brokerConfig = BrokerConfig.parse({
-  mqttPort: Number(port),
-  dataDir,
-  sysInterval: 0,
-  maxConnections: 1_000_000,
-  connectRate: 1_000_000,
-  connectRateGlobal: 1_000_000,
-  maxPendingPerAddress: 1_000_000,
-});
-const running = await startBroker(brokerConfig, authorizer, { logger });
-process.stdout.write('ready\n');
-process.on('SIGUSR2', () => globalThis.gc?.());
-process.once('SIGTERM', () => {
-  void running
-    .close()
-    .then(() => authorizer.close())
-    .then(() => verifier.close())
-    .then(() => process.exit(0));
-});
+if (mode === 'verifier') {
+  process.stdout.write('ready\n');
+  process.once('SIGTERM', () => void verifier.close().then(() => process.exit(0)));
+} else {
+  const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger);
+  await runOursBroker(Number(port), dataDir!, authorizer, logger, () => verifier.close());
+}

@@ -31,10 +31,13 @@ const NODE_TARGETS: Record<NodeTargetName, { script: string; flags: string[] }> 
   'ours-verifier': { script: 'server-ours-verifier', flags: shippedNodeFlags() },
 };
 
-/** How `ours-verifier` runs: its data directory (kept between starts: a restart), authorizer, devices. */
+/**
+ * How `ours-verifier` runs: its data directory (kept between starts: a restart), the broker with the
+ * verifier in-process or the verifier alone (`port` is then its HTTP port), devices to provision.
+ */
 export interface VerifierTargetOptions {
   dataDir: string;
-  authorizer: 'inprocess' | 'http';
+  mode: 'inprocess' | 'verifier';
   devices: number;
 }
 
@@ -121,28 +124,44 @@ function buildServers(): void {
   serversBuilt = true;
 }
 
-async function startNodeTarget(name: NodeTargetName, verifier?: VerifierTargetOptions): Promise<Target> {
-  buildServers();
-  const port = await freePort();
-  const { script: serverModule, flags } = NODE_TARGETS[name];
-  const script = fileURLToPath(new URL(`../../.bench-build/scripts/bench/${serverModule}.js`, import.meta.url));
-  const ownDir = name === 'ours-verifier' && !verifier ? mkdtempSync(join(tmpdir(), 'arra-bench-ours-')) : undefined;
-  const v = verifier ?? (ownDir ? { dataDir: ownDir, authorizer: 'inprocess', devices: PASSWORD_DEVICES } : undefined);
-  const args = v ? [v.dataDir, v.authorizer, String(v.devices)] : [];
-  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', script, String(port), ...args]);
-  // Provisioning thousands of devices (a token each) takes a while on a first start.
-  await waitReady(child, port, true, v ? 120_000 : 15_000);
+function nodeTarget(name: TargetName, port: number, child: ChildProcess, cleanup?: () => void): Target {
   return {
     name,
     port,
     pid: child.pid!,
-    ...(v ? { dataDir: v.dataDir } : {}),
     collectGarbage: async () => {
       child.kill('SIGUSR2');
       await new Promise((resolve) => setTimeout(resolve, 500));
     },
-    stop: stopper(child, ownDir ? () => rmSync(ownDir, { recursive: true, force: true }) : undefined),
+    stop: stopper(child, cleanup),
   };
+}
+
+async function startNodeTarget(name: NodeTargetName, verifier?: VerifierTargetOptions): Promise<Target> {
+  buildServers();
+  const port = await freePort();
+  const { script: serverModule, flags } = NODE_TARGETS[name];
+  const ownDir = name === 'ours-verifier' && !verifier ? mkdtempSync(join(tmpdir(), 'arra-bench-ours-')) : undefined;
+  const v = verifier ?? (ownDir ? { dataDir: ownDir, mode: 'inprocess', devices: PASSWORD_DEVICES } : undefined);
+  const args = v ? [v.dataDir, v.mode, String(v.devices)] : [];
+  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', benchScript(serverModule), String(port), ...args]);
+  // Provisioning thousands of devices (a token each) takes a while on a first start.
+  await waitReady(child, port, true, v ? 120_000 : 15_000);
+  const target = nodeTarget(name, port, child, ownDir ? () => rmSync(ownDir, { recursive: true, force: true }) : undefined);
+  return v ? { ...target, dataDir: v.dataDir } : target;
+}
+
+function benchScript(serverModule: string): string {
+  return fileURLToPath(new URL(`../../.bench-build/scripts/bench/${serverModule}.js`, import.meta.url));
+}
+
+/** Our broker alone (`server-ours-broker.ts`, pinned like every broker), asking the verifier at `verifierUrl` over HTTP. */
+export async function startOursBroker(dataDir: string, verifierUrl: string): Promise<Target> {
+  buildServers();
+  const port = await freePort();
+  const child = spawnPinned(process.execPath, [...shippedNodeFlags(), '--expose-gc', benchScript('server-ours-broker'), String(port), dataDir, verifierUrl]);
+  await waitReady(child, port, true);
+  return nodeTarget('ours', port, child);
 }
 
 /** `persistent`: Mosquitto's default `autosave_interval` (1800 s), so a crash loses what came since the last save. */
