@@ -51,7 +51,7 @@ function rows(): Row[] {
     ['cached authorize / do-nothing, by req/s', (s) => `${(d(s).cached.rate / d(s).noop.rate).toFixed(2)}x`, '≥ 0.80x'],
     ['cached authorize / do-nothing, by server CPU per request', (s) => `${(d(s).noop.cpuUs / d(s).cached.cpuUs).toFixed(2)}x`, '≥ 0.80x'],
     ['server CPU per request: uncached CONNECT / uncached authorize / cached / do-nothing, µs', (s) => [d(s).connect, d(s).authorize, d(s).cached, d(s).noop].map((t) => n(t.cpuUs, 0)).join(' / ')],
-    [`import of ${count(MORE_DEVICES)} more devices through the replica, after the decisions (PostgreSQL: answered once its mirror has reloaded), s`, (s) => n(s.importMoreSeconds)],
+    [`import of ${count(MORE_DEVICES)} more devices through the replica, after the decisions (PostgreSQL: answered once its mirror shows them), s`, (s) => n(s.importMoreSeconds)],
     ['answers other than 200 (uncached CONNECT, uncached authorize, cached)', (s) => `${d(s).connect.errors}, ${d(s).authorize.errors}, ${d(s).cached.errors}`],
   ];
 }
