@@ -27,7 +27,8 @@ function keyOf(caller: string, clientId: string): string {
 }
 
 export class Admissions {
-  private readonly records = new Map<string, Admission>();
+  private readonly records = new Map<string, Entry>();
+  private readonly recency = new Recency();
   /** Record keys per device id, so a registry change marks exactly that device's records stale. */
   private readonly byDevice = new Map<string, Set<string>>();
   /** Live records per caller and username, for go-auth's superuser request (it names only the username). */
@@ -48,19 +49,17 @@ export class Admissions {
     const fresh = { credential: decision.credential, notAfter, lastUsed: this.now(), stale: false };
     const known = this.records.get(key);
     if (known?.deviceId === decision.deviceId && known.username === username) {
-      // The same identity again (a reconnect): its indexes stand, the record moves to the young end.
-      this.records.delete(key);
-      this.records.set(key, Object.assign(known, fresh));
+      // The same identity again (a reconnect): its indexes stand, the record becomes the youngest.
+      this.recency.use(Object.assign(known, fresh));
       return;
     }
     this.remove(key);
-    this.records.set(key, { deviceId: decision.deviceId, username, ...fresh });
+    const record: Entry = { key, deviceId: decision.deviceId, username, ...fresh, older: undefined, younger: undefined };
+    this.records.set(key, record);
+    this.recency.use(record);
     if (decision.deviceId !== null) index(this.byDevice, decision.deviceId, key);
     if (username !== undefined) index(this.byUsername, keyOf(caller, username), key);
-    for (const oldest of this.records.keys()) {
-      if (this.records.size <= this.config.maxEntries) break;
-      this.remove(oldest);
-    }
+    while (this.records.size > this.config.maxEntries) this.remove(this.recency.oldest!.key);
   }
 
   /** The live record of this client, marked used; undefined when none or expired. */
@@ -74,8 +73,7 @@ export class Admissions {
       return undefined;
     }
     record.lastUsed = now;
-    this.records.delete(key);
-    this.records.set(key, record);
+    this.recency.use(record);
     return record;
   }
 
@@ -102,8 +100,38 @@ export class Admissions {
     const record = this.records.get(key);
     if (record === undefined) return;
     this.records.delete(key);
+    this.recency.drop(record);
     if (record.deviceId !== null) unindex(this.byDevice, record.deviceId, key);
     if (record.username !== undefined) unindex(this.byUsername, keyOf(splitKey(key)[0], record.username), key);
+  }
+}
+
+interface Entry extends Admission {
+  key: string;
+  older: Entry | undefined;
+  younger: Entry | undefined;
+}
+
+/** Records from least to most recently used, linked: a use moves one without rehashing the map on every decision. */
+class Recency {
+  oldest: Entry | undefined;
+  private youngest: Entry | undefined;
+
+  use(entry: Entry): void {
+    if (entry === this.youngest) return;
+    this.drop(entry);
+    entry.older = this.youngest;
+    if (this.youngest) this.youngest.younger = entry;
+    else this.oldest = entry;
+    this.youngest = entry;
+  }
+
+  drop(entry: Entry): void {
+    if (entry.older) entry.older.younger = entry.younger;
+    else if (this.oldest === entry) this.oldest = entry.younger;
+    if (entry.younger) entry.younger.older = entry.older;
+    else if (this.youngest === entry) this.youngest = entry.older;
+    entry.older = entry.younger = undefined;
   }
 }
 
