@@ -22,10 +22,10 @@ const walls = [
     part: 'verifier/core',
     forbid: [
       into(...others('rules', 'schemas', 'logging'), 'store', 'http', 'cli', 'ca', 'admin'),
-      '(^|/)logging/(?!log-limiter\\.js$)',
+      '(^|/)logging/(?!log-limiter\\.js$|line-batch\\.js$)',
       '^(?![./]|jose$|node:crypto$|node:timers/promises$)',
     ],
-    why: "the decision core is pure: rules/, schemas/, logging's limiter, jose and node:crypto only (no store, HTTP, broker or env)",
+    why: "the decision core is pure: rules/, schemas/, logging's limiter and line batch, jose and node:crypto only (no store, HTTP, broker or env)",
   },
   {
     part: 'verifier/store',

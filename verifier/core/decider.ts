@@ -2,9 +2,10 @@
 // `onDecision`, rethrow faults as `VerifierError`, drop caches on registry changes synchronously.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BrokerRefusal, AuthenticateDecision, CompiledAcl, AuthenticateRequest, AuthorizeDecision, AuthorizeRequest, Change, Explanation, RightsDecision, RightsRequest } from '../../schemas/index.js';
+import { LineBatch } from '../../logging/line-batch.js';
 import { LogLimiter } from '../../logging/log-limiter.js';
 import { AclCache } from './acl-cache.js';
-import { createAuthenticateContext, runAuthenticate, type AuthenticateDeps } from './authenticate.js';
+import { createAuthenticateContext, runAuthenticate, type AuthenticateContext, type AuthenticateDeps } from './authenticate.js';
 import { Admissions, DEFAULT_ADMISSIONS } from './admissions.js';
 import { createIdentityResolver, decideAuthorize, deny, hasUnsafeIdentity } from './authorize.js';
 import { explainAuthorize, type ExplainQuery } from './explain.js';
@@ -14,7 +15,7 @@ import { InternalError, VerifierError } from './errors.js';
 import { guardRegistry } from './guarded-registry.js';
 import { decideRights } from './rights.js';
 import { Lockout } from './lockout.js';
-import { DEFAULT_RECENT_DECISIONS, RecentDecisions } from './recent-decisions.js';
+import { DEFAULT_RECENT_DECISIONS, RecentDecisions, type DecisionInput } from './recent-decisions.js';
 import { RecordCache } from './record-cache.js';
 import { RulesCache } from './rules-cache.js';
 import type { RegistryStore } from './ports.js';
@@ -61,6 +62,8 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   const admissions = new Admissions(config.admissions ?? DEFAULT_ADMISSIONS, () => deps.clock.now());
   // A few warn lines per reason and window, then a summary; the metrics keep exact counts.
   const denials = new LogLimiter((fields, message) => logger.warn(fields, message));
+  // Every allowed login is logged, gathered into one info line a second: a line each cost more than the login.
+  const allows = new LineBatch<AllowedLogin>((fields, message) => logger.info(fields, message), 'authentications allowed');
   const recent = new RecentDecisions(config.recentDecisions ?? DEFAULT_RECENT_DECISIONS, () => deps.clock.now());
   const stopListening = deps.registry.onChange((change: Change) => {
     rules.invalidate(change);
@@ -91,30 +94,26 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   async function authenticate(request: AuthenticateRequest, options: AuthenticateOptions = {}): Promise<AuthenticateDecision> {
     const started = performance.now();
     const ctx = createAuthenticateContext(loginDeps, request, options);
-    const logContext = { clientId: request.clientId, peerAddress: request.peerAddress, protocol: request.protocol };
     let decision: AuthenticateDecision;
     try {
       decision = await runAuthenticate(ctx);
     } catch (err) {
-      fault(err, 'authenticate', logContext);
+      fault(err, 'authenticate', loginFields(request));
     }
     const durationMs = performance.now() - started;
     if (decision.allow && options.admitFor !== undefined) {
       admissions.admit(options.admitFor, request.clientId, request.username || undefined, decision);
     }
-    const where = { kind: 'authenticate', clientId: request.clientId, broker: options.admitFor ?? 'bundled', peerAddress: request.peerAddress ?? null, action: null, topic: null } as const;
-    const kept = recent.keeps(decision.allow, started);
+    if (recent.keeps(decision.allow, started)) recent.record(authenticationRecord(request, options.admitFor ?? 'bundled', decision, ctx));
     if (decision.allow) {
-      if (kept) recent.record({ ...where, allow: true, reason: null, message: null, deviceId: decision.deviceId, credential: decision.credential.kind });
-      logger.info({ ...logContext, deviceId: decision.deviceId, credential: decision.credential.kind, durationMs }, 'authenticate allowed');
+      const { clientId, peerAddress, protocol } = request;
+      allows.add({ time: Date.now(), clientId, deviceId: decision.deviceId, credential: decision.credential.kind, peerAddress, protocol, durationMs });
       report({ kind: 'authenticate', allow: true, durationMs });
     } else {
-      const deviceId = ctx.identified?.deviceId ?? ctx.lockKeys.device;
-      const credential = ctx.identified?.credential.kind;
-      if (kept) recent.record({ ...where, allow: false, reason: decision.reason, message: decision.message ?? null, deviceId: deviceId ?? null, credential: credential ?? null });
+      const { deviceId, credential } = deniedIdentity(ctx);
       denials.log(
         request.clientId,
-        { ...logContext, deviceId, credential, reason: decision.reason, message: decision.message, durationMs },
+        { ...loginFields(request), deviceId, credential, reason: decision.reason, message: decision.message, durationMs },
         'authenticate denied',
       );
       report({ kind: 'authenticate', allow: false, reason: decision.reason, durationMs });
@@ -200,12 +199,39 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
       stopListening();
       recent.close();
       denials.flush();
+      allows.flush();
       cache.clear();
       connectionAcls.clear();
       records.clear();
       rules.invalidate({ kind: 'all' });
     },
   };
+}
+
+/** Who a denied attempt was about, as far as it got. */
+function deniedIdentity(ctx: AuthenticateContext): { deviceId: string | undefined; credential: string | undefined } {
+  return { deviceId: ctx.identified?.deviceId ?? ctx.lockKeys.device, credential: ctx.identified?.credential.kind };
+}
+
+function authenticationRecord(request: AuthenticateRequest, broker: string, decision: AuthenticateDecision, ctx: AuthenticateContext): DecisionInput {
+  const where = { kind: 'authenticate', clientId: request.clientId, broker, peerAddress: request.peerAddress ?? null, action: null, topic: null } as const;
+  if (decision.allow) return { ...where, allow: true, reason: null, message: null, deviceId: decision.deviceId, credential: decision.credential.kind };
+  const { deviceId, credential } = deniedIdentity(ctx);
+  return { ...where, allow: false, reason: decision.reason, message: decision.message ?? null, deviceId: deviceId ?? null, credential: credential ?? null };
+}
+
+function loginFields({ clientId, peerAddress, protocol }: AuthenticateRequest) {
+  return { clientId, peerAddress, protocol };
+}
+
+interface AllowedLogin {
+  time: number;
+  clientId: string;
+  peerAddress: string | undefined;
+  protocol: string | undefined;
+  deviceId: string | null;
+  credential: string;
+  durationMs: number;
 }
 
 /** A trusted certificate subject claims the device its CN names, as at CONNECT; an untrusted one claims nothing. */
