@@ -117,6 +117,49 @@ test('an import reaches the other replica by refreshing the devices it wrote, no
   await within(1000, () => b.store.revisions.current === a.store.revisions.current, 'one revision on both');
 });
 
+/** What a replica decides from, for every device and group PostgreSQL holds. */
+async function decisionRows(r: Replica, url: string): Promise<string> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const ids = (await pool.query<{ id: string }>('SELECT id FROM devices ORDER BY id')).rows.map((row) => row.id);
+  const groups = (await pool.query<{ name: string }>('SELECT name FROM groups ORDER BY name')).rows.map((row) => row.name);
+  await pool.end();
+  const devices = ids.map((id) => {
+    const device = r.store.getDevice(id);
+    return device && { ...device, rules: r.store.rulesFor(device).map((rule) => rule.id) };
+  });
+  return JSON.stringify({ devices, groups: groups.map((name) => r.store.getGroup(name)), anonymous: r.store.rulesFor(null).map((rule) => rule.id) });
+}
+
+test('mixed writes on both replicas at once (imports, device, group and rule edits) leave both mirrors as PostgreSQL', async (t) => {
+  const db = await testDatabase(t);
+  if (!db) return;
+  const [a, b] = [await replica(t, db.url), await replica(t, db.url)];
+  const batch = (round: number) => Array.from({ length: 1200 }, (_, i) => ({ id: `bulk-${i}`, groups: [`fleet-${(i + round) % 3}`], superuser: round % 2 === 0 }));
+  const rule = (name: string) => RuleCreate.parse({ subject: { kind: 'group', name }, action: 'publish', topic: `${name}/#`, permission: 'allow' });
+  await a.admin.importDevices(ImportBody.parse({ devices: batch(0) }));
+  await Promise.all([
+    (async () => {
+      for (let round = 1; round <= 3; round += 1) await a.admin.importDevices(ImportBody.parse({ devices: batch(round) }), { onConflict: 'update' });
+    })(),
+    (async () => {
+      for (let i = 0; i < 30; i += 1) await b.admin.patchDevice(`bulk-${i * 40}`, { enabled: i % 2 === 0 });
+    })(),
+    (async () => {
+      for (const name of ['fleet-0', 'fleet-1', 'fleet-2']) await b.admin.createRule(rule(name));
+      await b.admin.createGroup(GroupCreate.parse({ name: 'short-lived' }));
+      await b.admin.createDevice(DeviceCreate.parse({ id: 'member', groups: ['short-lived', 'fleet-0'] }));
+      await b.admin.createRule(rule('short-lived'));
+      await b.admin.deleteGroup('short-lived');
+      await b.admin.createRule(RuleCreate.parse({ subject: { kind: 'anonymous' }, action: 'subscribe', topic: 'public/#', permission: 'allow' }));
+    })(),
+  ]);
+  await within(5000, () => a.store.revisions.current === b.store.revisions.current, 'both replicas at one revision');
+  const expected = await decisionRows(a, db.url);
+  assert.equal(await decisionRows(b, db.url), expected, 'B decides from what A decides from');
+  const fresh = await replica(t, db.url);
+  assert.equal(await decisionRows(fresh, db.url), expected, 'and both from what a mirror loaded now holds');
+});
+
 test('two replicas writing the same id at once: one wins, the other gets a conflict', async (t) => {
   const db = await testDatabase(t);
   if (!db) return;
