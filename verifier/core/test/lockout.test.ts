@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Lockout, type LockoutKeys } from '../lockout.js';
+import { issueDeviceToken } from '../issue-token.js';
 import { hashPassword } from '../password.js';
-import { createHarness, TestClock } from './helpers.js';
+import { AUDIENCE, ISSUER, createHarness, TestClock } from './helpers.js';
 
 /** One attempt's view of the lockout, settled at once. */
 async function probe(lockout: Lockout, keys: LockoutKeys) {
@@ -167,6 +168,21 @@ test('authenticate: a password that verified before is neither slowed nor queued
   await h.decider.authenticate({ clientId: 'x', username: 'nobody', password: 'guess-last', peerAddress: '192.0.2.1' });
   const locked = await login('192.0.2.1');
   assert.deepEqual(!locked.allow && locked.reason, 'locked_out', 'the address lock holds even for a known password');
+});
+
+test('authenticate: a storm of first connects with correct tokens from one address, many times the budget, all get in undelayed', async (t) => {
+  const h = await createHarness(t, { config: { lockout: { ...config, maxTrackedKeys: 100 } } });
+  const tokens = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+    const id = `dev-${i}`;
+    h.registry.addDevice(id);
+    const issued = await issueDeviceToken(h.keys, h.clock, { deviceId: id, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 600 });
+    h.registry.tokens.set(issued.jti, { kind: 'jwt', id: `tok-${i}`, jti: issued.jti, deviceId: id, notAfter: null, revoked: false });
+    return { id, token: issued.token };
+  }));
+  const storm = await Promise.all(tokens.map(({ id, token }) => h.decider.authenticate({ clientId: id, username: id, password: token, peerAddress: '192.0.2.1' })));
+  assert.deepEqual(new Set(storm.map((d) => d.allow)), new Set([true]), '60 first verifications at once through a budget of 4');
+  assert.deepEqual(h.sleeps, [], 'none of them waited a delay');
+  assert.equal(h.decider.stats().lockedAddresses, 0);
 });
 
 test('authenticate: failures from one address lock that address only', async (t) => {
