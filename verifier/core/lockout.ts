@@ -31,8 +31,8 @@ class FailureTable {
   private readonly entries = new Map<string, Entry>();
   /** Attempts in flight per key; a key is present only while it has some. */
   private readonly pending = new Map<string, number>();
-  /** Wake-ups of attempts waiting for an in-flight one of the key to settle. */
-  private readonly waiters = new Map<string, Array<() => void>>();
+  /** Wake-ups of attempts waiting for an in-flight one of the key to settle, oldest first. */
+  private readonly waiters = new Map<string, Set<() => void>>();
   constructor(
     private readonly config: LockoutConfig,
     private readonly clock: Clock,
@@ -73,20 +73,18 @@ class FailureTable {
 
   /** Resolves when an in-flight attempt of `key` settles; false when there are too many waiters already. */
   waitForSettle(key: string, timeoutMs: number): Promise<boolean> | false {
-    const queue = this.waiters.get(key) ?? [];
-    if (queue.length >= MAX_WAITERS_PER_KEY) return false;
+    const queue = this.waiters.get(key) ?? new Set<() => void>();
+    if (queue.size >= MAX_WAITERS_PER_KEY) return false;
     this.waiters.set(key, queue);
     return new Promise((resolve) => {
       const timer = setTimeout(() => settle(), timeoutMs);
       const settle = () => {
         clearTimeout(timer);
-        const list = this.waiters.get(key);
-        const at = list?.indexOf(settle) ?? -1;
-        if (list && at >= 0) list.splice(at, 1);
-        if (list?.length === 0) this.waiters.delete(key);
+        queue.delete(settle);
+        if (queue.size === 0 && this.waiters.get(key) === queue) this.waiters.delete(key);
         resolve(true);
       };
-      queue.push(settle);
+      queue.add(settle);
     });
   }
 
@@ -95,9 +93,12 @@ class FailureTable {
     if (!queue) return;
     const now = this.verdict(key);
     const failures = this.entries.get(key)?.failures.length ?? 0;
-    const free = this.config.lockAfter - failures - (this.pending.get(key) ?? 0);
     // Locked: everyone hears it now. Otherwise the first `free` re-check and take the places.
-    for (const settle of queue.slice(0, now.locked ? queue.length : Math.max(free, 0))) settle();
+    let free = now.locked ? queue.size : this.config.lockAfter - failures - (this.pending.get(key) ?? 0);
+    for (const settle of queue) {
+      if (free-- <= 0) break;
+      settle();
+    }
   }
 
   fail(key: string): void {
