@@ -8,9 +8,38 @@ import { applyRights } from './rights.js';
 
 const RECHECK_CONCURRENCY = 32;
 
-export async function recheck(core: BrokerState, change: Change): Promise<void> {
+/** The devices changed in this turn of the event loop, re-checked together after it. */
+interface PendingRecheck {
+  all: boolean;
+  devices: Set<string>;
+  done: Promise<void>;
+}
+
+const pending = new WeakMap<BrokerState, PendingRecheck>();
+
+/**
+ * An import announces one change per device: they are gathered for the turn, so the connections and
+ * sessions are scanned once, not once per change, and a session is re-checked once however many of
+ * its changes came together. The epoch moves at once, so a CONNECT decided meanwhile is decided again.
+ */
+export function recheck(core: BrokerState, change: Change): Promise<void> {
   core.changeEpoch++;
-  const affects = (deviceId: string | null) => change.kind === 'all' || deviceId === change.deviceId;
+  let batch = pending.get(core);
+  if (batch === undefined) {
+    const gathering: PendingRecheck = { all: false, devices: new Set(), done: Promise.resolve() };
+    gathering.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      pending.delete(core);
+      return recheckAffected(core, gathering);
+    });
+    pending.set(core, (batch = gathering));
+  }
+  if (change.kind === 'all') batch.all = true;
+  else batch.devices.add(change.deviceId);
+  return batch.done;
+}
+
+async function recheckAffected(core: BrokerState, batch: PendingRecheck): Promise<void> {
+  const affects = (deviceId: string | null) => batch.all || (deviceId !== null && batch.devices.has(deviceId));
   const connected = [...core.connections].filter((c) => c.state === 'connected' && c.auth !== null && affects(c.auth.deviceId));
   const away = [...core.sessions.values()].filter((s) => s.connection === null && affects(s.identity.deviceId));
   const jobs = [...connected.map((c) => () => recheckConnection(core, c)), ...away.map((s) => () => recheckStored(core, s))];

@@ -79,3 +79,20 @@ test('a revocation announced while a CONNECT is being decided still refuses it',
   h.authorizer.announce({ kind: 'device', deviceId: 'd' });
   assert.equal(((await raw.next()) as IConnackPacket).reasonCode, 0x87);
 });
+
+test('changes announced together are re-checked together: each affected connection once, however many of its changes came', async (t) => {
+  const rechecked: string[] = [];
+  const h = await startBroker(t, (req) => {
+    if (req.recheck) rechecked.push(req.clientId);
+    return allow(wide, { deviceId: req.clientId });
+  });
+  await rawConnect(t, h, 5, 'dev-a');
+  await rawConnect(t, h, 5, 'dev-b');
+  await rawConnect(t, h, 5, 'dev-c');
+  // As an import announces: one change per device it wrote, in one turn; dev-c is not among them.
+  const done = [];
+  for (let i = 0; i < 200; i++) done.push(h.broker.recheck({ kind: 'device', deviceId: i % 2 === 0 ? 'dev-a' : `imported-${i}` }));
+  done.push(h.broker.recheck({ kind: 'device', deviceId: 'dev-b' }));
+  await Promise.all(done);
+  assert.deepEqual(rechecked.sort(), ['dev-a', 'dev-b']);
+});
