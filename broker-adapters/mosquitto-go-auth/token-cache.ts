@@ -12,8 +12,20 @@ export interface TokenCacheOptions {
   now?: () => number;
 }
 
+/** Whose entries a device change drops: the device's allows, and every deny (a change may lift it). */
+const DENIED = Symbol('denied');
+type Owner = string | null | typeof DENIED;
+
+interface Entry {
+  decision: AuthenticateDecision;
+  until: number;
+  owner: Owner;
+}
+
 export class TokenDecisionCache {
-  readonly #entries = new Map<string, { decision: AuthenticateDecision; until: number }>();
+  readonly #entries = new Map<string, Entry>();
+  /** Keys by owner, so an import's thousands of device changes each drop their own entries, not scan all. */
+  readonly #byOwner = new Map<Owner, Set<string>>();
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
@@ -29,10 +41,13 @@ export class TokenDecisionCache {
 
   /** Drops what a registry change may have made wrong: `all` empties the cache. */
   invalidate(change: Change): void {
-    if (change.kind === 'all') return this.#entries.clear();
-    for (const [key, { decision }] of this.#entries) {
-      if (!decision.allow || decision.deviceId === change.deviceId) this.#entries.delete(key);
+    if (change.kind === 'all') {
+      this.#entries.clear();
+      this.#byOwner.clear();
+      return;
     }
+    this.#dropOwner(DENIED);
+    this.#dropOwner(change.deviceId);
   }
 
   async decide(token: string, clientId: string): Promise<AuthenticateDecision> {
@@ -48,9 +63,29 @@ export class TokenDecisionCache {
 
   #store(key: string, decision: AuthenticateDecision, now: number): void {
     const expiry = decision.allow && decision.expiresAt !== null ? decision.expiresAt * 1000 : Infinity;
-    this.#entries.delete(key);
+    this.#remove(key);
     // Map keeps insertion order: the first key is the oldest entry.
-    if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, { decision, until: Math.min(now + this.#ttlMs, expiry) });
+    if (this.#entries.size >= this.#maxEntries) this.#remove(this.#entries.keys().next().value!);
+    const owner = decision.allow ? decision.deviceId : DENIED;
+    this.#entries.set(key, { decision, until: Math.min(now + this.#ttlMs, expiry), owner });
+    const keys = this.#byOwner.get(owner);
+    if (keys === undefined) this.#byOwner.set(owner, new Set([key]));
+    else keys.add(key);
+  }
+
+  #remove(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    const keys = this.#byOwner.get(entry.owner)!;
+    keys.delete(key);
+    if (keys.size === 0) this.#byOwner.delete(entry.owner);
+  }
+
+  #dropOwner(owner: Owner): void {
+    const keys = this.#byOwner.get(owner);
+    if (keys === undefined) return;
+    this.#byOwner.delete(owner);
+    for (const key of keys) this.#entries.delete(key);
   }
 }
