@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { createGuard, registerAdapters } from '../../broker-adapters/index.js';
 import { addressList } from '../../rules/index.js';
 import type { VerifierConfig } from '../config.js';
@@ -17,6 +17,7 @@ import { limitConnections, serverTimeoutOptions } from './connection-limits.js';
 import { answerError, installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { validatorCompiler } from './validation.js';
 import { consoleRoutes } from './console.js';
 import { changeRoutes } from './routes/changes.js';
 import { refusalRoutes } from './routes/refusals.js';
