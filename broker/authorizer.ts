@@ -9,6 +9,8 @@ export interface Authorizer {
   rights(request: RightsRequest): Promise<RightsDecision>;
   /** Told of each request the broker refused itself (ACL, quota, session owner), for the verifier's record of decisions. */
   refused?(refusal: BrokerRefusal): void;
+  /** It logs each allowed authentication at info (client id, peer, device): the broker's "client connected" then goes to debug. */
+  readonly logsAllows?: boolean;
   /** Registry changes: the broker re-authenticates the affected connections and asks `rights` for stored sessions. */
   onChange(callback: (change: Change) => void): () => void;
   close(): Promise<void>;

@@ -18,7 +18,7 @@ const PUBLISH_TYPE = 3;
 const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQIsdp', 4: 'MQTT', 5: 'MQTT' };
 const PROTOCOLS: Record<ProtocolVersion, MqttProtocol> = { 3: 'mqtt31', 4: 'mqtt311', 5: 'mqtt5' };
 
-/** The stream carries its connection, so four shared listeners replace four closures per socket. */
+/** The stream carries its connection, so shared listeners replace four closures per socket. */
 const CONNECTION = Symbol('arra.connection');
 type OwnedStream = Duplex & { [CONNECTION]: SocketConnection };
 
@@ -28,6 +28,12 @@ function onStreamData(this: OwnedStream, chunk: Buffer): void {
 
 function onStreamEnd(this: OwnedStream): void {
   this[CONNECTION].close();
+}
+
+function onStreamClose(this: OwnedStream): void {
+  const connection = this[CONNECTION];
+  connection.core.lingering.delete(this);
+  connection.close();
 }
 
 /** Fields are documented on `Connection` (`state.ts`). */
@@ -68,7 +74,7 @@ export class SocketConnection implements Connection {
     (stream as OwnedStream)[CONNECTION] = this;
     stream.on('data', onStreamData);
     stream.on('error', onStreamEnd);
-    stream.on('close', onStreamEnd);
+    stream.on('close', onStreamClose);
     stream.on('end', onStreamEnd);
   }
 
@@ -139,7 +145,7 @@ export class SocketConnection implements Connection {
     }
     if (!this.stream.destroyed) {
       this.stream.end();
-      setTimeout(() => this.stream.destroy(), 1000).unref();
+      this.core.lingering.add(this.stream);
     }
   }
 

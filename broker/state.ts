@@ -15,6 +15,7 @@ import { MemoryStore, type BrokerStore } from './persistence/index.js';
 import { RetainedStore } from './routing/retained.js';
 import { TopicTree, subscriptionBytes } from './routing/topic-tree.js';
 import type { Writer } from './writer.js';
+import { DueQueue } from './due-queue.js';
 
 export interface BrokerLogger {
   debug(obj: object, msg?: string): void;
@@ -53,9 +54,14 @@ export class BrokerState {
   closing = false;
   /** Counts registry changes, so a CONNECT decided across one can ask again (see handlers/connect.ts). */
   changeEpoch = 0;
+  /** Questions to the authorizer, answered "unavailable" after `limits.authTimeoutMs` (see session/ask-authorizer.ts). */
+  readonly authWaits: DueQueue<(undecided: { allow: 'unavailable'; error: unknown }) => void>;
+  /** Streams we ended, destroyed if the peer has not closed its side a second later. */
+  readonly lingering = new DueQueue<Duplex>(1000, (stream) => stream.destroy(), { unref: true });
 
   constructor(options: BrokerOptions) {
     this.limits = resolveLimits(options.limits);
+    this.authWaits = new DueQueue(this.limits.authTimeoutMs, (settle) => settle({ allow: 'unavailable', error: new Error('authorizer timed out') }));
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.authorizer = options.authorizer;
     this.serverKeepAlive = options.serverKeepAlive;

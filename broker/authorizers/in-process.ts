@@ -16,29 +16,40 @@ export interface ConnectDecider {
 /** `RegistryStore.onChange` of the verifier's store. */
 export type RegistryOnChange = (listener: (change: Change) => void) => () => void;
 
+function undecided(cause: unknown): AuthorizerUnavailableError {
+  return new AuthorizerUnavailableError('the verifier core could not decide', { cause });
+}
+
+function rethrowUndecided(cause: unknown): never {
+  throw undecided(cause);
+}
+
+/** `logsAllows`: the decider writes an info line per allowed authentication, as the verifier's does. */
 export function createInProcessAuthorizer(
   decider: ConnectDecider,
   registryOnChange: RegistryOnChange,
   logger?: Logger,
+  options: { logsAllows?: boolean } = {},
 ): Authorizer {
   const changes = createChangeFanout(logger);
   const unsubscribe = registryOnChange((change) => changes.emit(change));
   return {
-    async authenticate(request) {
+    authenticate(request) {
       try {
-        return await decider.authenticate(request);
+        return decider.authenticate(request).catch(rethrowUndecided);
       } catch (cause) {
-        throw new AuthorizerUnavailableError('the verifier core could not decide', { cause });
+        return Promise.reject(undecided(cause));
       }
     },
     async rights(request) {
       try {
         return decider.rights(request);
       } catch (cause) {
-        throw new AuthorizerUnavailableError('the verifier core could not decide', { cause });
+        throw undecided(cause);
       }
     },
     refused: (refusal) => decider.recordRefusal?.(refusal),
+    logsAllows: options.logsAllows ?? false,
     onChange: (callback) => changes.add(callback),
     async close() {
       unsubscribe();

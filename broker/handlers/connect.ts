@@ -188,24 +188,32 @@ function setKeepAlive({ connection, packet, connack }: ConnectContext): void {
 }
 
 /** A session belongs to the identity that created it, not its client id; a stored one is discarded only when that identity is gone. */
-async function checkSessionOwner({ connection, clientId, auth }: ConnectContext): Promise<void> {
+function checkSessionOwner({ connection, clientId, auth }: ConnectContext): void | Promise<void> {
   const core = connection.core;
   const existing = core.sessions.get(clientId);
-  const identity = identityOf(auth!);
   // An expired session the timer wheel has not ended yet belongs to no one any more.
-  if (existing === undefined || existing.owner === identity || !settleSession(core, existing, Date.now())) return;
-  if (existing.connection === null) {
-    const owner = await rightsNow(core, existing.identity);
-    if (owner.allow === false && owner.reason === 'unknown_device' && core.sessions.get(clientId) === existing && existing.connection === null) {
-      core.logger.warn({ clientId, identity, sessionIdentity: existing.owner, reason: 'unknown_device' }, 'stored session of a removed identity discarded');
-      return discardSession(core, existing);
-    }
+  if (existing === undefined || existing.owner === identityOf(auth!) || !settleSession(core, existing, Date.now())) return;
+  if (existing.connection === null) return discardIfOwnerRemoved(connection, clientId, auth!, existing);
+  refuseSessionOfAnother(connection, clientId, auth!, existing);
+}
+
+/** Only a stored session's owner can be gone: the authorizer is asked, the one wait of this step. */
+async function discardIfOwnerRemoved(connection: Connection, clientId: string, auth: AuthenticateAllow, existing: Session): Promise<void> {
+  const core = connection.core;
+  const owner = await rightsNow(core, existing.identity);
+  if (owner.allow === false && owner.reason === 'unknown_device' && core.sessions.get(clientId) === existing && existing.connection === null) {
+    core.logger.warn({ clientId, identity: identityOf(auth), sessionIdentity: existing.owner, reason: 'unknown_device' }, 'stored session of a removed identity discarded');
+    return discardSession(core, existing);
   }
-  core.logger.warn(
-    { clientId, identity, sessionIdentity: existing.owner, peer: connection.info.peerAddress, reason: 'session_of_another_identity' },
+  refuseSessionOfAnother(connection, clientId, auth, existing);
+}
+
+function refuseSessionOfAnother(connection: Connection, clientId: string, auth: AuthenticateAllow, existing: Session): never {
+  connection.core.logger.warn(
+    { clientId, identity: identityOf(auth), sessionIdentity: existing.owner, peer: connection.info.peerAddress, reason: 'session_of_another_identity' },
     'client id belongs to a session of another identity',
   );
-  core.refused(connection, { clientId, deviceId: auth!.deviceId, action: 'connect', topic: null, reason: 'clientid_mismatch', message: 'the client id holds a stored session of another identity' });
+  connection.core.refused(connection, { clientId, deviceId: auth.deviceId, action: 'connect', topic: null, reason: 'clientid_mismatch', message: 'the client id holds a stored session of another identity' });
   throw new ConnectRefusedError({ kind: 'deny', reason: 'clientid_mismatch' }, 'client id in use by another identity');
 }
 

@@ -35,6 +35,27 @@ test('an authorizer that does not answer in time is treated as unavailable', asy
   assert.equal(await connackCode(t, h, 5), 0x88);
 });
 
+test('an authorizer that throws instead of answering is unavailable (0x88), not a dropped connection', async (t) => {
+  const h = await startBroker(t);
+  h.authorizer.authenticate = () => {
+    throw new Error('authorizer bug');
+  };
+  assert.equal(await connackCode(t, h, 5), 0x88);
+});
+
+test('CONNECTs left unanswered are each refused at their own deadline while one answered is let in', async (t) => {
+  const h = await startBroker(t, (request) => (request.clientId === 'fast' ? allow() : new Promise(() => {})), { limits: { authTimeoutMs: 300 } });
+  const started = Date.now();
+  const first = connackCode(t, h, 5, { clientId: 'slow-1' }).then((code) => [code, Date.now() - started]);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const second = connackCode(t, h, 5, { clientId: 'slow-2' }).then((code) => [code, Date.now() - started]);
+  assert.equal(await connackCode(t, h, 5, { clientId: 'fast' }), 0);
+  const [[firstCode, firstAt], [secondCode, secondAt]] = await Promise.all([first, second]);
+  assert.deepEqual([firstCode, secondCode], [0x88, 0x88]);
+  assert.ok(firstAt! >= 290 && secondAt! >= 440, `refused at ${firstAt} ms and ${secondAt} ms, not before their 300 ms deadlines`);
+  assert.ok(secondAt! > firstAt!, 'the later CONNECT is refused later');
+});
+
 test('the authorizer gets client id, username, the password as UTF-8, peer address, protocol and how long it may take', async (t) => {
   const seen: AuthenticateRequest[] = [];
   const h = await startBroker(t, (request) => (seen.push(request), allow()));
