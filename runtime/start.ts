@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   let running: RunningBroker | undefined;
   const verifier = await startVerifier(config, { logger, brokerClients: () => running?.broker });
-  const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger);
+  const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger, { logsAllows: true });
   try {
     running = await startBroker(brokerConfig, authorizer, {
       logger,

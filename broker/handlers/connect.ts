@@ -314,10 +314,11 @@ function sendConnack(ctx: ConnectContext): void {
     properties: connection.version === 5 ? connack : undefined,
   });
   if ((connection.state as ConnectionState) === 'closed') return; // the CONNACK did not fit the client's Maximum Packet Size
-  connection.core.logger.info(
-    { clientId: ctx.clientId, deviceId: ctx.auth?.deviceId ?? null, peer: connection.info.peerAddress, protocol: connection.version },
-    'client connected',
-  );
+  const { logger, authorizer } = connection.core;
+  // One info line per connect: the authorizer's allow, when it logs one, already names the client, peer and device.
+  const fields = { clientId: ctx.clientId, deviceId: ctx.auth?.deviceId ?? null, peer: connection.info.peerAddress, protocol: connection.version };
+  if (authorizer.logsAllows === true) logger.debug(fields, 'client connected');
+  else logger.info(fields, 'client connected');
 }
 
 /** Resend what was in flight, then what was queued while the client was away [MQTT-4.4.0-1]. */

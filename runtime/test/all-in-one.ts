@@ -11,6 +11,8 @@ export interface AllInOne {
   mqttPort: number;
   token: string;
   child: ChildProcess;
+  /** Its log lines on stdout so far, parsed (JSON lines). */
+  logs: Array<Record<string, unknown>>;
   /** `fetch` of an admin API path with the bearer token. */
   admin(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
 }
@@ -24,7 +26,14 @@ export async function startAllInOne(t: Pick<TestContext, 'after'>, env: Record<s
   const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/start.ts'], {
     cwd: ROOT,
     env: { ...process.env, ARRA_DATA_DIR: dataDir, ARRA_HTTP_PORT: '0', ARRA_MQTT_PORT: '0', ARRA_LOG_LEVEL: 'warn', ARRA_ADMIN_TOKEN: ALL_IN_ONE_TOKEN, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);
   });
   t.after(async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -52,5 +61,5 @@ export async function startAllInOne(t: Pick<TestContext, 'after'>, env: Record<s
       headers: { authorization: `Bearer ${ALL_IN_ONE_TOKEN}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
-  return { url, mqttPort, token: ALL_IN_ONE_TOKEN, child, admin };
+  return { url, mqttPort, token: ALL_IN_ONE_TOKEN, child, logs, admin };
 }

@@ -14,7 +14,7 @@ import { ALL_IN_ONE_TOKEN, type AllInOne } from './all-in-one.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface Standalone extends AllInOne {
+export interface Standalone extends Omit<AllInOne, 'logs'> {
   dataDir: string;
   broker: ChildProcess;
   /** Everything both processes wrote (stdout and stderr). */

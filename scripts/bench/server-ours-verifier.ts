@@ -48,6 +48,6 @@ if (mode === 'verifier') {
   process.stdout.write('ready\n');
   process.once('SIGTERM', () => void verifier.close().then(() => process.exit(0)));
 } else {
-  const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger);
+  const authorizer = createInProcessAuthorizer(verifier.decider, (listener) => verifier.store.onChange(listener), logger, { logsAllows: true });
   await runOursBroker(Number(port), dataDir!, authorizer, logger, () => verifier.close());
 }
