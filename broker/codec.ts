@@ -2,7 +2,7 @@
 // mqtt-packet parser per version parses whole frames, so a connection needs no parser of its own.
 import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
-import type { IPubackPacket, IPublishPacket, Packet } from 'mqtt-packet';
+import type { IDisconnectPacket, IPubackPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 import { checkProperties } from './properties.js';
 
@@ -125,6 +125,7 @@ function hookValidation(internals: ParserInternals, state: SharedParser): void {
 /** Parses one whole frame. Before CONNECT the version is unknown: CONNECT carries its own. */
 export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
   if (frame.length === 4 && frame[0] === PUBACK_HEADER && frame[1] === 2) return parsePuback(frame, version);
+  if (frame.length === 2 && frame[0] === DISCONNECT_HEADER) return plainDisconnect(version);
   const key: ParserKey = frame[0]! >> 4 === CONNECT_PACKET_TYPE ? 'connect' : version;
   const shared = parserFor(key);
   shared.packet = null;
@@ -158,6 +159,15 @@ function parsePuback(frame: Buffer, version: ProtocolVersion): IPubackPacket {
   const messageId = frame.readUInt16BE(2);
   if (messageId === 0) throw new MalformedPacketError('packet identifier 0'); // [MQTT-2.2.1-3]
   const packet: IPubackPacket = { cmd: 'puback', length: 2, messageId };
+  if (version === 5) packet.reasonCode = 0;
+  return packet;
+}
+
+const DISCONNECT_HEADER = 0xe0;
+
+/** The DISCONNECT ending each connection, with no reason code nor properties (5.0 §3.14.2.1: Normal disconnection). */
+function plainDisconnect(version: ProtocolVersion): IDisconnectPacket {
+  const packet: IDisconnectPacket = { cmd: 'disconnect', length: 0 };
   if (version === 5) packet.reasonCode = 0;
   return packet;
 }

@@ -75,11 +75,20 @@ export function createBrokerMetrics(broker: StatsSource, gate?: Pick<Gate, 'expe
   }
   for (const [key, name, help] of COUNTERS) mirrorCounter(registry, broker, key, name, help);
   if (gate !== undefined) expelledCounter(registry, gate);
-  const accepted = new Counter({
+  // Counted in a plain record, labelled at scrape time: prom-client hashes the labels on every `inc`.
+  const acceptedBy: Partial<Record<Transport, number>> = {};
+  const lastAccepted: Partial<Record<Transport, number>> = {};
+  new Counter({
     name: 'arra_broker_connections_accepted_total',
     help: 'Connections admitted by a listener.',
     labelNames: ['transport'] as const,
     registers: [registry],
+    collect() {
+      for (const [transport, value] of Object.entries(acceptedBy) as Array<[Transport, number]>) {
+        this.inc({ transport }, value - (lastAccepted[transport] ?? 0));
+        lastAccepted[transport] = value;
+      }
+    },
   });
   const refused = new Counter({
     name: 'arra_broker_connections_refused_total',
@@ -89,7 +98,9 @@ export function createBrokerMetrics(broker: StatsSource, gate?: Pick<Gate, 'expe
   });
   return {
     registry,
-    onAccepted: (transport: Transport) => accepted.inc({ transport }),
+    onAccepted: (transport: Transport) => {
+      acceptedBy[transport] = (acceptedBy[transport] ?? 0) + 1;
+    },
     onRefused: (transport: Transport, reason: RefusalReason) => refused.inc({ transport, reason }),
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import mqttPacket, { type IPubackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import mqttPacket, { type IDisconnectPacket, type IPubackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import { Framer, encode, encodePublish, parseFrame, parsePublish, restampPublish } from '../codec.js';
 import { MalformedPacketError, PacketTooLargeError } from '../errors.js';
 
@@ -121,5 +121,18 @@ test('a plain PUBACK parses to what mqtt-packet gives, and packet id 0 is malfor
     const { cmd, messageId, length, reasonCode } = expected as IPubackPacket;
     assert.deepEqual(parseFrame(frame, version), { cmd, messageId, length, ...(reasonCode !== undefined && { reasonCode }) });
     assert.throws(() => parseFrame(Buffer.from([0x40, 0x02, 0x00, 0x00]), version), MalformedPacketError);
+  }
+});
+
+test('a plain DISCONNECT parses to what mqtt-packet gives; one with flags set is still malformed', () => {
+  for (const version of [3, 4, 5] as const) {
+    const reference = mqttPacket.parser({ protocolVersion: version });
+    let expected: Packet | undefined;
+    reference.on('packet', (packet: Packet) => (expected = packet));
+    const frame = Buffer.from([0xe0, 0x00]);
+    reference.parse(frame);
+    const { cmd, length, reasonCode } = expected as IDisconnectPacket;
+    assert.deepEqual(parseFrame(frame, version), { cmd, length, ...(reasonCode !== undefined && { reasonCode }) });
+    assert.throws(() => parseFrame(Buffer.from([0xe1, 0x00]), version));
   }
 });
