@@ -23,6 +23,9 @@ export function shippedNodeFlags(): string[] {
   return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
 }
 
+/** The verifier alone runs as its LXC unit starts it, on Node's defaults (`targets.test.ts`). */
+export const VERIFIER_ALONE_FLAGS: readonly string[] = [];
+
 const NODE_TARGETS: Record<NodeTargetName, { script: string; flags: string[] }> = {
   ours: { script: 'server-ours', flags: shippedNodeFlags() },
   'ours-node-defaults': { script: 'server-ours', flags: [] },
@@ -140,9 +143,10 @@ function nodeTarget(name: TargetName, port: number, child: ChildProcess, cleanup
 async function startNodeTarget(name: NodeTargetName, verifier?: VerifierTargetOptions): Promise<Target> {
   buildServers();
   const port = await freePort();
-  const { script: serverModule, flags } = NODE_TARGETS[name];
   const ownDir = name === 'ours-verifier' && !verifier ? mkdtempSync(join(tmpdir(), 'arra-bench-ours-')) : undefined;
   const v = verifier ?? (ownDir ? { dataDir: ownDir, mode: 'inprocess', devices: PASSWORD_DEVICES } : undefined);
+  const { script: serverModule } = NODE_TARGETS[name];
+  const flags = v?.mode === 'verifier' ? VERIFIER_ALONE_FLAGS : NODE_TARGETS[name].flags;
   const args = v ? [v.dataDir, v.mode, String(v.devices)] : [];
   const child = spawnPinned(process.execPath, [...flags, '--expose-gc', benchScript(serverModule), String(port), ...args]);
   // Provisioning thousands of devices (a token each) takes a while on a first start.
