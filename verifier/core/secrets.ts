@@ -12,10 +12,11 @@ export function secretMatcher(expected: string): SecretMatcher {
   if (want.length === 0) return () => false;
   const scratch = Buffer.alloc(want.length);
   return (presented) => {
-    scratch.fill(0);
-    scratch.write(presented, 'utf8');
+    // Which native calls run depends on the presented length only, never on the secret's bytes.
+    const written = scratch.write(presented, 'utf8');
+    if (written < want.length) scratch.fill(0, written);
     const sameBytes = timingSafeEqual(scratch, want);
-    return sameBytes && Buffer.byteLength(presented, 'utf8') === want.length;
+    return sameBytes && written === want.length && Buffer.byteLength(presented, 'utf8') === want.length;
   };
 }
 

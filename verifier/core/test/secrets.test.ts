@@ -9,6 +9,8 @@ test('the exact secret matches, again and again (the scratch buffer is reset bet
   assert.equal(matches(SECRET), true);
   assert.equal(matches(`${SECRET}x`), false);
   assert.equal(matches(SECRET), true);
+  assert.equal(matches(SECRET.slice(0, -1)), false, 'a shorter value after the secret: the tail it left is cleared');
+  assert.equal(matches(SECRET), true);
 });
 
 test('prefixes, extensions and same-length guesses are refused', () => {
