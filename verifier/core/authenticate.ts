@@ -210,21 +210,34 @@ function allowDecision(ctx: AuthenticateContext): AuthenticateDecision {
   };
 }
 
-export async function runAuthenticate(ctx: AuthenticateContext): Promise<AuthenticateDecision> {
+/** Synchronous unless a step must wait: a reconnect is decided without a promise. The lockout turn ends once. */
+export function runAuthenticate(ctx: AuthenticateContext): AuthenticateDecision | Promise<AuthenticateDecision> {
+  let settled: AuthenticateDecision | Promise<AuthenticateDecision> | undefined;
   try {
-    for (const step of steps) {
-      const verdict = step(ctx);
-      const denied = verdict instanceof Promise ? await verdict : verdict;
-      if (denied) {
-        if (COUNTED.has(denied.reason) && !ctx.request.recheck) ctx.lockout.recordFailure(ctx.lockKeys);
-        return denied;
-      }
-    }
-    if (ctx.device && !ctx.request.recheck) ctx.lockout.recordSuccess(ctx.device.id);
-    return allowDecision(ctx);
+    settled = runSteps(ctx, 0);
+    return settled instanceof Promise ? settled.finally(() => endTurn(ctx)) : settled;
   } finally {
-    if (ctx.lockoutBegun) ctx.lockout.end(ctx.lockKeys);
+    if (!(settled instanceof Promise)) endTurn(ctx);
   }
+}
+
+function runSteps(ctx: AuthenticateContext, first: number): AuthenticateDecision | Promise<AuthenticateDecision> {
+  for (let i = first; i < steps.length; i++) {
+    const verdict = steps[i]!(ctx);
+    if (verdict instanceof Promise) return verdict.then((denied) => (denied ? refused(ctx, denied) : runSteps(ctx, i + 1)));
+    if (verdict) return refused(ctx, verdict);
+  }
+  if (ctx.device && !ctx.request.recheck) ctx.lockout.recordSuccess(ctx.device.id);
+  return allowDecision(ctx);
+}
+
+function refused(ctx: AuthenticateContext, denied: Deny): Deny {
+  if (COUNTED.has(denied.reason) && !ctx.request.recheck) ctx.lockout.recordFailure(ctx.lockKeys);
+  return denied;
+}
+
+function endTurn(ctx: AuthenticateContext): void {
+  if (ctx.lockoutBegun) ctx.lockout.end(ctx.lockKeys);
 }
 
 /** The credential presented, in resolution order; an untrusted subject alone is refused. */

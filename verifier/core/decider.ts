@@ -30,6 +30,8 @@ export interface DeciderStats {
 }
 
 export interface ManagedDecider extends Decider {
+  /** `authenticate` without a promise when no step had to wait: the HTTP route answers a reconnect at once. */
+  authenticateNow(request: AuthenticateRequest, options?: AuthenticateOptions): AuthenticateDecision | Promise<AuthenticateDecision>;
   stats(): DeciderStats;
   /** The authorize decision for an identity with its trace (the admin explainer); nothing is logged or counted. */
   explain(query: ExplainQuery): Explanation;
@@ -91,15 +93,28 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
     throw wrapped;
   }
 
-  async function authenticate(request: AuthenticateRequest, options: AuthenticateOptions = {}): Promise<AuthenticateDecision> {
+  /** The decision now when no step had to wait (a reconnect), else its promise; faults throw or reject. */
+  function authenticateNow(request: AuthenticateRequest, options: AuthenticateOptions = {}): AuthenticateDecision | Promise<AuthenticateDecision> {
     const started = performance.now();
     const ctx = createAuthenticateContext(loginDeps, request, options);
-    let decision: AuthenticateDecision;
+    let outcome: AuthenticateDecision | Promise<AuthenticateDecision>;
     try {
-      decision = await runAuthenticate(ctx);
+      outcome = runAuthenticate(ctx);
     } catch (err) {
       fault(err, 'authenticate', loginFields(request));
     }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (decision) => concludeLogin(ctx, decision, started),
+        (err: unknown) => fault(err, 'authenticate', loginFields(request)),
+      );
+    }
+    return concludeLogin(ctx, outcome, started);
+  }
+
+  /** Admission, recent decisions, log and metrics of a decided login. */
+  function concludeLogin(ctx: AuthenticateContext, decision: AuthenticateDecision, started: number): AuthenticateDecision {
+    const { request, options } = ctx;
     const durationMs = performance.now() - started;
     if (decision.allow && options.admitFor !== undefined) {
       admissions.admit(options.admitFor, request.clientId, request.username || undefined, decision);
@@ -181,7 +196,10 @@ export function createDecider(deps: DeciderDeps): ManagedDecider {
   }
 
   return {
-    authenticate,
+    async authenticate(request, options) {
+      return authenticateNow(request, options);
+    },
+    authenticateNow,
     authorize,
     isSuperuser,
     // Registered after the core's own listener (at creation), so its caches are already fresh.

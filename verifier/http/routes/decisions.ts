@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z, ZodTypeAny } from 'zod';
 import {
+  type AuthenticateDecision,
   AuthenticateAllow,
   AuthenticateRequest,
   AuthorizeAllow,
@@ -11,12 +12,12 @@ import {
   RightsAllow,
   RightsRequest,
 } from '../../../schemas/index.js';
-import { type Decider, outwardDeny } from '../../core/index.js';
+import { type ManagedDecider, outwardDeny } from '../../core/index.js';
 import { ServiceUnavailableError } from '../../core/index.js';
 import { ApiErrorBody } from '../errors.js';
 
 export interface DecisionRoutesOptions {
-  decider: Decider;
+  decider: ManagedDecider;
   trustCertSubject: boolean;
 }
 
@@ -35,14 +36,21 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
         response: { 200: AuthenticateAllow, 403: Deny, 400: ApiErrorBody, 401: ApiErrorBody, 503: ApiErrorBody },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
+      const answer = (decision: AuthenticateDecision) => {
+        reply.code(decision.allow ? 200 : 403);
+        return decision.allow ? decision : outwardDeny(decision);
+      };
+      const failed = (err: unknown): never => {
+        throw unavailable(request.log, 'authenticate', err);
+      };
       let decision;
       try {
-        decision = await decider.authenticate(request.body, { trustCertSubject, admitFor: nativeCaller(request.socket.remoteAddress) });
+        decision = decider.authenticateNow(request.body, { trustCertSubject, admitFor: nativeCaller(request.socket.remoteAddress) });
       } catch (err) {
-        throw unavailable(request.log, 'authenticate', err);
+        failed(err);
       }
-      return reply.code(decision.allow ? 200 : 403).send(decision.allow ? decision : outwardDeny(decision));
+      return decision instanceof Promise ? decision.then(answer, failed) : answer(decision!);
     },
   );
 
