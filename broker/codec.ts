@@ -2,7 +2,7 @@
 // mqtt-packet parser per version parses whole frames, so a connection needs no parser of its own.
 import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
-import type { IDisconnectPacket, IPubackPacket, IPublishPacket, Packet } from 'mqtt-packet';
+import type { IConnectPacket, IDisconnectPacket, IPubackPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { MalformedPacketError, PacketTooLargeError, ProtocolError } from './errors.js';
 import { checkProperties } from './properties.js';
 
@@ -126,6 +126,10 @@ function hookValidation(internals: ParserInternals, state: SharedParser): void {
 export function parseFrame(frame: Buffer, version: ProtocolVersion): Packet {
   if (frame.length === 4 && frame[0] === PUBACK_HEADER && frame[1] === 2) return parsePuback(frame, version);
   if (frame.length === 2 && frame[0] === DISCONNECT_HEADER) return plainDisconnect(version);
+  if (frame[0] === CONNECT_HEADER) {
+    const connect = parsePlainConnect(frame);
+    if (connect !== null) return connect;
+  }
   const key: ParserKey = frame[0]! >> 4 === CONNECT_PACKET_TYPE ? 'connect' : version;
   const shared = parserFor(key);
   shared.packet = null;
@@ -170,6 +174,68 @@ function plainDisconnect(version: ProtocolVersion): IDisconnectPacket {
   const packet: IDisconnectPacket = { cmd: 'disconnect', length: 0 };
   if (version === 5) packet.reasonCode = 0;
   return packet;
+}
+
+const CONNECT_HEADER = 0x10;
+/** Will flag, will QoS, will retain and the reserved bit: a CONNECT with any of them goes to mqtt-packet. */
+const CONNECT_FLAGS_NOT_PLAIN = 0x3d;
+const USERNAME_FLAG = 0x80;
+const PASSWORD_FLAG = 0x40;
+const CLEAN_FLAG = 0x02;
+
+/**
+ * A CONNECT without a will or properties (nearly every reconnect), by hand: what mqtt-packet gives for it,
+ * with the same string checks. null: anything else, or anything wrong, for mqtt-packet to parse or refuse.
+ */
+function parsePlainConnect(frame: Buffer): IConnectPacket | null {
+  let pos = 1;
+  let length = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    const byte = frame[pos++]!;
+    length += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) break;
+  }
+  const end = frame.length;
+  if (pos + length !== end || pos + 2 > end) return null;
+  const nameEnd = pos + 2 + frame.readUInt16BE(pos);
+  if (nameEnd + 4 > end) return null;
+  const protocolId = frame.toString('latin1', pos + 2, nameEnd);
+  const protocolVersion = frame[nameEnd]!;
+  if (!(protocolId === 'MQTT' ? protocolVersion === 4 || protocolVersion === 5 : protocolId === 'MQIsdp' && protocolVersion === 3)) return null;
+  const flags = frame[nameEnd + 1]!;
+  if ((flags & CONNECT_FLAGS_NOT_PLAIN) !== 0) return null;
+  const keepalive = frame.readUInt16BE(nameEnd + 2);
+  pos = nameEnd + 4;
+  if (protocolVersion === 5 && frame[pos++] !== 0) return null; // properties, or none (length 0)
+  const clientId = readString(frame, pos);
+  if (clientId === null) return null;
+  pos += 2 + frame.readUInt16BE(pos);
+  const packet = { cmd: 'connect', retain: false, qos: 0, dup: false, length, topic: null, payload: null, protocolId, protocolVersion, clean: (flags & CLEAN_FLAG) !== 0, keepalive, clientId } as IConnectPacket;
+  if ((flags & USERNAME_FLAG) !== 0) {
+    const username = readString(frame, pos);
+    if (username === null) return null;
+    packet.username = username;
+    pos += 2 + frame.readUInt16BE(pos);
+  }
+  if ((flags & PASSWORD_FLAG) !== 0) {
+    if (pos + 2 > end || pos + 2 + frame.readUInt16BE(pos) > end) return null;
+    packet.password = frame.subarray(pos + 2, pos + 2 + frame.readUInt16BE(pos));
+    pos += 2 + frame.readUInt16BE(pos);
+  }
+  if (pos !== end) throw new MalformedPacketError(`connect fields take ${pos - (end - length)} of ${length} bytes`);
+  return packet;
+}
+
+/** A length-prefixed UTF-8 string, checked as the shared parsers check theirs [MQTT-1.5.4-1] [MQTT-1.5.4-2]; null when it overruns. */
+function readString(frame: Buffer, pos: number): string | null {
+  if (pos + 2 > frame.length) return null;
+  const end = pos + 2 + frame.readUInt16BE(pos);
+  if (end > frame.length) return null;
+  const text = frame.toString('utf8', pos + 2, end);
+  if (text.includes('\u0000') || (text.includes('\uFFFD') && !isUtf8(frame.subarray(pos + 2, end)))) {
+    throw new MalformedPacketError('a string is not well-formed UTF-8 or contains U+0000');
+  }
+  return text;
 }
 
 /** Bytes left over mean a flag disagrees with the payload [MQTT-3.1.2-18] [MQTT-3.1.2-20]: malformed [MQTT-3.1.4-1] [MQTT-4.8.0-1]. */

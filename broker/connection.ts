@@ -166,13 +166,12 @@ export class SocketConnection implements Connection {
 
   holdFrames(): void {
     this.pending ??= [];
-    this.stream.pause(); // bounds what a client can pile up before it is authenticated
   }
 
   releaseFrames(): void {
     const held = this.pending;
     this.pending = null;
-    if (held === null) return;
+    if (held === null || held.length === 0) return;
     if (!this.throttled) this.stream.resume();
     for (const frame of held) if (!this.onFrame(frame)) return;
   }
@@ -191,7 +190,8 @@ export class SocketConnection implements Connection {
   private onFrame(frame: Buffer): boolean {
     if (this.state === 'closed') return false;
     if (this.pending !== null) {
-      this.pending.push(frame);
+      // Paused at the first frame held, not at CONNECT: a client that waits for its CONNACK costs no pause and resume.
+      if (this.pending.push(frame) === 1) this.stream.pause(); // bounds what a client can pile up before it is authenticated
       return true;
     }
     try {

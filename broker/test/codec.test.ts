@@ -136,3 +136,41 @@ test('a plain DISCONNECT parses to what mqtt-packet gives; one with flags set is
     assert.throws(() => parseFrame(Buffer.from([0xe1, 0x00]), version));
   }
 });
+
+test('a CONNECT parses to what mqtt-packet gives, with or without a will, credentials or properties', () => {
+  const names = { 3: 'MQIsdp', 4: 'MQTT', 5: 'MQTT' } as const;
+  let compared = 0;
+  for (const protocolVersion of [3, 4, 5] as const) {
+    for (const clean of [true, false]) {
+      for (const clientId of ['', 'dev-1', 'ünï-日本']) {
+        for (const username of [undefined, 'u', 'ünï']) {
+          for (const password of [undefined, Buffer.alloc(0), Buffer.from([0xff, 0x00, 0x61])]) {
+            for (const extra of [{}, { will: { topic: 'w/t', payload: Buffer.from('bye'), qos: 1 as const, retain: true } }, ...(protocolVersion === 5 ? [{ properties: { sessionExpiryInterval: 60 } }] : [])]) {
+              if ((password !== undefined && username === undefined) || (clientId === '' && (protocolVersion === 3 || !clean))) continue;
+              const frame = mqttPacket.generate({ cmd: 'connect', protocolId: names[protocolVersion], protocolVersion, clean, clientId, keepalive: 60, ...(username !== undefined && { username }), ...(password !== undefined && { password }), ...extra });
+              const reference = mqttPacket.parser({ protocolVersion: 4 });
+              let expected: Packet | undefined;
+              reference.on('packet', (packet: Packet) => (expected = packet));
+              reference.parse(frame);
+              assert.deepEqual({ ...parseFrame(frame, 4) }, { ...expected }, `${protocolVersion} ${clientId} ${username} ${password?.toString('hex')} ${JSON.stringify(extra)}`);
+              compared++;
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.ok(compared > 100);
+});
+
+test('a CONNECT with a string that is not well-formed UTF-8, contains U+0000, or bytes left over is malformed', () => {
+  const frame = (clientId: string, username?: string) => Buffer.from(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0, ...(username !== undefined && { username }) }));
+  assert.throws(() => parseFrame(frame('a\u0000b'), 4), MalformedPacketError);
+  assert.throws(() => parseFrame(frame('ok', 'x\u0000'), 4), MalformedPacketError);
+  const badUtf8 = frame('abc');
+  badUtf8[badUtf8.length - 2] = 0xc3; // a lead byte without its continuation
+  assert.throws(() => parseFrame(badUtf8, 4), MalformedPacketError);
+  const leftover = Buffer.concat([frame('abc'), Buffer.from([0x00])]);
+  leftover[1]! += 1;
+  assert.throws(() => parseFrame(leftover, 4), MalformedPacketError);
+});

@@ -56,6 +56,20 @@ test('CONNECTs left unanswered are each refused at their own deadline while one 
   assert.ok(secondAt! > firstAt!, 'the later CONNECT is refused later');
 });
 
+test('frames sent behind a CONNECT wait for its decision and then run in order', async (t) => {
+  let answer: (() => void) | undefined;
+  const h = await startBroker(t, () => new Promise((resolve) => (answer = () => resolve(allow()))));
+  const raw = await rawClient(t, h, 4);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'eager', clean: true, keepalive: 30 });
+  while (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+  raw.send({ cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'a/b', qos: 0 }] });
+  raw.send({ cmd: 'pingreq' });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(raw.packets.length, 0, 'nothing answered before the CONNACK');
+  answer();
+  assert.deepEqual([(await raw.next()).cmd, (await raw.next()).cmd, (await raw.next()).cmd], ['connack', 'suback', 'pingresp']);
+});
+
 test('the authorizer gets client id, username, the password as UTF-8, peer address, protocol and how long it may take', async (t) => {
   const seen: AuthenticateRequest[] = [];
   const h = await startBroker(t, (request) => (seen.push(request), allow()));
