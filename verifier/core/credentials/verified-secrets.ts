@@ -9,28 +9,42 @@ const BLOCK = 64;
 
 /**
  * HMAC-SHA256 (RFC 2104) as two one-shot hashes, base64: createHmac sets up an OpenSSL context per call,
- * which costs several times the hashing once HTTP work has run between two calls.
+ * which costs several times the hashing once HTTP work has run between two calls. With a 7-bit key the
+ * inner pad is ASCII, so it is hashed as text with the message: no buffer is built per call.
  */
 export function hmacSha256(key: Uint8Array): (message: string) => string {
   if (key.length > BLOCK) throw new RangeError('HMAC keys longer than the hash block are not supported');
   const pad = (byte: number) => Buffer.from(Array.from({ length: BLOCK }, (_, i) => (key[i] ?? 0) ^ byte));
   const inner = pad(0x36);
-  const outer = pad(0x5c);
-  return (message) => hash('sha256', Buffer.concat([outer, hash('sha256', Buffer.concat([inner, Buffer.from(message)]), 'buffer')]), 'base64');
+  const innerText = inner.every((byte) => byte < 0x80) ? inner.toString('latin1') : undefined;
+  // The outer pad, then the inner digest: filled and hashed within one call.
+  const outer = Buffer.concat([pad(0x5c), Buffer.alloc(32)]);
+  return (message) => {
+    const innerDigest = hash('sha256', innerText === undefined ? Buffer.concat([inner, Buffer.from(message)]) : innerText + message, 'buffer');
+    innerDigest.copy(outer, BLOCK);
+    return hash('sha256', outer, 'base64');
+  };
+}
+
+/** 224 random bits with the high bit of each byte clear: `hmacSha256`'s text path. */
+function sevenBitKey(): Uint8Array {
+  return randomBytes(32).map((byte) => byte & 0x7f);
 }
 
 /** The memory's key for one input: computed once per attempt, then used to recall, remember or check. */
 export type Digest = string & { readonly __digest: unique symbol };
 
 export class VerifiedMemory<V> {
-  readonly #mac = hmacSha256(randomBytes(32));
+  readonly #mac = hmacSha256(sevenBitKey());
   readonly #entries = new Map<string, V>();
   readonly #running = new Map<string, Promise<V>>();
 
   constructor(private readonly maxEntries = MAX_ENTRIES) {}
 
   digest(parts: readonly string[]): Digest {
-    return this.#mac(parts.map((part) => `${part}\0`).join('')) as Digest;
+    let text = '';
+    for (const part of parts) text += `${part}\0`;
+    return this.#mac(text) as Digest;
   }
 
   recall(digest: Digest): V | undefined {
