@@ -27,3 +27,11 @@ test('an entry waits at most intervalMs for its line', async () => {
   for (let waited = 0; log.lines.length === 0 && waited < 5000; waited += 10) await delay(10);
   assert.deepEqual(log.lines, [{ fields: { count: 1, entries: [{ time: 1 }] }, message: 'logins' }]);
 });
+
+test('a line holds about maxBytes of entries; one larger entry is a line of its own', () => {
+  const log = recorder();
+  const batch = new LineBatch<{ time: number; id: string }>(log.write, 'logins', { intervalMs: 60_000, maxBytes: 100, sizeOf: (entry) => entry.id.length });
+  for (const id of ['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40), 'd'.repeat(500), 'e']) batch.add({ time: 0, id });
+  batch.flush();
+  assert.deepEqual(log.lines.map((line) => (line.fields.entries as Array<{ id: string }>).map((entry) => entry.id[0]).join('')), ['ab', 'c', 'd', 'e']);
+});
