@@ -6,13 +6,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import { createInterface } from 'node:readline';
+import { compiledServer } from './build.js';
 
 export interface Replica {
   verifierUrl: string;
   noopUrl: string;
   /** Store opened (for PostgreSQL: migrations and the mirror loaded) and the verifier assembled, s. */
   assembleSeconds: number;
-  /** Spawn to both routes listening, s (includes loading Node and the TypeScript sources). */
+  /** Spawn to both routes listening, s (includes loading Node and the compiled modules). */
   readySeconds: number;
   pid: number;
   stop(): Promise<void>;
@@ -24,7 +25,7 @@ export function canPin(): boolean {
 
 export async function startReplica(dataDir: string, env: Record<string, string>, pin: boolean): Promise<Replica> {
   if (pin) spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
-  const command = [process.execPath, '--import', 'tsx', 'scripts/bench/scale-server.ts', dataDir];
+  const command = [process.execPath, compiledServer('scale-server'), dataDir];
   const started = performance.now();
   // taskset execs node in place, so the child's pid is the server's either way.
   const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '0', ...command] : command.slice(1), {

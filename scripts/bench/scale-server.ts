@@ -1,5 +1,5 @@
 /**
- * The replica `bench:scale` measures: `tsx scripts/bench/scale-server.ts DATA_DIR` runs the verifier on
+ * The replica `bench:scale` measures (compiled, `build.ts`): `scale-server.js DATA_DIR` runs the verifier on
  * the SQLite registry in DATA_DIR, or on `ARRA_DATABASE_URL` with its mirror in DATA_DIR, beside a
  * do-nothing route with the same Fastify and logger setup. One JSON line when both listen (with the
  * time the verifier took to open its store and assemble); stops when stdin ends.

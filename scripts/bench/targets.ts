@@ -6,9 +6,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledServer } from './build.js';
 import { BENCH_PASSWORD, BENCH_USER, PASSWORD_DEVICES } from './client.js';
 
 /** `ours` runs the shipped Node flags, `ours-node-defaults` shows what they buy, `net` is the bare socket floor. */
@@ -116,17 +115,6 @@ function stopper(child: ChildProcess, cleanup: () => void = () => {}): () => Pro
     });
 }
 
-let serversBuilt = false;
-
-function buildServers(): void {
-  if (serversBuilt) return;
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('../../tsconfig.bench.json', import.meta.url))], { stdio: 'inherit' });
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  execFileSync(process.execPath, ['scripts/copy-assets.mjs', '.bench-build'], { cwd: root, stdio: 'inherit' });
-  serversBuilt = true;
-}
-
 function nodeTarget(name: TargetName, port: number, child: ChildProcess, cleanup?: () => void): Target {
   return {
     name,
@@ -141,29 +129,24 @@ function nodeTarget(name: TargetName, port: number, child: ChildProcess, cleanup
 }
 
 async function startNodeTarget(name: NodeTargetName, verifier?: VerifierTargetOptions): Promise<Target> {
-  buildServers();
   const port = await freePort();
   const ownDir = name === 'ours-verifier' && !verifier ? mkdtempSync(join(tmpdir(), 'arra-bench-ours-')) : undefined;
   const v = verifier ?? (ownDir ? { dataDir: ownDir, mode: 'inprocess', devices: PASSWORD_DEVICES } : undefined);
   const { script: serverModule } = NODE_TARGETS[name];
   const flags = v?.mode === 'verifier' ? VERIFIER_ALONE_FLAGS : NODE_TARGETS[name].flags;
   const args = v ? [v.dataDir, v.mode, String(v.devices)] : [];
-  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', benchScript(serverModule), String(port), ...args]);
+  const child = spawnPinned(process.execPath, [...flags, '--expose-gc', compiledServer(serverModule), String(port), ...args]);
   // Provisioning thousands of devices (a token each) takes a while on a first start.
   await waitReady(child, port, true, v ? 120_000 : 15_000);
   const target = nodeTarget(name, port, child, ownDir ? () => rmSync(ownDir, { recursive: true, force: true }) : undefined);
   return v ? { ...target, dataDir: v.dataDir } : target;
 }
 
-function benchScript(serverModule: string): string {
-  return fileURLToPath(new URL(`../../.bench-build/scripts/bench/${serverModule}.js`, import.meta.url));
-}
 
 /** Our broker alone (`server-ours-broker.ts`, pinned like every broker), asking the verifier at `verifierUrl` over HTTP. */
 export async function startOursBroker(dataDir: string, verifierUrl: string): Promise<Target> {
-  buildServers();
   const port = await freePort();
-  const child = spawnPinned(process.execPath, [...shippedNodeFlags(), '--expose-gc', benchScript('server-ours-broker'), String(port), dataDir, verifierUrl]);
+  const child = spawnPinned(process.execPath, [...shippedNodeFlags(), '--expose-gc', compiledServer('server-ours-broker'), String(port), dataDir, verifierUrl]);
   await waitReady(child, port, true);
   return nodeTarget('ours', port, child);
 }

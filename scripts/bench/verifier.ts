@@ -13,6 +13,7 @@ import { cpus, platform, release } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { postgresUnavailable, scratchDatabase, stopTestCluster } from '../../verifier/store/postgres/test/cluster.js';
+import { compiledServer } from './build.js';
 import { sectionMarkers, writeSection } from './report.js';
 import { DEVICE, FIRST_TOKENS, PASSWORD, PASSWORD_DEVICES, SECRET, passwordDevice } from './verifier-fixture.js';
 
@@ -181,7 +182,7 @@ interface Server {
 async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const pin = hasTaskset();
   if (pin) spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
-  const command = [process.execPath, '--import', 'tsx', 'scripts/bench/verifier-server.ts'];
+  const command = [process.execPath, compiledServer('verifier-server')];
   const child = spawn(pin ? 'taskset' : command[0]!, pin ? ['-c', '0', ...command] : command.slice(1), {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
