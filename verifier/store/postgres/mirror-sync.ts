@@ -196,18 +196,25 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
     });
   }
 
+  /** `refresh`; when PostgreSQL cannot be read, a full load later instead, and false. */
+  async function refreshOrRetry<R>(fetch: (target: Database.Database) => Promise<R>, write: (target: Database.Database, rows: R) => void): Promise<boolean> {
+    try {
+      await refresh(fetch, write);
+      return true;
+    } catch (err) {
+      logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
+      retryLater();
+      return false;
+    }
+  }
+
   /** Refreshes the devices the other path has not taken on, a chunk per snapshot, telling listeners after each. */
   async function handleDevices(items: readonly Item[], source: Entry['source'], tell: boolean): Promise<void> {
     const fresh = items.filter((item) => item.seq === undefined || !done.delete(item.seq));
     for (let start = 0; start < fresh.length; start += DEVICE_CHUNK) {
       const chunk = fresh.slice(start, start + DEVICE_CHUNK);
       const ids = chunk.map(({ change }) => (change as Extract<Change, { kind: 'device' }>).deviceId);
-      try {
-        await refresh((target) => fetchDevices(pool, target, ids), writeDevices);
-      } catch (err) {
-        logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
-        return retryLater();
-      }
+      if (!(await refreshOrRetry((target) => fetchDevices(pool, target, ids), writeDevices))) return;
       ids.forEach((id) => running?.touched.add(id));
       chunk.forEach(({ seq }) => seq !== undefined && done.add(seq));
       if (tell) announce(listeners, chunk.map(({ change }) => change), logger);
@@ -218,12 +225,7 @@ export async function startMirrorSync<V>(options: MirrorSyncOptions<V>): Promise
   /** An `all` of a write: groups and shared rules changed; every decision may have. */
   async function handleShared(seq: number | undefined, source: Entry['source']): Promise<void> {
     if (seq === undefined || !done.delete(seq)) {
-      try {
-        await refresh((target) => fetchShared(pool, target), writeShared);
-      } catch (err) {
-        logger?.error({ err }, 'registry mirror could not be refreshed from PostgreSQL; retrying with a full load');
-        return retryLater();
-      }
+      if (!(await refreshOrRetry((target) => fetchShared(pool, target), writeShared))) return;
       if (running) running.sharedTouched = true;
       if (seq !== undefined) done.add(seq);
       announce(listeners, [ALL], logger);
