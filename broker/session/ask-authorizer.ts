@@ -2,7 +2,7 @@
 import type { AuthenticateDecision, AuthenticateRequest, RightsDecision, RightsRequest } from '../../schemas/index.js';
 import type { BrokerState } from '../state.js';
 
-export type Undecided = { allow: 'unavailable'; error: unknown };
+type Undecided = { allow: 'unavailable'; error: unknown };
 export type AuthOutcome = AuthenticateDecision | Undecided;
 export type RightsOutcome = RightsDecision | Undecided;
 
