@@ -2,6 +2,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Decider } from '../verifier/core/index.js';
 import type { BrokerGuard } from './guard.js';
+import { lazyChildLoggers } from '../logging/lazy-child.js';
 import { adapterLogSerializers } from './reply.js';
 import { nanomqRoutes } from './nanomq/routes.js';
 import { goAuthRoutes } from './mosquitto-go-auth/routes.js';
@@ -46,13 +47,7 @@ export async function registerAdapters(app: FastifyInstance, opts: AdapterOption
   for (const routes of dialects) {
     await app.register(
       async (scope) => {
-        if (opts.logger) {
-          const logger = opts.logger;
-          scope.addHook('onRequest', (request, _reply, done) => {
-            request.log = logger.child({ reqId: request.id });
-            done();
-          });
-        }
+        scope.setChildLoggerFactory(lazyChildLoggers(opts.logger));
         scope.addHook('onRequest', guard);
         await routes(scope);
       },

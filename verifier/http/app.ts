@@ -8,6 +8,7 @@ import { addressList } from '../../rules/index.js';
 import type { VerifierConfig } from '../config.js';
 import type { Admin } from '../admin/index.js';
 import type { ManagedDecider } from '../core/index.js';
+import { lazyChildLoggers } from '../../logging/lazy-child.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../store/index.js';
 import { adminRoutes } from './admin/index.js';
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(publicRoutes, { store, keys: admin.keys, deviceCa: admin, metrics });
   const guard = createGuard({ webhookSecret: config.webhookSecret, allowList: addressList(config.webhookAllow) });
   await app.register(async function brokerContext(broker) {
+    broker.setChildLoggerFactory(lazyChildLoggers());
     broker.addHook('onRequest', guard);
     await broker.register(decisionRoutes, { decider, trustCertSubject: config.trustCertSubject });
     await broker.register(changeRoutes, { feed });
