@@ -40,12 +40,11 @@ export async function listenAdmin(
 ): Promise<AdminListener> {
   const handler = app.routing as unknown as Parameters<typeof createHttpServer>[1];
   // The same deadlines and caps as the webhook listener (see connection-limits.ts).
-  const { http: options, connectionTimeout, keepAliveTimeout, requestTimeout } = serverTimeoutOptions(limits);
+  const { http: options, keepAliveTimeout, requestTimeout } = serverTimeoutOptions(limits);
   const server: Server = tls ? createHttpsServer({ ...options, handshakeTimeout: limits.headersTimeoutMs, cert: tls.cert, key: tls.key }, handler) : createHttpServer(options, handler);
   server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => sockets.add(socket));
   server.keepAliveTimeout = keepAliveTimeout;
   server.requestTimeout = requestTimeout;
-  server.timeout = connectionTimeout;
   limitConnections(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
