@@ -25,11 +25,13 @@ export function rememberVerdict(identity: ResolvedIdentity, key: string, verdict
   identity.verdicts.set(key, verdict);
 }
 
-interface Slot<V> {
+export interface Slot<V = ResolvedIdentity> {
   /** undefined: the identity names no device (cached too, and dropped when such a device appears). */
   identity: V | undefined;
   names: string[];
   recent: boolean;
+  /** False once the slot leaves the cache: a holder of the slot (an admission) must look it up again. */
+  live: boolean;
 }
 
 export class AclCache<V = ResolvedIdentity> {
@@ -50,21 +52,29 @@ export class AclCache<V = ResolvedIdentity> {
       this.misses++;
       return undefined;
     }
+    return this.use(slot);
+  }
+
+  /** A hit on a slot held since an earlier lookup; the caller checked `live`. */
+  use(slot: Slot<V>): Slot<V> {
     this.hits++;
     slot.recent = true;
     return slot;
   }
 
-  set(key: string, identity: V | undefined, names: string[]): void {
-    if (this.capacity <= 0) return;
+  /** The new slot, or undefined when the cache keeps nothing (capacity 0). */
+  set(key: string, identity: V | undefined, names: string[]): Slot<V> | undefined {
+    if (this.capacity <= 0) return undefined;
     this.remove(key);
     this.makeRoom();
-    this.slots.set(key, { identity, names, recent: false });
+    const slot = { identity, names, recent: false, live: true };
+    this.slots.set(key, slot);
     for (const name of names) {
       let keys = this.byName.get(name);
       if (!keys) this.byName.set(name, (keys = new Set()));
       keys.add(key);
     }
+    return slot;
   }
 
   /** Frees one place before an insert (the newcomer is never its own victim); a marked slot gets one more round. */
@@ -89,6 +99,7 @@ export class AclCache<V = ResolvedIdentity> {
   }
 
   clear(): void {
+    for (const slot of this.slots.values()) slot.live = false;
     this.slots.clear();
     this.byName.clear();
   }
@@ -96,6 +107,7 @@ export class AclCache<V = ResolvedIdentity> {
   private remove(key: string): void {
     const slot = this.slots.get(key);
     if (!slot) return;
+    slot.live = false;
     this.slots.delete(key);
     for (const name of slot.names) {
       const keys = this.byName.get(name);

@@ -2,6 +2,7 @@
 // last allowed authentication proved; acl decides for that identity only. Not persisted: after a restart
 // webhook clients must reconnect.
 import type { AuthenticateAllow } from '../../schemas/index.js';
+import type { Slot } from './acl-cache.js';
 
 export interface Admission {
   deviceId: string | null;
@@ -12,6 +13,8 @@ export interface Admission {
   lastUsed: number;
   /** A registry change touched this identity: re-check the credential before use. */
   stale: boolean;
+  /** The decision cache's slot for this identity, kept by the resolver while it stays live. */
+  resolved?: Slot | undefined;
 }
 
 export interface AdmissionsConfig {
@@ -54,7 +57,7 @@ export class Admissions {
       return;
     }
     this.remove(key);
-    const record: Entry = { key, deviceId: decision.deviceId, username, ...fresh, older: undefined, younger: undefined };
+    const record: Entry = { key, deviceId: decision.deviceId, username, ...fresh, resolved: undefined, older: undefined, younger: undefined };
     this.records.set(key, record);
     this.recency.use(record);
     if (decision.deviceId !== null) index(this.byDevice, decision.deviceId, key);

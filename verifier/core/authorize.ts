@@ -2,7 +2,7 @@
 // request's client id or username. Allows are not logged here (hot path); denies are.
 import { checkAcl, isValidTopicName, parseFilter, type AclQuery } from '../../rules/index.js';
 import type { AuthorizeDecision, AuthorizeRequest, Deny, DenyReason } from '../../schemas/index.js';
-import { decisionKey, rememberVerdict, type AclCache, type ResolvedIdentity } from './acl-cache.js';
+import { decisionKey, rememberVerdict, type AclCache, type ResolvedIdentity, type Slot } from './acl-cache.js';
 import { compileAcl } from './compile-acl.js';
 import type { DeciderConfig } from './types.js';
 import { hasControlChars, looksLikeJwt } from './identifiers.js';
@@ -14,6 +14,12 @@ export interface IdentityQuery {
   clientId: string;
   /** The username the client authenticated with (substituted for `${username}` unless it carried a token). */
   username?: string | undefined;
+  /** Where the resolver keeps the cache slot it found for this same identity (its admission record). */
+  link?: IdentityLink | undefined;
+}
+
+export interface IdentityLink {
+  resolved?: Slot | undefined;
 }
 
 export interface IdentityResolver {
@@ -46,13 +52,19 @@ export function createIdentityResolver(registry: RegistryStore, config: DeciderC
 
   return {
     resolve(query) {
+      // A linked slot skips building the key and the lookup: a client's questions repeat.
+      const linked = query.link?.resolved;
+      if (linked?.live) return cache.use(linked).identity;
       // NUL cannot occur in a query, so the key is unambiguous; `+`/`-` keep a device id apart from anonymous.
       const who = query.deviceId === null ? '-' : `+${query.deviceId}`;
       const key = `${who}\u0000${query.clientId}\u0000${query.username ?? ''}`;
-      const cached = cache.get(key);
-      if (cached) return cached.identity;
-      const identity = load(query);
-      cache.set(key, identity, query.deviceId === null ? [] : [query.deviceId]);
+      let slot = cache.get(key);
+      let identity = slot?.identity;
+      if (slot === undefined) {
+        identity = load(query);
+        slot = cache.set(key, identity, query.deviceId === null ? [] : [query.deviceId]);
+      }
+      if (query.link) query.link.resolved = slot;
       return identity;
     },
   };

@@ -57,5 +57,5 @@ export function establishIdentity(
   if (claim.deviceId !== undefined && claim.deviceId !== admission.deviceId) {
     return deny('not_authenticated', 'deviceId differs from the device this client authenticated as');
   }
-  return { deviceId: admission.deviceId, clientId: claim.clientId, username: admission.username };
+  return { deviceId: admission.deviceId, clientId: claim.clientId, username: admission.username, link: admission };
 }

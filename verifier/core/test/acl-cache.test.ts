@@ -56,3 +56,30 @@ test('hits and misses are counted', () => {
   cache.get('zz');
   assert.deepEqual({ hits: cache.hits, misses: cache.misses }, { hits: 1, misses: 1 });
 });
+
+test('a slot that leaves the cache is no longer live: evicted, invalidated, replaced or cleared', () => {
+  const cache = filled(2, ['a', 'b']);
+  const [a, b] = [cache.get('a')!, cache.get('b')!];
+  cache.set('c', identity('c'), ['c']);
+  cache.set('d', identity('d'), ['d']);
+  assert.deepEqual([a.live, b.live], [false, false], 'evicted');
+  const c = cache.get('c')!;
+  cache.invalidate('c');
+  assert.equal(c.live, false, 'invalidated');
+  const d = cache.get('d')!;
+  const newD = cache.set('d', identity('d'), ['d'])!;
+  assert.deepEqual([d.live, newD.live], [false, true], 'replaced under its key');
+  cache.clear();
+  assert.equal(newD.live, false, 'cleared');
+});
+
+test('a held slot counts as a hit when used', () => {
+  const cache = filled(2, ['a']);
+  const slot = cache.get('a')!;
+  cache.use(slot);
+  assert.equal(cache.hits, 2);
+});
+
+test('a cache of capacity 0 keeps no slot to hold', () => {
+  assert.equal(new AclCache(0).set('a', identity('a'), ['a']), undefined);
+});

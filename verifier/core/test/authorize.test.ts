@@ -208,6 +208,17 @@ test('the cache is bounded by cacheSize', async (t) => {
   assert.equal(h.decider.stats().cache.size, 3);
 });
 
+test('an identity evicted from the cache is read again, though its admission held it', async (t) => {
+  const h = await harness(t, { config: { cacheSize: 1 } });
+  const rule = h.registry.addRule({ subject: { kind: 'device', id: 'dev-1' }, topic: 'x' });
+  assert.equal((await admit(h, 'dev-2', 'dev-2')).allow, true);
+  assert.equal(ask(h, { topic: 'x' }), 'allow');
+  // dev-2's question takes the only slot; the rule then goes while dev-1 is not cached, so no change drops it.
+  assert.equal(ask(h, { deviceId: 'dev-2', clientId: 'dev-2', topic: 'x' }), 'acl_denied');
+  h.registry.rules.splice(h.registry.rules.indexOf(rule), 1);
+  assert.equal(ask(h, { topic: 'x' }), 'acl_denied', 'dev-1 was read again, not answered from the slot it held');
+});
+
 test('a registry that throws makes authorize reject with ERR_STORE_UNAVAILABLE', async (t) => {
   const h = await harness(t);
   h.registry.broken = true;
