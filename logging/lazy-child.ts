@@ -3,19 +3,23 @@
  * and pino builds a child (bindings serialised, level methods rebuilt) for every request otherwise:
  * about a microsecond each, at the rates brokers ask.
  */
-import type { FastifyBaseLogger } from 'fastify';
-import type { Bindings, ChildLoggerOptions } from 'pino';
+import type { BaseLogger, Bindings, ChildLoggerOptions } from 'pino';
 
-class LazyChild implements FastifyBaseLogger {
-  #made: FastifyBaseLogger | undefined;
+/** Fastify's `FastifyBaseLogger`, in pino's terms (this part knows no HTTP framework). */
+export interface RequestLogger extends Pick<BaseLogger, 'level' | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'> {
+  child(bindings: Bindings, options?: ChildLoggerOptions): RequestLogger;
+}
+
+class LazyChild implements RequestLogger {
+  #made: RequestLogger | undefined;
 
   constructor(
-    private readonly parent: FastifyBaseLogger,
+    private readonly parent: RequestLogger,
     private readonly bindings: Bindings,
     private readonly options: ChildLoggerOptions,
   ) {}
 
-  private get made(): FastifyBaseLogger {
+  private get made(): RequestLogger {
     return (this.#made ??= this.parent.child(this.bindings, this.options));
   }
 
@@ -27,7 +31,7 @@ class LazyChild implements FastifyBaseLogger {
     this.made.level = level;
   }
 
-  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+  child(bindings: Bindings, options?: ChildLoggerOptions): RequestLogger {
     return this.made.child(bindings, options);
   }
 
@@ -63,7 +67,7 @@ class LazyChild implements FastifyBaseLogger {
 }
 
 /** For `setChildLoggerFactory`: `parent` replaces the logger Fastify passes (an adapter's own logger). */
-export function lazyChildLoggers(parent?: FastifyBaseLogger) {
-  return (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger =>
+export function lazyChildLoggers(parent?: RequestLogger) {
+  return (logger: RequestLogger, bindings: Bindings, options: ChildLoggerOptions): RequestLogger =>
     new LazyChild(parent ?? logger, bindings, options);
 }
