@@ -99,7 +99,7 @@ export class AclCache<V = ResolvedIdentity> {
   }
 
   clear(): void {
-    for (const slot of this.slots.values()) slot.live = false;
+    for (const slot of this.slots.values()) release(slot);
     this.slots.clear();
     this.byName.clear();
   }
@@ -107,12 +107,19 @@ export class AclCache<V = ResolvedIdentity> {
   private remove(key: string): void {
     const slot = this.slots.get(key);
     if (!slot) return;
-    slot.live = false;
     this.slots.delete(key);
     for (const name of slot.names) {
       const keys = this.byName.get(name);
       keys?.delete(key);
       if (keys?.size === 0) this.byName.delete(name);
     }
+    release(slot);
   }
+}
+
+/** A slot out of the cache keeps nothing: an admission may still hold it, and the cache's bound must hold. */
+function release<V>(slot: Slot<V>): void {
+  slot.live = false;
+  slot.identity = undefined;
+  slot.names = [];
 }

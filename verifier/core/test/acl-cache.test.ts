@@ -71,6 +71,7 @@ test('a slot that leaves the cache is no longer live: evicted, invalidated, repl
   assert.deepEqual([d.live, newD.live], [false, true], 'replaced under its key');
   cache.clear();
   assert.equal(newD.live, false, 'cleared');
+  assert.deepEqual([a, c, d, newD].map((slot) => slot.identity), [undefined, undefined, undefined, undefined], 'a slot out of the cache holds no identity');
 });
 
 test('a held slot counts as a hit when used', () => {
