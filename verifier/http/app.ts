@@ -65,8 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
-  metrics.instrument(app);
+  installErrorHandling(app, metrics.instrument(app));
   await app.register(swagger, {
     openapi: {
       info: { title: 'ARRA-MQ verifier', version: '1' },

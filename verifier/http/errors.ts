@@ -110,9 +110,11 @@ export function answerError(err: unknown, request: FastifyRequest, reply: Fastif
   return reply.code(status).type('application/json').send(body);
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** `observeNotFound` runs when a 404 is sent (the metrics' "unmatched" route). */
+export function installErrorHandling(app: FastifyInstance, observeNotFound: (request: FastifyRequest, reply: FastifyReply) => void): void {
   app.setErrorHandler(answerError);
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${pathOnly(request.url)}` } }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${pathOnly(request.url)}` } });
+    observeNotFound(request, reply);
+  });
 }
