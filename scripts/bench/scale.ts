@@ -26,7 +26,7 @@ const KEK = 'bench-scale-key-encryption-secret';
 const PLAN: Omit<DecisionPlan, 'sample'> = {
   uncachedMs: 20_000,
   cachedMs: Number(process.env.ARRA_BENCH_DURATION_MS ?? 5000),
-  rounds: 3,
+  rounds: 5,
   concurrency: 32,
 };
 const SAMPLE = Math.min(DEVICES, 10_000);

@@ -26,7 +26,7 @@ const DURATION_MS = Number(process.env.ARRA_BENCH_DURATION_MS ?? 5000);
 const WARMUP_MS = Math.min(1000, DURATION_MS);
 const MAX_REQUESTS = 1_000_000;
 /** Interleaved rounds of the do-nothing route and cached authorize; the median of each is reported. */
-const ROUNDS = 3;
+const ROUNDS = 5;
 const SECTION = 'verifier';
 const { start: START, end: END } = sectionMarkers(SECTION);
 
