@@ -2,7 +2,7 @@
 // credential must equal the device id, so no device borrows another's name.
 import type { AuthenticateDecision, AuthenticateRequest, CompiledAcl, Deny, DenyReason } from '../../schemas/index.js';
 import type { AclCache } from './acl-cache.js';
-import { compileAcl } from './compile-acl.js';
+import { compileAcl, namesTheClient } from './compile-acl.js';
 import { checkCertificateFingerprint, checkCertificateSubject } from './credentials/certificate.js';
 import { checkToken, recallOwnToken, type TokenRecall } from './credentials/jwt.js';
 import { refuse, type CredentialContext, type CredentialOutcome, type Identified } from './credentials/outcome.js';
@@ -178,18 +178,23 @@ function bindClientId(ctx: AuthenticateContext): Deny | undefined {
   return undefined;
 }
 
-/** Compiled once per device, client id and username, until a registry change names the device (or all). */
+/**
+ * Compiled once per device, client id and username, until a registry change names the device (or all);
+ * once per device when no rule names the client, so a fleet of fresh client ids shares one.
+ */
 function compileConnectionAcl(ctx: AuthenticateContext): undefined {
   const device = ctx.device ?? null;
   const username = isTokenInUsername(ctx.presented) ? null : (ctx.username ?? null);
-  // NUL cannot occur in either (control characters were refused); `+`/`-` keep a device apart from anonymous.
-  const key = `${device === null ? '-' : `+${device.id}`}\u0000${ctx.request.clientId}\u0000${username ?? ''}`;
+  const rules = ctx.registry.rulesFor(device);
+  // NUL and SOH cannot occur in either (control characters were refused); `+`/`-` keep a device apart from anonymous.
+  const who = device === null ? '-' : `+${device.id}`;
+  const key = namesTheClient(rules) ? `${who}\u0000${ctx.request.clientId}\u0000${username ?? ''}` : `${who}\u0001`;
   const known = ctx.connectionAcls.get(key)?.identity;
   if (known) {
     ctx.acl = known;
     return undefined;
   }
-  ctx.acl = compileAcl(ctx.registry.rulesFor(device), { clientId: ctx.request.clientId, username, deviceId: device?.id ?? null }, ctx.config.aclNoMatch);
+  ctx.acl = compileAcl(rules, { clientId: ctx.request.clientId, username, deviceId: device?.id ?? null }, ctx.config.aclNoMatch);
   ctx.connectionAcls.set(key, ctx.acl, device === null ? [] : [device.id]);
   return undefined;
 }

@@ -59,6 +59,16 @@ export function compileRule(rule: AclRule, values: SubstitutionValues): Compiled
   return rule.permission === 'deny' ? denyEverything(rule) : [];
 }
 
+const NAMES_THE_CLIENT = /\$\{(clientid|username)\}/;
+const namesTheClientOf = new WeakMap<readonly AclRule[], boolean>();
+
+/** Whether compiled rules differ by client id or username: if not, every client of one identity shares them. */
+export function namesTheClient(rules: readonly AclRule[]): boolean {
+  let names = namesTheClientOf.get(rules);
+  if (names === undefined) namesTheClientOf.set(rules, (names = rules.some((rule) => !rule.eq && NAMES_THE_CLIENT.test(rule.topic))));
+  return names;
+}
+
 export function compileAcl(rules: readonly AclRule[], values: SubstitutionValues, noMatch: 'allow' | 'deny'): CompiledAcl {
   return { rules: rules.flatMap((rule) => compileRule(rule, values)), noMatch };
 }

@@ -101,3 +101,23 @@ test('a client re-admitted as the same device stays on record: a change to that 
   assert.deepEqual(ask(), { allow: false, reason: 'not_authenticated', message: 'the credential this client authenticated with is gone, revoked or expired' });
   assert.equal(h.decider.stats().admissions, 0);
 });
+
+test('clients of one identity share its compiled ACL, unless a rule names the client id or username', async (t) => {
+  const h = await createHarness(t, { config: { allowAnonymous: true } });
+  h.registry.addRule({ subject: { kind: 'anonymous' }, topic: 'everyone/#' });
+  const aclOf = async (clientId: string) => {
+    const decision = await h.decider.authenticate({ clientId });
+    assert.ok(decision.allow);
+    return decision.acl;
+  };
+  const [first, second] = [await aclOf('anon-1'), await aclOf('anon-2')];
+  assert.equal(first, second, 'one compiled ACL for every anonymous client id');
+  assert.deepEqual(first.rules.map((r) => r.topic), ['everyone/#']);
+
+  h.registry.addRule({ subject: { kind: 'anonymous' }, topic: 'own/${clientid}/#' });
+  const [third, fourth] = [await aclOf('anon-3'), await aclOf('anon-4')];
+  assert.notEqual(third, fourth);
+  assert.deepEqual(third.rules.map((r) => r.topic), ['everyone/#', 'own/anon-3/#']);
+  assert.deepEqual(fourth.rules.map((r) => r.topic), ['everyone/#', 'own/anon-4/#']);
+  assert.deepEqual((await aclOf('anon-1')).rules.map((r) => r.topic), ['everyone/#', 'own/anon-1/#'], 'the shared one went with the change');
+});
