@@ -186,19 +186,15 @@ const CLEAN_FLAG = 0x02;
 /**
  * A CONNECT without a will or properties (nearly every reconnect), by hand: what mqtt-packet gives for it,
  * with the same string checks. null: anything else, or anything wrong, for mqtt-packet to parse or refuse.
+ * `frame` is whole (the splitter measured it), so the remaining length is what follows its length bytes.
  */
 function parsePlainConnect(frame: Buffer): IConnectPacket | null {
   let pos = 1;
-  let length = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    const byte = frame[pos++]!;
-    length += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) break;
-  }
+  while (pos < 5 && (frame[pos++]! & 0x80) !== 0);
   const end = frame.length;
-  if (pos + length !== end || pos + 2 > end) return null;
-  const nameEnd = pos + 2 + frame.readUInt16BE(pos);
-  if (nameEnd + 4 > end) return null;
+  const length = end - pos;
+  const nameEnd = fieldEnd(frame, pos);
+  if (nameEnd < 0 || nameEnd + 4 > end) return null;
   const protocolId = frame.toString('latin1', pos + 2, nameEnd);
   const protocolVersion = frame[nameEnd]!;
   if (!(protocolId === 'MQTT' ? protocolVersion === 4 || protocolVersion === 5 : protocolId === 'MQIsdp' && protocolVersion === 3)) return null;
@@ -207,32 +203,35 @@ function parsePlainConnect(frame: Buffer): IConnectPacket | null {
   const keepalive = frame.readUInt16BE(nameEnd + 2);
   pos = nameEnd + 4;
   if (protocolVersion === 5 && frame[pos++] !== 0) return null; // properties, or none (length 0)
-  const clientId = readString(frame, pos);
-  if (clientId === null) return null;
-  pos += 2 + frame.readUInt16BE(pos);
+  let fieldStart = pos;
+  if ((pos = fieldEnd(frame, fieldStart)) < 0) return null;
+  const clientId = readString(frame, fieldStart + 2, pos);
   const packet = { cmd: 'connect', retain: false, qos: 0, dup: false, length, topic: null, payload: null, protocolId, protocolVersion, clean: (flags & CLEAN_FLAG) !== 0, keepalive, clientId } as IConnectPacket;
   if ((flags & USERNAME_FLAG) !== 0) {
-    const username = readString(frame, pos);
-    if (username === null) return null;
-    packet.username = username;
-    pos += 2 + frame.readUInt16BE(pos);
+    fieldStart = pos;
+    if ((pos = fieldEnd(frame, fieldStart)) < 0) return null;
+    packet.username = readString(frame, fieldStart + 2, pos);
   }
   if ((flags & PASSWORD_FLAG) !== 0) {
-    if (pos + 2 > end || pos + 2 + frame.readUInt16BE(pos) > end) return null;
-    packet.password = frame.subarray(pos + 2, pos + 2 + frame.readUInt16BE(pos));
-    pos += 2 + frame.readUInt16BE(pos);
+    fieldStart = pos;
+    if ((pos = fieldEnd(frame, fieldStart)) < 0) return null;
+    packet.password = frame.subarray(fieldStart + 2, pos);
   }
   if (pos !== end) throw new MalformedPacketError(`connect fields take ${pos - (end - length)} of ${length} bytes`);
   return packet;
 }
 
-/** A length-prefixed UTF-8 string, checked as the shared parsers check theirs [MQTT-1.5.4-1] [MQTT-1.5.4-2]; null when it overruns. */
-function readString(frame: Buffer, pos: number): string | null {
-  if (pos + 2 > frame.length) return null;
+/** Where the length-prefixed field at `pos` ends, or -1 when it overruns the frame. */
+function fieldEnd(frame: Buffer, pos: number): number {
+  if (pos + 2 > frame.length) return -1;
   const end = pos + 2 + frame.readUInt16BE(pos);
-  if (end > frame.length) return null;
-  const text = frame.toString('utf8', pos + 2, end);
-  if (text.includes('\u0000') || (text.includes('\uFFFD') && !isUtf8(frame.subarray(pos + 2, end)))) {
+  return end > frame.length ? -1 : end;
+}
+
+/** A UTF-8 string field's text, checked as the shared parsers check theirs [MQTT-1.5.4-1] [MQTT-1.5.4-2]. */
+function readString(frame: Buffer, start: number, end: number): string {
+  const text = frame.toString('utf8', start, end);
+  if (text.includes('\u0000') || (text.includes('\uFFFD') && !isUtf8(frame.subarray(start, end)))) {
     throw new MalformedPacketError('a string is not well-formed UTF-8 or contains U+0000');
   }
   return text;
