@@ -27,7 +27,8 @@ test('PINGREQ keeps a connection alive past its keep alive', async (t) => {
 test('a client is disconnected with 0x87 when its credential expires', async (t) => {
   const h = await startBroker(t, allow(undefined, { deviceId: 'dev', expiresAt: Math.floor(Date.now() / 1000) + 1 }));
   const raw = await rawConnect(t, h, 5, 'short-lived');
-  assert.equal(((await raw.next(3000)) as IDisconnectPacket).reasonCode, 0x87);
+  // Expiry falls within 2 s of the test's start; the rest is slack for a loaded CI host (3 s failed once).
+  assert.equal(((await raw.next(10_000)) as IDisconnectPacket).reasonCode, 0x87);
   await closedWithin(raw);
 });
 
