@@ -3,8 +3,10 @@
  * loop is given, so a run can come from one address or from many 127.0.0.x), send a CONNECT with
  * the loop's credentials, wait for a successful CONNACK, send DISCONNECT and let the broker close
  * first (so the generator's ephemeral ports are not left in TIME_WAIT). Each loop connects once
- * before the clock starts (a reconnect is measured, not a first login). The broker's CPU time over
- * the run, read from /proc, is reported per accepted connection.
+ * before the clock starts (a reconnect is measured, not a first login). Then the loops run, uncounted,
+ * for a warm-up (a fresh Node process compiles its connect path meanwhile), so the clock measures a
+ * steady state, as the latency rows do; what the warm-up cost is reported apart. The broker's CPU
+ * time over each phase, read from /proc, is reported per accepted connection.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -31,9 +33,11 @@ export interface ConnectRateOptions {
   sourceAddress?(w: number): string | undefined;
   /** The broker process, whose CPU time is read from /proc/<pid>/stat. */
   pid?: number;
+  /** The warm-up phase, bounded in time and count like the measured one (none when absent). */
+  warmup?: { durationMs: number; maxTotal: number };
 }
 
-export interface ConnectRateResult {
+export interface PhaseResult {
   connects: number;
   failures: number;
   elapsedMs: number;
@@ -41,6 +45,11 @@ export interface ConnectRateResult {
   p50Ms: number;
   /** Broker CPU (user + system) per accepted connection, µs; NaN off Linux or without a pid. */
   cpuUsPerConnect: number;
+}
+
+export interface ConnectRateResult extends PhaseResult {
+  /** The warm-up phase: the connects of a process that is still compiling (undefined without one). */
+  warmup?: PhaseResult;
 }
 
 /** A process's CPU time so far (ms) from /proc (fields 14 and 15, in clock ticks of 10 ms); NaN off Linux. */
@@ -84,25 +93,22 @@ export async function oneConnect(port: number, localAddress: string | undefined,
   });
 }
 
-export async function connectRate(port: number, options: ConnectRateOptions): Promise<ConnectRateResult> {
+/**
+ * The loops connecting again and again until `durationMs` or `maxTotal`, measured together. `attempts`
+ * counts each loop's attempts across phases, so no attempt repeats an earlier one's client id.
+ */
+async function phase(port: number, options: ConnectRateOptions, attempts: number[], durationMs: number, maxTotal: number): Promise<PhaseResult> {
   let connects = 0;
   let failures = 0;
   let issued = 0;
   const latencies: number[] = [];
-  // One successful connect per loop first, not counted: a reconnect is what is measured, not a first
-  // login (which may be refused "server unavailable" while a hundred first scrypts queue: retried).
-  const warmupEnds = performance.now() + WARMUP_LIMIT_MS;
-  await Promise.all(
-    Array.from({ length: options.concurrency }, async (_, w) => {
-      while (performance.now() < warmupEnds && !(await oneConnect(port, options.sourceAddress?.(w), options.credentials(w, 0)).catch(() => false)));
-    }),
-  );
   const cpuBefore = options.pid === undefined ? NaN : processCpuMs(options.pid);
   const start = performance.now();
   const worker = async (w: number) => {
     const localAddress = options.sourceAddress?.(w);
-    for (let n = 0; performance.now() - start < options.durationMs && issued < options.maxTotal; n++) {
+    while (performance.now() - start < durationMs && issued < maxTotal) {
       issued += 1;
+      const n = (attempts[w] = attempts[w]! + 1);
       const t0 = performance.now();
       const ok = await oneConnect(port, localAddress, options.credentials(w, n)).catch(() => false);
       if (ok) {
@@ -123,4 +129,18 @@ export async function connectRate(port: number, options: ConnectRateOptions): Pr
     p50Ms: latencies[Math.floor(latencies.length / 2)] ?? NaN,
     cpuUsPerConnect: connects ? (cpuMs * 1000) / connects : NaN,
   };
+}
+
+export async function connectRate(port: number, options: ConnectRateOptions): Promise<ConnectRateResult> {
+  // One successful connect per loop first, not counted: a reconnect is what is measured, not a first
+  // login (which may be refused "server unavailable" while a hundred first scrypts queue: retried).
+  const warmupEnds = performance.now() + WARMUP_LIMIT_MS;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async (_, w) => {
+      while (performance.now() < warmupEnds && !(await oneConnect(port, options.sourceAddress?.(w), options.credentials(w, 0)).catch(() => false)));
+    }),
+  );
+  const attempts = Array.from({ length: options.concurrency }, () => 0);
+  const warmup = options.warmup ? await phase(port, options, attempts, options.warmup.durationMs, options.warmup.maxTotal) : undefined;
+  return { ...(await phase(port, options, attempts, options.durationMs, options.maxTotal)), ...(warmup ? { warmup } : {}) };
 }
