@@ -131,8 +131,14 @@ export class SocketConnection implements Connection {
     this.disconnect(RC.notAuthorized, why);
   }
 
-  /** Closes the socket (after flushing) and reports the end once. */
-  close(): void {
+  /**
+   * Closes the socket (after flushing) and reports the end once. A socket may still carry what the
+   * client sent after our last read, and closing it unread would reset the connection, so it is
+   * half-closed and left to the client (destroyed after a second). After the client's DISCONNECT
+   * nothing more can come: a plain TCP socket whose writes all reached the kernel closes at once, as
+   * Mosquitto does (the kernel still sends them, then FIN), sparing the half-close and its wait.
+   */
+  close(clientDisconnected = false): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.pending = null;
@@ -143,10 +149,13 @@ export class SocketConnection implements Connection {
       // Runs from socket events: a bug in the will or session rules must not crash the process.
       this.core.logger.error({ clientId: this.clientId, err }, 'end-of-connection handling failed');
     }
-    if (!this.stream.destroyed) {
-      this.stream.end();
-      this.core.lingering.add(this.stream);
+    if (this.stream.destroyed) return;
+    if (clientDisconnected && this.info.transport === 'tcp' && this.stream.writableLength === 0) {
+      this.stream.destroy();
+      return;
     }
+    this.stream.end();
+    this.core.lingering.add(this.stream);
   }
 
   pauseReading(): void {

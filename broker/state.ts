@@ -143,7 +143,8 @@ export interface Connection {
   disconnect(reasonCode: number, why: string): void;
   /** Ends the connection of a client that lost its rights: DISCONNECT 0x87, no will. */
   revoke(why: string): void;
-  close(): void;
+  /** `clientDisconnected`: the client sent DISCONNECT, so it sends nothing more [MQTT-3.14.4-1]. */
+  close(clientDisconnected?: boolean): void;
   /** Stops reading this client (flow control for QoS 1/2 towards a slow subscriber). */
   pauseReading(): void;
   resumeReading(): void;

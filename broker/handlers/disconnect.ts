@@ -15,5 +15,5 @@ export function handleDisconnect(connection: Connection, packet: IDisconnectPack
   }
   // Only a Success DISCONNECT discards the will [MQTT-3.1.2-10] [MQTT-3.14.4-3]: 0x04 and error codes keep it.
   if ((packet.reasonCode ?? RC.success) === RC.success) connection.will = null;
-  connection.close();
+  connection.close(true);
 }
