@@ -36,7 +36,7 @@ interface Variable {
 
 /** Every variable: its parser, its default (as the operator would write it) and one line of meaning. */
 const VARIABLES = {
-  ARRA_DATA_DIR: { schema: z.string().min(1), default: './data', description: 'Directory of the SQLite registry, signing keys, CA and generated secrets.' },
+  ARRA_DATA_DIR: { schema: z.string().min(1), default: './data', description: 'Directory of the SQLite registry, signing keys, CA and generated secrets. A graceful stop of the verifier also leaves `remembered-tokens.json` (0600) there: HMAC digests of the own tokens it verified (never a token), so the next start recognises a reconnecting fleet without checking each signature again; each token is still judged at every attempt (key ring, revocation, device, `exp`). Delete it to verify every token in full once more.' },
   ARRA_BROKER_CONTROL_SOCKET: { schema: z.string().min(1).optional(), default: undefined, unset: '(`$ARRA_DATA_DIR/broker-control.sock`)', description: "Unix socket of the standalone broker (`dist/runtime/broker.js`) through which the admin API lists and disconnects its clients (the console's Connections page): mode 0600, each request proved by the webhook secret. Both services read it; the default suits both in one container (`lxc/`). `npm start` asks its bundled broker in-process instead." },
   ARRA_HTTP_PORT: { schema: integer(0, 65535), default: '8080', description: "TCP port of the verifier's webhook listener (and of the admin API unless `ARRA_ADMIN_PORT` is set)." },
   ARRA_BIND: { schema: ipAddress, default: '127.0.0.1', description: 'Address of every listener whose own bind variable is unset (`ARRA_WEBHOOK_BIND`, `ARRA_MQTT_BIND`), never of the admin API.' },

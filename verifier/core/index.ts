@@ -6,6 +6,7 @@ export { hashPassword, verifyPassword } from './password.js';
 export { certFingerprint, fingerprintsEqual } from './x509.js';
 export { Secret, secretMatcher, type SecretMatcher } from './secrets.js';
 export { looksLikeJwt } from './identifiers.js';
+export { rememberedTokens, takeOverTokens, type RememberedTokens } from './credentials/jwt.js';
 export { outwardDeny, outwardReason } from './outward.js';
 export { commonNameFromSubject, parseDn, subjectsEqual, type DnAttribute } from './dn.js';
 export { compileAcl, type SubstitutionValues } from './compile-acl.js';

@@ -16,6 +16,7 @@ import { buildApp } from './app.js';
 import { adminSocketSet, isLoopback, listenAdmin, listenerTls, type AdminListener } from './listeners.js';
 import { createMetrics } from './metrics.js';
 import { keyEncryptionKey, resolveSecrets } from './secret-files.js';
+import { keepRememberedTokens, takeOverRememberedTokens } from './remembered-tokens.js';
 
 export interface RunningVerifier extends Omit<AssembledVerifier, 'generatedAdminToken' | 'tls' | 'adminSockets'> {
   /** The webhook listener, with the real port when `ARRA_HTTP_PORT=0`. */
@@ -77,6 +78,7 @@ export async function assembleVerifier(input: Config, logger?: Logger, brokerCli
       onDecision: metrics.onDecision,
     });
     metrics.readStatsFrom(() => decider.stats());
+    takeOverRememberedTokens(config, log);
     const tls = await listenerTls(config);
     const adminSockets = config.adminListen ? adminSocketSet() : undefined;
     const app = await buildApp({
@@ -101,6 +103,7 @@ export async function assembleVerifier(input: Config, logger?: Logger, brokerCli
       adminSockets,
       async close() {
         await app.close();
+        keepRememberedTokens(config, log);
         decider.close();
         await store.close();
       },

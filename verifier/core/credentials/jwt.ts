@@ -76,6 +76,41 @@ export interface VerifiedClaims {
 /** Own tokens verified before, by token: revocation, key ring, device and exp are still judged every attempt. */
 const verifiedTokens = new VerifiedMemory<VerifiedClaims | Refused>();
 
+/**
+ * The own tokens this process verified, for the next start: digests and claims, never a token. They
+ * hold for the issuer and audience they were verified against, and only until their `exp`.
+ */
+export interface RememberedTokens {
+  issuer: string;
+  audience: string;
+  key: Uint8Array;
+  tokens: Array<{ digest: string; claims: Omit<VerifiedClaims, 'ok'> }>;
+}
+
+/** What `takeOverTokens` can carry into a restarted process; expired tokens are left behind. */
+export function rememberedTokens(config: { issuer: string; audience: string }, nowSeconds: number): RememberedTokens {
+  const { key, entries } = verifiedTokens.snapshot();
+  const tokens: RememberedTokens['tokens'] = [];
+  for (const [digest, value] of entries) {
+    if (!value.ok || value.exp <= nowSeconds) continue;
+    const { ok: _ok, ...claims } = value;
+    tokens.push({ digest, claims });
+  }
+  return { issuer: config.issuer, audience: config.audience, key, tokens };
+}
+
+/**
+ * Recognises the tokens an earlier process verified, so a restart does not check every signature
+ * again; each is still judged at every attempt (`checkStillValid`). Nothing is taken over when they
+ * were verified for another issuer or audience, or once this process has verified tokens itself.
+ */
+export function takeOverTokens(remembered: RememberedTokens, config: { issuer: string; audience: string }, nowSeconds: number): number {
+  if (remembered.issuer !== config.issuer || remembered.audience !== config.audience) return 0;
+  const live = remembered.tokens.filter((t) => t.claims.exp > nowSeconds);
+  const entries = live.map((t): [Digest, VerifiedClaims] => [t.digest as Digest, { ok: true, ...t.claims }]);
+  return verifiedTokens.restore({ key: remembered.key, entries }) ? entries.length : 0;
+}
+
 async function verifyOwnSignature(
   ctx: CredentialContext,
   token: string,

@@ -26,20 +26,46 @@ export function hmacSha256(key: Uint8Array): (message: string) => string {
   };
 }
 
+const KEY_BYTES = 32;
+
 /** 224 random bits with the high bit of each byte clear: `hmacSha256`'s text path. */
 function sevenBitKey(): Uint8Array {
-  return randomBytes(32).map((byte) => byte & 0x7f);
+  return randomBytes(KEY_BYTES).map((byte) => byte & 0x7f);
 }
 
 /** The memory's key for one input: computed once per attempt, then used to recall, remember or check. */
 export type Digest = string & { readonly __digest: unique symbol };
 
+/** What a restarted process may take over: the key the digests were made under, and the entries, oldest first. */
+export interface MemorySnapshot<V> {
+  key: Uint8Array;
+  entries: Array<[Digest, V]>;
+}
+
 export class VerifiedMemory<V> {
-  readonly #mac = hmacSha256(sevenBitKey());
+  #key = sevenBitKey();
+  #mac = hmacSha256(this.#key);
   readonly #entries = new Map<string, V>();
   readonly #running = new Map<string, Promise<V>>();
 
   constructor(private readonly maxEntries = MAX_ENTRIES) {}
+
+  snapshot(): MemorySnapshot<V> {
+    return { key: Uint8Array.from(this.#key), entries: [...this.#entries] as Array<[Digest, V]> };
+  }
+
+  /**
+   * Takes over a snapshot, its key with it: only into a memory that holds and runs nothing yet (a
+   * process that just started), since entries made under the replaced key could not be found again.
+   */
+  restore(snapshot: MemorySnapshot<V>): boolean {
+    if (this.#entries.size > 0 || this.#running.size > 0) return false;
+    if (snapshot.key.length !== KEY_BYTES) throw new RangeError(`a memory key is ${KEY_BYTES} bytes`);
+    this.#key = Uint8Array.from(snapshot.key);
+    this.#mac = hmacSha256(this.#key);
+    for (const [digest, value] of snapshot.entries) this.#store(digest, value);
+    return true;
+  }
 
   digest(parts: readonly string[]): Digest {
     let text = '';

@@ -54,3 +54,23 @@ test('the memory\'s HMAC is HMAC-SHA256 as OpenSSL computes it, for any key up t
   }
   assert.throws(() => hmacSha256(randomBytes(65)), RangeError);
 });
+
+test('a restored snapshot recognises what the original remembered, under the original key', () => {
+  const original = new VerifiedMemory<string>();
+  original.remember(original.digest(['token-a']), 'claims-a');
+  const restarted = new VerifiedMemory<string>();
+  assert.equal(restarted.recall(restarted.digest(['token-a'])), undefined, 'a fresh memory has a key of its own');
+  assert.equal(restarted.restore(original.snapshot()), true);
+  assert.equal(restarted.recall(restarted.digest(['token-a'])), 'claims-a');
+  assert.equal(restarted.recall(restarted.digest(['token-b'])), undefined);
+});
+
+test('a snapshot is taken over only by an empty memory, and only with a whole key', () => {
+  const original = new VerifiedMemory<string>();
+  original.remember(original.digest(['token-a']), 'claims-a');
+  const busy = new VerifiedMemory<string>();
+  busy.remember(busy.digest(['token-b']), 'claims-b');
+  assert.equal(busy.restore(original.snapshot()), false);
+  assert.equal(busy.recall(busy.digest(['token-b'])), 'claims-b', 'what it remembered stays findable');
+  assert.throws(() => new VerifiedMemory<string>().restore({ key: new Uint8Array(16), entries: [] }), RangeError);
+});
