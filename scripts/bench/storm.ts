@@ -1,6 +1,8 @@
 /**
  * Reconnect storms: every JWT device at once right after a restart, 400 sockets in flight from
- * 127.0.0.1. In-process, the restart is the whole `npm start` process, so every cache is cold. Over
+ * 127.0.0.1. In-process, the restart is the whole `npm start` process, so every cache is cold but
+ * the verified tokens it kept at its stop: first every device connects once (the cold storm), then
+ * the process restarts and they all reconnect. Over
  * HTTP the broker and the verifier run as two processes, both pinned to the broker's core, as the LXC
  * units run them: first both started fresh (each token's first verification, the cold storm), then the
  * broker alone restarted while the verifier keeps running (the issue's broker restart: every device
@@ -60,11 +62,17 @@ async function stopping<T>(target: Target, run: (target: Target) => Promise<T>):
   }
 }
 
-/** The broker restarted with its verifier in-process: every cache cold, each token's first verification. */
-export async function inProcessStorm(devices: number): Promise<StormResult> {
+/**
+ * In-process (`npm start`): `cold`, every device's first connect after provisioning (each token's
+ * first verification); `restart`, the whole process stopped and started again, every device having
+ * connected before (the verifier takes over the tokens it verified, every cache else cold).
+ */
+export async function inProcessStorms(devices: number): Promise<{ cold: StormResult; restart: StormResult }> {
   const { options, tokens, remove } = await provisioned('inprocess', devices);
   try {
-    return await stopping(await startTarget('ours-verifier', options), (broker) => storm(broker.port, tokens, [broker]));
+    const cold = await stopping(await startTarget('ours-verifier', options), (broker) => storm(broker.port, tokens, [broker]));
+    const restart = await stopping(await startTarget('ours-verifier', options), (broker) => storm(broker.port, tokens, [broker]));
+    return { cold, restart };
   } finally {
     remove();
   }
