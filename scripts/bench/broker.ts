@@ -22,7 +22,7 @@ import { retainedSubscribe } from './retained-subscribe.js';
 import { slowSubscriber } from './slow-subscriber.js';
 import { renderSection, writeSection, type Metric } from './report.js';
 import { fanIn } from './throughput.js';
-import { httpStorms, inProcessStorms } from './storm.js';
+import { httpStorms, inProcessStorms, type StormPair } from './storm.js';
 import { canPin, pinSelf, shippedNodeFlags, startTarget, type Target, type TargetName } from './targets.js';
 
 const quick = process.env.ARRA_BENCH_QUICK === '1';
@@ -107,6 +107,25 @@ function connectScenario(mode: ConnectMode, source: ConnectSource): (typeof SCEN
   };
 }
 
+/** A storm pair as rows: `key` the goal (after a restart), `key`Cold each token's first verification. */
+function stormScenario(name: string, key: 'stormInProcess' | 'stormHttp', storms: (devices: number) => Promise<StormPair>): (typeof SCENARIOS)[number] {
+  return {
+    name,
+    targets: ['ours'],
+    run: () => Promise.reject(new Error('standalone')),
+    standalone: async () => {
+      const { cold, restart } = await storms(SIZES.stormDevices);
+      return {
+        [key]: restart.seconds,
+        [`${key}Cpu`]: restart.cpuUsPerDevice,
+        [`${key}Cold`]: cold.seconds,
+        [`${key}ColdCpu`]: cold.cpuUsPerDevice,
+        stormFailures: cold.failures + restart.failures,
+      };
+    },
+  };
+}
+
 /**
  * `extra`: targets measured beside the brokers for that scenario only: the bare `net` server (the
  * floor of a Node process, not a broker) and our broker under Node's default flags (what the
@@ -158,36 +177,8 @@ const SCENARIOS: Array<{
     },
   },
   ...CONNECT_MODES.flatMap((mode) => CONNECT_SOURCES.map((source) => connectScenario(mode, source))),
-  {
-    name: 'storm inprocess',
-    targets: ['ours'],
-    run: () => Promise.reject(new Error('standalone')),
-    standalone: async () => {
-      const { cold, restart } = await inProcessStorms(SIZES.stormDevices);
-      return {
-        stormInProcess: restart.seconds,
-        stormInProcessCpu: restart.cpuUsPerDevice,
-        stormInProcessCold: cold.seconds,
-        stormInProcessColdCpu: cold.cpuUsPerDevice,
-        stormFailures: cold.failures + restart.failures,
-      };
-    },
-  },
-  {
-    name: 'storm http',
-    targets: ['ours'],
-    run: () => Promise.reject(new Error('standalone')),
-    standalone: async () => {
-      const { cold, brokerRestart } = await httpStorms(SIZES.stormDevices);
-      return {
-        stormHttp: brokerRestart.seconds,
-        stormHttpCpu: brokerRestart.cpuUsPerDevice,
-        stormHttpCold: cold.seconds,
-        stormHttpColdCpu: cold.cpuUsPerDevice,
-        stormFailures: cold.failures + brokerRestart.failures,
-      };
-    },
-  },
+  stormScenario('storm inprocess', 'stormInProcess', inProcessStorms),
+  stormScenario('storm http', 'stormHttp', httpStorms),
   {
     name: 'retained subscribe',
     run: async ({ port }) => {

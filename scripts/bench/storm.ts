@@ -67,7 +67,7 @@ async function stopping<T>(target: Target, run: (target: Target) => Promise<T>):
  * first verification); `restart`, the whole process stopped and started again, every device having
  * connected before (the verifier takes over the tokens it verified, every cache else cold).
  */
-export async function inProcessStorms(devices: number): Promise<{ cold: StormResult; restart: StormResult }> {
+export async function inProcessStorms(devices: number): Promise<StormPair> {
   const { options, tokens, remove } = await provisioned('inprocess', devices);
   try {
     const cold = await stopping(await startTarget('ours-verifier', options), (broker) => storm(broker.port, tokens, [broker]));
@@ -78,15 +78,21 @@ export async function inProcessStorms(devices: number): Promise<{ cold: StormRes
   }
 }
 
-/** Over HTTP: `cold`, broker and verifier both fresh; `brokerRestart`, the broker alone restarted after it. */
-export async function httpStorms(devices: number): Promise<{ cold: StormResult; brokerRestart: StormResult }> {
+/** A first storm on fresh processes (`cold`), then the storm after a restart (`restart`, the goal). */
+export interface StormPair {
+  cold: StormResult;
+  restart: StormResult;
+}
+
+/** Over HTTP: `cold`, broker and verifier both fresh; `restart`, the broker alone restarted after it. */
+export async function httpStorms(devices: number): Promise<StormPair> {
   const { options, tokens, remove } = await provisioned('verifier', devices);
   try {
     return await stopping(await startTarget('ours-verifier', options), async (verifier) => {
       const url = `http://127.0.0.1:${verifier.port}`;
       const cold = await stopping(await startOursBroker(options.dataDir, url), (broker) => storm(broker.port, tokens, [broker, verifier]));
-      const brokerRestart = await stopping(await startOursBroker(options.dataDir, url), (broker) => storm(broker.port, tokens, [broker, verifier]));
-      return { cold, brokerRestart };
+      const restart = await stopping(await startOursBroker(options.dataDir, url), (broker) => storm(broker.port, tokens, [broker, verifier]));
+      return { cold, restart };
     });
   } finally {
     remove();
