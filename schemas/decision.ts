@@ -74,6 +74,27 @@ export type Deny = z.infer<typeof Deny>;
 export const AuthenticateDecision = z.discriminatedUnion('allow', [AuthenticateAllow, Deny]);
 export type AuthenticateDecision = z.infer<typeof AuthenticateDecision>;
 
+/** Most CONNECTs one batch carries: a storm's round trips cut a hundredfold, the body still bounded. */
+export const AUTHENTICATE_BATCH_MAX = 256;
+
+/** Concurrent CONNECT decisions in one request (`POST /v1/authenticate/batch`), each decided on its own. */
+export const AuthenticateBatchRequest = z
+  .object({ requests: z.array(AuthenticateRequest).min(1).max(AUTHENTICATE_BATCH_MAX) })
+  .strict();
+export type AuthenticateBatchRequest = z.infer<typeof AuthenticateBatchRequest>;
+
+/**
+ * One line of the batch's answer (NDJSON), written as soon as that decision is made, so a slow one (a
+ * lockout wait, a scrypt) holds up no other: the decision for `requests[index]`, or `unavailable` where
+ * the verifier could not decide it (what the single route answers 503). Blank lines carry nothing: the
+ * answer begins with one when no decision could be made at once.
+ */
+export const AuthenticateBatchLine = z.union([
+  z.object({ index: z.number().int().min(0), decision: AuthenticateDecision }).strict(),
+  z.object({ index: z.number().int().min(0), unavailable: z.literal(true) }).strict(),
+]);
+export type AuthenticateBatchLine = z.infer<typeof AuthenticateBatchLine>;
+
 export const AuthorizeAction = z.enum(['publish', 'subscribe']);
 export type AuthorizeAction = z.infer<typeof AuthorizeAction>;
 
