@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AuthenticateDecision, RightsDecision } from '../../schemas/index.js';
 import type { Authorizer } from '../authorizer.js';
 import { AuthorizerUnavailableError } from '../errors.js';
+import { createAuthenticateBatches } from './authenticate-batches.js';
 import { startChangeFeed, type ChangeFeedLoop } from './change-feed.js';
 import { createChangeFanout } from './change-fanout.js';
 import { createRefusalSender } from './refusal-sender.js';
@@ -74,8 +75,7 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
   }
 
   /** Replicas in turn, each given an equal share of what is left of the deadline. */
-  async function ask(route: string, body: string) {
-    const deadline = Date.now() + timeoutMs;
+  async function ask(route: string, body: string, deadline: number) {
     const order = replicas.inOrder();
     let failure: AuthorizerUnavailableError | undefined;
     for (const [index, replica] of order.entries()) {
@@ -97,8 +97,13 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
   }
 
   /** A 200 allow or a 403 deny of the expected shape; anything else is no decision. */
-  async function decide<T extends { allow: boolean }>(route: string, request: unknown, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: unknown } }): Promise<T> {
-    const { status, json } = await ask(route, JSON.stringify(request));
+  async function decide<T extends { allow: boolean }>(
+    route: string,
+    request: unknown,
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: unknown } },
+    deadline = Date.now() + timeoutMs,
+  ): Promise<T> {
+    const { status, json } = await ask(route, JSON.stringify(request), deadline);
     const decision = schema.safeParse(json);
     if (!decision.success) throw unavailable('the verifier answered with an invalid decision body', decision.error);
     // A 200 deny or a 403 allow is a confused verifier, not a decision.
@@ -106,8 +111,16 @@ export function createHttpAuthorizer(options: HttpAuthorizerOptions): Authorizer
     return decision.data;
   }
 
+  const authenticate = createAuthenticateBatches({
+    replicas,
+    secret: options.secret,
+    timeoutMs,
+    single: (request, deadline) => decide('/v1/authenticate', request, AuthenticateDecision, deadline),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+
   return {
-    authenticate: (request) => decide('/v1/authenticate', request, AuthenticateDecision),
+    authenticate,
     rights: (request) => decide('/v1/rights', request, RightsDecision),
     refused: (refusal) => refusals.add(refusal),
     onChange: (callback) => changes.add(callback),

@@ -1,7 +1,8 @@
 /**
  * A stand-in for the verifier's native endpoints on real HTTP (node:http on 127.0.0.1, port 0):
  * `POST /v1/authenticate` answers whatever the test sets, `GET /v1/changes` long-polls a list the test
- * appends to. Both check `X-Arra-Secret`. It can be stopped and started again on the same port to
+ * appends to, `POST /v1/authenticate/batch` is 404 (a verifier from before it) unless the test sets
+ * `batch`. All check `X-Arra-Secret`. It can be stopped and started again on the same port to
  * play an outage.
  *
  * @module broker/test/authorizer-stub-verifier
@@ -28,11 +29,17 @@ export const allowAll = (request: AuthenticateRequest): AuthenticateDecision => 
   acl: { rules: [], noMatch: 'allow' },
 });
 
+/** What the batch route answers: a status and raw body, or nothing at all (a hung verifier). */
+export type BatchBehaviour = (requests: AuthenticateRequest[]) => { status: number; body: string } | 'hang';
+
 export interface StubVerifier {
   url: string;
   port: number;
   requests: AuthenticateRequest[];
   behaviour: AuthenticateBehaviour;
+  /** Every batch the batch route was asked, as sent. */
+  batches: AuthenticateRequest[][];
+  batch: BatchBehaviour | undefined;
   /** Appends a change and answers waiting polls. */
   change(change: Change): void;
   /** Next poll answers `changes: null` (the feed lost track). */
@@ -76,6 +83,16 @@ export async function startStubVerifier(t: TestContext, behaviour: AuthenticateB
     send(res, decision.allow ? 200 : 403, decision);
   }
 
+  async function authenticateBatch(req: IncomingMessage, res: ServerResponse) {
+    const { requests } = JSON.parse(await readBody(req)) as { requests: AuthenticateRequest[] };
+    if (!stub.batch) return send(res, 404, { error: 'not_found' });
+    stub.batches.push(requests);
+    const answer = stub.batch(requests);
+    if (answer === 'hang') return;
+    res.writeHead(answer.status, { 'content-type': 'application/x-ndjson' });
+    res.end(answer.body);
+  }
+
   function changesSince(since: number | undefined) {
     if (lost) {
       lost = false;
@@ -107,6 +124,7 @@ export async function startStubVerifier(t: TestContext, behaviour: AuthenticateB
     server = createServer((req, res) => {
       if (req.headers['x-arra-secret'] !== STUB_SECRET) return send(res, 401, { error: 'unauthorized' });
       if (req.method === 'POST' && req.url === '/v1/authenticate') return void authenticate(req, res);
+      if (req.method === 'POST' && req.url === '/v1/authenticate/batch') return void authenticateBatch(req, res);
       if (req.method === 'GET' && req.url?.startsWith('/v1/changes')) return poll(req, res);
       send(res, 404, { error: 'not_found' });
     });
@@ -131,6 +149,8 @@ export async function startStubVerifier(t: TestContext, behaviour: AuthenticateB
     port: 0,
     requests: [],
     behaviour,
+    batches: [],
+    batch: undefined,
     change(change) {
       changes.push(change);
       for (const answer of [...waiters]) answer();
