@@ -48,9 +48,19 @@ function adapterSchema(path: string): JsonSchema | undefined {
   return undefined;
 }
 
+function allowLine(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { decision?: { allow?: unknown } }).decision?.allow === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether an answer would let a client in (or let it publish/subscribe), in the route's dialect. */
 function isAllow(path: string, answer: HttpAnswer): boolean {
   if (path === '/v1/authenticate' || path === '/v1/authorize') return answer.status === 200;
+  // NDJSON, a line per request: any allow line lets a client in.
+  if (path === '/v1/authenticate/batch') return answer.status === 200 && answer.text.split('\n').some(allowLine);
   if (path.startsWith('/nanomq/')) return answer.status === 200;
   if (path.startsWith('/go-auth/')) return answer.status >= 200 && answer.status < 300;
   if (path.startsWith('/emqx/')) return (answer.json as { result?: unknown } | undefined)?.result === 'allow';
