@@ -118,11 +118,16 @@ export async function rawClient(t: TestContext, h: Pick<Harness, 'port'>, versio
       const queued = packets.shift();
       if (queued) return Promise.resolve(queued);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no packet')), ms);
-        waiters.push((p) => {
+        const waiter = (p: Packet) => {
           clearTimeout(timer);
           resolve(p);
-        });
+        };
+        // A waiter that timed out leaves the queue: the next packet goes to the next caller.
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error('no packet'));
+        }, ms);
+        waiters.push(waiter);
       });
     },
   };
