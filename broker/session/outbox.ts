@@ -202,7 +202,15 @@ function endPause(core: BrokerState, session: Session, now: number): void {
 
 /** Ends a pause past the subscriber's budget (`maxThrottleMs`); its timer, or the timer wheel's tick, asks. */
 export function endOverlongPause(core: BrokerState, session: Session, now = Date.now()): void {
-  if (session.blocked !== null && pausedFor(session, now) > core.limits.maxThrottleMs) markSlow(core, session, now);
+  if (session.blocked === null) return;
+  const left = core.limits.maxThrottleMs - pausedFor(session, now);
+  if (left < 0) return markSlow(core, session, now);
+  if (session.throttledSince === 0) return;
+  // Asked early by the wall clock (timers run on the loop's monotonic clock, which a busy loop or a
+  // clock stepped back puts ahead of Date.now()): ask again when the budget runs out by this clock.
+  if (session.pauseTimer !== null) clearTimeout(session.pauseTimer);
+  session.pauseTimer = setTimeout(endOverlongPause, left + 1, core, session);
+  session.pauseTimer.unref();
 }
 
 /** The subscriber held its publishers too long: let them go, and pause nobody for a while. */

@@ -73,6 +73,32 @@ test('a stuck subscriber releases its publisher when maxThrottleMs runs out, not
   assert.ok(h.broker.stats().droppedMessages > 0, 'the stuck subscriber lost messages instead');
 });
 
+test('a pause still ends when the wall clock steps back 100 ms while it runs (an NTP step, or a busy loop putting the timers ahead)', async (t) => {
+  const h = await startBroker(t, undefined, { limits: { maxInflight: 1, maxQueuedPerSession: 4, maxThrottleMs: 200, tickMs: 60_000 } });
+  const sub = await rawConnect(t, h, 4, 'stuck');
+  await rawSubscribe(sub, { s: 1 });
+  const pub = await rawConnect(t, h, 4, 'pub');
+  const realNow = Date.now;
+  t.after(() => {
+    Date.now = realNow;
+  });
+  let stepped = false;
+  for (let id = 1; id <= 12; id++) {
+    pub.send({ cmd: 'publish', topic: 's', payload: Buffer.from(String(id)), qos: 1, messageId: id, retain: false, dup: false });
+    const quick = await pub.next(50).catch(() => undefined);
+    if (quick !== undefined) {
+      assert.equal(quick.cmd, 'puback', `PUBACK ${id}`);
+      continue;
+    }
+    // The publisher is paused: the pause began by the clock as it was; now the clock steps back.
+    if (!stepped) Date.now = () => realNow() - 100;
+    stepped = true;
+    assert.equal((await pub.next(3000)).cmd, 'puback', `PUBACK ${id} once the pause's budget ran out`);
+  }
+  assert.ok(stepped, 'the publisher was paused at least once');
+  assert.ok(h.broker.stats().droppedMessages > 0, 'the stuck subscriber lost messages instead');
+});
+
 test('a stop-and-go subscriber pauses its publisher once at most, then is marked slow and loses its oldest messages instead', async (t) => {
   const h = await startBroker(t, undefined, { limits: { maxInflight: 2, maxQueuedPerSession: 20, maxThrottleMs: 600, slowSubscriberPenaltyMs: 60_000 } });
   const sub = await rawConnect(t, h, 4, 'stop-and-go');
