@@ -15,6 +15,12 @@ const MAX_LINE_CHARS = 1 << 20;
  * once in the answer's first bytes, so this bounds batches being decided, not the slow asks in them.
  */
 const MAX_UNANSWERED = 1;
+/**
+ * About how many characters of credentials one batch carries: a quarter of the verifier's default body
+ * limit (1 MiB), so JSON's escapes still fit. Devices with large tokens go in smaller batches, not
+ * into a 413 and one by one.
+ */
+const BATCH_TEXT = 256 * 1024;
 
 export interface AuthenticateBatchesOptions {
   replicas: ReplicaSet;
@@ -52,7 +58,7 @@ export function createAuthenticateBatches(options: AuthenticateBatchesOptions): 
   function flush(): void {
     flushing = false;
     while (queue.length > 0 && unanswered < MAX_UNANSWERED) {
-      const asks = queue.splice(0, AUTHENTICATE_BATCH_MAX);
+      const asks = queue.splice(0, batchLength(queue));
       const replica = replicas.inOrder()[0]!;
       if (replica.down || withoutBatches.has(replica)) oneByOne(asks);
       else void send(replica, asks);
@@ -124,6 +130,18 @@ export function createAuthenticateBatches(options: AuthenticateBatchesOptions): 
         setImmediate(flush);
       }
     });
+}
+
+/** How many asks from the front of `queue` go in one batch: at most 256, at most `BATCH_TEXT`, at least one. */
+function batchLength(queue: readonly Ask[]): number {
+  let text = 0;
+  let count = 0;
+  for (const { request } of queue) {
+    text += request.clientId.length + (request.username?.length ?? 0) + (request.password?.length ?? 0) + (request.certSubject?.length ?? 0);
+    if (count === AUTHENTICATE_BATCH_MAX || (count > 0 && text > BATCH_TEXT)) break;
+    count += 1;
+  }
+  return count;
 }
 
 /**

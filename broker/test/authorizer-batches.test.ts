@@ -23,12 +23,13 @@ function authorizer(t: TestContext, url: string, secret: string, extra: Partial<
   return a;
 }
 
-/** Requests to `route` the verifier has answered, from its own `/metrics`. */
-async function answered(url: string, route: string): Promise<number> {
+/** Requests to `route` the verifier has answered (with `status`, when given), from its own `/metrics`. */
+async function answered(url: string, route: string, status?: number): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   let count = 0;
   for (const match of text.matchAll(/^arra_http_request_duration_seconds_count\{([^}]*)\} (\d+)$/gm)) {
-    if (match[1]!.includes(`route="${route}"`)) count += Number(match[2]);
+    const labels = match[1]!;
+    if (labels.includes(`route="${route}"`) && (status === undefined || labels.includes(`status="${status}"`))) count += Number(match[2]);
   }
   return count;
 }
@@ -59,6 +60,19 @@ test('CONNECTs asked together reach the real verifier in batches, each with its 
   await verifier.useCases.patchDevice('dev-3', { enabled: false });
   const again = await Promise.all(ids.slice(2, 5).map((id) => a.authenticate(login(id))));
   assert.deepEqual(again.map((d) => (d.allow ? 'allow' : d.reason)), ['allow', 'disabled', 'allow']);
+});
+
+test('CONNECTs with large credentials go in smaller batches, never into the verifier\'s body limit', async (t) => {
+  const verifier = await startTestVerifier(t);
+  const a = authorizer(t, verifier.url, WEBHOOK_SECRET);
+  // 12 x 60,000 characters: over the 1 MiB body limit in one batch.
+  const asks = Array.from({ length: 12 }, (_, i) => login(`big-${i}`, 'x'.repeat(60_000)));
+  const decisions = await Promise.all(asks.map((ask) => a.authenticate(ask)));
+  for (const d of decisions) assert.equal(!d.allow && d.reason, 'bad_credentials');
+  const batches = await answered(verifier.url, '/v1/authenticate/batch', 200);
+  assert.ok(batches >= 3, `${asks.length} asks of 60 KB in ${batches} batches`);
+  assert.equal(await answered(verifier.url, '/v1/authenticate/batch', 413), 0, 'no batch over the body limit');
+  assert.equal(await answered(verifier.url, '/v1/authenticate'), 0, 'none was asked alone');
 });
 
 test('in a batch, a guess the lockout slows down holds up none of the others', async (t) => {
