@@ -175,8 +175,7 @@ function throttle(core: BrokerState, session: Session, message: Message): void {
   if (session.throttledSince === 0) {
     session.throttledSince = now;
     // A paused publisher sends nothing that would end the pause: a timer ends it when the budget runs out.
-    session.pauseTimer = setTimeout(endOverlongPause, core.limits.maxThrottleMs - session.pausedMs + 1, core, session);
-    session.pauseTimer.unref();
+    armPauseTimer(core, session, core.limits.maxThrottleMs - session.pausedMs);
   }
   if (pausedFor(session, now) > core.limits.maxThrottleMs) return markSlow(core, session, now);
   const publisher = core.sessions.get(message.origin)?.connection;
@@ -208,8 +207,13 @@ export function endOverlongPause(core: BrokerState, session: Session, now = Date
   if (session.throttledSince === 0) return;
   // Asked early by the wall clock (timers run on the loop's monotonic clock, which a busy loop or a
   // clock stepped back puts ahead of Date.now()): ask again when the budget runs out by this clock.
+  armPauseTimer(core, session, left);
+}
+
+/** The one pause timer of a subscriber, set to ask `endOverlongPause` just after `leftMs` more. */
+function armPauseTimer(core: BrokerState, session: Session, leftMs: number): void {
   if (session.pauseTimer !== null) clearTimeout(session.pauseTimer);
-  session.pauseTimer = setTimeout(endOverlongPause, left + 1, core, session);
+  session.pauseTimer = setTimeout(endOverlongPause, leftMs + 1, core, session);
   session.pauseTimer.unref();
 }
 
