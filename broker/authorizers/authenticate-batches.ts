@@ -1,6 +1,6 @@
-// CONNECTs asked in one turn of the event loop go to the verifier in one request: in a reconnect storm
-// each HTTP round trip costs both processes several times the decision it carries. A batch of one, a
-// verifier without the batch route and whatever a batch leaves undecided go the single way, which
+// CONNECTs asked while the previous batch is unanswered go to the verifier together, as the next one:
+// in a reconnect storm each HTTP round trip costs both processes several times the decision it carries.
+// A verifier without the batch route and whatever a batch leaves undecided go the single way, which
 // fails over between replicas; a line that breaks the contract fails closed.
 import type { Logger } from 'pino';
 import { AUTHENTICATE_BATCH_MAX, AuthenticateBatchLine, type AuthenticateDecision, type AuthenticateRequest } from '../../schemas/index.js';
@@ -65,12 +65,16 @@ export function createAuthenticateBatches(options: AuthenticateBatchesOptions): 
     }
   }
 
+  /** Once per turn of the event loop at most: what was asked in it goes together. */
+  function scheduleFlush(): void {
+    if (flushing) return;
+    flushing = true;
+    setImmediate(flush);
+  }
+
   function answerBegun(): void {
     unanswered -= 1;
-    if (queue.length > 0 && !flushing) {
-      flushing = true;
-      setImmediate(flush);
-    }
+    if (queue.length > 0) scheduleFlush();
   }
 
   /** The batch on the preferred replica, given its share of the oldest ask's time as the single way would. */
@@ -125,10 +129,7 @@ export function createAuthenticateBatches(options: AuthenticateBatchesOptions): 
   return (request) =>
     new Promise((resolve, reject) => {
       queue.push({ request, deadline: Date.now() + timeoutMs, resolve, reject });
-      if (!flushing) {
-        flushing = true;
-        setImmediate(flush);
-      }
+      scheduleFlush();
     });
 }
 
