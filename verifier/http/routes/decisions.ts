@@ -74,7 +74,9 @@ export const decisionRoutes: FastifyPluginAsyncZod<DecisionRoutesOptions> = asyn
     },
     (request, reply) => {
       const caller = { trustCertSubject, admitFor: nativeCaller(request.socket.remoteAddress) };
-      const lines = batchLines(request.body.requests, (one) => decider.authenticateNow(one, caller), (err) => void unavailable(request.log, 'authenticate', err));
+      const lines = batchLines(request.body.requests, (one) => decider.authenticateNow(one, caller), (err) =>
+        logUndecided(request.log, 'authenticate', err, 'an unavailable line (deny, unless another replica decides)'),
+      );
       // NDJSON, not the JSON the schema types: the line schema documents it and no serializer runs on it.
       void reply.type('application/x-ndjson').send(lines as never);
     },
@@ -171,6 +173,11 @@ export function nativeCaller(address: string | undefined): string {
 
 /** A fault is logged with its cause and becomes a 503: fail closed, and say why in the log. */
 function unavailable(log: FastifyBaseLogger, kind: string, err: unknown): ServiceUnavailableError {
-  log.error({ err, kind }, 'no decision could be made; answering 503 (deny)');
+  logUndecided(log, kind, err, '503 (deny)');
   return new ServiceUnavailableError();
+}
+
+/** Why a decision could not be made, and what the caller hears instead. */
+function logUndecided(log: FastifyBaseLogger, kind: string, err: unknown, answer: string): void {
+  log.error({ err, kind }, `no decision could be made; answering ${answer}`);
 }
