@@ -33,19 +33,19 @@ interface Scope {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** At start, before any attempt: the count of tokens taken over (0 without a usable file). */
-export function takeOverRememberedTokens(scope: Scope, logger: Logger): number {
+/** At start, before any attempt; the log says how many were taken over (none without a usable file). */
+export function takeOverRememberedTokens(scope: Scope, logger: Logger): void {
   let text: string;
   try {
     text = readFileSync(join(scope.dataDir, FILE), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn({ err, file: FILE }, 'remembered tokens unreadable: each token is verified in full');
-    return 0;
+    return;
   }
   const parsed = parse(text);
   if (!parsed.success) {
     logger.warn({ file: FILE, problem: parsed.problem }, 'remembered tokens unreadable: each token is verified in full');
-    return 0;
+    return;
   }
   const { format: _format, key, tokens, ...verifiedFor } = parsed.data;
   const remembered: RememberedTokens = {
@@ -55,7 +55,6 @@ export function takeOverRememberedTokens(scope: Scope, logger: Logger): number {
   };
   const taken = takeOverTokens(remembered, scope, nowSeconds());
   logger.info({ file: FILE, remembered: tokens.length, takenOver: taken, sameIssuer: remembered.issuer === scope.issuer && remembered.audience === scope.audience }, 'verified tokens of the last run taken over');
-  return taken;
 }
 
 function parse(text: string): { success: true; data: z.infer<typeof TokensFile> } | { success: false; problem: string } {
